@@ -1,0 +1,43 @@
+/*
+ * The CLI: a thin layer over the library.  Each subcommand lives in
+ * cli/cmd_<name>.c and defines `const struct cli_command cli_cmd_<name>`;
+ * the command table is generated from the file names at build time.
+ */
+#ifndef VG_CLI_H
+#define VG_CLI_H
+
+#include <stdio.h>
+
+#include "vmxguard.h"
+
+/* Exit codes, the same for every subcommand (README documents them). */
+enum {
+    EXIT_OK = 0,       /* done, nothing at or above the failure threshold */
+    EXIT_FINDINGS = 1, /* findings (audit) or rules left unfixed (fix) */
+    EXIT_USAGE = 2,    /* usage error, or an input could not be read */
+    EXIT_INTERNAL = 3, /* internal error */
+};
+
+struct cli_command {
+    const char *name;
+    const char *summary;             /* one line for `vmxguard help` */
+    int (*run)(int argc, char **argv); /* argv[0] is the command name */
+    const char *help;                /* full text for `vmxguard NAME --help`, with examples */
+};
+
+/* Shared CLI plumbing (cli_common.c). */
+extern int cli_color;   /* resolved --color setting for stdout */
+extern int cli_quiet;
+extern int cli_verbose;
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_print_error(const vg_error *err);
+/* --color=auto|always|never with NO_COLOR; returns 0 ok, -1 bad word. */
+int cli_set_color(const char *when);
+/* Print help text of a command to stdout. */
+int cli_help(const struct cli_command *cmd);
+/* Closest name in list (NULL-terminated) by edit distance, or NULL. */
+const char *cli_did_you_mean(const char *word, const char *const *list);
+const struct cli_command *cli_find_command(const char *name);
+
+#endif

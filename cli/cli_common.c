@@ -1,0 +1,103 @@
+/* Error printing, colour and suggestions shared by all subcommands. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+int cli_color = -1;
+int cli_quiet = 0;
+int cli_verbose = 0;
+
+static void vprint(const char *prefix, const char *fmt, va_list ap)
+{
+    fprintf(stderr, "vmxguard: %s", prefix);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vprint("", fmt, ap);
+    va_end(ap);
+}
+
+void cli_warn(const char *fmt, ...)
+{
+    if (cli_quiet)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vprint("warning: ", fmt, ap);
+    va_end(ap);
+}
+
+void cli_print_error(const vg_error *err)
+{
+    char buf[1200];
+    cli_error("%s", vg_error_format(err, buf, sizeof buf));
+}
+
+int cli_set_color(const char *when)
+{
+    if (!when || strcmp(when, "auto") == 0) {
+        const char *nc = getenv("NO_COLOR");
+        const char *term = getenv("TERM");
+        cli_color = isatty(STDOUT_FILENO) && !(nc && *nc) && !(term && !strcmp(term, "dumb"));
+    } else if (strcmp(when, "always") == 0) {
+        cli_color = 1;
+    } else if (strcmp(when, "never") == 0) {
+        cli_color = 0;
+    } else {
+        return -1;
+    }
+    return 0;
+}
+
+int cli_help(const struct cli_command *cmd)
+{
+    fputs(cmd->help, stdout);
+    return EXIT_OK;
+}
+
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64)
+        return (size_t)-1;
+    size_t prev[65], cur[65];
+    for (size_t j = 0; j <= lb; j++)
+        prev[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        cur[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            size_t best = prev[j - 1] + cost;
+            if (prev[j] + 1 < best)
+                best = prev[j] + 1;
+            if (cur[j - 1] + 1 < best)
+                best = cur[j - 1] + 1;
+            cur[j] = best;
+        }
+        memcpy(prev, cur, sizeof cur);
+    }
+    return prev[lb];
+}
+
+const char *cli_did_you_mean(const char *word, const char *const *list)
+{
+    const char *best = NULL;
+    size_t best_d = (size_t)-1;
+    for (size_t i = 0; list[i]; i++) {
+        size_t d = edit_distance(word, list[i]);
+        if (d < best_d) {
+            best_d = d;
+            best = list[i];
+        }
+    }
+    size_t limit = strlen(word) / 3 + 1;
+    return best_d <= limit ? best : NULL;
+}

@@ -1,0 +1,81 @@
+/*
+ * vmxguard: dispatch to a subcommand.  Everything real happens in the
+ * library; this file only finds the command and prints top-level help.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cli_commands.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: vmxguard [--version] [--help] COMMAND [ARGS]\n\n"
+                 "Audit, report and fix VMware VM hardening settings.\n\ncommands:\n");
+    for (size_t i = 0; cli_commands[i]; i++)
+        fprintf(out, "  %-10s %s\n", cli_commands[i]->name, cli_commands[i]->summary);
+    fprintf(out, "\nRun 'vmxguard COMMAND --help' for a command's options and examples.\n"
+                 "Exit codes: 0 ok, 1 findings or rules left unfixed, 2 usage or input error,\n"
+                 "3 internal error.\n");
+}
+
+const struct cli_command *cli_find_command(const char *name)
+{
+    for (size_t i = 0; cli_commands[i]; i++) {
+        if (strcmp(cli_commands[i]->name, name) == 0)
+            return cli_commands[i];
+    }
+    return NULL;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    const struct cli_command *cmd = cli_find_command(argv[1]);
+    if (!cmd) {
+        cli_error("unknown command '%s'", argv[1]);
+        return EXIT_USAGE;
+    }
+    return cli_help(cmd);
+}
+
+int main(int argc, char **argv)
+{
+    cli_set_color("auto");
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (!strcmp(name, "--version") || !strcmp(name, "version")) {
+        printf("vmxguard %s\n", vg_version());
+        return EXIT_OK;
+    }
+    if (!strcmp(name, "--help") || !strcmp(name, "-h"))
+        return cmd_help(1, argv + 1);
+    if (!strcmp(name, "help"))
+        return cmd_help(argc - 1, argv + 1);
+    const struct cli_command *cmd = cli_find_command(name);
+    if (!cmd) {
+        const char *names[64];
+        size_t n = 0;
+        for (size_t i = 0; cli_commands[i] && n < 63; i++)
+            names[n++] = cli_commands[i]->name;
+        names[n] = NULL;
+        const char *guess = cli_did_you_mean(name, names);
+        cli_error("unknown command '%s'", name);
+        if (guess)
+            fprintf(stderr, "hint: did you mean 'vmxguard %s'?\n", guess);
+        return EXIT_USAGE;
+    }
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--"))
+            break;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return cli_help(cmd);
+    }
+    return cmd->run(argc - 1, argv + 1);
+}

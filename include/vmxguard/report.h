@@ -1,0 +1,56 @@
+/*
+ * Report writers: one per format, all behind one streaming interface.
+ * begin -> vm (one call per VM, with all its results) -> end.  A writer
+ * never evaluates a rule; it only renders results.
+ */
+#ifndef VMXGUARD_REPORT_H
+#define VMXGUARD_REPORT_H
+
+#include <stdio.h>
+#include <time.h>
+#include "audit.h"
+#include "catalog.h"
+#include "common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct vg_report vg_report;
+
+typedef struct vg_report_opts {
+    FILE *out;              /* stream for single-file formats */
+    const char *output_dir; /* per-VM files (ckl, cklb); NULL = single stream */
+    int color;              /* ANSI colour in text output */
+    int width;              /* terminal width for text, 0 = 80 */
+    int verbose;            /* text: also list passing rules */
+    int show_secrets;
+} vg_report_opts;
+
+/* What the run was: written into headers of every format. */
+typedef struct vg_report_run {
+    const char *tool_version;
+    time_t started;
+    const vg_catalog *catalog;
+    const vg_profile *const *profiles;
+    size_t n_profiles;
+    const char *const *targets; /* what the user asked to audit */
+    size_t n_targets;
+    const char *hostname;       /* machine that ran the audit */
+} vg_report_run;
+
+/* Format names: "text", "json", "jsonl", "csv", "junit", "sarif", "xccdf", "ckl", "cklb", "html". */
+VG_EXPORT const char *const *vg_report_formats(void);
+VG_EXPORT int vg_report_new(const char *format, const vg_report_opts *opts, vg_report **out,
+                            vg_error *err);
+VG_EXPORT int vg_report_begin(vg_report *r, const vg_report_run *run, vg_error *err);
+VG_EXPORT int vg_report_vm(vg_report *r, const vg_vm_report *vr, vg_error *err);
+/* Diagnostics that belong to no VM (an unreadable file, an unused waiver). */
+VG_EXPORT int vg_report_problem(vg_report *r, const vg_error *problem, vg_error *err);
+VG_EXPORT int vg_report_end(vg_report *r, const vg_audit_summary *sum, vg_error *err);
+VG_EXPORT void vg_report_free(vg_report *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

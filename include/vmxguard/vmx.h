@@ -1,0 +1,112 @@
+/*
+ * Lossless .vmx document: parse, query, edit, serialise.  No policy here.
+ *
+ * A document keeps every byte of its input: an unmodified document
+ * serialises byte-identical.  Keys compare without regard to ASCII case but
+ * keep their spelling.  Values are bytes in the file's `.encoding`; a UTF-8
+ * view is available for display.  Diagnostics about the input (odd lines,
+ * duplicate keys, BOM, unknown encoding) are collected, not fatal.
+ */
+#ifndef VMXGUARD_VMX_H
+#define VMXGUARD_VMX_H
+
+#include <stddef.h>
+#include "common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct vg_vmx_doc vg_vmx_doc;
+
+/* One `key = value` line.  Strings are NUL-terminated and stay valid until
+ * the document is edited or freed. */
+typedef struct vg_vmx_entry {
+    const char *key;   /* spelling as in the file */
+    const char *raw;   /* value as written, without quotes, |XX escapes not decoded */
+    const char *value; /* value with |XX decoded: bytes in the document's encoding */
+    unsigned line;     /* 1-based; 0 for entries added by an edit */
+    unsigned char quoted;    /* value was written in double quotes */
+    unsigned char duplicate; /* another entry has the same key, ignoring case */
+} vg_vmx_entry;
+
+typedef enum vg_diag_level { VG_DIAG_WARNING = 0, VG_DIAG_ERROR = 1 } vg_diag_level;
+
+/* A finding about the input itself (not about hardening). */
+typedef struct vg_vmx_diag {
+    vg_diag_level level;
+    unsigned line;     /* 0 when about the whole file */
+    const char *code;  /* stable id: "unparsed-line", "duplicate-key", "bom", "unknown-encoding", ... */
+    const char *msg;   /* human text, e.g. "duplicate key 'a.b' (also on line 3); VMware refuses such files" */
+} vg_vmx_diag;
+
+/* Parse len bytes.  name is used in messages (a path or "<stdin>").
+ * Fails (VG_EINPUT) only on content no .vmx can hold: NUL bytes / binary
+ * data, or sizes beyond the limits below; *out receives ownership. */
+VG_EXPORT int vg_vmx_doc_parse(const char *data, size_t len, const char *name,
+                               vg_vmx_doc **out, vg_error *err);
+/* Read and parse a file (regular files only; never blocks on FIFOs/devices). */
+VG_EXPORT int vg_vmx_doc_load(const char *path, vg_vmx_doc **out, vg_error *err);
+/* An empty document (for sources that synthesise settings, e.g. vSphere extraConfig). */
+VG_EXPORT vg_vmx_doc *vg_vmx_doc_new(const char *name);
+VG_EXPORT void vg_vmx_doc_free(vg_vmx_doc *doc);
+
+VG_EXPORT const char *vg_vmx_doc_name(const vg_vmx_doc *doc);
+/* Value of `.encoding` as written, or NULL when absent (then UTF-8 is assumed). */
+VG_EXPORT const char *vg_vmx_doc_encoding(const vg_vmx_doc *doc);
+
+VG_EXPORT size_t vg_vmx_doc_diag_count(const vg_vmx_doc *doc);
+VG_EXPORT const vg_vmx_diag *vg_vmx_doc_diag(const vg_vmx_doc *doc, size_t i);
+
+/* Entries in file order. */
+VG_EXPORT size_t vg_vmx_doc_count(const vg_vmx_doc *doc);
+VG_EXPORT const vg_vmx_entry *vg_vmx_doc_entry(const vg_vmx_doc *doc, size_t i);
+/* Case-insensitive lookup.  With duplicates, returns the entry VMware's own
+ * reader would use (documented in vmx_doc.c); NULL if absent. */
+VG_EXPORT const vg_vmx_entry *vg_vmx_doc_find(const vg_vmx_doc *doc, const char *key);
+/* Glob match over keys, case-insensitive: `*` any run, `?` one char.
+ * Iterate with *pos = 0 first; returns NULL at the end. */
+VG_EXPORT const vg_vmx_entry *vg_vmx_doc_match(const vg_vmx_doc *doc, const char *glob,
+                                               size_t *pos);
+VG_EXPORT int vg_vmx_glob_match(const char *glob, const char *key);
+
+/* UTF-8 view of bytes from this document (through iconv from its .encoding).
+ * Returns a malloc'd string the caller frees; invalid sequences become U+FFFD.
+ * Never fails except on ENOMEM (returns NULL). */
+VG_EXPORT char *vg_vmx_doc_to_utf8(const vg_vmx_doc *doc, const char *bytes);
+
+/* |XX escapes as VMware reads and writes them.  Both return malloc'd strings. */
+VG_EXPORT char *vg_vmx_unescape(const char *raw, size_t len);
+VG_EXPORT char *vg_vmx_escape(const char *value, size_t len);
+
+/* Edits.  set: value is the decoded value (escaped as VMware does on write);
+ * an existing key keeps its spelling, quoting style and line ending, a new key
+ * is appended at the end as `key = "value"` with the document's line ending.
+ * remove: deletes every line whose key matches (ignoring case); returns the
+ * number removed (0 when absent) or a negative error. */
+VG_EXPORT int vg_vmx_doc_set(vg_vmx_doc *doc, const char *key, const char *value, vg_error *err);
+VG_EXPORT int vg_vmx_doc_remove(vg_vmx_doc *doc, const char *key, vg_error *err);
+VG_EXPORT int vg_vmx_doc_modified(const vg_vmx_doc *doc);
+
+/* Serialise to a malloc'd buffer (*out, *len). */
+VG_EXPORT int vg_vmx_doc_serialize(const vg_vmx_doc *doc, char **out, size_t *len, vg_error *err);
+
+/* Options for writing a document back to disk safely. */
+typedef struct vg_vmx_save_opts {
+    int backup;             /* keep the previous version as FILE.vmxguard-YYYYmmddTHHMMSS */
+    int check_unchanged;    /* refuse (VG_ECHANGED) if the file's bytes differ from what was loaded */
+    char backup_path[1024]; /* out: where the backup went */
+} vg_vmx_save_opts;
+/* Atomic write: temp file (O_EXCL, same folder), fsync, rename, fsync folder;
+ * keeps mode/owner/group; a symlink is followed and its target replaced. */
+VG_EXPORT int vg_vmx_doc_save(const vg_vmx_doc *doc, const char *path,
+                              vg_vmx_save_opts *opts, vg_error *err);
+
+/* Limits (messages name them). */
+#define VG_VMX_MAX_FILE (64u * 1024u * 1024u)
+#define VG_VMX_MAX_LINE (1024u * 1024u)
+
+#ifdef __cplusplus
+}
+#endif
+#endif
