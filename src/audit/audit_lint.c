@@ -1,0 +1,341 @@
+/*
+ * Lint for ineffective hardening: keys an admin set believing they harden
+ * the VM while VMware ignores them (misspellings, wrong polarity, wrong
+ * prefixes, no-ops since vSphere 7, booleans VMware may not read).  The
+ * tables are data (catalog/lint.yaml); the known-good keys come from the
+ * embedded catalog, so a new rule there sharpens the misspelling check.
+ */
+#define _GNU_SOURCE /* strcasestr */
+#include <ctype.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "audit/audit_internal.h"
+#include "catalog/catalog_embedded.h"
+
+static char *xdup(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static int add_str(char ***list, size_t *n, const char *s)
+{
+    char **l = realloc(*list, (*n + 1) * sizeof *l);
+    if (!l)
+        return VG_ENOMEM;
+    *list = l;
+    if (!(l[*n] = strdup(s)))
+        return VG_ENOMEM;
+    (*n)++;
+    return VG_OK;
+}
+
+void vg_lint_tables_free(vg_lint_tables *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->n_entries; i++) {
+        free(t->entries[i].key);
+        free(t->entries[i].kind);
+        free(t->entries[i].works);
+        free(t->entries[i].message);
+    }
+    free(t->entries);
+    for (size_t i = 0; i < t->n_secrets; i++)
+        free(t->secrets[i]);
+    free(t->secrets);
+    for (size_t i = 0; i < t->n_secret_words; i++)
+        free(t->secret_words[i]);
+    free(t->secret_words);
+    free(t);
+}
+
+static int parse_entry(yaml_document_t *d, yaml_node_t *n, const char *name, vg_lint_entry *e,
+                       vg_error *err)
+{
+    const char *key = vg_yaml_scalar(vg_yaml_get(d, n, "key"));
+    const char *kind = vg_yaml_scalar(vg_yaml_get(d, n, "kind"));
+    const char *msg = vg_yaml_scalar(vg_yaml_get(d, n, "message"));
+    if (!key || !kind || !msg)
+        return vg_error_set(err, VG_EINPUT, name, vg_yaml_line(n),
+                            "lint entry needs key, kind and message");
+    e->key = xdup(key);
+    e->kind = xdup(kind);
+    e->works = xdup(vg_yaml_scalar(vg_yaml_get(d, n, "works")));
+    e->message = xdup(msg);
+    return e->key && e->kind && e->message ? VG_OK : VG_ENOMEM;
+}
+
+static int parse_strings(yaml_document_t *d, yaml_node_t *seq, const char *name, char ***out,
+                         size_t *n, vg_error *err)
+{
+    if (!seq)
+        return VG_OK;
+    if (seq->type != YAML_SEQUENCE_NODE)
+        return vg_error_set(err, VG_EINPUT, name, vg_yaml_line(seq), "expected a list");
+    for (yaml_node_item_t *it = seq->data.sequence.items.start;
+         it < seq->data.sequence.items.top; it++) {
+        yaml_node_t *item = yaml_document_get_node(d, *it);
+        const char *s = vg_yaml_scalar(item);
+        if (!s)
+            return vg_error_set(err, VG_EINPUT, name, vg_yaml_line(item), "expected a string");
+        if (add_str(out, n, s) != VG_OK)
+            return vg_error_set(err, VG_ENOMEM, name, 0, "out of memory");
+    }
+    return VG_OK;
+}
+
+static int parse_tables(yaml_document_t *d, const char *name, vg_lint_tables *t, vg_error *err)
+{
+    yaml_node_t *root = yaml_document_get_root_node(d);
+    yaml_node_t *lint = vg_yaml_get(d, root, "lint");
+    if (!lint || lint->type != YAML_SEQUENCE_NODE)
+        return vg_error_set(err, VG_EINPUT, name, vg_yaml_line(root), "expected a 'lint' list");
+    size_t n = (size_t)(lint->data.sequence.items.top - lint->data.sequence.items.start);
+    if (n && !(t->entries = calloc(n, sizeof *t->entries)))
+        return vg_error_set(err, VG_ENOMEM, name, 0, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *item = yaml_document_get_node(d, lint->data.sequence.items.start[i]);
+        t->n_entries++;
+        int rc = parse_entry(d, item, name, &t->entries[i], err);
+        if (rc != VG_OK)
+            return rc == VG_ENOMEM ? vg_error_set(err, rc, name, 0, "out of memory") : rc;
+    }
+    yaml_node_t *sec = vg_yaml_get(d, root, "secrets");
+    int rc = parse_strings(d, vg_yaml_get(d, sec, "keys"), name, &t->secrets, &t->n_secrets, err);
+    if (rc == VG_OK)
+        rc = parse_strings(d, vg_yaml_get(d, sec, "guestinfo_words"), name, &t->secret_words,
+                           &t->n_secret_words, err);
+    return rc;
+}
+
+int vg_lint_tables_parse(const char *text, size_t len, const char *name, vg_lint_tables **out,
+                         vg_error *err)
+{
+    *out = NULL;
+    yaml_document_t d;
+    int rc = vg_yaml_load(text, len, name, &d, err);
+    if (rc != VG_OK)
+        return rc;
+    vg_lint_tables *t = calloc(1, sizeof *t);
+    rc = t ? parse_tables(&d, name, t, err) : vg_error_set(err, VG_ENOMEM, name, 0, "out of memory");
+    yaml_document_delete(&d);
+    if (rc != VG_OK) {
+        vg_lint_tables_free(t);
+        return rc;
+    }
+    *out = t;
+    return VG_OK;
+}
+
+/* Loaded once per process from the embedded catalog/lint.yaml. */
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+static vg_lint_tables *tables;
+static vg_error tables_err;
+
+/* Keys VMware honours (catalog keys and aliases without globs), and which
+ * of them are booleans: the reference for misspellings and odd values. */
+typedef struct known_key {
+    const char *key;
+    int is_bool;
+} known_key;
+static known_key *known;
+static size_t n_known;
+static vg_catalog *known_cat;
+
+static void add_known(const char *k, int is_bool)
+{
+    if (!k || strpbrk(k, "*?"))
+        return;
+    known_key *nk = realloc(known, (n_known + 1) * sizeof *nk);
+    if (!nk)
+        return;
+    known = nk;
+    known[n_known].key = k;
+    known[n_known++].is_bool = is_bool;
+}
+
+static void load_tables(void)
+{
+    for (const struct vg_embedded_file *f = vg_catalog_embedded; f->path; f++) {
+        if (strcmp(f->path, "lint.yaml") == 0)
+            vg_lint_tables_parse(f->data, f->len, "catalog/lint.yaml", &tables, &tables_err);
+    }
+    if (!tables && !tables_err.code)
+        vg_error_set(&tables_err, VG_ENOTFOUND, "catalog/lint.yaml", 0, "not embedded");
+    vg_error e;
+    if (vg_catalog_load_embedded(&known_cat, &e) == VG_OK) {
+        for (size_t i = 0; i < vg_catalog_rule_count(known_cat); i++) {
+            const vg_rule *r = vg_catalog_rule_at(known_cat, i);
+            int b = r->type == VG_TYPE_BOOL;
+            add_known(r->key, b);
+            add_known(r->fix_key, b);
+            for (size_t a = 0; r->aliases && r->aliases[a]; a++)
+                add_known(r->aliases[a], b);
+        }
+    }
+    for (size_t i = 0; tables && i < tables->n_entries; i++)
+        add_known(tables->entries[i].works, 0);
+}
+
+const vg_lint_tables *vg_audit_lint_tables(vg_error *err)
+{
+    pthread_once(&tables_once, load_tables);
+    if (!tables && err)
+        *err = tables_err;
+    return tables;
+}
+
+int vg_audit_key_is_secret(const char *key)
+{
+    const vg_lint_tables *t = vg_audit_lint_tables(NULL);
+    if (!t || !key)
+        return 1; /* without the table, show nothing that might be a secret */
+    for (size_t i = 0; i < t->n_secrets; i++) {
+        if (vg_vmx_glob_match(t->secrets[i], key))
+            return 1;
+    }
+    if (strncasecmp(key, "guestinfo.", 10) != 0)
+        return 0;
+    for (size_t i = 0; i < t->n_secret_words; i++) {
+        if (strcasestr(key + 10, t->secret_words[i]))
+            return 1;
+    }
+    return 0;
+}
+
+static size_t distance(const char *a, const char *b, size_t cap)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 127 || lb > 127 || (la > lb ? la - lb : lb - la) > cap)
+        return cap + 1;
+    size_t prev[128], cur[128];
+    for (size_t j = 0; j <= lb; j++)
+        prev[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        cur[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+            size_t best = prev[j - 1] + cost;
+            if (prev[j] + 1 < best)
+                best = prev[j] + 1;
+            if (cur[j - 1] + 1 < best)
+                best = cur[j - 1] + 1;
+            cur[j] = best;
+        }
+        memcpy(prev, cur, (lb + 1) * sizeof cur[0]);
+    }
+    return prev[lb];
+}
+
+typedef struct lint_list {
+    vg_lint *items;
+    size_t n;
+    int oom;
+} lint_list;
+
+static void add_lint(lint_list *l, const vg_vmx_entry *e, const char *msg, const char *suggest)
+{
+    vg_lint *it = realloc(l->items, (l->n + 1) * sizeof *it);
+    if (!it) {
+        l->oom = 1;
+        return;
+    }
+    l->items = it;
+    it += l->n++;
+    it->key = xdup(e->key);
+    it->line = e->line;
+    it->message = xdup(msg);
+    it->suggest = xdup(suggest);
+    l->oom |= !it->key || !it->message || (suggest && !it->suggest);
+}
+
+static const known_key *find_known(const char *key)
+{
+    for (size_t i = 0; i < n_known; i++) {
+        if (strcasecmp(known[i].key, key) == 0)
+            return &known[i];
+    }
+    return NULL;
+}
+
+/* A near miss of a known key: distance 1, or 2 for long keys. */
+static const char *near_miss(const char *key)
+{
+    size_t cap = strlen(key) >= 12 ? 2 : 1;
+    const char *best = NULL;
+    size_t best_d = cap + 1;
+    for (size_t i = 0; i < n_known; i++) {
+        size_t d = distance(key, known[i].key, cap);
+        if (d >= 1 && d < best_d) {
+            best_d = d;
+            best = known[i].key;
+        }
+    }
+    return best;
+}
+
+static void lint_value(lint_list *l, const vg_vmx_entry *e, const known_key *k)
+{
+    if (!k->is_bool)
+        return;
+    int b;
+    if (vg_audit_parse_bool(e->value, &b) != 0) {
+        vg_buf m = VG_BUF_INIT;
+        vg_buf_printf(&m, "value \"%s\" is neither TRUE nor FALSE, VMware may not read it as "
+                          "intended", e->value);
+        char *s = vg_buf_detach(&m);
+        add_lint(l, e, s ? s : "value is neither TRUE nor FALSE", k->key);
+        free(s);
+    } else if (strcasecmp(e->value, b ? "TRUE" : "FALSE") != 0) {
+        add_lint(l, e, "value has surrounding spaces; write it as \"TRUE\" or \"FALSE\"", k->key);
+    }
+}
+
+static void lint_entry(lint_list *l, const vg_lint_tables *t, const vg_vmx_entry *e)
+{
+    for (size_t i = 0; t && i < t->n_entries; i++) {
+        if (vg_vmx_glob_match(t->entries[i].key, e->key)) {
+            add_lint(l, e, t->entries[i].message, t->entries[i].works);
+            return;
+        }
+    }
+    const known_key *k = find_known(e->key);
+    if (k) {
+        lint_value(l, e, k);
+        return;
+    }
+    const char *near = near_miss(e->key);
+    if (near) {
+        vg_buf m = VG_BUF_INIT;
+        vg_buf_printf(&m, "unknown key, VMware ignores it; did you mean %s?", near);
+        char *s = vg_buf_detach(&m);
+        add_lint(l, e, s ? s : "unknown key", near);
+        free(s);
+    }
+}
+
+int vg_audit_lint(const vg_vmx_doc *doc, vg_lint **out, size_t *n_out, vg_error *err)
+{
+    *out = NULL;
+    *n_out = 0;
+    const vg_lint_tables *t = vg_audit_lint_tables(err);
+    lint_list l = {NULL, 0, 0};
+    size_t n = doc ? vg_vmx_doc_count(doc) : 0;
+    for (size_t i = 0; i < n && !l.oom; i++)
+        lint_entry(&l, t, vg_vmx_doc_entry(doc, i));
+    if (l.oom) {
+        for (size_t i = 0; i < l.n; i++) {
+            free(l.items[i].key);
+            free(l.items[i].message);
+            free(l.items[i].suggest);
+        }
+        free(l.items);
+        return vg_error_set(err, VG_ENOMEM, vg_vmx_doc_name(doc), 0, "out of memory");
+    }
+    *out = l.items;
+    *n_out = l.n;
+    return t ? VG_OK : VG_ENOTFOUND;
+}
