@@ -37,6 +37,27 @@ VG_EXPORT int vg_source_files(const char *const *paths, size_t n_paths,
                               const vg_source_opts *opts, vg_vm_sink sink, void *ctx,
                               vg_error *err);
 
+/*
+ * The same walk with work done in the worker threads: prepare runs on each
+ * VM right after it is read (e.g. the audit), in any thread and order; its
+ * payload reaches sink together with the VM, in path order, on the calling
+ * thread (so a report writer needs no locking).  Memory stays bounded: only
+ * a small window of VMs (a few per job) is in flight.  sink takes ownership
+ * of vm and payload; after a sink asked to stop, VMs still in flight are
+ * freed by the source and their payloads handed to discard (may be NULL).
+ * A VM that could not be read goes to opts->on_problem at its place.
+ */
+typedef struct vg_vm_pipeline {
+    void *(*prepare)(vg_vm *vm, void *ctx);           /* worker threads; may be NULL */
+    int (*sink)(vg_vm *vm, void *payload, void *ctx); /* calling thread, in order */
+    void (*discard)(void *payload, void *ctx);        /* payload never delivered */
+    void *ctx;
+} vg_vm_pipeline;
+
+VG_EXPORT int vg_source_files_pipeline(const char *const *paths, size_t n_paths,
+                                       const vg_source_opts *opts, const vg_vm_pipeline *pl,
+                                       vg_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,472 @@
+/*
+ * The file source: walk datastore-like trees, read each *.vmx on worker
+ * threads, and hand the VMs to the sink in path order whatever the thread
+ * timing.  Three roles share one small ring of slots:
+ *   walker  (one thread)  lists folders depth-first, names sorted, and
+ *                         queues each VM path (or a problem) with a number;
+ *   workers (jobs threads) read, parse and `prepare` the next queued path;
+ *   caller  (this thread) delivers slot N only after N-1, then frees it.
+ * The walker waits when the ring is full, so memory is bounded by the ring
+ * (a few VMs per job) and the folder being listed, not by the VM count.
+ */
+#define _GNU_SOURCE /* FNM_CASEFOLD */
+#include <dirent.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vmxguard/source.h"
+
+#define MAX_DEPTH 256
+#define MAX_JOBS 256
+
+enum slot_state { SLOT_EMPTY = 0, SLOT_PENDING, SLOT_TAKEN, SLOT_DONE };
+
+typedef struct slot {
+    enum slot_state state;
+    char *path;
+    vg_vm *vm;
+    void *payload;
+    int problem; /* err holds a problem to report instead of a VM */
+    vg_error err;
+} slot;
+
+/* Folders and files seen, by (dev, ino): no symlink loop, no VM twice. */
+typedef struct seen_set {
+    uint64_t *keys; /* pairs dev, ino; 0,0 = empty */
+    size_t cap, n;
+} seen_set;
+
+typedef struct walk {
+    const vg_source_opts *opts;
+    const vg_vm_pipeline *pl;
+    pthread_mutex_t mu;
+    pthread_cond_t work, done, space;
+    slot *ring;
+    size_t window;
+    size_t next_seq, take_seq, deliver_seq;
+    int walk_done, stop;
+    seen_set seen; /* walker thread only */
+} walk;
+
+static int seen_add(seen_set *s, dev_t dev, ino_t ino)
+{
+    if ((s->n + 1) * 2 > s->cap) {
+        size_t ncap = s->cap ? s->cap * 2 : 256;
+        uint64_t *nk = calloc(ncap * 2, sizeof *nk);
+        if (!nk)
+            return -1;
+        for (size_t i = 0; i < s->cap; i++) {
+            if (!s->keys[2 * i] && !s->keys[2 * i + 1])
+                continue;
+            size_t h = (size_t)(s->keys[2 * i] * 31 + s->keys[2 * i + 1]) & (ncap - 1);
+            while (nk[2 * h] || nk[2 * h + 1])
+                h = (h + 1) & (ncap - 1);
+            nk[2 * h] = s->keys[2 * i];
+            nk[2 * h + 1] = s->keys[2 * i + 1];
+        }
+        free(s->keys);
+        s->keys = nk;
+        s->cap = ncap;
+    }
+    uint64_t a = (uint64_t)dev + 1, b = (uint64_t)ino; /* +1: dev 0 is real */
+    size_t h = (size_t)(a * 31 + b) & (s->cap - 1);
+    while (s->keys[2 * h] || s->keys[2 * h + 1]) {
+        if (s->keys[2 * h] == a && s->keys[2 * h + 1] == b)
+            return 1;
+        h = (h + 1) & (s->cap - 1);
+    }
+    s->keys[2 * h] = a;
+    s->keys[2 * h + 1] = b;
+    s->n++;
+    return 0;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n > m && strcasecmp(s + n - m, suffix) == 0;
+}
+
+/* --exclude globs match the file or folder name, the VM name (no
+ * extension) or the whole path. */
+static int excluded(const vg_source_opts *o, const char *name, const char *path)
+{
+    char stem[512];
+    const char *dot = strrchr(name, '.');
+    snprintf(stem, sizeof stem, "%.*s", dot ? (int)(dot - name) : (int)strlen(name), name);
+    for (size_t i = 0; i < o->n_exclude; i++) {
+        const char *g = o->exclude[i];
+        if (fnmatch(g, name, 0) == 0 || fnmatch(g, stem, 0) == 0 || fnmatch(g, path, 0) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Queue one item in order; waits while the ring is full.  -1 = stop. */
+static int enqueue(walk *w, const char *path, const vg_error *problem)
+{
+    char *copy = path ? strdup(path) : NULL;
+    pthread_mutex_lock(&w->mu);
+    while (w->next_seq - w->deliver_seq >= w->window && !w->stop)
+        pthread_cond_wait(&w->space, &w->mu);
+    if (w->stop) {
+        pthread_mutex_unlock(&w->mu);
+        free(copy);
+        return -1;
+    }
+    slot *s = &w->ring[w->next_seq % w->window];
+    memset(s, 0, sizeof *s);
+    s->path = copy;
+    if (problem || !copy) {
+        s->problem = 1;
+        if (problem)
+            s->err = *problem;
+        else
+            vg_error_set(&s->err, VG_ENOMEM, path, 0, "out of memory");
+        s->state = SLOT_DONE;
+        pthread_cond_broadcast(&w->done);
+    } else {
+        s->state = SLOT_PENDING;
+        pthread_cond_broadcast(&w->work);
+    }
+    w->next_seq++;
+    pthread_mutex_unlock(&w->mu);
+    return 0;
+}
+
+static int enqueue_problem(walk *w, const char *path, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int enqueue_problem(walk *w, const char *path, int code, const char *fmt, ...)
+{
+    vg_error e;
+    char msg[sizeof e.msg];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    vg_error_set(&e, code, path, 0, "%s", msg);
+    return enqueue(w, NULL, &e);
+}
+
+static int walk_dir(walk *w, const char *dir, int depth);
+
+/* One folder entry: a VM file, a folder to enter, or something to skip. */
+static int visit(walk *w, const char *path, const char *name, int depth)
+{
+    const vg_source_opts *o = w->opts;
+    if (excluded(o, name, path))
+        return 0;
+    int is_vmx = ends_with(name, ".vmx"), is_vmtx = ends_with(name, ".vmtx");
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        if (is_vmx || is_vmtx) /* a dangling link to a VM is worth saying */
+            return enqueue_problem(w, path, VG_EIO, "cannot read: %s", strerror(errno));
+        return 0;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        /* a running VM's lock folder holds no settings; vm.c notes the lock */
+        if (ends_with(name, ".lck"))
+            return 0;
+        int r = seen_add(&w->seen, st.st_dev, st.st_ino);
+        if (r != 0)
+            return r < 0 ? enqueue_problem(w, path, VG_ENOMEM, "%s", "out of memory") : 0;
+        return walk_dir(w, path, depth + 1);
+    }
+    if (!is_vmx && !(is_vmtx && o->include_templates))
+        return 0;
+    if (!S_ISREG(st.st_mode))
+        return enqueue_problem(w, path, VG_EINPUT, "%s", "not a regular file, skipped");
+    if (seen_add(&w->seen, st.st_dev, st.st_ino) == 1)
+        return 0;
+    return enqueue(w, path, NULL);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Names of a folder, sorted (deterministic order whatever readdir says). */
+static char **list_dir(const char *dir, size_t *n, int *errnum)
+{
+    DIR *d = opendir(dir);
+    *n = 0;
+    if (!d) {
+        *errnum = errno;
+        return NULL;
+    }
+    char **names = NULL;
+    size_t cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        if (*n == cap) {
+            char **nn = realloc(names, (cap = cap ? cap * 2 : 32) * sizeof *nn);
+            if (!nn)
+                break;
+            names = nn;
+        }
+        if (!(names[*n] = strdup(e->d_name)))
+            break;
+        (*n)++;
+    }
+    closedir(d);
+    if (*n)
+        qsort(names, *n, sizeof *names, cmp_names);
+    *errnum = 0;
+    return names;
+}
+
+static int walk_dir(walk *w, const char *dir, int depth)
+{
+    if (depth > MAX_DEPTH)
+        return enqueue_problem(w, dir, VG_EINPUT, "%s", "folders nested too deep, skipped");
+    size_t n;
+    int errnum;
+    char **names = list_dir(dir, &n, &errnum);
+    if (!names && errnum)
+        return enqueue_problem(w, dir, VG_EIO, "cannot list folder: %s", strerror(errnum));
+    int rc = 0;
+    size_t dlen = strlen(dir);
+    int slash = dlen && dir[dlen - 1] == '/';
+    for (size_t i = 0; i < n; i++) {
+        if (rc == 0) {
+            size_t len = dlen + strlen(names[i]) + 2;
+            char *path = malloc(len);
+            if (!path) {
+                rc = enqueue_problem(w, dir, VG_ENOMEM, "%s", "out of memory");
+            } else {
+                snprintf(path, len, "%s%s%s", dir, slash ? "" : "/", names[i]);
+                rc = visit(w, path, names[i], depth);
+                free(path);
+            }
+        }
+        free(names[i]);
+    }
+    free(names);
+    return rc;
+}
+
+/* A target named by the user: a folder to walk or a file taken as a VM. */
+static int walk_target(walk *w, const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return enqueue_problem(w, path, VG_EIO, "cannot read: %s", strerror(errno));
+    if (S_ISDIR(st.st_mode)) {
+        if (seen_add(&w->seen, st.st_dev, st.st_ino) != 0)
+            return 0;
+        return walk_dir(w, path, 0);
+    }
+    if (!S_ISREG(st.st_mode))
+        return enqueue_problem(w, path, VG_EINPUT, "%s", "not a regular file or folder");
+    if (seen_add(&w->seen, st.st_dev, st.st_ino) == 1)
+        return 0;
+    return enqueue(w, path, NULL);
+}
+
+typedef struct walker_args {
+    walk *w;
+    const char *const *paths;
+    size_t n_paths;
+} walker_args;
+
+static void *walker_main(void *arg)
+{
+    walker_args *a = arg;
+    for (size_t i = 0; i < a->n_paths; i++) {
+        if (walk_target(a->w, a->paths[i]) != 0)
+            break;
+    }
+    pthread_mutex_lock(&a->w->mu);
+    a->w->walk_done = 1;
+    pthread_cond_broadcast(&a->w->work);
+    pthread_cond_broadcast(&a->w->done);
+    pthread_mutex_unlock(&a->w->mu);
+    return NULL;
+}
+
+/* Read one VM (worker thread).  The lock is noted as plain evidence. */
+static void process(walk *w, slot *s, int stopping)
+{
+    if (stopping)
+        return;
+    vg_vm *vm = NULL;
+    if (vg_vm_from_vmx_file(s->path, &vm, &s->err) != VG_OK) {
+        s->problem = 1;
+        return;
+    }
+    if (vm->locked)
+        vg_vm_add_evidence(vm, NULL, NULL, s->path, 0,
+                           "VM appears powered on: its folder holds a lock (.vmx.lck or .lck-*)");
+    s->vm = vm;
+    s->payload = w->pl->prepare ? w->pl->prepare(vm, w->pl->ctx) : NULL;
+}
+
+static void *worker_main(void *arg)
+{
+    walk *w = arg;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (w->take_seq == w->next_seq && !w->walk_done)
+            pthread_cond_wait(&w->work, &w->mu);
+        if (w->take_seq == w->next_seq)
+            break;
+        slot *s = &w->ring[w->take_seq++ % w->window];
+        if (s->state != SLOT_PENDING)
+            continue;
+        s->state = SLOT_TAKEN;
+        int stopping = w->stop;
+        pthread_mutex_unlock(&w->mu);
+        process(w, s, stopping);
+        pthread_mutex_lock(&w->mu);
+        s->state = SLOT_DONE;
+        pthread_cond_broadcast(&w->done);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+typedef struct deliver_stats {
+    size_t vms, problems;
+    vg_error first_problem;
+} deliver_stats;
+
+/* Hand one finished slot over (caller thread, in order). */
+static void deliver(walk *w, slot *s, deliver_stats *st, int stopped)
+{
+    if (s->problem) {
+        st->problems++;
+        if (st->problems == 1)
+            st->first_problem = s->err;
+        if (!stopped && w->opts->on_problem)
+            w->opts->on_problem(&s->err, w->opts->problem_ctx);
+    } else if (s->vm && !stopped) {
+        st->vms++;
+        if (w->pl->sink(s->vm, s->payload, w->pl->ctx) != 0) {
+            pthread_mutex_lock(&w->mu);
+            w->stop = 1;
+            pthread_cond_broadcast(&w->space);
+            pthread_mutex_unlock(&w->mu);
+        }
+        s->vm = NULL;
+    } else if (s->vm) { /* stopped: nobody takes it */
+        if (s->payload && w->pl->discard)
+            w->pl->discard(s->payload, w->pl->ctx);
+        vg_vm_free(s->vm);
+    }
+    free(s->path);
+}
+
+static void deliver_loop(walk *w, deliver_stats *st)
+{
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (w->deliver_seq == w->next_seq && !w->walk_done)
+            pthread_cond_wait(&w->done, &w->mu);
+        if (w->deliver_seq == w->next_seq)
+            break;
+        slot *s = &w->ring[w->deliver_seq % w->window];
+        while (s->state != SLOT_DONE)
+            pthread_cond_wait(&w->done, &w->mu);
+        slot item = *s;
+        s->state = SLOT_EMPTY;
+        w->deliver_seq++;
+        int stopped = w->stop;
+        pthread_cond_broadcast(&w->space);
+        pthread_mutex_unlock(&w->mu);
+        deliver(w, &item, st, stopped);
+        pthread_mutex_lock(&w->mu);
+    }
+    pthread_mutex_unlock(&w->mu);
+}
+
+static int job_count(const vg_source_opts *o)
+{
+    long n = o && o->jobs > 0 ? o->jobs : sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > MAX_JOBS ? MAX_JOBS : (int)n;
+}
+
+int vg_source_files_pipeline(const char *const *paths, size_t n_paths,
+                             const vg_source_opts *opts, const vg_vm_pipeline *pl, vg_error *err)
+{
+    static const vg_source_opts defaults;
+    if (!pl || !pl->sink || (n_paths && !paths))
+        return vg_error_set(err, VG_EUSAGE, NULL, 0, "files source: no sink or no paths");
+    int jobs = job_count(opts);
+    walk w = {.opts = opts ? opts : &defaults, .pl = pl};
+    w.window = (size_t)jobs * 4 < 8 ? 8 : (size_t)jobs * 4;
+    if (!(w.ring = calloc(w.window, sizeof *w.ring)))
+        return vg_error_set(err, VG_ENOMEM, NULL, 0, "out of memory");
+    pthread_mutex_init(&w.mu, NULL);
+    pthread_cond_init(&w.work, NULL);
+    pthread_cond_init(&w.done, NULL);
+    pthread_cond_init(&w.space, NULL);
+    walker_args wa = {&w, paths, n_paths};
+    pthread_t walker, workers[MAX_JOBS];
+    int started = 0, walker_ok = pthread_create(&walker, NULL, walker_main, &wa) == 0;
+    for (int i = 0; walker_ok && i < jobs; i++)
+        started += pthread_create(&workers[started], NULL, worker_main, &w) == 0;
+    deliver_stats st = {0};
+    if (!walker_ok || !started) {
+        if (walker_ok) { /* no worker: stop the walker and drain what it queued */
+            pthread_mutex_lock(&w.mu);
+            w.stop = 1;
+            pthread_cond_broadcast(&w.space);
+            pthread_mutex_unlock(&w.mu);
+            pthread_join(walker, NULL);
+            for (size_t i = w.deliver_seq; i < w.next_seq; i++)
+                free(w.ring[i % w.window].path);
+        }
+        free(w.ring);
+        return vg_error_set(err, VG_ERR, NULL, 0, "cannot start threads");
+    }
+    deliver_loop(&w, &st);
+    pthread_join(walker, NULL);
+    for (int i = 0; i < started; i++)
+        pthread_join(workers[i], NULL);
+    pthread_mutex_destroy(&w.mu);
+    pthread_cond_destroy(&w.work);
+    pthread_cond_destroy(&w.done);
+    pthread_cond_destroy(&w.space);
+    free(w.ring);
+    free(w.seen.keys);
+    if (st.vms == 0 && st.problems) {
+        if (err)
+            *err = st.first_problem;
+        return st.first_problem.code ? st.first_problem.code : VG_EIO;
+    }
+    return VG_OK;
+}
+
+typedef struct plain_sink {
+    vg_vm_sink sink;
+    void *ctx;
+} plain_sink;
+
+static int call_plain(vg_vm *vm, void *payload, void *ctx)
+{
+    (void)payload;
+    plain_sink *p = ctx;
+    return p->sink(vm, p->ctx);
+}
+
+int vg_source_files(const char *const *paths, size_t n_paths, const vg_source_opts *opts,
+                    vg_vm_sink sink, void *ctx, vg_error *err)
+{
+    if (!sink)
+        return vg_error_set(err, VG_EUSAGE, NULL, 0, "files source: no sink");
+    plain_sink p = {sink, ctx};
+    vg_vm_pipeline pl = {NULL, call_plain, NULL, &p};
+    return vg_source_files_pipeline(paths, n_paths, opts, &pl, err);
+}
