@@ -1,0 +1,142 @@
+/*
+ * `.encoding`: values are bytes in the host charset that wrote the file.
+ * This file turns such bytes into UTF-8 for display and JSON, through the
+ * C library's iconv.  Files are never transcoded on write.
+ *
+ * VMware names charsets as Windows does; a few differ from iconv's names or
+ * mean a Microsoft superset (VMware's "Shift_JIS" on a Windows host is code
+ * page 932, where 0x5C is a backslash, not glibc SHIFT_JIS's yen sign, so
+ * Windows paths stay readable).  Unknown names fall back to UTF-8 with
+ * U+FFFD for every invalid byte, and the parser reports them.
+ */
+#include <errno.h>
+#include <iconv.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "vmx/vmx_internal.h"
+
+static const struct {
+    const char *vmware;
+    const char *iconv; /* NULL: UTF-8, decoded here */
+} charset_names[] = {
+    {"UTF-8", NULL},           {"UTF8", NULL},           {"US-ASCII", NULL},
+    {"ASCII", NULL},           {"Shift_JIS", "CP932"},   {"windows-31j", "CP932"},
+    {"windows-932", "CP932"},  {"SJIS", "CP932"},        {"windows-936", "CP936"},
+    {"GB2312", "CP936"},       {"windows-949-2000", "CP949"}, {"windows-949", "CP949"},
+    {"ks_c_5601-1987", "CP949"}, {"Big5", "CP950"},      {"windows-950", "CP950"},
+};
+
+const char *vmx_iconv_name(const char *name)
+{
+    for (size_t i = 0; i < sizeof charset_names / sizeof charset_names[0]; i++)
+        if (strcasecmp(name, charset_names[i].vmware) == 0)
+            return charset_names[i].iconv;
+    return name;
+}
+
+/* Returns an iconv descriptor to UTF-8, or (iconv_t)-1 when none is needed or known. */
+static iconv_t open_converter(const char *encoding, int *unknown)
+{
+    *unknown = 0;
+    if (!encoding)
+        return (iconv_t)-1;
+    const char *name = vmx_iconv_name(encoding);
+    if (!name)
+        return (iconv_t)-1;
+    iconv_t cd = iconv_open("UTF-8", name);
+    if (cd == (iconv_t)-1)
+        *unknown = 1;
+    return cd;
+}
+
+void vmx_check_encoding(vg_vmx_doc *doc, vg_buf *diag_text)
+{
+    const vg_vmx_entry *e = vg_vmx_doc_find(doc, ".encoding");
+    if (!e)
+        return;
+    int unknown;
+    iconv_t cd = open_converter(e->value, &unknown);
+    if (cd != (iconv_t)-1)
+        iconv_close(cd);
+    if (unknown)
+        vmx_diag_add(doc, diag_text, VG_DIAG_WARNING, e->line, "unknown-encoding",
+                     "unknown .encoding '%.100s'; values are shown as UTF-8", e->value);
+}
+
+/* Length of a valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    if (c < 0x80)
+        return 1;
+    size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+    if (len == 0 || c > 0xF4 || len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+    /* overlong 3/4-byte forms, surrogates, beyond U+10FFFF */
+    if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] > 0x9F) ||
+        (c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] > 0x8F))
+        return 0;
+    return len;
+}
+
+static const char replacement[] = "\xEF\xBF\xBD";
+
+static char *utf8_clean(const char *bytes, size_t n)
+{
+    vg_buf b = VG_BUF_INIT;
+    const unsigned char *s = (const unsigned char *)bytes;
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_seq(s + i, n - i);
+        if (k) {
+            vg_buf_add(&b, s + i, k);
+            i += k;
+        } else {
+            vg_buf_add(&b, replacement, 3);
+            i++;
+        }
+    }
+    return vg_buf_detach(&b);
+}
+
+static char *convert(iconv_t cd, const char *bytes, size_t n)
+{
+    vg_buf b = VG_BUF_INIT;
+    char *in = (char *)bytes;
+    size_t left = n;
+    char chunk[1024];
+    while (left > 0) {
+        char *o = chunk;
+        size_t room = sizeof chunk;
+        size_t r = iconv(cd, &in, &left, &o, &room);
+        vg_buf_add(&b, chunk, (size_t)(o - chunk));
+        if (r == (size_t)-1 && errno != E2BIG) {
+            /* EILSEQ or a truncated sequence at the end: one U+FFFD per byte */
+            vg_buf_add(&b, replacement, 3);
+            in++;
+            left--;
+            iconv(cd, NULL, NULL, NULL, NULL);
+        }
+        if (b.oom)
+            break;
+    }
+    return vg_buf_detach(&b);
+}
+
+char *vg_vmx_doc_to_utf8(const vg_vmx_doc *doc, const char *bytes)
+{
+    if (!bytes)
+        bytes = "";
+    size_t n = strlen(bytes);
+    int unknown;
+    iconv_t cd = open_converter(vg_vmx_doc_encoding(doc), &unknown);
+    if (cd == (iconv_t)-1)
+        return utf8_clean(bytes, n);
+    char *s = convert(cd, bytes, n);
+    iconv_close(cd);
+    return s;
+}

@@ -1,0 +1,274 @@
+/*
+ * One pass over a .vmx buffer: split lines (LF, CRLF, lone CR), classify
+ * each by the grammar of VMware's dictll.c, and record entries pointing into
+ * a single working copy.  Nothing here allocates per line; every byte of the
+ * input stays reachable so the document can be written back unchanged.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmx/vmx_internal.h"
+
+/* Bytes that end a key (dictll.c: names are anything but NUL, blanks, '#', '='). */
+static const unsigned char key_stop[256] = {
+    [0] = 1, [' '] = 1, ['\t'] = 1, ['#'] = 1, ['='] = 1, ['\r'] = 1, ['\n'] = 1,
+};
+
+static size_t skip_blanks(const char *s, size_t i, size_t n)
+{
+    while (i < n && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    return i;
+}
+
+/* The value after '=': quoted, bare token or empty; then only blanks and a comment. */
+static int parse_value(const char *s, size_t i, size_t n, struct vmx_parsed *p)
+{
+    if (i < n && s[i] == '"') {
+        const char *q = memchr(s + i + 1, '"', n - i - 1);
+        if (!q) {
+            p->why = "unterminated quote";
+            return VMX_WEIRD;
+        }
+        p->quoted = 1;
+        p->val_off = i + 1;
+        p->val_len = (size_t)(q - s) - p->val_off;
+        i = (size_t)(q - s) + 1;
+    } else {
+        p->val_off = i;
+        while (i < n && s[i] != ' ' && s[i] != '\t' && s[i] != '#')
+            i++;
+        p->val_len = i - p->val_off;
+    }
+    i = skip_blanks(s, i, n);
+    if (i < n && s[i] != '#') {
+        p->why = p->quoted ? "text after the closing quote" : "text after the value";
+        return VMX_WEIRD;
+    }
+    return VMX_ENTRY;
+}
+
+int vmx_parse_line(const char *s, size_t n, struct vmx_parsed *p)
+{
+    memset(p, 0, sizeof *p);
+    size_t i = skip_blanks(s, 0, n);
+    if (i == n)
+        return VMX_BLANK;
+    if (s[i] == '#')
+        return VMX_COMMENT;
+    p->key_off = i;
+    while (i < n && !key_stop[(unsigned char)s[i]])
+        i++;
+    p->key_len = i - p->key_off;
+    if (p->key_len == 0) {
+        p->why = "'=' without a key";
+        return VMX_WEIRD;
+    }
+    i = skip_blanks(s, i, n);
+    if (i == n || s[i] != '=') {
+        p->why = "no '=' after the key";
+        return VMX_WEIRD;
+    }
+    return parse_value(s, skip_blanks(s, i + 1, n), n, p);
+}
+
+static int grow(void **arr, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    size_t ncap = *cap ? *cap * 2 : 64;
+    while (ncap < need)
+        ncap *= 2;
+    void *n = realloc(*arr, ncap * elem);
+    if (!n)
+        return -1;
+    *arr = n;
+    *cap = ncap;
+    return 0;
+}
+
+struct parse_state {
+    vg_vmx_doc *doc;
+    vg_buf values;
+    vg_buf diag_text;
+};
+
+static int add_entry(struct parse_state *st, struct vmx_line *ln, const struct vmx_parsed *p,
+                     size_t text_off, unsigned lineno)
+{
+    vg_vmx_doc *doc = st->doc;
+    if (grow((void **)&doc->entries, &doc->cap_entries, doc->nentries + 1, sizeof *doc->entries))
+        return VG_ENOMEM;
+    char *w = doc->work + text_off;
+    struct vmx_entry *e = &doc->entries[doc->nentries];
+    e->pub.key = w + p->key_off;
+    w[p->key_off + p->key_len] = '\0';
+    e->key_len = p->key_len;
+    e->hash = vmx_hash_key(e->pub.key, p->key_len);
+    e->pub.raw = p->val_len ? w + p->val_off : "";
+    if (p->val_len)
+        w[p->val_off + p->val_len] = '\0';
+    e->value_off = (size_t)-1;
+    if (p->val_len && memchr(e->pub.raw, '|', p->val_len)) {
+        e->value_off = st->values.len;
+        if (vg_buf_grow(&st->values, p->val_len + 1))
+            return VG_ENOMEM;
+        size_t outlen;
+        vmx_unescape_into(e->pub.raw, p->val_len, st->values.data + st->values.len, &outlen);
+        st->values.len += outlen + 1;
+    }
+    e->pub.value = e->pub.raw;
+    e->pub.line = lineno;
+    e->pub.quoted = (unsigned char)p->quoted;
+    e->pub.duplicate = 0;
+    e->line = doc->nlines;
+    ln->entry = doc->nentries++;
+    ln->val_off = p->val_off;
+    ln->val_len = p->val_len;
+    return 0;
+}
+
+/* Length of the line content at s and its line end. */
+static size_t line_end(const char *s, size_t rest, unsigned char *eol, size_t *eol_len)
+{
+    const char *nl = memchr(s, '\n', rest);
+    size_t lim = nl ? (size_t)(nl - s) : rest;
+    const char *cr = memchr(s, '\r', lim);
+    if (cr) {
+        size_t n = (size_t)(cr - s);
+        int crlf = n + 1 < rest && cr[1] == '\n';
+        *eol = crlf ? VMX_EOL_CRLF : VMX_EOL_CR;
+        *eol_len = crlf ? 2 : 1;
+        return n;
+    }
+    *eol = nl ? VMX_EOL_LF : VMX_EOL_NONE;
+    *eol_len = nl ? 1 : 0;
+    return lim;
+}
+
+static int parse_lines(struct parse_state *st, vg_error *err)
+{
+    vg_vmx_doc *doc = st->doc;
+    size_t len = doc->orig_len, pos = doc->bom ? 3 : 0;
+    unsigned lineno = 0;
+    while (pos < len) {
+        unsigned char eol;
+        size_t eol_len, n = line_end(doc->orig + pos, len - pos, &eol, &eol_len);
+        lineno++;
+        if (n > VG_VMX_MAX_LINE)
+            return vg_error_set(err, VG_EINPUT, doc->name, lineno,
+                                "line of %zu bytes is beyond the %u-byte line limit", n,
+                                VG_VMX_MAX_LINE);
+        if (grow((void **)&doc->lines, &doc->cap_lines, doc->nlines + 1, sizeof *doc->lines))
+            return VG_ENOMEM;
+        struct vmx_line *ln = &doc->lines[doc->nlines];
+        struct vmx_parsed p;
+        ln->text = doc->orig + pos;
+        ln->len = n;
+        ln->eol = eol;
+        ln->kind = (unsigned char)vmx_parse_line(ln->text, n, &p);
+        ln->entry = ln->val_off = ln->val_len = 0;
+        if (ln->kind == VMX_ENTRY && add_entry(st, ln, &p, pos, lineno))
+            return VG_ENOMEM;
+        if (ln->kind == VMX_WEIRD)
+            vmx_diag_add(doc, &st->diag_text, VG_DIAG_WARNING, lineno, "unparsed-line",
+                         "line not understood (%s); kept as it is", p.why);
+        if (eol != VMX_EOL_NONE && doc->eol == VMX_EOL_NONE)
+            doc->eol = eol;
+        doc->final_eol_missing = eol == VMX_EOL_NONE;
+        doc->nlines++;
+        pos += n + eol_len;
+    }
+    return 0;
+}
+
+/* Values with |XX escapes were decoded into one arena; point entries at it. */
+static void fix_values(struct parse_state *st)
+{
+    vg_vmx_doc *doc = st->doc;
+    doc->values = vg_buf_detach(&st->values);
+    for (size_t i = 0; i < doc->nentries; i++)
+        if (doc->entries[i].value_off != (size_t)-1)
+            doc->entries[i].pub.value = doc->values + doc->entries[i].value_off;
+}
+
+static unsigned line_of_offset(const char *data, size_t off)
+{
+    unsigned line = 1;
+    for (size_t i = 0; i < off; i++)
+        if (data[i] == '\n' || (data[i] == '\r' && (i + 1 >= off || data[i + 1] != '\n')))
+            line++;
+    return line;
+}
+
+static int check_input(const char *data, size_t len, const char *name, vg_error *err)
+{
+    if (!data && len)
+        return vg_error_set(err, VG_EUSAGE, name, 0, "no data");
+    if (len > VG_VMX_MAX_FILE)
+        return vg_error_set(err, VG_EINPUT, name, 0,
+                            "file of %zu bytes is beyond the %u-byte limit for a .vmx", len,
+                            VG_VMX_MAX_FILE);
+    const char *nul = len ? memchr(data, '\0', len) : NULL;
+    if (nul) {
+        size_t off = (size_t)(nul - data);
+        return vg_error_set(err, VG_EINPUT, name, line_of_offset(data, off),
+                            "binary content (NUL byte at offset %zu)", off);
+    }
+    return 0;
+}
+
+static int parse_into(vg_vmx_doc *doc, const char *data, size_t len, vg_error *err)
+{
+    doc->orig = malloc(len + 1);
+    doc->work = malloc(len + 1);
+    if (!doc->orig || !doc->work)
+        return vg_error_set(err, VG_ENOMEM, doc->name, 0, "out of memory");
+    if (len) {
+        memcpy(doc->orig, data, len);
+        memcpy(doc->work, data, len);
+    }
+    doc->orig[len] = doc->work[len] = '\0';
+    doc->orig_len = len;
+    doc->bom = len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0;
+    struct parse_state st = {doc, VG_BUF_INIT, VG_BUF_INIT};
+    if (doc->bom)
+        vmx_diag_add(doc, &st.diag_text, VG_DIAG_WARNING, 1, "bom",
+                     "UTF-8 byte order mark at the start; kept, but some VMware products "
+                     "reject such files");
+    int rc = parse_lines(&st, err);
+    if (rc == 0) {
+        fix_values(&st);
+        rc = vmx_index(doc, &st.diag_text, 1);
+    }
+    if (rc == 0)
+        vmx_check_encoding(doc, &st.diag_text);
+    if (rc == 0 && (st.values.oom || st.diag_text.oom || !doc->values))
+        rc = VG_ENOMEM;
+    vmx_diag_fix(doc, &st.diag_text);
+    vg_buf_release(&st.values);
+    if (rc == VG_ENOMEM)
+        return vg_error_set(err, VG_ENOMEM, doc->name, 0, "out of memory");
+    return rc;
+}
+
+int vg_vmx_doc_parse(const char *data, size_t len, const char *name, vg_vmx_doc **out,
+                     vg_error *err)
+{
+    *out = NULL;
+    if (!name)
+        name = "<memory>";
+    int rc = check_input(data, len, name, err);
+    if (rc)
+        return rc;
+    vg_vmx_doc *doc = vg_vmx_doc_new(name);
+    if (!doc)
+        return vg_error_set(err, VG_ENOMEM, name, 0, "out of memory");
+    rc = parse_into(doc, data, len, err);
+    if (rc) {
+        vg_vmx_doc_free(doc);
+        return rc;
+    }
+    *out = doc;
+    return 0;
+}
