@@ -1,0 +1,548 @@
+/*
+ * vmxguard audit: read VMs from files/folders (or a vCenter), evaluate the
+ * chosen baselines and write a report.  The audit runs on the file
+ * source's worker threads; the report writer gets VMs in path order on
+ * this thread.  Exit: 0 clean, 1 findings at or above --fail-on, 2 usage
+ * or input errors (the other inputs are still audited).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define MAX_LIST 64
+
+extern const struct cli_command cli_cmd_audit;
+
+struct audit_args {
+    const char *profiles[MAX_LIST];
+    size_t n_profiles;
+    const char *profile_file;
+    const char *format;
+    const char *output;
+    const char *output_dir;
+    const char *fail_on;
+    const char *exclude[MAX_LIST];
+    size_t n_exclude;
+    int include_templates;
+    const char *waivers;
+    int show_secrets;
+    const char *color;
+    int jobs;
+    const char *cacert;
+    const char *credentials;
+    int insecure;
+};
+
+/* Everything the run shares between the worker threads and the writer. */
+struct audit_run {
+    const vg_profile *profiles[MAX_LIST];
+    size_t n_profiles;
+    vg_audit_opts aopts;
+    vg_report *report;
+    vg_audit_summary sum;
+    vg_severity fail_on;
+    size_t findings;   /* results failing at or above fail_on */
+    int write_failed;
+};
+
+/* What a worker hands to the writer with each VM. */
+struct audited {
+    vg_vm_report *rep;
+    vg_error err;
+};
+
+static const struct option long_opts[] = {
+    {"profile", required_argument, NULL, 'p'},
+    {"profile-file", required_argument, NULL, 'P'},
+    {"format", required_argument, NULL, 'f'},
+    {"output", required_argument, NULL, 'o'},
+    {"output-dir", required_argument, NULL, 'D'},
+    {"fail-on", required_argument, NULL, 'F'},
+    {"exclude", required_argument, NULL, 'x'},
+    {"include-templates", no_argument, NULL, 'T'},
+    {"waivers", required_argument, NULL, 'w'},
+    {"show-secrets", no_argument, NULL, 'S'},
+    {"color", required_argument, NULL, 'c'},
+    {"colour", required_argument, NULL, 'c'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"jobs", required_argument, NULL, 'j'},
+    {"cacert", required_argument, NULL, 'C'},
+    {"credentials", required_argument, NULL, 'R'},
+    {"insecure", no_argument, NULL, 'k'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static int add_to(const char **list, size_t *n, const char *v, const char *what)
+{
+    if (*n >= MAX_LIST) {
+        cli_error("too many %s options (at most %d)", what, MAX_LIST);
+        return -1;
+    }
+    list[(*n)++] = v;
+    return 0;
+}
+
+static int parse_jobs(const char *s, int *out)
+{
+    char *end = NULL;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < 0 || v > 256) {
+        cli_error("--jobs wants a number from 0 (all cores) to 256, not '%s'", s);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, struct audit_args *a)
+{
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "p:f:o:j:qvh", long_opts, NULL)) != -1) {
+        int bad = 0;
+        switch (c) {
+        case 'p': bad = add_to(a->profiles, &a->n_profiles, optarg, "--profile"); break;
+        case 'P': a->profile_file = optarg; break;
+        case 'f': a->format = optarg; break;
+        case 'o': a->output = optarg; break;
+        case 'D': a->output_dir = optarg; break;
+        case 'F': a->fail_on = optarg; break;
+        case 'x': bad = add_to(a->exclude, &a->n_exclude, optarg, "--exclude"); break;
+        case 'T': a->include_templates = 1; break;
+        case 'w': a->waivers = optarg; break;
+        case 'S': a->show_secrets = 1; break;
+        case 'c': a->color = optarg; break;
+        case 'q': cli_quiet = 1; break;
+        case 'v': cli_verbose = 1; break;
+        case 'j': bad = parse_jobs(optarg, &a->jobs); break;
+        case 'C': a->cacert = optarg; break;
+        case 'R': a->credentials = optarg; break;
+        case 'k': a->insecure = 1; break;
+        case 'h': return 1;
+        default: return -1;
+        }
+        if (bad)
+            return -1;
+    }
+    return 0;
+}
+
+/* --profile IDs, or the profiles of --profile-file, or the default. */
+static int pick_profiles(vg_catalog *cat, const struct audit_args *a, size_t before,
+                         struct audit_run *run)
+{
+    for (size_t i = 0; i < a->n_profiles; i++) {
+        const vg_profile *p = vg_catalog_profile(cat, a->profiles[i]);
+        if (!p) {
+            const char *ids[512];
+            size_t n = vg_catalog_profile_count(cat);
+            for (size_t k = 0; k < n && k < 511; k++)
+                ids[k] = vg_catalog_profile_at(cat, k)->id;
+            ids[n < 511 ? n : 511] = NULL;
+            const char *near = cli_did_you_mean(a->profiles[i], ids);
+            cli_error("unknown profile '%s'%s%s%s (see 'vmxguard profiles')", a->profiles[i],
+                      near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
+            return -1;
+        }
+        run->profiles[run->n_profiles++] = p;
+    }
+    for (size_t i = before; !a->n_profiles && i < vg_catalog_profile_count(cat); i++) {
+        if (run->n_profiles < MAX_LIST)
+            run->profiles[run->n_profiles++] = vg_catalog_profile_at(cat, i);
+    }
+    if (!run->n_profiles) {
+        const vg_profile *p = vg_catalog_profile(cat, vg_catalog_default_profile());
+        if (!p) {
+            cli_error("default profile '%s' is not in the catalog", vg_catalog_default_profile());
+            return -1;
+        }
+        run->profiles[run->n_profiles++] = p;
+    }
+    return 0;
+}
+
+static void *audit_prepare(vg_vm *vm, void *ctx)
+{
+    struct audit_run *run = ctx;
+    struct audited *a = calloc(1, sizeof *a);
+    if (!a)
+        return NULL;
+    vg_error_clear(&a->err);
+    if (vg_audit_vm(vm, run->profiles, run->n_profiles, &run->aopts, &a->rep, &a->err) != VG_OK)
+        a->rep = NULL;
+    return a;
+}
+
+static void audit_discard(void *payload, void *ctx)
+{
+    (void)ctx;
+    struct audited *a = payload;
+    vg_vm_report_free(a->rep);
+    free(a);
+}
+
+static void on_problem(const vg_error *problem, void *ctx)
+{
+    struct audit_run *run = ctx;
+    run->sum.errors++;
+    cli_print_error(problem);
+    vg_error err;
+    if (vg_report_problem(run->report, problem, &err) != VG_OK)
+        run->write_failed = 1;
+}
+
+/* The file's own oddities (duplicate keys, unparsed lines): errors always,
+ * warnings with --verbose. */
+static void show_diagnostics(const vg_vm *vm)
+{
+    const vg_vmx_doc *doc = vm->settings;
+    size_t n = doc ? vg_vmx_doc_diag_count(doc) : 0;
+    for (size_t i = 0; i < n; i++) {
+        const vg_vmx_diag *d = vg_vmx_doc_diag(doc, i);
+        if (d->level == VG_DIAG_ERROR || cli_verbose) {
+            if (d->line)
+                cli_warn("%s:%u: %s", vm->path, d->line, d->msg);
+            else
+                cli_warn("%s: %s", vm->path, d->msg);
+        }
+    }
+    if (vm->locked && cli_verbose)
+        cli_warn("%s: VM appears powered on (lock found); settings may change on power off",
+                 vm->path);
+}
+
+static void count_findings(struct audit_run *run, const vg_vm_report *rep)
+{
+    for (size_t i = 0; i < rep->n_results; i++) {
+        const vg_result *r = &rep->results[i];
+        if ((r->status == VG_FAIL || r->status == VG_ERROR) && r->prule &&
+            r->prule->severity >= run->fail_on)
+            run->findings++;
+    }
+}
+
+static int write_vm(vg_vm *vm, void *payload, void *ctx)
+{
+    struct audit_run *run = ctx;
+    struct audited *a = payload;
+    if (!a || !a->rep) {
+        vg_error e;
+        if (a)
+            e = a->err;
+        else
+            vg_error_set(&e, VG_ENOMEM, vm->path, 0, "out of memory");
+        on_problem(&e, run);
+    } else {
+        show_diagnostics(vm);
+        vg_error err;
+        if (vg_report_vm(run->report, a->rep, &err) != VG_OK) {
+            cli_print_error(&err);
+            run->write_failed = 1;
+        }
+        vg_audit_summary_add(&run->sum, a->rep);
+        count_findings(run, a->rep);
+        vg_vm_report_free(a->rep);
+    }
+    free(a);
+    vg_vm_free(vm);
+    return run->write_failed;
+}
+
+static int is_vsphere_target(const char *t)
+{
+    return strncmp(t, "vsphere://", 10) == 0 || strncmp(t, "https://", 8) == 0;
+}
+
+#ifdef VMXGUARD_VSPHERE_H
+/* API VMs arrive one at a time on this thread: audit and write at once. */
+static int vsphere_vm(vg_vm *vm, void *ctx)
+{
+    return write_vm(vm, audit_prepare(vm, ctx), ctx);
+}
+
+static int audit_vsphere(const char *url, const struct audit_args *a, struct audit_run *run)
+{
+    vg_vsphere_target t;
+    vg_error err;
+    if (vg_vsphere_parse_url(url, &t, &err) != VG_OK) {
+        on_problem(&err, run);
+        return -1;
+    }
+    char *user = NULL, *password = NULL;
+    if (vg_vsphere_credentials(t.user[0] ? t.user : NULL, a->credentials, 1, &user, &password,
+                               &err) != VG_OK) {
+        on_problem(&err, run);
+        return -1;
+    }
+    if (a->insecure)
+        cli_warn("%s: --insecure: the server's certificate is not checked", t.server);
+    vg_vsphere_opts vo = {.user = user, .password = password, .cacert = a->cacert,
+                          .insecure = a->insecure, .include_templates = a->include_templates,
+                          .exclude = a->exclude, .n_exclude = a->n_exclude};
+    int rc = vg_vsphere_fetch(url, &vo, vsphere_vm, run, &err);
+    vg_vsphere_credentials_free(user, password);
+    if (rc != VG_OK)
+        on_problem(&err, run);
+    return rc;
+}
+#else
+static int audit_vsphere(const char *url, const struct audit_args *a, struct audit_run *run)
+{
+    (void)a;
+    vg_error err;
+    vg_error_set(&err, VG_EUSAGE, url, 0, "this build has no vSphere source");
+    on_problem(&err, run);
+    return -1;
+}
+#endif
+
+static int audit_files(const char **paths, size_t n, const struct audit_args *a,
+                       struct audit_run *run)
+{
+    if (!n)
+        return 0;
+    vg_source_opts so = {.include_templates = a->include_templates,
+                         .exclude = a->exclude,
+                         .n_exclude = a->n_exclude,
+                         .jobs = a->jobs,
+                         .folder_evidence = 1,
+                         .on_problem = on_problem,
+                         .problem_ctx = run};
+    vg_vm_pipeline pl = {audit_prepare, write_vm, audit_discard, run};
+    vg_error err;
+    vg_error_clear(&err);
+    int rc = vg_source_files_pipeline(paths, n, &so, &pl, &err);
+    if (rc != VG_OK && run->sum.errors == 0)
+        on_problem(&err, run);
+    return rc;
+}
+
+static FILE *open_output(const struct audit_args *a)
+{
+    if (!a->output || strcmp(a->output, "-") == 0)
+        return stdout;
+    FILE *f = fopen(a->output, "w");
+    if (!f)
+        cli_error("%s: cannot write: %s", a->output, strerror(errno));
+    return f;
+}
+
+static int start_report(const struct audit_args *a, vg_catalog *cat, struct audit_run *run,
+                        FILE *out, char **targets, size_t n_targets)
+{
+    vg_report_opts ro = {.out = out, .output_dir = a->output_dir, .color = 0,
+                         .width = 0, .verbose = cli_verbose, .show_secrets = a->show_secrets};
+    if (out == stdout && cli_color > 0)
+        ro.color = 1;
+    else if (a->color && strcmp(a->color, "always") == 0)
+        ro.color = 1;
+    vg_error err;
+    const char *fmt = a->format ? a->format : "text";
+    if (vg_report_new(fmt, &ro, &run->report, &err) != VG_OK) {
+        cli_print_error(&err);
+        fprintf(stderr, "formats:");
+        for (const char *const *f = vg_report_formats(); f && *f; f++)
+            fprintf(stderr, " %s", *f);
+        fputc('\n', stderr);
+        return -1;
+    }
+    static char host[256];
+    if (gethostname(host, sizeof host - 1) != 0)
+        host[0] = '\0';
+    vg_report_run rr = {.tool_version = vg_version(), .started = time(NULL), .catalog = cat,
+                        .profiles = run->profiles, .n_profiles = run->n_profiles,
+                        .targets = (const char *const *)targets, .n_targets = n_targets,
+                        .hostname = host};
+    if (vg_report_begin(run->report, &rr, &err) != VG_OK) {
+        cli_print_error(&err);
+        return -1;
+    }
+    return 0;
+}
+
+static void report_unused_waivers(const vg_waivers *w, struct audit_run *run)
+{
+    const char *descr[64];
+    size_t n = vg_waivers_unused(w, descr, 64);
+    for (size_t i = 0; i < n && i < 64; i++) {
+        vg_error e;
+        vg_error_set(&e, VG_ENOTFOUND, NULL, 0, "unused waiver (matched no failing rule): %s",
+                     descr[i]);
+        cli_warn("%s", e.msg);
+        vg_error err;
+        vg_report_problem(run->report, &e, &err);
+        run->sum.warnings++;
+    }
+}
+
+/* Catalog, profiles and waivers: everything fixed before the first VM. */
+static int setup(const struct audit_args *a, vg_catalog **cat, vg_waivers **w,
+                 struct audit_run *run)
+{
+    vg_error err;
+    if (vg_catalog_load_embedded(cat, &err) != VG_OK) {
+        cli_print_error(&err);
+        return EXIT_INTERNAL;
+    }
+    size_t before = vg_catalog_profile_count(*cat);
+    if (a->profile_file && vg_catalog_add_file(*cat, a->profile_file, &err) != VG_OK) {
+        cli_print_error(&err);
+        return EXIT_USAGE;
+    }
+    if (!a->profile_file)
+        before = vg_catalog_profile_count(*cat);
+    if (pick_profiles(*cat, a, before, run) != 0)
+        return EXIT_USAGE;
+    if (a->fail_on && vg_severity_parse(a->fail_on, &run->fail_on) != VG_OK) {
+        cli_error("--fail-on wants any, info, low, medium or high (or cat1..cat3), not '%s'",
+                  a->fail_on);
+        return EXIT_USAGE;
+    }
+    if (a->waivers && vg_waivers_load_file(a->waivers, w, &err) != VG_OK) {
+        cli_print_error(&err);
+        return EXIT_USAGE;
+    }
+    if (a->color && cli_set_color(a->color) != 0) {
+        cli_error("--color wants auto, always or never, not '%s'", a->color);
+        return EXIT_USAGE;
+    }
+    if (a->output && a->output_dir) {
+        cli_error("-o and --output-dir exclude each other");
+        return EXIT_USAGE;
+    }
+    run->aopts.waivers = *w;
+    run->aopts.show_secrets = a->show_secrets;
+    run->aopts.now = time(NULL);
+    return EXIT_OK;
+}
+
+static int audit_targets(char **targets, size_t n, const struct audit_args *a,
+                         struct audit_run *run)
+{
+    const char **files = calloc(n ? n : 1, sizeof *files);
+    if (!files) {
+        cli_error("out of memory");
+        return -1;
+    }
+    size_t nf = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!is_vsphere_target(targets[i]))
+            files[nf++] = targets[i];
+    }
+    audit_files(files, nf, a, run);
+    free(files);
+    for (size_t i = 0; i < n && !run->write_failed; i++) {
+        if (is_vsphere_target(targets[i]))
+            audit_vsphere(targets[i], a, run);
+    }
+    return 0;
+}
+
+static int run_audit(int argc, char **argv)
+{
+    struct audit_args a = {0};
+    int pr = parse_args(argc, argv, &a);
+    if (pr != 0) {
+        if (pr > 0)
+            return cli_help(&cli_cmd_audit);
+        fprintf(stderr, "usage: vmxguard audit TARGET... [options]; see 'vmxguard audit --help'\n");
+        return EXIT_USAGE;
+    }
+    if (optind >= argc) {
+        cli_error("audit: name at least one .vmx file, folder or vsphere:// target");
+        return EXIT_USAGE;
+    }
+    struct audit_run *run = calloc(1, sizeof *run);
+    vg_catalog *cat = NULL;
+    vg_waivers *w = NULL;
+    int rc = run ? setup(&a, &cat, &w, run) : EXIT_INTERNAL;
+    FILE *out = NULL;
+    if (rc == EXIT_OK && !(out = open_output(&a)))
+        rc = EXIT_USAGE;
+    if (rc == EXIT_OK &&
+        start_report(&a, cat, run, out, argv + optind, (size_t)(argc - optind)) != 0)
+        rc = EXIT_USAGE;
+    if (rc == EXIT_OK) {
+        audit_targets(argv + optind, (size_t)(argc - optind), &a, run);
+        report_unused_waivers(w, run);
+        vg_error err;
+        if (vg_report_end(run->report, &run->sum, &err) != VG_OK) {
+            cli_print_error(&err);
+            run->write_failed = 1;
+        }
+        rc = run->write_failed           ? EXIT_INTERNAL
+             : run->sum.errors           ? EXIT_USAGE
+             : run->findings             ? EXIT_FINDINGS
+                                         : EXIT_OK;
+    }
+    if (run)
+        vg_report_free(run->report);
+    if (out && out != stdout && fclose(out) != 0 && rc != EXIT_INTERNAL) {
+        cli_error("%s: write failed", a.output);
+        rc = EXIT_INTERNAL;
+    }
+    vg_waivers_free(w);
+    vg_catalog_free(cat);
+    free(run);
+    return rc;
+}
+
+const struct cli_command cli_cmd_audit = {
+    "audit",
+    "check VMs against hardening baselines (DISA STIG, VMware SCG, CIS)",
+    run_audit,
+    "usage: vmxguard audit TARGET... [options]\n"
+    "\n"
+    "Audit .vmx files, folders (searched recursively for *.vmx) or vCenter/ESXi\n"
+    "targets (vsphere://[user@]host or https://host/sdk) against one or more\n"
+    "baselines.  Each VM gets one result per rule: pass, fail, not_applicable,\n"
+    "manual, error or waived, with the value, file:line, expected value and fix.\n"
+    "Keys that look like hardening but do nothing are reported as warnings.\n"
+    "\n"
+    "options:\n"
+    "  -p, --profile ID        baseline to check (repeatable); default: disa-vsphere8-vm.\n"
+    "                          'vmxguard profiles' lists them\n"
+    "      --profile-file FILE add rules/profiles from a YAML file (docs/catalog-format.md);\n"
+    "                          its profiles are used unless --profile says otherwise\n"
+    "  -f, --format F          text (default), json, jsonl, csv, junit, sarif, xccdf,\n"
+    "                          ckl, cklb, html\n"
+    "  -o, --output FILE       write the report to FILE instead of standard output\n"
+    "      --output-dir DIR    one file per VM (ckl, cklb)\n"
+    "      --fail-on SEVERITY  exit 1 only for failures at or above: any (default), low,\n"
+    "                          medium, high (cat3, cat2, cat1 also accepted)\n"
+    "      --exclude GLOB      skip VMs or folders whose name or path matches (repeatable)\n"
+    "      --include-templates also audit templates (*.vmtx)\n"
+    "      --waivers FILE      accepted exceptions (YAML: rules, vm, reason, approver,\n"
+    "                          expires); see docs/audit.md\n"
+    "      --show-secrets      show values of secret-bearing keys (VNC password,\n"
+    "                          guestinfo tokens) instead of <redacted>\n"
+    "      --color WHEN        auto (default: only on a terminal, never with NO_COLOR),\n"
+    "                          always or never\n"
+    "  -q, --quiet             no warnings on standard error\n"
+    "  -v, --verbose           also list passing rules and file warnings\n"
+    "  -j, --jobs N            worker threads for files (0 = all cores)\n"
+    "      --credentials FILE  vSphere: user=/password= file (else VMXGUARD_USER and\n"
+    "                          VMXGUARD_PASSWORD, else a prompt)\n"
+    "      --cacert FILE       vSphere: trust this PEM bundle\n"
+    "      --insecure          vSphere: do not check the server certificate\n"
+    "\n"
+    "exit codes: 0 nothing failed, 1 failures at or above --fail-on,\n"
+    "2 usage error or an input could not be read (the others are still audited).\n"
+    "\n"
+    "examples:\n"
+    "  vmxguard audit examples/datastore1\n"
+    "  vmxguard audit /vmfs/volumes/ds1 --profile disa-vsphere8-vm --profile cis-esxi-8\n"
+    "  vmxguard audit web01.vmx --format sarif -o web01.sarif --fail-on medium\n"
+    "  vmxguard audit ds1/ --exclude 'test-*' --waivers waivers.yaml --jobs 4\n"
+    "  vmxguard audit ds1/ --format ckl --output-dir ckl/ --include-templates\n"
+    "  vmxguard audit vsphere://admin@vcenter.example.org --credentials ~/.vmxguard-cred\n"
+    "  vmxguard audit my.vmx --profile-file site.yaml --show-secrets --color=never -q\n",
+};
