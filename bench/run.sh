@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# The benchmark kit's one command: builds vmxguard (Release), generates
+# deterministic datastores, and times, in the same invocation and on the same
+# files, the read floor, vmxguard audit (text/json/csv to /dev/null and to a
+# file), OpenSCAP and a naive Python audit.  Prints a Markdown table (median
+# wall, CPU, peak RSS, ratio to the parallel C floor) and writes it to
+# docs/performance.md between the BENCH-TABLE markers.
+#
+#   bash bench/run.sh [--sizes "1000 10000 100000"] [--runs 3] [--no-write]
+#
+# Environment: BENCH_DIR (default /tmp/vmxguard-bench) holds the datastores;
+# PEER_LIMIT (seconds, default 600) skips a peer at a size it would exceed.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+sizes="1000 10000 100000"
+runs=3
+write=1
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --sizes) sizes=$2; shift 2 ;;
+    --runs) runs=$2; shift 2 ;;
+    --no-write) write=0; shift ;;
+    *) echo "usage: bench/run.sh [--sizes LIST] [--runs N] [--no-write]" >&2; exit 2 ;;
+    esac
+done
+BENCH_DIR=${BENCH_DIR:-/tmp/vmxguard-bench}
+PEER_LIMIT=${PEER_LIMIT:-600}
+mkdir -p "$BENCH_DIR"
+
+# What the kit needs beyond the build: OpenSCAP, GNU time, valgrind.
+need=()
+command -v oscap >/dev/null || need+=(openscap-scanner)
+[ -x /usr/bin/time ] || need+=(time)
+command -v valgrind >/dev/null || need+=(valgrind)
+command -v bc >/dev/null || need+=(bc)
+if [ ${#need[@]} -gt 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+bash "$top/scripts/install-deps.sh"
+
+build=$top/build-bench
+cmake -S "$top" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DVG_WERROR=OFF >/dev/null
+cmake --build "$build" --target vmxguard bench_parser >/dev/null
+cc -O2 -pthread "$top/bench/floor_read.c" -o "$build/floor_read"
+vg=$build/vmxguard
+ncpu=$(nproc)
+
+# measure NAME CMD...: runs CMD $runs times; records median wall, CPU, RSS.
+results=()
+measure() {
+    local name=$1; shift
+    local walls=() cpus=() rsss=() i out
+    for ((i = 0; i < runs; i++)); do
+        out=$( { /usr/bin/time -f '%e %U %S %M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -n 1)
+        read -r w u s m <<<"$out"
+        walls+=("$w"); cpus+=("$(echo "$u + $s" | bc -l)"); rsss+=("$m")
+    done
+    local mw mc mr
+    mw=$(printf '%s\n' "${walls[@]}" | sort -g | sed -n "$(( (runs + 1) / 2 ))p")
+    mc=$(printf '%s\n' "${cpus[@]}" | sort -g | sed -n "$(( (runs + 1) / 2 ))p")
+    mr=$(printf '%s\n' "${rsss[@]}" | sort -g | sed -n "$(( (runs + 1) / 2 ))p")
+    results+=("$name|$mw|$mc|$mr")
+    printf '  %-34s wall %8.3f s  cpu %8.3f s  rss %7.1f MiB\n' "$name" "$mw" "$mc" \
+        "$(echo "$mr / 1024" | bc -l)" >&2
+}
+
+# A wrapper so shell redirections are timed as part of the command.
+sh_c() { bash -c "$1"; }
+export -f sh_c
+
+table="| N | engine | wall (median) | CPU | peak RSS | wall / C floor |
+|---:|---|---:|---:|---:|---:|"
+for n in $sizes; do
+    ds=$BENCH_DIR/ds$n
+    if [ ! -f "$ds/.complete" ]; then
+        echo "generating $n VMs in $ds" >&2
+        rm -rf "$ds"
+        python3 "$top/bench/gen_datastore.py" "$ds" "$n"
+        touch "$ds/.complete"
+    fi
+    find "$ds" -name '*.vmx' -print0 | xargs -0 cat >/dev/null # warm the page cache
+    echo "N=$n" >&2
+    results=()
+    measure "floor: C reader, $ncpu threads" "$build/floor_read" "$ds"
+    measure "floor: cat via xargs -P$ncpu" sh_c "find '$ds' -name '*.vmx' -print0 | xargs -0 -P$ncpu -n 500 cat >/dev/null"
+    for fmt in text json csv; do
+        measure "vmxguard audit --format $fmt >/dev/null" sh_c "'$vg' audit --format $fmt '$ds' >/dev/null; [ \$? -le 1 ]"
+    done
+    for fmt in json csv; do
+        measure "vmxguard audit --format $fmt -o file" sh_c "'$vg' audit --format $fmt -o '$BENCH_DIR/out.$fmt' '$ds'; [ \$? -le 1 ]"
+    done
+    # Peers: skip a size where the previous size projects past PEER_LIMIT.
+    for peer in oscap python; do
+        last_var="last_$peer"
+        last=${!last_var:-0}
+        if [ "$(echo "$last * 10 > $PEER_LIMIT" | bc -l)" = 1 ]; then
+            results+=("$peer (skipped: projected $(echo "$last * 10" | bc) s > ${PEER_LIMIT} s)|-|-|-")
+            continue
+        fi
+        if [ $peer = oscap ]; then
+            python3 "$top/bench/gen_oscap.py" "$ds" "$BENCH_DIR/oscap$n"
+            (cd "$BENCH_DIR/oscap$n" && measure "oscap xccdf eval (20 rules)" oscap xccdf eval bench-xccdf.xml)
+        else
+            measure "naive Python audit (20 rules)" python3 "$top/bench/naive_audit.py" "$ds"
+        fi
+        eval "$last_var=$(echo "${results[-1]}" | cut -d'|' -f2)"
+    done
+    floor=$(echo "${results[0]}" | cut -d'|' -f2)
+    for r in "${results[@]}"; do
+        IFS='|' read -r name w c m <<<"$r"
+        if [ "$w" = "-" ]; then
+            table+=$'\n'"| $n | $name | - | - | - | - |"
+        else
+            table+=$'\n'"$(printf '| %s | %s | %.3f s | %.3f s | %.1f MiB | %.2fx |' "$n" "$name" "$w" "$c" \
+                "$(echo "$m / 1024" | bc -l)" "$(echo "$w / ($floor + 0.0005)" | bc -l)")"
+        fi
+    done
+done
+
+# Parser alone, in memory, one core.
+first=$(echo "$sizes" | awk '{print $1}')
+parser=$("$build/bench_parser" 5 $(find "$BENCH_DIR/ds$first" -name '*.vmx' | sort | head -n 5000))
+
+# Instructions per file (stable on noisy machines): callgrind over 200 VMs.
+cg=$BENCH_DIR/cg
+rm -rf "$cg"; python3 "$top/bench/gen_datastore.py" "$cg" 200 --seed 7
+ir=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$vg" audit --format json "$cg" 2>&1 >/dev/null |
+     sed -n 's/.*Collected : \([0-9]*\).*/\1/p')
+ir0=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$vg" audit --format json "$cg/vm00000" 2>&1 >/dev/null |
+      sed -n 's/.*Collected : \([0-9]*\).*/\1/p')
+per_file=$(( (ir - ir0) / 199 ))
+
+report="$table
+
+$parser
+
+callgrind: $per_file instructions per VM (200 VMs minus 1 VM, disa-vsphere8-vm, JSON output)
+
+Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r); runs per cell: $runs; $(date -u +%Y-%m-%d)."
+echo "$report"
+if [ $write = 1 ]; then
+    doc=$top/docs/performance.md
+    python3 - "$doc" "$report" <<'PY'
+import sys
+path, report = sys.argv[1], sys.argv[2]
+text = open(path, encoding="utf-8").read()
+a, b = "<!-- BENCH-TABLE -->", "<!-- /BENCH-TABLE -->"
+i, j = text.index(a) + len(a), text.index(b)
+open(path, "w", encoding="utf-8").write(text[:i] + "\n" + report + "\n" + text[j:])
+PY
+    echo "updated $doc" >&2
+fi
