@@ -51,6 +51,24 @@ typedef struct vg_rule_default {
     const char *note;
 } vg_rule_default;
 
+/*
+ * How a rule's keys are meant to be evaluated (docs/catalog-format.md has the
+ * long form):
+ *  - key and aliases are spellings VMware honours; matching is case-insensitive
+ *    and '*' in them stands for one or more digits (device numbers), so
+ *    "serial*.present" matches serial0.present, "ide*:*.present" ide1:0.present.
+ *  - Every setting matching key or an alias is checked; the rule passes only if
+ *    each one satisfies cmp/value.  "Absent" means no setting matches at all, and
+ *    the profile entry's absent field decides then.
+ *  - kind device: an instance is the prefix before the last '.' (serial0,
+ *    ide1:0).  An instance whose <prefix>.present is FALSE does not exist and is
+ *    skipped; device_types restricts instances by <prefix>.deviceType;
+ *    instance_default is the value an existing instance has when it lacks key
+ *    (a CD-ROM without startConnected starts connected).
+ *  - kind api-property: key is the .vmx spelling (NULL if there is none: then
+ *    not applicable to a .vmx file); api_property names the vSphere property.
+ *  - kind manual / guest, or cmp manual: never evaluated from .vmx settings.
+ */
 typedef struct vg_rule {
     const char *id;          /* stable catalog id: "isolation-tools-copy-disable" */
     const char *title;
@@ -69,6 +87,19 @@ typedef struct vg_rule {
     int needs_human;         /* device removal, disk mode: listed, fixed only with --devices */
     const char *deprecated;  /* no-op / legacy note, NULL if honoured */
     const char *honoured;    /* versions that honour it: "ESX 3.5 - vSphere 6.7" */
+    /* Added after the first cut (additive; zero/NULL when unused). */
+    const char **legacy_keys;   /* spellings old guides printed that VMware does not honour
+                                   (e.g. "isolation.tools.copy.enable"); for lint/explain only,
+                                   never evaluated; NULL-terminated or NULL */
+    const char **device_types;  /* device rules: only instances whose <prefix>.deviceType is
+                                   one of these (case-insensitive), e.g. "cdrom-image";
+                                   NULL = every instance */
+    const char *instance_default; /* device rules: value an existing device instance has when
+                                   the key is missing (startConnected -> "TRUE"); NULL = none */
+    const char **api_classes;   /* vSphere device classes the rule stands for
+                                   ("VirtualSerialPort"); NULL-terminated or NULL */
+    const char *file;        /* catalog file that defined the rule ("rules/isolation.yaml") */
+    unsigned line;           /* line of its "id:" in that file */
 } vg_rule;
 
 typedef struct vg_profile_rule {
@@ -84,6 +115,9 @@ typedef struct vg_profile_rule {
     const char *title;       /* the source's own title where it differs (NULL: rule title) */
     const char *check;       /* check text in own words, optional */
     const char *note;        /* baseline-specific note, e.g. the seed correction */
+    /* Added after the first cut (additive). */
+    const char *key;         /* the key as this source spells it ("tools.setinfo.sizeLimit"),
+                                used when writing a fix for this baseline; NULL = rule key */
 } vg_profile_rule;
 
 typedef struct vg_profile {
@@ -97,6 +131,7 @@ typedef struct vg_profile {
     const char *product;     /* "vSphere 8" */
     const char *description;
     const vg_profile_rule *rules; size_t n_rules;
+    const char *file;        /* catalog file that defined it ("profiles/disa-vsphere8-vm.yaml") */
 } vg_profile;
 
 typedef struct vg_catalog vg_catalog;
@@ -121,6 +156,17 @@ VG_EXPORT const vg_rule *vg_catalog_rule(const vg_catalog *cat, const char *id);
 
 VG_EXPORT const char *vg_rule_kind_name(vg_rule_kind k);   /* "vmx-key", "device", ... */
 VG_EXPORT const char *vg_comparison_name(vg_comparison c); /* "eq", "le", ... */
+/* Additive: reverse lookups and helpers used by the CLI and tests. */
+VG_EXPORT const char *vg_value_type_name(vg_value_type t); /* "bool", "int", "string" */
+VG_EXPORT const char *vg_absent_name(vg_absent a);         /* "fail", "pass", "na" */
+/* Rules whose key, alias or legacy spelling matches key (case-insensitive; a rule key
+ * with '*' matches any run of digits there).  Fills up to max rules, returns the count. */
+VG_EXPORT size_t vg_catalog_rules_for_key(const vg_catalog *cat, const char *key,
+                                          const vg_rule **out, size_t max);
+/* Case-insensitive key match as above: pattern may hold '*' = one or more digits. */
+VG_EXPORT int vg_catalog_key_match(const char *pattern, const char *key);
+/* Number of profile entries that are automated (cmp != manual and kind not manual/guest). */
+VG_EXPORT size_t vg_profile_automated_count(const vg_profile *p);
 
 #ifdef __cplusplus
 }

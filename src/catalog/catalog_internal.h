@@ -1,0 +1,36 @@
+/*
+ * Inside the catalog module: the catalog object and the helpers the YAML
+ * loader and the lookups share.  Everything a caller sees is const; the
+ * catalog owns every string, rule and profile and frees them together.
+ */
+#ifndef VG_CATALOG_INTERNAL_H
+#define VG_CATALOG_INTERNAL_H
+
+#include "vmxguard/catalog.h"
+
+struct vg_catalog {
+    vg_rule **rules;       /* sorted by id, each allocated alone so pointers stay put */
+    size_t n_rules, cap_rules;
+    vg_profile **profiles; /* sorted by id */
+    size_t n_profiles, cap_profiles;
+};
+
+void vg_catalog_rule_free(vg_rule *r);
+void vg_catalog_profile_free(vg_profile *p);
+void vg_catalog_strv_free(const char **v);
+
+/* Append already validated rules/profiles (ownership passes to cat); keeps order. */
+int vg_catalog_take(vg_catalog *cat, vg_rule **rules, size_t n_rules, vg_profile **profiles,
+                    size_t n_profiles);
+
+/* Name tables shared by the loader and the name functions: index = enum value. */
+extern const char *const vg_catalog_kind_names[];
+extern const size_t vg_catalog_n_kind_names;
+extern const char *const vg_catalog_cmp_names[];
+extern const size_t vg_catalog_n_cmp_names;
+extern const char *const vg_catalog_type_names[];
+extern const size_t vg_catalog_n_type_names;
+extern const char *const vg_catalog_absent_names[];
+extern const size_t vg_catalog_n_absent_names;
+
+#endif
