@@ -91,14 +91,26 @@ VG_EXPORT int vg_vmx_doc_modified(const vg_vmx_doc *doc);
 /* Serialise to a malloc'd buffer (*out, *len). */
 VG_EXPORT int vg_vmx_doc_serialize(const vg_vmx_doc *doc, char **out, size_t *len, vg_error *err);
 
-/* Options for writing a document back to disk safely. */
+/* Options for writing a document back to disk safely.  Zero = defaults. */
 typedef struct vg_vmx_save_opts {
-    int backup;             /* keep the previous version as FILE.vmxguard-YYYYmmddTHHMMSS */
-    int check_unchanged;    /* refuse (VG_ECHANGED) if the file's bytes differ from what was loaded */
-    char backup_path[1024]; /* out: where the backup went */
+    int backup;             /* keep the previous version as FILE.vmxguard-YYYYmmddTHHMMSSZ
+                               (a hard link to the old inode, or a copy where links fail) */
+    int check_unchanged;    /* refuse (VG_ECHANGED) if the file's bytes differ from the bytes
+                               the document was parsed from (re-read just before the rename) */
+    char backup_path[1024]; /* out: where the backup went ("" if none) */
+    int break_hardlinks;    /* write a file with st_nlink > 1 anyway: this name gets the new
+                               content, the other names keep the old one (default: refuse) */
 } vg_vmx_save_opts;
-/* Atomic write: temp file (O_EXCL, same folder), fsync, rename, fsync folder;
- * keeps mode/owner/group; a symlink is followed and its target replaced. */
+/* Atomic write: temp file (O_EXCL, mode 0600, same folder, named
+ * .FILE.vmxguard-tmp-PID-XXXXXX; leftovers of dead writers are removed),
+ * write, owner/group/mode of the original, fsync, rename, fsync of the folder.
+ * A symlink is followed and its target replaced (the link stays).  Refused:
+ * read-only files (no write bit; VG_EIO), non-regular files and files with
+ * several hard links unless break_hardlinks (VG_EINPUT).  A path that does not
+ * exist is created (mode 0666 & ~umask).  On any error the original is left
+ * as it was and no temporary file or backup of this call remains.  Only an
+ * error flushing the folder after the rename ("written, but ...") means the
+ * new content is already in place.  opts may be NULL. */
 VG_EXPORT int vg_vmx_doc_save(const vg_vmx_doc *doc, const char *path,
                               vg_vmx_save_opts *opts, vg_error *err);
 
