@@ -269,6 +269,22 @@ def source_ids(row):
 MANUAL_PREFIXES = ('documented-', 'serial-port-', 'host-', 'guest-', 'console-', 'vm-templates',
                    'resource-', 'tools-version', 'ft-encryption')
 
+TOOLS_DEFAULTS = {
+    'tools.conf [autoupgrade] allow-add-feature': 'true',
+    'tools.conf [autoupgrade] allow-remove-feature': 'true',
+    'tools.conf [autoupgrade] allow-msi-transforms': 'false',
+    'tools.conf [autoupgrade] allow-upgrade': 'true',
+    'tools.conf [appinfo] disabled': 'false',
+    'tools.conf [containerinfo] poll-interval': '21600',
+    'tools.conf [servicediscovery] disabled': 'false',
+    'tools.conf [gueststoreupgrade] policy': 'manual',
+    'tools.conf [guestoperations] disabled': 'false',
+    'tools.conf [globalconf] enabled': 'false',
+    'tools.conf [deployPkg] enable-customization': 'true',
+    'tools.conf [logging] log': 'true',
+    'tools.conf [logging] vmsvc.handler': 'file',
+}
+
 ABSENT = {'yes': 'pass', 'no': 'fail'}
 SIMPLE = re.compile(r'^[A-Za-z0-9:._|-]+$')
 
@@ -281,9 +297,13 @@ def normalise(row, rule):
     out = {}
     first = lambda s: s.split()[0] if s else s
     if row['key'].startswith('tools.conf'):
-        # guest-side: CIS marks them manual; the value is still checkable by the guest probe
+        # Guest-side: CIS marks them manual, yet the value is checkable by the guest probe.
+        # Where the source does not say, an absent setting passes iff the Tools default
+        # (baselines.md 3.13) is the required value.
         val = first(v)
-        return dict(cmp='eq', value=val, absent=absent or 'fail')
+        if not absent:
+            absent = 'pass' if TOOLS_DEFAULTS[row['key']] == val else 'fail'
+        return dict(cmp='eq', value=val, absent=absent)
     if kind == 'other' or c.startswith(('manual', 'site-specific')) or v == 'Site-Specific':
         return dict(cmp='manual')
     if rule in ('floppy-connected', 'cdrom-connected'):

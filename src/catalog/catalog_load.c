@@ -326,6 +326,8 @@ static int check_entry(struct loader *ld, yaml_node_t *n, const vg_profile_rule 
     const vg_rule *r = pr->rule;
     int needs_value = pr->cmp == VG_CMP_EQ || pr->cmp == VG_CMP_NE || pr->cmp == VG_CMP_LE ||
                       pr->cmp == VG_CMP_GE;
+    if (r->kind == VG_RULE_MANUAL && pr->cmp != VG_CMP_MANUAL)
+        return fail(ld, n, "rule '%s' is manual: its entries need cmp manual", r->id);
     if (needs_value && !pr->value)
         return fail(ld, n, "comparison %s needs a value", vg_comparison_name(pr->cmp));
     if (pr->cmp == VG_CMP_IN && (!pr->values || !pr->values[0]))
@@ -337,8 +339,6 @@ static int check_entry(struct loader *ld, yaml_node_t *n, const vg_profile_rule 
     for (size_t i = 0; pr->cmp == VG_CMP_IN && pr->values[i]; i++)
         if (!valid_value(r, pr->values[i]))
             return fail(ld, n, "value '%s' does not fit the rule's type", pr->values[i]);
-    if (r->kind == VG_RULE_MANUAL && pr->cmp != VG_CMP_MANUAL)
-        return fail(ld, n, "rule '%s' is manual: its entries need cmp manual", r->id);
     return 0;
 }
 
