@@ -1,7 +1,10 @@
 /*
  * Report writers: one per format, all behind one streaming interface.
  * begin -> vm (one call per VM, with all its results) -> end.  A writer
- * never evaluates a rule; it only renders results.
+ * never evaluates a rule; it only renders results.  The run, profiles and
+ * VM reports are borrowed: the run must outlive the writer, a VM report
+ * only the vg_report_vm() call (writers that need the whole run, such as
+ * json and html, copy what they need).  docs/formats.md has each format.
  */
 #ifndef VMXGUARD_REPORT_H
 #define VMXGUARD_REPORT_H
@@ -41,11 +44,14 @@ typedef struct vg_report_run {
 
 /* Format names: "text", "json", "jsonl", "csv", "junit", "sarif", "xccdf", "ckl", "cklb", "html". */
 VG_EXPORT const char *const *vg_report_formats(void);
+/* One line describing a format (for --help), NULL if unknown.  Additive. */
+VG_EXPORT const char *vg_report_format_summary(const char *format);
 VG_EXPORT int vg_report_new(const char *format, const vg_report_opts *opts, vg_report **out,
                             vg_error *err);
 VG_EXPORT int vg_report_begin(vg_report *r, const vg_report_run *run, vg_error *err);
 VG_EXPORT int vg_report_vm(vg_report *r, const vg_vm_report *vr, vg_error *err);
-/* Diagnostics that belong to no VM (an unreadable file, an unused waiver). */
+/* Diagnostics that belong to no VM (an unreadable file, an unused waiver).
+ * problem->code VG_OK (0) is a warning, a negative code an error. */
 VG_EXPORT int vg_report_problem(vg_report *r, const vg_error *problem, vg_error *err);
 VG_EXPORT int vg_report_end(vg_report *r, const vg_audit_summary *sum, vg_error *err);
 VG_EXPORT void vg_report_free(vg_report *r);

@@ -1,0 +1,96 @@
+/*
+ * The format table and the streaming front of every writer: checks the
+ * call order (begin, vm..., end) once here so each format file only
+ * renders.  Adding a format is adding a file and one line to the table.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/report_internal.h"
+
+static const struct report_ops *const formats[] = {
+    &vg_report_text_ops,
+};
+#define N_FORMATS (sizeof formats / sizeof formats[0])
+
+const char *const *vg_report_formats(void)
+{
+    static const char *names[N_FORMATS + 1];
+    if (!names[0]) {
+        for (size_t i = 0; i < N_FORMATS; i++)
+            names[i] = formats[i]->name;
+    }
+    return names;
+}
+
+const char *vg_report_format_summary(const char *format)
+{
+    for (size_t i = 0; i < N_FORMATS; i++) {
+        if (strcmp(formats[i]->name, format) == 0)
+            return formats[i]->summary;
+    }
+    return NULL;
+}
+
+int vg_report_new(const char *format, const vg_report_opts *opts, vg_report **out, vg_error *err)
+{
+    *out = NULL;
+    const struct report_ops *ops = NULL;
+    for (size_t i = 0; format && i < N_FORMATS; i++) {
+        if (strcmp(formats[i]->name, format) == 0)
+            ops = formats[i];
+    }
+    if (!ops)
+        return vg_error_set(err, VG_EUSAGE, "", 0, "unknown report format '%s'",
+                            format ? format : "(null)");
+    vg_report *r = calloc(1, sizeof *r);
+    if (!r)
+        return vg_error_set(err, VG_ENOMEM, "", 0, "out of memory");
+    r->ops = ops;
+    if (opts)
+        r->opts = *opts;
+    if (r->opts.width <= 0)
+        r->opts.width = 80;
+    *out = r;
+    return VG_OK;
+}
+
+int vg_report_begin(vg_report *r, const vg_report_run *run, vg_error *err)
+{
+    if (!r || r->have_run)
+        return vg_error_set(err, VG_EUSAGE, "", 0, "report begun twice");
+    if (run)
+        r->run = *run;
+    r->have_run = 1;
+    return r->ops->begin(r, err);
+}
+
+int vg_report_vm(vg_report *r, const vg_vm_report *vr, vg_error *err)
+{
+    if (!r || !r->have_run || !vr || !vr->vm)
+        return vg_error_set(err, VG_EUSAGE, "", 0, "report vm before begin or without a vm");
+    return r->ops->vm(r, vr, err);
+}
+
+int vg_report_problem(vg_report *r, const vg_error *problem, vg_error *err)
+{
+    if (!r || !r->have_run || !problem)
+        return vg_error_set(err, VG_EUSAGE, "", 0, "report problem before begin");
+    return r->ops->problem(r, problem, err);
+}
+
+int vg_report_end(vg_report *r, const vg_audit_summary *sum, vg_error *err)
+{
+    if (!r || !r->have_run || !sum)
+        return vg_error_set(err, VG_EUSAGE, "", 0, "report end before begin or without summary");
+    return r->ops->end(r, sum, err);
+}
+
+void vg_report_free(vg_report *r)
+{
+    if (!r)
+        return;
+    if (r->ops->free)
+        r->ops->free(r);
+    free(r);
+}

@@ -1,0 +1,230 @@
+/*
+ * Helpers every writer shares: the display order of statuses, fallbacks for
+ * missing fields, UTF-8 clean-up (XML 1.0 forbids most control characters,
+ * and a .vmx may hold any bytes), times and per-VM file names.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "report/report_internal.h"
+
+FILE *vg_report_stream(const vg_report *r)
+{
+    return r->opts.out ? r->opts.out : stdout;
+}
+
+int vg_report_flush(vg_report *r, vg_error *err)
+{
+    FILE *f = vg_report_stream(r);
+    if (fflush(f) != 0 || ferror(f))
+        return vg_error_set(err, VG_EIO, "", 0, "writing the %s report failed", r->ops->name);
+    return VG_OK;
+}
+
+static const struct {
+    int rank;
+    const char *label;
+} status_table[VG_RESULT_STATUS_COUNT] = {
+    [VG_PASS] = {5, "PASS"},   [VG_FAIL] = {0, "FAIL"},     [VG_NOT_APPLICABLE] = {4, "N/A"},
+    [VG_MANUAL] = {3, "MANUAL"}, [VG_ERROR] = {1, "ERROR"}, [VG_WAIVED] = {2, "WAIVED"},
+};
+
+int vg_report_status_rank(vg_result_status s)
+{
+    return (unsigned)s < VG_RESULT_STATUS_COUNT ? status_table[s].rank : 9;
+}
+
+const char *vg_report_status_label(vg_result_status s)
+{
+    return (unsigned)s < VG_RESULT_STATUS_COUNT ? status_table[s].label : "?";
+}
+
+static const vg_result *sort_base;
+
+static int cmp_results(const void *a, const void *b)
+{
+    size_t ia = *(const size_t *)a, ib = *(const size_t *)b;
+    const vg_result *x = &sort_base[ia], *y = &sort_base[ib];
+    int d = vg_report_status_rank(x->status) - vg_report_status_rank(y->status);
+    if (d)
+        return d;
+    d = (int)vg_report_severity(y) - (int)vg_report_severity(x);
+    if (d)
+        return d;
+    return ia < ib ? -1 : ia > ib;
+}
+
+size_t *vg_report_sorted(const vg_vm_report *vr)
+{
+    if (!vr->n_results)
+        return NULL;
+    size_t *idx = malloc(vr->n_results * sizeof *idx);
+    if (!idx)
+        return NULL;
+    for (size_t i = 0; i < vr->n_results; i++)
+        idx[i] = i;
+    sort_base = vr->results; /* qsort has no context argument in C11 */
+    qsort(idx, vr->n_results, sizeof *idx, cmp_results);
+    sort_base = NULL;
+    return idx;
+}
+
+const char *vg_report_rule_id(const vg_result *res)
+{
+    if (res->prule && res->prule->rule && res->prule->rule->id)
+        return res->prule->rule->id;
+    return "unknown-rule";
+}
+
+const char *vg_report_rule_title(const vg_result *res)
+{
+    if (!res->prule)
+        return "";
+    if (res->prule->title)
+        return res->prule->title;
+    return res->prule->rule && res->prule->rule->title ? res->prule->rule->title : "";
+}
+
+const char *vg_report_source_id(const vg_result *res)
+{
+    if (res->prule && res->prule->source_id)
+        return res->prule->source_id;
+    return vg_report_rule_id(res);
+}
+
+vg_severity vg_report_severity(const vg_result *res)
+{
+    if (!res->prule || (unsigned)res->prule->severity > VG_SEV_HIGH)
+        return VG_SEV_INFO;
+    return res->prule->severity;
+}
+
+const char *vg_report_vm_name(const vg_vm *vm)
+{
+    if (vm && vm->name && vm->name[0])
+        return vm->name;
+    if (vm && vm->moref)
+        return vm->moref;
+    return "unnamed-vm";
+}
+
+/* Decode one UTF-8 sequence at s (n bytes left); returns its length, or 0
+ * if invalid (overlong, surrogate, beyond U+10FFFF, truncated). */
+static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+{
+    static const struct {
+        unsigned char mask, lead;
+        size_t len;
+        uint32_t min;
+    } forms[] = {{0x80, 0x00, 1, 0}, {0xE0, 0xC0, 2, 0x80}, {0xF0, 0xE0, 3, 0x800},
+                 {0xF8, 0xF0, 4, 0x10000}};
+    for (size_t f = 0; f < 4; f++) {
+        if ((s[0] & forms[f].mask) != forms[f].lead)
+            continue;
+        size_t len = forms[f].len;
+        if (len > n)
+            return 0;
+        uint32_t c = len == 1 ? s[0] : (uint32_t)(s[0] & (0x7F >> len));
+        for (size_t i = 1; i < len; i++) {
+            if ((s[i] & 0xC0) != 0x80)
+                return 0;
+            c = (c << 6) | (s[i] & 0x3F);
+        }
+        if (c < forms[f].min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+            return 0;
+        *cp = c;
+        return len;
+    }
+    return 0;
+}
+
+static char *clean_utf8(const char *s, int for_xml)
+{
+    vg_buf b = VG_BUF_INIT;
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    size_t n = strlen((const char *)p);
+    vg_buf_grow(&b, n);
+    while (n) {
+        uint32_t cp;
+        size_t len = utf8_decode(p, n, &cp);
+        if (!len) {
+            vg_buf_adds(&b, "\xEF\xBF\xBD"); /* U+FFFD for a byte that is not UTF-8 */
+            p++, n--;
+            continue;
+        }
+        int illegal = for_xml && ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') ||
+                                  cp == 0xFFFE || cp == 0xFFFF);
+        if (!illegal)
+            vg_buf_add(&b, p, len);
+        p += len, n -= len;
+    }
+    if (!b.data && !b.oom)
+        vg_buf_adds(&b, "");
+    return vg_buf_detach(&b);
+}
+
+char *vg_report_xml_text(const char *s)
+{
+    return clean_utf8(s, 1);
+}
+
+char *vg_report_utf8(const char *s)
+{
+    return clean_utf8(s, 0);
+}
+
+void vg_report_iso_time(time_t t, char *out, size_t outsz)
+{
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) || !strftime(out, outsz, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        snprintf(out, outsz, "1970-01-01T00:00:00Z");
+}
+
+char *vg_report_file_name(const char *vm_name, const char *ext, char ***used, size_t *n_used)
+{
+    vg_buf base = VG_BUF_INIT;
+    for (const char *p = vm_name ? vm_name : ""; *p; p++) {
+        char c = *p;
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '-' || c == '_' || (c == '.' && base.len > 0);
+        vg_buf_addc(&base, ok ? c : '_');
+    }
+    if (base.len == 0)
+        vg_buf_adds(&base, "vm");
+    vg_buf name = VG_BUF_INIT;
+    for (unsigned k = 1;; k++) {
+        vg_buf_reset(&name);
+        vg_buf_add(&name, base.data, base.len);
+        if (k > 1)
+            vg_buf_printf(&name, "-%u", k);
+        vg_buf_adds(&name, ext);
+        if (name.oom)
+            break;
+        size_t i = 0;
+        while (i < *n_used && strcmp((*used)[i], name.data) != 0)
+            i++;
+        if (i == *n_used)
+            break;
+    }
+    vg_buf_release(&base);
+    char *s = vg_buf_detach(&name);
+    char **grown = s ? realloc(*used, (*n_used + 1) * sizeof **used) : NULL;
+    if (!grown) {
+        free(s);
+        return NULL;
+    }
+    *used = grown;
+    (*used)[(*n_used)++] = s;
+    return strdup(s);
+}
+
+void vg_report_join(vg_buf *b, const char *const *list, const char *sep)
+{
+    for (size_t i = 0; list && list[i]; i++) {
+        if (i)
+            vg_buf_adds(b, sep);
+        vg_buf_adds(b, list[i]);
+    }
+}
