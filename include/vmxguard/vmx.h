@@ -75,6 +75,14 @@ VG_EXPORT int vg_vmx_glob_match(const char *glob, const char *key);
  * Never fails except on ENOMEM (returns NULL). */
 VG_EXPORT char *vg_vmx_doc_to_utf8(const vg_vmx_doc *doc, const char *bytes);
 
+/* The reverse, for values typed by a user: UTF-8 text into the document's
+ * .encoding (only the new value is converted, never the file).  *out is
+ * malloc'd.  VG_EINPUT when the text has no representation in that charset
+ * or is not valid UTF-8; with UTF-8, an absent or an unknown .encoding the
+ * (valid UTF-8) text is copied as it is. */
+VG_EXPORT int vg_vmx_doc_from_utf8(const vg_vmx_doc *doc, const char *utf8, char **out,
+                                   vg_error *err);
+
 /* |XX escapes as VMware reads and writes them.  Both return malloc'd strings. */
 VG_EXPORT char *vg_vmx_unescape(const char *raw, size_t len);
 VG_EXPORT char *vg_vmx_escape(const char *value, size_t len);

@@ -140,3 +140,54 @@ char *vg_vmx_doc_to_utf8(const vg_vmx_doc *doc, const char *bytes)
     iconv_close(cd);
     return s;
 }
+
+static int from_utf8_iconv(iconv_t cd, const vg_vmx_doc *doc, const char *utf8, char **out,
+                           vg_error *err)
+{
+    vg_buf b = VG_BUF_INIT;
+    char *in = (char *)utf8;
+    size_t left = strlen(utf8);
+    char chunk[1024];
+    while (left > 0) {
+        char *o = chunk;
+        size_t room = sizeof chunk;
+        size_t r = iconv(cd, &in, &left, &o, &room);
+        vg_buf_add(&b, chunk, (size_t)(o - chunk));
+        if (r == (size_t)-1 && errno != E2BIG) {
+            vg_buf_release(&b);
+            return vg_error_set(err, VG_EINPUT, doc->name, 0,
+                                "'%.100s' cannot be written in the file's encoding %s", utf8,
+                                vg_vmx_doc_encoding(doc));
+        }
+    }
+    char *s = vg_buf_detach(&b);
+    if (!s)
+        return vg_error_set(err, VG_ENOMEM, doc->name, 0, "out of memory");
+    *out = s;
+    return 0;
+}
+
+int vg_vmx_doc_from_utf8(const vg_vmx_doc *doc, const char *utf8, char **out, vg_error *err)
+{
+    *out = NULL;
+    iconv_t cd = (iconv_t)-1;
+    const char *enc = vg_vmx_doc_encoding(doc);
+    const char *name = enc ? vmx_iconv_name(enc) : NULL;
+    if (name)
+        cd = iconv_open(name, "UTF-8");
+    if (cd == (iconv_t)-1) {
+        size_t n = strlen(utf8);
+        for (size_t i = 0; i < n;) {
+            size_t k = utf8_seq((const unsigned char *)utf8 + i, n - i);
+            if (!k)
+                return vg_error_set(err, VG_EINPUT, doc->name, 0,
+                                    "value is not valid UTF-8 (byte %zu)", i);
+            i += k;
+        }
+        *out = strdup(utf8);
+        return *out ? 0 : vg_error_set(err, VG_ENOMEM, doc->name, 0, "out of memory");
+    }
+    int rc = from_utf8_iconv(cd, doc, utf8, out, err);
+    iconv_close(cd);
+    return rc;
+}

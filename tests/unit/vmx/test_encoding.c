@@ -97,6 +97,33 @@ static void corpus_gbk_file_shows_chinese_text(void **state)
     vg_vmx_doc_free(doc);
 }
 
+static void check_from_utf8(const char *text, const char *utf8, int want_rc, const char *want)
+{
+    vg_vmx_doc *doc = parse_ok(text);
+    char *out = NULL;
+    vg_error err;
+    int rc = vg_vmx_doc_from_utf8(doc, utf8, &out, &err);
+    if (rc != want_rc)
+        fail_msg("from_utf8('%s'): expected rc %d, got %d (%s)", utf8, want_rc, rc, err.msg);
+    if (want)
+        assert_string_equal(out, want);
+    else
+        assert_null(out);
+    free(out);
+    vg_vmx_doc_free(doc);
+}
+
+static void user_text_is_converted_into_the_file_charset(void **state)
+{
+    (void)state;
+    check_from_utf8(".encoding = \"windows-1252\"\n", "caf\xC3\xA9 \xE2\x82\xAC", 0, "caf\xE9 \x80");
+    check_from_utf8(".encoding = \"Shift_JIS\"\n", "\xE4\xBB\xAE C:\\x", 0, "\x89\xBC C:\\x");
+    check_from_utf8(".encoding = \"windows-1252\"\n", "\xE4\xBD\x8D", VG_EINPUT, NULL);
+    check_from_utf8(".encoding = \"UTF-8\"\n", "ok\xC3", VG_EINPUT, NULL);
+    check_from_utf8("a = 1\n", "\xE4\xBD\x8D", 0, "\xE4\xBD\x8D");
+    check_from_utf8(".encoding = \"klingon\"\n", "\xE4\xBD\x8D", 0, "\xE4\xBD\x8D");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -109,6 +136,7 @@ int main(void)
         cmocka_unit_test(unknown_encoding_falls_back_to_utf8_with_replacement),
         cmocka_unit_test(invalid_bytes_in_legacy_charset_become_replacement),
         cmocka_unit_test(corpus_gbk_file_shows_chinese_text),
+        cmocka_unit_test(user_text_is_converted_into_the_file_charset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
