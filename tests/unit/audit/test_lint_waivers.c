@@ -93,9 +93,9 @@ static void misspelt_and_odd_bools_need_the_catalog(void **state)
     vg_catalog *cat = NULL;
     vg_error err;
     assert_int_equal(vg_catalog_load_embedded(&cat, &err), VG_OK);
-    assert_non_null(vg_catalog_rules_for_key(cat, "isolation.tools.copy.disable", NULL, 0) ? cat
-                                                                                           : NULL);
+    int has_rule = vg_catalog_rule(cat, "isolation-tools-copy-disable") != NULL;
     vg_catalog_free(cat);
+    assert_true(has_rule);
     expect_lint("isolation.tools.copy.disabel = \"TRUE\"\n", "isolation.tools.copy.disable",
                 "did you mean");
     expect_lint("isolation.tools.copy.disable = \"yes\"\n", "isolation.tools.copy.disable",
