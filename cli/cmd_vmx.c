@@ -145,7 +145,9 @@ static json_t *jstr(const vg_vmx_doc *doc, const char *bytes)
 static json_t *dump_json(const vg_vmx_doc *doc)
 {
     json_t *root = json_object(), *entries = json_array(), *diags = json_array();
-    json_object_set_new(root, "file", jstr(doc, vg_vmx_doc_name(doc)));
+    vg_vmx_doc *plain = vg_vmx_doc_new("path"); /* the path is file-system text, not .encoding */
+    json_object_set_new(root, "file", plain ? jstr(plain, vg_vmx_doc_name(doc)) : json_null());
+    vg_vmx_doc_free(plain);
     const char *enc = vg_vmx_doc_encoding(doc);
     json_object_set_new(root, "encoding", enc ? jstr(doc, enc) : json_null());
     for (size_t i = 0; i < vg_vmx_doc_count(doc); i++) {
