@@ -1,0 +1,120 @@
+/*
+ * The vSphere source: reads a whole vCenter or ESXi estate through the SOAP
+ * API in one paged query (RetrievePropertiesEx over a ContainerView) and
+ * hands each VM to a sink as a vg_vm whose settings are config.extraConfig
+ * plus .vmx-style keys synthesised from the device list, so the audit
+ * treats API and file VMs the same.  Also applies extraConfig edits with
+ * one ReconfigVM_Task per VM and reads the VMs back.
+ *
+ * Targets: "vsphere://[user@]host[:port][/path]" (HTTPS, path defaults to
+ * /sdk), "https://host[:port]/sdk", and "http://..." for test servers.
+ * Credentials never come from the URL's password part (it is refused).
+ */
+#ifndef VMXGUARD_VSPHERE_H
+#define VMXGUARD_VSPHERE_H
+
+#include <stddef.h>
+#include "common.h"
+#include "source.h"
+#include "vm.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct vg_vsphere_opts {
+    const char *user;       /* NULL: the URL's user part */
+    const char *password;   /* required for a login; see vg_vsphere_credentials */
+    const char *cacert;     /* PEM bundle to trust instead of the system CAs */
+    int insecure;           /* skip certificate checks (callers warn about it) */
+    int page_size;          /* maxObjects per RetrievePropertiesEx page; 0 = 500 */
+    int timeout;            /* seconds: connect, and longest stall of a reply; 0 = 60 */
+    int include_templates;  /* config.template VMs are skipped unless set */
+    const char *const *exclude; /* globs matched against VM name and datastore path */
+    size_t n_exclude;
+    int summary_only;       /* name, power, path, template, uuid only (fast listings) */
+    int keep_sigint;        /* 1: leave SIGINT alone; 0: catch it, stop, log out, fail */
+} vg_vsphere_opts;
+
+/* Resolve credentials without ever taking a password from argv:
+ * VMXGUARD_USER / VMXGUARD_PASSWORD, else cred_file (lines "user=..." and
+ * "password=...", # comments; refused when group/world accessible), else,
+ * when prompt is set and a terminal is attached, a no-echo prompt on
+ * /dev/tty.  url_user (may be NULL) is the user from the target URL and
+ * wins over the environment's user.  *user and *password are malloc'd;
+ * free them with vg_vsphere_credentials_free (wipes the password). */
+VG_EXPORT int vg_vsphere_credentials(const char *url_user, const char *cred_file, int prompt,
+                                     char **user, char **password, vg_error *err);
+VG_EXPORT void vg_vsphere_credentials_free(char *user, char *password);
+
+/* The parts of a target URL.  0 or VG_EUSAGE (message names the URL). */
+typedef struct vg_vsphere_target {
+    char endpoint[1024]; /* "https://host:port/sdk", no user part */
+    char server[512];    /* "host" or "host:port" as given, for messages and vm->server */
+    char user[256];      /* "" when the URL has none */
+} vg_vsphere_target;
+VG_EXPORT int vg_vsphere_parse_url(const char *url, vg_vsphere_target *out, vg_error *err);
+
+/* Stream every VM of the target to sink (ownership passes, free with
+ * vg_vm_free).  Logs in, pages with maxObjects / ContinueRetrievePropertiesEx,
+ * destroys the view and logs out, also on errors and Ctrl-C.  Returns 0 or a
+ * negative code with err naming the server and the cause. */
+VG_EXPORT int vg_vsphere_fetch(const char *url, const vg_vsphere_opts *opts, vg_vm_sink sink,
+                               void *ctx, vg_error *err);
+
+/* Several targets at once (one thread and one connection each), merged:
+ * VMs reach sink from one thread at a time, target by target in the order
+ * given (later targets are buffered while earlier ones stream).  A target
+ * that fails is passed to on_problem (may be NULL) and the others go on.
+ * Returns 0 when all succeeded, else the first failure's code (in err). */
+VG_EXPORT int vg_vsphere_fetch_many(const char *const *urls, size_t n_urls,
+                                    const vg_vsphere_opts *opts, vg_vm_sink sink, void *ctx,
+                                    vg_problem_sink on_problem, void *problem_ctx, vg_error *err);
+
+/* What `vmxguard vsphere ping` shows: login works and who answers. */
+typedef struct vg_vsphere_about {
+    char full_name[256];     /* "VMware vCenter Server 8.0.2 build-..." */
+    char api_type[32];       /* "VirtualCenter" or "HostAgent" */
+    char api_version[32];
+    char instance_uuid[64];
+    char user[256];          /* user name of the session */
+    double login_seconds;    /* wall time of RetrieveServiceContent + Login */
+} vg_vsphere_about;
+VG_EXPORT int vg_vsphere_ping(const char *url, const vg_vsphere_opts *opts,
+                              vg_vsphere_about *out, vg_error *err);
+
+/* One extraConfig edit.  value NULL or "" removes the key (sent as an empty
+ * value, which vSphere treats as a removal).  Three keys name typed
+ * ConfigSpec fields instead of extraConfig: "config.flags.enableLogging",
+ * "config.migrateEncryption", "config.ftEncryptionMode". */
+typedef struct vg_vsphere_edit {
+    const char *key;
+    const char *value;
+} vg_vsphere_edit;
+
+/* Edits for one VM and, after the call, how it went. */
+typedef struct vg_vsphere_change {
+    const char *moref;            /* in: the VM ("vm-42") */
+    const vg_vsphere_edit *edits; /* in */
+    size_t n_edits;
+    int status;                   /* out: 0 applied and verified, negative otherwise */
+    char message[512];            /* out: task error or the edits the read-back did not show */
+    vg_vm *after;                 /* out: the VM read back (caller frees), NULL on failure */
+} vg_vsphere_change;
+
+/* Apply changes[] in one session: one ReconfigVM_Task per VM, at most jobs
+ * (0 = 8) tasks in flight, each waited for, then every VM read back and
+ * each edit verified.  A failing VM never stops the others.  Returns 0 when
+ * the session worked (check each change's status), negative when it did not. */
+VG_EXPORT int vg_vsphere_reconfig(const char *url, const vg_vsphere_opts *opts,
+                                  vg_vsphere_change *changes, size_t n_changes, int jobs,
+                                  vg_error *err);
+
+/* Async-signal-safe: ask running vSphere calls to stop (they log out and
+ * fail with "interrupted").  The SIGINT handler calls this. */
+VG_EXPORT void vg_vsphere_interrupt(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

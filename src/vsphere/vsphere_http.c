@@ -1,0 +1,341 @@
+/*
+ * HTTP transport for the vSphere source: one curl handle per connection,
+ * TLS 1.2+ verified by default, no redirects (a redirect would carry the
+ * session cookie or credentials elsewhere), timeouts on connect and on
+ * stalls, and replies streamed straight into the SAX parser.  Messages name
+ * the server, never the credentials.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "vsphere_internal.h"
+
+#define SOAP_ENVELOPE_HEAD                                                                         \
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"                                                   \
+    "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" "               \
+    "xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\" "                                              \
+    "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><soapenv:Body>"
+#define SOAP_ENVELOPE_TAIL "</soapenv:Body></soapenv:Envelope>"
+
+void vs_xml_escape(vg_buf *b, const char *s)
+{
+    static const struct {
+        char c;
+        const char *esc;
+    } table[] = {{'&', "&amp;"}, {'<', "&lt;"}, {'>', "&gt;"}, {'"', "&quot;"}, {'\'', "&apos;"}};
+    for (; *s; s++) {
+        const char *esc = NULL;
+        for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
+            if (table[i].c == *s)
+                esc = table[i].esc;
+        }
+        if (esc)
+            vg_buf_adds(b, esc);
+        else
+            vg_buf_addc(b, *s);
+    }
+}
+
+/* ----------------------------------------------------------------- URL */
+
+static const struct {
+    const char *scheme;
+    const char *http;
+    const char *default_path;
+} schemes[] = {
+    {"vsphere://", "https://", "/sdk"},
+    {"https://", "https://", "/sdk"},
+    {"http://", "http://", "/sdk"},
+};
+
+int vg_vsphere_parse_url(const char *url, vg_vsphere_target *out, vg_error *err)
+{
+    memset(out, 0, sizeof *out);
+    size_t si = sizeof schemes / sizeof schemes[0];
+    for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
+        if (strncasecmp(url, schemes[i].scheme, strlen(schemes[i].scheme)) == 0)
+            si = i;
+    }
+    if (si == sizeof schemes / sizeof schemes[0])
+        return vg_error_set(err, VG_EUSAGE, NULL, 0,
+                            "target must start with vsphere://, https:// or http://");
+    const char *rest = url + strlen(schemes[si].scheme);
+    const char *slash = strchr(rest, '/');
+    size_t auth_len = slash ? (size_t)(slash - rest) : strlen(rest);
+    const char *at = memchr(rest, '@', auth_len);
+    const char *host = rest;
+    if (at) {
+        size_t ulen = (size_t)(at - rest);
+        if (memchr(rest, ':', ulen))
+            return vg_error_set(err, VG_EUSAGE, NULL, 0,
+                                "a password in the target URL is refused (it would show in the "
+                                "process list); use VMXGUARD_PASSWORD, --credentials or the "
+                                "prompt");
+        if (ulen == 0 || ulen >= sizeof out->user)
+            return vg_error_set(err, VG_EUSAGE, NULL, 0, "bad user name in target URL");
+        memcpy(out->user, rest, ulen);
+        host = at + 1;
+    }
+    size_t hlen = (size_t)(rest + auth_len - host);
+    if (hlen == 0 || hlen >= sizeof out->server || strcspn(host, " \t\r\n?#") < hlen)
+        return vg_error_set(err, VG_EUSAGE, NULL, 0, "target URL has no valid host name");
+    memcpy(out->server, host, hlen);
+    const char *path = slash && slash[1] ? slash : schemes[si].default_path;
+    if (strcspn(path, " \t\r\n") != strlen(path))
+        return vg_error_set(err, VG_EUSAGE, out->server, 0, "bad path in target URL");
+    int n = snprintf(out->endpoint, sizeof out->endpoint, "%s%s%s", schemes[si].http, out->server,
+                     path);
+    if (n < 0 || (size_t)n >= sizeof out->endpoint)
+        return vg_error_set(err, VG_EUSAGE, out->server, 0, "target URL too long");
+    return VG_OK;
+}
+
+/* ------------------------------------------------------------ callbacks */
+
+static size_t on_header(char *data, size_t size, size_t n, void *ctx)
+{
+    vs_conn *c = ctx;
+    size_t len = size * n;
+    static const char name[] = "set-cookie:";
+    static const char cookie[] = "vmware_soap_session=";
+    if (len > sizeof name && strncasecmp(data, name, sizeof name - 1) == 0) {
+        /* echo the value back verbatim: real hosts quote it, vcsim does not */
+        const char *p = data + sizeof name - 1;
+        const char *end = data + len;
+        while (p < end && (*p == ' ' || *p == '\t'))
+            p++;
+        if ((size_t)(end - p) > sizeof cookie - 1 && memcmp(p, cookie, sizeof cookie - 1) == 0) {
+            size_t vlen = 0;
+            while (p + vlen < end && p[vlen] != ';' && p[vlen] != '\r' && p[vlen] != '\n')
+                vlen++;
+            if (vlen < sizeof c->cookie) {
+                memcpy(c->cookie, p, vlen);
+                c->cookie[vlen] = '\0';
+            }
+        }
+    }
+    return len;
+}
+
+static int stop_requested(const vs_conn *c)
+{
+    return vs_interrupted && !c->cleanup;
+}
+
+static size_t on_body(char *data, size_t size, size_t n, void *ctx)
+{
+    vs_conn *c = ctx;
+    size_t len = size * n;
+    if (!c->http_status)
+        curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &c->http_status);
+    if (c->http_status != 200 && c->http_status != 500) {
+        if (c->snippet.len < 200)
+            vg_buf_add(&c->snippet, data, len < 200 ? len : 200);
+        return len;
+    }
+    if (stop_requested(c) || vs_reply_feed(c->reply, data, len) < 0)
+        return 0; /* curl stops the transfer; vs_call says why */
+    return len;
+}
+
+static int on_progress(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+    (void)dt, (void)dn, (void)ut, (void)un;
+    return stop_requested(ctx) ? 1 : 0;
+}
+
+/* ------------------------------------------------------------ connection */
+
+static int set_tls(vs_conn *c, const vg_vsphere_opts *o, vg_error *err)
+{
+    CURL *h = c->curl;
+    int rc = curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+    if (o->insecure) {
+        rc |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+        rc |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+    } else {
+        rc |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+        rc |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+        if (o->cacert)
+            rc |= curl_easy_setopt(h, CURLOPT_CAINFO, o->cacert);
+    }
+    if (rc)
+        return vg_error_set(err, VG_ERR, c->target.server, 0, "cannot set up TLS options");
+    return VG_OK;
+}
+
+int vs_conn_open(vs_conn *c, const char *url, const vg_vsphere_opts *opts, vg_error *err)
+{
+    memset(c, 0, sizeof *c);
+    vg_buf_init(&c->snippet);
+    c->opts = opts;
+    int rc = vg_vsphere_parse_url(url, &c->target, err);
+    if (rc)
+        return rc;
+    c->curl = curl_easy_init();
+    if (!c->curl)
+        return vg_error_set(err, VG_ENOMEM, c->target.server, 0, "cannot create an HTTP handle");
+    long timeout = opts->timeout > 0 ? opts->timeout : 60;
+    CURL *h = c->curl;
+    int bad = 0;
+    bad |= curl_easy_setopt(h, CURLOPT_URL, c->target.endpoint);
+#if LIBCURL_VERSION_NUM >= 0x075500
+    bad |= curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+#endif
+    bad |= curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    bad |= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    bad |= curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, timeout);
+    bad |= curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    bad |= curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, timeout);
+    bad |= curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->curl_err);
+    bad |= curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    bad |= curl_easy_setopt(h, CURLOPT_HEADERDATA, c);
+    bad |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    bad |= curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
+    bad |= curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    bad |= curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+    bad |= curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
+    bad |= curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+    bad |= curl_easy_setopt(h, CURLOPT_USERAGENT, "vmxguard/" VG_VERSION);
+    c->headers = curl_slist_append(NULL, "Content-Type: text/xml; charset=\"utf-8\"");
+    if (c->headers)
+        c->headers = curl_slist_append(c->headers, "SOAPAction: \"urn:vim25/6.5\"");
+    if (!c->headers || bad)
+        return vg_error_set(err, VG_ENOMEM, c->target.server, 0, "cannot set up HTTP options");
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->headers);
+    return set_tls(c, opts, err);
+}
+
+void vs_conn_close(vs_conn *c)
+{
+    if (c->curl && c->logged_in) {
+        /* always log out (sessions count against the server's limit), even
+         * after Ctrl-C, but do not hang on a dead server */
+        c->cleanup = 1;
+        curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, 10L);
+        vs_destroy_view(c);
+        vs_logout(c);
+    }
+    if (c->curl)
+        curl_easy_cleanup(c->curl);
+    curl_slist_free_all(c->headers);
+    vg_buf_release(&c->snippet);
+    /* the cookie is a credential for as long as the session lives */
+    memset(c->cookie, 0, sizeof c->cookie);
+    c->curl = NULL;
+    c->headers = NULL;
+}
+
+/* --------------------------------------------------------------- faults */
+
+static const struct {
+    const char *type;
+    const char *text;
+} fault_texts[] = {
+    {"InvalidLogin", "login failed: wrong user name or password"},
+    {"NotAuthenticated", "the session is not logged in or has expired"},
+    {"NoPermission", "permission denied for this user"},
+    {"ManagedObjectNotFound", "the object is gone (session expired or object deleted)"},
+    {"InvalidArgument", "the server rejected an argument"},
+    {"InvalidRequest", "the server could not parse the request"},
+    {"MethodNotFound", "the server does not support this call"},
+    {"InvalidProperty", "the server does not know a requested property"},
+    {"RequestCanceled", "the request was canceled"},
+    {"InvalidState", "the object is in a state that does not allow this"},
+    {"TaskInProgress", "another task is running on the object"},
+    {"InvalidPowerState", "not possible in the VM's power state"},
+    {"HostConnectFault", "the host is not reachable from vCenter"},
+    {"RestrictedVersion", "this ESXi license does not allow API writes"},
+    {"ConcurrentAccess", "the object was changed by someone else meanwhile"},
+};
+
+static int fault_error(vs_conn *c, const char *method, const vs_reply *r, vg_error *err)
+{
+    const char *text = "server fault";
+    for (size_t i = 0; i < sizeof fault_texts / sizeof fault_texts[0]; i++) {
+        if (strcmp(fault_texts[i].type, r->fault_type) == 0)
+            text = fault_texts[i].text;
+    }
+    int code = strcmp(r->fault_type, "InvalidLogin") == 0 ? VG_EUSAGE : VG_ERR;
+    return vg_error_set(err, code, c->target.server, 0, "%s: %s%s%.200s%s%.100s (%s)", method,
+                        text, r->fault_string[0] ? ": " : "", r->fault_string,
+                        r->fault_name[0] ? ": " : "", r->fault_name,
+                        r->fault_type[0] ? r->fault_type : "?");
+}
+
+static int transfer_error(vs_conn *c, const char *method, CURLcode cc, vs_reply *r, vg_error *err)
+{
+    if (stop_requested(c))
+        return vg_error_set(err, VG_ERR, c->target.server, 0, "%s: interrupted", method);
+    if (cc == CURLE_WRITE_ERROR && r->stopped)
+        return vg_error_set(err, VG_ERR, c->target.server, 0, "%s: stopped", method);
+    if (cc == CURLE_WRITE_ERROR && r->bad)
+        return vg_error_set(err, VG_EINPUT, c->target.server, 0, "%s: bad reply: %s", method,
+                            r->error);
+    const char *detail = c->curl_err[0] ? c->curl_err : curl_easy_strerror(cc);
+    const char *hint = "";
+    if (cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE)
+        hint = " (use --cacert FILE to trust the server's CA, or --insecure)";
+    return vg_error_set(err, VG_EIO, c->target.server, 0, "%s: %s%s", method, detail, hint);
+}
+
+static int status_error(vs_conn *c, const char *method, vg_error *err)
+{
+    char *loc = NULL;
+    if (c->http_status >= 300 && c->http_status < 400 &&
+        curl_easy_getinfo(c->curl, CURLINFO_REDIRECT_URL, &loc) == CURLE_OK && loc)
+        return vg_error_set(err, VG_EIO, c->target.server, 0,
+                            "%s: HTTP %ld redirect to %.200s not followed (give that URL as the "
+                            "target if you trust it)",
+                            method, c->http_status, loc);
+    return vg_error_set(err, VG_EIO, c->target.server, 0, "%s: HTTP %ld from %s", method,
+                        c->http_status, c->target.endpoint);
+}
+
+int vs_call(vs_conn *c, const char *method, const char *body, vs_reply *r, vg_error *err)
+{
+    if (stop_requested(c))
+        return vg_error_set(err, VG_ERR, c->target.server, 0, "%s: interrupted", method);
+    vg_buf req = VG_BUF_INIT;
+    vg_buf_adds(&req, SOAP_ENVELOPE_HEAD);
+    vg_buf_adds(&req, body);
+    vg_buf_adds(&req, SOAP_ENVELOPE_TAIL);
+    if (req.oom) {
+        vg_buf_release(&req);
+        return vg_error_set(err, VG_ENOMEM, c->target.server, 0, "%s: out of memory", method);
+    }
+    c->http_status = 0;
+    c->curl_err[0] = '\0';
+    vg_buf_reset(&c->snippet);
+    c->reply = r;
+    curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, req.data);
+    curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, (long)req.len);
+    curl_easy_setopt(c->curl, CURLOPT_COOKIE, c->cookie[0] ? c->cookie : NULL);
+    CURLcode cc = curl_easy_perform(c->curl);
+    c->reply = NULL;
+    /* the Login body holds the password: wipe it before it is freed */
+    if (req.data)
+        memset(req.data, 0, req.len);
+    vg_buf_release(&req);
+    curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, NULL);
+    if (cc != CURLE_OK)
+        return transfer_error(c, method, cc, r, err);
+    if (!c->http_status)
+        curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &c->http_status);
+    if (c->http_status != 200 && c->http_status != 500)
+        return status_error(c, method, err);
+    if (vs_reply_finish(r) < 0) {
+        if (r->stopped)
+            return vg_error_set(err, VG_ERR, c->target.server, 0, "%s: stopped", method);
+        return vg_error_set(err, VG_EINPUT, c->target.server, 0, "%s: bad reply (HTTP %ld): %s",
+                            method, c->http_status, r->error);
+    }
+    if (r->is_fault)
+        return fault_error(c, method, r, err);
+    if (c->http_status != 200)
+        return vg_error_set(err, VG_EINPUT, c->target.server, 0,
+                            "%s: HTTP %ld without a SOAP fault", method, c->http_status);
+    return VG_OK;
+}

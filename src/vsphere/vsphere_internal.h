@@ -1,0 +1,142 @@
+/*
+ * Inside the vSphere source: the streaming SOAP reply parser (vsphere_xml.c),
+ * the device-to-.vmx synthesis (vsphere_devices.c), the HTTP connection and
+ * calls (vsphere_http.c, vsphere_soap.c).  Not part of the public API; the
+ * fuzz target and the unit tests use it directly.
+ */
+#ifndef VG_VSPHERE_INTERNAL_H
+#define VG_VSPHERE_INTERNAL_H
+
+#include <curl/curl.h>
+#include <libxml/parser.h>
+#include <signal.h>
+
+#include "util/buf.h"
+#include "vmxguard/vsphere.h"
+
+#define VS_NS_SOAP "http://schemas.xmlsoap.org/soap/envelope/"
+#define VS_NS_VIM "urn:vim25"
+#define VS_NS_XSI "http://www.w3.org/2001/XMLSchema-instance"
+#define VS_MAX_TEXT (4u * 1024u * 1024u) /* longest text of one element */
+#define VS_MAX_DEPTH 64
+#define VS_MAX_KV 128
+#define VS_MAX_DEVICES 512
+
+/* One device of config.hardware.device, as far as the .vmx synthesis needs it. */
+typedef struct vs_device {
+    char type[64];          /* xsi:type, e.g. "VirtualCdrom" */
+    char backing[64];       /* backing's xsi:type */
+    char disk_mode[40];     /* backing.diskMode */
+    int key, controller_key, unit, bus; /* -1 when absent */
+    signed char start_connected, connected, ehci; /* -1 absent, 0, 1 */
+} vs_device;
+
+/* Called for every `objects` element of a RetrievePropertiesEx reply; takes
+ * ownership of vm.  Return non-zero to stop the parse. */
+typedef int (*vs_object_fn)(vg_vm *vm, const char *obj_type, void *ctx);
+
+/* Everything one SOAP reply can tell us.  Small replies keep their leaves as
+ * path/value pairs relative to returnval; property replies stream objects. */
+typedef struct vs_reply {
+    /* fault */
+    int is_fault;
+    char fault_type[64];   /* "InvalidLogin", or faultcode when no detail */
+    char fault_string[512];
+    char fault_name[256];  /* InvalidProperty's <name> */
+    /* small replies */
+    char response[64];     /* local name of the Body child */
+    char returnval[512];   /* text of a leaf returnval (view or task moref) */
+    size_t n_kv;
+    char *kv_path[VS_MAX_KV];
+    char *kv_value[VS_MAX_KV];
+    /* property replies */
+    char token[256];
+    int session_lost;      /* missingSet carried NotAuthenticated */
+    size_t n_objects;
+    vs_object_fn on_object;
+    void *object_ctx;
+    /* parser state */
+    xmlParserCtxtPtr xml;
+    int depth;
+    int bad;               /* parse stopped: error[] says why */
+    char error[256];
+    int stopped;           /* on_object asked to stop */
+    vg_buf text;
+    int text_on;           /* collecting text for the current element */
+    char names[VS_MAX_DEPTH][48];
+    char xtype[VS_MAX_DEPTH][64];
+    /* the object being built */
+    vg_vm *vm;
+    char obj_type[64];
+    char prop[128];
+    int val_kind;
+    char ov_key[1024];
+    int ov_has_key;
+    vg_buf ov_value;
+    int ov_has_value;
+    vs_device *dev;
+    size_t n_dev;
+    char task_fault[64];
+    char task_msg[256];
+} vs_reply;
+
+int vs_reply_init(vs_reply *r, vs_object_fn on_object, void *ctx);
+/* Feed bytes (may be called with any chunking); 0 or -1 when the reply is bad. */
+int vs_reply_feed(vs_reply *r, const char *data, size_t len);
+int vs_reply_finish(vs_reply *r);
+void vs_reply_release(vs_reply *r);
+const char *vs_reply_get(const vs_reply *r, const char *path); /* small replies */
+
+/* Add .vmx-style keys for the devices to doc. */
+int vs_devices_to_vmx(const vs_device *dev, size_t n, vg_vmx_doc *doc, vg_error *err);
+
+/* A logged-in (or about to be) connection to one endpoint. */
+typedef struct vs_conn {
+    CURL *curl;
+    struct curl_slist *headers;
+    vg_vsphere_target target;
+    const vg_vsphere_opts *opts;
+    char cookie[600];      /* "vmware_soap_session=<value as received>" */
+    char curl_err[CURL_ERROR_SIZE];
+    char pc[128], view_mgr[128], session_mgr[128], root[128];
+    vg_vsphere_about about;
+    char view[512];
+    int logged_in;
+    int cleanup;           /* logging out: ignore an interrupt, short timeout */
+    long http_status;
+    vg_buf snippet;        /* start of a non-XML body, for messages */
+    vs_reply *reply;       /* reply being parsed by the write callback */
+} vs_conn;
+
+int vs_conn_open(vs_conn *c, const char *url, const vg_vsphere_opts *opts, vg_error *err);
+void vs_conn_close(vs_conn *c); /* destroys the view and logs out if needed */
+/* POST one envelope body (the method element) and parse the reply into r.
+ * A SOAP fault becomes an error naming the method and fault type. */
+int vs_call(vs_conn *c, const char *method, const char *body, vs_reply *r, vg_error *err);
+
+/* Open, read the service content and log in (vsphere_fetch.c). */
+int vs_session_open(vs_conn *c, const char *url, const vg_vsphere_opts *opts, vg_error *err);
+
+/* The calls. */
+int vs_service_content(vs_conn *c, vg_error *err);
+int vs_login(vs_conn *c, const char *user, const char *password, vg_error *err);
+void vs_logout(vs_conn *c);
+int vs_create_view(vs_conn *c, vg_error *err);
+void vs_destroy_view(vs_conn *c);
+/* Page through all VMs of the view with the given property paths. */
+int vs_retrieve_vms(vs_conn *c, int summary_only, vs_object_fn fn, void *ctx, vg_error *err);
+/* Properties of an explicit list of objects (type "VirtualMachine" / "Task"). */
+int vs_retrieve_objects(vs_conn *c, const char *type, const char *const *morefs, size_t n,
+                        const char *const *paths, size_t n_paths, vs_object_fn fn, void *ctx,
+                        vg_error *err);
+const char *const *vs_vm_paths(int summary_only, size_t *n);
+
+/* XML text escaping for request bodies. */
+void vs_xml_escape(vg_buf *b, const char *s);
+
+/* Interruption (SIGINT) shared by every connection. */
+extern volatile sig_atomic_t vs_interrupted;
+void vs_sigint_catch(void);
+void vs_sigint_release(void);
+
+#endif

@@ -1,0 +1,304 @@
+/*
+ * Remediation through the API: one ReconfigVM_Task per VM carrying all its
+ * extraConfig edits (an empty value removes a key), a bounded number of
+ * tasks in flight, each polled to the end (RetrievePropertiesEx on
+ * info.state; vcsim's WaitForUpdatesEx ignores its limits), then every VM
+ * read back and each edit verified, since vSphere silently ignores
+ * extraConfig keys that clash with ConfigSpec fields.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "vsphere_internal.h"
+
+#define TASK_WAIT_SECONDS 600
+
+/* Edits that are ConfigSpec fields, in the order the schema wants them. */
+static const struct {
+    const char *key;
+    const char *open, *close;
+    int is_bool;
+} typed[] = {
+    {"config.flags.enableLogging", "<flags><enableLogging>", "</enableLogging></flags>", 1},
+    {"config.migrateEncryption", "<migrateEncryption>", "</migrateEncryption>", 0},
+    {"config.ftEncryptionMode", "<ftEncryptionMode>", "</ftEncryptionMode>", 0},
+};
+#define N_TYPED (sizeof typed / sizeof typed[0])
+
+static int typed_index(const char *key)
+{
+    for (size_t i = 0; i < N_TYPED; i++) {
+        if (strcmp(typed[i].key, key) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+static int is_true(const char *v)
+{
+    return v && (strcasecmp(v, "true") == 0 || strcmp(v, "1") == 0);
+}
+
+static void add_typed(vg_buf *b, const vg_vsphere_change *ch, size_t t)
+{
+    for (size_t i = 0; i < ch->n_edits; i++) {
+        const vg_vsphere_edit *e = &ch->edits[i];
+        if (typed_index(e->key) != (int)t || !e->value || !*e->value)
+            continue;
+        vg_buf_adds(b, typed[t].open);
+        if (typed[t].is_bool)
+            vg_buf_adds(b, is_true(e->value) ? "true" : "false");
+        else
+            vs_xml_escape(b, e->value);
+        vg_buf_adds(b, typed[t].close);
+    }
+}
+
+static void build_spec(vg_buf *b, const vg_vsphere_change *ch)
+{
+    vg_buf_adds(b, "<ReconfigVM_Task xmlns=\"urn:vim25\"><_this type=\"VirtualMachine\">");
+    vs_xml_escape(b, ch->moref);
+    vg_buf_adds(b, "</_this><spec>");
+    add_typed(b, ch, 0);
+    for (size_t i = 0; i < ch->n_edits; i++) {
+        const vg_vsphere_edit *e = &ch->edits[i];
+        if (typed_index(e->key) >= 0)
+            continue;
+        vg_buf_adds(b, "<extraConfig xsi:type=\"OptionValue\"><key>");
+        vs_xml_escape(b, e->key);
+        vg_buf_adds(b, "</key><value xsi:type=\"xsd:string\">");
+        vs_xml_escape(b, e->value ? e->value : "");
+        vg_buf_adds(b, "</value></extraConfig>");
+    }
+    for (size_t t = 1; t < N_TYPED; t++)
+        add_typed(b, ch, t);
+    vg_buf_adds(b, "</spec></ReconfigVM_Task>");
+}
+
+static void set_status(vg_vsphere_change *ch, int code, const char *msg)
+{
+    ch->status = code;
+    snprintf(ch->message, sizeof ch->message, "%s", msg);
+}
+
+static int start_task(vs_conn *c, vg_vsphere_change *ch, char *task, size_t size)
+{
+    vg_buf b = VG_BUF_INIT;
+    build_spec(&b, ch);
+    vs_reply r;
+    vg_error e;
+    vg_error_clear(&e);
+    int rc = b.oom || vs_reply_init(&r, NULL, NULL)
+                 ? vg_error_set(&e, VG_ENOMEM, NULL, 0, "out of memory")
+                 : VG_OK;
+    if (rc == VG_OK) {
+        rc = vs_call(c, "ReconfigVM_Task", b.data, &r, &e);
+        snprintf(task, size, "%s", rc == 0 ? r.returnval : "");
+        vs_reply_release(&r);
+    }
+    vg_buf_release(&b);
+    if (rc == VG_OK && !task[0])
+        rc = vg_error_set(&e, VG_EINPUT, NULL, 0, "ReconfigVM_Task: reply has no task");
+    if (rc)
+        set_status(ch, rc, e.msg);
+    return rc;
+}
+
+/* ------------------------------------------------------------ task wait */
+
+typedef struct batch {
+    vg_vsphere_change *changes;
+    char (*tasks)[128];
+    size_t n;
+    size_t pending;
+} batch;
+
+static int on_task(vg_vm *vm, const char *obj_type, void *ctx)
+{
+    batch *b = ctx;
+    const char *state = vg_vm_prop(vm, "info.state");
+    for (size_t i = 0; i < b->n && vm->moref && state && strcmp(obj_type, "Task") == 0; i++) {
+        if (strcmp(b->tasks[i], vm->moref) != 0)
+            continue;
+        if (strcmp(state, "success") == 0) {
+            b->tasks[i][0] = '\0';
+            b->pending--;
+        } else if (strcmp(state, "error") == 0) {
+            const char *why = vg_vm_prop(vm, "info.error");
+            char msg[400];
+            snprintf(msg, sizeof msg, "task %s failed: %s", vm->moref, why ? why : "no reason");
+            set_status(&b->changes[i], VG_ERR, msg);
+            b->tasks[i][0] = '\0';
+            b->pending--;
+        }
+    }
+    vg_vm_free(vm);
+    return 0;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static int wait_tasks(vs_conn *c, batch *b, vg_error *err)
+{
+    static const char *const paths[] = {"info.state", "info.error"};
+    long delay = 50;
+    time_t deadline = time(NULL) + TASK_WAIT_SECONDS;
+    while (b->pending && !vs_interrupted) {
+        const char *ids[64];
+        size_t n = 0;
+        for (size_t i = 0; i < b->n && n < 64; i++) {
+            if (b->tasks[i][0])
+                ids[n++] = b->tasks[i];
+        }
+        int rc = vs_retrieve_objects(c, "Task", ids, n, paths, 2, on_task, b, err);
+        if (rc)
+            return rc;
+        if (!b->pending)
+            break;
+        if (time(NULL) > deadline)
+            return vg_error_set(err, VG_ERR, c->target.server, 0,
+                                "tasks still running after %d s", TASK_WAIT_SECONDS);
+        sleep_ms(delay);
+        delay = delay < 1000 ? delay * 2 : 1000;
+    }
+    for (size_t i = 0; i < b->n; i++) {
+        if (b->tasks[i][0])
+            set_status(&b->changes[i], VG_ERR, "interrupted while the task was running");
+    }
+    return VG_OK;
+}
+
+/* ------------------------------------------------------------ read back */
+
+typedef struct readback {
+    vg_vsphere_change *changes;
+    size_t n;
+} readback;
+
+static int edit_shows(const vg_vm *vm, const vg_vsphere_edit *e)
+{
+    int removal = !e->value || !*e->value;
+    int t = typed_index(e->key);
+    if (t >= 0) {
+        const char *v = vg_vm_prop(vm, e->key);
+        if (removal)
+            return 1;
+        return v && (typed[t].is_bool ? is_true(v) == is_true(e->value) : strcmp(v, e->value) == 0);
+    }
+    const vg_vmx_entry *en = vm->settings ? vg_vmx_doc_find(vm->settings, e->key) : NULL;
+    return removal ? en == NULL : en && strcmp(en->value, e->value) == 0;
+}
+
+static void verify(vg_vsphere_change *ch, vg_vm *vm)
+{
+    vg_buf missing = VG_BUF_INIT;
+    for (size_t i = 0; i < ch->n_edits; i++) {
+        if (!edit_shows(vm, &ch->edits[i]))
+            vg_buf_printf(&missing, "%s%s", missing.len ? ", " : "", ch->edits[i].key);
+    }
+    ch->after = vm;
+    if (missing.len) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "the server accepted the task but ignored: %.400s",
+                 missing.data);
+        set_status(ch, VG_ERR, msg);
+    } else if (vm->power == VG_POWER_ON) {
+        set_status(ch, VG_OK, "applied, takes effect after a cold start (the VM is powered on)");
+    } else {
+        set_status(ch, VG_OK, "applied");
+    }
+    vg_buf_release(&missing);
+}
+
+static int on_readback(vg_vm *vm, const char *obj_type, void *ctx)
+{
+    readback *rb = ctx;
+    for (size_t i = 0; i < rb->n && vm->moref && strcmp(obj_type, "VirtualMachine") == 0; i++) {
+        vg_vsphere_change *ch = &rb->changes[i];
+        if (ch->status == 0 && !ch->after && strcmp(ch->moref, vm->moref) == 0) {
+            verify(ch, vm);
+            return 0;
+        }
+    }
+    vg_vm_free(vm);
+    return 0;
+}
+
+static int read_back(vs_conn *c, vg_vsphere_change *changes, size_t n, vg_error *err)
+{
+    const char **ids = calloc(n ? n : 1, sizeof *ids);
+    if (!ids)
+        return vg_error_set(err, VG_ENOMEM, c->target.server, 0, "out of memory");
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (changes[i].status == 0)
+            ids[k++] = changes[i].moref;
+    }
+    size_t n_paths;
+    const char *const *paths = vs_vm_paths(0, &n_paths);
+    readback rb = {changes, n};
+    int rc = k ? vs_retrieve_objects(c, "VirtualMachine", ids, k, paths, n_paths, on_readback,
+                                     &rb, err)
+               : VG_OK;
+    free(ids);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        if (changes[i].status == 0 && !changes[i].after)
+            set_status(&changes[i], VG_ENOTFOUND, "the VM was not found when read back");
+    }
+    return rc;
+}
+
+static int run_batches(vs_conn *c, vg_vsphere_change *changes, size_t n, size_t jobs,
+                       vg_error *err)
+{
+    char(*tasks)[128] = calloc(jobs, sizeof *tasks);
+    if (!tasks)
+        return vg_error_set(err, VG_ENOMEM, c->target.server, 0, "out of memory");
+    int rc = VG_OK;
+    for (size_t start = 0; start < n && rc == 0; start += jobs) {
+        batch b = {changes + start, tasks, n - start < jobs ? n - start : jobs, 0};
+        for (size_t i = 0; i < b.n; i++) {
+            tasks[i][0] = '\0';
+            if (start_task(c, &b.changes[i], tasks[i], sizeof tasks[i]) == 0)
+                b.pending++;
+        }
+        rc = wait_tasks(c, &b, err);
+    }
+    free(tasks);
+    return rc;
+}
+
+int vg_vsphere_reconfig(const char *url, const vg_vsphere_opts *opts, vg_vsphere_change *changes,
+                        size_t n_changes, int jobs, vg_error *err)
+{
+    for (size_t i = 0; i < n_changes; i++) {
+        changes[i].status = 0;
+        changes[i].message[0] = '\0';
+        changes[i].after = NULL;
+    }
+    vs_conn c;
+    if (!opts->keep_sigint)
+        vs_sigint_catch();
+    int rc = vs_session_open(&c, url, opts, err);
+    if (rc == 0)
+        rc = run_batches(&c, changes, n_changes, jobs > 0 ? (size_t)jobs : 8, err);
+    if (rc == 0)
+        rc = read_back(&c, changes, n_changes, err);
+    if (rc == 0 && vs_interrupted)
+        rc = vg_error_set(err, VG_ERR, c.target.server, 0, "interrupted");
+    for (size_t i = 0; i < n_changes && rc; i++) {
+        if (changes[i].status == 0 && !changes[i].after)
+            set_status(&changes[i], rc, "not verified: the session failed");
+    }
+    vs_conn_close(&c);
+    if (!opts->keep_sigint)
+        vs_sigint_release();
+    return rc;
+}
