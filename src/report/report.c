@@ -9,7 +9,7 @@
 #include "report/report_internal.h"
 
 static const struct report_ops *const formats[] = {
-    &vg_report_text_ops,
+    &vg_report_text_ops, &vg_report_json_ops, &vg_report_jsonl_ops, &vg_report_csv_ops,
 };
 #define N_FORMATS (sizeof formats / sizeof formats[0])
 

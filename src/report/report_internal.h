@@ -75,4 +75,15 @@ char *vg_report_file_name(const char *vm_name, const char *ext, char ***used, si
 /* Join a NULL-terminated list with sep into b. */
 void vg_report_join(vg_buf *b, const char *const *list, const char *sep);
 
+/* JSON pieces shared by json, jsonl and cklb (report_json.c).  NULL on oom. */
+struct json_t;
+struct json_t *vg_report_json_str(const char *s); /* cleaned UTF-8, or JSON null */
+struct json_t *vg_report_json_vm(const vg_vm *vm);
+struct json_t *vg_report_json_vm_report(const vg_vm_report *vr);
+struct json_t *vg_report_json_run(const vg_report_run *run);
+struct json_t *vg_report_json_problem(const vg_error *problem);
+struct json_t *vg_report_json_summary(const vg_audit_summary *sum);
+/* json_dumpf with a trailing newline; 0 or VG_EIO/VG_ENOMEM in err. */
+int vg_report_json_put(vg_report *r, struct json_t *j, size_t flags, vg_error *err);
+
 #endif

@@ -146,6 +146,7 @@ static char *clean_utf8(const char *s, int for_xml)
     const unsigned char *p = (const unsigned char *)(s ? s : "");
     size_t n = strlen((const char *)p);
     vg_buf_grow(&b, n);
+    vg_buf_add(&b, "", 0); /* terminates even when s is empty */
     while (n) {
         uint32_t cp;
         size_t len = utf8_decode(p, n, &cp);
@@ -160,8 +161,6 @@ static char *clean_utf8(const char *s, int for_xml)
             vg_buf_add(&b, p, len);
         p += len, n -= len;
     }
-    if (!b.data && !b.oom)
-        vg_buf_adds(&b, "");
     return vg_buf_detach(&b);
 }
 
