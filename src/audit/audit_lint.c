@@ -206,26 +206,34 @@ int vg_audit_key_is_secret(const char *key)
     return 0;
 }
 
+/* Edit distance counting a swap of neighbours as one edit ("disabel"). */
 static size_t distance(const char *a, const char *b, size_t cap)
 {
     size_t la = strlen(a), lb = strlen(b);
     if (la > 127 || lb > 127 || (la > lb ? la - lb : lb - la) > cap)
         return cap + 1;
-    size_t prev[128], cur[128];
+    size_t rows[3][128];
+    size_t *pp = rows[0], *prev = rows[1], *cur = rows[2];
     for (size_t j = 0; j <= lb; j++)
         prev[j] = j;
     for (size_t i = 1; i <= la; i++) {
         cur[0] = i;
         for (size_t j = 1; j <= lb; j++) {
-            size_t cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
-            size_t best = prev[j - 1] + cost;
+            int ai = tolower((unsigned char)a[i - 1]), bj = tolower((unsigned char)b[j - 1]);
+            size_t best = prev[j - 1] + (ai != bj);
             if (prev[j] + 1 < best)
                 best = prev[j] + 1;
             if (cur[j - 1] + 1 < best)
                 best = cur[j - 1] + 1;
+            if (i > 1 && j > 1 && ai == tolower((unsigned char)b[j - 2]) &&
+                tolower((unsigned char)a[i - 2]) == bj && pp[j - 2] + 1 < best)
+                best = pp[j - 2] + 1;
             cur[j] = best;
         }
-        memcpy(prev, cur, (lb + 1) * sizeof cur[0]);
+        size_t *t = pp;
+        pp = prev;
+        prev = cur;
+        cur = t;
     }
     return prev[lb];
 }
@@ -261,14 +269,59 @@ static const known_key *find_known(const char *key)
     return NULL;
 }
 
-/* A near miss of a known key: distance 1, or 2 for long keys. */
+/* Device numbers are not spelling: usb:1.present is an instance of
+ * usb.present, not a typo of it. */
+static void without_numbers(const char *key, char *out, size_t n)
+{
+    size_t j = 0;
+    for (; *key && j + 1 < n; key++) {
+        if (!isdigit((unsigned char)*key) && *key != ':')
+            out[j++] = *key;
+    }
+    out[j] = '\0';
+}
+
+/* Misspelt by one component: same dotted shape, exactly one component
+ * differs, by 1 edit (2 for components of 8+ characters).  Short first
+ * components are device names (vmci vs ehci), never reported. */
+static size_t component_miss(const char *a, const char *b)
+{
+    const char *pa = a, *pb = b;
+    size_t diffs = 0, d = 0, idx = 0;
+    for (;; idx++) {
+        size_t la = strcspn(pa, "."), lb = strcspn(pb, ".");
+        if (la != lb || strncasecmp(pa, pb, la) != 0) {
+            char ca[128], cb[128];
+            if (la >= sizeof ca || lb >= sizeof cb || ++diffs > 1)
+                return 0;
+            snprintf(ca, sizeof ca, "%.*s", (int)la, pa);
+            snprintf(cb, sizeof cb, "%.*s", (int)lb, pb);
+            size_t cap = (la < lb ? la : lb) >= 8 ? 2 : 1;
+            if (idx == 0 && (la < 6 || lb < 6))
+                return 0;
+            d = distance(ca, cb, cap);
+            if (d > cap)
+                return 0;
+        }
+        if (!pa[la] || !pb[lb])
+            return pa[la] == pb[lb] ? d : 0;
+        pa += la + 1;
+        pb += lb + 1;
+    }
+}
+
+/* A near miss of a known key, or NULL. */
 static const char *near_miss(const char *key)
 {
-    size_t cap = strlen(key) >= 12 ? 2 : 1;
+    char k[128], c[128];
+    without_numbers(key, k, sizeof k);
     const char *best = NULL;
-    size_t best_d = cap + 1;
+    size_t best_d = 3;
     for (size_t i = 0; i < n_known; i++) {
-        size_t d = distance(key, known[i].key, cap);
+        without_numbers(known[i].key, c, sizeof c);
+        if (strcasecmp(k, c) == 0)
+            return NULL; /* a device instance of a known key */
+        size_t d = component_miss(k, c);
         if (d >= 1 && d < best_d) {
             best_d = d;
             best = known[i].key;
