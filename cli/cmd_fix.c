@@ -1,0 +1,451 @@
+/*
+ * vmxguard fix: audit each VM, plan the edits that make the failing fixable
+ * rules pass, then show them (--dry-run), ask, apply them atomically, or
+ * emit them as a script for another tool (--emit).  The library does the
+ * work; this file parses options, talks to the user and sums up.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define MAX_LIST 64
+
+struct fix_run {
+    const char *profile_ids[MAX_LIST];
+    size_t n_profile_ids;
+    const char *profile_files[MAX_LIST];
+    size_t n_profile_files;
+    const char *rules[MAX_LIST];
+    size_t n_rules;
+    const char *excludes[MAX_LIST];
+    size_t n_excludes;
+    const char *emit, *output;
+    int yes, all_yes, quit;
+    vg_catalog *cat;
+    const vg_profile *profiles[MAX_LIST];
+    size_t n_profiles;
+    vg_fix_opts fo;
+    vg_fix_apply_opts ao;
+    vg_fix_plan *plan;
+    FILE *msg; /* where progress and the summary go (stderr when the script goes to stdout) */
+    size_t vms, changed, keys_set, keys_removed, unchanged, skipped, unfixed, errors, stale;
+};
+
+static const char help_text[] =
+    "usage: vmxguard fix TARGET... [options]\n"
+    "\n"
+    "Fix what the audit found in .vmx files: computes the smallest set of edits\n"
+    "(set a key, remove a key) that makes every failing, automated rule of the\n"
+    "profile pass, shows them as a unified diff and writes each file atomically\n"
+    "(temp file, fsync, rename), keeping every other byte. Or writes the same\n"
+    "change as a script for govc, PowerCLI, Ansible, Terraform or the ESXi shell.\n"
+    "Settings apply only after a cold start (power off, then power on; a guest\n"
+    "reboot is not enough). VMs that appear to run are refused without --force.\n"
+    "\n"
+    "TARGET is a .vmx file or a folder (searched recursively).\n"
+    "\n"
+    "options:\n"
+    "  -p, --profile ID       profile to fix against (repeatable; default disa-vsphere8-vm)\n"
+    "      --profile-file F   load extra rules/profiles from a YAML file (repeatable)\n"
+    "  -r, --rule ID          only this rule (catalog id or the baseline's id; repeatable)\n"
+    "  -n, --dry-run          print the diff per file, change nothing\n"
+    "      --backup           keep the previous file as FILE.vmxguard-YYYYmmddTHHMMSS\n"
+    "  -y, --yes              apply without asking (needed when not on a terminal)\n"
+    "      --force            also edit VMs that appear to run, and hard-linked files\n"
+    "                         (the other links keep the old content)\n"
+    "      --devices          also apply rules that need a human choice, e.g.\n"
+    "                         serial0.present = \"FALSE\" (default: only listed)\n"
+    "      --exclude GLOB     skip VMs whose name or path matches (repeatable)\n"
+    "      --emit FORMAT      write a script instead of editing: govc, powercli,\n"
+    "                         ansible, terraform, esxi-shell\n"
+    "  -o, --output FILE      where --emit writes (default: standard output)\n"
+    "      --color=WHEN       colour the diff: auto (default), always, never\n"
+    "  -h, --help             this text\n"
+    "\n"
+    "Without --yes on a terminal, each file's diff is shown and you are asked\n"
+    "(y = yes, n = no, a = all remaining, q = quit).\n"
+    "\n"
+    "examples:\n"
+    "  vmxguard fix --dry-run /vmfs/volumes/datastore1\n"
+    "  vmxguard fix --yes --backup --profile disa-vsphere8-vm web01/web01.vmx\n"
+    "  vmxguard fix --yes --rule isolation-tools-copy-disable --exclude 'vCLS-*' datastore1/\n"
+    "  vmxguard fix --yes --devices --force lab/old-vm.vmx\n"
+    "  vmxguard fix --emit govc -o harden.sh datastore1/\n"
+    "  vmxguard fix --emit ansible --profile-file site.yaml --profile site-vm datastore1/\n"
+    "\n"
+    "exit codes: 0 all wanted changes made, 1 some rules stay unfixed (listed),\n"
+    "2 usage error or a file could not be read or written (the others were done).\n";
+
+enum { OPT_BACKUP = 256, OPT_FORCE, OPT_DEVICES, OPT_EXCLUDE, OPT_EMIT, OPT_COLOR, OPT_PFILE };
+
+static const struct option long_opts[] = {
+    {"profile", required_argument, NULL, 'p'},  {"profile-file", required_argument, NULL, OPT_PFILE},
+    {"rule", required_argument, NULL, 'r'},     {"dry-run", no_argument, NULL, 'n'},
+    {"backup", no_argument, NULL, OPT_BACKUP},  {"yes", no_argument, NULL, 'y'},
+    {"force", no_argument, NULL, OPT_FORCE},    {"devices", no_argument, NULL, OPT_DEVICES},
+    {"exclude", required_argument, NULL, OPT_EXCLUDE}, {"emit", required_argument, NULL, OPT_EMIT},
+    {"output", required_argument, NULL, 'o'},   {"color", required_argument, NULL, OPT_COLOR},
+    {"colour", required_argument, NULL, OPT_COLOR}, {NULL, 0, NULL, 0},
+};
+
+static int push(const char **list, size_t *n, const char *v, const char *what)
+{
+    if (*n == MAX_LIST) {
+        cli_error("too many %s options (at most %d)", what, MAX_LIST);
+        return -1;
+    }
+    list[(*n)++] = v;
+    return 0;
+}
+
+static int parse_opts(struct fix_run *run, int argc, char **argv)
+{
+    int c, rc = 0;
+    optind = 1;
+    while (!rc && (c = getopt_long(argc, argv, "p:r:nyo:h", long_opts, NULL)) != -1) {
+        switch (c) {
+        case 'p': rc = push(run->profile_ids, &run->n_profile_ids, optarg, "--profile"); break;
+        case OPT_PFILE:
+            rc = push(run->profile_files, &run->n_profile_files, optarg, "--profile-file");
+            break;
+        case 'r': rc = push(run->rules, &run->n_rules, optarg, "--rule"); break;
+        case OPT_EXCLUDE: rc = push(run->excludes, &run->n_excludes, optarg, "--exclude"); break;
+        case 'n': run->ao.dry_run = 1; break;
+        case OPT_BACKUP: run->ao.backup = 1; break;
+        case 'y': run->yes = 1; break;
+        case OPT_FORCE: run->ao.force = 1; break;
+        case OPT_DEVICES: run->fo.devices = 1; break;
+        case OPT_EMIT: run->emit = optarg; break;
+        case 'o': run->output = optarg; break;
+        case OPT_COLOR:
+            if (cli_set_color(optarg) != 0) {
+                cli_error("--color: expected auto, always or never, not '%s'", optarg);
+                rc = -1;
+            }
+            break;
+        default: rc = -1; break;
+        }
+    }
+    return rc;
+}
+
+static int check_usage(struct fix_run *run, int n_targets)
+{
+    if (n_targets < 1) {
+        cli_error("fix: no TARGET given (a .vmx file or a folder)");
+        return -1;
+    }
+    if (run->output && !run->emit) {
+        cli_error("fix: -o/--output goes with --emit FORMAT");
+        return -1;
+    }
+    if (run->emit) {
+        const char *const *names = vg_fix_emit_formats();
+        for (size_t i = 0; names[i]; i++) {
+            if (!strcmp(names[i], run->emit))
+                return 0;
+        }
+        const char *guess = cli_did_you_mean(run->emit, names);
+        cli_error("fix: unknown --emit format '%s' (govc, powercli, ansible, terraform, "
+                  "esxi-shell)%s%s", run->emit, guess ? "; did you mean " : "", guess ? guess : "");
+        return -1;
+    }
+    if (!run->yes && !run->ao.dry_run && !(isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))) {
+        cli_error("fix: refusing to change files without --yes when not on a terminal");
+        fprintf(stderr, "hint: preview with 'vmxguard fix --dry-run ...', then add --yes\n");
+        return -1;
+    }
+    return 0;
+}
+
+static int load_profiles(struct fix_run *run)
+{
+    vg_error err;
+    vg_error_clear(&err);
+    if (vg_catalog_load_embedded(&run->cat, &err) != 0) {
+        cli_print_error(&err);
+        return -1;
+    }
+    for (size_t i = 0; i < run->n_profile_files; i++) {
+        if (vg_catalog_add_file(run->cat, run->profile_files[i], &err) != 0) {
+            cli_print_error(&err);
+            return -1;
+        }
+    }
+    if (!run->n_profile_ids)
+        run->profile_ids[run->n_profile_ids++] = vg_catalog_default_profile();
+    for (size_t i = 0; i < run->n_profile_ids; i++) {
+        const vg_profile *p = vg_catalog_profile(run->cat, run->profile_ids[i]);
+        if (!p) {
+            cli_error("fix: unknown profile '%s' (see 'vmxguard profiles')", run->profile_ids[i]);
+            return -1;
+        }
+        run->profiles[run->n_profiles++] = p;
+    }
+    return 0;
+}
+
+static void list_unfixed(struct fix_run *run, const vg_fix_vm *fv)
+{
+    for (size_t i = 0; i < fv->n_unfixed; i++) {
+        const vg_fix_unfixed *u = &fv->unfixed[i];
+        fprintf(run->msg, "  not fixed: %s (%s): %s\n", u->rule_id,
+                vg_fix_reason_name(u->reason), u->message);
+    }
+    run->unfixed += fv->n_unfixed;
+}
+
+/* On a terminal without --yes: show the diff, ask.  1 = apply. */
+static int ask(struct fix_run *run, const vg_fix_vm *fv)
+{
+    if (run->yes || run->all_yes)
+        return 1;
+    vg_fix_apply_opts preview = run->ao;
+    preview.dry_run = 1;
+    vg_fix_outcome out;
+    vg_error err;
+    vg_error_clear(&err);
+    if (vg_fix_apply_vmx(fv, NULL, &preview, &out, &err) != 0) {
+        vg_fix_outcome_release(&out);
+        return 1; /* the real apply reports the error */
+    }
+    fputs(out.diff, stdout);
+    vg_fix_outcome_release(&out);
+    for (;;) {
+        printf("apply to %s? [y,n,a,q] ", fv->path);
+        fflush(stdout);
+        char line[32];
+        if (!fgets(line, sizeof line, stdin) || line[0] == 'q') {
+            run->quit = 1;
+            return 0;
+        }
+        if (line[0] == 'y' || line[0] == 'a') {
+            run->all_yes = line[0] == 'a';
+            return 1;
+        }
+        if (line[0] == 'n')
+            return 0;
+    }
+}
+
+static void report_outcome(struct fix_run *run, const vg_fix_vm *fv, const vg_fix_outcome *o)
+{
+    run->stale += o->stale_removed;
+    if (o->note)
+        cli_warn("%s", o->note);
+    if (!o->changed) {
+        run->unchanged++;
+        if (!cli_quiet)
+            fprintf(run->msg, "%s: nothing to change\n", fv->path);
+        return;
+    }
+    if (run->ao.dry_run) {
+        fputs(o->diff, stdout);
+        fprintf(run->msg, "%s: would set %zu, remove %zu key(s)\n", fv->path, o->keys_set,
+                o->keys_removed);
+    } else {
+        fprintf(run->msg, "%s: set %zu, removed %zu key(s)%s%s\n", fv->path, o->keys_set,
+                o->keys_removed, o->backup_path[0] ? "; backup " : "", o->backup_path);
+    }
+    run->changed++;
+    run->keys_set += o->keys_set;
+    run->keys_removed += o->keys_removed;
+}
+
+static void apply_one(struct fix_run *run, const vg_fix_vm *fv, vg_vm *vm)
+{
+    if (!fv->n_edits) {
+        vg_error ignored;
+        if (!run->ao.dry_run && fv->path && vg_fix_clean_stale(fv->path, &ignored) > 0)
+            run->stale++;
+        if (!cli_quiet)
+            fprintf(run->msg, "%s: nothing to change\n", fv->path);
+        run->unchanged++;
+        return;
+    }
+    if (!run->ao.dry_run && !ask(run, fv)) {
+        fprintf(run->msg, "%s: skipped (declined)\n", fv->path);
+        run->skipped++;
+        return;
+    }
+    vg_fix_outcome out;
+    vg_error err;
+    vg_error_clear(&err);
+    if (vg_fix_apply_vmx(fv, vm->settings, &run->ao, &out, &err) != 0) {
+        fflush(stdout);
+        cli_print_error(&err);
+        fprintf(run->msg, "%s: skipped, file left as it was\n", fv->path);
+        run->skipped++;
+        run->errors += err.code != VG_ELOCKED;
+        run->unfixed += err.code == VG_ELOCKED;
+    } else {
+        report_outcome(run, fv, &out);
+    }
+    vg_fix_outcome_release(&out);
+}
+
+static int on_vm(vg_vm *vm, void *ctx)
+{
+    struct fix_run *run = ctx;
+    vg_vm_report *rep = NULL;
+    vg_fix_vm *fv = NULL;
+    vg_error err;
+    vg_error_clear(&err);
+    run->vms++;
+    if (vg_audit_vm(vm, run->profiles, run->n_profiles, NULL, &rep, &err) != 0 ||
+        vg_fix_plan_vm(rep, &run->fo, &fv, &err) != 0) {
+        cli_print_error(&err);
+        run->errors++;
+    } else if (run->emit) {
+        list_unfixed(run, fv);
+        if (vg_fix_plan_add(run->plan, fv, &err) != 0) {
+            cli_print_error(&err);
+            run->errors++;
+        }
+        fv = NULL;
+    } else {
+        if (fv->n_unfixed)
+            fprintf(run->msg, "%s:\n", fv->path);
+        list_unfixed(run, fv);
+        apply_one(run, fv, vm);
+    }
+    vg_fix_vm_free(fv);
+    vg_vm_report_free(rep);
+    vg_vm_free(vm);
+    return run->quit;
+}
+
+static void on_problem(const vg_error *problem, void *ctx)
+{
+    struct fix_run *run = ctx;
+    cli_print_error(problem);
+    run->errors++;
+}
+
+static int write_script(struct fix_run *run)
+{
+    char *text = NULL;
+    size_t len = 0;
+    vg_error err;
+    vg_error_clear(&err);
+    if (vg_fix_emit(run->plan, run->emit, &text, &len, &err) != 0) {
+        cli_print_error(&err);
+        return -1;
+    }
+    FILE *f = run->output ? fopen(run->output, "w") : stdout;
+    int rc = f && fwrite(text, 1, len, f) == len ? 0 : -1;
+    if (f && f != stdout && fclose(f) != 0)
+        rc = -1;
+    if (rc)
+        cli_error("%s: cannot write the script", run->output ? run->output : "<stdout>");
+    else if (run->output)
+        fprintf(run->msg, "wrote %s script to %s\n", run->emit, run->output);
+    free(text);
+    return rc;
+}
+
+static void summary(const struct fix_run *run)
+{
+    if (run->emit) {
+        fprintf(run->msg, "summary: %zu VM(s) planned, %zu rule(s) not fixable by script, "
+                          "%zu error(s)\n", run->vms, run->unfixed, run->errors);
+        return;
+    }
+    fprintf(run->msg, "summary: %zu file(s) %s, %zu key(s) %s, %zu %s, %zu unchanged, "
+                      "%zu skipped, %zu rule(s) left unfixed, %zu error(s)",
+            run->changed, run->ao.dry_run ? "would change" : "changed", run->keys_set,
+            run->ao.dry_run ? "to set" : "set", run->keys_removed,
+            run->ao.dry_run ? "to remove" : "removed", run->unchanged, run->skipped,
+            run->unfixed, run->errors);
+    if (run->stale)
+        fprintf(run->msg, ", %zu stale temp file(s) of an interrupted run removed", run->stale);
+    fputc('\n', run->msg);
+    if (!run->changed && !run->skipped && !run->errors && !run->ao.dry_run)
+        fprintf(run->msg, "nothing to change\n");
+}
+
+static char *profile_list(const struct fix_run *run)
+{
+    size_t n = 1;
+    for (size_t i = 0; i < run->n_profiles; i++)
+        n += strlen(run->profiles[i]->id) + 2;
+    char *s = calloc(1, n);
+    for (size_t i = 0; s && i < run->n_profiles; i++) {
+        if (i)
+            strcat(s, ", ");
+        strcat(s, run->profiles[i]->id);
+    }
+    return s;
+}
+
+static int walk(struct fix_run *run, char **targets, size_t n)
+{
+    const char *files[MAX_LIST];
+    size_t nf = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!strncmp(targets[i], "vsphere://", 10)) {
+            cli_error("%s: fix cannot reach vSphere targets in this build; audit the .vmx "
+                      "files, or use --emit with a file target", targets[i]);
+            run->errors++;
+        } else if (push(files, &nf, targets[i], "TARGET") != 0) {
+            return -1;
+        }
+    }
+    if (!nf)
+        return 0;
+    vg_source_opts so = {0};
+    so.exclude = run->excludes;
+    so.n_exclude = run->n_excludes;
+    so.on_problem = on_problem;
+    so.problem_ctx = run;
+    vg_error err;
+    vg_error_clear(&err);
+    if (vg_source_files(files, nf, &so, on_vm, run, &err) != 0) {
+        cli_print_error(&err);
+        run->errors++;
+    }
+    return 0;
+}
+
+static int run_fix(struct fix_run *run, int argc, char **argv)
+{
+    if (parse_opts(run, argc, argv) != 0 || check_usage(run, argc - optind) != 0)
+        return EXIT_USAGE;
+    if (load_profiles(run) != 0)
+        return EXIT_USAGE;
+    run->msg = (run->emit && !run->output) ? stderr : stdout;
+    run->ao.color = cli_color > 0;
+    run->fo.rule_ids = run->rules;
+    run->fo.n_rule_ids = run->n_rules;
+    if (run->emit) {
+        char *names = profile_list(run);
+        run->plan = names ? vg_fix_plan_new(names) : NULL;
+        free(names);
+        if (!run->plan)
+            return EXIT_INTERNAL;
+    }
+    if (walk(run, argv + optind, (size_t)(argc - optind)) != 0)
+        return EXIT_USAGE;
+    if (run->emit && write_script(run) != 0)
+        run->errors++;
+    summary(run);
+    return run->errors ? EXIT_USAGE : run->unfixed ? EXIT_FINDINGS : EXIT_OK;
+}
+
+static int cmd_fix(int argc, char **argv)
+{
+    if (cli_color < 0)
+        cli_set_color("auto");
+    struct fix_run run = {0};
+    int rc = run_fix(&run, argc, argv);
+    vg_fix_plan_free(run.plan);
+    vg_catalog_free(run.cat);
+    return rc;
+}
+
+const struct cli_command cli_cmd_fix = {
+    "fix", "apply or emit the edits that make failing rules pass", cmd_fix, help_text,
+};

@@ -1,0 +1,94 @@
+/*
+ * Ansible playbook: community.vmware.vmware_guest with advanced_settings (an
+ * empty value removes a key, as the API does).  The module compares before
+ * it reconfigures, so runs are idempotent and --check reports without
+ * changing.  Every datum is a YAML double-quoted scalar tagged !unsafe, so
+ * Jinja never templates a VM name such as "{{ lookup(...) }}".
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fix_internal.h"
+
+static void add_yaml(vg_buf *b, const char *s)
+{
+    char *q = vg_fix_quote_yaml(s ? s : "");
+    if (!q) {
+        b->oom = 1;
+        return;
+    }
+    vg_buf_adds(b, "!unsafe ");
+    vg_buf_adds(b, q);
+    free(q);
+}
+
+static const char play[] =
+    "- name: vmxguard hardening\n"
+    "  hosts: localhost\n"
+    "  gather_facts: false\n"
+    "  vars:\n"
+    "    vcenter_hostname: \"{{ lookup('env', 'VMWARE_HOST') }}\"\n"
+    "    vcenter_username: \"{{ lookup('env', 'VMWARE_USER') }}\"\n"
+    "    vcenter_password: \"{{ lookup('env', 'VMWARE_PASSWORD') }}\"\n"
+    "    vcenter_port: \"{{ lookup('env', 'VMWARE_PORT') | default('443', true) }}\"\n"
+    "    vcenter_validate_certs: \"{{ lookup('env', 'VMWARE_VALIDATE_CERTS') | "
+    "default('true', true) | bool }}\"\n"
+    "    vcenter_datacenter: \"{{ lookup('env', 'VMWARE_DATACENTER') | default('ha-datacenter', "
+    "true) }}\"\n"
+    "  module_defaults:\n"
+    "    community.vmware.vmware_guest_info: &vc\n"
+    "      hostname: \"{{ vcenter_hostname }}\"\n"
+    "      username: \"{{ vcenter_username }}\"\n"
+    "      password: \"{{ vcenter_password }}\"\n"
+    "      port: \"{{ vcenter_port }}\"\n"
+    "      validate_certs: \"{{ vcenter_validate_certs }}\"\n"
+    "      datacenter: \"{{ vcenter_datacenter }}\"\n"
+    "    community.vmware.vmware_guest: *vc\n"
+    "  tasks:\n";
+
+/* Two tasks per VM: fail unless it exists (vmware_guest would otherwise
+ * try to create it), then set its advanced settings. */
+static void ansible_vm(const vg_fix_vm *fv, vg_buf *b)
+{
+    if (!fv->n_edits)
+        return;
+    vg_buf_adds(b, "    - name: ");
+    add_yaml(b, fv->name);
+    vg_buf_adds(b, "\n      community.vmware.vmware_guest_info:\n        name: ");
+    add_yaml(b, fv->name);
+    vg_buf_adds(b, "\n      check_mode: false\n      delegate_to: localhost\n");
+    vg_buf_adds(b, "    - name: ");
+    add_yaml(b, fv->name);
+    vg_buf_adds(b, "\n      community.vmware.vmware_guest:\n        name: ");
+    add_yaml(b, fv->name);
+    vg_buf_adds(b, "\n        state: present\n        advanced_settings:\n");
+    for (size_t i = 0; i < fv->n_edits; i++) {
+        const vg_fix_edit *e = &fv->edits[i];
+        vg_buf_adds(b, "          - key: ");
+        add_yaml(b, e->key);
+        vg_buf_adds(b, "\n            value: ");
+        add_yaml(b, e->op == VG_FIX_SET ? e->value : "");
+        vg_buf_addc(b, '\n');
+    }
+    vg_buf_adds(b, "      delegate_to: localhost\n");
+}
+
+int fix_emit_ansible(const vg_fix_plan *plan, vg_buf *b, vg_error *err)
+{
+    (void)err;
+    vg_buf_adds(b, "---\n");
+    fix_emit_header(plan, "ansible", "#", b);
+    vg_buf_adds(b, "# Needs the community.vmware collection and pyvmomi. Connection from the\n"
+                   "# VMWARE_HOST, VMWARE_USER, VMWARE_PASSWORD (VMWARE_PORT, VMWARE_DATACENTER,\n"
+                   "# VMWARE_VALIDATE_CERTS) environment. Idempotent; --check shows the changes.\n");
+    vg_buf_adds(b, play);
+    size_t tasks = 0;
+    for (size_t i = 0; i < plan->n_vms; i++) {
+        ansible_vm(plan->vms[i], b);
+        tasks += plan->vms[i]->n_edits > 0;
+    }
+    if (!tasks)
+        vg_buf_adds(b, "    - name: nothing to change\n      ansible.builtin.debug:\n"
+                       "        msg: vmxguard found nothing to change\n");
+    return 0;
+}

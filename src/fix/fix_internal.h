@@ -1,0 +1,37 @@
+/*
+ * Shared inside src/fix only: the value test the planner uses, and the
+ * per-format emitters behind vg_fix_emit's table.
+ */
+#ifndef VG_FIX_INTERNAL_H
+#define VG_FIX_INTERNAL_H
+
+#include "util/buf.h"
+#include "vmxguard/fix.h"
+
+/* What one profile entry wants of a key. */
+struct fix_want {
+    vg_value_type type;
+    vg_comparison cmp;
+    const char *expected;
+    const char *const *values;
+};
+
+/* 1 when actual (NULL = absent) satisfies w. */
+int fix_value_ok(const char *actual, const struct fix_want *w);
+int fix_parse_int(const char *s, long long *out);
+
+/* Emitters write the whole script into b; header facts come from the plan. */
+typedef int (*fix_emitter)(const vg_fix_plan *plan, vg_buf *b, vg_error *err);
+int fix_emit_govc(const vg_fix_plan *plan, vg_buf *b, vg_error *err);
+int fix_emit_powercli(const vg_fix_plan *plan, vg_buf *b, vg_error *err);
+int fix_emit_ansible(const vg_fix_plan *plan, vg_buf *b, vg_error *err);
+int fix_emit_terraform(const vg_fix_plan *plan, vg_buf *b, vg_error *err);
+int fix_emit_esxi(const vg_fix_plan *plan, vg_buf *b, vg_error *err);
+
+/* The common header, each line prefixed with comment (e.g. "# "). */
+void fix_emit_header(const vg_fix_plan *plan, const char *format, const char *comment,
+                     vg_buf *b);
+/* Text safe inside a one-line comment: control bytes shown as '?'. */
+void fix_add_comment_text(vg_buf *b, const char *s);
+
+#endif

@@ -1,0 +1,504 @@
+/*
+ * The planner: from one VM's audit results to the smallest set of edits
+ * that makes every failing, automated, fixable rule pass.
+ *
+ * Each failing rule turns into demands on concrete keys (an existing key
+ * keeps its spelling; a missing one gets the profile's or rule's canonical
+ * spelling).  Demands on the same key from several profiles are merged: one
+ * value that satisfies them all (the strictest), or a reported conflict.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "fix_internal.h"
+
+struct demand {
+    const vg_result *res;
+    char *key;         /* spelling to write */
+    const char *value; /* NULL = remove */
+    struct fix_want want;
+    size_t order;      /* entry index of an existing key, else large + demand number */
+};
+
+struct planner {
+    const vg_vmx_doc *doc;
+    const vg_fix_opts *opts;
+    vg_fix_vm *fv;
+    struct demand *d;
+    size_t n, cap;
+};
+
+static const char *const reason_names[VG_FIX_REASON_COUNT] = {
+    [VG_FIX_NEEDS_HUMAN] = "needs-human", [VG_FIX_API_ONLY] = "api-only",
+    [VG_FIX_MANUAL] = "manual",           [VG_FIX_NO_VALUE] = "no-value",
+    [VG_FIX_CONFLICT] = "conflict",
+};
+
+const char *vg_fix_reason_name(vg_fix_reason r)
+{
+    return (unsigned)r < VG_FIX_REASON_COUNT ? reason_names[r] : "unknown";
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static int add_unfixed(struct planner *pl, const vg_result *res, const char *key,
+                       vg_fix_reason why, const char *msg)
+{
+    vg_fix_vm *fv = pl->fv;
+    vg_fix_unfixed *u = realloc(fv->unfixed, (fv->n_unfixed + 1) * sizeof *u);
+    if (!u)
+        return VG_ENOMEM;
+    fv->unfixed = u;
+    u += fv->n_unfixed++;
+    memset(u, 0, sizeof *u);
+    u->rule_id = strdup(res->prule->rule->id);
+    u->profile_id = dup_or_null(res->profile ? res->profile->id : NULL);
+    u->key = dup_or_null(key);
+    u->reason = why;
+    u->message = strdup(msg);
+    return (!u->rule_id || !u->message) ? VG_ENOMEM : 0;
+}
+
+static int add_demand(struct planner *pl, const vg_result *res, const char *key,
+                      const char *value, const struct fix_want *w, size_t order)
+{
+    if (pl->n == pl->cap) {
+        size_t cap = pl->cap ? pl->cap * 2 : 16;
+        struct demand *d = realloc(pl->d, cap * sizeof *d);
+        if (!d)
+            return VG_ENOMEM;
+        pl->d = d;
+        pl->cap = cap;
+    }
+    struct demand *d = &pl->d[pl->n];
+    d->res = res;
+    d->key = strdup(key);
+    d->value = value;
+    d->want = *w;
+    d->order = order;
+    if (!d->key)
+        return VG_ENOMEM;
+    pl->n++;
+    return 0;
+}
+
+/* Does key match the rule's canonical key, fix key, profile key or an alias? */
+static int rule_matches(const vg_result *res, const char *key)
+{
+    const vg_rule *r = res->prule->rule;
+    if (vg_catalog_key_match(r->key, key) || vg_catalog_key_match(r->fix_key, key) ||
+        vg_catalog_key_match(res->prule->key, key))
+        return 1;
+    for (size_t i = 0; r->aliases && r->aliases[i]; i++) {
+        if (vg_catalog_key_match(r->aliases[i], key))
+            return 1;
+    }
+    return 0;
+}
+
+static const char *canonical_key(const vg_result *res)
+{
+    const vg_rule *r = res->prule->rule;
+    if (res->prule->key && !strchr(res->prule->key, '*'))
+        return res->prule->key;
+    return r->fix_key ? r->fix_key : r->key;
+}
+
+#define ORDER_NEW ((size_t)1 << 40)
+
+/* Must-be-absent: remove every matching key. */
+static int plan_remove(struct planner *pl, const vg_result *res, const struct fix_want *w)
+{
+    size_t n = pl->doc ? vg_vmx_doc_count(pl->doc) : 0;
+    for (size_t i = 0; i < n; i++) {
+        const vg_vmx_entry *e = vg_vmx_doc_entry(pl->doc, i);
+        if (rule_matches(res, e->key)) {
+            int rc = add_demand(pl, res, e->key, NULL, w, i);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+static size_t entry_index(const vg_vmx_doc *doc, const vg_vmx_entry *e)
+{
+    size_t n = vg_vmx_doc_count(doc);
+    for (size_t i = 0; i < n; i++) {
+        if (vg_vmx_doc_entry(doc, i) == e)
+            return i;
+    }
+    return ORDER_NEW;
+}
+
+/* Device instance named by prefix (serial0, ide1:0): does it exist and is it
+ * of a type the rule covers? */
+static int instance_counts(const vg_vmx_doc *doc, const vg_rule *r, const char *prefix)
+{
+    char k[512];
+    snprintf(k, sizeof k, "%s.present", prefix);
+    const vg_vmx_entry *p = vg_vmx_doc_find(doc, k);
+    if (p && !strcasecmp(p->value, "FALSE"))
+        return 0; /* no such device; a present = FALSE rule passes already */
+    if (!r->device_types)
+        return 1;
+    snprintf(k, sizeof k, "%s.deviceType", prefix);
+    const vg_vmx_entry *t = vg_vmx_doc_find(doc, k);
+    for (size_t i = 0; t && r->device_types[i]; i++) {
+        if (!strcasecmp(t->value, r->device_types[i]))
+            return 1;
+    }
+    return 0;
+}
+
+/* Device rules: existing instances whose key is missing take instance_default;
+ * when that fails, the key is written for that instance. */
+static int plan_device_defaults(struct planner *pl, const vg_result *res, const char *value,
+                                const struct fix_want *w)
+{
+    const vg_rule *r = res->prule->rule;
+    const char *dot = strrchr(r->key, '.');
+    if (!dot || !r->instance_default || fix_value_ok(r->instance_default, w))
+        return 0;
+    char ppat[256];
+    snprintf(ppat, sizeof ppat, "%.*s.present", (int)(dot - r->key), r->key);
+    size_t n = vg_vmx_doc_count(pl->doc);
+    for (size_t i = 0; i < n; i++) {
+        const vg_vmx_entry *e = vg_vmx_doc_entry(pl->doc, i);
+        if (!vg_catalog_key_match(ppat, e->key))
+            continue;
+        char prefix[256], key[512];
+        snprintf(prefix, sizeof prefix, "%.*s", (int)(strrchr(e->key, '.') - e->key), e->key);
+        snprintf(key, sizeof key, "%s%s", prefix, dot);
+        if (vg_vmx_doc_find(pl->doc, key) || !instance_counts(pl->doc, r, prefix))
+            continue;
+        int rc = add_demand(pl, res, key, value, w, ORDER_NEW + pl->n);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* eq/ge/le/in: set every matching key that fails; a missing key is added. */
+static int plan_set(struct planner *pl, const vg_result *res, const char *value,
+                    const struct fix_want *w)
+{
+    const vg_rule *r = res->prule->rule;
+    int device = r->key && strchr(r->key, '*');
+    size_t n = pl->doc ? vg_vmx_doc_count(pl->doc) : 0, seen = 0;
+    for (size_t i = 0; i < n; i++) {
+        const vg_vmx_entry *e = vg_vmx_doc_entry(pl->doc, i);
+        if (!rule_matches(res, e->key))
+            continue;
+        if (device) {
+            char prefix[256];
+            const char *dot = strrchr(e->key, '.');
+            snprintf(prefix, sizeof prefix, "%.*s", dot ? (int)(dot - e->key) : 0, e->key);
+            if (!instance_counts(pl->doc, r, prefix))
+                continue;
+        }
+        seen++;
+        if (!fix_value_ok(e->value, w)) {
+            int rc = add_demand(pl, res, e->key, value, w, entry_index(pl->doc, e));
+            if (rc)
+                return rc;
+        }
+    }
+    if (device)
+        return pl->doc ? plan_device_defaults(pl, res, value, w) : 0;
+    if (!seen)
+        return add_demand(pl, res, canonical_key(res), value, w, ORDER_NEW + pl->n);
+    return 0;
+}
+
+/* Why a failing rule cannot be fixed in settings, or -1 when it can. */
+static int unfixable(const vg_result *res, const vg_fix_opts *o)
+{
+    const vg_rule *r = res->prule->rule;
+    if (r->kind == VG_RULE_MANUAL || r->kind == VG_RULE_GUEST || r->kind == VG_RULE_EVIDENCE ||
+        res->prule->cmp == VG_CMP_MANUAL)
+        return VG_FIX_MANUAL;
+    if (!r->key)
+        return VG_FIX_API_ONLY;
+    if (r->needs_human && !(o && o->devices))
+        return VG_FIX_NEEDS_HUMAN;
+    return -1;
+}
+
+static const char *const unfixed_text[VG_FIX_REASON_COUNT] = {
+    [VG_FIX_NEEDS_HUMAN] = "needs a human decision (device or disk mode); use --devices to apply",
+    [VG_FIX_API_ONLY] = "a vSphere API property with no .vmx setting; fix it through vCenter",
+    [VG_FIX_MANUAL] = "procedural or in-guest check; not fixable in VM settings",
+    [VG_FIX_NO_VALUE] = "the profile names no value to set",
+};
+
+static int wanted(const vg_result *res, const vg_fix_opts *o)
+{
+    if (res->status != VG_FAIL || !res->prule || !res->prule->rule)
+        return 0;
+    if (!o || !o->n_rule_ids)
+        return 1;
+    for (size_t i = 0; i < o->n_rule_ids; i++) {
+        const char *id = o->rule_ids[i];
+        if (!strcasecmp(id, res->prule->rule->id) ||
+            (res->prule->source_id && !strcasecmp(id, res->prule->source_id)))
+            return 1;
+    }
+    return 0;
+}
+
+static int plan_result(struct planner *pl, const vg_result *res)
+{
+    const vg_profile_rule *pr = res->prule;
+    const vg_rule *r = pr->rule;
+    int why = unfixable(res, pl->opts);
+    if (why >= 0)
+        return add_unfixed(pl, res, r->key, (vg_fix_reason)why, unfixed_text[why]);
+    struct fix_want w = {r->type, pr->cmp, pr->value, pr->values};
+    if (pr->cmp == VG_CMP_ABSENT || (r->fix_value && !strcmp(r->fix_value, "<remove>")))
+        return plan_remove(pl, res, &w);
+    const char *value = r->fix_value;
+    if (!value)
+        value = pr->cmp == VG_CMP_IN && pr->values ? pr->values[0] : pr->value;
+    /* booleans are written as VMware writes them */
+    if (value && r->type == VG_TYPE_BOOL && !strcasecmp(value, "true"))
+        value = "TRUE";
+    else if (value && r->type == VG_TYPE_BOOL && !strcasecmp(value, "false"))
+        value = "FALSE";
+    if (!value || pr->cmp == VG_CMP_PRESENT || (pr->cmp == VG_CMP_NE && !r->fix_value)) {
+        if (!value || !fix_value_ok(value, &w))
+            return add_unfixed(pl, res, r->key, VG_FIX_NO_VALUE, unfixed_text[VG_FIX_NO_VALUE]);
+    }
+    return plan_set(pl, res, value, &w);
+}
+
+static int cmp_demand(const void *a, const void *b)
+{
+    const struct demand *x = a, *y = b;
+    int c = strcasecmp(x->key, y->key);
+    if (c)
+        return c;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* The first candidate value (each demand's own, in order) that satisfies
+ * every demand of the group: for le/ge that is the strictest bound. */
+static const char *merged_value(const struct demand *g, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *cand = g[i].value;
+        size_t ok = 0;
+        for (size_t j = 0; j < n && cand; j++)
+            ok += fix_value_ok(cand, &g[j].want) ? 1 : 0;
+        if (cand && ok == n)
+            return cand;
+    }
+    return NULL;
+}
+
+static int add_rule_id(vg_fix_edit *e, const char *id)
+{
+    for (size_t i = 0; i < e->n_rule_ids; i++) {
+        if (!strcmp(e->rule_ids[i], id))
+            return 0;
+    }
+    char **v = realloc(e->rule_ids, (e->n_rule_ids + 1) * sizeof *v);
+    if (!v)
+        return VG_ENOMEM;
+    e->rule_ids = v;
+    return (v[e->n_rule_ids++] = strdup(id)) ? 0 : VG_ENOMEM;
+}
+
+static int conflict(struct planner *pl, const struct demand *g, size_t n)
+{
+    vg_buf b = VG_BUF_INIT;
+    vg_buf_printf(&b, "conflict on %s: ", g[0].key);
+    for (size_t i = 0; i < n; i++) {
+        vg_buf_printf(&b, "%s%s wants %s (%s)", i ? ", " : "", g[i].res->prule->rule->id,
+                      g[i].value ? g[i].value : "it removed",
+                      g[i].res->profile ? g[i].res->profile->id : "?");
+    }
+    int rc = b.oom ? VG_ENOMEM : 0;
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = add_unfixed(pl, g[i].res, g[i].key, VG_FIX_CONFLICT, b.data);
+    vg_buf_release(&b);
+    return rc;
+}
+
+/* One group of demands on the same key becomes one edit (or a conflict). */
+static int merge_group(struct planner *pl, const struct demand *g, size_t n, size_t *orders)
+{
+    size_t removes = 0;
+    for (size_t i = 0; i < n; i++)
+        removes += g[i].value == NULL;
+    const char *value = NULL;
+    if (removes && removes != n)
+        return conflict(pl, g, n);
+    if (!removes && !(value = merged_value(g, n)))
+        return conflict(pl, g, n);
+    vg_fix_vm *fv = pl->fv;
+    vg_fix_edit *e = &fv->edits[fv->n_edits];
+    memset(e, 0, sizeof *e);
+    e->op = removes ? VG_FIX_REMOVE : VG_FIX_SET;
+    e->key = strdup(g[0].key);
+    e->value = dup_or_null(value);
+    const vg_vmx_entry *old = pl->doc ? vg_vmx_doc_find(pl->doc, g[0].key) : NULL;
+    e->old_value = dup_or_null(old ? old->value : NULL);
+    orders[fv->n_edits++] = g[0].order;
+    if (!e->key || (value && !e->value) || (old && !e->old_value))
+        return VG_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        int rc = add_rule_id(e, g[i].res->prule->rule->id);
+        if (rc)
+            return rc;
+        e->cold_start |= g[i].res->prule->rule->needs_cold_start;
+    }
+    fv->cold_start |= e->cold_start;
+    return 0;
+}
+
+/* Edits in file order of the keys they touch, new keys last (as appended). */
+static void sort_edits(vg_fix_vm *fv, size_t *orders)
+{
+    for (size_t i = 1; i < fv->n_edits; i++) {
+        for (size_t j = i; j > 0 && orders[j - 1] > orders[j]; j--) {
+            vg_fix_edit t = fv->edits[j];
+            fv->edits[j] = fv->edits[j - 1];
+            fv->edits[j - 1] = t;
+            size_t o = orders[j];
+            orders[j] = orders[j - 1];
+            orders[j - 1] = o;
+        }
+    }
+}
+
+static int merge_all(struct planner *pl)
+{
+    if (!pl->n)
+        return 0;
+    qsort(pl->d, pl->n, sizeof *pl->d, cmp_demand);
+    pl->fv->edits = calloc(pl->n, sizeof *pl->fv->edits);
+    size_t *orders = calloc(pl->n, sizeof *orders);
+    int rc = (!pl->fv->edits || !orders) ? VG_ENOMEM : 0;
+    for (size_t i = 0; i < pl->n && !rc;) {
+        size_t j = i + 1;
+        while (j < pl->n && !strcasecmp(pl->d[i].key, pl->d[j].key))
+            j++;
+        rc = merge_group(pl, pl->d + i, j - i, orders);
+        i = j;
+    }
+    if (!rc)
+        sort_edits(pl->fv, orders);
+    free(orders);
+    return rc;
+}
+
+static int copy_identity(vg_fix_vm *fv, const vg_vm *vm)
+{
+    fv->origin = vm->origin;
+    fv->locked = vm->locked;
+    fv->power = vm->power;
+    fv->name = dup_or_null(vm->name);
+    fv->path = dup_or_null(vm->path);
+    fv->moref = dup_or_null(vm->moref);
+    fv->uuid = dup_or_null(vm->uuid);
+    if ((vm->name && !fv->name) || (vm->path && !fv->path) || (vm->moref && !fv->moref) ||
+        (vm->uuid && !fv->uuid))
+        return VG_ENOMEM;
+    return 0;
+}
+
+int vg_fix_plan_vm(const vg_vm_report *r, const vg_fix_opts *opts, vg_fix_vm **out,
+                   vg_error *err)
+{
+    *out = NULL;
+    if (!r || !r->vm)
+        return vg_error_set(err, VG_EUSAGE, NULL, 0, "fix plan: no audited vm given");
+    struct planner pl = {r->vm->settings, opts, calloc(1, sizeof(vg_fix_vm)), NULL, 0, 0};
+    int rc = pl.fv ? copy_identity(pl.fv, r->vm) : VG_ENOMEM;
+    for (size_t i = 0; i < r->n_results && !rc; i++) {
+        if (wanted(&r->results[i], opts))
+            rc = plan_result(&pl, &r->results[i]);
+    }
+    if (!rc)
+        rc = merge_all(&pl);
+    for (size_t i = 0; i < pl.n; i++)
+        free(pl.d[i].key);
+    free(pl.d);
+    if (rc) {
+        vg_fix_vm_free(pl.fv);
+        return vg_error_set(err, rc, r->vm->path, 0, "out of memory while planning fixes");
+    }
+    *out = pl.fv;
+    return 0;
+}
+
+void vg_fix_vm_free(vg_fix_vm *fv)
+{
+    if (!fv)
+        return;
+    for (size_t i = 0; i < fv->n_edits; i++) {
+        vg_fix_edit *e = &fv->edits[i];
+        free(e->key);
+        free(e->value);
+        free(e->old_value);
+        for (size_t j = 0; j < e->n_rule_ids; j++)
+            free(e->rule_ids[j]);
+        free(e->rule_ids);
+    }
+    for (size_t i = 0; i < fv->n_unfixed; i++) {
+        free(fv->unfixed[i].rule_id);
+        free(fv->unfixed[i].profile_id);
+        free(fv->unfixed[i].key);
+        free(fv->unfixed[i].message);
+    }
+    free(fv->edits);
+    free(fv->unfixed);
+    free(fv->name);
+    free(fv->path);
+    free(fv->moref);
+    free(fv->uuid);
+    free(fv);
+}
+
+vg_fix_plan *vg_fix_plan_new(const char *profiles)
+{
+    vg_fix_plan *p = calloc(1, sizeof *p);
+    if (p && !(p->profiles = strdup(profiles ? profiles : ""))) {
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+int vg_fix_plan_add(vg_fix_plan *p, vg_fix_vm *fv, vg_error *err)
+{
+    if (p->n_vms == p->cap_vms) {
+        size_t cap = p->cap_vms ? p->cap_vms * 2 : 16;
+        vg_fix_vm **v = realloc(p->vms, cap * sizeof *v);
+        if (!v) {
+            vg_fix_vm_free(fv);
+            return vg_error_set(err, VG_ENOMEM, NULL, 0, "out of memory");
+        }
+        p->vms = v;
+        p->cap_vms = cap;
+    }
+    p->vms[p->n_vms++] = fv;
+    return 0;
+}
+
+void vg_fix_plan_free(vg_fix_plan *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->n_vms; i++)
+        vg_fix_vm_free(p->vms[i]);
+    free(p->vms);
+    free(p->profiles);
+    free(p);
+}
