@@ -130,6 +130,12 @@ static void default_text(const vg_rule *rule, vg_buf *b)
     }
 }
 
+static int ends_with_present(const char *key)
+{
+    const char *dot = strrchr(key, '.');
+    return dot && strcasecmp(dot, ".present") == 0;
+}
+
 static const char *rule_key(const vg_rule *rule)
 {
     return rule->fix_key ? rule->fix_key : rule->key;
@@ -150,7 +156,7 @@ static void fix_text(const vg_profile_rule *pr, const char *key, vg_result *r)
         vg_buf_adds(&b, rule->fix ? rule->fix : "see the baseline's fix text");
     } else if (pr->cmp == VG_CMP_ABSENT || (val && strcmp(val, "<remove>") == 0)) {
         vg_buf_printf(&b, "remove %s", k);
-    } else if (rule->kind == VG_RULE_DEVICE) {
+    } else if (rule->kind == VG_RULE_DEVICE && ends_with_present(k)) {
         vg_buf_printf(&b, "remove the device, or set %s = \"FALSE\"", k);
     } else if (val) {
         int bv;
@@ -332,7 +338,7 @@ static int check_instance(const eval_ctx *c, const vg_profile_rule *pr, const de
             *why = " (not connected at power on)";
             return 1;
         }
-        *why = " (device present and connected)";
+        *why = sc ? " (device present and connected)" : " (device present)";
     }
     if (!e)
         *why = ok > 0 ? " (default)" : " (default: the key is missing)";
@@ -351,6 +357,15 @@ static void device_evidence(const eval_ctx *c, const dev_instance *d, const vg_v
         free(r->actual);
         r->actual = xstrdup(rule->instance_default);
     }
+}
+
+/* The key a fix writes for a device instance: as spelled, or prefix.leaf. */
+static void device_fix(const vg_profile_rule *pr, const dev_instance *d, const vg_vmx_entry *e,
+                       vg_result *r)
+{
+    char key[256];
+    snprintf(key, sizeof key, "%s.%s", d->prefix, d->leaf);
+    fix_text(pr, e ? e->key : key, r);
 }
 
 static void eval_device(const eval_ctx *c, const vg_profile_rule *pr, vg_result *r)
@@ -386,6 +401,8 @@ static void eval_device(const eval_ctx *c, const vg_profile_rule *pr, vg_result 
         r->raw_status = pr->absent == VG_ABSENT_NA ? VG_NOT_APPLICABLE : VG_PASS;
     } else {
         device_evidence(c, &inst[shown_i], shown, rule, r, &b);
+        if (bad)
+            device_fix(pr, &inst[shown_i], shown, r);
         vg_buf_adds(&b, shown_why);
         if (bad > 1)
             vg_buf_printf(&b, "; %zu more", bad - 1);
