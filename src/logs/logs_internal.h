@@ -1,0 +1,99 @@
+/*
+ * Inside the logs module: compiled signatures, the matcher and the analysis
+ * state shared by logs_sig.c, logs_analyze.c, logs_rotation.c and
+ * logs_evidence.c.  Nothing here is public.
+ */
+#ifndef VG_LOGS_INTERNAL_H
+#define VG_LOGS_INTERNAL_H
+
+#include <stdio.h>
+
+#include "util/buf.h"
+#include "vmxguard/logs.h"
+
+#define SIG_MAX_CAPS 8
+
+/* A pattern is literal runs and {captures}; see docs/logs.md. */
+typedef struct sig_tok {
+    const char *lit; /* NULL for a capture */
+    size_t len;
+    int cap;         /* capture slot, -1 for an anonymous {} */
+} sig_tok;
+
+typedef struct sig_except {
+    int cap;
+    char *value;
+} sig_except;
+
+enum sig_kind { SIG_FINDING = 0, SIG_FACT };
+
+typedef struct log_sig {
+    enum sig_kind kind;
+    char *id, *title, *fix, *rule_id, *pattern;
+    vg_log_category category;
+    vg_severity severity;
+    char *device_tpl, *opcode_tpl; /* "{device}", "MODE SENSE({cdb}) page {page}" */
+    char *section;                 /* fact: only inside this "DICT --- X" section */
+    char *enter_section;           /* fact: this line opens that section */
+    sig_tok *toks;
+    size_t n_toks;
+    char *cap_names[SIG_MAX_CAPS];
+    size_t n_caps;
+    int fact_field[SIG_MAX_CAPS];  /* index into the facts table, -1 none */
+    sig_except *except;
+    size_t n_except;
+    unsigned line;                 /* of its entry in the YAML */
+} log_sig;
+
+/* A finding computed from the run as a whole (rotation, floods). */
+typedef struct log_check {
+    char *id, *title, *fix, *rule_id;
+    vg_log_category category;
+    vg_severity severity;
+} log_check;
+
+struct vg_log_sigs {
+    log_sig *sigs;
+    size_t n;
+    size_t *by_byte[256]; /* candidate signatures per first message byte, in file order */
+    size_t n_by_byte[256];
+    log_check *checks;
+    size_t n_checks;
+    double flood_rate;
+    long long default_keep_old;
+    double far_factor;
+    long long slack_bytes;     /* per file beyond rotateSize (VMware: entries <= 4 KB) */
+    long long unset_max_bytes; /* no rotateSize and a log above this: rotation not working */
+    char *name;
+};
+
+typedef struct sig_caps {
+    const char *p[SIG_MAX_CAPS];
+    size_t n[SIG_MAX_CAPS];
+} sig_caps;
+
+/* 1 when msg matches the signature; captures filled (trimmed of blanks, quotes). */
+int vg_logs_sig_match(const log_sig *s, const char *msg, size_t len, sig_caps *caps);
+/* Expand "{name}" in tpl from caps into out (cut to cap, NUL-terminated); returns length. */
+size_t vg_logs_sig_expand(const log_sig *s, const char *tpl, const sig_caps *caps, char *out,
+                          size_t cap);
+const log_check *vg_logs_check(const vg_log_sigs *sigs, const char *id);
+
+/* Fact fields by name ("product" -> offset in vg_log_facts), for the YAML. */
+int vg_logs_fact_index(const char *name);
+char **vg_logs_fact_slot(vg_log_facts *f, int index);
+extern const char *const vg_logs_fact_names[];
+extern const size_t vg_logs_n_fact_names;
+
+unsigned vg_log_reader_truncated(const vg_log_reader *r);
+unsigned long long vg_log_reader_bytes(const vg_log_reader *r);
+
+/* Findings built by the rotation checks and floods (logs_analyze.c). */
+vg_log_finding *vg_logs_add_check(vg_log_analysis *a, const log_check *c, vg_error *err);
+void vg_logs_where_set(vg_log_where *w, const char *file, unsigned line, const char *ts,
+                       size_t ts_len);
+int vg_logs_rotation_checks(vg_log_analysis *a, vg_error *err);
+/* Take log.rotateSize / log.keepOld from a loaded document. */
+int vg_logs_use_settings(vg_log_analysis *a, const vg_vmx_doc *doc, const char *vmx_path);
+
+#endif
