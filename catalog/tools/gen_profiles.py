@@ -59,7 +59,7 @@ PROFILES = [
     ('vcf9-stig-readiness', ['DISA/VMware VCF 9.x STIG Readiness (SRG-based) vSphere VM'],
      dict(title='VMware VCF 9.x STIG Readiness Guide, vSphere VM (Y25M06)', source='DISA/VMware VCF 9.x STIG Readiness (SRG-based) vSphere VM',
           benchmark_id='VCF_9.x_STIG_Readiness_vSphere_VM', version='Y25M06-srg', release='Y25M06 (readiness guide, not a DISA-published STIG)',
-          date='2025-06-01', product='VMware Cloud Foundation 9')),
+          date='2025-06', product='VMware Cloud Foundation 9')),
     ('vmware-scg-8', ['VMware vSphere 8 Security Configuration Guide'],
      dict(title='VMware vSphere 8 Security Configuration Guide', source='VMware vSphere 8 Security Configuration Guide',
           benchmark_id='vsphere-8-scg', version='803-20260612-01', release='8.0 (803-20260612-01)', date='2026-06-12', product='vSphere 8')),
@@ -123,7 +123,7 @@ PROFILES = [
                    'VMware VI3.5 Security Hardening guide (as cited by seed article)'],
      dict(title='The 2009 hardening article: DISA ESX, CIS ESX and VI3.5 lists (keys corrected)',
           source='2009 hardening article citing DISA STIG for ESX, CIS VMware ESX Benchmark and the VMware VI3.5 hardening guide',
-          benchmark_id='seed-2009', version='2009', date='2009-01-01', product='ESX 3.x',
+          benchmark_id='seed-2009', version='2009', date='2009', product='ESX 3.x',
           description='The three lists this project started from. Where the article printed a key VMware never had (isolation.tools.copy.enable / paste.enable = false), the entry uses the real key (isolation.tools.copy.disable / paste.disable = TRUE) and says so in its note.')),
 ]
 
@@ -386,7 +386,7 @@ def entry_for(row, rule, rules_keys):
     notes = [n['note']] if n.get('note') else []
     if row['source'].startswith('DISA VMware vSphere 8.0 ESXi'):
         notes.append('Host rule from the DISA vSphere 8.0 ESXi STIG, listed here because the host file overrides VM settings; check it on the ESXi host.')
-    if row['deprecated_note'] and row['kind'] != 'other':
+    if row['deprecated_note'] and row['kind'] != 'other' and not notes:
         notes.append(row['deprecated_note'])
     if notes:
         e['note'] = ' '.join(notes)

@@ -1,0 +1,257 @@
+/*
+ * vmxguard explain RULE: everything the catalog knows about a rule.  RULE is
+ * a catalog id (isolation-tools-copy-disable), a baseline's own id
+ * (VMCH-80-000189, V-258703, "CIS 7.18", vm-8.deactivate-console-copy) or a
+ * .vmx key (isolation.tools.copy.disable, serial0.present).  Prints what it
+ * protects, keys and spellings, VMware's defaults per version, the fix, and
+ * how every baseline that lists it checks it.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli.h"
+
+extern const struct cli_command cli_cmd_explain;
+
+#define MAX_HITS 32
+
+static const struct option long_opts[] = {
+    {"profile-file", required_argument, NULL, 'P'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static void add_hit(const vg_rule **hits, size_t *n, const vg_rule *r)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (hits[i] == r)
+            return;
+    if (*n < MAX_HITS)
+        hits[(*n)++] = r;
+}
+
+static int strv_has(const char **v, const char *s)
+{
+    for (size_t i = 0; v && v[i]; i++)
+        if (strcasecmp(v[i], s) == 0)
+            return 1;
+    return 0;
+}
+
+/* Rules named by word: catalog id, else a source id or ref, else a .vmx key. */
+static size_t resolve(const vg_catalog *cat, const char *word, const vg_rule **hits)
+{
+    size_t n = 0;
+    const vg_rule *r = vg_catalog_rule(cat, word);
+    if (r) {
+        hits[n++] = r;
+        return n;
+    }
+    for (size_t p = 0; p < vg_catalog_profile_count(cat); p++) {
+        const vg_profile *prof = vg_catalog_profile_at(cat, p);
+        for (size_t i = 0; i < prof->n_rules; i++) {
+            const vg_profile_rule *e = &prof->rules[i];
+            if (strcasecmp(e->source_id, word) == 0 || strv_has(e->refs, word))
+                add_hit(hits, &n, e->rule);
+        }
+    }
+    if (n)
+        return n;
+    return vg_catalog_rules_for_key(cat, word, hits, MAX_HITS);
+}
+
+static void suggest(const vg_catalog *cat, const char *word)
+{
+    size_t n = vg_catalog_rule_count(cat);
+    const char **ids = calloc(n + 1, sizeof *ids);
+    const char *guess = NULL;
+    if (ids) {
+        for (size_t i = 0; i < n; i++)
+            ids[i] = vg_catalog_rule_at(cat, i)->id;
+        guess = cli_did_you_mean(word, ids);
+        for (size_t i = 0; !guess && i < n; i++) /* a key with a typo */
+            ids[i] = vg_catalog_rule_at(cat, i)->key ? vg_catalog_rule_at(cat, i)->key : "";
+        if (!guess)
+            guess = cli_did_you_mean(word, ids);
+    }
+    cli_error("unknown rule '%s' (not a rule id, source id or .vmx key in the catalog)", word);
+    if (guess)
+        fprintf(stderr, "hint: did you mean 'vmxguard explain %s'?\n", guess);
+    free(ids);
+}
+
+static void print_list(const char *label, const char **v)
+{
+    if (!v || !v[0])
+        return;
+    printf("  %-13s", label);
+    for (size_t i = 0; v[i]; i++)
+        printf("%s%s", i ? ", " : "", v[i]);
+    printf("\n");
+}
+
+static void print_defaults(const vg_rule *r)
+{
+    if (!r->n_defaults)
+        return;
+    printf("  VMware default:\n");
+    for (size_t i = 0; i < r->n_defaults; i++) {
+        const vg_rule_default *d = &r->defaults[i];
+        char range[64];
+        if (d->since || d->until)
+            snprintf(range, sizeof range, "%s - %s", d->since ? d->since : "...",
+                     d->until ? d->until : "now");
+        else
+            snprintf(range, sizeof range, "all versions");
+        if (d->note)
+            printf("    %-16s %s  (%s)\n", range, d->value, d->note);
+        else
+            printf("    %-16s %s\n", range, d->value);
+    }
+}
+
+static void print_entry(const vg_profile *p, const vg_profile_rule *e)
+{
+    char exp[160] = "manual";
+    if (e->cmp == VG_CMP_IN) {
+        size_t n = (size_t)snprintf(exp, sizeof exp, "in ");
+        for (size_t i = 0; e->values && e->values[i] && n < sizeof exp; i++)
+            n += (size_t)snprintf(exp + n, sizeof exp - n, "%s%s", i ? "|" : "", e->values[i]);
+    } else if (e->cmp != VG_CMP_MANUAL) {
+        snprintf(exp, sizeof exp, "%s%s%s", vg_comparison_name(e->cmp), e->value ? " " : "",
+                 e->value ? e->value : "");
+    }
+    printf("    %-20s %-22s %-26s %-14s %s", p->id, e->source_id, exp,
+           e->cmp == VG_CMP_MANUAL ? "" : e->absent == VG_ABSENT_FAIL ? "absent fails"
+                                                                      : "absent passes",
+           vg_severity_name(e->severity));
+    if (e->severity_text)
+        printf(" (%s)", e->severity_text);
+    printf("\n");
+    if (e->refs && e->refs[0]) {
+        printf("    %-20s refs:", "");
+        for (size_t i = 0; e->refs[i]; i++)
+            printf(" %s", e->refs[i]);
+        printf("\n");
+    }
+    if (e->title)
+        printf("    %-20s title: %s\n", "", e->title);
+    if (e->key)
+        printf("    %-20s spelled: %s\n", "", e->key);
+    if (e->note)
+        printf("    %-20s note: %s\n", "", e->note);
+}
+
+static void explain(const vg_catalog *cat, const vg_rule *r)
+{
+    printf("%s: %s\n", r->id, r->title);
+    printf("  %s\n", r->description);
+    printf("  %-13s%s", "kind:", vg_rule_kind_name(r->kind));
+    if (r->kind != VG_RULE_MANUAL)
+        printf(" (%s)", vg_value_type_name(r->type));
+    printf("\n");
+    if (r->key)
+        printf("  %-13s%s\n", "key:", r->key);
+    else if (r->kind == VG_RULE_API_PROPERTY)
+        printf("  %-13s(none known: not applicable to a .vmx file)\n", "key:");
+    print_list("aliases:", r->aliases);
+    print_list("legacy:", r->legacy_keys);
+    if (r->api_property)
+        printf("  %-13s%s\n", "API:", r->api_property);
+    print_list("devices:", r->api_classes);
+    print_list("device types:", r->device_types);
+    if (r->honoured)
+        printf("  %-13s%s\n", "honoured:", r->honoured);
+    if (r->deprecated)
+        printf("  %-13s%s\n", "deprecated:", r->deprecated);
+    print_defaults(r);
+    if (r->fix)
+        printf("  %-13s%s\n", "fix:", r->fix);
+    if (r->needs_cold_start)
+        printf("  %-13sneeds a power off and power on (not a guest reboot) to take effect\n", "");
+    if (r->needs_human)
+        printf("  %-13schanges hardware or disks: fixed only with --devices, after review\n", "");
+    printf("  baselines:\n");
+    size_t listed = 0;
+    for (size_t p = 0; p < vg_catalog_profile_count(cat); p++) {
+        const vg_profile *prof = vg_catalog_profile_at(cat, p);
+        for (size_t i = 0; i < prof->n_rules; i++) {
+            if (prof->rules[i].rule == r) {
+                print_entry(prof, &prof->rules[i]);
+                listed++;
+            }
+        }
+    }
+    if (!listed)
+        printf("    (no profile lists this rule)\n");
+}
+
+static int run(int argc, char **argv)
+{
+    const char *profile_file = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+        switch (c) {
+        case 'P': profile_file = optarg; break;
+        case 'h': return cli_help(&cli_cmd_explain);
+        default: return EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        cli_error("explain needs a rule id, source id or .vmx key");
+        return EXIT_USAGE;
+    }
+    vg_catalog *cat = NULL;
+    vg_error err;
+    if (vg_catalog_load_embedded(&cat, &err) != VG_OK ||
+        (profile_file && vg_catalog_add_file(cat, profile_file, &err) != VG_OK)) {
+        cli_print_error(&err);
+        vg_catalog_free(cat);
+        return EXIT_USAGE;
+    }
+    int rc = EXIT_OK;
+    for (int a = optind; a < argc; a++) {
+        const vg_rule *hits[MAX_HITS];
+        size_t n = resolve(cat, argv[a], hits);
+        if (!n) {
+            suggest(cat, argv[a]);
+            rc = EXIT_USAGE;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (a > optind || i)
+                printf("\n");
+            explain(cat, hits[i]);
+        }
+    }
+    vg_catalog_free(cat);
+    return rc;
+}
+
+const struct cli_command cli_cmd_explain = {
+    "explain",
+    "explain a rule: what it protects, keys, defaults, fix, baselines",
+    run,
+    "usage: vmxguard explain RULE... [--profile-file FILE]\n"
+    "\n"
+    "RULE is a catalog rule id, a baseline's own id (STIG id, V- or SV- number,\n"
+    "'CIS 7.18', SCG id) or a .vmx key. Prints what the rule protects against,\n"
+    "its key, aliases and legacy spellings, the vSphere property, VMware's\n"
+    "default per product version, the fix and whether it needs a cold start,\n"
+    "deprecation notes, and how every baseline that lists it checks it\n"
+    "(source id, expected value, absent semantics, severity).\n"
+    "\n"
+    "options:\n"
+    "  --profile-file FILE   also load FILE (YAML rules and/or profiles, docs/catalog-format.md)\n"
+    "  -h, --help            this text\n"
+    "\n"
+    "examples:\n"
+    "  vmxguard explain isolation-tools-copy-disable\n"
+    "  vmxguard explain VMCH-80-000189\n"
+    "  vmxguard explain log.rotateSize\n"
+    "  vmxguard explain serial0.present 'CIS 7.18'\n"
+    "\n"
+    "exit codes: 0 ok, 2 unknown rule (with a suggestion) or unreadable --profile-file\n",
+};
