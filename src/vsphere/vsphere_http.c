@@ -274,11 +274,32 @@ static int transfer_error(vs_conn *c, const char *method, CURLcode cc, vs_reply 
     if (cc == CURLE_WRITE_ERROR && r->bad)
         return vg_error_set(err, VG_EINPUT, c->target.server, 0, "%s: bad reply: %s", method,
                             r->error);
+    static const struct {
+        CURLcode code;
+        const char *what;
+        const char *hint;
+    } known[] = {
+        {CURLE_PEER_FAILED_VERIFICATION, "TLS certificate not accepted: ",
+         " (use --cacert FILE to trust the server's CA)"},
+        {CURLE_SSL_CACERT_BADFILE, "cannot read the CA file: ", ""},
+        {CURLE_COULDNT_RESOLVE_HOST, "unknown host: ", ""},
+        {CURLE_COULDNT_CONNECT, "cannot connect: ", ""},
+        {CURLE_OPERATION_TIMEDOUT, "timed out (see --timeout): ", ""},
+        {CURLE_PARTIAL_FILE, "connection lost in the middle of the reply: ", ""},
+        {CURLE_RECV_ERROR, "connection lost in the middle of the reply: ", ""},
+        {CURLE_GOT_NOTHING, "the server closed the connection without a reply: ", ""},
+        {CURLE_SSL_CONNECT_ERROR, "TLS handshake failed: ", ""},
+    };
+    const char *what = "", *hint = "";
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
+        if (known[i].code == cc) {
+            what = known[i].what;
+            hint = known[i].hint;
+        }
+    }
     const char *detail = c->curl_err[0] ? c->curl_err : curl_easy_strerror(cc);
-    const char *hint = "";
-    if (cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE)
-        hint = " (use --cacert FILE to trust the server's CA, or --insecure)";
-    return vg_error_set(err, VG_EIO, c->target.server, 0, "%s: %s%s", method, detail, hint);
+    return vg_error_set(err, VG_EIO, c->target.server, 0, "%s: %s%.300s%s", method, what, detail,
+                        hint);
 }
 
 static int status_error(vs_conn *c, const char *method, vg_error *err)

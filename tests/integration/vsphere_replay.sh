@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# Replay tests of the vSphere client: recorded vcsim replies served by a
+# loopback python3 server (tests/fixtures/vsphere/replay_server.py), one
+# scenario per transport or protocol trap.  Checks output, exit codes, the
+# calls the client made (Logout always), and that the password never shows.
+set -uo pipefail
+: "${VMXGUARD:?}" "${VG_SOURCE_DIR:?}"
+SERVER=$VG_SOURCE_DIR/tests/fixtures/vsphere/replay_server.py
+work=$(mktemp -d)
+pid=
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+fails=0
+export VMXGUARD_USER=vmxuser VMXGUARD_PASSWORD=vmx-Pass1
+
+start() { # scenario
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    rm -f "$work/port" "$work/log"; : > "$work/log"
+    python3 "$SERVER" --scenario "$1" --port-file "$work/port" --log "$work/log" &
+    pid=$!
+    for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.05; done
+    [ -s "$work/port" ] || { echo "replay server did not start"; exit 1; }
+    URL="http://127.0.0.1:$(cat "$work/port")/sdk"
+}
+run() { # args...: runs vmxguard, sets rc, out, err
+    timeout 60 "$VMXGUARD" "$@" > "$work/out" 2> "$work/err"; rc=$?
+    out=$(cat "$work/out"); err=$(cat "$work/err")
+}
+fail() { echo "FAIL: $*"; echo "--- stdout"; cat "$work/out"; echo "--- stderr"; cat "$work/err";
+         echo "--- calls"; cat "$work/log"; fails=$((fails + 1)); }
+expect_rc() { [ "$rc" = "$1" ] || fail "$2: exit $rc, expected $1"; }
+expect_err() { grep -q -- "$1" "$work/err" || fail "$2: stderr lacks '$1'"; }
+expect_logout() { tail -n1 "$work/log" | grep -q '^Logout cookie-ok' || fail "$1: no Logout at the end"; }
+no_secret() { ! grep -q 'vmx-Pass1' "$work/out" "$work/err" || fail "$1: password printed"; }
+
+# basic: recorded pages (chunked), quoted cookie echoed verbatim
+start basic
+run vsphere ls "$URL"
+expect_rc 0 basic
+[ "$(tail -n +2 "$work/out" | cut -f1 | tr '\n' ' ')" = "DC0_C0_RP0_VM0 DC0_C0_RP0_VM1 DC0_C0_RP0_VM2 " ] ||
+    fail "basic: wrong VM list"
+grep -q bad-cookie "$work/log" && fail "basic: cookie not echoed verbatim"
+[ "$(cut -d' ' -f1 "$work/log" | tr '\n' ' ')" = "RetrieveServiceContent Login CreateContainerView RetrievePropertiesEx ContinueRetrievePropertiesEx DestroyView Logout " ] ||
+    fail "basic: call sequence"
+no_secret basic
+run vsphere show "$URL"
+expect_rc 0 show
+grep -q '^govcsim = "TRUE"' "$work/out" || fail "show: extraConfig missing"
+[ "$(grep -c '^# DC0_' "$work/out")" = 3 ] || fail "show: not 3 VMs"
+run vsphere ping "$URL"
+expect_rc 0 ping
+grep -q 'VirtualCenter 6.5' "$work/out" || fail "ping: api"
+expect_logout ping
+
+# paged: 25 VMs over 7 pages in three prefix styles, each exactly once
+start paged
+run vsphere ls --page-size 4 "$URL"
+expect_rc 0 paged
+want=$(for i in $(seq 0 24); do printf 'vm%03d\n' "$i"; done)
+[ "$(tail -n +2 "$work/out" | cut -f1)" = "$want" ] || fail "paged: every VM exactly once, in order"
+[ "$(grep -c ContinueRetrievePropertiesEx "$work/log")" = 6 ] || fail "paged: 6 continuations"
+run vsphere show "$URL"
+[ "$(grep -c '^isolation.tools.copy.disable = "TRUE"' "$work/out")" = 12 ] || fail "paged: values"
+
+# wrong password: clear message, exit 2, no logout needed, password not shown
+start basic
+VMXGUARD_PASSWORD=wrong-Pass run vsphere ls "$URL"
+expect_rc 2 badpassword
+expect_err 'wrong user name or password' badpassword
+expect_err 'InvalidLogin' badpassword
+start badlogin
+run vsphere ping "$URL"
+expect_rc 2 badlogin
+no_secret badlogin
+
+# session gone mid-run: fault and missingSet flavours, then Logout anyway
+for sc in expired missingset; do
+    start $sc
+    run vsphere ls "$URL"
+    expect_rc 2 $sc
+    case $sc in
+    expired) expect_err 'ManagedObjectNotFound' $sc ;;
+    missingset) expect_err 'NotAuthenticated' $sc ;;
+    esac
+    expect_logout $sc
+done
+
+# server closes the socket mid-reply
+start truncate
+run vsphere ls "$URL"
+expect_rc 2 truncate
+expect_err 'RetrievePropertiesEx: connection lost in the middle of the reply' truncate
+expect_logout truncate
+
+# redirects are not followed; non-SOAP replies named by status
+start redirect
+run vsphere ping "$URL"
+expect_rc 2 redirect
+expect_err 'redirect to http://198.51.100.7/sdk not followed' redirect
+[ "$(wc -l < "$work/log")" = 1 ] || fail "redirect: followed"
+start html
+run vsphere ping "$URL"
+expect_rc 2 html
+expect_err 'HTTP 404' html
+
+# an older server that does not know a property: dropped and asked again
+start invalidprop
+run vsphere show "$URL"
+expect_rc 0 invalidprop
+[ "$(grep -c '^# DC0_' "$work/out")" = 3 ] || fail "invalidprop: VMs after retry"
+
+# stalled reply hits --timeout; DOCTYPE in a reply is refused
+start slow
+run vsphere ls --timeout 1 "$URL"
+expect_rc 2 slow
+expect_err 'RetrievePropertiesEx: timed out' slow
+expect_logout slow
+start doctype
+run vsphere ls "$URL"
+expect_rc 2 doctype
+expect_err 'DOCTYPE' doctype
+
+# credentials: password in the URL refused; credentials file mode checked
+run vsphere ping "http://u:secret@127.0.0.1:1/sdk"
+expect_rc 2 url-password
+expect_err 'password in the target URL is refused' url-password
+grep -q secret "$work/err" && fail "url-password: echoed"
+printf 'user=vmxuser\npassword=vmx-Pass1\n' > "$work/cred"; chmod 644 "$work/cred"
+start basic
+VMXGUARD_PASSWORD= VMXGUARD_USER= run vsphere ping --credentials "$work/cred" "$URL"
+expect_rc 2 cred-mode
+expect_err 'chmod 600' cred-mode
+chmod 600 "$work/cred"
+VMXGUARD_PASSWORD= VMXGUARD_USER= run vsphere ping --credentials "$work/cred" "$URL"
+expect_rc 0 cred-file
+VMXGUARD_PASSWORD= VMXGUARD_USER= run vsphere ping "$URL" < /dev/null
+[ "$rc" = 2 ] || fail "no credentials: exit $rc"
+
+# Ctrl-C during a slow page: stops, logs out, non-zero
+start slow
+"$VMXGUARD" vsphere ls "$URL" > "$work/out" 2> "$work/err" &
+cpid=$!
+for _ in $(seq 100); do grep -q RetrievePropertiesEx "$work/log" && break; sleep 0.05; done
+kill -INT $cpid; wait $cpid; rc=$?
+[ "$rc" != 0 ] || fail "sigint: exit 0"
+expect_err 'interrupted' sigint
+grep -q '^Logout cookie-ok' "$work/log" || fail "sigint: no Logout"
+
+[ $fails = 0 ] && echo "vsphere replay: all passed"
+exit $((fails > 0))
