@@ -91,7 +91,7 @@ waivers:
 W
 "$VMXGUARD" audit "$ds/db01" --waivers "$tmp/w.yaml" --color=never >"$tmp/wout" 2>"$tmp/werr"
 check "waived result shown" grep -qi "waived" "$tmp/wout"
-check "unused waiver warned" has "$tmp/werr" "w.yaml:14"
+check "unused waiver warned" has "$tmp/werr" "w.yaml:12"
 printf 'waivers:\n  - rules: [a]\n    vm: {name: x}\n    expires: 31/12/2099\n' >"$tmp/bad.yaml"
 "$VMXGUARD" audit "$ds" --waivers "$tmp/bad.yaml" >/dev/null 2>"$tmp/err"; rc=$?
 check "bad waiver file exits 2" [ "$rc" -eq 2 ]
