@@ -199,20 +199,18 @@ static void on_problem(const vg_error *problem, void *ctx)
         run->write_failed = 1;
 }
 
-/* The file's own oddities (duplicate keys, unparsed lines): errors always,
- * warnings with --verbose. */
+/* The file's own oddities (duplicate keys, unparsed lines) go to stderr
+ * as warnings: the audit goes on, but the admin should know. */
 static void show_diagnostics(const vg_vm *vm)
 {
     const vg_vmx_doc *doc = vm->settings;
     size_t n = doc ? vg_vmx_doc_diag_count(doc) : 0;
     for (size_t i = 0; i < n; i++) {
         const vg_vmx_diag *d = vg_vmx_doc_diag(doc, i);
-        if (d->level == VG_DIAG_ERROR || cli_verbose) {
-            if (d->line)
-                cli_warn("%s:%u: %s", vm->path, d->line, d->msg);
-            else
-                cli_warn("%s: %s", vm->path, d->msg);
-        }
+        if (d->line)
+            cli_warn("%s:%u: %s", vm->path, d->line, d->msg);
+        else
+            cli_warn("%s: %s", vm->path, d->msg);
     }
     if (vm->locked && cli_verbose)
         cli_warn("%s: VM appears powered on (lock found); settings may change on power off",

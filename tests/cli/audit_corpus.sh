@@ -37,5 +37,6 @@ check "binary file named" grep -q "zz-binary.vmx" "$tmp/err2"
 check "fifo named, not blocked on" grep -q "zz-fifo.vmx" "$tmp/err2"
 audited=$(grep -oE 'VMs: +[0-9]+ audited' "$tmp/out2" | grep -oE '[0-9]+')
 check "good files and readable broken ones audited ($audited)" [ "${audited:-0}" -eq $((total + 2)) ]
+check "unparsed line warned with file:line" grep -q "zz-quote.vmx:1: " "$tmp/err2"
 check "duplicate key is an error with both lines" grep -q "lines 2 and 3" "$tmp/out2"
 if [ "$fails" -ne 0 ]; then echo "$fails check(s) failed"; exit 1; fi
