@@ -32,7 +32,7 @@ demo: deps build
 	  [ $$rc -le 1 ]
 
 $(ASAN_BUILD)/build.ninja:
-	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DVG_SANITIZE=ON $(CMAKE_ARGS)
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVG_SANITIZE=ON $(CMAKE_ARGS)
 
 # The whole suite, under AddressSanitizer and UndefinedBehaviorSanitizer.
 # ctest's closing line ("100% tests passed, 0 tests failed out of N") is last.
