@@ -49,7 +49,8 @@ static const char help_text[] =
     "\n"
     "options:\n"
     "  -p, --profile ID       profile to fix against (repeatable; default disa-vsphere8-vm)\n"
-    "      --profile-file F   load extra rules/profiles from a YAML file (repeatable)\n"
+    "      --profile-file F   add rules/profiles from a YAML file (repeatable); its\n"
+    "                         profiles are used unless --profile says otherwise\n"
     "  -r, --rule ID          only this rule (catalog id or the baseline's id; repeatable)\n"
     "  -n, --dry-run          print the diff per file, change nothing\n"
     "      --backup           keep the previous file as FILE.vmxguard-YYYYmmddTHHMMSS\n"
@@ -169,12 +170,19 @@ static int load_profiles(struct fix_run *run)
         cli_print_error(&err);
         return -1;
     }
+    size_t builtin = vg_catalog_profile_count(run->cat);
     for (size_t i = 0; i < run->n_profile_files; i++) {
         if (vg_catalog_add_file(run->cat, run->profile_files[i], &err) != 0) {
             cli_print_error(&err);
             return -1;
         }
     }
+    /* as audit does: profiles from --profile-file files unless --profile names others */
+    for (size_t i = builtin; !run->n_profile_ids && i < vg_catalog_profile_count(run->cat) &&
+                             run->n_profiles < MAX_LIST; i++)
+        run->profiles[run->n_profiles++] = vg_catalog_profile_at(run->cat, i);
+    if (run->n_profiles)
+        return 0;
     if (!run->n_profile_ids)
         run->profile_ids[run->n_profile_ids++] = vg_catalog_default_profile();
     for (size_t i = 0; i < run->n_profile_ids; i++) {

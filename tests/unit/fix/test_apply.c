@@ -1,0 +1,231 @@
+/* Applying a plan to a .vmx on disk: idempotence, refusals, races, links. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "vmxguard.h"
+
+static char dir[256];
+static char path[300];
+
+static const char original[] = "# comment kept\r\n"
+                               "isolation.tools.copy.disable = \"FALSE\"\r\n"
+                               "sched.mem.pshare.salt = \"abc\"\r\n";
+static const char fixed[] = "# comment kept\r\n"
+                            "isolation.tools.copy.disable = \"TRUE\"\r\n"
+                            "tools.setinfo.sizeLimit = \"1048576\"\r\n";
+
+static void write_file(const char *p, const char *text)
+{
+    FILE *f = fopen(p, "wb");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+static char *read_file(const char *p)
+{
+    static char buf[4096];
+    FILE *f = fopen(p, "rb");
+    assert_non_null(f);
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/vg-fix-apply-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/t.vmx", dir);
+    write_file(path, original);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static char *strings[] = {"copy", NULL};
+static vg_fix_edit edits[] = {
+    {VG_FIX_SET, "isolation.tools.copy.disable", "TRUE", "FALSE", strings, 1, 1},
+    {VG_FIX_REMOVE, "sched.mem.pshare.salt", NULL, "abc", strings, 1, 0},
+    {VG_FIX_SET, "tools.setinfo.sizeLimit", "1048576", NULL, strings, 1, 0},
+};
+
+static vg_fix_vm plan_for(const char *p)
+{
+    vg_fix_vm fv;
+    memset(&fv, 0, sizeof fv);
+    fv.origin = VG_ORIGIN_FILE;
+    fv.name = "t";
+    fv.path = (char *)p;
+    fv.edits = edits;
+    fv.n_edits = 3;
+    return fv;
+}
+
+static void apply_keeps_other_bytes_and_is_idempotent(void **state)
+{
+    (void)state;
+    vg_fix_vm fv = plan_for(path);
+    vg_fix_outcome out;
+    vg_error err;
+    assert_int_equal(vg_fix_apply_vmx(&fv, NULL, NULL, &out, &err), 0);
+    assert_true(out.changed);
+    assert_int_equal(out.keys_set, 2);
+    assert_int_equal(out.keys_removed, 1);
+    assert_non_null(strstr(out.diff, "-sched.mem.pshare.salt = \"abc\"\r\n"));
+    vg_fix_outcome_release(&out);
+    assert_string_equal(read_file(path), fixed);
+    assert_int_equal(vg_fix_apply_vmx(&fv, NULL, NULL, &out, &err), 0);
+    assert_false(out.changed);
+    assert_string_equal(out.diff, "");
+    vg_fix_outcome_release(&out);
+    assert_string_equal(read_file(path), fixed);
+}
+
+static void dry_run_writes_nothing(void **state)
+{
+    (void)state;
+    vg_fix_vm fv = plan_for(path);
+    vg_fix_apply_opts o = {.dry_run = 1};
+    vg_fix_outcome out;
+    vg_error err;
+    assert_int_equal(vg_fix_apply_vmx(&fv, NULL, &o, &out, &err), 0);
+    assert_true(out.changed);
+    assert_non_null(strstr(out.diff, "+tools.setinfo.sizeLimit = \"1048576\""));
+    vg_fix_outcome_release(&out);
+    assert_string_equal(read_file(path), original);
+}
+
+static void running_vm_is_refused_unless_forced(void **state)
+{
+    (void)state;
+    vg_fix_vm fv = plan_for(path);
+    fv.locked = 1;
+    vg_fix_outcome out;
+    vg_error err;
+    assert_int_equal(vg_fix_apply_vmx(&fv, NULL, NULL, &out, &err), VG_ELOCKED);
+    assert_string_equal(err.file, path);
+    assert_non_null(strstr(err.msg, "cold start"));
+    assert_non_null(strstr(err.msg, "not enough"));
+    vg_fix_outcome_release(&out);
+    assert_string_equal(read_file(path), original);
+    vg_fix_apply_opts o = {.force = 1};
+    assert_int_equal(vg_fix_apply_vmx(&fv, NULL, &o, &out, &err), 0);
+    vg_fix_outcome_release(&out);
+    assert_string_equal(read_file(path), fixed);
+}
+
+static void file_changed_since_load_is_skipped(void **state)
+{
+    (void)state;
+    vg_vmx_doc *doc = NULL;
+    vg_error err;
+    assert_int_equal(vg_vmx_doc_load(path, &doc, &err), 0);
+    write_file(path, "someone = \"else\"\n");
+    vg_fix_vm fv = plan_for(path);
+    vg_fix_outcome out;
+    assert_int_equal(vg_fix_apply_vmx(&fv, doc, NULL, &out, &err), VG_ECHANGED);
+    assert_non_null(strstr(err.file, "t.vmx"));
+    vg_fix_outcome_release(&out);
+    vg_vmx_doc_free(doc);
+    assert_string_equal(read_file(path), "someone = \"else\"\n");
+}
+
+static void symlink_target_is_edited_and_link_kept(void **state)
+{
+    (void)state;
+    char link[320];
+    snprintf(link, sizeof link, "%s/link.vmx", dir);
+    assert_int_equal(symlink("t.vmx", link), 0);
+    vg_fix_vm fv = plan_for(link);
+    vg_fix_outcome out;
+    vg_error err;
+    assert_int_equal(vg_fix_apply_vmx(&fv, NULL, NULL, &out, &err), 0);
+    vg_fix_outcome_release(&out);
+    struct stat st;
+    assert_int_equal(lstat(link, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    assert_string_equal(read_file(path), fixed);
+}
+
+static void hard_link_needs_force_and_says_so(void **state)
+{
+    (void)state;
+    char other[320];
+    snprintf(other, sizeof other, "%s/other.vmx", dir);
+    assert_int_equal(link(path, other), 0);
+    vg_fix_vm fv = plan_for(path);
+    vg_fix_outcome out;
+    vg_error err;
+    assert_int_equal(vg_fix_apply_vmx(&fv, NULL, NULL, &out, &err), VG_EUSAGE);
+    assert_non_null(strstr(err.msg, "hard links"));
+    vg_fix_outcome_release(&out);
+    assert_string_equal(read_file(path), original);
+    vg_fix_apply_opts o = {.force = 1};
+    assert_int_equal(vg_fix_apply_vmx(&fv, NULL, &o, &out, &err), 0);
+    assert_non_null(out.note);
+    assert_non_null(strstr(out.note, "other names keep the old content"));
+    vg_fix_outcome_release(&out);
+    assert_string_equal(read_file(path), fixed);
+    assert_string_equal(read_file(other), original);
+}
+
+static void stale_temp_of_dead_writer_is_removed(void **state)
+{
+    (void)state;
+    char stale[400], live[400];
+    /* pid 2^22+1 is above Linux's pid_max default, so it never runs */
+    snprintf(stale, sizeof stale, "%s/.t.vmx.vmxguard-tmp-4194305-abcdef", dir);
+    snprintf(live, sizeof live, "%s/.t.vmx.vmxguard-tmp-%ld-abcdef", dir, (long)getpid());
+    write_file(stale, "partial");
+    write_file(live, "partial");
+    vg_error err;
+    assert_int_equal(vg_fix_clean_stale(path, &err), 1);
+    assert_int_not_equal(access(stale, F_OK), 0);
+    assert_int_equal(access(live, F_OK), 0);
+}
+
+static void backup_keeps_previous_version(void **state)
+{
+    (void)state;
+    vg_fix_vm fv = plan_for(path);
+    vg_fix_apply_opts o = {.backup = 1};
+    vg_fix_outcome out;
+    vg_error err;
+    assert_int_equal(vg_fix_apply_vmx(&fv, NULL, &o, &out, &err), 0);
+    assert_non_null(strstr(out.backup_path, "t.vmx.vmxguard-"));
+    assert_string_equal(read_file(out.backup_path), original);
+    vg_fix_outcome_release(&out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(apply_keeps_other_bytes_and_is_idempotent, setup, teardown),
+        cmocka_unit_test_setup_teardown(dry_run_writes_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(running_vm_is_refused_unless_forced, setup, teardown),
+        cmocka_unit_test_setup_teardown(file_changed_since_load_is_skipped, setup, teardown),
+        cmocka_unit_test_setup_teardown(symlink_target_is_edited_and_link_kept, setup, teardown),
+        cmocka_unit_test_setup_teardown(hard_link_needs_force_and_says_so, setup, teardown),
+        cmocka_unit_test_setup_teardown(stale_temp_of_dead_writer_is_removed, setup, teardown),
+        cmocka_unit_test_setup_teardown(backup_keeps_previous_version, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
