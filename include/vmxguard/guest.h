@@ -114,6 +114,7 @@ typedef struct vg_guest_reach {
     int tried;
     unsigned uid;              /* uid the child ran the calls as */
     int port_permission;       /* the child held ioperm for the backdoor ports */
+    int port_errno;            /* why ioperm was refused (EPERM, ENOSYS), 0 if not */
     vg_guest_version version;
     vg_guest_rpc rpc;          /* info-get of a key no one sets */
     char error[160];           /* why the child could not run, "" if it did */

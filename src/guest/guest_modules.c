@@ -15,7 +15,7 @@
 static const char *const vmware_modules[] = {
     "vmxnet3", "vmw_pvscsi", "vmw_balloon", "vmw_vmci", "vmw_vsock_vmci_transport",
     "vmwgfx",  "ptp_vmw",    "vmhgfs",      "vmblock",  "vmxnet",
-    "vmmemctl", "vmsync",    "vmci",        "vsock",
+    "vmmemctl", "vmsync",    "vmci",
 };
 
 /* Taint letters by bit (Documentation/admin-guide/tainted-kernels.rst). */

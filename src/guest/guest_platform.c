@@ -185,6 +185,9 @@ static void emulated_finding(struct gprobe *p)
     else if (!p->priv.tried)
         gprobe_finding(p, id, G_NA, NULL, 0,
                        "not root: only a process with port permission can tell (run as root)");
+    else if (p->priv.port_errno)
+        gprobe_finding(p, id, G_NA, NULL, 0,
+                       "port permission unavailable here (%s): cannot tell", p->priv.error);
     else if (p->priv.version.outcome == VG_GUEST_BD_ERROR)
         gprobe_finding(p, id, G_ERROR, NULL, 0, "privileged GETVERSION: %s", p->priv.error);
     else

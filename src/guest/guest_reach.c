@@ -29,7 +29,8 @@
 static void child_body(const struct gprobe *p, int privileged, unsigned uid, unsigned gid,
                        vg_guest_reach *r)
 {
-    if (!privileged && !p->opts->no_drop) {
+    /* Already unprivileged (run as a user): nothing to drop. */
+    if (!privileged && !p->opts->no_drop && geteuid() == 0) {
         if (setgroups(0, NULL) != 0 || setgid(gid) != 0 || setuid(uid) != 0) {
             snprintf(r->error, sizeof r->error, "cannot drop to uid %u: %s", uid,
                      strerror(errno));
@@ -44,6 +45,7 @@ static void child_body(const struct gprobe *p, int privileged, unsigned uid, uns
     if (privileged && p->via == VG_GUEST_VIA_IN) {
         int rc = p->cpu->port_access(p->cpu->ctx);
         if (rc != 0) {
+            r->port_errno = -rc;
             snprintf(r->error, sizeof r->error, "ioperm(0x5658, 4): %s", strerror(-rc));
             return;
         }
