@@ -86,4 +86,64 @@ struct json_t *vg_report_json_summary(const vg_audit_summary *sum);
 /* json_dumpf with a trailing newline; 0 or VG_EIO/VG_ENOMEM in err. */
 int vg_report_json_put(vg_report *r, struct json_t *j, size_t flags, vg_error *err);
 
+/* XML through libxml2's xmlTextWriter (report_xml.c).  Errors are sticky:
+ * write everything, check xw_close() once.  Text and attribute values pass
+ * through vg_report_xml_text(), so any input gives well-formed XML 1.0. */
+typedef struct xw {
+    struct _xmlTextWriter *w;
+    FILE *owned; /* opened by xw_open_path, closed by xw_close */
+    int failed;
+} xw;
+int xw_open_file(xw *x, FILE *f);             /* to a caller's stream, left open */
+int xw_open_path(xw *x, const char *path);    /* creates the file, mode 0644 */
+int xw_close(xw *x);                          /* ends the document; 0 or -1 */
+void xw_start(xw *x, const char *name);
+void xw_end(xw *x);
+void xw_attr(xw *x, const char *name, const char *value);  /* NULL value: not written */
+void xw_attrf(xw *x, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void xw_text(xw *x, const char *text);
+void xw_elem(xw *x, const char *name, const char *text);    /* NULL text: empty element */
+void xw_comment(xw *x, const char *text);
+/* The V-number, SV rule id (with _rule) in a result's refs, or NULL. */
+const char *vg_report_ref_matching(const vg_profile_rule *pr, const char *prefix, const char *suffix);
+/* Output path dir/name, caller frees. */
+char *vg_report_path(const char *dir, const char *name);
+
+/* Shared by the STIG checklist formats (report_stig.c). */
+enum stig_format { STIG_CKL = 0, STIG_CKLB, STIG_XCCDF };
+/* Status word of a result in ckl, cklb or xccdf. */
+const char *vg_stig_status(enum stig_format fmt, vg_result_status s);
+/* The result of pr in vr, NULL when the VM has none (not evaluated). */
+const vg_result *vg_stig_result(const vg_vm_report *vr, const vg_profile_rule *pr);
+/* FINDING_DETAILS: evidence, expected value and fix.  Caller frees. */
+char *vg_stig_details(const vg_result *res);
+/* COMMENTS: the waiver (reason, approver, expiry), "" without. Caller frees. */
+char *vg_stig_comments(const vg_result *res);
+/* "2" from "V2R1" (STIG Viewer's version field); out must hold 16 bytes. */
+void vg_stig_version(const vg_profile *p, char *out, size_t outsz);
+/* The release number from "V2R1" or from the release text: "1". */
+void vg_stig_release(const vg_profile *p, char *out, size_t outsz);
+/* "<title> :: Version 2, Release: 1 Benchmark Date: ..." Caller frees. */
+char *vg_stig_ref(const vg_profile *p);
+/* Benchmark id: the profile's benchmark_id, else its id. */
+const char *vg_stig_benchmark_id(const vg_profile *p);
+/* A name-based UUID (RFC 4122 layout, version 5 bits) from up to three strings,
+ * so reruns over the same input give the same ids.  out: 37 bytes. */
+void vg_report_uuid(char out[37], const char *a, const char *b, const char *c);
+/* The severity word DISA uses: "high", "medium", "low" (info -> low). */
+const char *vg_stig_severity(vg_severity s);
+
+/* Per-VM files for ckl/cklb (and xccdf with an output dir): unique names
+ * in opts.output_dir, or the one stream when there is one VM. */
+struct per_vm_files {
+    char **used;
+    size_t n_used;
+    size_t vms;
+};
+/* Path for this VM's file (caller frees) or NULL with *use_stream = 1 when
+ * there is no output dir; errors on a second VM without an output dir. */
+int vg_per_vm_path(vg_report *r, struct per_vm_files *pf, const vg_vm *vm, const char *ext,
+                   char **path, vg_error *err);
+void vg_per_vm_release(struct per_vm_files *pf);
+
 #endif

@@ -188,7 +188,10 @@ char *vg_report_file_name(const char *vm_name, const char *ext, char ***used, si
         char c = *p;
         int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                  c == '-' || c == '_' || (c == '.' && base.len > 0);
-        vg_buf_addc(&base, ok ? c : '_');
+        if (ok)
+            vg_buf_addc(&base, c);
+        else if (base.len == 0 || base.data[base.len - 1] != '_')
+            vg_buf_addc(&base, '_'); /* one '_' for a run of unsafe bytes */
     }
     if (base.len == 0)
         vg_buf_adds(&base, "vm");

@@ -1,0 +1,224 @@
+/*
+ * DISA STIG Viewer 2 checklist (.ckl): one CHECKLIST per VM, ASSET from the
+ * VM, one iSTIG per profile with every rule of the profile as a VULN (a rule
+ * the VM has no result for is Not_Reviewed), STIG_DATA in the order STIG
+ * Viewer 2.17 writes it, evidence in FINDING_DETAILS and the waiver in
+ * COMMENTS.  Element order matters: STIG Viewer validates on import.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/report_internal.h"
+
+struct ckl_state {
+    struct per_vm_files files;
+};
+
+static void si_data(xw *x, const char *name, const char *value)
+{
+    xw_start(x, "SI_DATA");
+    xw_elem(x, "SID_NAME", name);
+    if (value && *value) /* STIG Viewer leaves SID_DATA out when empty */
+        xw_elem(x, "SID_DATA", value);
+    xw_end(x);
+}
+
+static void stig_data(xw *x, const char *attr, const char *data)
+{
+    xw_start(x, "STIG_DATA");
+    xw_elem(x, "VULN_ATTRIBUTE", attr);
+    xw_elem(x, "ATTRIBUTE_DATA", data ? data : "");
+    xw_end(x);
+}
+
+static void put_asset(xw *x, const vg_vm *vm)
+{
+    const char *fqdn = vg_vm_prop(vm, "guest.hostName");
+    const char *ip = vg_vm_prop(vm, "guest.ipAddress");
+    vg_buf comment = VG_BUF_INIT;
+    vg_buf_printf(&comment, "%s", vm->path ? vm->path : "");
+    if (vm->moref)
+        vg_buf_printf(&comment, "; %s on %s", vm->moref, vm->server ? vm->server : "?");
+    if (vm->uuid)
+        vg_buf_printf(&comment, "; uuid %s", vm->uuid);
+    if (vm->instance_uuid)
+        vg_buf_printf(&comment, "; instanceUuid %s", vm->instance_uuid);
+    xw_start(x, "ASSET");
+    xw_elem(x, "ROLE", "None");
+    xw_elem(x, "ASSET_TYPE", "Computing");
+    xw_elem(x, "MARKING", "CUI");
+    xw_elem(x, "HOST_NAME", vg_report_vm_name(vm));
+    xw_elem(x, "HOST_IP", ip);
+    xw_elem(x, "HOST_MAC", vg_vm_prop(vm, "guest.macAddress"));
+    xw_elem(x, "HOST_FQDN", fqdn);
+    xw_elem(x, "TARGET_COMMENT", comment.data);
+    xw_elem(x, "TECH_AREA", "Other Review");
+    xw_elem(x, "TARGET_KEY", NULL);
+    xw_elem(x, "WEB_OR_DATABASE", "false");
+    xw_elem(x, "WEB_DB_SITE", NULL);
+    xw_elem(x, "WEB_DB_INSTANCE", NULL);
+    xw_end(x);
+    vg_buf_release(&comment);
+}
+
+static void put_stig_info(xw *x, const vg_profile *p, const vg_vm *vm)
+{
+    char version[16], uuid[37];
+    vg_stig_version(p, version, sizeof version);
+    vg_report_uuid(uuid, "ckl-istig", vg_stig_benchmark_id(p), vm->uuid ? vm->uuid : vm->path);
+    xw_start(x, "STIG_INFO");
+    si_data(x, "version", version);
+    si_data(x, "classification", "UNCLASSIFIED");
+    si_data(x, "customname", NULL);
+    si_data(x, "stigid", vg_stig_benchmark_id(p));
+    si_data(x, "description", p->description);
+    si_data(x, "filename", p->file);
+    si_data(x, "releaseinfo", p->release);
+    si_data(x, "title", p->title ? p->title : p->id);
+    si_data(x, "uuid", uuid);
+    si_data(x, "notice", "terms-of-use");
+    si_data(x, "source", p->source);
+    xw_end(x);
+}
+
+/* The STIG_DATA attributes STIG Viewer writes, in its order. */
+static void put_stig_data(xw *x, const vg_profile *p, const vg_profile_rule *pr,
+                          const char *stig_uuid)
+{
+    const vg_rule *rule = pr->rule;
+    const char *vuln = vg_report_ref_matching(pr, "V-", NULL);
+    const char *sv = vg_report_ref_matching(pr, "SV-", "_rule");
+    char *ref = vg_stig_ref(p);
+    stig_data(x, "Vuln_Num", vuln ? vuln : pr->source_id);
+    stig_data(x, "Severity", vg_stig_severity(pr->severity));
+    stig_data(x, "Group_Title", vg_report_ref_matching(pr, "SRG-", NULL));
+    stig_data(x, "Rule_ID", sv ? sv : rule->id);
+    stig_data(x, "Rule_Ver", pr->source_id ? pr->source_id : rule->id);
+    stig_data(x, "Rule_Title", pr->title ? pr->title : rule->title);
+    stig_data(x, "Vuln_Discuss", rule->description);
+    stig_data(x, "IA_Controls", NULL);
+    stig_data(x, "Check_Content", pr->check);
+    stig_data(x, "Fix_Text", rule->fix);
+    static const char *const empty[] = {"False_Positives", "False_Negatives"};
+    for (size_t i = 0; i < 2; i++)
+        stig_data(x, empty[i], NULL);
+    stig_data(x, "Documentable", "false");
+    static const char *const more[] = {"Mitigations", "Potential_Impact", "Third_Party_Tools",
+                                       "Mitigation_Control", "Responsibility",
+                                       "Security_Override_Guidance"};
+    for (size_t i = 0; i < sizeof more / sizeof more[0]; i++)
+        stig_data(x, more[i], NULL);
+    stig_data(x, "Check_Content_Ref", "M");
+    stig_data(x, "Weight", "10.0");
+    stig_data(x, "Class", "Unclass");
+    stig_data(x, "STIGRef", ref);
+    stig_data(x, "TargetKey", NULL);
+    stig_data(x, "STIG_UUID", stig_uuid);
+    for (size_t i = 0; pr->refs && pr->refs[i]; i++) {
+        if (strncmp(pr->refs[i], "CCI-", 4) == 0)
+            stig_data(x, "CCI_REF", pr->refs[i]);
+    }
+    free(ref);
+}
+
+static void put_vuln(xw *x, const vg_profile *p, const vg_profile_rule *pr, const vg_result *res,
+                     const char *stig_uuid)
+{
+    char *details = vg_stig_details(res);
+    char *comments = vg_stig_comments(res);
+    xw_start(x, "VULN");
+    put_stig_data(x, p, pr, stig_uuid);
+    xw_elem(x, "STATUS", vg_stig_status(STIG_CKL, res ? res->status : VG_MANUAL));
+    xw_elem(x, "FINDING_DETAILS", details);
+    xw_elem(x, "COMMENTS", comments);
+    xw_elem(x, "SEVERITY_OVERRIDE", NULL);
+    xw_elem(x, "SEVERITY_JUSTIFICATION", NULL);
+    xw_end(x);
+    if (!details || !comments)
+        x->failed = 1;
+    free(details);
+    free(comments);
+}
+
+static void put_checklist(vg_report *r, xw *x, const vg_vm_report *vr)
+{
+    char comment[64];
+    snprintf(comment, sizeof comment, "vmxguard %s", r->run.tool_version ? r->run.tool_version
+                                                                         : vg_version());
+    xw_comment(x, comment);
+    xw_start(x, "CHECKLIST");
+    put_asset(x, vr->vm);
+    xw_start(x, "STIGS");
+    for (size_t i = 0; i < r->run.n_profiles; i++) {
+        const vg_profile *p = r->run.profiles[i];
+        char stig_uuid[37];
+        vg_report_uuid(stig_uuid, "ckl-stig", vg_stig_benchmark_id(p), p->version);
+        xw_start(x, "iSTIG");
+        put_stig_info(x, p, vr->vm);
+        for (size_t k = 0; k < p->n_rules; k++)
+            put_vuln(x, p, &p->rules[k], vg_stig_result(vr, &p->rules[k]), stig_uuid);
+        xw_end(x);
+    }
+    xw_end(x);
+    xw_end(x);
+}
+
+static int ckl_begin(vg_report *r, vg_error *err)
+{
+    r->state = calloc(1, sizeof(struct ckl_state));
+    if (!r->state)
+        return vg_error_set(err, VG_ENOMEM, "", 0, "out of memory");
+    if (r->run.n_profiles == 0)
+        return vg_error_set(err, VG_EUSAGE, "", 0, "a checklist needs a profile");
+    return VG_OK;
+}
+
+static int ckl_vm(vg_report *r, const vg_vm_report *vr, vg_error *err)
+{
+    struct ckl_state *s = r->state;
+    char *path = NULL;
+    int rc = vg_per_vm_path(r, &s->files, vr->vm, ".ckl", &path, err);
+    if (rc)
+        return rc;
+    xw x;
+    if (path)
+        xw_open_path(&x, path);
+    else
+        xw_open_file(&x, vg_report_stream(r));
+    put_checklist(r, &x, vr);
+    rc = xw_close(&x);
+    if (rc)
+        rc = vg_error_set(err, VG_EIO, path ? path : "", 0, "cannot write the checklist");
+    free(path);
+    return rc ? rc : (r->opts.output_dir ? VG_OK : vg_report_flush(r, err));
+}
+
+/* Problems are not part of a checklist; the caller prints them. */
+static int ckl_problem(vg_report *r, const vg_error *problem, vg_error *err)
+{
+    (void)r, (void)problem, (void)err;
+    return VG_OK;
+}
+
+static int ckl_end(vg_report *r, const vg_audit_summary *sum, vg_error *err)
+{
+    struct ckl_state *s = r->state;
+    (void)sum;
+    if (s->files.vms == 0)
+        return vg_error_set(err, VG_ENOTFOUND, "", 0, "no VM to write a checklist for");
+    return VG_OK;
+}
+
+static void ckl_free(vg_report *r)
+{
+    struct ckl_state *s = r->state;
+    if (!s)
+        return;
+    vg_per_vm_release(&s->files);
+    free(s);
+}
+
+const struct report_ops vg_report_ckl_ops = {
+    "ckl", "DISA STIG Viewer 2 checklist (.ckl), one per VM with --output-dir", ckl_begin,
+    ckl_vm, ckl_problem, ckl_end, ckl_free,
+};

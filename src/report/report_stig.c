@@ -1,0 +1,172 @@
+/*
+ * What the STIG formats (ckl, cklb, xccdf) share: the status mapping,
+ * FINDING_DETAILS and COMMENTS text, STIG Viewer's version/release fields,
+ * and stable name-based UUIDs (a checklist rewritten from the same input
+ * keeps its ids, so STIG Manager and diffs see the same checklist).
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/report_internal.h"
+
+/* Waived = an accepted exception: reported as not a finding with the
+ * waiver in COMMENTS (what `saf attest` does); an error was not decided,
+ * so it is not reviewed. docs/formats.md has the table. */
+static const char *const stig_status[3][VG_RESULT_STATUS_COUNT] = {
+    [STIG_CKL] = {"NotAFinding", "Open", "Not_Applicable", "Not_Reviewed", "Not_Reviewed",
+                  "NotAFinding"},
+    [STIG_CKLB] = {"not_a_finding", "open", "not_applicable", "not_reviewed", "not_reviewed",
+                   "not_a_finding"},
+    [STIG_XCCDF] = {"pass", "fail", "notapplicable", "notchecked", "error", "pass"},
+};
+
+const char *vg_stig_status(enum stig_format fmt, vg_result_status s)
+{
+    if ((unsigned)s >= VG_RESULT_STATUS_COUNT)
+        s = VG_MANUAL;
+    return stig_status[fmt][s];
+}
+
+const vg_result *vg_stig_result(const vg_vm_report *vr, const vg_profile_rule *pr)
+{
+    for (size_t i = 0; i < vr->n_results; i++) {
+        if (vr->results[i].prule == pr)
+            return &vr->results[i];
+    }
+    return NULL;
+}
+
+char *vg_stig_details(const vg_result *res)
+{
+    vg_buf b = VG_BUF_INIT;
+    if (!res) {
+        vg_buf_adds(&b, "Not evaluated by vmxguard for this VM.");
+        return vg_buf_detach(&b);
+    }
+    if (res->status == VG_ERROR)
+        vg_buf_adds(&b, "Error: ");
+    vg_buf_adds(&b, res->evidence ? res->evidence : "");
+    if (res->expected)
+        vg_buf_printf(&b, "%sExpected: %s", b.len ? "\n" : "", res->expected);
+    if (res->fix && (res->status == VG_FAIL || res->status == VG_WAIVED))
+        vg_buf_printf(&b, "\nFix: %s", res->fix);
+    return vg_buf_detach(&b);
+}
+
+char *vg_stig_comments(const vg_result *res)
+{
+    vg_buf b = VG_BUF_INIT;
+    if (res && res->waiver_reason) {
+        vg_buf_printf(&b, "%s: %s", res->waiver_expired ? "Waiver EXPIRED" : "Waived",
+                      res->waiver_reason);
+        if (res->waiver_approver)
+            vg_buf_printf(&b, "\nApproved by: %s", res->waiver_approver);
+        if (res->waiver_expires)
+            vg_buf_printf(&b, "\nExpires: %s", res->waiver_expires);
+    }
+    return vg_buf_detach(&b);
+}
+
+/* The digits after letter in "V2R1" ('V' -> 2, 'R' -> 1), or "" */
+static void vr_part(const char *version, char letter, char *out, size_t outsz)
+{
+    out[0] = '\0';
+    const char *p = version ? strchr(version, letter) : NULL;
+    size_t n = 0;
+    while (p && p[1 + n] >= '0' && p[1 + n] <= '9' && n + 1 < outsz)
+        n++;
+    if (p && n)
+        snprintf(out, outsz, "%.*s", (int)n, p + 1);
+}
+
+void vg_stig_version(const vg_profile *p, char *out, size_t outsz)
+{
+    vr_part(p->version, 'V', out, outsz);
+    if (!out[0])
+        snprintf(out, outsz, "%s", p->version ? p->version : "1");
+}
+
+void vg_stig_release(const vg_profile *p, char *out, size_t outsz)
+{
+    vr_part(p->version, 'R', out, outsz);
+    const char *rel = p->release ? strstr(p->release, "Release: ") : NULL;
+    if (!out[0] && rel)
+        vr_part(rel + 8, ' ', out, outsz);
+    if (!out[0])
+        snprintf(out, outsz, "1");
+}
+
+char *vg_stig_ref(const vg_profile *p)
+{
+    char version[16];
+    vg_stig_version(p, version, sizeof version);
+    vg_buf b = VG_BUF_INIT;
+    vg_buf_printf(&b, "%s :: Version %s", p->title ? p->title : p->id, version);
+    if (p->release)
+        vg_buf_printf(&b, ", %s", p->release);
+    return vg_buf_detach(&b);
+}
+
+const char *vg_stig_benchmark_id(const vg_profile *p)
+{
+    return p->benchmark_id ? p->benchmark_id : p->id;
+}
+
+static uint64_t fnv1a(uint64_t h, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        h ^= *p;
+        h *= 0x100000001b3ULL;
+    }
+    h ^= 0xFF; /* separator, so ("ab","c") and ("a","bc") differ */
+    h *= 0x100000001b3ULL;
+    return h;
+}
+
+void vg_report_uuid(char out[37], const char *a, const char *b, const char *c)
+{
+    uint64_t hi = fnv1a(fnv1a(fnv1a(0xcbf29ce484222325ULL, a), b), c);
+    uint64_t lo = fnv1a(fnv1a(fnv1a(0x84222325cbf29ce4ULL ^ hi, c), b), a);
+    hi = (hi & ~0xF000ULL) | 0x5000ULL;                        /* version 5 layout */
+    lo = (lo & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL; /* RFC 4122 variant */
+    snprintf(out, 37, "%08x-%04x-%04x-%04x-%012llx", (unsigned)(hi >> 32),
+             (unsigned)((hi >> 16) & 0xFFFF), (unsigned)(hi & 0xFFFF), (unsigned)(lo >> 48),
+             (unsigned long long)(lo & 0xFFFFFFFFFFFFULL));
+}
+
+const char *vg_stig_severity(vg_severity s)
+{
+    static const char *const names[4] = {"low", "low", "medium", "high"};
+    return (unsigned)s < 4 ? names[s] : "low";
+}
+
+int vg_per_vm_path(vg_report *r, struct per_vm_files *pf, const vg_vm *vm, const char *ext,
+                   char **path, vg_error *err)
+{
+    *path = NULL;
+    if (!r->opts.output_dir) {
+        if (pf->vms++)
+            return vg_error_set(err, VG_EUSAGE, "", 0,
+                                "%s writes one checklist per VM: give an output directory "
+                                "(--output-dir) for more than one VM",
+                                r->ops->name);
+        return VG_OK;
+    }
+    pf->vms++;
+    char *name = vg_report_file_name(vg_report_vm_name(vm), ext, &pf->used, &pf->n_used);
+    *path = name ? vg_report_path(r->opts.output_dir, name) : NULL;
+    free(name);
+    if (!*path)
+        return vg_error_set(err, VG_ENOMEM, "", 0, "out of memory");
+    return VG_OK;
+}
+
+void vg_per_vm_release(struct per_vm_files *pf)
+{
+    for (size_t i = 0; i < pf->n_used; i++)
+        free(pf->used[i]);
+    free(pf->used);
+    pf->used = NULL;
+    pf->n_used = 0;
+}

@@ -1,0 +1,151 @@
+/*
+ * The XML plumbing of the XML formats (junit, xccdf, ckl, html): libxml2's
+ * xmlTextWriter does the escaping; this file adds the text clean-up that
+ * keeps output well-formed whatever bytes a .vmx held, and sticky errors so
+ * writers stay readable.  Also small lookups the STIG formats share.
+ */
+#include <libxml/xmlwriter.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/report_internal.h"
+
+static int xw_setup(xw *x, xmlOutputBufferPtr out)
+{
+    x->w = out ? xmlNewTextWriter(out) : NULL;
+    if (!x->w) {
+        if (out)
+            xmlOutputBufferClose(out);
+        x->failed = 1;
+        return -1;
+    }
+    xmlTextWriterSetIndent(x->w, 1);
+    xmlTextWriterSetIndentString(x->w, BAD_CAST "  ");
+    if (xmlTextWriterStartDocument(x->w, "1.0", "UTF-8", NULL) < 0)
+        x->failed = 1;
+    return x->failed ? -1 : 0;
+}
+
+int xw_open_file(xw *x, FILE *f)
+{
+    x->owned = NULL;
+    x->failed = 0;
+    return xw_setup(x, xmlOutputBufferCreateFile(f, NULL));
+}
+
+int xw_open_path(xw *x, const char *path)
+{
+    x->failed = 0;
+    x->owned = fopen(path, "wb");
+    if (!x->owned) {
+        x->w = NULL;
+        x->failed = 1;
+        return -1;
+    }
+    return xw_setup(x, xmlOutputBufferCreateFile(x->owned, NULL));
+}
+
+int xw_close(xw *x)
+{
+    if (!x->w) {
+        if (x->owned)
+            fclose(x->owned);
+        x->owned = NULL;
+        return -1;
+    }
+    if (xmlTextWriterEndDocument(x->w) < 0 || xmlTextWriterFlush(x->w) < 0)
+        x->failed = 1;
+    xmlFreeTextWriter(x->w); /* closes the output buffer, not the FILE under it */
+    x->w = NULL;
+    if (x->owned && fclose(x->owned) != 0)
+        x->failed = 1;
+    x->owned = NULL;
+    return x->failed ? -1 : 0;
+}
+
+void xw_start(xw *x, const char *name)
+{
+    if (!x->failed && xmlTextWriterStartElement(x->w, BAD_CAST name) < 0)
+        x->failed = 1;
+}
+
+void xw_end(xw *x)
+{
+    if (!x->failed && xmlTextWriterEndElement(x->w) < 0)
+        x->failed = 1;
+}
+
+void xw_attr(xw *x, const char *name, const char *value)
+{
+    if (x->failed || !value)
+        return;
+    char *clean = vg_report_xml_text(value);
+    if (!clean || xmlTextWriterWriteAttribute(x->w, BAD_CAST name, BAD_CAST clean) < 0)
+        x->failed = 1;
+    free(clean);
+}
+
+void xw_attrf(xw *x, const char *name, const char *fmt, ...)
+{
+    vg_buf b = VG_BUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    vg_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    if (b.oom)
+        x->failed = 1;
+    else
+        xw_attr(x, name, b.data ? b.data : "");
+    vg_buf_release(&b);
+}
+
+void xw_text(xw *x, const char *text)
+{
+    if (x->failed || !text || !*text)
+        return;
+    char *clean = vg_report_xml_text(text);
+    if (!clean || xmlTextWriterWriteString(x->w, BAD_CAST clean) < 0)
+        x->failed = 1;
+    free(clean);
+}
+
+/* Always <X></X>, never <X/>: what STIG Viewer writes and some readers expect. */
+void xw_elem(xw *x, const char *name, const char *text)
+{
+    xw_start(x, name);
+    xw_text(x, text);
+    if (!x->failed && xmlTextWriterFullEndElement(x->w) < 0)
+        x->failed = 1;
+}
+
+void xw_comment(xw *x, const char *text)
+{
+    /* "--" may not appear in a comment: callers pass fixed text only. */
+    if (!x->failed && xmlTextWriterWriteComment(x->w, BAD_CAST text) < 0)
+        x->failed = 1;
+}
+
+const char *vg_report_ref_matching(const vg_profile_rule *pr, const char *prefix,
+                                   const char *suffix)
+{
+    size_t pl = strlen(prefix), sl = suffix ? strlen(suffix) : 0;
+    for (size_t i = 0; pr && pr->refs && pr->refs[i]; i++) {
+        const char *r = pr->refs[i];
+        size_t n = strlen(r);
+        if (n > pl + sl && strncmp(r, prefix, pl) == 0 &&
+            (!suffix || strcmp(r + n - sl, suffix) == 0))
+            return r;
+    }
+    return NULL;
+}
+
+char *vg_report_path(const char *dir, const char *name)
+{
+    vg_buf b = VG_BUF_INIT;
+    vg_buf_adds(&b, dir);
+    if (b.len && b.data[b.len - 1] != '/')
+        vg_buf_addc(&b, '/');
+    vg_buf_adds(&b, name);
+    return vg_buf_detach(&b);
+}
