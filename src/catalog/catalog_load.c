@@ -172,6 +172,17 @@ static int set_field(struct loader *ld, const struct field *f, yaml_node_t *v, v
     return VG_ERR;
 }
 
+static int is_null(const yaml_node_t *v)
+{
+    static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
+    if (v->type != YAML_SCALAR_NODE || v->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+        return 0;
+    for (size_t i = 0; i < sizeof nulls / sizeof nulls[0]; i++)
+        if (strcmp((const char *)v->data.scalar.value, nulls[i]) == 0)
+            return 1;
+    return 0;
+}
+
 /* Read mapping n into obj through fields; every key must be known, required ones present. */
 static int parse_mapping(struct loader *ld, yaml_node_t *n, const struct field *fields,
                          size_t nf, void *obj, const char *what)
@@ -191,9 +202,8 @@ static int parse_mapping(struct loader *ld, yaml_node_t *n, const struct field *
         if (seen[i])
             return fail(ld, k, "field '%s' given twice", name);
         seen[i] = 1;
-        /* An empty value (`fix_value:`) means "not set" for optional text fields. */
-        if (!fields[i].required && v->type == YAML_SCALAR_NODE && v->data.scalar.length == 0 &&
-            v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
+        /* A YAML null (`fix_value:`, `~`, `null`) means "not set" for optional fields. */
+        if (!fields[i].required && is_null(v))
             continue;
         int rc = set_field(ld, &fields[i], v, obj);
         if (rc)

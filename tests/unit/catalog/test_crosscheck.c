@@ -61,6 +61,19 @@ static const struct {
     {"VMware VI3.5 Security Hardening guide (as cited by seed article)", "seed-2009"},
 };
 
+/* Profiles vmxguard writes itself (not transcriptions of a baseline): not in the TSV. */
+static const char *const own_profiles[] = {
+    "guest-linux", /* in-guest probes, catalog/profiles/guest-linux.yaml (guest module) */
+};
+
+static int is_own_profile(const char *id)
+{
+    for (size_t i = 0; i < sizeof own_profiles / sizeof own_profiles[0]; i++)
+        if (strcmp(own_profiles[i], id) == 0)
+            return 1;
+    return 0;
+}
+
 /* The seed lists have no ids; the profile names the list instead. */
 static const struct {
     const char *source;
@@ -540,7 +553,7 @@ static void every_tsv_row_matches_its_profile_entry(void **state)
     }
     for (size_t p = 0; p < np; p++) {
         const vg_profile *prof = vg_catalog_profile_at(cat, p);
-        for (size_t i = 0; i < prof->n_rules; i++) {
+        for (size_t i = 0; !is_own_profile(prof->id) && i < prof->n_rules; i++) {
             if (!matched[p][i]) {
                 fprintf(stderr, "%s: entry %s (%s) has no row in baselines.tsv\n", prof->id,
                         prof->rules[i].source_id, prof->rules[i].rule->id);
@@ -557,15 +570,19 @@ static void every_tsv_row_matches_its_profile_entry(void **state)
 static void every_shipped_profile_is_in_the_mapping(void **state)
 {
     (void)state;
+    size_t transcribed = 0;
     for (size_t p = 0; p < vg_catalog_profile_count(cat); p++) {
         const char *id = vg_catalog_profile_at(cat, p)->id;
+        if (is_own_profile(id))
+            continue;
+        transcribed++;
         int found = 0;
         for (size_t i = 0; i < sizeof mapping / sizeof mapping[0]; i++)
             found |= strcmp(mapping[i].profile, id) == 0;
         if (!found)
             fail_msg("shipped profile %s is not cross-checked against baselines.tsv", id);
     }
-    assert_int_equal(vg_catalog_profile_count(cat), 28);
+    assert_int_equal(transcribed, 28); /* every baseline of baselines.tsv */
 }
 
 int main(void)

@@ -37,6 +37,9 @@ static const char good_yaml[] =
     "    defaults:\n"
     "      - {since: '7.0', value: '5'}\n"
     "    needs_cold_start: true\n"
+    "    api_property: null\n"
+    "    fix_value: ~\n"
+    "    deprecated:\n"
     "profile:\n"
     "  id: my-site\n"
     "  title: My site baseline\n"
@@ -166,6 +169,9 @@ static void user_file_adds_rules_and_profiles(void **state)
     assert_int_equal(r->n_defaults, 1);
     assert_string_equal(r->defaults[0].since, "7.0");
     assert_true(r->needs_cold_start);
+    assert_null(r->api_property); /* YAML nulls mean "not set" */
+    assert_null(r->fix_value);
+    assert_null(r->deprecated);
     assert_string_equal(r->file, "site.yaml");
     /* The same file again: duplicate ids, and nothing half-added. */
     assert_int_not_equal(vg_catalog_add_yaml(cat, good_yaml, strlen(good_yaml), "site.yaml", &err),
