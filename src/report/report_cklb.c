@@ -1,0 +1,232 @@
+/*
+ * STIG Viewer 3 checklist (.cklb, JSON): the same content as the .ckl in
+ * the shape STIG Viewer 3 saves (ecosystem.md 1.3): target_data from the
+ * VM, stigs[] per profile with rules[] for every rule of the profile, and
+ * status not_a_finding / open / not_applicable / not_reviewed.  UUIDs are
+ * name-based so a rerun on the same input gives the same ids.
+ */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/report_internal.h"
+
+#define S(x) vg_report_json_str(x)
+
+struct cklb_state {
+    struct per_vm_files files;
+    char when[32];
+};
+
+static json_t *target_data(const vg_vm *vm)
+{
+    vg_buf comment = VG_BUF_INIT;
+    vg_buf_printf(&comment, "%s", vm->path ? vm->path : "");
+    if (vm->moref)
+        vg_buf_printf(&comment, "; %s on %s", vm->moref, vm->server ? vm->server : "?");
+    if (vm->uuid)
+        vg_buf_printf(&comment, "; uuid %s", vm->uuid);
+    const char *ip = vg_vm_prop(vm, "guest.ipAddress");
+    const char *mac = vg_vm_prop(vm, "guest.macAddress");
+    const char *fqdn = vg_vm_prop(vm, "guest.hostName");
+    json_t *j = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:b, s:s, s:s, s:s}",
+                          "target_type", "Computing", "host_name", S(vg_report_vm_name(vm)),
+                          "ip_address", S(ip ? ip : ""), "mac_address", S(mac ? mac : ""),
+                          "fqdn", S(fqdn ? fqdn : ""), "comments",
+                          S(comment.data ? comment.data : ""), "role", "None",
+                          "is_web_database", 0, "technology_area", "Other Review",
+                          "web_db_site", "", "web_db_instance", "");
+    vg_buf_release(&comment);
+    return j;
+}
+
+/* "SV-258703r959010" from "SV-258703r959010_rule" (STIG Viewer 3's rule_id). */
+static json_t *sv_short(const char *sv)
+{
+    size_t n = strlen(sv);
+    char *s = strndup(sv, n > 5 && strcmp(sv + n - 5, "_rule") == 0 ? n - 5 : n);
+    json_t *j = S(s);
+    free(s);
+    return j;
+}
+
+static json_t *rule_texts(const vg_profile_rule *pr)
+{
+    const vg_rule *rule = pr->rule;
+    return json_pack("{s:o, s:o, s:o, s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+                     "rule_title", S(pr->title ? pr->title : rule->title), "discussion",
+                     S(rule->description ? rule->description : ""), "check_content",
+                     S(pr->check ? pr->check : ""), "fix_text", S(rule->fix ? rule->fix : ""),
+                     "false_positives", "", "false_negatives", "", "documentable", "false",
+                     "mitigations", "", "potential_impacts", "", "third_party_tools", "",
+                     "mitigation_control", "", "responsibility", "",
+                     "security_override_guidance", "", "ia_controls", "");
+}
+
+static json_t *rule_ids(const vg_profile_rule *pr, const char *stig_uuid)
+{
+    const char *vuln = vg_report_ref_matching(pr, "V-", NULL);
+    const char *sv = vg_report_ref_matching(pr, "SV-", "_rule");
+    const char *group = vuln ? vuln : (pr->source_id ? pr->source_id : pr->rule->id);
+    const char *srg = vg_report_ref_matching(pr, "SRG-", NULL);
+    char uuid[37];
+    vg_report_uuid(uuid, "cklb-rule", stig_uuid, sv ? sv : pr->rule->id);
+    json_t *ccis = json_array();
+    for (size_t i = 0; ccis && pr->refs && pr->refs[i]; i++) {
+        if (strncmp(pr->refs[i], "CCI-", 4) == 0)
+            json_array_append_new(ccis, S(pr->refs[i]));
+    }
+    return json_pack(
+        "{s:s, s:s, s:s, s:n, s:n, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:s, s:o, s:o, s:[{s:o, "
+        "s:o, s:s}], s:{s:o, s:s}, s:[]}",
+        "uuid", uuid, "stig_uuid", stig_uuid, "STIGUuid", stig_uuid, "target_key", "stig_ref",
+        "group_id", S(group), "group_id_src", S(group), "rule_id",
+        sv ? sv_short(sv) : S(pr->rule->id), "rule_id_src", S(sv ? sv : pr->rule->id),
+        "rule_version", S(pr->source_id ? pr->source_id : pr->rule->id), "severity",
+        vg_stig_severity(pr->severity), "weight", "10.0", "classification", "Unclassified",
+        "group_title", S(srg ? srg : ""), "ccis", ccis, "group_tree", "id", S(group), "title",
+        S(srg ? srg : ""), "description", "<GroupDescription></GroupDescription>",
+        "check_content_ref", "href", S(pr->rule->file ? pr->rule->file : ""), "name", "M",
+        "legacy_ids");
+}
+
+static json_t *rule_json(const vg_profile_rule *pr, const vg_result *res, const char *stig_uuid,
+                         const char *when)
+{
+    json_t *o = rule_ids(pr, stig_uuid);
+    json_t *t = rule_texts(pr);
+    char *details = vg_stig_details(res);
+    char *comments = vg_stig_comments(res);
+    json_t *tail = json_pack("{s:s, s:s, s:s, s:{}, s:o, s:o}", "createdAt", when, "updatedAt",
+                             when, "status",
+                             vg_stig_status(STIG_CKLB, res ? res->status : VG_MANUAL),
+                             "overrides", "finding_details", S(details), "comments",
+                             S(comments));
+    free(details);
+    free(comments);
+    if (!o || !t || !tail || json_object_update(o, t) || json_object_update(o, tail)) {
+        json_decref(o);
+        o = NULL;
+    }
+    json_decref(t);
+    json_decref(tail);
+    return o;
+}
+
+static json_t *stig_json(const vg_profile *p, const vg_vm_report *vr, const char *when)
+{
+    char version[16], uuid[37];
+    vg_stig_version(p, version, sizeof version);
+    const char *vm_key = vr->vm->uuid ? vr->vm->uuid : vg_report_vm_name(vr->vm);
+    vg_report_uuid(uuid, "cklb-stig", vg_stig_benchmark_id(p), vm_key);
+    json_t *rules = json_array();
+    for (size_t k = 0; rules && k < p->n_rules; k++) {
+        json_t *j = rule_json(&p->rules[k], vg_stig_result(vr, &p->rules[k]), uuid, when);
+        if (!j || json_array_append_new(rules, j) != 0) {
+            json_decref(rules);
+            rules = NULL;
+        }
+    }
+    return json_pack("{s:o, s:o, s:o, s:s, s:o, s:s, s:s, s:I, s:o}", "stig_name",
+                     S(p->title ? p->title : p->id), "display_name",
+                     S(p->source ? p->source : p->id), "stig_id", S(vg_stig_benchmark_id(p)),
+                     "version", version, "release_info", S(p->release ? p->release : ""),
+                     "uuid", uuid, "reference_identifier", "", "size", (json_int_t)p->n_rules,
+                     "rules", rules);
+}
+
+static json_t *checklist_json(vg_report *r, const vg_vm_report *vr)
+{
+    struct cklb_state *s = r->state;
+    json_t *stigs = json_array();
+    for (size_t i = 0; stigs && i < r->run.n_profiles; i++) {
+        json_t *j = stig_json(r->run.profiles[i], vr, s->when);
+        if (!j || json_array_append_new(stigs, j) != 0) {
+            json_decref(stigs);
+            stigs = NULL;
+        }
+    }
+    vg_buf title = VG_BUF_INIT;
+    const vg_profile *p0 = r->run.profiles[0];
+    vg_buf_printf(&title, "%s - %s %s", vg_report_vm_name(vr->vm), p0->id,
+                  p0->version ? p0->version : "");
+    char id[37];
+    vg_report_uuid(id, "cklb", vr->vm->uuid ? vr->vm->uuid : vg_report_vm_name(vr->vm),
+                   vr->vm->path);
+    json_t *j = json_pack("{s:o, s:s, s:o, s:b, s:i, s:b, s:o, s:s}", "title", S(title.data),
+                          "id", id, "stigs", stigs, "active", 0, "mode", 2, "has_path", 1,
+                          "target_data", target_data(vr->vm), "cklb_version", "1.0");
+    vg_buf_release(&title);
+    return j;
+}
+
+static int cklb_begin(vg_report *r, vg_error *err)
+{
+    struct cklb_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return vg_error_set(err, VG_ENOMEM, "", 0, "out of memory");
+    r->state = s;
+    /* STIG Viewer 3 stamps rules with milliseconds */
+    char iso[32];
+    vg_report_iso_time(r->run.started, iso, sizeof iso);
+    snprintf(s->when, sizeof s->when, "%.19s.000Z", iso);
+    if (r->run.n_profiles == 0)
+        return vg_error_set(err, VG_EUSAGE, "", 0, "a checklist needs a profile");
+    return VG_OK;
+}
+
+static int cklb_vm(vg_report *r, const vg_vm_report *vr, vg_error *err)
+{
+    struct cklb_state *s = r->state;
+    char *path = NULL;
+    int rc = vg_per_vm_path(r, &s->files, vr->vm, ".cklb", &path, err);
+    if (rc)
+        return rc;
+    json_t *j = checklist_json(r, vr);
+    if (!j) {
+        free(path);
+        return vg_error_set(err, VG_ENOMEM, "", 0, "out of memory building the checklist");
+    }
+    size_t flags = JSON_INDENT(2) | JSON_PRESERVE_ORDER;
+    if (path)
+        rc = json_dump_file(j, path, flags) == 0 ? VG_OK
+                                                 : vg_error_set(err, VG_EIO, path, 0,
+                                                                "cannot write the checklist");
+    else
+        rc = json_dumpf(j, vg_report_stream(r), flags) == 0 &&
+                     fputc('\n', vg_report_stream(r)) != EOF
+                 ? vg_report_flush(r, err)
+                 : vg_error_set(err, VG_EIO, "", 0, "cannot write the checklist");
+    json_decref(j);
+    free(path);
+    return rc;
+}
+
+static int cklb_problem(vg_report *r, const vg_error *problem, vg_error *err)
+{
+    (void)r, (void)problem, (void)err;
+    return VG_OK;
+}
+
+static int cklb_end(vg_report *r, const vg_audit_summary *sum, vg_error *err)
+{
+    struct cklb_state *s = r->state;
+    (void)sum;
+    if (s->files.vms == 0)
+        return vg_error_set(err, VG_ENOTFOUND, "", 0, "no VM to write a checklist for");
+    return VG_OK;
+}
+
+static void cklb_free(vg_report *r)
+{
+    struct cklb_state *s = r->state;
+    if (!s)
+        return;
+    vg_per_vm_release(&s->files);
+    free(s);
+}
+
+const struct report_ops vg_report_cklb_ops = {
+    "cklb", "STIG Viewer 3 checklist (.cklb JSON), one per VM with --output-dir", cklb_begin,
+    cklb_vm, cklb_problem, cklb_end, cklb_free,
+};
