@@ -199,6 +199,12 @@ VG_EXPORT int vg_logs_collect_evidence(vg_vm *vm, vg_error *err);
 VG_EXPORT int vg_logs_collect_evidence_with(vg_vm *vm, const vg_log_sigs *sigs,
                                             const vg_log_opts *opts, vg_error *err);
 
+/* The parts of the above, for callers that already hold an analysis (the
+ * CLI): evidence for the log rules plus facts from a finished analysis, and
+ * the lock evidence of vm's folder. */
+VG_EXPORT int vg_logs_evidence_from_analysis(vg_vm *vm, const vg_log_analysis *a);
+VG_EXPORT int vg_logs_lock_evidence(vg_vm *vm, vg_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,239 @@
+/*
+ * Folder evidence for the audit: what the VM's folder says beside its
+ * settings.  A lock folder means the VM runs; the logs say whether rotation
+ * works, whether the guest floods the backdoor, sends commands the virtual
+ * hardware rejects, or the VMX crashed.  Each becomes one evidence entry per
+ * rule of catalog/rules/logs.yaml, which the audit turns into results.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "logs/logs_internal.h"
+
+/* Evidence rules decided from log findings: a finding of the rule at or
+ * above this severity fails it; info-level findings are only mentioned. */
+static const struct {
+    const char *rule_id;
+    vg_severity fails_from;
+} log_rules[] = {
+    {"log-size-within-rotation", VG_SEV_LOW},
+    {"log-no-backdoor-flood", VG_SEV_LOW},
+    {"log-no-unsupported-device-commands", VG_SEV_LOW},
+    {"log-no-vmx-failures", VG_SEV_LOW},
+};
+
+#define LOCK_RULE "vm-not-running-lock"
+
+static char *dir_of(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? strndup(path, s == path ? 1 : (size_t)(s - path)) : strdup(".");
+}
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+/* First printable part of a lock member: "uuid=... 2736-...(vmware.exe) 1 X ...". */
+static void lock_owner(const char *member, char *out, size_t cap)
+{
+    out[0] = '\0';
+    int fd = open(member, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return;
+    char buf[512];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    size_t k = 0;
+    for (ssize_t i = 0; i < n && buf[i] && k + 1 < cap && k < 160; i++)
+        out[k++] = buf[i] >= 0x20 && buf[i] < 0x7f ? buf[i] : '?';
+    out[k] = '\0';
+}
+
+/* "<vmx>.lck/M*.lck" (hosted, local) or ".lck-*" beside the .vmx (NFS). */
+static int lock_evidence(vg_vm *vm, const char *folder)
+{
+    size_t n = strlen(vm->path);
+    char *lck = malloc(n + 5);
+    if (!lck)
+        return VG_ENOMEM;
+    memcpy(lck, vm->path, n);
+    memcpy(lck + n, ".lck", 5);
+    vg_buf member = VG_BUF_INIT;
+    DIR *d = opendir(lck);
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
+        if (e->d_name[0] == 'M' && strlen(e->d_name) > 4 &&
+            strcmp(e->d_name + strlen(e->d_name) - 4, ".lck") == 0) {
+            vg_buf_printf(&member, "%s/%s", lck, e->d_name);
+            break;
+        }
+    }
+    if (d)
+        closedir(d);
+    if (!member.len && (d = opendir(folder)) != NULL) {
+        for (struct dirent *e; (e = readdir(d)) != NULL;) {
+            if (strncmp(e->d_name, ".lck-", 5) == 0) {
+                vg_buf_printf(&member, "%s/%s", folder, e->d_name);
+                break;
+            }
+        }
+        closedir(d);
+    }
+    free(lck);
+    int rc;
+    if (member.len) {
+        char owner[200], msg[512];
+        lock_owner(member.data, owner, sizeof owner);
+        snprintf(msg, sizeof msg, "lock %s present (%s): the VM appears to be running",
+                 base_name(member.data), owner[0] ? owner : "owner unreadable");
+        rc = vg_vm_add_evidence(vm, LOCK_RULE, "fail", member.data, 0, msg);
+    } else {
+        rc = vg_vm_add_evidence(vm, LOCK_RULE, "pass", vm->path, 0,
+                                "no .vmx.lck member or .lck-* file in the VM folder");
+    }
+    vg_buf_release(&member);
+    return member.oom ? VG_ENOMEM : rc;
+}
+
+static void describe(const vg_log_finding *f, vg_buf *b)
+{
+    vg_buf_printf(b, "%s", f->id);
+    if (f->device)
+        vg_buf_printf(b, " %s", f->device);
+    if (f->opcode)
+        vg_buf_printf(b, " %s", f->opcode);
+    vg_buf_printf(b, " x%zu", f->count);
+    if (f->first.line)
+        vg_buf_printf(b, " (first %s:%u%s%s)", base_name(f->first.file), f->first.line,
+                      f->first.ts[0] ? " " : "", f->first.ts);
+    else if (f->detail)
+        vg_buf_printf(b, " (%s)", f->detail);
+}
+
+/* One entry for a log rule: fail with the failing findings, else pass. */
+static int rule_evidence(vg_vm *vm, const vg_log_analysis *a, size_t r)
+{
+    vg_buf b = VG_BUF_INIT;
+    const vg_log_finding *first_fail = NULL;
+    size_t fails = 0, infos = 0;
+    for (size_t i = 0; i < a->n_findings; i++) {
+        const vg_log_finding *f = &a->findings[i];
+        if (!f->rule_id || strcmp(f->rule_id, log_rules[r].rule_id) != 0)
+            continue;
+        if (f->severity < log_rules[r].fails_from) {
+            infos += f->count;
+            continue;
+        }
+        if (!first_fail)
+            first_fail = f;
+        vg_buf_adds(&b, fails++ ? "; " : "");
+        describe(f, &b);
+    }
+    if (!fails)
+        vg_buf_printf(&b, "%zu log(s), %llu bytes: nothing found%s", a->n_files, a->total_bytes,
+                      infos ? " beyond informational messages" : "");
+    const char *file = first_fail ? first_fail->first.file : a->files[a->n_files - 1].path;
+    unsigned line = first_fail ? first_fail->first.line : 0;
+    int rc = b.oom ? VG_ENOMEM
+                   : vg_vm_add_evidence(vm, log_rules[r].rule_id, fails ? "fail" : "pass", file,
+                                        line, b.data);
+    vg_buf_release(&b);
+    return rc;
+}
+
+static int facts_evidence(vg_vm *vm, const vg_log_analysis *a)
+{
+    const vg_log_facts *f = &a->facts;
+    if (!f->product && !f->version && !f->host_os)
+        return VG_OK;
+    vg_buf b = VG_BUF_INIT;
+    vg_buf_printf(&b, "VMware %s %s %s", f->product ? f->product : "?",
+                  f->version ? f->version : "?", f->build ? f->build : "");
+    if (f->host_os)
+        vg_buf_printf(&b, "; host %s", f->host_os);
+    if (f->hw_version)
+        vg_buf_printf(&b, "; virtualHW.version %s", f->hw_version);
+    if (f->encoding)
+        vg_buf_printf(&b, "; host encoding %s", f->encoding);
+    int rc = b.oom ? VG_ENOMEM
+                   : vg_vm_add_evidence(vm, NULL, NULL, a->files[a->n_files - 1].path, 0, b.data);
+    vg_buf_release(&b);
+    return rc;
+}
+
+int vg_logs_evidence_from_analysis(vg_vm *vm, const vg_log_analysis *a)
+{
+    if (!a->n_files)
+        return VG_OK;
+    int rc = VG_OK;
+    for (size_t r = 0; rc == VG_OK && r < sizeof log_rules / sizeof log_rules[0]; r++)
+        rc = rule_evidence(vm, a, r);
+    return rc == VG_OK ? facts_evidence(vm, a) : rc;
+}
+
+static int log_evidence(vg_vm *vm, const char *folder, const vg_log_sigs *sigs,
+                        const vg_log_opts *opts, vg_error *err)
+{
+    char **logs = NULL;
+    int rc = vg_logs_list_folder(folder, &logs, err);
+    if (rc != VG_OK || !logs[0]) {
+        vg_logs_list_free(logs);
+        return rc;
+    }
+    vg_log_analysis *a = vg_log_analysis_new(sigs, opts);
+    rc = a ? VG_OK : vg_error_set(err, VG_ENOMEM, folder, 0, "out of memory");
+    for (size_t i = 0; rc == VG_OK && logs[i]; i++)
+        rc = vg_log_analysis_add_file(a, logs[i], err);
+    vg_logs_list_free(logs);
+    if (rc == VG_OK && vm->settings)
+        rc = vg_logs_use_settings(a, vm->settings, vm->path);
+    if (rc == VG_OK)
+        rc = vg_log_analysis_finish(a, err);
+    if (rc == VG_OK && vg_logs_evidence_from_analysis(vm, a) != VG_OK)
+        rc = vg_error_set(err, VG_ENOMEM, folder, 0, "out of memory");
+    vg_log_analysis_free(a);
+    return rc;
+}
+
+int vg_logs_lock_evidence(vg_vm *vm, vg_error *err)
+{
+    if (!vm || vm->origin != VG_ORIGIN_FILE || !vm->path || vm->path[0] == '[')
+        return VG_OK;
+    char *folder = dir_of(vm->path);
+    int rc = folder ? lock_evidence(vm, folder) : VG_ENOMEM;
+    free(folder);
+    return rc == VG_OK ? rc : vg_error_set(err, rc, vm->path, 0, "out of memory");
+}
+
+int vg_logs_collect_evidence_with(vg_vm *vm, const vg_log_sigs *sigs, const vg_log_opts *opts,
+                                  vg_error *err)
+{
+    if (!vm || vm->origin != VG_ORIGIN_FILE || !vm->path || vm->path[0] == '[')
+        return VG_OK; /* no folder we can look into */
+    char *folder = dir_of(vm->path);
+    if (!folder)
+        return vg_error_set(err, VG_ENOMEM, vm->path, 0, "out of memory");
+    int rc = lock_evidence(vm, folder);
+    if (rc != VG_OK)
+        vg_error_set(err, rc, vm->path, 0, "out of memory");
+    if (rc == VG_OK)
+        rc = log_evidence(vm, folder, sigs, opts, err);
+    free(folder);
+    return rc;
+}
+
+int vg_logs_collect_evidence(vg_vm *vm, vg_error *err)
+{
+    vg_log_sigs *sigs = NULL;
+    int rc = vg_log_sigs_load_embedded(&sigs, err);
+    if (rc != VG_OK)
+        return rc;
+    rc = vg_logs_collect_evidence_with(vm, sigs, NULL, err);
+    vg_log_sigs_free(sigs);
+    return rc;
+}
