@@ -118,7 +118,7 @@ static int vmtoolsd_label(struct gprobe *p, char *pid_out, size_t psz, char *out
         if (groot_line(p, rel, comm, sizeof comm) != 0 || strcmp(comm, "vmtoolsd") != 0)
             continue;
         found = 1;
-        snprintf(pid_out, psz, "%s", e->d_name);
+        snprintf(pid_out, psz, "%.*s", (int)psz - 1, e->d_name);
         snprintf(rel, sizeof rel, "/proc/%s/attr/apparmor/current", e->d_name);
         if (groot_line(p, rel, out, sz) != 0) {
             snprintf(rel, sizeof rel, "/proc/%s/attr/current", e->d_name);
