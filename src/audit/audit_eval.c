@@ -269,8 +269,9 @@ typedef struct dev_instance {
 
 static const vg_vmx_entry *instance_key(const eval_ctx *c, const char *prefix, const char *leaf)
 {
-    char key[256];
-    snprintf(key, sizeof key, "%s.%s", prefix, leaf);
+    char key[512];
+    if (snprintf(key, sizeof key, "%s.%s", prefix, leaf) >= (int)sizeof key)
+        return NULL;
     return vg_vmx_doc_find(c->doc, key);
 }
 
@@ -296,7 +297,8 @@ static size_t find_instances(const eval_ctx *c, const char *name, dev_instance *
     if (!dot)
         return n;
     char pat[128];
-    snprintf(pat, sizeof pat, "%.*s", (int)(dot - name), name);
+    if (snprintf(pat, sizeof pat, "%.*s", (int)(dot - name), name) >= (int)sizeof pat)
+        return n;
     size_t count = vg_vmx_doc_count(c->doc);
     for (size_t i = 0; i < count && n < MAX_INSTANCES; i++) {
         const char *key = vg_vmx_doc_entry(c->doc, i)->key;
@@ -304,7 +306,8 @@ static size_t find_instances(const eval_ctx *c, const char *name, dev_instance *
         if (!kd || (size_t)(kd - key) >= sizeof out[0].prefix)
             continue;
         char prefix[128];
-        snprintf(prefix, sizeof prefix, "%.*s", (int)(kd - key), key);
+        if (snprintf(prefix, sizeof prefix, "%.*s", (int)(kd - key), key) >= (int)sizeof prefix)
+            continue;
         if (!vg_catalog_key_match(pat, prefix))
             continue;
         int seen = 0;
@@ -363,9 +366,9 @@ static void device_evidence(const eval_ctx *c, const dev_instance *d, const vg_v
 static void device_fix(const vg_profile_rule *pr, const dev_instance *d, const vg_vmx_entry *e,
                        vg_result *r)
 {
-    char key[256];
-    snprintf(key, sizeof key, "%s.%s", d->prefix, d->leaf);
-    fix_text(pr, e ? e->key : key, r);
+    char key[512];
+    int n = snprintf(key, sizeof key, "%s.%s", d->prefix, d->leaf);
+    fix_text(pr, e ? e->key : n < (int)sizeof key ? key : NULL, r);
 }
 
 static void eval_device(const eval_ctx *c, const vg_profile_rule *pr, vg_result *r)

@@ -294,8 +294,10 @@ static size_t component_miss(const char *a, const char *b)
             char ca[128], cb[128];
             if (la >= sizeof ca || lb >= sizeof cb || ++diffs > 1)
                 return 0;
-            snprintf(ca, sizeof ca, "%.*s", (int)la, pa);
-            snprintf(cb, sizeof cb, "%.*s", (int)lb, pb);
+            memcpy(ca, pa, la);
+            ca[la] = '\0';
+            memcpy(cb, pb, lb);
+            cb[lb] = '\0';
             size_t cap = (la < lb ? la : lb) >= 8 ? 2 : 1;
             if (idx == 0 && (la < 6 || lb < 6))
                 return 0;

@@ -102,7 +102,9 @@ static int excluded(const vg_source_opts *o, const char *name, const char *path)
 {
     char stem[512];
     const char *dot = strrchr(name, '.');
-    snprintf(stem, sizeof stem, "%.*s", dot ? (int)(dot - name) : (int)strlen(name), name);
+    if (snprintf(stem, sizeof stem, "%.*s", dot ? (int)(dot - name) : (int)strlen(name), name) >=
+        (int)sizeof stem)
+        stem[0] = '\0';
     for (size_t i = 0; i < o->n_exclude; i++) {
         const char *g = o->exclude[i];
         if (fnmatch(g, name, 0) == 0 || fnmatch(g, stem, 0) == 0 || fnmatch(g, path, 0) == 0)
@@ -246,8 +248,8 @@ static int walk_dir(walk *w, const char *dir, int depth)
             if (!path) {
                 rc = enqueue_problem(w, dir, VG_ENOMEM, "%s", "out of memory");
             } else {
-                snprintf(path, len, "%s%s%s", dir, slash ? "" : "/", names[i]);
-                rc = visit(w, path, names[i], depth);
+                if (snprintf(path, len, "%s%s%s", dir, slash ? "" : "/", names[i]) < (int)len)
+                    rc = visit(w, path, names[i], depth);
                 free(path);
             }
         }
