@@ -28,6 +28,22 @@ const struct cli_command *cli_find_command(const char *name)
     return NULL;
 }
 
+/* For shell completion: one id per line from the embedded catalog. */
+static int list_ids(int rules)
+{
+    vg_catalog *cat = NULL;
+    vg_error err;
+    if (vg_catalog_load_embedded(&cat, &err) != VG_OK) {
+        cli_print_error(&err);
+        return EXIT_INTERNAL;
+    }
+    size_t n = rules ? vg_catalog_rule_count(cat) : vg_catalog_profile_count(cat);
+    for (size_t i = 0; i < n; i++)
+        puts(rules ? vg_catalog_rule_at(cat, i)->id : vg_catalog_profile_at(cat, i)->id);
+    vg_catalog_free(cat);
+    return EXIT_OK;
+}
+
 static int cmd_help(int argc, char **argv)
 {
     if (argc < 2) {
@@ -52,6 +68,13 @@ int main(int argc, char **argv)
     const char *name = argv[1];
     if (!strcmp(name, "--version") || !strcmp(name, "version")) {
         printf("vmxguard %s\n", vg_version());
+        return EXIT_OK;
+    }
+    if (!strcmp(name, "--list-profiles") || !strcmp(name, "--list-rules"))
+        return list_ids(!strcmp(name, "--list-rules"));
+    if (!strcmp(name, "--list-commands")) {
+        for (size_t i = 0; cli_commands[i]; i++)
+            puts(cli_commands[i]->name);
         return EXIT_OK;
     }
     if (!strcmp(name, "--help") || !strcmp(name, "-h"))
