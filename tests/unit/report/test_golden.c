@@ -140,8 +140,45 @@ static void every_format_matches_its_golden_file(void **state)
     }
 }
 
-int main(void)
+/*
+ * `unit_report_test_golden --write DIR` writes the fixture in every format
+ * into DIR (fixture.<format>, and <format>/ per-VM files for ckl, cklb and
+ * xccdf) for the consumer checks in tests/cli/report_consumers.sh.
+ */
+static int write_samples(const char *dir)
 {
+    const char *const *formats = vg_report_formats();
+    char path[1024];
+    vg_error err;
+    for (size_t i = 0; formats[i]; i++) {
+        fixture_init();
+        vg_report_opts o = {.width = 100};
+        int per_vm = is_dir_format(formats[i]) || strcmp(formats[i], "xccdf") == 0;
+        if (!is_dir_format(formats[i])) {
+            snprintf(path, sizeof path, "%s/fixture.%s", dir, formats[i]);
+            if (!(o.out = fopen(path, "wb")) || fixture_write(formats[i], &o, &err) != 0 ||
+                fclose(o.out) != 0) {
+                fprintf(stderr, "%s: %s\n", path, err.msg);
+                return 1;
+            }
+        }
+        if (per_vm) {
+            snprintf(path, sizeof path, "%s/%s", dir, formats[i]);
+            mkdir(path, 0755);
+            vg_report_opts d = {.output_dir = path};
+            if (fixture_write(formats[i], &d, &err) != 0) {
+                fprintf(stderr, "%s: %s\n", path, err.msg);
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "--write") == 0)
+        return write_samples(argv[2]);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_format_matches_its_golden_file),
     };

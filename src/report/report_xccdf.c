@@ -1,0 +1,344 @@
+/*
+ * XCCDF 1.2 results: a Benchmark (its Rules, so every rule-result idref
+ * resolves) holding one TestResult per VM with target facts, a rule-result
+ * for every rule of the profiles, waivers as <override> (old-result fail,
+ * new-result pass, the reason as remark) and the score after waivers.
+ * Rule ids follow DISA SCC's shape (xccdf_mil.disa.stig_rule_SV-..._rule)
+ * when the profile carries SV ids, so STIG Viewer and STIG Manager map them
+ * to the STIG; the layout is ecosystem.md 2.1, validated against
+ * openscap-common's xccdf_1.2.xsd in the tests.  With an output directory
+ * each VM gets its own file (STIG Manager reads one TestResult per file).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/report_internal.h"
+
+#define XCCDF_NS "http://checklists.nist.gov/xccdf/1.2"
+
+struct xccdf_state {
+    struct per_vm_files files;
+    xw stream;      /* the one document when writing to a stream */
+    int stream_open;
+    size_t vms;
+};
+
+/* [A-Za-z0-9._-] kept, others '_': ids must be NCNames. */
+static void add_id_part(vg_buf *b, const char *s)
+{
+    for (const char *p = s ? s : ""; *p; p++) {
+        char c = *p;
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '-' || c == '.' || c == '_';
+        vg_buf_addc(b, ok ? c : '_');
+    }
+}
+
+static char *rule_xid(const vg_profile *p, const vg_profile_rule *pr)
+{
+    vg_buf b = VG_BUF_INIT;
+    const char *sv = vg_report_ref_matching(pr, "SV-", "_rule");
+    if (sv) {
+        vg_buf_adds(&b, "xccdf_mil.disa.stig_rule_");
+        add_id_part(&b, sv);
+    } else {
+        vg_buf_adds(&b, "xccdf_org.vmxguard_rule_");
+        add_id_part(&b, p->id);
+        vg_buf_addc(&b, '.');
+        add_id_part(&b, pr->rule->id);
+    }
+    return vg_buf_detach(&b);
+}
+
+static char *benchmark_xid(const vg_report *r)
+{
+    vg_buf b = VG_BUF_INIT;
+    const vg_profile *p = r->run.n_profiles == 1 ? r->run.profiles[0] : NULL;
+    if (p && p->benchmark_id) {
+        vg_buf_adds(&b, "xccdf_mil.disa.stig_benchmark_");
+        add_id_part(&b, p->benchmark_id);
+    } else {
+        vg_buf_adds(&b, "xccdf_org.vmxguard_benchmark_");
+        add_id_part(&b, p ? p->id : "run");
+    }
+    return vg_buf_detach(&b);
+}
+
+static void put_idents(xw *x, const vg_profile_rule *pr)
+{
+    static const struct {
+        const char *prefix, *system;
+    } systems[] = {{"CCI-", "http://cyber.mil/cci"}, {"V-", "http://cyber.mil/legacy"},
+                   {"SV-", "http://cyber.mil/legacy"}};
+    for (size_t i = 0; pr->refs && pr->refs[i]; i++) {
+        for (size_t k = 0; k < sizeof systems / sizeof systems[0]; k++) {
+            if (strncmp(pr->refs[i], systems[k].prefix, strlen(systems[k].prefix)) == 0) {
+                xw_start(x, "ident");
+                xw_attr(x, "system", systems[k].system);
+                xw_text(x, pr->refs[i]);
+                xw_end(x);
+                break;
+            }
+        }
+    }
+}
+
+static void put_rule(xw *x, const vg_profile *p, const vg_profile_rule *pr)
+{
+    char *id = rule_xid(p, pr);
+    xw_start(x, "Rule");
+    xw_attr(x, "id", id);
+    xw_attr(x, "severity", vg_stig_severity(pr->severity));
+    xw_attr(x, "selected", "true");
+    xw_attr(x, "weight", "10.0");
+    xw_elem(x, "title", pr->title ? pr->title : pr->rule->title);
+    xw_elem(x, "description", pr->rule->description);
+    put_idents(x, pr);
+    if (pr->rule->fix)
+        xw_elem(x, "fixtext", pr->rule->fix);
+    xw_end(x);
+    if (!id)
+        x->failed = 1;
+    free(id);
+}
+
+static void put_benchmark_head(vg_report *r, xw *x)
+{
+    const vg_profile *p0 = r->run.n_profiles ? r->run.profiles[0] : NULL;
+    char *id = benchmark_xid(r);
+    xw_start(x, "Benchmark");
+    xw_attr(x, "xmlns", XCCDF_NS);
+    xw_attr(x, "id", id);
+    xw_attr(x, "resolved", "1");
+    xw_attr(x, "xml:lang", "en");
+    xw_start(x, "status");
+    if (p0 && p0->date)
+        xw_attr(x, "date", p0->date);
+    xw_text(x, "accepted");
+    xw_end(x);
+    xw_elem(x, "title", p0 && r->run.n_profiles == 1 ? (p0->title ? p0->title : p0->id)
+                                                     : "vmxguard audit");
+    if (p0 && r->run.n_profiles == 1 && p0->description)
+        xw_elem(x, "description", p0->description);
+    if (p0 && p0->release && r->run.n_profiles == 1) {
+        xw_start(x, "plain-text");
+        xw_attr(x, "id", "release-info");
+        xw_text(x, p0->release);
+        xw_end(x);
+    }
+    xw_elem(x, "version", p0 && r->run.n_profiles == 1 && p0->version ? p0->version : "1");
+    for (size_t i = 0; i < r->run.n_profiles; i++) {
+        const vg_profile *p = r->run.profiles[i];
+        for (size_t k = 0; k < p->n_rules; k++)
+            put_rule(x, p, &p->rules[k]);
+    }
+    if (!id)
+        x->failed = 1;
+    free(id);
+}
+
+static void put_fact(xw *x, const char *name, const char *value)
+{
+    if (!value)
+        return;
+    xw_start(x, "fact");
+    xw_attr(x, "name", name);
+    xw_attr(x, "type", "string");
+    xw_text(x, value);
+    xw_end(x);
+}
+
+static void put_target(xw *x, const vg_vm *vm)
+{
+    xw_elem(x, "target", vg_report_vm_name(vm));
+    const char *ip = vg_vm_prop(vm, "guest.ipAddress");
+    if (ip)
+        xw_elem(x, "target-address", ip);
+    xw_start(x, "target-facts");
+    put_fact(x, "urn:xccdf:fact:asset:identifier:host_name", vg_report_vm_name(vm));
+    put_fact(x, "urn:xccdf:fact:asset:identifier:fqdn", vg_vm_prop(vm, "guest.hostName"));
+    put_fact(x, "urn:xccdf:fact:asset:identifier:mac", vg_vm_prop(vm, "guest.macAddress"));
+    put_fact(x, "urn:xccdf:fact:asset:identifier:ipv4", ip);
+    put_fact(x, "urn:vmxguard:fact:vm:path", vm->path);
+    put_fact(x, "urn:vmxguard:fact:vm:moref", vm->moref);
+    put_fact(x, "urn:vmxguard:fact:vm:uuid", vm->uuid);
+    put_fact(x, "urn:vmxguard:fact:vm:instance_uuid", vm->instance_uuid);
+    put_fact(x, "urn:vmxguard:fact:vm:server", vm->server);
+    put_fact(x, "urn:vmxguard:fact:vm:power", vg_power_state_name(vm->power));
+    put_fact(x, "urn:vmxguard:fact:vm:hw_version", vm->hw_version);
+    xw_end(x);
+}
+
+static void put_override(xw *x, const vg_result *res, const char *when)
+{
+    vg_buf authority = VG_BUF_INIT;
+    vg_buf_printf(&authority, "%s%s%s", res->waiver_approver ? res->waiver_approver : "waiver",
+                  res->waiver_expires ? ", expires " : "",
+                  res->waiver_expires ? res->waiver_expires : "");
+    xw_start(x, "override");
+    xw_attr(x, "time", when);
+    xw_attr(x, "authority", authority.data);
+    xw_elem(x, "old-result", vg_stig_status(STIG_XCCDF, res->raw_status));
+    xw_elem(x, "new-result", vg_stig_status(STIG_XCCDF, res->status));
+    xw_elem(x, "remark", res->waiver_reason);
+    xw_end(x);
+    vg_buf_release(&authority);
+}
+
+static void put_rule_result(xw *x, const vg_profile *p, const vg_profile_rule *pr,
+                            const vg_result *res, const char *when)
+{
+    char *id = rule_xid(p, pr);
+    char *details = vg_stig_details(res);
+    xw_start(x, "rule-result");
+    xw_attr(x, "idref", id);
+    xw_attr(x, "role", "full");
+    xw_attr(x, "severity", vg_stig_severity(pr->severity));
+    xw_attr(x, "time", when);
+    xw_attr(x, "weight", "10.0");
+    xw_elem(x, "result", vg_stig_status(STIG_XCCDF, res ? res->status : VG_MANUAL));
+    if (res && res->status == VG_WAIVED)
+        put_override(x, res, when);
+    put_idents(x, pr);
+    xw_start(x, "message");
+    xw_attr(x, "severity", res && res->status == VG_ERROR ? "error" : "info");
+    xw_text(x, details);
+    xw_end(x);
+    if (res && res->key) {
+        xw_start(x, "instance");
+        xw_attr(x, "context", "vmx-key");
+        xw_text(x, res->key);
+        xw_end(x);
+    }
+    if (res && res->fix && (res->status == VG_FAIL || res->status == VG_WAIVED))
+        xw_elem(x, "fix", res->fix);
+    xw_end(x);
+    if (!id || !details)
+        x->failed = 1;
+    free(id);
+    free(details);
+}
+
+static void put_test_result(vg_report *r, xw *x, const vg_vm_report *vr, size_t n)
+{
+    char when[32];
+    vg_report_iso_time(r->run.started, when, sizeof when);
+    vg_buf id = VG_BUF_INIT;
+    vg_buf_adds(&id, "xccdf_org.vmxguard_testresult_");
+    add_id_part(&id, vg_report_vm_name(vr->vm));
+    vg_buf_printf(&id, ".%zu", n);
+    xw_start(x, "TestResult");
+    xw_attr(x, "id", id.data);
+    xw_attr(x, "start-time", when);
+    xw_attr(x, "end-time", when);
+    xw_attrf(x, "test-system", "cpe:/a:vmxguard:vmxguard:%s",
+             r->run.tool_version ? r->run.tool_version : vg_version());
+    xw_attr(x, "version", r->run.tool_version ? r->run.tool_version : vg_version());
+    vg_buf_reset(&id);
+    vg_buf_printf(&id, "vmxguard audit of %s", vg_report_vm_name(vr->vm));
+    xw_elem(x, "title", id.data);
+    put_target(x, vr->vm);
+    size_t pass = vr->counts[VG_PASS] + vr->counts[VG_WAIVED], fail = vr->counts[VG_FAIL];
+    for (size_t i = 0; i < r->run.n_profiles; i++) {
+        const vg_profile *p = r->run.profiles[i];
+        for (size_t k = 0; k < p->n_rules; k++)
+            put_rule_result(x, p, &p->rules[k], vg_stig_result(vr, &p->rules[k]), when);
+    }
+    xw_start(x, "score");
+    xw_attr(x, "system", "urn:xccdf:scoring:default");
+    xw_attr(x, "maximum", "100");
+    vg_buf_reset(&id);
+    vg_buf_printf(&id, "%.2f", pass + fail ? 100.0 * (double)pass / (double)(pass + fail) : 100.0);
+    xw_text(x, id.data);
+    xw_end(x);
+    xw_end(x);
+    vg_buf_release(&id);
+}
+
+static int xccdf_begin(vg_report *r, vg_error *err)
+{
+    struct xccdf_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return vg_error_set(err, VG_ENOMEM, "", 0, "out of memory");
+    r->state = s;
+    if (r->opts.output_dir)
+        return VG_OK;
+    s->stream_open = 1;
+    xw_open_file(&s->stream, vg_report_stream(r));
+    put_benchmark_head(r, &s->stream);
+    if (s->stream.failed)
+        return vg_error_set(err, VG_EIO, "", 0, "writing the xccdf report failed");
+    return VG_OK;
+}
+
+/* One complete Benchmark per VM file. */
+static int xccdf_vm_file(vg_report *r, const vg_vm_report *vr, vg_error *err)
+{
+    struct xccdf_state *s = r->state;
+    char *name = vg_report_file_name(vg_report_vm_name(vr->vm), ".xccdf.xml", &s->files.used,
+                                     &s->files.n_used);
+    char *path = name ? vg_report_path(r->opts.output_dir, name) : NULL;
+    free(name);
+    if (!path)
+        return vg_error_set(err, VG_ENOMEM, "", 0, "out of memory");
+    xw x;
+    xw_open_path(&x, path);
+    put_benchmark_head(r, &x);
+    put_test_result(r, &x, vr, 1);
+    xw_end(&x);
+    int rc = xw_close(&x) ? vg_error_set(err, VG_EIO, path, 0, "cannot write the xccdf results")
+                          : VG_OK;
+    free(path);
+    return rc;
+}
+
+static int xccdf_vm(vg_report *r, const vg_vm_report *vr, vg_error *err)
+{
+    struct xccdf_state *s = r->state;
+    s->vms++;
+    if (r->opts.output_dir)
+        return xccdf_vm_file(r, vr, err);
+    put_test_result(r, &s->stream, vr, s->vms);
+    if (s->stream.failed)
+        return vg_error_set(err, VG_EIO, "", 0, "writing the xccdf report failed");
+    return VG_OK;
+}
+
+/* XCCDF has no place for run diagnostics; the caller prints them. */
+static int xccdf_problem(vg_report *r, const vg_error *problem, vg_error *err)
+{
+    (void)r, (void)problem, (void)err;
+    return VG_OK;
+}
+
+static int xccdf_end(vg_report *r, const vg_audit_summary *sum, vg_error *err)
+{
+    struct xccdf_state *s = r->state;
+    (void)sum;
+    if (s->vms == 0)
+        return vg_error_set(err, VG_ENOTFOUND, "", 0, "no VM to write xccdf results for");
+    if (!s->stream_open)
+        return VG_OK;
+    s->stream_open = 0;
+    xw_end(&s->stream); /* Benchmark */
+    if (xw_close(&s->stream))
+        return vg_error_set(err, VG_EIO, "", 0, "writing the xccdf report failed");
+    return vg_report_flush(r, err);
+}
+
+static void xccdf_free(vg_report *r)
+{
+    struct xccdf_state *s = r->state;
+    if (!s)
+        return;
+    if (s->stream_open)
+        xw_close(&s->stream);
+    vg_per_vm_release(&s->files);
+    free(s);
+}
+
+const struct report_ops vg_report_xccdf_ops = {
+    "xccdf", "XCCDF 1.2 results: Benchmark with a TestResult per VM (per-VM files with "
+             "--output-dir)",
+    xccdf_begin, xccdf_vm, xccdf_problem, xccdf_end, xccdf_free,
+};
