@@ -26,14 +26,32 @@ static const struct {
     {"windows-932", "CP932"},  {"SJIS", "CP932"},        {"windows-936", "CP936"},
     {"GB2312", "CP936"},       {"windows-949-2000", "CP949"}, {"windows-949", "CP949"},
     {"ks_c_5601-1987", "CP949"}, {"Big5", "CP950"},      {"windows-950", "CP950"},
+    /* names iconv knows as they are: listed so parsing needs no iconv_open */
+    {"windows-1250", "windows-1250"}, {"windows-1251", "windows-1251"},
+    {"windows-1252", "windows-1252"}, {"windows-1253", "windows-1253"},
+    {"windows-1254", "windows-1254"}, {"windows-1255", "windows-1255"},
+    {"windows-1256", "windows-1256"}, {"windows-1257", "windows-1257"},
+    {"windows-1258", "windows-1258"}, {"windows-874", "CP874"},
+    {"GBK", "GBK"},                   {"GB18030", "GB18030"},
+    {"ISO-8859-1", "ISO-8859-1"},     {"ISO-8859-15", "ISO-8859-15"},
+    {"EUC-JP", "EUC-JP"},             {"EUC-KR", "EUC-KR"},
+    {"KOI8-R", "KOI8-R"},
 };
+#define KNOWN_NAMES (sizeof charset_names / sizeof charset_names[0])
+
+/* Index in charset_names, or -1. */
+static int known_charset(const char *name)
+{
+    for (size_t i = 0; i < KNOWN_NAMES; i++)
+        if (strcasecmp(name, charset_names[i].vmware) == 0)
+            return (int)i;
+    return -1;
+}
 
 const char *vmx_iconv_name(const char *name)
 {
-    for (size_t i = 0; i < sizeof charset_names / sizeof charset_names[0]; i++)
-        if (strcasecmp(name, charset_names[i].vmware) == 0)
-            return charset_names[i].iconv;
-    return name;
+    int i = known_charset(name);
+    return i < 0 ? name : charset_names[i].iconv;
 }
 
 /* Returns an iconv descriptor to UTF-8, or (iconv_t)-1 when none is needed or known. */
@@ -55,6 +73,8 @@ void vmx_check_encoding(vg_vmx_doc *doc, vg_buf *diag_text)
 {
     const vg_vmx_entry *e = vg_vmx_doc_find(doc, ".encoding");
     if (!e)
+        return;
+    if (known_charset(e->value) >= 0)
         return;
     int unknown;
     iconv_t cd = open_converter(e->value, &unknown);

@@ -78,6 +78,7 @@ struct vg_vmx_doc {
 struct vmx_parsed {
     size_t key_off, key_len, val_off, val_len;
     int quoted;
+    int has_bar;     /* the raw value holds a '|' (needs decoding) */
     const char *why; /* for weird lines */
 };
 /* Classifies a line (no line end inside): returns an enum vmx_kind. */

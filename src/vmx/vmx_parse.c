@@ -22,24 +22,30 @@ static size_t skip_blanks(const char *s, size_t i, size_t n)
 }
 
 /* The value after '=': quoted, bare token or empty; then only blanks and a comment. */
+/* The value after '=': quoted, bare token or empty; then only blanks and a comment.
+ * Values are short, so plain loops beat memchr calls here. */
 static int parse_value(const char *s, size_t i, size_t n, struct vmx_parsed *p)
 {
+    int bar = 0;
     if (i < n && s[i] == '"') {
-        const char *q = memchr(s + i + 1, '"', n - i - 1);
-        if (!q) {
+        size_t j = i + 1;
+        while (j < n && s[j] != '"')
+            bar |= s[j++] == '|';
+        if (j == n) {
             p->why = "unterminated quote";
             return VMX_WEIRD;
         }
         p->quoted = 1;
         p->val_off = i + 1;
-        p->val_len = (size_t)(q - s) - p->val_off;
-        i = (size_t)(q - s) + 1;
+        p->val_len = j - p->val_off;
+        i = j + 1;
     } else {
         p->val_off = i;
         while (i < n && s[i] != ' ' && s[i] != '\t' && s[i] != '#')
-            i++;
+            bar |= s[i++] == '|';
         p->val_len = i - p->val_off;
     }
+    p->has_bar = bar;
     i = skip_blanks(s, i, n);
     if (i < n && s[i] != '#') {
         p->why = p->quoted ? "text after the closing quote" : "text after the value";
@@ -109,7 +115,7 @@ static int add_entry(struct parse_state *st, struct vmx_line *ln, const struct v
     if (p->val_len)
         w[p->val_off + p->val_len] = '\0';
     e->value_off = (size_t)-1;
-    if (p->val_len && memchr(e->pub.raw, '|', p->val_len)) {
+    if (p->has_bar) {
         e->value_off = st->values.len;
         if (vg_buf_grow(&st->values, p->val_len + 1))
             return VG_ENOMEM;
@@ -128,12 +134,14 @@ static int add_entry(struct parse_state *st, struct vmx_line *ln, const struct v
     return 0;
 }
 
-/* Length of the line content at s and its line end. */
-static size_t line_end(const char *s, size_t rest, unsigned char *eol, size_t *eol_len)
+/* Length of the line content at s and its line end.  has_cr: the document
+ * holds a CR somewhere; most do not, and then one memchr per line is enough. */
+static size_t line_end(const char *s, size_t rest, int has_cr, unsigned char *eol,
+                       size_t *eol_len)
 {
     const char *nl = memchr(s, '\n', rest);
     size_t lim = nl ? (size_t)(nl - s) : rest;
-    const char *cr = memchr(s, '\r', lim);
+    const char *cr = has_cr ? memchr(s, '\r', lim) : NULL;
     if (cr) {
         size_t n = (size_t)(cr - s);
         int crlf = n + 1 < rest && cr[1] == '\n';
@@ -151,9 +159,14 @@ static int parse_lines(struct parse_state *st, vg_error *err)
     vg_vmx_doc *doc = st->doc;
     size_t len = doc->orig_len, pos = doc->bom ? 3 : 0;
     unsigned lineno = 0;
+    int has_cr = memchr(doc->orig, '\r', len) != NULL;
+    size_t guess = len / 40 + 16; /* typical .vmx lines are 30-50 bytes */
+    if (grow((void **)&doc->lines, &doc->cap_lines, guess, sizeof *doc->lines) ||
+        grow((void **)&doc->entries, &doc->cap_entries, guess, sizeof *doc->entries))
+        return VG_ENOMEM;
     while (pos < len) {
         unsigned char eol;
-        size_t eol_len, n = line_end(doc->orig + pos, len - pos, &eol, &eol_len);
+        size_t eol_len, n = line_end(doc->orig + pos, len - pos, has_cr, &eol, &eol_len);
         lineno++;
         if (n > VG_VMX_MAX_LINE)
             return vg_error_set(err, VG_EINPUT, doc->name, lineno,
