@@ -44,8 +44,9 @@ static const char *exposure(const struct gprobe *p, const struct stat *st, char 
 {
     unsigned mode = (unsigned)st->st_mode & 07777;
     char owner[64];
+    /* The tree's passwd names the owner; without an entry, uid 0 is root. */
     int owner_root = st->st_uid == 0;
-    if (!owner_root && groot_user_name(p, (unsigned)st->st_uid, owner, sizeof owner) == VG_OK)
+    if (groot_user_name(p, (unsigned)st->st_uid, owner, sizeof owner) == VG_OK)
         owner_root = strcmp(owner, "root") == 0;
     int gadmin = admin_group(p, (unsigned)st->st_gid);
     if (!owner_root)
