@@ -25,7 +25,8 @@ typedef struct vg_vmx_entry {
     const char *key;   /* spelling as in the file */
     const char *raw;   /* value as written, without quotes, |XX escapes not decoded */
     const char *value; /* value with |XX decoded: bytes in the document's encoding */
-    unsigned line;     /* 1-based; 0 for entries added by an edit */
+    unsigned line;     /* 1-based line in the parsed input (kept across edits);
+                          0 for entries added by an edit */
     unsigned char quoted;    /* value was written in double quotes */
     unsigned char duplicate; /* another entry has the same key, ignoring case */
 } vg_vmx_entry;
@@ -61,8 +62,10 @@ VG_EXPORT const vg_vmx_diag *vg_vmx_doc_diag(const vg_vmx_doc *doc, size_t i);
 /* Entries in file order. */
 VG_EXPORT size_t vg_vmx_doc_count(const vg_vmx_doc *doc);
 VG_EXPORT const vg_vmx_entry *vg_vmx_doc_entry(const vg_vmx_doc *doc, size_t i);
-/* Case-insensitive lookup.  With duplicates, returns the entry VMware's own
- * reader would use (documented in vmx_doc.c); NULL if absent. */
+/* Case-insensitive (ASCII) lookup; NULL if absent.  With duplicates it
+ * returns the FIRST in file order.  Which copy VMware itself would use is
+ * not known (it refuses to power on such a VM); first-wins matches libvirt
+ * and virt-v2v.  Every copy has `duplicate` set and an error diagnostic. */
 VG_EXPORT const vg_vmx_entry *vg_vmx_doc_find(const vg_vmx_doc *doc, const char *key);
 /* Glob match over keys, case-insensitive: `*` any run, `?` one char.
  * Iterate with *pos = 0 first; returns NULL at the end. */
@@ -87,9 +90,18 @@ VG_EXPORT int vg_vmx_doc_from_utf8(const vg_vmx_doc *doc, const char *utf8, char
 VG_EXPORT char *vg_vmx_unescape(const char *raw, size_t len);
 VG_EXPORT char *vg_vmx_escape(const char *value, size_t len);
 
-/* Edits.  set: value is the decoded value (escaped as VMware does on write);
- * an existing key keeps its spelling, quoting style and line ending, a new key
- * is appended at the end as `key = "value"` with the document's line ending.
+/* Edits.  set: value is the decoded value, bytes in the document's encoding
+ * (escaped as VMware does on write).  An existing key keeps its spelling,
+ * spacing, quoting style, trailing comment and line ending; only the value
+ * bytes change (a bare value that would need quotes gets them).  Setting the
+ * value a key already has changes nothing (vg_vmx_doc_modified stays 0).
+ * With duplicates, the first copy is changed and the others removed, so the
+ * result is a file VMware accepts.  A new key is appended at the end as
+ * `key = "value"` with the document's line ending (LF for an empty one); in a
+ * file without a final line end the previous last line gets one and the new
+ * last line has none, so set + remove of a new key restores the bytes.
+ * Keys with blanks, '=', '#' or line ends are refused (VG_EUSAGE); lines
+ * beyond VG_VMX_MAX_LINE are refused (VG_EINPUT).
  * remove: deletes every line whose key matches (ignoring case); returns the
  * number removed (0 when absent) or a negative error. */
 VG_EXPORT int vg_vmx_doc_set(vg_vmx_doc *doc, const char *key, const char *value, vg_error *err);
