@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include <cmocka.h>
@@ -251,6 +252,25 @@ static void bad_yaml_is_refused_with_file_and_line(void **state)
     assert_int_equal(vg_catalog_rule_count(cat), nr);
 }
 
+static void add_file_reads_a_user_profile(void **state)
+{
+    char path[] = "/tmp/vg_catalog_test_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    assert_non_null(f);
+    fputs(good_yaml, f);
+    fclose(f);
+    vg_error err;
+    int rc = vg_catalog_add_file(*state, path, &err);
+    remove(path);
+    assert_int_equal(rc, 0);
+    const vg_profile *p = vg_catalog_profile(*state, "my-site");
+    assert_non_null(p);
+    assert_string_equal(p->file, path);
+    assert_string_equal(p->rules[1].refs[1], "X-2");
+}
+
 static void missing_file_is_an_io_error(void **state)
 {
     vg_error err;
@@ -296,6 +316,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(key_lookup_matches_case_and_device_numbers, setup, teardown),
         cmocka_unit_test_setup_teardown(user_file_adds_rules_and_profiles, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_yaml_is_refused_with_file_and_line, setup, teardown),
+        cmocka_unit_test_setup_teardown(add_file_reads_a_user_profile, setup, teardown),
         cmocka_unit_test_setup_teardown(missing_file_is_an_io_error, setup, teardown),
         cmocka_unit_test(embedded_load_takes_a_few_milliseconds),
         cmocka_unit_test(names_round_trip),
