@@ -163,6 +163,10 @@ int vg_logs_use_settings(vg_log_analysis *a, const vg_vmx_doc *doc, const char *
     a->vmx = vmx_path ? strdup(vmx_path) : NULL;
     a->rotate_size = int_setting(doc, "log.rotateSize");
     a->keep_old = int_setting(doc, "log.keepOld");
+    /* VMware does not log .encoding in its configuration dump: take it from the file. */
+    const char *enc = vg_vmx_doc_encoding(doc);
+    if (enc && !a->facts.vm_encoding)
+        a->facts.vm_encoding = strdup(enc);
     return vmx_path && !a->vmx ? VG_ENOMEM : VG_OK;
 }
 
