@@ -55,7 +55,8 @@ static void guard_restore(const struct sigaction *saved)
 }
 
 #if G_X86
-static void do_cpuid(uint32_t leaf, vg_guest_regs *r)
+/* noinline: the registers must live in a frame setjmp does not restore. */
+__attribute__((noinline)) static void do_cpuid(uint32_t leaf, vg_guest_regs *r)
 {
     unsigned a = 0, b = 0, c = 0, d = 0;
     __cpuid_count(leaf, 0, a, b, c, d);
@@ -65,7 +66,7 @@ static void do_cpuid(uint32_t leaf, vg_guest_regs *r)
     r->edx = d;
 }
 
-static void do_call(vg_guest_via via, vg_guest_regs *r)
+__attribute__((noinline)) static void do_call(vg_guest_via via, vg_guest_regs *r)
 {
     uint32_t a = r->eax, b = r->ebx, c = r->ecx, d = r->edx, s = r->esi, di = r->edi;
     if (via == VG_GUEST_VIA_VMCALL)
