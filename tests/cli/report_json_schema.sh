@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The json report validates against docs/report-schema.json with ajv-cli,
+# each jsonl record against the same schema's definitions, and a report
+# with a bad status is rejected.
+. "$VG_SOURCE_DIR/tests/consumers/lib.sh"
+need "$bin/ajv"
+schema=$VG_SOURCE_DIR/docs/report-schema.json
+for d in $(sample_dirs); do
+    "$bin/ajv" validate --spec=draft2020 -c ajv-formats -s "$schema" -d "$d/fixture.json" ||
+        fail "$d/fixture.json"
+    node "$consumers/jsonl_validate.mjs" "$schema" "$d/fixture.jsonl" || fail "$d/fixture.jsonl"
+done
+sed 's/"status":"fail"/"status":"failed"/' "$work/fixture/fixture.json" > "$work/bad.json"
+if "$bin/ajv" validate --spec=draft2020 -c ajv-formats -s "$schema" -d "$work/bad.json" >/dev/null 2>&1; then
+    fail "the schema accepted an unknown status"
+fi
+echo "ok: json and jsonl validate against $schema"

@@ -1,0 +1,41 @@
+# Sourced by tests/cli/report_*.sh: where the consumers are, and report
+# samples to feed them.  Samples come from the fixture writer
+# (unit_report_test_golden --write: two VMs, every status, hostile names)
+# and, once `vmxguard audit` takes --format, also from the real CLI over
+# examples/datastore1.  A missing consumer fails the test: it is installed by
+# scripts/setup.d/report.sh and scripts/deps/report.txt, never skipped.
+set -euo pipefail
+: "${VG_SOURCE_DIR:?}" "${VG_BINARY_DIR:?}"
+consumers=$VG_SOURCE_DIR/tests/consumers
+bin=$consumers/node_modules/.bin
+work=$(mktemp -d "${TMPDIR:-/tmp}/vg-report-test.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+need() {
+    [ -e "$1" ] || fail "$1 is missing: run bash scripts/setup.d/report.sh (and scripts/install-deps.sh)"
+}
+
+# sample_dirs: fills $work/fixture (always) and $work/cli (when the CLI can).
+# Prints the directories made, one a line.
+sample_dirs() {
+    mkdir -p "$work/fixture"
+    "$VG_BINARY_DIR/unit_report_test_golden" --write "$work/fixture" || fail "fixture writer failed"
+    echo "$work/fixture"
+    local ex=$VG_SOURCE_DIR/examples/datastore1
+    if [ -n "${VMXGUARD:-}" ] && [ -d "$ex" ] &&
+        "$VMXGUARD" audit --help 2>/dev/null | grep -q -- '--format'; then
+        mkdir -p "$work/cli"
+        local f
+        for f in text json jsonl csv junit sarif xccdf html; do
+            "$VMXGUARD" audit "$ex" --format "$f" -o "$work/cli/fixture.$f" >/dev/null 2>&1 || true
+        done
+        for f in ckl cklb xccdf; do
+            mkdir -p "$work/cli/$f"
+            "$VMXGUARD" audit "$ex" --format "$f" --output-dir "$work/cli/$f" >/dev/null 2>&1 || true
+        done
+        [ -s "$work/cli/fixture.json" ] && echo "$work/cli"
+    fi
+    return 0
+}
