@@ -96,7 +96,7 @@ static int start_task(vs_conn *c, vg_vsphere_change *ch, char *task, size_t size
                  : VG_OK;
     if (rc == VG_OK) {
         rc = vs_call(c, "ReconfigVM_Task", b.data, &r, &e);
-        snprintf(task, size, "%s", rc == 0 ? r.returnval : "");
+        snprintf(task, size, "%.*s", (int)size - 1, rc == 0 ? r.returnval : "");
         vs_reply_release(&r);
     }
     vg_buf_release(&b);

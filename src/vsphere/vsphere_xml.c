@@ -58,9 +58,10 @@ static void fail(vs_reply *r, const char *msg, const char *detail)
         xmlStopParser(r->xml);
 }
 
+/* Truncating copy into a fixed field (long values there are never useful). */
 static void copy_str(char *dst, size_t size, const char *src)
 {
-    snprintf(dst, size, "%s", src ? src : "");
+    snprintf(dst, size, "%.*s", (int)size - 1, src ? src : "");
 }
 
 static const char *under(const vs_reply *r, int d)

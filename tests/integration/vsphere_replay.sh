@@ -8,7 +8,8 @@ set -uo pipefail
 SERVER=$VG_SOURCE_DIR/tests/fixtures/vsphere/replay_server.py
 work=$(mktemp -d)
 pid=
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+extra=()
+cleanup() { for p in $pid "${extra[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 fails=0
 export VMXGUARD_USER=vmxuser VMXGUARD_PASSWORD=vmx-Pass1
@@ -145,6 +146,28 @@ kill -INT $cpid; wait $cpid; rc=$?
 [ "$rc" != 0 ] || fail "sigint: exit 0"
 expect_err 'interrupted' sigint
 grep -q '^Logout cookie-ok' "$work/log" || fail "sigint: no Logout"
+
+# several targets at once: merged in target order, a failing one reported
+# while the others are still listed
+start_extra() { # scenario -> URL_X
+    local d=$work/x$1
+    mkdir -p "$d"
+    python3 "$SERVER" --scenario "$1" --port-file "$d/port" --log "$d/log" &
+    extra+=($!)
+    for _ in $(seq 100); do [ -s "$d/port" ] && break; sleep 0.05; done
+    URL_X="http://127.0.0.1:$(cat "$d/port")/sdk"
+}
+start_extra paged; u1=$URL_X
+start_extra badlogin; u2=$URL_X
+start_extra basic; u3=$URL_X
+run vsphere ls "$u1" "$u2" "$u3"
+expect_rc 2 many
+[ "$(tail -n +2 "$work/out" | wc -l)" = 28 ] || fail "many: 25 + 3 VMs"
+[ "$(sed -n 2p "$work/out" | cut -f1)" = vm000 ] && [ "$(tail -n1 "$work/out" | cut -f1)" = DC0_C0_RP0_VM2 ] ||
+    fail "many: not in target order"
+expect_err 'InvalidLogin' many
+grep -q '^Logout cookie-ok' "$work/xpaged/log" && grep -q '^Logout cookie-ok' "$work/xbasic/log" ||
+    fail "many: a target did not log out"
 
 [ $fails = 0 ] && echo "vsphere replay: all passed"
 exit $((fails > 0))
