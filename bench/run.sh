@@ -51,8 +51,8 @@ measure() {
     local name=$1; shift
     local walls=() cpus=() rsss=() i out
     for ((i = 0; i < runs; i++)); do
-        out=$( { /usr/bin/time -f '%e %U %S %M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -n 1)
-        read -r w u s m <<<"$out"
+        /usr/bin/time -o "$BENCH_DIR/time.out" -f '%e %U %S %M' "$@" >/dev/null 2>&1 || true
+        read -r w u s m < <(tail -n 1 "$BENCH_DIR/time.out")
         walls+=("$w"); cpus+=("$(echo "$u + $s" | bc -l)"); rsss+=("$m")
     done
     local mw mc mr
@@ -64,9 +64,8 @@ measure() {
         "$(echo "$mr / 1024" | bc -l)" >&2
 }
 
-# A wrapper so shell redirections are timed as part of the command.
-sh_c() { bash -c "$1"; }
-export -f sh_c
+# Shell pipelines and redirections are timed as part of the command.
+sh_c="bash -c"
 
 table="| N | engine | wall (median) | CPU | peak RSS | wall / C floor |
 |---:|---|---:|---:|---:|---:|"
@@ -82,12 +81,12 @@ for n in $sizes; do
     echo "N=$n" >&2
     results=()
     measure "floor: C reader, $ncpu threads" "$build/floor_read" "$ds"
-    measure "floor: cat via xargs -P$ncpu" sh_c "find '$ds' -name '*.vmx' -print0 | xargs -0 -P$ncpu -n 500 cat >/dev/null"
+    measure "floor: cat via xargs -P$ncpu" $sh_c "find '$ds' -name '*.vmx' -print0 | xargs -0 -P$ncpu -n 500 cat >/dev/null"
     for fmt in text json csv; do
-        measure "vmxguard audit --format $fmt >/dev/null" sh_c "'$vg' audit --format $fmt '$ds' >/dev/null; [ \$? -le 1 ]"
+        measure "vmxguard audit --format $fmt >/dev/null" $sh_c "'$vg' audit --format $fmt '$ds' >/dev/null; [ \$? -le 1 ]"
     done
     for fmt in json csv; do
-        measure "vmxguard audit --format $fmt -o file" sh_c "'$vg' audit --format $fmt -o '$BENCH_DIR/out.$fmt' '$ds'; [ \$? -le 1 ]"
+        measure "vmxguard audit --format $fmt -o file" $sh_c "'$vg' audit --format $fmt -o '$BENCH_DIR/out.$fmt' '$ds'; [ \$? -le 1 ]"
     done
     # Peers: skip a size where the previous size projects past PEER_LIMIT.
     for peer in oscap python; do
