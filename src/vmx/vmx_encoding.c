@@ -147,13 +147,29 @@ static char *convert(iconv_t cd, const char *bytes, size_t n)
     return vg_buf_detach(&b);
 }
 
+static int is_ascii(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] >= 0x80)
+            return 0;
+    return 1;
+}
+
 char *vg_vmx_doc_to_utf8(const vg_vmx_doc *doc, const char *bytes)
 {
     if (!bytes)
         bytes = "";
     size_t n = strlen(bytes);
+    const char *enc = vg_vmx_doc_encoding(doc);
+    /* every charset of the table keeps ASCII as it is: skip iconv_open for plain text */
+    if (enc && known_charset(enc) >= 0 && is_ascii(bytes, n)) {
+        char *s = malloc(n + 1);
+        if (s)
+            memcpy(s, bytes, n + 1);
+        return s;
+    }
     int unknown;
-    iconv_t cd = open_converter(vg_vmx_doc_encoding(doc), &unknown);
+    iconv_t cd = open_converter(enc, &unknown);
     if (cd == (iconv_t)-1)
         return utf8_clean(bytes, n);
     char *s = convert(cd, bytes, n);
