@@ -124,8 +124,9 @@ static void print_entry(const vg_profile *p, const vg_profile_rule *e)
                  e->value ? e->value : "");
     }
     printf("    %-20s %-22s %-26s %-14s %s", p->id, e->source_id, exp,
-           e->cmp == VG_CMP_MANUAL ? "" : e->absent == VG_ABSENT_FAIL ? "absent fails"
-                                                                      : "absent passes",
+           e->cmp == VG_CMP_MANUAL       ? ""
+           : e->absent == VG_ABSENT_FAIL ? "absent fails"
+                                         : "absent passes",
            vg_severity_name(e->severity));
     if (e->severity_text)
         printf(" (%s)", e->severity_text);
@@ -195,9 +196,13 @@ static int run(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
         switch (c) {
-        case 'P': profile_file = optarg; break;
-        case 'h': return cli_help(&cli_cmd_explain);
-        default: return EXIT_USAGE;
+        case 'P':
+            profile_file = optarg;
+            break;
+        case 'h':
+            return cli_help(&cli_cmd_explain);
+        default:
+            return EXIT_USAGE;
         }
     }
     if (optind >= argc) {

@@ -128,7 +128,8 @@ static int show_profile(const vg_catalog *cat, const char *id)
     printf("  source:    %s\n", p->source);
     if (p->benchmark_id)
         printf("  benchmark: %s\n", p->benchmark_id);
-    printf("  version:   %s%s%s\n", p->version, p->release ? " - " : "", p->release ? p->release : "");
+    printf("  version:   %s%s%s\n", p->version, p->release ? " - " : "",
+           p->release ? p->release : "");
     if (p->date)
         printf("  date:      %s\n", p->date);
     if (p->product)
@@ -141,8 +142,8 @@ static int show_profile(const vg_catalog *cat, const char *id)
         const vg_profile_rule *e = &p->rules[i];
         char exp[160];
         expected_text(e, exp, sizeof exp);
-        printf("%-24s %-44s %-32s %-14s %s%s%s%s\n", e->source_id, e->rule->id, exp,
-               absent_text(e), vg_severity_name(e->severity), e->severity_text ? " (" : "",
+        printf("%-24s %-44s %-32s %-14s %s%s%s%s\n", e->source_id, e->rule->id, exp, absent_text(e),
+               vg_severity_name(e->severity), e->severity_text ? " (" : "",
                e->severity_text ? e->severity_text : "", e->severity_text ? ")" : "");
         const char *key = e->key ? e->key : e->rule->key;
         if (key && e->rule->kind != VG_RULE_MANUAL)
@@ -213,8 +214,8 @@ static int diff_profiles(const vg_catalog *cat, const char *ida, const char *idb
             }
         }
     }
-    printf("\n%zu only in %s, %zu only in %s, %zu differ, %zu expect the same\n", only_a, a->id, only_b,
-           b->id, differ, same);
+    printf("\n%zu only in %s, %zu only in %s, %zu differ, %zu expect the same\n", only_a, a->id,
+           only_b, b->id, differ, same);
     return EXIT_OK;
 }
 
@@ -225,15 +226,24 @@ static int run(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
         switch (c) {
-        case 'P': profile_file = optarg; break;
-        case 'h': return cli_help(&cli_cmd_profiles);
-        default: return EXIT_USAGE;
+        case 'P':
+            profile_file = optarg;
+            break;
+        case 'h':
+            return cli_help(&cli_cmd_profiles);
+        default:
+            return EXIT_USAGE;
         }
     }
     const char *action = optind < argc ? argv[optind] : "list";
     int nargs = argc - optind - (optind < argc);
-    static const struct { const char *name; int nargs; } actions[] = {
-        {"list", 0}, {"show", 1}, {"diff", 2},
+    static const struct {
+        const char *name;
+        int nargs;
+    } actions[] = {
+        {"list", 0},
+        {"show", 1},
+        {"diff", 2},
     };
     size_t i = 0;
     while (i < 3 && strcmp(actions[i].name, action) != 0)
@@ -249,8 +259,9 @@ static int run(int argc, char **argv)
     if (!cat)
         return EXIT_USAGE;
     char **args = argv + optind + 1;
-    int rc = i == 0 ? list_profiles(cat) : i == 1 ? show_profile(cat, args[0])
-                                                  : diff_profiles(cat, args[0], args[1]);
+    int rc = i == 0   ? list_profiles(cat)
+             : i == 1 ? show_profile(cat, args[0])
+                      : diff_profiles(cat, args[0], args[1]);
     vg_catalog_free(cat);
     return rc;
 }
@@ -269,7 +280,8 @@ const struct cli_command cli_cmd_profiles = {
     "\n"
     "  list (default)        id, version, date, rule counts (automated, manual, guest), title\n"
     "  show ID               the rules of profile ID\n"
-    "  diff A B              '-' rules only in A, '+' only in B, '~' same rule, other value/comparison/absent\n"
+    "  diff A B              '-' rules only in A, '+' only in B, '~' same rule, other "
+    "value/comparison/absent\n"
     "\n"
     "options:\n"
     "  --profile-file FILE   also load FILE (YAML rules and/or profiles, docs/catalog-format.md)\n"

@@ -69,8 +69,8 @@ void vg_catalog_rule_free(vg_rule *r)
 {
     if (!r)
         return;
-    const char *strs[] = {r->id,       r->title,     r->description, r->key,
-                          r->api_property, r->fix,   r->fix_key,     r->fix_value,
+    const char *strs[] = {r->id,           r->title,    r->description,      r->key,
+                          r->api_property, r->fix,      r->fix_key,          r->fix_value,
                           r->deprecated,   r->honoured, r->instance_default, r->file};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         free((char *)strs[i]);
@@ -90,8 +90,8 @@ void vg_catalog_rule_free(vg_rule *r)
 
 static void profile_rule_release(vg_profile_rule *pr)
 {
-    const char *strs[] = {pr->source_id, pr->value, pr->severity_text, pr->title,
-                          pr->check,     pr->note,  pr->key};
+    const char *strs[] = {pr->source_id, pr->value, pr->severity_text, pr->title, pr->check,
+                          pr->note,      pr->key};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         free((char *)strs[i]);
     vg_catalog_strv_free(pr->refs);
@@ -102,8 +102,8 @@ void vg_catalog_profile_free(vg_profile *p)
 {
     if (!p)
         return;
-    const char *strs[] = {p->id,      p->title, p->source,      p->benchmark_id, p->version,
-                          p->release, p->date,  p->product,     p->description,  p->file};
+    const char *strs[] = {p->id,      p->title, p->source,  p->benchmark_id, p->version,
+                          p->release, p->date,  p->product, p->description,  p->file};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         free((char *)strs[i]);
     for (size_t i = 0; i < p->n_rules; i++)
@@ -194,8 +194,8 @@ const vg_profile *vg_catalog_profile(const vg_catalog *cat, const char *id)
         return NULL;
     vg_profile key = {.id = id};
     vg_profile *kp = &key;
-    vg_profile **hit = bsearch(&kp, cat->profiles, cat->n_profiles, sizeof(vg_profile *),
-                               cmp_profile_ptr);
+    vg_profile **hit =
+        bsearch(&kp, cat->profiles, cat->n_profiles, sizeof(vg_profile *), cmp_profile_ptr);
     return hit ? *hit : NULL;
 }
 

@@ -9,7 +9,7 @@
 #include "vmxguard/catalog.h"
 
 struct vg_catalog {
-    vg_rule **rules;       /* sorted by id, each allocated alone so pointers stay put */
+    vg_rule **rules; /* sorted by id, each allocated alone so pointers stay put */
     size_t n_rules, cap_rules;
     vg_profile **profiles; /* sorted by id */
     size_t n_profiles, cap_profiles;

@@ -33,7 +33,16 @@ struct loader {
 };
 
 enum field_type {
-    F_STR, F_STRV, F_BOOL, F_KIND, F_TYPE, F_CMP, F_ABSENT, F_SEV, F_DEFAULTS, F_RULEREF,
+    F_STR,
+    F_STRV,
+    F_BOOL,
+    F_KIND,
+    F_TYPE,
+    F_CMP,
+    F_ABSENT,
+    F_SEV,
+    F_DEFAULTS,
+    F_RULEREF,
     F_RULES,
 };
 
@@ -184,8 +193,8 @@ static int is_null(const yaml_node_t *v)
 }
 
 /* Read mapping n into obj through fields; every key must be known, required ones present. */
-static int parse_mapping(struct loader *ld, yaml_node_t *n, const struct field *fields,
-                         size_t nf, void *obj, const char *what)
+static int parse_mapping(struct loader *ld, yaml_node_t *n, const struct field *fields, size_t nf,
+                         void *obj, const char *what)
 {
     if (n->type != YAML_MAPPING_NODE)
         return fail(ld, n, "expected a mapping for %s", what);
@@ -217,7 +226,10 @@ static int parse_mapping(struct loader *ld, yaml_node_t *n, const struct field *
     return 0;
 }
 
-#define FR(name, type, member, req) {name, type, offsetof(vg_rule, member), req}
+#define FR(name, type, member, req)                                                                \
+    {                                                                                              \
+        name, type, offsetof(vg_rule, member), req                                                 \
+    }
 static const struct field rule_fields[] = {
     FR("id", F_STR, id, 1),
     FR("title", F_STR, title, 1),
@@ -241,9 +253,15 @@ static const struct field rule_fields[] = {
     FR("honoured", F_STR, honoured, 0),
 };
 
-#define FD(name, member, req) {name, F_STR, offsetof(vg_rule_default, member), req}
+#define FD(name, member, req)                                                                      \
+    {                                                                                              \
+        name, F_STR, offsetof(vg_rule_default, member), req                                        \
+    }
 static const struct field default_fields[] = {
-    FD("since", since, 0), FD("until", until, 0), FD("value", value, 1), FD("note", note, 0),
+    FD("since", since, 0),
+    FD("until", until, 0),
+    FD("value", value, 1),
+    FD("note", note, 0),
 };
 
 /* Profile rule entries keep the referenced rule id in `check` until resolved. */
@@ -251,7 +269,10 @@ struct entry {
     vg_profile_rule pr;
     char *rule_id;
 };
-#define FE(name, type, member, req) {name, type, offsetof(struct entry, member), req}
+#define FE(name, type, member, req)                                                                \
+    {                                                                                              \
+        name, type, offsetof(struct entry, member), req                                            \
+    }
 static const struct field entry_fields[] = {
     FE("rule", F_RULEREF, rule_id, 1),
     FE("source_id", F_STR, pr.source_id, 1),
@@ -268,7 +289,10 @@ static const struct field entry_fields[] = {
     FE("key", F_STR, pr.key, 0),
 };
 
-#define FP(name, type, member, req) {name, type, offsetof(vg_profile, member), req}
+#define FP(name, type, member, req)                                                                \
+    {                                                                                              \
+        name, type, offsetof(vg_profile, member), req                                              \
+    }
 static const struct field profile_fields[] = {
     FP("id", F_STR, id, 1),
     FP("title", F_STR, title, 1),

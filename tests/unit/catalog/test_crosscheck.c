@@ -140,19 +140,32 @@ static const struct {
     {"absent = flagged; value other than", VG_CMP_EQ},
     {"absent = flagged (OSSEC rule also flags", VG_CMP_EQ},
     {"absent = flagged", VG_CMP_NE},
-    {"flag ", VG_CMP_EQ},                 /* "flag floppyN.present not false" */
+    {"flag ", VG_CMP_EQ}, /* "flag floppyN.present not false" */
     {"VirtualCdrom connectable.connected != true", VG_CMP_EQ},
     {"device absent, or present but not connected", VG_CMP_EQ},
-    {"device absent", VG_CMP_EQ},         /* device rules: <dev>.present FALSE or no device */
+    {"device absent", VG_CMP_EQ}, /* device rules: <dev>.present FALSE or no device */
     {"no such device", VG_CMP_EQ},
     {"no passthrough device", VG_CMP_EQ},
     {"key absent / no", VG_CMP_EQ},
     {"key/device absent", VG_CMP_EQ},
-    {"absent", VG_CMP_ABSENT},            /* vmx keys that must not exist */
+    {"absent", VG_CMP_ABSENT}, /* vmx keys that must not exist */
 };
 
-enum { C_SOURCE, C_VERSION, C_RULE_ID, C_SEVERITY, C_KEY, C_VALUE, C_CMP, C_ABSENT, C_DEFAULT,
-       C_KIND, C_DEPRECATED, C_EVIDENCE, N_COLS };
+enum {
+    C_SOURCE,
+    C_VERSION,
+    C_RULE_ID,
+    C_SEVERITY,
+    C_KEY,
+    C_VALUE,
+    C_CMP,
+    C_ABSENT,
+    C_DEFAULT,
+    C_KIND,
+    C_DEPRECATED,
+    C_EVIDENCE,
+    N_COLS
+};
 
 struct row {
     char *col[N_COLS];
@@ -165,7 +178,8 @@ static size_t n_rows;
 static char *tsv_text;
 static int failures;
 
-static void complain(const struct row *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void complain(const struct row *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static void complain(const struct row *r, const char *fmt, ...)
 {
     va_list ap;
@@ -317,7 +331,8 @@ static int strv_has(const char **v, const char *s)
 static int same_device(const char *pattern, const char *key)
 {
     const char *a = strrchr(pattern, '.'), *b = strrchr(key, '.');
-    return a && b && a - pattern == b - key && strncasecmp(pattern, key, (size_t)(a - pattern)) == 0;
+    return a && b && a - pattern == b - key &&
+           strncasecmp(pattern, key, (size_t)(a - pattern)) == 0;
 }
 
 static int entry_has_one_key(const vg_profile_rule *e, const char *key)

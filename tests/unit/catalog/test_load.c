@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <string.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include <cmocka.h>
@@ -18,47 +18,46 @@
 
 static const char *const public_ids[] = {
     "disa-vsphere8-vm", "disa-vsphere7-vm", "disa-vsphere6.7-vm", "disa-vsphere6.5-vm",
-    "disa-vsphere6-vm", "disa-esxi5-vm",   "disa-esx3",          "vcf9-stig-readiness",
-    "vmware-scg-8",     "vmware-scg-7",    "vmware-scg-6.7",     "vmware-scg-6.5",
-    "vmware-hg-6.0",    "vmware-hg-5.5",   "vmware-hg-5.1",      "vmware-hg-5.0",
-    "vmware-hg-4.1",    "vmware-hg-4.0",   "vmware-vi3.5",       "vcf-scg-9.0",
-    "vcf-scg-9.1",      "cis-esxi-8",      "cis-esxi-7",         "cis-esxi-6.7",
-    "cis-esxi-6.5",     "cis-esxi-5.5",    "cis-esxi-5.1",       "seed-2009",
+    "disa-vsphere6-vm", "disa-esxi5-vm",    "disa-esx3",          "vcf9-stig-readiness",
+    "vmware-scg-8",     "vmware-scg-7",     "vmware-scg-6.7",     "vmware-scg-6.5",
+    "vmware-hg-6.0",    "vmware-hg-5.5",    "vmware-hg-5.1",      "vmware-hg-5.0",
+    "vmware-hg-4.1",    "vmware-hg-4.0",    "vmware-vi3.5",       "vcf-scg-9.0",
+    "vcf-scg-9.1",      "cis-esxi-8",       "cis-esxi-7",         "cis-esxi-6.7",
+    "cis-esxi-6.5",     "cis-esxi-5.5",     "cis-esxi-5.1",       "seed-2009",
 };
 
-static const char good_yaml[] =
-    "rules:\n"
-    "  - id: my-rule\n"
-    "    title: My rule\n"
-    "    description: Keeps my guests honest.\n"
-    "    kind: vmx-key\n"
-    "    type: int\n"
-    "    key: my.limit\n"
-    "    aliases: [my.Limit2]\n"
-    "    defaults:\n"
-    "      - {since: '7.0', value: '5'}\n"
-    "    needs_cold_start: true\n"
-    "    api_property: null\n"
-    "    fix_value: ~\n"
-    "    deprecated:\n"
-    "profile:\n"
-    "  id: my-site\n"
-    "  title: My site baseline\n"
-    "  source: Site policy\n"
-    "  version: '1'\n"
-    "  rules:\n"
-    "    - rule: my-rule\n"
-    "      source_id: SITE-1\n"
-    "      cmp: le\n"
-    "      value: '10'\n"
-    "      absent: pass\n"
-    "      severity: high\n"
-    "    - rule: isolation-tools-copy-disable\n"
-    "      source_id: SITE-2\n"
-    "      refs: [X-1, X-2]\n"
-    "      cmp: eq\n"
-    "      value: 'TRUE'\n"
-    "      severity: low\n";
+static const char good_yaml[] = "rules:\n"
+                                "  - id: my-rule\n"
+                                "    title: My rule\n"
+                                "    description: Keeps my guests honest.\n"
+                                "    kind: vmx-key\n"
+                                "    type: int\n"
+                                "    key: my.limit\n"
+                                "    aliases: [my.Limit2]\n"
+                                "    defaults:\n"
+                                "      - {since: '7.0', value: '5'}\n"
+                                "    needs_cold_start: true\n"
+                                "    api_property: null\n"
+                                "    fix_value: ~\n"
+                                "    deprecated:\n"
+                                "profile:\n"
+                                "  id: my-site\n"
+                                "  title: My site baseline\n"
+                                "  source: Site policy\n"
+                                "  version: '1'\n"
+                                "  rules:\n"
+                                "    - rule: my-rule\n"
+                                "      source_id: SITE-1\n"
+                                "      cmp: le\n"
+                                "      value: '10'\n"
+                                "      absent: pass\n"
+                                "      severity: high\n"
+                                "    - rule: isolation-tools-copy-disable\n"
+                                "      source_id: SITE-2\n"
+                                "      refs: [X-1, X-2]\n"
+                                "      cmp: eq\n"
+                                "      value: 'TRUE'\n"
+                                "      severity: low\n";
 
 static int setup(void **state)
 {
@@ -94,8 +93,8 @@ static void profiles_are_sorted_by_id(void **state)
 {
     vg_catalog *cat = *state;
     for (size_t i = 1; i < vg_catalog_profile_count(cat); i++)
-        assert_true(strcmp(vg_catalog_profile_at(cat, i - 1)->id,
-                           vg_catalog_profile_at(cat, i)->id) < 0);
+        assert_true(
+            strcmp(vg_catalog_profile_at(cat, i - 1)->id, vg_catalog_profile_at(cat, i)->id) < 0);
     for (size_t i = 1; i < vg_catalog_rule_count(cat); i++)
         assert_true(strcmp(vg_catalog_rule_at(cat, i - 1)->id, vg_catalog_rule_at(cat, i)->id) < 0);
 }
@@ -192,8 +191,8 @@ static const struct bad_case bad_cases[] = {
     {"rules: [\n", 2, "yaml:"},
     {"- just a list\n", 1, "expected a mapping"},
     {"rulez: []\n", 1, "unknown top-level field 'rulez'"},
-    {"rules:\n  - id: a\n    title: t\n    description: d\n    kind: vmx-key\n    colour: red\n",
-     6, "unknown field 'colour' in a rule"},
+    {"rules:\n  - id: a\n    title: t\n    description: d\n    kind: vmx-key\n    colour: red\n", 6,
+     "unknown field 'colour' in a rule"},
     {"rules:\n  - id: a\n    title: t\n    kind: vmx-key\n    key: k\n", 2,
      "a rule lacks required field 'description'"},
     {"rules:\n  - id: a\n    title: t\n    description: d\n    kind: registry\n", 5, "bad kind"},
@@ -204,9 +203,11 @@ static const struct bad_case bad_cases[] = {
      3, "duplicate rule id 'a'"},
     {"rules:\n  - {id: isolation-tools-copy-disable, title: t, description: d, kind: manual}\n", 2,
      "duplicate rule id"},
-    {PROFILE_HEAD "    - {rule: no-such-rule, source_id: X, cmp: eq, value: 'TRUE', severity: low}\n",
+    {PROFILE_HEAD
+     "    - {rule: no-such-rule, source_id: X, cmp: eq, value: 'TRUE', severity: low}\n",
      7, "unknown rule id 'no-such-rule'"},
-    {PROFILE_HEAD "    - {rule: log-keepold, source_id: X, cmp: about, value: '10', severity: low}\n",
+    {PROFILE_HEAD
+     "    - {rule: log-keepold, source_id: X, cmp: about, value: '10', severity: low}\n",
      7, "bad comparison 'about'"},
     {PROFILE_HEAD "    - {rule: log-keepold, source_id: X, cmp: eq, severity: low}\n", 7,
      "comparison eq needs a value"},
@@ -215,7 +216,8 @@ static const struct bad_case bad_cases[] = {
     {PROFILE_HEAD "    - {rule: isolation-tools-copy-disable, source_id: X, cmp: le, value: '1', "
                   "severity: low}\n",
      7, "needs a rule of type int"},
-    {PROFILE_HEAD "    - {rule: log-keepold, source_id: X, cmp: eq, value: '10', severity: urgent}\n",
+    {PROFILE_HEAD
+     "    - {rule: log-keepold, source_id: X, cmp: eq, value: '10', severity: urgent}\n",
      7, "bad severity"},
     {PROFILE_HEAD "    - {rule: log-keepold, source_id: X, cmp: eq, value: '10', absent: maybe, "
                   "severity: low}\n",
@@ -312,8 +314,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(profiles_are_sorted_by_id, setup, teardown),
         cmocka_unit_test_setup_teardown(disa8_copy_rule_passes_when_absent_and_disa7_fails, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(seed_profile_states_the_copy_key_correction, setup, teardown),
-        cmocka_unit_test_setup_teardown(key_lookup_matches_case_and_device_numbers, setup, teardown),
+        cmocka_unit_test_setup_teardown(seed_profile_states_the_copy_key_correction, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(key_lookup_matches_case_and_device_numbers, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(user_file_adds_rules_and_profiles, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_yaml_is_refused_with_file_and_line, setup, teardown),
         cmocka_unit_test_setup_teardown(add_file_reads_a_user_profile, setup, teardown),
