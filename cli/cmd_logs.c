@@ -182,6 +182,15 @@ static void write_text(FILE *o, const char *path, const vg_log_analysis *a, vg_s
 
 /* ---- sarif / html through the report writers ----------------------------- */
 
+/* Whether a rule came from rules/logs.yaml (the catalog may prefix "catalog/"). */
+static int from_logs_yaml(const vg_rule *r)
+{
+    static const char tail[] = "rules/logs.yaml";
+    size_t n = r->file ? strlen(r->file) : 0;
+    return n >= sizeof tail - 1 && strcmp(r->file + n - (sizeof tail - 1), tail) == 0 &&
+           (n == sizeof tail - 1 || r->file[n - sizeof tail] == '/');
+}
+
 /* A profile of every evidence rule of catalog/rules/logs.yaml. */
 static int build_profile(struct logs_run *run)
 {
@@ -196,7 +205,7 @@ static int build_profile(struct logs_run *run)
         return -1;
     for (size_t i = 0; i < n; i++) {
         const vg_rule *r = vg_catalog_rule_at(run->cat, i);
-        if (r->kind != VG_RULE_EVIDENCE || !r->file || strcmp(r->file, "rules/logs.yaml") != 0)
+        if (r->kind != VG_RULE_EVIDENCE || !from_logs_yaml(r))
             continue;
         run->prules[k] = (vg_profile_rule){.rule = r, .source_id = r->id, .cmp = VG_CMP_PRESENT,
                                            .absent = VG_ABSENT_NA, .severity = VG_SEV_MEDIUM};
