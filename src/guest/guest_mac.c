@@ -16,6 +16,7 @@ struct mac {
     char se_config[32]; /* SELINUX= in /etc/selinux/config */
     char se_policy[64]; /* SELINUXTYPE= */
     int apparmor;       /* module enabled */
+    int aa_listed;      /* the profile list could be read */
     int aa_enforce, aa_complain;
     char aa_vmtoolsd[128]; /* "name (mode)" of a profile naming vmtoolsd */
 };
@@ -65,6 +66,7 @@ static void apparmor_facts(struct gprobe *p, struct mac *m)
         vg_buf_release(&b);
         return;
     }
+    m->aa_listed = 1;
     for (const char *s = b.data; *s;) {
         size_t len = strcspn(s, "\n");
         const char *mode = memchr(s, '(', len);
@@ -96,6 +98,10 @@ static void enforcing_finding(struct gprobe *p, const struct mac *m)
         gprobe_finding(p, id, G_FAIL, "/sys/fs/selinux/enforce", 0,
                        "SELinux is permissive (config says %s): nothing is enforced",
                        m->se_config[0] ? m->se_config : "nothing");
+    else if (m->apparmor && !m->aa_listed)
+        gprobe_finding(p, id, G_FAIL, "/sys/kernel/security/apparmor/profiles", 0,
+                       "AppArmor enabled but its profile list is unreadable (securityfs not "
+                       "mounted?): no profile can be loaded");
     else if (m->apparmor)
         gprobe_finding(p, id, G_FAIL, "/sys/kernel/security/apparmor/profiles", 0,
                        "AppArmor enabled but no profile enforcing (%d in complain mode)",

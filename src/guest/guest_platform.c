@@ -178,10 +178,16 @@ static void emulated_finding(struct gprobe *p)
     if (p->cpuid_vmware)
         gprobe_finding(p, id, G_NA, NULL, 0, "CPUID vendor is VMwareVMware: the backdoor is "
                                              "VMware's own");
-    else if (answered)
+    else if (answered) {
+        const vg_guest_reach *r = p->priv.version.outcome == VG_GUEST_BD_ANSWERED ? &p->priv
+                                                                                 : &p->unpriv;
+        char d[200];
+        describe(r, d, sizeof d);
         gprobe_finding(p, id, G_FAIL, NULL, 0,
-                       "the VMware backdoor answered but CPUID vendor is %s: a non-VMware "
-                       "hypervisor emulates it (QEMU/KVM vmport)", vendor);
+                       "GETVERSION from uid %u %s port permission %s, but CPUID vendor is %s: "
+                       "a non-VMware hypervisor emulates the backdoor (QEMU/KVM vmport)",
+                       r->uid, r->port_permission ? "with" : "without", d, vendor);
+    }
     else if (!p->priv.tried)
         gprobe_finding(p, id, G_NA, NULL, 0,
                        "not root: only a process with port permission can tell (run as root)");

@@ -386,6 +386,8 @@ static void apparmor_profiles_decide(void **state)
     struct tree *t = *state;
     put(t, "/usr/bin/vmtoolsd", "#!/bin/sh\n", 0750);
     put(t, "/sys/module/apparmor/parameters/enabled", "Y\n", 0444);
+    run(t); /* no securityfs */
+    expect(t, "guest-mac-enforcing", "fail", "profile list is unreadable");
     put_fixture(t, "/sys/kernel/security/apparmor/profiles", FIX "apparmor-profiles.txt");
     run(t);
     expect(t, "guest-mac-enforcing", "pass", "3 profiles enforcing");
