@@ -27,12 +27,9 @@ struct vmx_args {
 };
 
 static const struct option long_opts[] = {
-    {"json", no_argument, NULL, 'j'},
-    {"backup", no_argument, NULL, 'b'},
-    {"force", no_argument, NULL, 'f'},
-    {"break-hardlinks", no_argument, NULL, 'L'},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
+    {"json", no_argument, NULL, 'j'},  {"backup", no_argument, NULL, 'b'},
+    {"force", no_argument, NULL, 'f'}, {"break-hardlinks", no_argument, NULL, 'L'},
+    {"help", no_argument, NULL, 'h'},  {NULL, 0, NULL, 0},
 };
 
 static int parse_args(int argc, char **argv, struct vmx_args *a)
@@ -43,11 +40,20 @@ static int parse_args(int argc, char **argv, struct vmx_args *a)
     int c;
     while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
         switch (c) {
-        case 'j': a->json = 1; break;
-        case 'b': a->backup = 1; break;
-        case 'f': a->force = 1; break;
-        case 'L': a->break_hardlinks = 1; break;
-        case 'h': return 1;
+        case 'j':
+            a->json = 1;
+            break;
+        case 'b':
+            a->backup = 1;
+            break;
+        case 'f':
+            a->force = 1;
+            break;
+        case 'L':
+            a->break_hardlinks = 1;
+            break;
+        case 'h':
+            return 1;
         default:
             cli_error("vmx: unknown option '%s'", argv[optind - 1]);
             fprintf(stderr, "hint: see 'vmxguard vmx --help'\n");
@@ -128,8 +134,8 @@ static void dump_text(const vg_vmx_doc *doc)
     }
     for (size_t i = 0; i < vg_vmx_doc_diag_count(doc); i++) {
         const vg_vmx_diag *d = vg_vmx_doc_diag(doc, i);
-        printf("%s: %s:%u: %s [%s]\n", level_names[d->level == VG_DIAG_ERROR],
-               vg_vmx_doc_name(doc), d->line, d->msg, d->code);
+        printf("%s: %s:%u: %s [%s]\n", level_names[d->level == VG_DIAG_ERROR], vg_vmx_doc_name(doc),
+               d->line, d->msg, d->code);
     }
 }
 
@@ -240,8 +246,8 @@ static int refuse_if_running(const char *path, int force)
 {
     char why[PATH_MAX + 64];
     char *real = realpath(path, NULL);
-    int running = lock_evidence(path, why, sizeof why) ||
-                  (real && lock_evidence(real, why, sizeof why));
+    int running =
+        lock_evidence(path, why, sizeof why) || (real && lock_evidence(real, why, sizeof why));
     free(real);
     if (!running)
         return 0;
@@ -339,7 +345,10 @@ static const struct {
     const char *name;
     int (*run)(const struct vmx_args *a);
 } actions[] = {
-    {"get", run_get}, {"dump", run_dump}, {"set", run_set}, {"rm", run_rm},
+    {"get", run_get},
+    {"dump", run_dump},
+    {"set", run_set},
+    {"rm", run_rm},
 };
 
 static int run(int argc, char **argv)

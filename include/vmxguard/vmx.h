@@ -10,8 +10,8 @@
 #ifndef VMXGUARD_VMX_H
 #define VMXGUARD_VMX_H
 
-#include <stddef.h>
 #include "common.h"
+#include <stddef.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -22,11 +22,11 @@ typedef struct vg_vmx_doc vg_vmx_doc;
 /* One `key = value` line.  Strings are NUL-terminated and stay valid until
  * the document is edited or freed. */
 typedef struct vg_vmx_entry {
-    const char *key;   /* spelling as in the file */
-    const char *raw;   /* value as written, without quotes, |XX escapes not decoded */
-    const char *value; /* value with |XX decoded: bytes in the document's encoding */
-    unsigned line;     /* 1-based line in the parsed input (kept across edits);
-                          0 for entries added by an edit */
+    const char *key;         /* spelling as in the file */
+    const char *raw;         /* value as written, without quotes, |XX escapes not decoded */
+    const char *value;       /* value with |XX decoded: bytes in the document's encoding */
+    unsigned line;           /* 1-based line in the parsed input (kept across edits);
+                                0 for entries added by an edit */
     unsigned char quoted;    /* value was written in double quotes */
     unsigned char duplicate; /* another entry has the same key, ignoring case */
 } vg_vmx_entry;
@@ -36,16 +36,18 @@ typedef enum vg_diag_level { VG_DIAG_WARNING = 0, VG_DIAG_ERROR = 1 } vg_diag_le
 /* A finding about the input itself (not about hardening). */
 typedef struct vg_vmx_diag {
     vg_diag_level level;
-    unsigned line;     /* 0 when about the whole file */
-    const char *code;  /* stable id: "unparsed-line", "duplicate-key", "bom", "unknown-encoding", ... */
-    const char *msg;   /* human text, e.g. "duplicate key 'a.b' (also on line 3); VMware refuses such files" */
+    unsigned line; /* 0 when about the whole file */
+    const char
+        *code; /* stable id: "unparsed-line", "duplicate-key", "bom", "unknown-encoding", ... */
+    const char *msg; /* human text, e.g. "duplicate key 'a.b' (also on line 3); VMware refuses such
+                        files" */
 } vg_vmx_diag;
 
 /* Parse len bytes.  name is used in messages (a path or "<stdin>").
  * Fails (VG_EINPUT) only on content no .vmx can hold: NUL bytes / binary
  * data, or sizes beyond the limits below; *out receives ownership. */
-VG_EXPORT int vg_vmx_doc_parse(const char *data, size_t len, const char *name,
-                               vg_vmx_doc **out, vg_error *err);
+VG_EXPORT int vg_vmx_doc_parse(const char *data, size_t len, const char *name, vg_vmx_doc **out,
+                               vg_error *err);
 /* Read and parse a file (regular files only; never blocks on FIFOs/devices). */
 VG_EXPORT int vg_vmx_doc_load(const char *path, vg_vmx_doc **out, vg_error *err);
 /* An empty document (for sources that synthesise settings, e.g. vSphere extraConfig). */
@@ -131,8 +133,8 @@ typedef struct vg_vmx_save_opts {
  * as it was and no temporary file or backup of this call remains.  Only an
  * error flushing the folder after the rename ("written, but ...") means the
  * new content is already in place.  opts may be NULL. */
-VG_EXPORT int vg_vmx_doc_save(const vg_vmx_doc *doc, const char *path,
-                              vg_vmx_save_opts *opts, vg_error *err);
+VG_EXPORT int vg_vmx_doc_save(const vg_vmx_doc *doc, const char *path, vg_vmx_save_opts *opts,
+                              vg_error *err);
 
 /* Limits (messages name them). */
 #define VG_VMX_MAX_FILE (64u * 1024u * 1024u)

@@ -216,8 +216,8 @@ int vg_vmx_glob_match(const char *glob, const char *key)
         if (*glob == '*') {
             star = glob++;
             resume = key;
-        } else if (*glob && (*glob == '?' || lower((unsigned char)*glob) ==
-                                                 lower((unsigned char)*key))) {
+        } else if (*glob &&
+                   (*glob == '?' || lower((unsigned char)*glob) == lower((unsigned char)*key))) {
             glob++;
             key++;
         } else if (star) {
@@ -244,8 +244,8 @@ const vg_vmx_entry *vg_vmx_doc_match(const vg_vmx_doc *doc, const char *glob, si
     return NULL;
 }
 
-static struct vmx_diag *diag_slot(vg_vmx_doc *doc, vg_buf *text, vg_diag_level level,
-                                  unsigned line, const char *code)
+static struct vmx_diag *diag_slot(vg_vmx_doc *doc, vg_buf *text, vg_diag_level level, unsigned line,
+                                  const char *code)
 {
     if (doc->ndiags == doc->cap_diags) {
         size_t ncap = doc->cap_diags ? doc->cap_diags * 2 : 8;

@@ -63,7 +63,8 @@ static int check_key(const vg_vmx_doc *doc, const char *key, vg_error *err)
     if (n == 0 || n > 4096 || strcspn(key, " \t#=\r\n") != n)
         return vg_error_set(err, VG_EUSAGE, doc->name, 0,
                             "invalid key '%.200s': a key is 1-4096 bytes without blanks, "
-                            "'=', '#' or line ends", key);
+                            "'=', '#' or line ends",
+                            key);
     return 0;
 }
 
@@ -225,8 +226,10 @@ static int edit_error(const vg_vmx_doc *doc, int rc, const char *key, vg_error *
         return vg_error_set(err, rc, doc->name, 0,
                             "value of '%.200s' would make a line beyond the %u-byte limit", key,
                             VG_VMX_MAX_LINE);
-    return vg_error_set(err, VG_ERR, doc->name, 0, "internal error: edited line of '%.200s' "
-                        "does not parse back", key);
+    return vg_error_set(err, VG_ERR, doc->name, 0,
+                        "internal error: edited line of '%.200s' "
+                        "does not parse back",
+                        key);
 }
 
 int vg_vmx_doc_set(vg_vmx_doc *doc, const char *key, const char *value, vg_error *err)
@@ -245,7 +248,7 @@ int vg_vmx_doc_set(vg_vmx_doc *doc, const char *key, const char *value, vg_error
         return edit_error(doc, VG_ENOMEM, key, err);
     if (ei == (size_t)-1)
         rc = strlen(key) + strlen(esc) + 5 > VG_VMX_MAX_LINE ? VG_EINPUT
-                                                              : append_entry(doc, key, esc);
+                                                             : append_entry(doc, key, esc);
     else if (strcmp(doc->entries[ei].pub.value, value) != 0)
         rc = replace_value(doc, ei, esc);
     free(esc);

@@ -21,20 +21,38 @@ static const struct {
     const char *vmware;
     const char *iconv; /* NULL: UTF-8, decoded here */
 } charset_names[] = {
-    {"UTF-8", NULL},           {"UTF8", NULL},           {"US-ASCII", NULL},
-    {"ASCII", NULL},           {"Shift_JIS", "CP932"},   {"windows-31j", "CP932"},
-    {"windows-932", "CP932"},  {"SJIS", "CP932"},        {"windows-936", "CP936"},
-    {"GB2312", "CP936"},       {"windows-949-2000", "CP949"}, {"windows-949", "CP949"},
-    {"ks_c_5601-1987", "CP949"}, {"Big5", "CP950"},      {"windows-950", "CP950"},
+    {"UTF-8", NULL},
+    {"UTF8", NULL},
+    {"US-ASCII", NULL},
+    {"ASCII", NULL},
+    {"Shift_JIS", "CP932"},
+    {"windows-31j", "CP932"},
+    {"windows-932", "CP932"},
+    {"SJIS", "CP932"},
+    {"windows-936", "CP936"},
+    {"GB2312", "CP936"},
+    {"windows-949-2000", "CP949"},
+    {"windows-949", "CP949"},
+    {"ks_c_5601-1987", "CP949"},
+    {"Big5", "CP950"},
+    {"windows-950", "CP950"},
     /* names iconv knows as they are: listed so parsing needs no iconv_open */
-    {"windows-1250", "windows-1250"}, {"windows-1251", "windows-1251"},
-    {"windows-1252", "windows-1252"}, {"windows-1253", "windows-1253"},
-    {"windows-1254", "windows-1254"}, {"windows-1255", "windows-1255"},
-    {"windows-1256", "windows-1256"}, {"windows-1257", "windows-1257"},
-    {"windows-1258", "windows-1258"}, {"windows-874", "CP874"},
-    {"GBK", "GBK"},                   {"GB18030", "GB18030"},
-    {"ISO-8859-1", "ISO-8859-1"},     {"ISO-8859-15", "ISO-8859-15"},
-    {"EUC-JP", "EUC-JP"},             {"EUC-KR", "EUC-KR"},
+    {"windows-1250", "windows-1250"},
+    {"windows-1251", "windows-1251"},
+    {"windows-1252", "windows-1252"},
+    {"windows-1253", "windows-1253"},
+    {"windows-1254", "windows-1254"},
+    {"windows-1255", "windows-1255"},
+    {"windows-1256", "windows-1256"},
+    {"windows-1257", "windows-1257"},
+    {"windows-1258", "windows-1258"},
+    {"windows-874", "CP874"},
+    {"GBK", "GBK"},
+    {"GB18030", "GB18030"},
+    {"ISO-8859-1", "ISO-8859-1"},
+    {"ISO-8859-15", "ISO-8859-15"},
+    {"EUC-JP", "EUC-JP"},
+    {"EUC-KR", "EUC-KR"},
     {"KOI8-R", "KOI8-R"},
 };
 #define KNOWN_NAMES (sizeof charset_names / sizeof charset_names[0])
@@ -98,8 +116,8 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
         if ((s[i] & 0xC0) != 0x80)
             return 0;
     /* overlong 3/4-byte forms, surrogates, beyond U+10FFFF */
-    if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] > 0x9F) ||
-        (c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] > 0x8F))
+    if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] > 0x9F) || (c == 0xF0 && s[1] < 0x90) ||
+        (c == 0xF4 && s[1] > 0x8F))
         return 0;
     return len;
 }

@@ -32,7 +32,7 @@ struct vmx_line {
 
 struct vmx_entry {
     vg_vmx_entry pub;
-    size_t line;    /* index into lines */
+    size_t line; /* index into lines */
     size_t key_len;
     size_t value_off; /* offset into the values arena while parsing, or (size_t)-1 */
     uint32_t hash;    /* of the lower-cased key */

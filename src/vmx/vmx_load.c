@@ -22,8 +22,8 @@ static const char *file_kind(mode_t m)
         mode_t type;
         const char *name;
     } kinds[] = {
-        {S_IFDIR, "a directory"},         {S_IFIFO, "a FIFO"},  {S_IFCHR, "a character device"},
-        {S_IFBLK, "a block device"},      {S_IFSOCK, "a socket"},
+        {S_IFDIR, "a directory"},    {S_IFIFO, "a FIFO"},    {S_IFCHR, "a character device"},
+        {S_IFBLK, "a block device"}, {S_IFSOCK, "a socket"},
     };
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         if ((m & S_IFMT) == kinds[i].type)

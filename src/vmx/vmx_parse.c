@@ -136,8 +136,7 @@ static int add_entry(struct parse_state *st, struct vmx_line *ln, const struct v
 
 /* Length of the line content at s and its line end.  has_cr: the document
  * holds a CR somewhere; most do not, and then one memchr per line is enough. */
-static size_t line_end(const char *s, size_t rest, int has_cr, unsigned char *eol,
-                       size_t *eol_len)
+static size_t line_end(const char *s, size_t rest, int has_cr, unsigned char *eol, size_t *eol_len)
 {
     const char *nl = memchr(s, '\n', rest);
     size_t lim = nl ? (size_t)(nl - s) : rest;

@@ -34,10 +34,10 @@
 
 struct save {
     const vg_vmx_doc *doc;
-    const char *path;        /* as the caller named it, for messages */
-    char target[PATH_MAX];   /* the real file (symlinks resolved) */
+    const char *path;      /* as the caller named it, for messages */
+    char target[PATH_MAX]; /* the real file (symlinks resolved) */
     char dir[PATH_MAX];
-    const char *base;        /* within target */
+    const char *base; /* within target */
     char tmp[PATH_MAX];
     char backup[PATH_MAX];
     int have_orig;
@@ -98,9 +98,9 @@ static int check_target(struct save *s, const vg_vmx_save_opts *o)
         return fail(s, VG_EIO, "%s; not written", "file is read-only");
     if (s->st.st_nlink > 1 && !o->break_hardlinks)
         return fail(s, VG_EINPUT,
-                            "file has %lu hard links; replacing it would leave the other names "
-                            "with the old content, so it is not written",
-                            (unsigned long)s->st.st_nlink);
+                    "file has %lu hard links; replacing it would leave the other names "
+                    "with the old content, so it is not written",
+                    (unsigned long)s->st.st_nlink);
     return 0;
 }
 
@@ -206,8 +206,7 @@ static int check_unchanged(struct save *s)
     int same = len == doc->orig_len && (len == 0 || memcmp(now, doc->orig, len) == 0);
     free(now);
     if (!same)
-        return fail(s, VG_ECHANGED, "%s; not written",
-                    "file changed since it was read");
+        return fail(s, VG_ECHANGED, "%s; not written", "file changed since it was read");
     return 0;
 }
 
@@ -293,8 +292,7 @@ static int replace(struct save *s, const vg_vmx_save_opts *o, const char *data, 
     return sync_dir(s);
 }
 
-int vg_vmx_doc_save(const vg_vmx_doc *doc, const char *path, vg_vmx_save_opts *opts,
-                    vg_error *err)
+int vg_vmx_doc_save(const vg_vmx_doc *doc, const char *path, vg_vmx_save_opts *opts, vg_error *err)
 {
     vg_vmx_save_opts defaults = {0};
     vg_vmx_save_opts *o = opts ? opts : &defaults;

@@ -15,10 +15,10 @@
 
 #include "vmxguard/vmx.h"
 
-#define CHECK(c) \
-    do {         \
-        if (!(c)) \
-            abort(); \
+#define CHECK(c)                                                                                   \
+    do {                                                                                           \
+        if (!(c))                                                                                  \
+            abort();                                                                               \
     } while (0)
 
 static void check_bytes(const vg_vmx_doc *doc, const uint8_t *data, size_t size)

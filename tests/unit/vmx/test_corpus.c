@@ -77,8 +77,8 @@ static size_t roundtrip_dir(const char *dir)
 {
     DIR *d = opendir(dir);
     if (!d)
-        fail_msg("corpus folder %s is missing (%s): shared/ must sit beside the source tree",
-                 dir, strerror(errno));
+        fail_msg("corpus folder %s is missing (%s): shared/ must sit beside the source tree", dir,
+                 strerror(errno));
     size_t n = 0;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {

@@ -31,7 +31,8 @@ static void shift_jis_is_read_as_cp932_keeping_backslash_and_pipe_trail_bytes(vo
     (void)state;
     /* 仮想マシン, a Windows path, and ポ whose trail byte 0x7C VMware writes as |7C */
     check_utf8(".encoding = \"Shift_JIS\"\r\nn = \"\x89\xBC\x91\x7A\x83\x7D\x83\x56\x83\x93 "
-               "C:\\VMs \x83|7C\"\r\n", "n",
+               "C:\\VMs \x83|7C\"\r\n",
+               "n",
                "\xE4\xBB\xAE\xE6\x83\xB3\xE3\x83\x9E\xE3\x82\xB7\xE3\x83\xB3 C:\\VMs "
                "\xE3\x83\x9D");
 }
@@ -83,7 +84,8 @@ static void invalid_bytes_in_legacy_charset_become_replacement(void **state)
 static void corpus_gbk_file_shows_chinese_text(void **state)
 {
     (void)state;
-    const char *path = VG_SOURCE_DIR "/../shared/corpus/vmx/Vinci230__VMconfig__CentOS 7 64 \xE4\xBD\x8D.vmx";
+    const char *path =
+        VG_SOURCE_DIR "/../shared/corpus/vmx/Vinci230__VMconfig__CentOS 7 64 \xE4\xBD\x8D.vmx";
     vg_vmx_doc *doc = NULL;
     vg_error err;
     if (vg_vmx_doc_load(path, &doc, &err) != 0)
@@ -116,7 +118,8 @@ static void check_from_utf8(const char *text, const char *utf8, int want_rc, con
 static void user_text_is_converted_into_the_file_charset(void **state)
 {
     (void)state;
-    check_from_utf8(".encoding = \"windows-1252\"\n", "caf\xC3\xA9 \xE2\x82\xAC", 0, "caf\xE9 \x80");
+    check_from_utf8(".encoding = \"windows-1252\"\n", "caf\xC3\xA9 \xE2\x82\xAC", 0,
+                    "caf\xE9 \x80");
     check_from_utf8(".encoding = \"Shift_JIS\"\n", "\xE4\xBB\xAE C:\\x", 0, "\x89\xBC C:\\x");
     check_from_utf8(".encoding = \"windows-1252\"\n", "\xE4\xBD\x8D", VG_EINPUT, NULL);
     check_from_utf8(".encoding = \"UTF-8\"\n", "ok\xC3", VG_EINPUT, NULL);

@@ -17,10 +17,10 @@ static void unescape_follows_vmware_single_pass(void **state)
 {
     (void)state;
     static const char *const cases[][2] = {
-        {"a|22b", "a\"b"},   {"|7c", "|"},       {"|7C", "|"},      {"x|", "x|"},
-        {"x|2", "x|2"},      {"|zz", "|zz"},     {"||22", "||22"},  {"|2|22", "|2|22"},
-        {"|7C22", "|22"},    {"|g1|41", "|g1A"}, {"|0D|0A", "\r\n"}, {"", ""},
-        {"plain", "plain"},  {"|", "|"},         {"a|4a|4A", "aJJ"}, {"|41|", "A|"},
+        {"a|22b", "a\"b"},  {"|7c", "|"},       {"|7C", "|"},       {"x|", "x|"},
+        {"x|2", "x|2"},     {"|zz", "|zz"},     {"||22", "||22"},   {"|2|22", "|2|22"},
+        {"|7C22", "|22"},   {"|g1|41", "|g1A"}, {"|0D|0A", "\r\n"}, {"", ""},
+        {"plain", "plain"}, {"|", "|"},         {"a|4a|4A", "aJJ"}, {"|41|", "A|"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         check_unescape(cases[i][0], cases[i][1]);

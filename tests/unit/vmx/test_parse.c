@@ -107,8 +107,8 @@ static void unparsed_lines_are_kept_and_warned_with_line(void **state)
 {
     (void)state;
     static const char *const weird[] = {
-        "no equals here", "k = \"open quote", "k = \"v\" trailing", "= nokey",
-        "k = a b", "{% if AMD == '1' -%}", "k = \\\"Min:1\\\" x",
+        "no equals here", "k = \"open quote",     "k = \"v\" trailing",  "= nokey",
+        "k = a b",        "{% if AMD == '1' -%}", "k = \\\"Min:1\\\" x",
     };
     for (size_t i = 0; i < sizeof weird / sizeof weird[0]; i++) {
         char text[256];
@@ -139,7 +139,8 @@ static void keys_are_case_insensitive_and_keep_spelling(void **state)
 static void duplicate_keys_are_errors_naming_both_lines_and_find_returns_first(void **state)
 {
     (void)state;
-    vg_vmx_doc *doc = parse_ok("msg.autoanswer = \"FALSE\"\nx = \"1\"\nmsg.autoAnswer = \"TRUE\"\n");
+    vg_vmx_doc *doc =
+        parse_ok("msg.autoanswer = \"FALSE\"\nx = \"1\"\nmsg.autoAnswer = \"TRUE\"\n");
     int d = diag_index(doc, "duplicate-key");
     assert_true(d >= 0);
     const vg_vmx_diag *diag = vg_vmx_doc_diag(doc, (size_t)d);

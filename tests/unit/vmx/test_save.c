@@ -357,7 +357,9 @@ static void load_of_binary_file_names_nul_offset(void **state)
     char p[512];
     path_of(p, sizeof p, "bin.vmx");
     FILE *f = fopen(p, "wb");
-    fwrite("a = 1\n\x7F" "ELF\0\0", 1, 11, f);
+    fwrite("a = 1\n\x7F"
+           "ELF\0\0",
+           1, 11, f);
     fclose(f);
     vg_vmx_doc *doc = NULL;
     vg_error err;
@@ -372,7 +374,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(save_replaces_file_and_keeps_mode, setup, teardown),
         cmocka_unit_test_setup_teardown(save_keeps_owner_and_group, setup, teardown),
         cmocka_unit_test_setup_teardown(save_follows_symlink_and_keeps_the_link, setup, teardown),
-        cmocka_unit_test_setup_teardown(save_refuses_hard_linked_file_unless_asked, setup, teardown),
+        cmocka_unit_test_setup_teardown(save_refuses_hard_linked_file_unless_asked, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(save_detects_file_changed_since_load, setup, teardown),
         cmocka_unit_test_setup_teardown(save_with_backup_keeps_previous_version, setup, teardown),
         cmocka_unit_test_setup_teardown(save_write_error_leaves_original_and_no_temp, setup,

@@ -5,12 +5,14 @@
 #ifndef VG_TEST_VMX_TEST_H
 #define VG_TEST_VMX_TEST_H
 
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* cmocka needs the headers above first */
 #include <cmocka.h>
 
 #include "vmxguard/vmx.h"
@@ -35,8 +37,9 @@ static inline void assert_serializes_to(const vg_vmx_doc *doc, const char *want,
     vg_error err;
     assert_int_equal(vg_vmx_doc_serialize(doc, &out, &len, &err), 0);
     if (len != wantlen || memcmp(out, want, len) != 0)
-        fail_msg("serialised bytes differ\n--- expected (%zu bytes)\n%.*s\n--- actual (%zu bytes)\n%.*s",
-                 wantlen, (int)wantlen, want, len, (int)len, out);
+        fail_msg(
+            "serialised bytes differ\n--- expected (%zu bytes)\n%.*s\n--- actual (%zu bytes)\n%.*s",
+            wantlen, (int)wantlen, want, len, (int)len, out);
     free(out);
 }
 
