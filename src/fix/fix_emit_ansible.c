@@ -10,6 +10,22 @@
 
 #include "fix_internal.h"
 
+static void add_yaml2(vg_buf *b, const char *prefix, const char *s)
+{
+    vg_buf t = VG_BUF_INIT;
+    vg_buf_adds(&t, prefix);
+    vg_buf_adds(&t, s ? s : "");
+    char *q = t.oom ? NULL : vg_fix_quote_yaml(t.data);
+    vg_buf_release(&t);
+    if (!q) {
+        b->oom = 1;
+        return;
+    }
+    vg_buf_adds(b, "!unsafe ");
+    vg_buf_adds(b, q);
+    free(q);
+}
+
 static void add_yaml(vg_buf *b, const char *s)
 {
     char *q = vg_fix_quote_yaml(s ? s : "");
@@ -53,12 +69,12 @@ static void ansible_vm(const vg_fix_vm *fv, vg_buf *b)
     if (!fv->n_edits)
         return;
     vg_buf_adds(b, "    - name: ");
-    add_yaml(b, fv->name);
+    add_yaml2(b, "VM exists: ", fv->name);
     vg_buf_adds(b, "\n      community.vmware.vmware_guest_info:\n        name: ");
     add_yaml(b, fv->name);
     vg_buf_adds(b, "\n      check_mode: false\n      delegate_to: localhost\n");
     vg_buf_adds(b, "    - name: ");
-    add_yaml(b, fv->name);
+    add_yaml2(b, "harden: ", fv->name);
     vg_buf_adds(b, "\n      community.vmware.vmware_guest:\n        name: ");
     add_yaml(b, fv->name);
     vg_buf_adds(b, "\n        state: present\n        advanced_settings:\n");

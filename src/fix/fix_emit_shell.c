@@ -36,17 +36,17 @@ static void govc_vm(const vg_fix_vm *fv, vg_buf *b)
     fix_add_comment_text(b, fv->name ? fv->name : "?");
     vg_buf_adds(b, "\n\"${GOVC:-govc}\" vm.change ");
     if (fv->uuid && fv->origin == VG_ORIGIN_VSPHERE) {
-        vg_buf_adds(b, "-vm.uuid ");
+        vg_buf_adds(b, "-vm.uuid=");
         add_sh(b, fv->uuid);
     } else {
-        vg_buf_adds(b, "-vm ");
+        vg_buf_adds(b, "-vm=");
         add_sh(b, fv->name);
     }
     for (size_t i = 0; i < fv->n_edits; i++) {
         const vg_fix_edit *e = &fv->edits[i];
         vg_buf b2 = VG_BUF_INIT;
         vg_buf_printf(&b2, "%s=%s", e->key, e->op == VG_FIX_SET ? e->value : "");
-        vg_buf_adds(b, " \\\n    -e ");
+        vg_buf_adds(b, " \\\n    -e=");
         add_sh(b, b2.data);
         b->oom |= b2.oom;
         vg_buf_release(&b2);

@@ -54,9 +54,10 @@ static void terraform_vm(const vg_fix_vm *fv, size_t index, vg_buf *b)
     vg_buf_adds(b, ": merge into its vsphere_virtual_machine resource.\n");
     for (size_t i = 0; i < fv->n_edits; i++) {
         if (fv->edits[i].op == VG_FIX_REMOVE) {
-            vg_buf_adds(b, "# Remove from its extra_config map: ");
+            vg_buf_adds(b, "# Remove ");
             fix_add_comment_text(b, fv->edits[i].key);
-            vg_buf_addc(b, '\n');
+            vg_buf_adds(b, ": drop it from the map if Terraform set it; Terraform deletes only\n"
+                           "# keys it manages, so otherwise use the govc or PowerCLI output.\n");
         }
     }
     vg_buf_adds(b, "resource \"vsphere_virtual_machine\" ");
