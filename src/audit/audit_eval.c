@@ -42,6 +42,14 @@ static int has_glob(const char *s)
     return strpbrk(s, "*?") != NULL;
 }
 
+/* Cheap pre-check before a pattern match: the literal text before the
+ * first '*' must start the key (most keys fail on the first letters). */
+static int literal_prefix_ok(const char *pattern, const char *key)
+{
+    size_t n = strcspn(pattern, "*?");
+    return strncasecmp(pattern, key, n) == 0;
+}
+
 /* Entries named by one spelling: a plain key (the entry VMware's reader
  * uses) or a pattern whose '*' stands for device numbers. */
 static size_t collect_name(const vg_vmx_doc *doc, const char *name, const vg_vmx_entry **out,
@@ -51,7 +59,8 @@ static size_t collect_name(const vg_vmx_doc *doc, const char *name, const vg_vmx
     for (size_t i = 0; i < count && n < max; i++) {
         const vg_vmx_entry *e = has_glob(name) ? vg_vmx_doc_entry(doc, i)
                                                : vg_vmx_doc_find(doc, name);
-        if (e && (!has_glob(name) || vg_catalog_key_match(name, e->key))) {
+        if (e && (!has_glob(name) ||
+                  (literal_prefix_ok(name, e->key) && vg_catalog_key_match(name, e->key)))) {
             int seen = 0;
             for (size_t k = 0; k < n; k++)
                 seen |= out[k] == e;
@@ -302,12 +311,14 @@ static size_t find_instances(const eval_ctx *c, const char *name, dev_instance *
     size_t count = vg_vmx_doc_count(c->doc);
     for (size_t i = 0; i < count && n < MAX_INSTANCES; i++) {
         const char *key = vg_vmx_doc_entry(c->doc, i)->key;
+        if (!literal_prefix_ok(pat, key))
+            continue;
         const char *kd = strrchr(key, '.');
         if (!kd || (size_t)(kd - key) >= sizeof out[0].prefix)
             continue;
         char prefix[128];
-        if (snprintf(prefix, sizeof prefix, "%.*s", (int)(kd - key), key) >= (int)sizeof prefix)
-            continue;
+        memcpy(prefix, key, (size_t)(kd - key));
+        prefix[kd - key] = '\0';
         if (!vg_catalog_key_match(pat, prefix))
             continue;
         int seen = 0;

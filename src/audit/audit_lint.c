@@ -140,6 +140,9 @@ static vg_error tables_err;
 typedef struct known_key {
     const char *key;
     int is_bool;
+    char norm[128]; /* without device numbers, for the misspelling check */
+    size_t norm_len;
+    unsigned parts; /* dotted components */
 } known_key;
 static known_key *known;
 static size_t n_known;
@@ -149,12 +152,46 @@ static void add_known(const char *k, int is_bool)
 {
     if (!k || strpbrk(k, "*?"))
         return;
+    for (size_t i = 0; i < n_known; i++) {
+        if (strcasecmp(known[i].key, k) == 0) { /* once per key; bool if any rule says so */
+            known[i].is_bool |= is_bool;
+            return;
+        }
+    }
     known_key *nk = realloc(known, (n_known + 1) * sizeof *nk);
     if (!nk)
         return;
     known = nk;
+    memset(&known[n_known], 0, sizeof known[n_known]);
     known[n_known].key = k;
     known[n_known++].is_bool = is_bool;
+}
+
+static void without_numbers(const char *key, char *out, size_t n);
+
+static unsigned count_parts(const char *s)
+{
+    unsigned n = 1;
+    for (; *s; s++)
+        n += *s == '.';
+    return n;
+}
+
+static int cmp_known(const void *a, const void *b)
+{
+    return strcasecmp(((const known_key *)a)->key, ((const known_key *)b)->key);
+}
+
+/* Sorted for lookups; normalised forms computed once, not per VM. */
+static void index_known(void)
+{
+    for (size_t i = 0; i < n_known; i++) {
+        without_numbers(known[i].key, known[i].norm, sizeof known[i].norm);
+        known[i].norm_len = strlen(known[i].norm);
+        known[i].parts = count_parts(known[i].norm);
+    }
+    if (n_known)
+        qsort(known, n_known, sizeof *known, cmp_known);
 }
 
 static void load_tables(void)
@@ -178,6 +215,7 @@ static void load_tables(void)
     }
     for (size_t i = 0; tables && i < tables->n_entries; i++)
         add_known(tables->entries[i].works, 0);
+    index_known();
 }
 
 const vg_lint_tables *vg_audit_lint_tables(vg_error *err)
@@ -262,11 +300,8 @@ static void add_lint(lint_list *l, const vg_vmx_entry *e, const char *msg, const
 
 static const known_key *find_known(const char *key)
 {
-    for (size_t i = 0; i < n_known; i++) {
-        if (strcasecmp(known[i].key, key) == 0)
-            return &known[i];
-    }
-    return NULL;
+    known_key probe = {.key = key};
+    return n_known ? bsearch(&probe, known, n_known, sizeof *known, cmp_known) : NULL;
 }
 
 /* Device numbers are not spelling: usb:1.present is an instance of
@@ -315,18 +350,26 @@ static size_t component_miss(const char *a, const char *b)
 /* A near miss of a known key, or NULL. */
 static const char *near_miss(const char *key)
 {
-    char k[128], c[128];
+    char k[128];
     without_numbers(key, k, sizeof k);
+    size_t klen = strlen(k);
+    unsigned parts = count_parts(k);
+    int k0 = tolower((unsigned char)k[0]);
     const char *best = NULL;
     size_t best_d = 3;
     for (size_t i = 0; i < n_known; i++) {
-        without_numbers(known[i].key, c, sizeof c);
-        if (strcasecmp(k, c) == 0)
+        const known_key *c = &known[i];
+        /* typos in the very first letter are rare; skipping those keeps
+         * this check cheap for the ~150 ordinary keys of every VM */
+        if (c->parts != parts || tolower((unsigned char)c->norm[0]) != k0 ||
+            (klen > c->norm_len ? klen - c->norm_len : c->norm_len - klen) > 2)
+            continue;
+        if (klen == c->norm_len && strcasecmp(k, c->norm) == 0)
             return NULL; /* a device instance of a known key */
-        size_t d = component_miss(k, c);
+        size_t d = component_miss(k, c->norm);
         if (d >= 1 && d < best_d) {
             best_d = d;
-            best = known[i].key;
+            best = c->key;
         }
     }
     return best;
@@ -351,8 +394,13 @@ static void lint_value(lint_list *l, const vg_vmx_entry *e, const known_key *k)
 
 static void lint_entry(lint_list *l, const vg_lint_tables *t, const vg_vmx_entry *e)
 {
+    int first = tolower((unsigned char)e->key[0]);
     for (size_t i = 0; t && i < t->n_entries; i++) {
-        if (vg_vmx_glob_match(t->entries[i].key, e->key)) {
+        const char *k = t->entries[i].key;
+        /* most keys differ at the first letter: skip the glob match then */
+        if (k[0] != '*' && k[0] != '?' && tolower((unsigned char)k[0]) != first)
+            continue;
+        if (vg_vmx_glob_match(k, e->key)) {
             add_lint(l, e, t->entries[i].message, t->entries[i].works);
             return;
         }

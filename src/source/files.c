@@ -54,6 +54,9 @@ typedef struct walk {
     size_t window;
     size_t next_seq, take_seq, deliver_seq;
     int walk_done, stop;
+    /* who sleeps, so that a hand-off wakes only someone who waits: with
+     * 100,000 VMs a wake-up per VM per thread costs more than the parse */
+    int walker_waits, workers_waiting, deliverer_waits;
     seen_set seen; /* walker thread only */
 } walk;
 
@@ -118,8 +121,11 @@ static int enqueue(walk *w, const char *path, const vg_error *problem)
 {
     char *copy = path ? strdup(path) : NULL;
     pthread_mutex_lock(&w->mu);
-    while (w->next_seq - w->deliver_seq >= w->window && !w->stop)
+    while (w->next_seq - w->deliver_seq >= w->window && !w->stop) {
+        w->walker_waits = 1;
         pthread_cond_wait(&w->space, &w->mu);
+    }
+    w->walker_waits = 0;
     if (w->stop) {
         pthread_mutex_unlock(&w->mu);
         free(copy);
@@ -135,10 +141,12 @@ static int enqueue(walk *w, const char *path, const vg_error *problem)
         else
             vg_error_set(&s->err, VG_ENOMEM, path, 0, "out of memory");
         s->state = SLOT_DONE;
-        pthread_cond_broadcast(&w->done);
+        if (w->deliverer_waits)
+            pthread_cond_signal(&w->done);
     } else {
         s->state = SLOT_PENDING;
-        pthread_cond_broadcast(&w->work);
+        if (w->workers_waiting)
+            pthread_cond_signal(&w->work);
     }
     w->next_seq++;
     pthread_mutex_unlock(&w->mu);
@@ -320,8 +328,11 @@ static void *worker_main(void *arg)
     walk *w = arg;
     pthread_mutex_lock(&w->mu);
     for (;;) {
-        while (w->take_seq == w->next_seq && !w->walk_done)
+        while (w->take_seq == w->next_seq && !w->walk_done) {
+            w->workers_waiting++;
             pthread_cond_wait(&w->work, &w->mu);
+            w->workers_waiting--;
+        }
         if (w->take_seq == w->next_seq)
             break;
         slot *s = &w->ring[w->take_seq++ % w->window];
@@ -333,7 +344,8 @@ static void *worker_main(void *arg)
         process(w, s, stopping);
         pthread_mutex_lock(&w->mu);
         s->state = SLOT_DONE;
-        pthread_cond_broadcast(&w->done);
+        if (w->deliverer_waits)
+            pthread_cond_signal(&w->done);
     }
     pthread_mutex_unlock(&w->mu);
     return NULL;
@@ -374,6 +386,7 @@ static void deliver_loop(walk *w, deliver_stats *st)
 {
     pthread_mutex_lock(&w->mu);
     for (;;) {
+        w->deliverer_waits = 1;
         while (w->deliver_seq == w->next_seq && !w->walk_done)
             pthread_cond_wait(&w->done, &w->mu);
         if (w->deliver_seq == w->next_seq)
@@ -381,15 +394,19 @@ static void deliver_loop(walk *w, deliver_stats *st)
         slot *s = &w->ring[w->deliver_seq % w->window];
         while (s->state != SLOT_DONE)
             pthread_cond_wait(&w->done, &w->mu);
+        w->deliverer_waits = 0;
         slot item = *s;
         s->state = SLOT_EMPTY;
         w->deliver_seq++;
         int stopped = w->stop;
-        pthread_cond_broadcast(&w->space);
+        /* wake the walker only once half the ring is free again */
+        if (w->walker_waits && w->next_seq - w->deliver_seq <= w->window / 2)
+            pthread_cond_signal(&w->space);
         pthread_mutex_unlock(&w->mu);
         deliver(w, &item, st, stopped);
         pthread_mutex_lock(&w->mu);
     }
+    w->deliverer_waits = 0;
     pthread_mutex_unlock(&w->mu);
 }
 
@@ -407,7 +424,7 @@ int vg_source_files_pipeline(const char *const *paths, size_t n_paths,
         return vg_error_set(err, VG_EUSAGE, NULL, 0, "files source: no sink or no paths");
     int jobs = job_count(opts);
     walk w = {.opts = opts ? opts : &defaults, .pl = pl};
-    w.window = (size_t)jobs * 4 < 8 ? 8 : (size_t)jobs * 4;
+    w.window = (size_t)jobs * 16 < 32 ? 32 : (size_t)jobs * 16;
     if (!(w.ring = calloc(w.window, sizeof *w.ring)))
         return vg_error_set(err, VG_ENOMEM, NULL, 0, "out of memory");
     pthread_mutex_init(&w.mu, NULL);
