@@ -48,8 +48,8 @@ enum field_type {
 
 struct field {
     const char *name;
-    enum field_type type;
     size_t off;
+    enum field_type type;
     int required;
 };
 
@@ -212,8 +212,11 @@ static int parse_mapping(struct loader *ld, yaml_node_t *n, const struct field *
             return fail(ld, k, "field '%s' given twice", name);
         seen[i] = 1;
         /* A YAML null (`fix_value:`, `~`, `null`) means "not set" for optional fields. */
-        if (!fields[i].required && is_null(v))
+        if (is_null(v)) {
+            if (fields[i].required)
+                return fail(ld, v, "field '%s' is empty", name);
             continue;
+        }
         int rc = set_field(ld, &fields[i], v, obj);
         if (rc)
             return rc;
@@ -228,7 +231,7 @@ static int parse_mapping(struct loader *ld, yaml_node_t *n, const struct field *
 
 #define FR(name, type, member, req)                                                                \
     {                                                                                              \
-        name, type, offsetof(vg_rule, member), req                                                 \
+        name, offsetof(vg_rule, member), type, req                                                 \
     }
 static const struct field rule_fields[] = {
     FR("id", F_STR, id, 1),
@@ -255,7 +258,7 @@ static const struct field rule_fields[] = {
 
 #define FD(name, member, req)                                                                      \
     {                                                                                              \
-        name, F_STR, offsetof(vg_rule_default, member), req                                        \
+        name, offsetof(vg_rule_default, member), F_STR, req                                        \
     }
 static const struct field default_fields[] = {
     FD("since", since, 0),
@@ -271,7 +274,7 @@ struct entry {
 };
 #define FE(name, type, member, req)                                                                \
     {                                                                                              \
-        name, type, offsetof(struct entry, member), req                                            \
+        name, offsetof(struct entry, member), type, req                                            \
     }
 static const struct field entry_fields[] = {
     FE("rule", F_RULEREF, rule_id, 1),
@@ -291,7 +294,7 @@ static const struct field entry_fields[] = {
 
 #define FP(name, type, member, req)                                                                \
     {                                                                                              \
-        name, type, offsetof(vg_profile, member), req                                              \
+        name, offsetof(vg_profile, member), type, req                                              \
     }
 static const struct field profile_fields[] = {
     FP("id", F_STR, id, 1),

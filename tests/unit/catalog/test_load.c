@@ -231,6 +231,7 @@ static const struct bad_case bad_cases[] = {
     {"profile:\n  id: p\n  title: t\n  version: '1'\n  rules: []\n", 2,
      "a profile lacks required field 'source'"},
     {"profile:\n  id: p\n  id: q\n", 3, "field 'id' given twice"},
+    {"rules:\n  - {id: , title: t, description: d, kind: manual}\n", 2, "field 'id' is empty"},
     {"", 0, "empty catalog file"},
 };
 
