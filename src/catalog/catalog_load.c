@@ -506,6 +506,7 @@ static yaml_node_t *top_field(struct loader *ld, yaml_node_t *root, const char *
 static int parse_root(struct loader *ld, yaml_node_t *root)
 {
     static const char *const known[] = {"rules", "profiles", "profile"};
+    unsigned char seen[3] = {0};
     if (!root)
         return fail(ld, NULL, "empty catalog file");
     if (root->type != YAML_MAPPING_NODE)
@@ -520,6 +521,8 @@ static int parse_root(struct loader *ld, yaml_node_t *root)
         if (i == 3)
             return fail(ld, k, "unknown top-level field '%s' (rules, profiles, profile)",
                         name ? name : "(not text)");
+        if (seen[i]++)
+            return fail(ld, k, "field '%s' given twice", name);
     }
     yaml_node_t *rules = top_field(ld, root, "rules");
     yaml_node_t *profiles = top_field(ld, root, "profiles");

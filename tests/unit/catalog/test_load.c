@@ -191,6 +191,7 @@ static const struct bad_case bad_cases[] = {
     {"rules: [\n", 2, "yaml:"},
     {"- just a list\n", 1, "expected a mapping"},
     {"rulez: []\n", 1, "unknown top-level field 'rulez'"},
+    {"rules: []\nrules: []\n", 2, "field 'rules' given twice"},
     {"rules:\n  - id: a\n    title: t\n    description: d\n    kind: vmx-key\n    colour: red\n", 6,
      "unknown field 'colour' in a rule"},
     {"rules:\n  - id: a\n    title: t\n    kind: vmx-key\n    key: k\n", 2,
