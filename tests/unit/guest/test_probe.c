@@ -52,6 +52,7 @@ static void put(struct tree *t, const char *rel, const char *text, mode_t mode)
     char path[512];
     snprintf(path, sizeof path, "%s%s", t->root, rel);
     mkdirs(path);
+    unlink(path); /* the previous version may be read-only */
     FILE *f = fopen(path, "w");
     assert_non_null(f);
     fputs(text, f);
