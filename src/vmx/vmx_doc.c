@@ -47,9 +47,15 @@ uint32_t vmx_hash_key(const char *key, size_t len)
         memcpy(&w, key + i, 8);
         h = mix(h, lower8(w));
     }
-    if (i < len) {
+    if (i < len && len >= 8) {
+        /* last bytes: reload the final 8 and drop those already hashed (a
+         * variable-length memcpy here would stall on store forwarding) */
+        memcpy(&w, key + len - 8, 8);
+        h = mix(h, lower8(w) >> (8 * (8 - (len - i))));
+    } else if (i < len) {
         w = 0;
-        memcpy(&w, key + i, len - i);
+        for (size_t j = 0; j < len; j++)
+            w |= (uint64_t)(unsigned char)key[j] << (8 * j);
         h = mix(h, lower8(w));
     }
     h ^= h >> 29;

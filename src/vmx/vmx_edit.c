@@ -103,7 +103,7 @@ static int make_line(vg_vmx_doc *doc, const char *text, size_t len, struct vmx_l
     e->pub.quoted = (unsigned char)p.quoted;
     e->key_len = p.key_len;
     e->hash = vmx_hash_key(k, p.key_len);
-    e->value_off = (size_t)-1;
+    e->value_off = VMX_NO_VALUE_OFF;
     return 0;
 }
 

@@ -20,22 +20,27 @@
 enum vmx_eol { VMX_EOL_NONE = 0, VMX_EOL_LF, VMX_EOL_CRLF, VMX_EOL_CR };
 enum vmx_kind { VMX_BLANK = 0, VMX_COMMENT, VMX_ENTRY, VMX_WEIRD };
 
+/* Sizes fit 32 bits: files are at most VG_VMX_MAX_FILE bytes.  Small
+ * records keep the line and entry tables dense (they are written once per
+ * line, the hot path). */
 struct vmx_line {
     const char *text; /* line content without its line end (and without a BOM) */
-    size_t len;
-    size_t entry;   /* index into entries when kind == VMX_ENTRY */
-    size_t val_off; /* raw value span inside text (inside the quotes) */
-    size_t val_len;
+    uint32_t len;
+    uint32_t entry;   /* index into entries when kind == VMX_ENTRY */
+    uint32_t val_off; /* raw value span inside text (inside the quotes) */
+    uint32_t val_len;
     unsigned char eol;
     unsigned char kind;
 };
 
+#define VMX_NO_VALUE_OFF UINT32_MAX
+
 struct vmx_entry {
     vg_vmx_entry pub;
-    size_t line; /* index into lines */
-    size_t key_len;
-    size_t value_off; /* offset into the values arena while parsing, or (size_t)-1 */
-    uint32_t hash;    /* of the lower-cased key */
+    uint32_t line; /* index into lines */
+    uint32_t key_len;
+    uint32_t value_off; /* offset into the values arena while parsing, or VMX_NO_VALUE_OFF */
+    uint32_t hash;      /* of the lower-cased key */
 };
 
 struct vmx_diag {

@@ -114,9 +114,9 @@ static int add_entry(struct parse_state *st, struct vmx_line *ln, const struct v
     e->pub.raw = p->val_len ? w + p->val_off : "";
     if (p->val_len)
         w[p->val_off + p->val_len] = '\0';
-    e->value_off = (size_t)-1;
+    e->value_off = VMX_NO_VALUE_OFF;
     if (p->has_bar) {
-        e->value_off = st->values.len;
+        e->value_off = (uint32_t)st->values.len;
         if (vg_buf_grow(&st->values, p->val_len + 1))
             return VG_ENOMEM;
         size_t outlen;
@@ -200,7 +200,7 @@ static void fix_values(struct parse_state *st)
     vg_vmx_doc *doc = st->doc;
     doc->values = vg_buf_detach(&st->values);
     for (size_t i = 0; i < doc->nentries; i++)
-        if (doc->entries[i].value_off != (size_t)-1)
+        if (doc->entries[i].value_off != VMX_NO_VALUE_OFF)
             doc->entries[i].pub.value = doc->values + doc->entries[i].value_off;
 }
 
