@@ -62,24 +62,35 @@ static size_t resolve(const vg_catalog *cat, const char *word, const vg_rule **h
     return vg_catalog_rules_for_key(cat, word, hits, MAX_HITS);
 }
 
+/* Every name explain accepts: rule ids, then keys, then the baselines' own ids. */
+static const char **candidate_names(const vg_catalog *cat)
+{
+    size_t n = 2 * vg_catalog_rule_count(cat);
+    for (size_t p = 0; p < vg_catalog_profile_count(cat); p++)
+        n += vg_catalog_profile_at(cat, p)->n_rules;
+    const char **names = calloc(n + 1, sizeof *names);
+    size_t k = 0;
+    for (size_t i = 0; names && i < vg_catalog_rule_count(cat); i++)
+        names[k++] = vg_catalog_rule_at(cat, i)->id;
+    for (size_t i = 0; names && i < vg_catalog_rule_count(cat); i++)
+        if (vg_catalog_rule_at(cat, i)->key)
+            names[k++] = vg_catalog_rule_at(cat, i)->key;
+    for (size_t p = 0; names && p < vg_catalog_profile_count(cat); p++) {
+        const vg_profile *prof = vg_catalog_profile_at(cat, p);
+        for (size_t i = 0; i < prof->n_rules; i++)
+            names[k++] = prof->rules[i].source_id;
+    }
+    return names;
+}
+
 static void suggest(const vg_catalog *cat, const char *word)
 {
-    size_t n = vg_catalog_rule_count(cat);
-    const char **ids = calloc(n + 1, sizeof *ids);
-    const char *guess = NULL;
-    if (ids) {
-        for (size_t i = 0; i < n; i++)
-            ids[i] = vg_catalog_rule_at(cat, i)->id;
-        guess = cli_did_you_mean(word, ids);
-        for (size_t i = 0; !guess && i < n; i++) /* a key with a typo */
-            ids[i] = vg_catalog_rule_at(cat, i)->key ? vg_catalog_rule_at(cat, i)->key : "";
-        if (!guess)
-            guess = cli_did_you_mean(word, ids);
-    }
+    const char **names = candidate_names(cat);
+    const char *guess = names ? cli_did_you_mean(word, names) : NULL;
     cli_error("unknown rule '%s' (not a rule id, source id or .vmx key in the catalog)", word);
     if (guess)
         fprintf(stderr, "hint: did you mean 'vmxguard explain %s'?\n", guess);
-    free(ids);
+    free(names);
 }
 
 static void print_list(const char *label, const char **v)

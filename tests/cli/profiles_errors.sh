@@ -15,6 +15,10 @@ err=$("$V" explain isolation-tools-copy-disabel 2>&1 >/dev/null); rc=$?
 [ $rc -eq 2 ] || fail "unknown rule: exit $rc"
 grep -q "did you mean 'vmxguard explain isolation-tools-copy-disable'" <<<"$err" || fail "no rule suggestion: $err"
 
+err=$("$V" explain VMCH-80-00189 2>&1 >/dev/null); rc=$?
+[ $rc -eq 2 ] || fail "unknown source id: exit $rc"
+grep -q "did you mean 'vmxguard explain VMCH-80-000189'" <<<"$err" || fail "no source id suggestion: $err"
+
 "$V" profiles frobnicate >/dev/null 2>&1; [ $? -eq 2 ] || fail "unknown action must exit 2"
 "$V" profiles show >/dev/null 2>&1; [ $? -eq 2 ] || fail "show without id must exit 2"
 "$V" explain >/dev/null 2>&1; [ $? -eq 2 ] || fail "explain without rule must exit 2"
