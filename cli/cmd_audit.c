@@ -136,8 +136,18 @@ static int parse_args(int argc, char **argv, struct audit_args *a)
 }
 
 /* --profile IDs, or the profiles of --profile-file, or the default. */
-static int pick_profiles(vg_catalog *cat, const struct audit_args *a, size_t before,
-                         struct audit_run *run)
+/* Was profile id in the catalog before the user's file was added? */
+static int had_before(const char *const *before, size_t n, const char *id)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(before[i], id) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int pick_profiles(vg_catalog *cat, const struct audit_args *a,
+                         const char *const *before, size_t n_before, struct audit_run *run)
 {
     for (size_t i = 0; i < a->n_profiles; i++) {
         const vg_profile *p = vg_catalog_profile(cat, a->profiles[i]);
@@ -154,9 +164,11 @@ static int pick_profiles(vg_catalog *cat, const struct audit_args *a, size_t bef
         }
         run->profiles[run->n_profiles++] = p;
     }
-    for (size_t i = before; !a->n_profiles && i < vg_catalog_profile_count(cat); i++) {
-        if (run->n_profiles < MAX_LIST)
-            run->profiles[run->n_profiles++] = vg_catalog_profile_at(cat, i);
+    for (size_t i = 0; a->profile_file && !a->n_profiles && i < vg_catalog_profile_count(cat);
+         i++) {
+        const vg_profile *p = vg_catalog_profile_at(cat, i);
+        if (run->n_profiles < MAX_LIST && !had_before(before, n_before, p->id))
+            run->profiles[run->n_profiles++] = p;
     }
     if (!run->n_profiles) {
         const vg_profile *p = vg_catalog_profile(cat, vg_catalog_default_profile());
@@ -390,14 +402,22 @@ static int setup(const struct audit_args *a, vg_catalog **cat, vg_waivers **w,
         cli_print_error(&err);
         return EXIT_INTERNAL;
     }
-    size_t before = vg_catalog_profile_count(*cat);
-    if (a->profile_file && vg_catalog_add_file(*cat, a->profile_file, &err) != VG_OK) {
-        cli_print_error(&err);
-        return EXIT_USAGE;
+    /* ids shipped in the binary: the user's file adds the others */
+    size_t n_before = vg_catalog_profile_count(*cat);
+    const char **before = calloc(n_before ? n_before : 1, sizeof *before);
+    if (!before) {
+        cli_error("out of memory");
+        return EXIT_INTERNAL;
     }
-    if (!a->profile_file)
-        before = vg_catalog_profile_count(*cat);
-    if (pick_profiles(*cat, a, before, run) != 0)
+    for (size_t i = 0; i < n_before; i++)
+        before[i] = vg_catalog_profile_at(*cat, i)->id;
+    int bad = a->profile_file && vg_catalog_add_file(*cat, a->profile_file, &err) != VG_OK;
+    if (bad)
+        cli_print_error(&err);
+    else
+        bad = pick_profiles(*cat, a, before, n_before, run) != 0;
+    free(before);
+    if (bad)
         return EXIT_USAGE;
     if (a->fail_on && vg_severity_parse(a->fail_on, &run->fail_on) != VG_OK) {
         cli_error("--fail-on wants any, info, low, medium or high (or cat1..cat3), not '%s'",

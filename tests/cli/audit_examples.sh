@@ -64,6 +64,26 @@ check "both profiles reported" grep -q "cis-esxi-8" "$tmp/two"
 check "unknown profile exits 2" [ "$rc" -eq 2 ]
 check "did you mean" has "$tmp/err" "did you mean 'disa-vsphere8-vm'"
 
+# a site's own profile: its profiles are audited unless --profile says otherwise
+cat >"$tmp/site.yaml" <<'P'
+profile:
+  id: my-site
+  title: Site baseline
+  source: Site security policy
+  version: "2025.1"
+  rules:
+    - {rule: log-keepold, source_id: SITE-1, cmp: ge, value: "20", absent: fail, severity: high}
+P
+"$VMXGUARD" audit "$ds/web01/web01.vmx" --profile-file "$tmp/site.yaml" --color=never \
+    >"$tmp/site" 2>&1; rc=$?
+check "--profile-file audits its profile" has "$tmp/site" "SITE-1"
+check "site rule fails web01 (keepOld 10 < 20)" [ "$rc" -eq 1 ]
+check "embedded default not used with --profile-file" hasnt "$tmp/site" "VMCH-80-000189"
+printf 'profile:\n  id: [\n' >"$tmp/broken.yaml"
+"$VMXGUARD" audit "$ds" --profile-file "$tmp/broken.yaml" >/dev/null 2>"$tmp/err"; rc=$?
+check "broken profile file exits 2" [ "$rc" -eq 2 ]
+check "broken profile file named" has "$tmp/err" "broken.yaml:"
+
 # unreadable input: exit 2, the others still audited
 "$VMXGUARD" audit "$tmp/missing.vmx" "$ds/web01/web01.vmx" >"$tmp/mix" 2>"$tmp/err"; rc=$?
 check "missing input exits 2" [ "$rc" -eq 2 ]
