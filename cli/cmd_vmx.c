@@ -255,10 +255,10 @@ static int refuse_if_running(const char *path, int force)
         cli_warn("%s: the VM appears to be running (%s); editing anyway (--force)", path, why);
         return 0;
     }
-    cli_error("%s: the VM appears to be running (%s); not changed", path, why);
-    fprintf(stderr, "hint: VMware rewrites the .vmx of a running VM, and settings apply only "
-                    "after a cold start (power off, then power on; a guest reboot is not "
-                    "enough). Power the VM off first, or use --force.\n");
+    cli_error("%s: the VM appears to be running (%s); not changed: VMware rewrites the .vmx of "
+              "a running VM, and settings apply only after a cold start (power off, then power "
+              "on; a guest reboot is not enough); use --force to edit anyway",
+              path, why);
     return 1;
 }
 
