@@ -62,7 +62,7 @@ for line in open(os.path.join(tmp, "audit.jsonl"), encoding="utf-8"):
 # keys the plan named, per VM comment block in the govc script
 plan_keys = set()
 for line in open(os.path.join(tmp, "plan.sh"), encoding="utf-8", errors="replace"):
-    m = re.match(r"^    -e '([^=]+)=", line)
+    m = re.match(r"^    -e='([^=]+)=", line)
     if m:
         plan_keys.add(m.group(1).lower())
 changed_files = 0
