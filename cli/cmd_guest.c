@@ -37,14 +37,28 @@ static int parse_args(int argc, char **argv, struct guest_args *a)
     optind = 1;
     while ((c = getopt_long(argc, argv, "f:o:vh", long_opts, NULL)) != -1) {
         switch (c) {
-        case 'f': a->format = optarg; break;
-        case 'o': a->output = optarg; break;
-        case 'r': a->root = optarg; break;
-        case 'u': a->user = optarg; break;
-        case 'n': a->no_backdoor = 1; break;
-        case 'v': cli_verbose = 1; break;
-        case 'h': return 1;
-        default: return -1;
+        case 'f':
+            a->format = optarg;
+            break;
+        case 'o':
+            a->output = optarg;
+            break;
+        case 'r':
+            a->root = optarg;
+            break;
+        case 'u':
+            a->user = optarg;
+            break;
+        case 'n':
+            a->no_backdoor = 1;
+            break;
+        case 'v':
+            cli_verbose = 1;
+            break;
+        case 'h':
+            return 1;
+        default:
+            return -1;
         }
     }
     if (optind < argc) {
@@ -54,11 +68,11 @@ static int parse_args(int argc, char **argv, struct guest_args *a)
     return 0;
 }
 
-static int write_report(const struct guest_args *a, const vg_catalog *cat,
-                        const vg_profile *prof, const vg_vm_report *rep, FILE *out)
+static int write_report(const struct guest_args *a, const vg_catalog *cat, const vg_profile *prof,
+                        const vg_vm_report *rep, FILE *out)
 {
-    vg_report_opts ro = {.out = out, .color = out == stdout && cli_color > 0,
-                         .verbose = cli_verbose};
+    vg_report_opts ro = {
+        .out = out, .color = out == stdout && cli_color > 0, .verbose = cli_verbose};
     vg_report *r = NULL;
     vg_error err;
     if (vg_report_new(a->format ? a->format : "text", &ro, &r, &err) != VG_OK) {
@@ -70,9 +84,14 @@ static int write_report(const struct guest_args *a, const vg_catalog *cat,
         host[0] = '\0';
     const char *target = a->root ? a->root : "/";
     const vg_profile *profs[1] = {prof};
-    vg_report_run run = {.tool_version = vg_version(), .started = time(NULL), .catalog = cat,
-                         .profiles = profs, .n_profiles = 1, .targets = &target,
-                         .n_targets = 1, .hostname = host};
+    vg_report_run run = {.tool_version = vg_version(),
+                         .started = time(NULL),
+                         .catalog = cat,
+                         .profiles = profs,
+                         .n_profiles = 1,
+                         .targets = &target,
+                         .n_targets = 1,
+                         .hostname = host};
     vg_audit_summary sum;
     memset(&sum, 0, sizeof sum);
     vg_audit_summary_add(&sum, rep);
@@ -93,8 +112,8 @@ static int guest_run(const struct guest_args *a, vg_catalog *cat, FILE *out)
         cli_error("profile '%s' is not in the catalog", vg_guest_profile_id());
         return EXIT_INTERNAL;
     }
-    vg_guest_opts go = {.root = a->root, .no_backdoor = a->no_backdoor,
-                        .unpriv_user = a->user, .profile = prof};
+    vg_guest_opts go = {
+        .root = a->root, .no_backdoor = a->no_backdoor, .unpriv_user = a->user, .profile = prof};
     vg_vm *vm = NULL;
     if (vg_guest_probe(&go, &vm, &err) != VG_OK) {
         cli_print_error(&err);

@@ -14,19 +14,19 @@
 #ifndef VMXGUARD_GUEST_H
 #define VMXGUARD_GUEST_H
 
-#include <stddef.h>
-#include <stdint.h>
 #include "catalog.h"
 #include "common.h"
 #include "vm.h"
+#include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 /* Backdoor protocol constants (open-vm-tools backdoor_def.h, guest_msg_def.h). */
-#define VG_GUEST_BDOOR_MAGIC 0x564D5868u   /* "VMXh" */
-#define VG_GUEST_BDOOR_PORT 0x5658u        /* "VX" */
+#define VG_GUEST_BDOOR_MAGIC 0x564D5868u /* "VMXh" */
+#define VG_GUEST_BDOOR_PORT 0x5658u      /* "VX" */
 #define VG_GUEST_BDOOR_GETVERSION 10u
 #define VG_GUEST_BDOOR_MESSAGE 30u
 #define VG_GUEST_RPCI_PROTOCOL 0x49435052u /* "RPCI" */
@@ -72,9 +72,9 @@ VG_EXPORT const char *vg_guest_bd_outcome_name(vg_guest_bd_outcome o); /* "answe
 
 typedef struct vg_guest_version {
     vg_guest_bd_outcome outcome;
-    int signo;          /* FAULT: the signal */
-    uint32_t version;   /* ANSWERED: EAX (6 on current products) */
-    uint32_t vmx_type;  /* ANSWERED: ECX (2 = ESX), 0xFFFFFFFF when the sentinel survived */
+    int signo;         /* FAULT: the signal */
+    uint32_t version;  /* ANSWERED: EAX (6 on current products) */
+    uint32_t vmx_type; /* ANSWERED: ECX (2 = ESX), 0xFFFFFFFF when the sentinel survived */
 } vg_guest_version;
 
 /* One GETVERSION with the sentinels open-vm-tools uses. */
@@ -112,23 +112,23 @@ VG_EXPORT void vg_guest_rpc_send(const vg_guest_cpu *cpu, vg_guest_via via, cons
 /* What a process of one kind could reach, measured in a child process. */
 typedef struct vg_guest_reach {
     int tried;
-    unsigned uid;              /* uid the child ran the calls as */
-    int port_permission;       /* the child held ioperm for the backdoor ports */
-    int port_errno;            /* why ioperm was refused (EPERM, ENOSYS), 0 if not */
+    unsigned uid;        /* uid the child ran the calls as */
+    int port_permission; /* the child held ioperm for the backdoor ports */
+    int port_errno;      /* why ioperm was refused (EPERM, ENOSYS), 0 if not */
     vg_guest_version version;
-    vg_guest_rpc rpc;          /* info-get of a key no one sets */
-    char error[160];           /* why the child could not run, "" if it did */
+    vg_guest_rpc rpc; /* info-get of a key no one sets */
+    char error[160];  /* why the child could not run, "" if it did */
 } vg_guest_reach;
 
 typedef struct vg_guest_opts {
-    const char *root;     /* prefix for /proc, /sys, /etc, /dev, /usr; NULL = "/" */
-    int no_backdoor;      /* never touch the port or a hypercall */
+    const char *root;        /* prefix for /proc, /sys, /etc, /dev, /usr; NULL = "/" */
+    int no_backdoor;         /* never touch the port or a hypercall */
     const vg_guest_cpu *cpu; /* NULL = vg_guest_cpu_native() */
     /* Unprivileged account for the reachability child; NULL = "nobody"
      * (looked up in ROOT/etc/passwd, 65534 if absent). */
     const char *unpriv_user;
-    int no_drop;          /* tests only: run the "unprivileged" child without dropping */
-    unsigned timeout_ms;  /* per child; 0 = 5000 */
+    int no_drop;         /* tests only: run the "unprivileged" child without dropping */
+    unsigned timeout_ms; /* per child; 0 = 5000 */
     /* Profile whose guest rules keyed "tools.conf [section] key" are evaluated
      * against tools.conf; NULL = skip those rules. */
     const vg_profile *profile;

@@ -27,7 +27,8 @@ static void vsock_finding(struct gprobe *p)
     if (mode & 0006)
         gprobe_finding(p, id, G_FAIL, dev, 0,
                        "%s is mode %04o with the VMCI transport loaded: every user can open "
-                       "the vsock path to the VMX", dev, mode);
+                       "the vsock path to the VMX",
+                       dev, mode);
     else
         gprobe_finding(p, id, G_PASS, dev, 0, "%s is mode %04o: not open to other users", dev,
                        mode);
@@ -77,8 +78,7 @@ static void render_finding(struct gprobe *p)
         gprobe_finding(p, id, G_PASS, "/dev/dri", 0, "vmwgfx loaded without a render node");
     else if (open_all)
         gprobe_finding(p, id, G_FAIL, "/dev/dri", 0,
-                       "%s: every user can send GuestRPC through the DRM_VMW_MSG ioctl",
-                       list.data);
+                       "%s: every user can send GuestRPC through the DRM_VMW_MSG ioctl", list.data);
     else
         gprobe_finding(p, id, G_PASS, "/dev/dri", 0, "%s: only root and the group", list.data);
     vg_buf_release(&list);

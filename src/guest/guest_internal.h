@@ -21,7 +21,7 @@
 
 struct gprobe {
     const vg_guest_opts *opts;
-    const char *root;        /* "" for the live system, else the prefix without trailing '/' */
+    const char *root; /* "" for the live system, else the prefix without trailing '/' */
     const vg_guest_cpu *cpu;
     vg_vm *vm;
     int oom;
@@ -29,7 +29,7 @@ struct gprobe {
     int hv_bit;
     char vendor[13];
     uint32_t hv_max_leaf;
-    uint32_t hv_features;    /* CPUID 0x40000010 ECX, 0 if not VMware */
+    uint32_t hv_features; /* CPUID 0x40000010 ECX, 0 if not VMware */
     vg_guest_via via;
     int cpuid_vmware;
     int dmi_vmware;
@@ -61,13 +61,13 @@ void gprobe_finding(struct gprobe *p, const char *rule_id, const char *status, c
                     unsigned line, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 /* One probe per file. */
-void guest_platform_probe(struct gprobe *p);   /* CPUID, DMI */
-void guest_reach_probe(struct gprobe *p);      /* backdoor children, RPCI */
+void guest_platform_probe(struct gprobe *p); /* CPUID, DMI */
+void guest_reach_probe(struct gprobe *p);    /* backdoor children, RPCI */
 void guest_platform_findings(struct gprobe *p);
-void guest_devices_probe(struct gprobe *p);    /* vsock, vmwgfx render nodes */
-void guest_tools_probe(struct gprobe *p);      /* binaries, tools.conf */
-void guest_mac_probe(struct gprobe *p);        /* SELinux, AppArmor */
-void guest_modules_probe(struct gprobe *p);    /* drivers, taint */
+void guest_devices_probe(struct gprobe *p); /* vsock, vmwgfx render nodes */
+void guest_tools_probe(struct gprobe *p);   /* binaries, tools.conf */
+void guest_mac_probe(struct gprobe *p);     /* SELinux, AppArmor */
+void guest_modules_probe(struct gprobe *p); /* drivers, taint */
 
 /* Module names the probes share (guest_modules.c). */
 int guest_module_loaded(const struct gprobe *p, const char *name);

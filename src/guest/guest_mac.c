@@ -57,8 +57,8 @@ static void selinux_facts(struct gprobe *p, struct mac *m)
 static void apparmor_facts(struct gprobe *p, struct mac *m)
 {
     char v[8];
-    m->apparmor = groot_line(p, "/sys/module/apparmor/parameters/enabled", v, sizeof v) == 0 &&
-                  v[0] == 'Y';
+    m->apparmor =
+        groot_line(p, "/sys/module/apparmor/parameters/enabled", v, sizeof v) == 0 && v[0] == 'Y';
     gprobe_prop(p, "guest.apparmor.enabled", "%s", m->apparmor ? "yes" : "no");
     vg_buf b = VG_BUF_INIT;
     if (!m->apparmor || groot_read(p, "/sys/kernel/security/apparmor/profiles", &b, 4u << 20) ||
@@ -89,8 +89,8 @@ static void enforcing_finding(struct gprobe *p, const struct mac *m)
 {
     const char *id = "guest-mac-enforcing";
     if (!strcmp(m->selinux, "enforcing"))
-        gprobe_finding(p, id, G_PASS, "/sys/fs/selinux/enforce", 0,
-                       "SELinux enforcing (policy %s)", m->se_policy[0] ? m->se_policy : "?");
+        gprobe_finding(p, id, G_PASS, "/sys/fs/selinux/enforce", 0, "SELinux enforcing (policy %s)",
+                       m->se_policy[0] ? m->se_policy : "?");
     else if (m->apparmor && m->aa_enforce)
         gprobe_finding(p, id, G_PASS, "/sys/kernel/security/apparmor/profiles", 0,
                        "AppArmor enabled, %d profiles enforcing", m->aa_enforce);
@@ -163,8 +163,9 @@ static void vmtoolsd_finding(struct gprobe *p, const struct mac *m)
                        "/sys/kernel/security/apparmor/profiles", 0,
                        "vmtoolsd not running; AppArmor profile %s is loaded", m->aa_vmtoolsd);
     } else if (!strcmp(m->selinux, "enforcing")) {
-        gprobe_finding(p, id, G_NA, NULL, 0, "vmtoolsd not running: its SELinux domain is "
-                                             "known only at run time");
+        gprobe_finding(p, id, G_NA, NULL, 0,
+                       "vmtoolsd not running: its SELinux domain is "
+                       "known only at run time");
     } else {
         gprobe_finding(p, id, G_FAIL, NULL, 0,
                        "no AppArmor profile names vmtoolsd and SELinux is not enforcing");

@@ -13,9 +13,9 @@
 
 /* In-tree drivers, then the old Tools tarball's out-of-tree ones. */
 static const char *const vmware_modules[] = {
-    "vmxnet3", "vmw_pvscsi", "vmw_balloon", "vmw_vmci", "vmw_vsock_vmci_transport",
-    "vmwgfx",  "ptp_vmw",    "vmhgfs",      "vmblock",  "vmxnet",
-    "vmmemctl", "vmsync",    "vmci",
+    "vmxnet3",  "vmw_pvscsi", "vmw_balloon", "vmw_vmci", "vmw_vsock_vmci_transport",
+    "vmwgfx",   "ptp_vmw",    "vmhgfs",      "vmblock",  "vmxnet",
+    "vmmemctl", "vmsync",     "vmci",
 };
 
 /* Taint letters by bit (Documentation/admin-guide/tainted-kernels.rst). */
@@ -24,15 +24,24 @@ static const struct {
     int provenance; /* says something about where code came from */
     const char *what;
 } taint_bits[] = {
-    {'P', 1, "proprietary module"}, {'F', 1, "module force-loaded"},
-    {'S', 0, "out-of-spec system"}, {'R', 1, "module force-unloaded"},
-    {'M', 0, "machine check"},      {'B', 0, "bad page"},
-    {'U', 0, "taint requested by user"}, {'D', 0, "kernel died recently"},
-    {'A', 0, "ACPI table overridden"}, {'W', 0, "kernel warning"},
-    {'C', 0, "staging driver"},     {'I', 0, "firmware workaround"},
-    {'O', 1, "out-of-tree module"}, {'E', 1, "unsigned module"},
-    {'L', 0, "soft lockup"},        {'K', 0, "live patched"},
-    {'X', 0, "auxiliary taint"},    {'T', 0, "built with struct randomization"},
+    {'P', 1, "proprietary module"},
+    {'F', 1, "module force-loaded"},
+    {'S', 0, "out-of-spec system"},
+    {'R', 1, "module force-unloaded"},
+    {'M', 0, "machine check"},
+    {'B', 0, "bad page"},
+    {'U', 0, "taint requested by user"},
+    {'D', 0, "kernel died recently"},
+    {'A', 0, "ACPI table overridden"},
+    {'W', 0, "kernel warning"},
+    {'C', 0, "staging driver"},
+    {'I', 0, "firmware workaround"},
+    {'O', 1, "out-of-tree module"},
+    {'E', 1, "unsigned module"},
+    {'L', 0, "soft lockup"},
+    {'K', 0, "live patched"},
+    {'X', 0, "auxiliary taint"},
+    {'T', 0, "built with struct randomization"},
     {'N', 0, "in-kernel test"},
 };
 #define N_TAINT (sizeof taint_bits / sizeof taint_bits[0])
@@ -65,8 +74,7 @@ static int module_fact(struct gprobe *p, const char *m, vg_buf *list)
         bad |= provenance_letter(*c);
     char prop[96];
     snprintf(prop, sizeof prop, "guest.module.%s", m);
-    gprobe_prop(p, prop, "%s%s%s", loadable ? state : "builtin", taint[0] ? ", taint " : "",
-                taint);
+    gprobe_prop(p, prop, "%s%s%s", loadable ? state : "builtin", taint[0] ? ", taint " : "", taint);
     if (list->len)
         vg_buf_adds(list, "; ");
     vg_buf_printf(list, "%s (%s, %s)", m, loadable ? "module" : "built in",
@@ -98,7 +106,8 @@ static void drivers_finding(struct gprobe *p)
     else if (bad.len)
         gprobe_finding(p, id, G_FAIL, "/sys/module", 0,
                        "VMware drivers not from the signed kernel tree: %s (taint O = out of "
-                       "tree, E = unsigned, P = proprietary, F = forced)", bad.data);
+                       "tree, E = unsigned, P = proprietary, F = forced)",
+                       bad.data);
     else
         gprobe_finding(p, id, G_PASS, "/sys/module", 0, "%s", good.data);
     vg_buf_release(&good);

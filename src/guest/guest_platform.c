@@ -20,7 +20,7 @@
 
 static void vendor_text(const vg_guest_regs *r, char out[13])
 {
-    uint32_t w[3] = {r->ebx, r->ecx, r->edx};
+    const uint32_t w[3] = {r->ebx, r->ecx, r->edx};
     for (size_t i = 0; i < 12; i++) {
         unsigned char c = (unsigned char)(w[i / 4] >> (8 * (i % 4)));
         out[i] = c == 0 ? ' ' : isprint(c) ? (char)c : '?';
@@ -68,8 +68,8 @@ static int vmware_word(const char *s)
 
 static void dmi_facts(struct gprobe *p)
 {
-    static const char *const files[] = {"sys_vendor", "product_name", "bios_vendor",
-                                        "board_vendor", "product_serial"};
+    static const char *const files[] = {"sys_vendor", "product_name", "bios_vendor", "board_vendor",
+                                        "product_serial"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         char rel[96], v[128], name[64];
         snprintf(rel, sizeof rel, "/sys/class/dmi/id/%s", files[i]);
@@ -90,8 +90,10 @@ void guest_platform_probe(struct gprobe *p)
 
 static const char *sig_name(int sig)
 {
-    return sig == SIGSEGV ? "SIGSEGV" : sig == SIGILL ? "SIGILL" : sig == SIGBUS ? "SIGBUS"
-                                                                                 : "a signal";
+    return sig == SIGSEGV  ? "SIGSEGV"
+           : sig == SIGILL ? "SIGILL"
+           : sig == SIGBUS ? "SIGBUS"
+                           : "a signal";
 }
 
 static void describe(const vg_guest_reach *r, char *out, size_t sz)
@@ -136,10 +138,11 @@ static void unpriv_finding(struct gprobe *p)
     else if (r->version.outcome == VG_GUEST_BD_ANSWERED)
         gprobe_finding(p, id, G_FAIL, NULL, 0,
                        "a process of uid %u without port permission %s: every guest user "
-                       "reaches the hypervisor", r->uid, d);
+                       "reaches the hypervisor",
+                       r->uid, d);
     else
-        gprobe_finding(p, id, G_PASS, NULL, 0,
-                       "GETVERSION from uid %u without port permission %s", r->uid, d);
+        gprobe_finding(p, id, G_PASS, NULL, 0, "GETVERSION from uid %u without port permission %s",
+                       r->uid, d);
 }
 
 static void rpci_finding(struct gprobe *p)
@@ -157,13 +160,13 @@ static void rpci_finding(struct gprobe *p)
         gprobe_finding(p, id, G_PASS, NULL, 0,
                        "the backdoor answered uid %u but refused a GuestRPC channel", r->uid);
     else if (o == VG_GUEST_RPC_DENIED)
-        gprobe_finding(p, id, G_PASS, NULL, 0,
-                       "GuestRPC refused info-get to uid %u: \"%s\"", r->uid, r->rpc.text);
+        gprobe_finding(p, id, G_PASS, NULL, 0, "GuestRPC refused info-get to uid %u: \"%s\"",
+                       r->uid, r->rpc.text);
     else if (o == VG_GUEST_RPC_OK || o == VG_GUEST_RPC_FAILED)
         gprobe_finding(p, id, G_FAIL, NULL, 0,
                        "GuestRPC processed info-get from uid %u (reply %s \"%s\"): any user "
-                       "can talk to the VMX", r->uid, o == VG_GUEST_RPC_OK ? "1" : "0",
-                       r->rpc.text);
+                       "can talk to the VMX",
+                       r->uid, o == VG_GUEST_RPC_OK ? "1" : "0", r->rpc.text);
     else
         gprobe_finding(p, id, G_ERROR, NULL, 0, "GuestRPC exchange as uid %u: %s", r->uid,
                        vg_guest_rpc_outcome_name(o));
@@ -176,24 +179,24 @@ static void emulated_finding(struct gprobe *p)
                    p->unpriv.version.outcome == VG_GUEST_BD_ANSWERED;
     const char *vendor = p->vendor[0] ? p->vendor : p->hv_bit ? "(unread)" : "(no hypervisor)";
     if (p->cpuid_vmware)
-        gprobe_finding(p, id, G_NA, NULL, 0, "CPUID vendor is VMwareVMware: the backdoor is "
-                                             "VMware's own");
+        gprobe_finding(p, id, G_NA, NULL, 0,
+                       "CPUID vendor is VMwareVMware: the backdoor is "
+                       "VMware's own");
     else if (answered) {
-        const vg_guest_reach *r = p->priv.version.outcome == VG_GUEST_BD_ANSWERED ? &p->priv
-                                                                                 : &p->unpriv;
+        const vg_guest_reach *r =
+            p->priv.version.outcome == VG_GUEST_BD_ANSWERED ? &p->priv : &p->unpriv;
         char d[200];
         describe(r, d, sizeof d);
         gprobe_finding(p, id, G_FAIL, NULL, 0,
                        "GETVERSION from uid %u %s port permission %s, but CPUID vendor is %s: "
                        "a non-VMware hypervisor emulates the backdoor (QEMU/KVM vmport)",
                        r->uid, r->port_permission ? "with" : "without", d, vendor);
-    }
-    else if (!p->priv.tried)
+    } else if (!p->priv.tried)
         gprobe_finding(p, id, G_NA, NULL, 0,
                        "not root: only a process with port permission can tell (run as root)");
     else if (p->priv.port_errno)
-        gprobe_finding(p, id, G_NA, NULL, 0,
-                       "port permission unavailable here (%s): cannot tell", p->priv.error);
+        gprobe_finding(p, id, G_NA, NULL, 0, "port permission unavailable here (%s): cannot tell",
+                       p->priv.error);
     else if (p->priv.version.outcome == VG_GUEST_BD_ERROR)
         gprobe_finding(p, id, G_ERROR, NULL, 0, "privileged GETVERSION: %s", p->priv.error);
     else
@@ -210,20 +213,20 @@ static void dmi_finding(struct gprobe *p)
                        "DMI does not claim VMware (CPUID vendor %s)",
                        p->vendor[0] ? p->vendor : "none");
     else if (p->cpuid_vmware)
-        gprobe_finding(p, id, G_PASS, "/sys/class/dmi/id", 0,
-                       "DMI and CPUID both say VMware");
+        gprobe_finding(p, id, G_PASS, "/sys/class/dmi/id", 0, "DMI and CPUID both say VMware");
     else
         gprobe_finding(p, id, G_FAIL, "/sys/class/dmi/id", 0,
                        "DMI strings claim VMware but CPUID says %s: DMI is spoofed (or nested); "
-                       "trust CPUID", p->hv_bit ? p->vendor : "no hypervisor");
+                       "trust CPUID",
+                       p->hv_bit ? p->vendor : "no hypervisor");
 }
 
 void guest_platform_findings(struct gprobe *p)
 {
     dmi_finding(p);
     if (p->opts->no_backdoor) {
-        static const char *const ids[] = {"guest-backdoor-unprivileged",
-                                          "guest-rpci-unprivileged", "guest-backdoor-emulated"};
+        static const char *const ids[] = {"guest-backdoor-unprivileged", "guest-rpci-unprivileged",
+                                          "guest-backdoor-emulated"};
         for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
             gprobe_finding(p, ids[i], G_NA, NULL, 0, "not checked: --no-backdoor");
         return;

@@ -32,8 +32,7 @@ static void child_body(const struct gprobe *p, int privileged, unsigned uid, uns
     /* Already unprivileged (run as a user): nothing to drop. */
     if (!privileged && !p->opts->no_drop && geteuid() == 0) {
         if (setgroups(0, NULL) != 0 || setgid(gid) != 0 || setuid(uid) != 0) {
-            snprintf(r->error, sizeof r->error, "cannot drop to uid %u: %s", uid,
-                     strerror(errno));
+            snprintf(r->error, sizeof r->error, "cannot drop to uid %u: %s", uid, strerror(errno));
             return;
         }
         if (getuid() == 0 || geteuid() == 0) {

@@ -18,13 +18,23 @@
 #define TOOLS_CONF "/etc/vmware-tools/tools.conf"
 
 static const char *const tools_programs[] = {
-    "vmtoolsd",          "vmware-toolbox-cmd",  "vmware-rpctool",    "vmware-hgfsclient",
-    "vmhgfs-fuse",       "vmware-checkvm",      "vmware-xferlogs",   "vmware-namespace-cmd",
-    "vmware-vmblock-fuse", "vmware-user",       "vmware-user-suid-wrapper", "vmware-alias-import",
-    "vmware-vgauth-cmd", "VGAuthService",
+    "vmtoolsd",
+    "vmware-toolbox-cmd",
+    "vmware-rpctool",
+    "vmware-hgfsclient",
+    "vmhgfs-fuse",
+    "vmware-checkvm",
+    "vmware-xferlogs",
+    "vmware-namespace-cmd",
+    "vmware-vmblock-fuse",
+    "vmware-user",
+    "vmware-user-suid-wrapper",
+    "vmware-alias-import",
+    "vmware-vgauth-cmd",
+    "VGAuthService",
 };
-static const char *const tools_dirs[] = {"/usr/bin", "/usr/sbin", "/bin", "/sbin",
-                                         "/usr/local/bin", "/usr/local/sbin"};
+static const char *const tools_dirs[] = {"/usr/bin", "/usr/sbin",      "/bin",
+                                         "/sbin",    "/usr/local/bin", "/usr/local/sbin"};
 /* Groups whose members are administrators anyway. */
 static const char *const admin_groups[] = {"root", "wheel", "sudo", "admin"};
 
@@ -67,6 +77,7 @@ static void programs_finding(struct gprobe *p)
     vg_buf bad = VG_BUF_INIT, good = VG_BUF_INIT;
     struct stat seen[64];
     size_t n_seen = 0;
+    memset(seen, 0, sizeof seen);
     for (size_t d = 0; d < sizeof tools_dirs / sizeof tools_dirs[0]; d++) {
         for (size_t i = 0; i < sizeof tools_programs / sizeof tools_programs[0]; i++) {
             char rel[256], why[96];
@@ -102,8 +113,8 @@ static void programs_finding(struct gprobe *p)
 }
 
 /* The last value of [section] key in a GLib key file, with its line. */
-static int conf_lookup(const char *text, const char *section, const char *key, char *val,
-                       size_t sz, unsigned *line)
+static int conf_lookup(const char *text, const char *section, const char *key, char *val, size_t sz,
+                       unsigned *line)
 {
     int in_sec = 0, found = 0;
     unsigned ln = 0;
@@ -163,17 +174,23 @@ static int compare(const vg_profile_rule *pr, const char *v)
     vg_value_type t = pr->rule->type;
     long long x = strtoll(v, NULL, 10), y = pr->value ? strtoll(pr->value, NULL, 10) : 0;
     switch (pr->cmp) {
-    case VG_CMP_EQ: return same_value(t, v, pr->value);
-    case VG_CMP_NE: return !same_value(t, v, pr->value);
-    case VG_CMP_LE: return x <= y;
-    case VG_CMP_GE: return x >= y;
+    case VG_CMP_EQ:
+        return same_value(t, v, pr->value);
+    case VG_CMP_NE:
+        return !same_value(t, v, pr->value);
+    case VG_CMP_LE:
+        return x <= y;
+    case VG_CMP_GE:
+        return x >= y;
     case VG_CMP_IN:
         for (size_t i = 0; pr->values && pr->values[i]; i++)
             if (same_value(t, v, pr->values[i]))
                 return 1;
         return 0;
-    case VG_CMP_ABSENT: return 0;
-    default: return 1;
+    case VG_CMP_ABSENT:
+        return 0;
+    default:
+        return 1;
     }
 }
 
@@ -183,8 +200,10 @@ static void conf_rule(struct gprobe *p, const vg_profile_rule *pr, const char *t
     char section[64], key[96], val[256];
     unsigned line = 0;
     if (sscanf(r->key + 11, "[%63[^]]] %95s", section, key) != 2) {
-        gprobe_finding(p, r->id, G_ERROR, r->file, r->line, "key '%s' is not "
-                       "\"tools.conf [section] key\"", r->key);
+        gprobe_finding(p, r->id, G_ERROR, r->file, r->line,
+                       "key '%s' is not "
+                       "\"tools.conf [section] key\"",
+                       r->key);
         return;
     }
     if (!p->tools_installed) {
@@ -195,12 +214,12 @@ static void conf_rule(struct gprobe *p, const vg_profile_rule *pr, const char *t
         static const char *const absent[] = {G_FAIL, G_PASS, G_NA};
         const char *dflt = r->n_defaults ? r->defaults[0].value : NULL;
         gprobe_finding(p, r->id, absent[pr->absent], TOOLS_CONF, 0, "[%s] %s not set%s%s%s",
-                       section, key, text ? "" : " (no tools.conf)",
-                       dflt ? ": Tools default " : "", dflt ? dflt : "");
+                       section, key, text ? "" : " (no tools.conf)", dflt ? ": Tools default " : "",
+                       dflt ? dflt : "");
         return;
     }
-    gprobe_finding(p, r->id, compare(pr, val) ? G_PASS : G_FAIL, TOOLS_CONF, line,
-                   "[%s] %s = %s", section, key, val);
+    gprobe_finding(p, r->id, compare(pr, val) ? G_PASS : G_FAIL, TOOLS_CONF, line, "[%s] %s = %s",
+                   section, key, val);
 }
 
 static void conf_findings(struct gprobe *p)

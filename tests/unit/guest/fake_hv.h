@@ -16,16 +16,16 @@
 #include "vmxguard/guest.h"
 
 struct fake_hv {
-    const char *vendor;   /* CPUID vendor; NULL = no hypervisor bit */
-    uint32_t features;    /* CPUID 0x40000010 ECX */
-    int ring3_open;       /* answers without port permission (VMware) */
-    int backdoor;         /* anything behind the port */
-    int rpci;             /* implements GuestRPC */
-    int refuse_cookie;    /* OPEN with the cookie flag fails */
-    int hang;             /* the call never returns (timeout test) */
-    const char *reply;    /* RPCI reply */
-    uint32_t claim_len;   /* reply length the host claims, 0 = strlen(reply) */
-    int port_errno;       /* port_access fails with this */
+    const char *vendor; /* CPUID vendor; NULL = no hypervisor bit */
+    uint32_t features;  /* CPUID 0x40000010 ECX */
+    int ring3_open;     /* answers without port permission (VMware) */
+    int backdoor;       /* anything behind the port */
+    int rpci;           /* implements GuestRPC */
+    int refuse_cookie;  /* OPEN with the cookie flag fails */
+    int hang;           /* the call never returns (timeout test) */
+    const char *reply;  /* RPCI reply */
+    uint32_t claim_len; /* reply length the host claims, 0 = strlen(reply) */
+    int port_errno;     /* port_access fails with this */
     /* state */
     int granted;
     vg_guest_via last_via;
@@ -157,11 +157,11 @@ static void fake_cpu(struct fake_hv *f, vg_guest_cpu *cpu)
 }
 
 /* Profiles of the fake. */
-static const struct fake_hv FAKE_VMWARE = {"VMwareVMware", 0, 1, 1, 1, 0, 0, "0 No value found",
-                                           0, 0, 0, 0, {0}, 0, 0, 0, 0};
-static const struct fake_hv FAKE_QEMU = {"TCGTCGTCGTCG", 0, 0, 1, 0, 0, 0, NULL,
-                                         0, 0, 0, 0, {0}, 0, 0, 0, 0};
-static const struct fake_hv FAKE_QEMU_OFF = {"TCGTCGTCGTCG", 0, 0, 0, 0, 0, 0, NULL,
-                                             0, 0, 0, 0, {0}, 0, 0, 0, 0};
+static const struct fake_hv FAKE_VMWARE = {
+    "VMwareVMware", 0, 1, 1, 1, 0, 0, "0 No value found", 0, 0, 0, 0, {0}, 0, 0, 0, 0};
+static const struct fake_hv FAKE_QEMU = {
+    "TCGTCGTCGTCG", 0, 0, 1, 0, 0, 0, NULL, 0, 0, 0, 0, {0}, 0, 0, 0, 0};
+static const struct fake_hv FAKE_QEMU_OFF = {
+    "TCGTCGTCGTCG", 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, {0}, 0, 0, 0, 0};
 
 #endif

@@ -3,11 +3,11 @@
  * exchange against an in-process fake hypervisor, reply parsing, and the
  * native guard (a trapping instruction is reported, never fatal).
  */
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
 
 #include "fake_hv.h"
 

@@ -4,6 +4,7 @@
  * each rule is shown both passing and failing.
  */
 #define _GNU_SOURCE
+#include <cmocka.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -17,7 +18,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <cmocka.h>
 
 #include "fake_hv.h"
 #include "vmxguard/catalog.h"
@@ -152,8 +152,8 @@ static void expect(const struct tree *t, const char *rule, const char *status, c
 {
     const vg_vm_evidence *e = finding(t, rule);
     if (strcmp(e->status, status) != 0 || (want && !strstr(e->message, want)))
-        fail_msg("%s: expected %s containing '%s', got %s: %s", rule, status,
-                 want ? want : "", e->status, e->message);
+        fail_msg("%s: expected %s containing '%s', got %s: %s", rule, status, want ? want : "",
+                 e->status, e->message);
 }
 
 /* --- platform and reach --------------------------------------------- */
@@ -204,7 +204,7 @@ static void advertised_vmcall_is_used(void **state)
 {
     struct tree *t = *state;
     t->hv = FAKE_VMWARE;
-    t->hv.features = 2; /* VMCALL */
+    t->hv.features = 2;   /* VMCALL */
     t->hv.ring3_open = 0; /* would fault if the port were used without permission */
     run(t);
     assert_string_equal(vg_vm_prop(t->vm, "guest.backdoor.interface"), "vmcall");
