@@ -92,10 +92,14 @@ int vg_report_json_put(vg_report *r, struct json_t *j, size_t flags, vg_error *e
 typedef struct xw {
     struct _xmlTextWriter *w;
     FILE *owned; /* opened by xw_open_path, closed by xw_close */
+    int fragment; /* no XML declaration / end of document */
     int failed;
 } xw;
 int xw_open_file(xw *x, FILE *f);             /* to a caller's stream, left open */
 int xw_open_path(xw *x, const char *path);    /* creates the file, mode 0644 */
+int xw_open_fragment(xw *x, FILE *f);         /* no declaration, no indent (HTML) */
+void xw_end_full(xw *x);                      /* </x> even when empty (HTML) */
+void xw_raw(xw *x, const char *text, size_t len); /* trusted constant markup only */
 int xw_close(xw *x);                          /* ends the document; 0 or -1 */
 void xw_start(xw *x, const char *name);
 void xw_end(xw *x);

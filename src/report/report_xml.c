@@ -29,14 +29,28 @@ static int xw_setup(xw *x, xmlOutputBufferPtr out)
 
 int xw_open_file(xw *x, FILE *f)
 {
+    x->fragment = 0;
     x->owned = NULL;
     x->failed = 0;
     return xw_setup(x, xmlOutputBufferCreateFile(f, NULL));
 }
 
+/* No XML declaration and no indentation: an HTML page or a part of one. */
+int xw_open_fragment(xw *x, FILE *f)
+{
+    x->owned = NULL;
+    x->failed = 0;
+    x->fragment = 1;
+    x->w = xmlNewTextWriter(xmlOutputBufferCreateFile(f, NULL));
+    if (!x->w)
+        x->failed = 1;
+    return x->failed ? -1 : 0;
+}
+
 int xw_open_path(xw *x, const char *path)
 {
     x->failed = 0;
+    x->fragment = 0;
     x->owned = fopen(path, "wb");
     if (!x->owned) {
         x->w = NULL;
@@ -54,7 +68,9 @@ int xw_close(xw *x)
         x->owned = NULL;
         return -1;
     }
-    if (xmlTextWriterEndDocument(x->w) < 0 || xmlTextWriterFlush(x->w) < 0)
+    if (!x->fragment && xmlTextWriterEndDocument(x->w) < 0)
+        x->failed = 1;
+    if (xmlTextWriterFlush(x->w) < 0)
         x->failed = 1;
     xmlFreeTextWriter(x->w); /* closes the output buffer, not the FILE under it */
     x->w = NULL;
@@ -116,6 +132,18 @@ void xw_elem(xw *x, const char *name, const char *text)
     xw_start(x, name);
     xw_text(x, text);
     if (!x->failed && xmlTextWriterFullEndElement(x->w) < 0)
+        x->failed = 1;
+}
+
+void xw_end_full(xw *x)
+{
+    if (!x->failed && xmlTextWriterFullEndElement(x->w) < 0)
+        x->failed = 1;
+}
+
+void xw_raw(xw *x, const char *text, size_t len)
+{
+    if (!x->failed && len && xmlTextWriterWriteRawLen(x->w, BAD_CAST text, (int)len) < 0)
         x->failed = 1;
 }
 

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The HTML report rendered by headless Chromium (Debian's package): no
+# console output at all (errors, CSP violations), the page text holds every
+# failing rule id, the script ran (the filter counter is filled), the table
+# is complete without JavaScript, and nothing outside the file is
+# referenced.  Screenshots are kept in the build dir: report-html.png and
+# report-html-nojs.png.
+. "$VG_SOURCE_DIR/tests/consumers/lib.sh"
+command -v chromium >/dev/null || fail "chromium missing (scripts/deps/report.txt)"
+
+# chrome OUT ERR URL [extra flags...]: --dump-dom of URL into OUT, log in ERR
+chrome() {
+    local out=$1 err=$2 url=$3
+    shift 3
+    timeout 90 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+        --disable-background-networking --disable-component-update --disable-sync \
+        --user-data-dir="$(mktemp -d "$work/profile.XXXXXX")" --enable-logging=stderr --v=0 \
+        "$@" "$url" >"$out" 2>"$err" || fail "chromium failed on $url: $(tail -3 "$err")"
+}
+
+no_console() {
+    if grep -q ':CONSOLE' "$1"; then
+        grep ':CONSOLE' "$1" >&2
+        return 1
+    fi
+}
+
+# The console check must be able to fail: a page with a script error.
+printf '<!DOCTYPE html><title>t</title><script>undefinedFunction();</script>' > "$work/bad.html"
+chrome "$work/bad.dom" "$work/bad.err" "file://$work/bad.html" --dump-dom
+no_console "$work/bad.err" 2>/dev/null && fail "a script error was not seen on the console"
+
+for d in $(sample_dirs); do
+    page=$d/fixture.html
+    [ -s "$page" ] || fail "$page missing"
+    if grep -Eiq '(src|href)="[a-z]+:' "$page"; then
+        fail "$page references something outside itself"
+    fi
+    chrome "$work/dom.html" "$work/dom.err" "file://$page" --dump-dom
+    no_console "$work/dom.err" || fail "$page: console output while rendering"
+    total=$(node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1]));
+        console.log(r.vms.reduce((n,v)=>n+v.results.length,0))' "$d/fixture.json")
+    grep -q ">$total of $total results<" "$work/dom.html" || fail "$page: the table script did not run"
+    node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1]));
+        for (const v of r.vms) for (const x of v.results) if (x.status==="fail") console.log(x.rule)' \
+        "$d/fixture.json" | sort -u > "$work/failing"
+    [ -s "$work/failing" ] || fail "$d/fixture.json has no failing rule to look for"
+    while read -r rule; do
+        grep -qF "$rule" "$work/dom.html" || fail "$page: failing rule $rule not on the page"
+    done < "$work/failing"
+    # JavaScript off: Chromium's headless mode needs script to dump or
+    # shoot a page, so render the page with its one inline script removed,
+    # which is what a browser without JavaScript shows.
+    perl -0pe 's{<script>.*?</script>}{}s' "$page" > "$work/nojs-page.html"
+    grep -q '<script' "$work/nojs-page.html" && fail "$page: more than one script"
+    chrome "$work/nojs.html" "$work/nojs.err" "file://$work/nojs-page.html" --dump-dom
+    no_console "$work/nojs.err" || fail "$page: console output without JavaScript"
+    rows=$(grep -o '<tr data-status=' "$work/nojs.html" | wc -l)
+    [ "$rows" -eq "$total" ] || fail "$page: $rows of $total rows without JavaScript"
+    grep -q 'class=" js"' "$work/nojs.html" && fail "$page: marked as scripted without script"
+    grep -q 'class=" js"' "$work/dom.html" || fail "$page: the script did not mark the page"
+done
+chrome "$work/nojs.out" "$work/nojs.err" "file://$work/nojs-page.html" \
+    --window-size=1280,1800 --screenshot="$VG_BINARY_DIR/report-html-nojs.png" --hide-scrollbars
+shot=$VG_BINARY_DIR/report-html.png
+rm -f "$shot"
+chrome "$work/shot.out" "$work/shot.err" "file://$work/fixture/fixture.html" \
+    --window-size=1280,1800 --screenshot="$shot" --hide-scrollbars
+[ "$(stat -c %s "$shot" 2>/dev/null || echo 0)" -gt 20000 ] || fail "no screenshot at $shot"
+echo "ok: html renders cleanly; screenshot at $shot"
