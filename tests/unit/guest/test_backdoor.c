@@ -3,11 +3,13 @@
  * exchange against an in-process fake hypervisor, reply parsing, and the
  * native guard (a trapping instruction is reported, never fatal).
  */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* cmocka needs the headers above first. */
+#include <cmocka.h>
 
 #include "fake_hv.h"
 

@@ -4,7 +4,6 @@
  * each rule is shown both passing and failing.
  */
 #define _GNU_SOURCE
-#include <cmocka.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -18,6 +17,9 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+/* cmocka needs the headers above first. */
+#include <cmocka.h>
 
 #include "fake_hv.h"
 #include "vmxguard/catalog.h"
