@@ -1,0 +1,254 @@
+/*
+ * Every format read back by a real parser (libxml2, jansson, an RFC 4180
+ * reader): hostile names and values come out intact, the XML is well-formed
+ * whatever bytes the input held, and the checklist formats refuse two VMs
+ * without an output directory.
+ */
+#include <jansson.h>
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
+#include <libxml/xpathInternals.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "capture.h"
+
+static const char *const vm_a_name = "web \"01\" & <prod> |22 Müller ☃";
+
+static char *out_of(const char *format)
+{
+    vg_report_opts o = {.width = 100};
+    int rc = -1;
+    char *s = capture(format, o, &rc);
+    assert_int_equal(rc, 0);
+    assert_non_null(s);
+    return s;
+}
+
+/* The string value of an XPath expression over an XML document text. */
+static char *xpath_string(const char *xml, const char *expr)
+{
+    xmlDocPtr doc = xmlReadMemory(xml, (int)strlen(xml), "report.xml", NULL, XML_PARSE_NONET);
+    if (!doc)
+        fail_msg("output is not well-formed XML");
+    xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
+    xmlXPathRegisterNs(ctx, BAD_CAST "x", BAD_CAST "http://checklists.nist.gov/xccdf/1.2");
+    xmlXPathObjectPtr obj = xmlXPathEvalExpression(BAD_CAST expr, ctx);
+    assert_non_null(obj);
+    xmlChar *v = xmlXPathCastToString(obj);
+    char *s = strdup((const char *)v);
+    xmlFree(v);
+    xmlXPathFreeObject(obj);
+    xmlXPathFreeContext(ctx);
+    xmlFreeDoc(doc);
+    return s;
+}
+
+static void expect_xpath(const char *xml, const char *expr, const char *want)
+{
+    char *got = xpath_string(xml, expr);
+    if (strcmp(got, want) != 0)
+        fail_msg("%s: want \"%s\", got \"%s\"", expr, want, got);
+    free(got);
+}
+
+static void junit_keeps_names_and_counts(void **state)
+{
+    (void)state;
+    char *s = out_of("junit");
+    expect_xpath(s, "string(/testsuites/testsuite[1]/@name)", vm_a_name);
+    expect_xpath(s, "string(count(//testcase/failure))", "3");
+    expect_xpath(s, "string(count(//testcase/error))", "2"); /* one rule, one input error */
+    expect_xpath(s, "string(count(//testcase/skipped))", "4");
+    expect_xpath(s, "string(/testsuites/testsuite[1]/testcase[2]/failure/@type)", "high");
+    free(s);
+}
+
+static void xccdf_keeps_names_statuses_and_waiver(void **state)
+{
+    (void)state;
+    char *s = out_of("xccdf");
+    expect_xpath(s, "string(//x:TestResult[1]/x:target)", vm_a_name);
+    expect_xpath(s, "string(//x:TestResult[1]/x:rule-result[7]/x:result)", "pass");
+    expect_xpath(s, "string(//x:TestResult[1]/x:rule-result[7]/x:override/x:old-result)", "fail");
+    expect_xpath(s, "string(//x:TestResult[1]/x:rule-result[7]/x:override/x:remark)",
+                 "Vendor appliance needs 2 MiB \"setinfo\" & more");
+    expect_xpath(s, "string(//x:TestResult[1]/x:rule-result[6]/x:result)", "error");
+    expect_xpath(s, "string(//x:TestResult[2]/x:rule-result[3]/x:result)", "fail");
+    expect_xpath(s, "string(//x:TestResult[1]/x:score)", "50.00"); /* 1 pass + 1 waived of 4 */
+    free(s);
+}
+
+static void xml_drops_control_bytes_and_repairs_utf8(void **state)
+{
+    (void)state;
+    char *s = out_of("junit");
+    /* \x01 and ESC are illegal in XML 1.0: dropped; 0xFF becomes U+FFFD */
+    expect_xpath(s, "string(//testcase[2]/failure/@message)",
+                 "serial0.present = TRUE (web01.vmx:31); fileName = \"/tmp/a[31m|22b\"");
+    char *msg = xpath_string(s, "string(//testcase[6]/error/@message)");
+    assert_non_null(strstr(msg, "bogus\xEF\xBF\xBD\" is not a known mode\nline two"));
+    free(msg);
+    free(s);
+}
+
+static void ckl_has_every_rule_with_statuses(void **state)
+{
+    (void)state;
+    vg_report *r = NULL;
+    vg_error err;
+    char *data = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&data, &len);
+    vg_report_opts o = {.out = f};
+    fixture_init();
+    assert_int_equal(vg_report_new("ckl", &o, &r, &err), 0);
+    assert_int_equal(vg_report_begin(r, &fix_run, &err), 0);
+    assert_int_equal(vg_report_vm(r, &fix_reports[0], &err), 0);
+    /* a second VM cannot share the single checklist */
+    assert_int_equal(vg_report_vm(r, &fix_reports[1], &err), VG_EUSAGE);
+    assert_non_null(strstr(err.msg, "--output-dir"));
+    vg_report_free(r);
+    fclose(f);
+    expect_xpath(data, "string(/CHECKLIST/ASSET/HOST_NAME)", vm_a_name);
+    expect_xpath(data, "string(count(//VULN))", "7");
+    static const char *const want[] = {"Open", "Open", "NotAFinding", "Not_Reviewed",
+                                       "Not_Applicable", "Not_Reviewed", "NotAFinding"};
+    char expr[128];
+    for (int i = 0; i < 7; i++) {
+        snprintf(expr, sizeof expr, "string(//VULN[%d]/STATUS)", i + 1);
+        expect_xpath(data, expr, want[i]);
+    }
+    expect_xpath(data, "string(//VULN[1]/STIG_DATA[VULN_ATTRIBUTE='Rule_ID']/ATTRIBUTE_DATA)",
+                 "SV-258703r933245_rule");
+    expect_xpath(data, "string(//VULN[1]/STIG_DATA[VULN_ATTRIBUTE='Vuln_Num']/ATTRIBUTE_DATA)",
+                 "V-258703");
+    char *comment = xpath_string(data, "string(//VULN[7]/COMMENTS)");
+    assert_non_null(strstr(comment, "Waived: Vendor appliance needs 2 MiB \"setinfo\" & more"));
+    free(comment);
+    free(data);
+}
+
+static void json_round_trips_every_string(void **state)
+{
+    (void)state;
+    char *s = out_of("json");
+    json_error_t jerr;
+    json_t *doc = json_loads(s, 0, &jerr);
+    if (!doc)
+        fail_msg("json does not parse: %s at line %d", jerr.text, jerr.line);
+    json_t *res = json_array_get(json_object_get(json_array_get(json_object_get(doc, "vms"), 0),
+                                                 "results"), 1);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(res, "vm"), "name")),
+                         vm_a_name);
+    assert_string_equal(json_string_value(json_object_get(res, "evidence")),
+                        "serial0.present = TRUE (web01.vmx:31); fileName = \"/tmp/a\x01\x1b[31m|22b\"");
+    assert_string_equal(json_string_value(json_object_get(res, "status")), "fail");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(res, "refs"), 0)),
+                        "V-258704");
+    json_t *sum = json_object_get(doc, "summary");
+    assert_int_equal(json_integer_value(json_object_get(sum, "vms")), 2);
+    assert_true(json_real_value(json_object_get(sum, "score_after_waivers")) > 69.9);
+    json_decref(doc);
+    free(s);
+}
+
+/* Minimal RFC 4180 reader: fields of record `row` (0 = header) into out. */
+static size_t csv_record(const char *s, size_t row, char out[][256], size_t max)
+{
+    size_t r = 0, n = 0, k = 0;
+    int quoted = 0;
+    for (const char *p = s; *p; p++) {
+        if (quoted) {
+            if (*p == '"' && p[1] == '"')
+                p++;
+            else if (*p == '"') {
+                quoted = 0;
+                continue;
+            }
+        } else if (*p == '"') {
+            quoted = 1;
+            continue;
+        } else if (*p == ',' || (*p == '\r' && p[1] == '\n')) {
+            if (r == row && n < max)
+                out[n][k] = '\0';
+            n++, k = 0;
+            if (*p == '\r') {
+                p++;
+                if (r++ == row)
+                    return n;
+                n = 0;
+            }
+            continue;
+        }
+        if (r == row && n < max && k < 255)
+            out[n][k++] = *p;
+    }
+    return 0;
+}
+
+static void csv_quotes_per_rfc4180(void **state)
+{
+    (void)state;
+    char *s = out_of("csv");
+    static char f[32][256];
+    assert_int_equal(csv_record(s, 0, f, 32), 22);
+    assert_string_equal(f[0], "vm_name");
+    assert_int_equal(csv_record(s, 2, f, 32), 22);
+    assert_string_equal(f[0], vm_a_name);
+    assert_string_equal(f[5], "serial-port-absent");
+    assert_string_equal(f[10], "fail");
+    assert_int_equal(csv_record(s, 6, f, 32), 22);
+    assert_string_equal(f[15], "migrate.encryptionMode = \"bogus\xEF\xBF\xBD\" is not a known mode\nline two");
+    assert_int_equal(csv_record(s, 14, f, 32), 22); /* 14 results + header */
+    assert_int_equal(csv_record(s, 15, f, 32), 0);
+    free(s);
+}
+
+static void sarif_locates_findings_and_suppresses_waivers(void **state)
+{
+    (void)state;
+    char *s = out_of("sarif");
+    json_error_t jerr;
+    json_t *doc = json_loads(s, 0, &jerr);
+    assert_non_null(doc);
+    json_t *run = json_array_get(json_object_get(doc, "runs"), 0);
+    json_t *results = json_object_get(run, "results");
+    assert_int_equal(json_array_size(results), 5); /* 3 fail, 1 error, 1 waived */
+    json_t *first = json_array_get(results, 0);
+    json_t *loc = json_object_get(json_array_get(json_object_get(first, "locations"), 0),
+                                  "physicalLocation");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(loc, "artifactLocation"), "uri")),
+        "examples/datastore1/web%20%2201%22%20%26%20%3Cprod%3E/web01.vmx");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(loc, "region"),
+                                                        "startLine")), 14);
+    json_t *waived = json_array_get(results, 3);
+    assert_string_equal(json_string_value(json_object_get(waived, "ruleId")),
+                        "tools-setinfo-sizelimit");
+    assert_non_null(json_object_get(waived, "suppressions"));
+    assert_int_equal(json_array_size(json_object_get(json_object_get(json_object_get(run, "tool"),
+                                                                      "driver"), "rules")), 7);
+    json_decref(doc);
+    free(s);
+}
+
+int main(void)
+{
+    xmlInitParser();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(junit_keeps_names_and_counts),
+        cmocka_unit_test(xccdf_keeps_names_statuses_and_waiver),
+        cmocka_unit_test(xml_drops_control_bytes_and_repairs_utf8),
+        cmocka_unit_test(ckl_has_every_rule_with_statuses),
+        cmocka_unit_test(json_round_trips_every_string),
+        cmocka_unit_test(csv_quotes_per_rfc4180),
+        cmocka_unit_test(sarif_locates_findings_and_suppresses_waivers),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    xmlCleanupParser();
+    return rc;
+}
