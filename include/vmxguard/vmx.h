@@ -129,7 +129,7 @@ typedef struct vg_vmx_save_opts {
  * A symlink is followed and its target replaced (the link stays).  Refused:
  * read-only files (no write bit; VG_EIO), non-regular files and files with
  * several hard links unless break_hardlinks (VG_EINPUT).  A path that does not
- * exist is created (mode 0666 & ~umask).  On any error the original is left
+ * exist is created (mode 0600).  On any error the original is left
  * as it was and no temporary file or backup of this call remains.  Only an
  * error flushing the folder after the rename ("written, but ...") means the
  * new content is already in place.  opts may be NULL. */

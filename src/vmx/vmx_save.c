@@ -144,11 +144,8 @@ static int write_all(int fd, const char *data, size_t len)
 /* Owner and group first: chown may clear set-id bits that chmod then restores. */
 static int copy_attrs(int fd, const struct save *s)
 {
-    if (!s->have_orig) {
-        mode_t mask = umask(0);
-        umask(mask);
-        return fchmod(fd, 0666 & ~mask);
-    }
+    if (!s->have_orig)
+        return 0; /* a new file keeps mkstemp's 0600 (umask() is process-wide, not ours) */
     struct stat now;
     if (fstat(fd, &now) != 0)
         return -1;

@@ -308,6 +308,9 @@ static void save_creates_a_new_file(void **state)
     assert_int_equal(vg_vmx_doc_set(doc, "a", "1", &err), 0);
     assert_int_equal(vg_vmx_doc_save(doc, p, NULL, &err), 0);
     assert_file_is(p, "a = \"1\"\n");
+    struct stat st;
+    stat(p, &st);
+    assert_int_equal(st.st_mode & 07777, 0600);
     vg_vmx_doc_free(doc);
 }
 
