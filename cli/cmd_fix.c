@@ -23,6 +23,9 @@ struct fix_run {
     const char *excludes[MAX_LIST];
     size_t n_excludes;
     const char *emit, *output;
+    const char *credentials, *cacert; /* vSphere targets */
+    int insecure;
+    int api; /* some target is a vCenter/ESXi: the summary counts VMs */
     int yes, all_yes, quit;
     vg_catalog *cat;
     const vg_profile *profiles[MAX_LIST];
@@ -30,6 +33,7 @@ struct fix_run {
     vg_fix_opts fo;
     vg_fix_apply_opts ao;
     vg_fix_plan *plan;
+    vg_fix_plan *batch; /* plans of one vSphere target, applied in one session */
     FILE *msg; /* where progress and the summary go (stderr when the script goes to stdout) */
     size_t vms, changed, keys_set, keys_removed, unchanged, skipped, unfixed, errors, stale;
 };
@@ -45,7 +49,9 @@ static const char help_text[] =
     "Settings apply only after a cold start (power off, then power on; a guest\n"
     "reboot is not enough). VMs that appear to run are refused without --force.\n"
     "\n"
-    "TARGET is a .vmx file or a folder (searched recursively).\n"
+    "TARGET is a .vmx file, a folder (searched recursively) or a vCenter/ESXi\n"
+    "(vsphere://[user@]host or https://host/sdk: edits go out as one\n"
+    "ReconfigVM_Task per VM and are read back; powered-on VMs need --force).\n"
     "\n"
     "options:\n"
     "  -p, --profile ID       profile to fix against (repeatable; default disa-vsphere8-vm)\n"
@@ -64,6 +70,10 @@ static const char help_text[] =
     "                         ansible, terraform, esxi-shell\n"
     "  -o, --output FILE      where --emit writes (default: standard output)\n"
     "      --color=WHEN       colour the diff: auto (default), always, never\n"
+    "      --credentials FILE vSphere: user=/password= file (else VMXGUARD_USER and\n"
+    "                         VMXGUARD_PASSWORD, else a prompt)\n"
+    "      --cacert FILE      vSphere: trust this PEM bundle\n"
+    "      --insecure         vSphere: do not check the server certificate\n"
     "  -h, --help             this text\n"
     "\n"
     "Without --yes on a terminal, each file's diff is shown and you are asked\n"
@@ -76,11 +86,15 @@ static const char help_text[] =
     "  vmxguard fix --yes --devices --force lab/old-vm.vmx\n"
     "  vmxguard fix --emit govc -o harden.sh datastore1/\n"
     "  vmxguard fix --emit ansible --profile-file site.yaml --profile site-vm datastore1/\n"
+    "  vmxguard fix --dry-run vsphere://admin@vcenter.example.org --credentials ~/.vg-cred\n"
     "\n"
     "exit codes: 0 all wanted changes made, 1 some rules stay unfixed (listed),\n"
     "2 usage error or a file could not be read or written (the others were done).\n";
 
-enum { OPT_BACKUP = 256, OPT_FORCE, OPT_DEVICES, OPT_EXCLUDE, OPT_EMIT, OPT_COLOR, OPT_PFILE };
+enum {
+    OPT_BACKUP = 256, OPT_FORCE, OPT_DEVICES, OPT_EXCLUDE, OPT_EMIT, OPT_COLOR, OPT_PFILE,
+    OPT_CRED, OPT_CACERT, OPT_INSECURE,
+};
 
 static const struct option long_opts[] = {
     {"profile", required_argument, NULL, 'p'},  {"profile-file", required_argument, NULL, OPT_PFILE},
@@ -89,7 +103,9 @@ static const struct option long_opts[] = {
     {"force", no_argument, NULL, OPT_FORCE},    {"devices", no_argument, NULL, OPT_DEVICES},
     {"exclude", required_argument, NULL, OPT_EXCLUDE}, {"emit", required_argument, NULL, OPT_EMIT},
     {"output", required_argument, NULL, 'o'},   {"color", required_argument, NULL, OPT_COLOR},
-    {"colour", required_argument, NULL, OPT_COLOR}, {NULL, 0, NULL, 0},
+    {"colour", required_argument, NULL, OPT_COLOR}, {"credentials", required_argument, NULL, OPT_CRED},
+    {"cacert", required_argument, NULL, OPT_CACERT}, {"insecure", no_argument, NULL, OPT_INSECURE},
+    {NULL, 0, NULL, 0},
 };
 
 static int push(const char **list, size_t *n, const char *v, const char *what)
@@ -121,6 +137,9 @@ static int parse_opts(struct fix_run *run, int argc, char **argv)
         case OPT_DEVICES: run->fo.devices = 1; break;
         case OPT_EMIT: run->emit = optarg; break;
         case 'o': run->output = optarg; break;
+        case OPT_CRED: run->credentials = optarg; break;
+        case OPT_CACERT: run->cacert = optarg; break;
+        case OPT_INSECURE: run->insecure = 1; break;
         case OPT_COLOR:
             if (cli_set_color(optarg) != 0) {
                 cli_error("--color: expected auto, always or never, not '%s'", optarg);
@@ -307,9 +326,12 @@ static int on_vm(vg_vm *vm, void *ctx)
         vg_fix_plan_vm(rep, &run->fo, &fv, &err) != 0) {
         cli_print_error(&err);
         run->errors++;
-    } else if (run->emit) {
+    } else if (run->emit || vm->origin == VG_ORIGIN_VSPHERE) {
+        /* scripts need every VM; a vSphere target is applied in one session */
+        if (!run->emit && fv->n_unfixed)
+            fprintf(run->msg, "%s:\n", fv->name);
         list_unfixed(run, fv);
-        if (vg_fix_plan_add(run->plan, fv, &err) != 0) {
+        if (vg_fix_plan_add(run->emit ? run->plan : run->batch, fv, &err) != 0) {
             cli_print_error(&err);
             run->errors++;
         }
@@ -362,9 +384,9 @@ static void summary(const struct fix_run *run)
                           "%zu error(s)\n", run->vms, run->unfixed, run->errors);
         return;
     }
-    fprintf(run->msg, "summary: %zu file(s) %s, %zu key(s) %s, %zu %s, %zu unchanged, "
+    fprintf(run->msg, "summary: %zu %s %s, %zu key(s) %s, %zu %s, %zu unchanged, "
                       "%zu skipped, %zu rule(s) left unfixed, %zu error(s)",
-            run->changed, run->ao.dry_run ? "would change" : "changed", run->keys_set,
+            run->changed, run->api ? "VM(s)" : "file(s)", run->ao.dry_run ? "would change" : "changed", run->keys_set,
             run->ao.dry_run ? "to set" : "set", run->keys_removed,
             run->ao.dry_run ? "to remove" : "removed", run->unchanged, run->skipped,
             run->unfixed, run->errors);
@@ -389,31 +411,183 @@ static char *profile_list(const struct fix_run *run)
     return s;
 }
 
+static int is_vsphere_target(const char *t)
+{
+    return strncmp(t, "vsphere://", 10) == 0 || strncmp(t, "https://", 8) == 0 ||
+           strncmp(t, "http://", 7) == 0;
+}
+
+static void print_edits(const struct fix_run *run, const vg_fix_vm *fv, const char *verb)
+{
+    for (size_t i = 0; i < fv->n_edits; i++) {
+        const vg_fix_edit *e = &fv->edits[i];
+        if (e->op == VG_FIX_SET)
+            fprintf(run->msg, "  %s set %s = \"%s\" (was %s)\n", verb, e->key, e->value,
+                    e->old_value ? e->old_value : "absent");
+        else
+            fprintf(run->msg, "  %s remove %s\n", verb, e->key);
+    }
+}
+
+/* May this API VM be changed now?  Powered-on VMs need --force: the
+ * settings apply only after a cold start anyway. */
+static int vsphere_wanted(struct fix_run *run, const vg_fix_vm *fv)
+{
+    if (!fv->n_edits) {
+        fprintf(run->msg, "%s: nothing to change\n", fv->name);
+        run->unchanged++;
+        return 0;
+    }
+    if (run->ao.dry_run) {
+        fprintf(run->msg, "%s (%s): would change %zu setting(s)\n", fv->name,
+                fv->moref ? fv->moref : "?", fv->n_edits);
+        print_edits(run, fv, "would");
+        run->changed++;
+        return 0;
+    }
+    if (fv->power == VG_POWER_ON && !run->ao.force) {
+        cli_error("%s: powered on; its settings apply only after a cold start (power off, "
+                  "then power on; a guest reboot is not enough); power it off first, or use "
+                  "--force", fv->name);
+        run->skipped++;
+        run->unfixed += fv->n_edits;
+        return 0;
+    }
+    if (!run->yes && !run->all_yes) {
+        print_edits(run, fv, "will");
+        printf("apply to %s? [y,n,a,q] ", fv->name);
+        fflush(stdout);
+        char line[32] = "";
+        if (!fgets(line, sizeof line, stdin) || line[0] == 'q')
+            run->quit = 1;
+        run->all_yes = line[0] == 'a';
+        if (run->quit || (line[0] != 'y' && line[0] != 'a')) {
+            run->skipped++;
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void vsphere_result(struct fix_run *run, const vg_fix_vm *fv, vg_vsphere_change *c)
+{
+    if (c->status != 0) {
+        cli_error("%s (%s): %s", fv->name, fv->moref, c->message);
+        run->errors++;
+        run->skipped++;
+    } else {
+        size_t set = 0;
+        for (size_t i = 0; i < fv->n_edits; i++)
+            set += fv->edits[i].op == VG_FIX_SET;
+        fprintf(run->msg, "%s (%s): set %zu, removed %zu key(s); verified by reading it back\n",
+                fv->name, fv->moref, set, fv->n_edits - set);
+        run->changed++;
+        run->keys_set += set;
+        run->keys_removed += fv->n_edits - set;
+    }
+    vg_vm_free(c->after);
+}
+
+/* One reconfig session for every VM of the target that is to change. */
+static void vsphere_apply(struct fix_run *run, const char *url, const vg_vsphere_opts *vo)
+{
+    vg_fix_plan *b = run->batch;
+    vg_vsphere_change *ch = calloc(b->n_vms + 1, sizeof *ch);
+    vg_vsphere_edit *ed = NULL;
+    size_t n_ed = 0, n = 0, *which = calloc(b->n_vms + 1, sizeof *which);
+    for (size_t i = 0; i < b->n_vms; i++)
+        n_ed += b->vms[i]->n_edits;
+    ed = calloc(n_ed + 1, sizeof *ed);
+    if (!ch || !ed || !which) {
+        cli_error("out of memory");
+        run->errors++;
+        goto done;
+    }
+    n_ed = 0;
+    for (size_t i = 0; i < b->n_vms && !run->quit; i++) {
+        const vg_fix_vm *fv = b->vms[i];
+        if (!vsphere_wanted(run, fv) || !fv->moref)
+            continue;
+        ch[n] = (vg_vsphere_change){.moref = fv->moref, .edits = ed + n_ed, .n_edits = fv->n_edits};
+        for (size_t j = 0; j < fv->n_edits; j++)
+            ed[n_ed++] = (vg_vsphere_edit){fv->edits[j].key, fv->edits[j].value};
+        which[n++] = i;
+    }
+    vg_error err;
+    vg_error_clear(&err);
+    if (n && vg_vsphere_reconfig(url, vo, ch, n, 0, &err) != 0) {
+        cli_print_error(&err);
+        run->errors++;
+        for (size_t i = 0; i < n; i++)
+            vg_vm_free(ch[i].after);
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++)
+        vsphere_result(run, b->vms[which[i]], &ch[i]);
+done:
+    free(ch);
+    free(ed);
+    free(which);
+}
+
+static void fix_vsphere(struct fix_run *run, const char *url)
+{
+    vg_vsphere_target t;
+    vg_error err;
+    vg_error_clear(&err);
+    char *user = NULL, *password = NULL;
+    if (vg_vsphere_parse_url(url, &t, &err) != 0 ||
+        vg_vsphere_credentials(t.user[0] ? t.user : NULL, run->credentials, 1, &user, &password,
+                               &err) != 0) {
+        cli_print_error(&err);
+        run->errors++;
+        return;
+    }
+    if (run->insecure)
+        cli_warn("%s: --insecure: the server's certificate is not checked", t.server);
+    vg_vsphere_opts vo = {.user = user, .password = password, .cacert = run->cacert,
+                          .insecure = run->insecure, .exclude = run->excludes,
+                          .n_exclude = run->n_excludes};
+    run->batch = vg_fix_plan_new("");
+    if (!run->batch || vg_vsphere_fetch(url, &vo, on_vm, run, &err) != 0) {
+        cli_print_error(&err);
+        run->errors++;
+    } else if (!run->emit) {
+        vsphere_apply(run, url, &vo);
+    }
+    vg_fix_plan_free(run->batch);
+    run->batch = NULL;
+    vg_vsphere_credentials_free(user, password);
+}
+
 static int walk(struct fix_run *run, char **targets, size_t n)
 {
     const char *files[MAX_LIST];
     size_t nf = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!strncmp(targets[i], "vsphere://", 10)) {
-            cli_error("%s: fix cannot reach vSphere targets in this build; audit the .vmx "
-                      "files, or use --emit with a file target", targets[i]);
-            run->errors++;
-        } else if (push(files, &nf, targets[i], "TARGET") != 0) {
+        if (is_vsphere_target(targets[i])) {
+            run->api = 1;
+            continue;
+        }
+        if (push(files, &nf, targets[i], "TARGET") != 0)
             return -1;
+    }
+    if (nf) {
+        vg_source_opts so = {0};
+        so.exclude = run->excludes;
+        so.n_exclude = run->n_excludes;
+        so.on_problem = on_problem;
+        so.problem_ctx = run;
+        vg_error err;
+        vg_error_clear(&err);
+        if (vg_source_files(files, nf, &so, on_vm, run, &err) != 0) {
+            cli_print_error(&err);
+            run->errors++;
         }
     }
-    if (!nf)
-        return 0;
-    vg_source_opts so = {0};
-    so.exclude = run->excludes;
-    so.n_exclude = run->n_excludes;
-    so.on_problem = on_problem;
-    so.problem_ctx = run;
-    vg_error err;
-    vg_error_clear(&err);
-    if (vg_source_files(files, nf, &so, on_vm, run, &err) != 0) {
-        cli_print_error(&err);
-        run->errors++;
+    for (size_t i = 0; i < n && !run->quit; i++) {
+        if (is_vsphere_target(targets[i]))
+            fix_vsphere(run, targets[i]);
     }
     return 0;
 }

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# vmxguard fix against vcsim (the lab in ../shared/lab/vcsim):
+#  - --emit govc, run with the real govc: afterwards the planner finds
+#    nothing left to change on any VM, and running the script twice is harmless;
+#  - direct apply (one ReconfigVM_Task per VM, read back): powered-on VMs are
+#    refused without --force; with it the VMs end compliant and a second run
+#    has nothing to change; --dry-run changes nothing.
+set -uo pipefail
+: "${VMXGUARD:?}" "${VG_SOURCE_DIR:?}"
+LAB=${VG_SHARED_DIR:-$VG_SOURCE_DIR/../shared}/lab/vcsim
+GOVC=${VCSIM_PREFIX:-/opt/vcsim}/bin/govc
+if [ ! -x "$GOVC" ]; then
+    bash "$VG_SOURCE_DIR/scripts/setup.d/vsphere.sh" || { echo "FAIL vcsim/govc not installable"; exit 1; }
+fi
+work=$(mktemp -d)
+cleanup() { bash "$LAB/stop.sh" -d "$work/vc" >/dev/null 2>&1; rm -rf "$work"; }
+trap cleanup EXIT
+fails=0
+check() {
+    local name=$1; shift
+    if "$@"; then echo "ok   $name"; else echo "FAIL $name"; fails=$((fails + 1)); fi
+}
+fix() { timeout 120 "$VMXGUARD" fix --color=never "$@" </dev/null; }
+
+bash "$LAB/start.sh" -n 4 -d "$work/vc" --http -u vmxuser -w 'vmx-Pass1' >"$work/start.log" 2>&1 ||
+    { cat "$work/start.log"; exit 1; }
+. "$work/vc/vcsim.env"
+PORT=$(sed -n 's/.*:\([0-9]*\)\/sdk.*/\1/p' <<<"$VCSIM_URL")
+export GOVC_URL="http://vmxuser:vmx-Pass1@127.0.0.1:$PORT/sdk" GOVC_INSECURE=1
+export VMXGUARD_USER=vmxuser VMXGUARD_PASSWORD=vmx-Pass1
+URL="http://127.0.0.1:$PORT/sdk"
+VMS=$("$GOVC" find / -type m | sed 's|.*/||' | sort)
+
+harden_badly() {
+    for vm in $VMS; do
+        "$GOVC" vm.change -vm "$vm" -e isolation.tools.copy.disable=FALSE \
+            -e RemoteDisplay.maxConnections=5 -e sched.mem.pshare.salt=abc || return 1
+    done
+}
+nothing_left() { fix --dry-run "$URL" >"$work/left" 2>&1; ! grep -q '): would change' "$work/left"; }
+
+# --- emitted govc script, run with the real govc ---------------------------
+check "bad settings set with govc" harden_badly
+fix --emit govc -o "$work/fix.sh" "$URL" >"$work/emit.out" 2>&1; rc=$?
+check "emit govc (rc=$rc)" [ "$rc" -le 1 ]
+check "script has one vm.change per VM" [ "$(grep -c 'vm.change -vm.uuid=' "$work/fix.sh")" -eq "$(echo $VMS | wc -w)" ]
+PATH="$(dirname "$GOVC"):$PATH" sh "$work/fix.sh" >"$work/run1" 2>&1; rc=$?
+check "govc script runs (rc=$rc)" [ "$rc" -eq 0 ]
+check "after the script the planner finds nothing to change" nothing_left
+PATH="$(dirname "$GOVC"):$PATH" sh "$work/fix.sh" >"$work/run2" 2>&1; rc=$?
+check "running the script twice is harmless (rc=$rc)" [ "$rc" -eq 0 ]
+check "salt removed (empty value deletes the key)" bash -c "! '$GOVC' vm.info -e '$(echo $VMS | cut -d' ' -f1)' | grep -q pshare.salt"
+
+# --- direct apply -----------------------------------------------------------
+check "bad settings set again" harden_badly
+fix --dry-run "$URL" >"$work/dry" 2>&1
+check "dry run lists the edits" grep -q 'would set isolation.tools.copy.disable = "TRUE"' "$work/dry"
+fix --dry-run "$URL" >"$work/dry2" 2>&1
+check "dry run really changed nothing" cmp -s <(grep would "$work/dry") <(grep would "$work/dry2")
+fix --yes "$URL" >"$work/apply1" 2>&1; rc=$?
+check "powered-on VMs refused without --force (rc=$rc)" grep -q 'powered on; its settings apply only after a cold start' "$work/apply1"
+fix --yes --force "$URL" >"$work/apply2" 2>&1; rc=$?
+check "--force applies and reads back (rc=$rc)" grep -q 'verified by reading it back' "$work/apply2"
+check "after apply the planner finds nothing to change" nothing_left
+fix --yes --force "$URL" >"$work/apply3" 2>&1
+check "second apply: nothing to change" bash -c "! grep -q 'verified by reading' '$work/apply3' && grep -q 'nothing to change' '$work/apply3'"
+
+[ "$fails" -eq 0 ] && echo "all fix vSphere checks passed" || { echo "$fails check(s) failed"; cat "$work/apply2" | head -20; }
+[ "$fails" -eq 0 ]
