@@ -82,14 +82,15 @@ static int write_report(const struct guest_args *a, const vg_catalog *cat, const
     char host[256] = "";
     if (gethostname(host, sizeof host - 1) != 0)
         host[0] = '\0';
-    const char *target = a->root ? a->root : "/";
+    /* NULL-terminated as well: the html writer walks targets to NULL. */
+    const char *targets[2] = {a->root ? a->root : "/", NULL};
     const vg_profile *profs[1] = {prof};
     vg_report_run run = {.tool_version = vg_version(),
                          .started = time(NULL),
                          .catalog = cat,
                          .profiles = profs,
                          .n_profiles = 1,
-                         .targets = &target,
+                         .targets = targets,
                          .n_targets = 1,
                          .hostname = host};
     vg_audit_summary sum;

@@ -48,6 +48,14 @@ check "text lists the failing rules" 'grep -q "guest-tools-admin-only" "$t/bad.t
 check "json names the world-executable program" 'grep -q "vmtoolsd executable by every user" "$t/bad.json"'
 check "json names the unsigned module" 'grep -q "vmxnet3 (module, E)" "$t/bad.json"'
 
+# Every report writer renders guest results (same model as audit).
+for f in text json csv sarif junit html; do
+    rc=0
+    "$vg" guest --root "$root" --no-backdoor --format "$f" -o "$t/all.$f" || rc=$?
+    check "format $f: exit 1 and output (got $rc)" \
+        "[ $rc -eq 1 ] && grep -q guest-tools-admin-only '$t/all.$f'"
+done
+
 # Unreadable facts: a result of error, exit 2.
 printf 'garbage\n' >"$root/proc/sys/kernel/tainted"
 rc=0
