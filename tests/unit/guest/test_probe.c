@@ -368,6 +368,30 @@ static void tools_conf_wrong_or_missing_fails(void **state)
     expect(t, "toolsconf-globalconf-enabled", "pass", "not set");
 }
 
+static void tools_conf_odd_input_is_handled(void **state)
+{
+    struct tree *t = *state;
+    put(t, "/usr/bin/vmtoolsd", "#!/bin/sh\n", 0750);
+    char *big = malloc(20000);
+    assert_non_null(big);
+    memset(big, 'k', 19999);
+    big[19999] = '\0';
+    char text[20200];
+    /* an unclosed section, a 20000-byte line, CRLF endings, no final newline */
+    snprintf(text, sizeof text,
+             "[appinfo\r\ndisabled = true\r\n%s\r\n[appinfo]\r\n"
+             "disabled = true",
+             big);
+    free(big);
+    put(t, "/etc/vmware-tools/tools.conf", text, 0644);
+    run(t);
+    expect(t, "toolsconf-appinfo-disabled", "pass", "[appinfo] disabled = true");
+    assert_int_equal(finding(t, "toolsconf-appinfo-disabled")->line, 5);
+    put(t, "/etc/vmware-tools/tools.conf", "[appinfo]\ndisabled =\n", 0644);
+    run(t);
+    expect(t, "toolsconf-appinfo-disabled", "fail", "disabled = ");
+}
+
 /* --- mandatory access control ------------------------------------------ */
 
 static void selinux_enforcing_passes_permissive_fails(void **state)
@@ -511,6 +535,7 @@ int main(void)
         T(tools_for_admin_group_only_pass),
         T(tools_conf_hardened_passes),
         T(tools_conf_wrong_or_missing_fails),
+        T(tools_conf_odd_input_is_handled),
         T(selinux_enforcing_passes_permissive_fails),
         T(apparmor_profiles_decide),
         T(running_vmtoolsd_label_decides),
