@@ -62,7 +62,7 @@ static long ms_since(const struct timespec *t0)
     return (t.tv_sec - t0->tv_sec) * 1000L + (t.tv_nsec - t0->tv_nsec) / 1000000L;
 }
 
-/* Read exactly len bytes within the deadline; 0, or -1 on EOF/timeout. */
+/* Read exactly len bytes within the deadline: 0, -1 on timeout, -2 on EOF. */
 static int read_bounded(int fd, void *buf, size_t len, unsigned timeout_ms)
 {
     struct timespec t0;
@@ -71,16 +71,31 @@ static int read_bounded(int fd, void *buf, size_t len, unsigned timeout_ms)
     while (got < len) {
         long left = (long)timeout_ms - ms_since(&t0);
         struct pollfd pfd = {fd, POLLIN, 0};
-        if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+        int pr = left > 0 ? poll(&pfd, 1, (int)left) : 0;
+        if (pr < 0 && errno == EINTR)
+            continue;
+        if (pr <= 0)
             return -1;
         ssize_t n = read(fd, (char *)buf + got, len - got);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
-            return -1;
+            return -2;
         got += (size_t)n;
     }
     return 0;
+}
+
+/* Why a child gave no (complete) answer. */
+static void child_failure(int rd, int st, unsigned tmo, char *out, size_t sz)
+{
+    if (rd == -1)
+        snprintf(out, sz, "probe child gave no answer in %u ms (killed)", tmo);
+    else if (WIFSIGNALED(st))
+        snprintf(out, sz, "probe child died with signal %d", WTERMSIG(st));
+    else
+        snprintf(out, sz, "probe child exited with status %d and no answer",
+                 WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 }
 
 static void run_child(const struct gprobe *p, int privileged, unsigned uid, unsigned gid,
@@ -96,6 +111,7 @@ static void run_child(const struct gprobe *p, int privileged, unsigned uid, unsi
     }
     fflush(NULL);
     pid_t pid = fork();
+    int fork_errno = errno;
     if (pid == 0) {
         close(fds[0]);
         vg_guest_reach r;
@@ -107,20 +123,22 @@ static void run_child(const struct gprobe *p, int privileged, unsigned uid, unsi
     }
     close(fds[1]);
     unsigned tmo = p->opts->timeout_ms ? p->opts->timeout_ms : 5000;
-    int ok = pid > 0 && read_bounded(fds[0], out, sizeof *out, tmo) == 0;
+    int rd = pid > 0 ? read_bounded(fds[0], out, sizeof *out, tmo) : -2;
     close(fds[0]);
+    int st = 0;
     if (pid > 0) {
-        int st;
-        if (!ok)
+        if (rd != 0)
             kill(pid, SIGKILL);
         while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
         }
     }
-    if (!ok) {
+    if (rd != 0) {
         memset(out, 0, sizeof *out);
         out->tried = 1;
-        snprintf(out->error, sizeof out->error, "%s",
-                 pid < 0 ? "fork failed" : "probe child gave no answer in time");
+        if (pid < 0)
+            snprintf(out->error, sizeof out->error, "fork: %s", strerror(fork_errno));
+        else
+            child_failure(rd, st, tmo, out->error, sizeof out->error);
     }
     if (out->error[0])
         out->version.outcome = VG_GUEST_BD_ERROR;

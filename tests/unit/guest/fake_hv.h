@@ -23,6 +23,7 @@ struct fake_hv {
     int rpci;           /* implements GuestRPC */
     int refuse_cookie;  /* OPEN with the cookie flag fails */
     int hang;           /* the call never returns (timeout test) */
+    int die;            /* the calling process is killed (crash test) */
     const char *reply;  /* RPCI reply */
     uint32_t claim_len; /* reply length the host claims, 0 = strlen(reply) */
     int port_errno;     /* port_access fails with this */
@@ -114,6 +115,8 @@ static int fake_call(void *ctx, vg_guest_via via, vg_guest_regs *r)
     f->last_via = via;
     while (f->hang)
         pause();
+    if (f->die)
+        raise(SIGKILL);
     if (via == VG_GUEST_VIA_VMCALL && !(f->features & 2))
         return SIGILL;
     if (via == VG_GUEST_VIA_VMMCALL && !(f->features & 1))
@@ -157,11 +160,12 @@ static void fake_cpu(struct fake_hv *f, vg_guest_cpu *cpu)
 }
 
 /* Profiles of the fake. */
-static const struct fake_hv FAKE_VMWARE = {
-    "VMwareVMware", 0, 1, 1, 1, 0, 0, "0 No value found", 0, 0, 0, 0, {0}, 0, 0, 0, 0};
-static const struct fake_hv FAKE_QEMU = {
-    "TCGTCGTCGTCG", 0, 0, 1, 0, 0, 0, NULL, 0, 0, 0, 0, {0}, 0, 0, 0, 0};
-static const struct fake_hv FAKE_QEMU_OFF = {
-    "TCGTCGTCGTCG", 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, {0}, 0, 0, 0, 0};
+static const struct fake_hv FAKE_VMWARE = {.vendor = "VMwareVMware",
+                                           .ring3_open = 1,
+                                           .backdoor = 1,
+                                           .rpci = 1,
+                                           .reply = "0 No value found"};
+static const struct fake_hv FAKE_QEMU = {.vendor = "TCGTCGTCGTCG", .backdoor = 1};
+static const struct fake_hv FAKE_QEMU_OFF = {.vendor = "TCGTCGTCGTCG"};
 
 #endif

@@ -238,7 +238,17 @@ static void hanging_call_is_killed_after_timeout(void **state)
     time_t t0 = time(NULL);
     run(t);
     assert_true(time(NULL) - t0 < 4);
-    expect(t, "guest-backdoor-unprivileged", "error", "no answer in time");
+    expect(t, "guest-backdoor-unprivileged", "error", "no answer in 300 ms");
+}
+
+static void crashing_child_is_reported(void **state)
+{
+    struct tree *t = *state;
+    t->hv = FAKE_VMWARE;
+    t->hv.die = 1;
+    run(t);
+    expect(t, "guest-backdoor-unprivileged", "error", "died with signal 9");
+    expect(t, "guest-rpci-unprivileged", "error", "died with signal 9");
 }
 
 static void refused_port_permission_is_not_applicable(void **state)
@@ -527,6 +537,7 @@ int main(void)
         T(advertised_vmcall_is_used),
         T(no_backdoor_touches_nothing),
         T(hanging_call_is_killed_after_timeout),
+        T(crashing_child_is_reported),
         T(refused_port_permission_is_not_applicable),
         T(dmi_claiming_vmware_without_cpuid_fails),
         T(vsock_open_to_all_fails),
