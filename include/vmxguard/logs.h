@@ -42,14 +42,16 @@ typedef struct vg_log_line {
     const char *level;  size_t level_len;  /* "I120", "In(05)", "-INFO"; empty for ws7 */
     const char *thread; size_t thread_len; /* "vmx", "vcpu-0", "mks" */
     const char *msg;    size_t msg_len;    /* the text after the prefix */
-    long long ms;       /* timestamp as milliseconds (UTC when the zone is known;
-                           ws7 has no year: 2001 is assumed), -1 if unparsable */
     int continuation;   /* "In(05)+" / "I120+" marker: continues the previous entry */
 } vg_log_line;
 
 /* Split one line (without its line end).  Returns 1 when a known prefix was
  * found, 0 otherwise (then out->msg is the whole line, format UNKNOWN). */
 VG_EXPORT int vg_log_parse_line(const char *p, size_t len, vg_log_line *out);
+/* The line's timestamp in milliseconds since 1970 (UTC when the zone is
+ * written; ws7 has no year, 2001 is assumed), -1 for an unknown line.
+ * Computed on demand: most lines never need it. */
+VG_EXPORT long long vg_log_line_ms(const vg_log_line *l);
 
 /* Streaming reader: reads a file in large blocks, hands out lines without
  * copying or allocating per line; memory stays constant whatever the size.

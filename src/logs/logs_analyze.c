@@ -151,7 +151,7 @@ static int same(const char *a, const char *b)
 
 /* The finding for (sig, dev, op), created on first sight; NULL when full. */
 static vg_log_finding *finding_for(vg_log_analysis *a, size_t sig, const char *dev, const char *op,
-                                   const vg_log_line *l, int *fresh)
+                                   const vg_log_line *l, long long ms, int *fresh)
 {
     analysis_priv *p = P(a);
     unsigned h = hash(sig, dev, op) % HASH_SLOTS;
@@ -184,7 +184,7 @@ static vg_log_finding *finding_for(vg_log_analysis *a, size_t sig, const char *d
     f->detail = strndup(l->msg, l->msg_len < EXAMPLE_MAX ? l->msg_len : EXAMPLE_MAX);
     finding_state *st = &p->st[a->n_findings];
     st->sig = sig;
-    st->first_ms = l->ms;
+    st->first_ms = ms;
     st->per_min.minute = -1;
     p->slot[h] = (int)++a->n_findings;
     *fresh = 1;
@@ -201,7 +201,8 @@ static void on_finding(vg_log_analysis *a, size_t sig, const sig_caps *caps, con
     if (s->opcode_tpl)
         vg_logs_sig_expand(s, s->opcode_tpl, caps, op, sizeof op);
     int fresh = 0;
-    vg_log_finding *f = finding_for(a, sig, dev, op, l, &fresh);
+    long long ms = vg_log_line_ms(l);
+    vg_log_finding *f = finding_for(a, sig, dev, op, l, ms, &fresh);
     if (!f) {
         a->folded++;
         return;
@@ -211,14 +212,14 @@ static void on_finding(vg_log_analysis *a, size_t sig, const sig_caps *caps, con
         f->first = *w;
     f->last = *w;
     f->count++;
-    if (l->ms >= 0)
-        st->last_ms = l->ms;
+    if (ms >= 0)
+        st->last_ms = ms;
     if (st->first_ms < 0)
-        st->first_ms = l->ms;
+        st->first_ms = ms;
     size_t closed;
-    minute_add(&st->per_min, l->ms, &closed);
+    minute_add(&st->per_min, ms, &closed);
     if (s->category == VG_LOG_CAT_GUEST)
-        guest_seen(a, w, l->ms);
+        guest_seen(a, w, ms);
 }
 
 static void on_fact(vg_log_analysis *a, const log_sig *s, const sig_caps *caps)

@@ -64,25 +64,48 @@ static int is_hms(const char *p)
 }
 
 /* "YYYY-MM-DDTHH:MM:SS.mmm" then "Z", "+hh:mm", "-hh:mm" or nothing.
- * Returns the timestamp length, 0 when p does not start with one. */
-static size_t iso_ts(const char *p, size_t len, long long *ms)
+ * Returns the timestamp length, 0 when p does not start with one.  Only
+ * validates: milliseconds are computed on demand (vg_log_line_ms), since
+ * most lines never need them. */
+static size_t iso_ts(const char *p, size_t len)
 {
     if (len < 23 || !all_digits(p, 4) || p[4] != '-' || !dig(p[5]) || !dig(p[6]) || p[7] != '-' ||
         !dig(p[8]) || !dig(p[9]) || p[10] != 'T' || !is_hms(p + 11))
         return 0;
     size_t n = 23;
-    long long off = 0;
-    if (n < len && p[n] == 'Z') {
-        n++;
-    } else if (n + 6 <= len && (p[n] == '+' || p[n] == '-') && dig(p[n + 1]) && dig(p[n + 2]) &&
-               p[n + 3] == ':' && dig(p[n + 4]) && dig(p[n + 5])) {
-        off = (num(p + n + 1, 2) * 60 + num(p + n + 4, 2)) * 60000LL;
-        if (p[n] == '+')
-            off = -off;
-        n += 6;
-    }
-    *ms = to_ms(num(p, 4), num(p + 5, 2), num(p + 8, 2), p + 11) + off;
+    if (n < len && p[n] == 'Z')
+        return n + 1;
+    if (n + 6 <= len && (p[n] == '+' || p[n] == '-') && dig(p[n + 1]) && dig(p[n + 2]) &&
+        p[n + 3] == ':' && dig(p[n + 4]) && dig(p[n + 5]))
+        return n + 6;
     return n;
+}
+
+static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+
+static int month_of(const char *p)
+{
+    for (int i = 0; i < 12; i++) {
+        if (memcmp(p, months + 3 * i, 3) == 0)
+            return i + 1;
+    }
+    return -1;
+}
+
+long long vg_log_line_ms(const vg_log_line *l)
+{
+    const char *p = l->ts;
+    if (!p || l->format == VG_LOG_FMT_UNKNOWN)
+        return -1;
+    if (l->format == VG_LOG_FMT_WS7) /* no year in the prefix */
+        return to_ms(2001, month_of(p), (p[4] == ' ' ? 0 : p[4] - '0') * 10 + p[5] - '0', p + 7);
+    long long off = 0;
+    if (l->ts_len == 29) {
+        off = (num(p + 24, 2) * 60 + num(p + 27, 2)) * 60000LL;
+        if (p[23] == '+')
+            off = -off;
+    }
+    return to_ms(num(p, 4), num(p + 5, 2), num(p + 8, 2), p + 11) + off;
 }
 
 /* memmem is a GNU extension; this is the portable few lines. */
@@ -197,16 +220,8 @@ static int parse_syslog(const char *p, size_t len, size_t n, vg_log_line *o)
 /* WS 7: "Apr 18 00:25:37.105: vmx| msg" (no year, no zone). */
 static int parse_ws7(const char *p, size_t len, vg_log_line *o)
 {
-    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
     if (len < 22 || p[3] != ' ' || (p[4] != ' ' && !dig(p[4])) || !dig(p[5]) || p[6] != ' ' ||
-        !is_hms(p + 7) || p[19] != ':' || p[20] != ' ')
-        return 0;
-    int mon = -1;
-    for (int i = 0; i < 12; i++) {
-        if (memcmp(p, months + 3 * i, 3) == 0)
-            mon = i + 1;
-    }
-    if (mon < 0)
+        !is_hms(p + 7) || p[19] != ':' || p[20] != ' ' || month_of(p) < 0)
         return 0;
     const char *t = p + 21, *end = p + len;
     const char *bar = memchr(t, '|', (size_t)(end - t));
@@ -215,7 +230,6 @@ static int parse_ws7(const char *p, size_t len, vg_log_line *o)
     o->format = VG_LOG_FMT_WS7;
     o->ts = p;
     o->ts_len = 19;
-    o->ms = to_ms(2001, mon, (p[4] == ' ' ? 0 : p[4] - '0') * 10 + p[5] - '0', p + 7);
     o->thread = t;
     o->thread_len = (size_t)(bar - t);
     const char *m = bar + 1;
@@ -228,20 +242,16 @@ static int parse_ws7(const char *p, size_t len, vg_log_line *o)
 int vg_log_parse_line(const char *p, size_t len, vg_log_line *o)
 {
     memset(o, 0, sizeof *o);
-    o->ms = -1;
-    long long ms = -1;
-    size_t n = iso_ts(p, len, &ms);
+    size_t n = iso_ts(p, len);
     if (n) {
         o->ts = p;
         o->ts_len = n;
-        o->ms = ms;
         if (parse_pipe(p, len, n, o) || parse_level(p, len, n, o) || parse_syslog(p, len, n, o))
             return 1;
     } else if (parse_ws7(p, len, o)) {
         return 1;
     }
     memset(o, 0, sizeof *o);
-    o->ms = -1;
     set_msg(o, p, len);
     return 0;
 }

@@ -108,12 +108,17 @@ static void timestamps_become_utc_milliseconds(void **state)
     vg_log_line a, b, c;
     parse("2015-01-13T11:10:25.641+01:00| vmx| I120: x", &a, 1);
     parse("2015-01-13T10:10:25.641Z| vmx| I120: x", &b, 1);
-    assert_true(a.ms == b.ms); /* +01:00 is one hour ahead of UTC */
+    assert_true(vg_log_line_ms(&a) == vg_log_line_ms(&b)); /* +01:00 is one hour ahead of UTC */
     parse("1970-01-01T00:01:00.500Z In(05) vmx x", &c, 1);
-    assert_true(c.ms == 60500);
+    assert_true(vg_log_line_ms(&c) == 60500);
     parse("2024-02-29T00:00:00.000Z In(05) vmx x", &a, 1); /* leap day */
     parse("2024-03-01T00:00:00.000Z In(05) vmx x", &b, 1);
-    assert_true(b.ms - a.ms == 86400000LL);
+    assert_true(vg_log_line_ms(&b) - vg_log_line_ms(&a) == 86400000LL);
+    parse("Jan  2 00:00:00.000: vmx| x", &a, 1); /* ws7: no year */
+    parse("Jan  1 23:59:00.000: vmx| x", &b, 1);
+    assert_true(vg_log_line_ms(&a) - vg_log_line_ms(&b) == 60000);
+    parse("no prefix", &c, 0);
+    assert_true(vg_log_line_ms(&c) == -1);
 }
 
 static void raw_line_inside_an_entry_is_a_continuation_not_unknown(void **state)
