@@ -87,12 +87,11 @@ static void put_stig_data(xw *x, const vg_profile *p, const vg_profile_rule *pr,
 {
     const vg_rule *rule = pr->rule;
     const char *vuln = vg_report_ref_matching(pr, "V-", NULL);
-    const char *sv = vg_report_ref_matching(pr, "SV-", "_rule");
     char *ref = vg_stig_ref(p);
     stig_data(x, "Vuln_Num", vuln ? vuln : pr->source_id);
     stig_data(x, "Severity", vg_stig_severity(pr->severity));
     stig_data(x, "Group_Title", vg_report_ref_matching(pr, "SRG-", NULL));
-    stig_data(x, "Rule_ID", sv ? sv : rule->id);
+    stig_data(x, "Rule_ID", vg_stig_rule_key(p, pr));
     stig_data(x, "Rule_Ver", pr->source_id ? pr->source_id : rule->id);
     stig_data(x, "Rule_Title", pr->title ? pr->title : rule->title);
     stig_data(x, "Vuln_Discuss", rule->description);

@@ -63,14 +63,14 @@ static json_t *rule_texts(const vg_profile_rule *pr)
                      "security_override_guidance", "", "ia_controls", "");
 }
 
-static json_t *rule_ids(const vg_profile_rule *pr, const char *stig_uuid)
+static json_t *rule_ids(const vg_profile *p, const vg_profile_rule *pr, const char *stig_uuid)
 {
     const char *vuln = vg_report_ref_matching(pr, "V-", NULL);
-    const char *sv = vg_report_ref_matching(pr, "SV-", "_rule");
+    const char *key = vg_stig_rule_key(p, pr);
     const char *group = vuln ? vuln : (pr->source_id ? pr->source_id : pr->rule->id);
     const char *srg = vg_report_ref_matching(pr, "SRG-", NULL);
     char uuid[37];
-    vg_report_uuid(uuid, "cklb-rule", stig_uuid, sv ? sv : pr->rule->id);
+    vg_report_uuid(uuid, "cklb-rule", stig_uuid, key);
     json_t *ccis = json_array();
     for (size_t i = 0; ccis && pr->refs && pr->refs[i]; i++) {
         if (strncmp(pr->refs[i], "CCI-", 4) == 0)
@@ -81,7 +81,7 @@ static json_t *rule_ids(const vg_profile_rule *pr, const char *stig_uuid)
         "s:o, s:s}], s:{s:o, s:s}, s:[]}",
         "uuid", uuid, "stig_uuid", stig_uuid, "STIGUuid", stig_uuid, "target_key", "stig_ref",
         "group_id", S(group), "group_id_src", S(group), "rule_id",
-        sv ? sv_short(sv) : S(pr->rule->id), "rule_id_src", S(sv ? sv : pr->rule->id),
+        sv_short(key), "rule_id_src", S(key),
         "rule_version", S(pr->source_id ? pr->source_id : pr->rule->id), "severity",
         vg_stig_severity(pr->severity), "weight", "10.0", "classification", "Unclassified",
         "group_title", S(srg ? srg : ""), "ccis", ccis, "group_tree", "id", S(group), "title",
@@ -90,10 +90,10 @@ static json_t *rule_ids(const vg_profile_rule *pr, const char *stig_uuid)
         "legacy_ids");
 }
 
-static json_t *rule_json(const vg_profile_rule *pr, const vg_result *res, const char *stig_uuid,
-                         const char *when)
+static json_t *rule_json(const vg_profile *p, const vg_profile_rule *pr, const vg_result *res,
+                         const char *stig_uuid, const char *when)
 {
-    json_t *o = rule_ids(pr, stig_uuid);
+    json_t *o = rule_ids(p, pr, stig_uuid);
     json_t *t = rule_texts(pr);
     char *details = vg_stig_details(res);
     char *comments = vg_stig_comments(res);
@@ -121,7 +121,7 @@ static json_t *stig_json(const vg_profile *p, const vg_vm_report *vr, const char
     vg_report_uuid(uuid, "cklb-stig", vg_stig_benchmark_id(p), vm_key);
     json_t *rules = json_array();
     for (size_t k = 0; rules && k < p->n_rules; k++) {
-        json_t *j = rule_json(&p->rules[k], vg_stig_result(vr, &p->rules[k]), uuid, when);
+        json_t *j = rule_json(p, &p->rules[k], vg_stig_result(vr, &p->rules[k]), uuid, when);
         if (!j || json_array_append_new(rules, j) != 0) {
             json_decref(rules);
             rules = NULL;

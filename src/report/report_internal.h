@@ -134,6 +134,10 @@ const char *vg_stig_benchmark_id(const vg_profile *p);
 /* A name-based UUID (RFC 4122 layout, version 5 bits) from up to three strings,
  * so reruns over the same input give the same ids.  out: 37 bytes. */
 void vg_report_uuid(char out[37], const char *a, const char *b, const char *c);
+/* The id a STIG tool keys a rule on: its SV id ("SV-258703r959010_rule"), else
+ * the source id when unique in the profile ("CIS 8.2.1"), else the catalog id.
+ * Short on purpose: STIG Manager keeps 45 characters. */
+const char *vg_stig_rule_key(const vg_profile *p, const vg_profile_rule *pr);
 /* The severity word DISA uses: "high", "medium", "low" (info -> low). */
 const char *vg_stig_severity(vg_severity s);
 

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "report/report_internal.h"
 
@@ -59,7 +60,10 @@ static json_t *pascal_name(const char *id)
         vg_buf_addc(&b, up && c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c);
         up = 0;
     }
-    json_t *j = S(b.len ? b.data : "Rule");
+    /* SARIF1001: a name equal to the id (ignoring case) is not a friendly name */
+    if (!b.len || strcasecmp(b.data, id) == 0)
+        vg_buf_adds(&b, "Check");
+    json_t *j = S(b.data);
     vg_buf_release(&b);
     return j;
 }

@@ -170,3 +170,18 @@ void vg_per_vm_release(struct per_vm_files *pf)
     pf->used = NULL;
     pf->n_used = 0;
 }
+
+const char *vg_stig_rule_key(const vg_profile *p, const vg_profile_rule *pr)
+{
+    const char *sv = vg_report_ref_matching(pr, "SV-", "_rule");
+    if (sv)
+        return sv;
+    if (!pr->source_id)
+        return pr->rule->id;
+    for (size_t i = 0; i < p->n_rules; i++) {
+        const vg_profile_rule *o = &p->rules[i];
+        if (o != pr && o->source_id && strcmp(o->source_id, pr->source_id) == 0)
+            return pr->rule->id;
+    }
+    return pr->source_id;
+}

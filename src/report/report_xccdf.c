@@ -34,7 +34,9 @@ static void add_id_part(vg_buf *b, const char *s)
     }
 }
 
-static char *rule_xid(const vg_profile *p, const vg_profile_rule *pr)
+/* SCC's id for a DISA rule; else ours from the short rule key, with the
+ * profile when several profiles share the Benchmark (ids must be unique). */
+static char *rule_xid(const vg_report *r, const vg_profile *p, const vg_profile_rule *pr)
 {
     vg_buf b = VG_BUF_INIT;
     const char *sv = vg_report_ref_matching(pr, "SV-", "_rule");
@@ -43,9 +45,11 @@ static char *rule_xid(const vg_profile *p, const vg_profile_rule *pr)
         add_id_part(&b, sv);
     } else {
         vg_buf_adds(&b, "xccdf_org.vmxguard_rule_");
-        add_id_part(&b, p->id);
-        vg_buf_addc(&b, '.');
-        add_id_part(&b, pr->rule->id);
+        if (r->run.n_profiles > 1) {
+            add_id_part(&b, p->id);
+            vg_buf_addc(&b, '.');
+        }
+        add_id_part(&b, vg_stig_rule_key(p, pr));
     }
     return vg_buf_detach(&b);
 }
@@ -83,9 +87,9 @@ static void put_idents(xw *x, const vg_profile_rule *pr)
     }
 }
 
-static void put_rule(xw *x, const vg_profile *p, const vg_profile_rule *pr)
+static void put_rule(const vg_report *r, xw *x, const vg_profile *p, const vg_profile_rule *pr)
 {
-    char *id = rule_xid(p, pr);
+    char *id = rule_xid(r, p, pr);
     xw_start(x, "Rule");
     xw_attr(x, "id", id);
     xw_attr(x, "severity", vg_stig_severity(pr->severity));
@@ -130,7 +134,7 @@ static void put_benchmark_head(vg_report *r, xw *x)
     for (size_t i = 0; i < r->run.n_profiles; i++) {
         const vg_profile *p = r->run.profiles[i];
         for (size_t k = 0; k < p->n_rules; k++)
-            put_rule(x, p, &p->rules[k]);
+            put_rule(r, x, p, &p->rules[k]);
     }
     if (!id)
         x->failed = 1;
@@ -185,10 +189,10 @@ static void put_override(xw *x, const vg_result *res, const char *when)
     vg_buf_release(&authority);
 }
 
-static void put_rule_result(xw *x, const vg_profile *p, const vg_profile_rule *pr,
-                            const vg_result *res, const char *when)
+static void put_rule_result(const vg_report *r, xw *x, const vg_profile *p,
+                            const vg_profile_rule *pr, const vg_result *res, const char *when)
 {
-    char *id = rule_xid(p, pr);
+    char *id = rule_xid(r, p, pr);
     char *details = vg_stig_details(res);
     xw_start(x, "rule-result");
     xw_attr(x, "idref", id);
@@ -242,7 +246,7 @@ static void put_test_result(vg_report *r, xw *x, const vg_vm_report *vr, size_t 
     for (size_t i = 0; i < r->run.n_profiles; i++) {
         const vg_profile *p = r->run.profiles[i];
         for (size_t k = 0; k < p->n_rules; k++)
-            put_rule_result(x, p, &p->rules[k], vg_stig_result(vr, &p->rules[k]), when);
+            put_rule_result(r, x, p, &p->rules[k], vg_stig_result(vr, &p->rules[k]), when);
     }
     xw_start(x, "score");
     xw_attr(x, "system", "urn:xccdf:scoring:default");

@@ -39,8 +39,14 @@ if (!vm) {
   console.error(`${file}: asset name ${JSON.stringify(parsed.target.name)} is no VM of the report`)
   process.exit(1)
 }
-const svOf = r => r.refs.find(x => /^SV-.*_rule$/.test(x)) ?? r.rule
-const want = new Map(vm.results.map(r => [svOf(r), r]))
+// the rule key vmxguard writes (docs/formats.md): SV id, else the source id
+// when unique in the profile, else the catalog id
+const keyOf = r => r.refs.find(x => /^SV-.*_rule$/.test(x)) ??
+  (r.source_id && vm.results.filter(o => o.profile === r.profile && o.source_id === r.source_id).length === 1
+    ? r.source_id : r.rule)
+// xccdf ids are NCNames: vmxguard writes other characters as '_'
+const idOf = r => format === 'xccdf' ? keyOf(r).replace(/[^A-Za-z0-9._-]/g, '_') : keyOf(r)
+const want = new Map(vm.results.map(r => [idOf(r), r]))
 
 let bad = 0
 const seen = new Set()
@@ -51,6 +57,8 @@ for (const checklist of parsed.checklists) {
     bad++
   }
   for (const review of checklist.reviews) {
+    // rules without an SV id carry vmxguard's own xccdf id: xccdf_org.vmxguard_rule_<key>
+    review.ruleId = review.ruleId.replace(/^xccdf_org\.vmxguard_rule_/, '')
     seen.add(review.ruleId)
     const r = want.get(review.ruleId)
     const exp = r ? expected[r.status] : 'notchecked'
