@@ -52,15 +52,28 @@ static const char play[] =
     "    vcenter_datacenter: \"{{ lookup('env', 'VMWARE_DATACENTER') | default('ha-datacenter', "
     "true) }}\"\n"
     "  module_defaults:\n"
-    "    community.vmware.vmware_guest_info: &vc\n"
+    "    community.vmware.vmware_guest_find: &vc\n"
     "      hostname: \"{{ vcenter_hostname }}\"\n"
     "      username: \"{{ vcenter_username }}\"\n"
     "      password: \"{{ vcenter_password }}\"\n"
     "      port: \"{{ vcenter_port }}\"\n"
     "      validate_certs: \"{{ vcenter_validate_certs }}\"\n"
+    "    community.vmware.vmware_guest:\n"
+    "      <<: *vc\n"
     "      datacenter: \"{{ vcenter_datacenter }}\"\n"
-    "    community.vmware.vmware_guest: *vc\n"
     "  tasks:\n";
+
+/* The VM by BIOS uuid when the API gave one, else by name. */
+static void add_selector(vg_buf *b, const vg_fix_vm *fv)
+{
+    if (fv->origin == VG_ORIGIN_VSPHERE && fv->uuid) {
+        vg_buf_adds(b, "uuid: ");
+        add_yaml(b, fv->uuid);
+    } else {
+        vg_buf_adds(b, "name: ");
+        add_yaml(b, fv->name);
+    }
+}
 
 /* Two tasks per VM: fail unless it exists (vmware_guest would otherwise
  * try to create it), then set its advanced settings. */
@@ -70,13 +83,14 @@ static void ansible_vm(const vg_fix_vm *fv, vg_buf *b)
         return;
     vg_buf_adds(b, "    - name: ");
     add_yaml2(b, "VM exists: ", fv->name);
-    vg_buf_adds(b, "\n      community.vmware.vmware_guest_info:\n        name: ");
-    add_yaml(b, fv->name);
-    vg_buf_adds(b, "\n      check_mode: false\n      delegate_to: localhost\n");
+    vg_buf_adds(b, "\n      community.vmware.vmware_guest_find:\n        ");
+    add_selector(b, fv);
+    vg_buf_adds(b, "\n      check_mode: false\n      tags: [vmxguard-find]\n"
+                   "      delegate_to: localhost\n");
     vg_buf_adds(b, "    - name: ");
     add_yaml2(b, "harden: ", fv->name);
-    vg_buf_adds(b, "\n      community.vmware.vmware_guest:\n        name: ");
-    add_yaml(b, fv->name);
+    vg_buf_adds(b, "\n      community.vmware.vmware_guest:\n        ");
+    add_selector(b, fv);
     vg_buf_adds(b, "\n        state: present\n        advanced_settings:\n");
     for (size_t i = 0; i < fv->n_edits; i++) {
         const vg_fix_edit *e = &fv->edits[i];
@@ -86,7 +100,7 @@ static void ansible_vm(const vg_fix_vm *fv, vg_buf *b)
         add_yaml(b, e->op == VG_FIX_SET ? e->value : "");
         vg_buf_addc(b, '\n');
     }
-    vg_buf_adds(b, "      delegate_to: localhost\n");
+    vg_buf_adds(b, "      tags: [vmxguard-harden]\n      delegate_to: localhost\n");
 }
 
 int fix_emit_ansible(const vg_fix_plan *plan, vg_buf *b, vg_error *err)
@@ -94,7 +108,9 @@ int fix_emit_ansible(const vg_fix_plan *plan, vg_buf *b, vg_error *err)
     (void)err;
     vg_buf_adds(b, "---\n");
     fix_emit_header(plan, "ansible", "#", b);
-    vg_buf_adds(b, "# Needs the community.vmware collection and pyvmomi. Connection from the\n"
+    vg_buf_adds(b, "# Needs the community.vmware collection and pyvmomi >= 7 (vmware_guest uses\n"
+                   "# VmomiJSONEncoder; Debian 12's python3-pyvmomi 6.7.1 lacks it, so only the\n"
+                   "# vmxguard-find tasks run there). Connection from the\n"
                    "# VMWARE_HOST, VMWARE_USER, VMWARE_PASSWORD (VMWARE_PORT, VMWARE_DATACENTER,\n"
                    "# VMWARE_VALIDATE_CERTS) environment. Idempotent; --check shows the changes.\n");
     vg_buf_adds(b, play);

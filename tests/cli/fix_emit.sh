@@ -76,6 +76,13 @@ print(json.dumps(plan))
 PY
 check "ansible: YAML parses back to exactly the hostile names, tagged !unsafe" [ -s plan.json ]
 
+if [ -x /usr/bin/ansible-playbook ]; then
+    check "ansible: ansible-playbook --syntax-check" bash -c \
+        "/usr/bin/ansible-playbook --syntax-check -i localhost, ansible.out >ansible.syntax 2>&1"
+else
+    echo "FAIL ansible-playbook missing (scripts/deps/fix.txt lists ansible)"; fails=$((fails + 1))
+fi
+
 # govc: syntax, then a fake govc on PATH records argv (NUL-separated)
 check "govc: sh -n" sh -n govc.out
 mkdir bin
