@@ -88,6 +88,14 @@ static int parse_args(int argc, char **argv, struct logs_args *a)
 
 /* ---- text ------------------------------------------------------------------- */
 
+/* Log text is partly written by the guest: never let it reach a terminal
+ * as control sequences. */
+static void put_clean(FILE *o, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)(s ? s : "?"); *p; p++)
+        fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, o);
+}
+
 static void text_where(FILE *o, const char *label, const vg_log_where *w)
 {
     fprintf(o, "      %s ", label);
@@ -102,15 +110,22 @@ static void text_where(FILE *o, const char *label, const vg_log_where *w)
 static void text_facts(FILE *o, const vg_log_analysis *a)
 {
     const vg_log_facts *f = &a->facts;
-    fprintf(o, "  product: VMware %s %s %s\n", f->product ? f->product : "?",
-            f->version ? f->version : "?", f->build ? f->build : "");
-    fprintf(o, "  host: %s (encoding %s)\n", f->host_os ? f->host_os : "?",
-            f->encoding ? f->encoding : "?");
-    fprintf(o, "  vm: virtualHW.version %s, guestOS %s, .encoding %s\n",
-            f->hw_version ? f->hw_version : "?", f->guest_os ? f->guest_os : "?",
-            f->vm_encoding ? f->vm_encoding : "?");
-    if (f->config)
-        fprintf(o, "  config: %s\n", f->config);
+    const char *parts[] = {"  product: VMware ", f->product, " ", f->version, " ", f->build,
+                           "\n  host: ", f->host_os, " (encoding ", f->encoding,
+                           ")\n  vm: virtualHW.version ", f->hw_version, ", guestOS ",
+                           f->guest_os, ", .encoding ", f->vm_encoding, "\n"};
+    /* even entries are our text, odd ones values from the log */
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        if (i % 2)
+            put_clean(o, parts[i]);
+        else
+            fputs(parts[i], o);
+    }
+    if (f->config) {
+        fputs("  config: ", o);
+        put_clean(o, f->config);
+        fputc('\n', o);
+    }
 }
 
 static void text_files(FILE *o, const vg_log_analysis *a)
@@ -147,10 +162,14 @@ static void text_finding(FILE *o, const vg_log_finding *f)
 {
     fprintf(o, "  [%s] %s %s", vg_severity_name(f->severity), vg_log_category_name(f->category),
             f->id);
-    if (f->device)
-        fprintf(o, " device %s", f->device);
-    if (f->opcode)
-        fprintf(o, " opcode %s", f->opcode);
+    if (f->device) {
+        fputs(" device ", o);
+        put_clean(o, f->device);
+    }
+    if (f->opcode) {
+        fputs(" opcode ", o);
+        put_clean(o, f->opcode);
+    }
     fprintf(o, " x%zu\n      %s\n", f->count, f->title);
     if (f->first.file)
         text_where(o, "first", &f->first);
@@ -158,8 +177,11 @@ static void text_finding(FILE *o, const vg_log_finding *f)
         text_where(o, "last ", &f->last);
     if (f->peak_per_min)
         fprintf(o, "      rate %.2f/min, busiest minute %zu\n", f->rate_per_min, f->peak_per_min);
-    if (f->detail)
-        fprintf(o, "      %s: %s\n", f->first.line ? "example" : "detail", f->detail);
+    if (f->detail) {
+        fprintf(o, "      %s: ", f->first.line ? "example" : "detail");
+        put_clean(o, f->detail);
+        fputc('\n', o);
+    }
     fprintf(o, "      fix: %s\n", f->fix);
 }
 
@@ -292,6 +314,19 @@ static int is_own_format(const char *f)
     return !strcmp(f, "text") || !strcmp(f, "json") || !strcmp(f, "jsonl");
 }
 
+/* A JSON string body: quotes, backslashes and control characters escaped. */
+static void put_json_string(FILE *o, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(o, "\\%c", *p);
+        else if (*p < 0x20 || *p == 0x7f)
+            fprintf(o, "\\u%04x", *p);
+        else
+            fputc(*p, o);
+    }
+}
+
 static int write_json(struct logs_run *run, const char *path, const vg_log_analysis *a,
                       int *first)
 {
@@ -301,13 +336,11 @@ static int write_json(struct logs_run *run, const char *path, const vg_log_analy
         return -1;
     if (lines) {
         fprintf(run->out, "{\"path\":\"");
-        for (const char *p = path; *p; p++)
-            fprintf(run->out, (*p == '"' || *p == '\\') ? "\\%c" : "%c", *p);
+        put_json_string(run->out, path);
         fprintf(run->out, "\",%s\n", s + 1); /* splice "path" into the object */
     } else {
         fprintf(run->out, "%s{\"path\": \"", *first ? "[\n" : ",\n");
-        for (const char *p = path; *p; p++)
-            fprintf(run->out, (*p == '"' || *p == '\\') ? "\\%c" : "%c", *p);
+        put_json_string(run->out, path);
         fprintf(run->out, "\", \"analysis\": %s}", s);
     }
     *first = 0;

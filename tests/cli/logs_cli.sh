@@ -79,6 +79,21 @@ else
     expect_in "html names the rule" "log-no-vmx-failures" "$tmp/o.html"
 fi
 
+# guest-written text must not reach the terminal as control sequences
+mkdir -p "$tmp/esc"
+printf '2024-08-09T22:36:03.981Z In(05) vmx Guest: \033[2J\033]0;owned\007 hi\n' >"$tmp/esc/vmware.log"
+"$VMXGUARD" logs "$tmp/esc" >"$tmp/out" 2>&1; check "escape log reads" 0 $?
+if grep -q "$(printf '\033')" "$tmp/out"; then echo "FAIL escape reached the output"; fails=$((fails + 1));
+else echo "ok   escape sequences neutralised"; fi
+expect_in "escapes shown as ?" "example: Guest: ?[2J?]0;owned? hi" "$tmp/out"
+mkdir -p "$tmp/new
+line"
+cp "$tmp/clean/vmware.log" "$tmp/new
+line/"
+"$VMXGUARD" logs --format jsonl "$tmp/new
+line" >"$tmp/o.jsonl"; check "jsonl with a newline in the path" 0 $?
+expect_in "newline escaped in json" 'new\u000aline' "$tmp/o.jsonl"
+
 "$VMXGUARD" logs --help >"$tmp/out"; check "help" 0 $?
 for opt in --format --output --flood-rate --fail-on --quiet examples:; do
     expect_in "help mentions $opt" "$opt" "$tmp/out"
