@@ -375,6 +375,66 @@ static const char *near_miss(const char *key)
     return best;
 }
 
+/*
+ * The same few hundred key names recur in every VM of a datastore, so the
+ * misspelling verdict is remembered per name (lower-cased).  The table is
+ * bounded: once full, names are checked without remembering.
+ */
+#define MISS_SLOTS 8192
+typedef struct miss_slot {
+    char *name;       /* lower-cased key, NULL = empty */
+    const char *near; /* verdict: the known key, or NULL */
+} miss_slot;
+static miss_slot miss_cache[MISS_SLOTS];
+static size_t miss_used;
+static pthread_rwlock_t miss_lock = PTHREAD_RWLOCK_INITIALIZER;
+
+static size_t miss_hash(const char *s)
+{
+    size_t h = 5381;
+    for (; *s; s++)
+        h = h * 33 + (unsigned char)tolower((unsigned char)*s);
+    return h & (MISS_SLOTS - 1);
+}
+
+/* Slot holding name, or the empty slot where it would go (caller locks). */
+static miss_slot *miss_find(const char *lower, size_t h)
+{
+    for (size_t i = 0; i < MISS_SLOTS; i++) {
+        miss_slot *m = &miss_cache[(h + i) & (MISS_SLOTS - 1)];
+        if (!m->name || strcmp(m->name, lower) == 0)
+            return m;
+    }
+    return NULL;
+}
+
+static const char *near_miss_cached(const char *key)
+{
+    char lower[128];
+    size_t n = strlen(key);
+    if (n >= sizeof lower)
+        return near_miss(key);
+    for (size_t i = 0; i <= n; i++)
+        lower[i] = (char)tolower((unsigned char)key[i]);
+    size_t h = miss_hash(lower);
+    pthread_rwlock_rdlock(&miss_lock);
+    miss_slot *m = miss_find(lower, h);
+    int hit = m && m->name;
+    const char *near = hit ? m->near : NULL;
+    pthread_rwlock_unlock(&miss_lock);
+    if (hit)
+        return near;
+    near = near_miss(key);
+    pthread_rwlock_wrlock(&miss_lock);
+    m = miss_used < MISS_SLOTS / 2 ? miss_find(lower, h) : NULL;
+    if (m && !m->name && (m->name = strdup(lower)) != NULL) {
+        m->near = near;
+        miss_used++;
+    }
+    pthread_rwlock_unlock(&miss_lock);
+    return near;
+}
+
 static void lint_value(lint_list *l, const vg_vmx_entry *e, const known_key *k)
 {
     if (!k->is_bool)
@@ -410,7 +470,7 @@ static void lint_entry(lint_list *l, const vg_lint_tables *t, const vg_vmx_entry
         lint_value(l, e, k);
         return;
     }
-    const char *near = near_miss(e->key);
+    const char *near = near_miss_cached(e->key);
     if (near) {
         vg_buf m = VG_BUF_INIT;
         vg_buf_printf(&m, "unknown key, VMware ignores it; did you mean %s?", near);
