@@ -57,14 +57,17 @@ VG_EXPORT int vg_vsphere_parse_url(const char *url, vg_vsphere_target *out, vg_e
 
 /* Stream every VM of the target to sink (ownership passes, free with
  * vg_vm_free).  Logs in, pages with maxObjects / ContinueRetrievePropertiesEx,
- * destroys the view and logs out, also on errors and Ctrl-C.  Returns 0 or a
- * negative code with err naming the server and the cause. */
+ * destroys the view and logs out, also on errors and Ctrl-C.  The session
+ * runs on a worker thread at most 256 VMs ahead of the sink, which is
+ * called on the caller's thread.  Returns 0 or a negative code with err
+ * naming the server and the cause. */
 VG_EXPORT int vg_vsphere_fetch(const char *url, const vg_vsphere_opts *opts, vg_vm_sink sink,
                                void *ctx, vg_error *err);
 
 /* Several targets at once (one thread and one connection each), merged:
- * VMs reach sink from one thread at a time, target by target in the order
- * given (later targets are buffered while earlier ones stream).  A target
+ * VMs reach sink on the caller's thread, target by target in the order
+ * given (later targets are buffered, at most 256 VMs each, while earlier
+ * ones stream).  A target
  * that fails is passed to on_problem (may be NULL) and the others go on.
  * Returns 0 when all succeeded, else the first failure's code (in err). */
 VG_EXPORT int vg_vsphere_fetch_many(const char *const *urls, size_t n_urls,

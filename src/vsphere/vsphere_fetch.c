@@ -138,8 +138,9 @@ static int on_vm(vg_vm *vm, const char *obj_type, void *ctx)
     return 0;
 }
 
-int vg_vsphere_fetch(const char *url, const vg_vsphere_opts *opts, vg_vm_sink sink, void *ctx,
-                     vg_error *err)
+/* The session on this thread; sink is called from curl's write callback. */
+static int fetch_here(const char *url, const vg_vsphere_opts *opts, vg_vm_sink sink, void *ctx,
+                      vg_error *err)
 {
     vs_conn c;
     if (!opts->keep_sigint)
@@ -168,12 +169,17 @@ typedef struct queued {
     struct queued *next;
 } queued;
 
+/* VMs a target may have parsed ahead of the sink: enough to keep the
+ * network busy while the caller audits, small enough to keep memory flat. */
+#define QUEUE_MAX 256
+
 typedef struct target_run {
     const char *url;
     vg_vsphere_opts opts;
     pthread_t thread;
     int started;
     queued *head, *tail;
+    size_t n_queued;
     int done;
     int rc;
     vg_error err;
@@ -193,12 +199,15 @@ static int queue_vm(vg_vm *vm, void *ctx)
     q->vm = vm;
     q->next = NULL;
     pthread_mutex_lock(t->lock);
+    while (t->n_queued >= QUEUE_MAX && !*t->stop)
+        pthread_cond_wait(t->cond, t->lock);
     int stop = *t->stop;
     if (t->tail)
         t->tail->next = q;
     else
         t->head = q;
     t->tail = q;
+    t->n_queued++;
     pthread_cond_broadcast(t->cond);
     pthread_mutex_unlock(t->lock);
     return stop;
@@ -207,7 +216,7 @@ static int queue_vm(vg_vm *vm, void *ctx)
 static void *run_target(void *arg)
 {
     target_run *t = arg;
-    t->rc = vg_vsphere_fetch(t->url, &t->opts, queue_vm, t, &t->err);
+    t->rc = fetch_here(t->url, &t->opts, queue_vm, t, &t->err);
     pthread_mutex_lock(t->lock);
     t->done = 1;
     pthread_cond_broadcast(t->cond);
@@ -227,6 +236,8 @@ static void drain(target_run *t, vg_vm_sink sink, void *ctx, int *stop)
             t->head = q->next;
             if (!t->head)
                 t->tail = NULL;
+            t->n_queued--;
+            pthread_cond_broadcast(t->cond);
         }
         pthread_mutex_unlock(t->lock);
         if (!q)
@@ -236,6 +247,7 @@ static void drain(target_run *t, vg_vm_sink sink, void *ctx, int *stop)
         } else if (sink(q->vm, ctx)) {
             pthread_mutex_lock(t->lock);
             *stop = 1;
+            pthread_cond_broadcast(t->cond);
             pthread_mutex_unlock(t->lock);
         }
         free(q);
@@ -288,4 +300,13 @@ int vg_vsphere_fetch_many(const char *const *urls, size_t n_urls, const vg_vsphe
         vs_sigint_release();
     free(runs);
     return rc;
+}
+
+/* One target, fetched on a worker thread so that parsing and the network
+ * overlap with whatever the caller's sink does (the audit); the sink still
+ * runs on the caller's thread. */
+int vg_vsphere_fetch(const char *url, const vg_vsphere_opts *opts, vg_vm_sink sink, void *ctx,
+                     vg_error *err)
+{
+    return vg_vsphere_fetch_many(&url, 1, opts, sink, ctx, NULL, NULL, err);
 }
