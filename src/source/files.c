@@ -316,6 +316,13 @@ static void process(walk *w, slot *s, int stopping)
         s->problem = 1;
         return;
     }
+    /* --exclude also names VMs by what admins call them: the displayName */
+    for (size_t i = 0; vm->name && i < w->opts->n_exclude; i++) {
+        if (fnmatch(w->opts->exclude[i], vm->name, 0) == 0) {
+            vg_vm_free(vm);
+            return;
+        }
+    }
     if (vm->locked)
         vg_vm_add_evidence(vm, NULL, NULL, s->path, 0,
                            "VM appears powered on: its folder holds a lock (.vmx.lck or .lck-*)");

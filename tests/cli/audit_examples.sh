@@ -46,6 +46,8 @@ check "--include-templates audits the .vmtx" has "$tmp/tmpl" "tmpl-ubuntu"
 "$VMXGUARD" audit "$ds" --exclude 'db*' --exclude legacy01 >"$tmp/ex" 2>/dev/null
 check "--exclude by name" hasnt "$tmp/ex" "db01.vmx"
 check "--exclude keeps others" has "$tmp/ex" "web01"
+"$VMXGUARD" audit "$ds" --exclude 'Büro-*' >"$tmp/ex2" 2>/dev/null
+check "--exclude by displayName" hasnt "$tmp/ex2" "win-app01.vmx"
 
 # --fail-on: DISA 8 has no CAT I rule failing here
 "$VMXGUARD" audit "$ds" --fail-on high >/dev/null 2>&1; rc=$?
