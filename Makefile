@@ -40,6 +40,8 @@ check: deps build $(ASAN_BUILD)/build.ninja
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	@for s in scripts/setup.d/*.sh; do [ -e "$$s" ] || continue; \
 	  echo "setup: $$s"; bash "$$s" || exit 1; done
+	@# Bounded fuzzing of every parser of untrusted input (make fuzz runs longer).
+	$(MAKE) --no-print-directory fuzz-smoke
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
