@@ -1,0 +1,246 @@
+/*
+ * Configuration files (see cli_config.h): defaults that save typing the same
+ * --profile or --cacert on every run.  Values are checked here, when the
+ * file and line are still known, so a typo in a config file is reported
+ * where it is rather than as a puzzling option error later.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cli_config.h"
+
+#define SYSTEM_CONFIG "/etc/vmxguard/config"
+#define LINE_LIMIT 4096
+#define LINES_LIMIT 10000
+
+static const char *const color_words[] = {"auto", "always", "never", NULL};
+static const char *const format_words[] = {"text", "json", "jsonl", "csv", "junit", "sarif",
+                                           "xccdf", "ckl", "cklb", "html", NULL};
+static const char *const fail_on_words[] = {"any", "info", "low", "medium", "high",
+                                            "cat1", "cat2", "cat3", NULL};
+
+/* The keys a file may set; `words` lists the allowed values, NULL = free text. */
+static const struct config_key {
+    const char *name;
+    const char *const *words;
+    int numeric;
+} keys[] = {
+    {"profile", NULL, 0}, {"format", format_words, 0}, {"color", color_words, 0},
+    {"fail-on", fail_on_words, 0}, {"cacert", NULL, 0}, {"server", NULL, 0},
+    {"jobs", NULL, 1}, {"waivers", NULL, 0},
+};
+#define NKEYS (sizeof keys / sizeof keys[0])
+
+/* Substrings that make a key a password whatever else it says. */
+static const char *const secret_words[] = {"pass", "pwd", "secret", "token", NULL};
+
+static char *values[NKEYS];
+
+void cli_config_free(void)
+{
+    for (size_t i = 0; i < NKEYS; i++) {
+        free(values[i]);
+        values[i] = NULL;
+    }
+}
+
+const char *cli_config_get(const char *key)
+{
+    for (size_t i = 0; i < NKEYS; i++) {
+        if (key && strcmp(keys[i].name, key) == 0)
+            return values[i];
+    }
+    return NULL;
+}
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
+/* Strip matching quotes, or a trailing " # comment" from an unquoted value. */
+static char *unquote(char *v)
+{
+    size_t n = strlen(v);
+    if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0]) {
+        v[n - 1] = '\0';
+        return v + 1;
+    }
+    for (char *c = v; (c = strchr(c, '#')) != NULL; c++) {
+        if (c > v && isspace((unsigned char)c[-1])) {
+            *c = '\0';
+            return trim(v);
+        }
+    }
+    return v;
+}
+
+static int looks_secret(const char *key)
+{
+    char low[64];
+    size_t n = 0;
+    for (; key[n] && n + 1 < sizeof low; n++)
+        low[n] = (char)tolower((unsigned char)key[n]);
+    low[n] = '\0';
+    for (size_t i = 0; secret_words[i]; i++) {
+        if (strstr(low, secret_words[i]))
+            return 1;
+    }
+    return 0;
+}
+
+static int check_value(const struct config_key *k, const char *v, const char *path,
+                       unsigned line, vg_error *err)
+{
+    if (!*v)
+        return 0; /* empty: unset what an earlier file said */
+    if (k->numeric) {
+        size_t digits = strspn(v, "0123456789");
+        if (v[digits] != '\0' || digits > 4 || strtol(v, NULL, 10) > 1024)
+            return vg_error_set(err, VG_EINPUT, path, line,
+                                "%s must be a number from 0 to 1024, not '%s'", k->name, v);
+        return 0;
+    }
+    if (!k->words)
+        return 0;
+    for (size_t i = 0; k->words[i]; i++) {
+        if (strcmp(k->words[i], v) == 0)
+            return 0;
+    }
+    const char *guess = cli_did_you_mean(v, k->words);
+    return vg_error_set(err, VG_EINPUT, path, line, "unknown %s '%s'%s%s%s", k->name, v,
+                        guess ? " (did you mean '" : "", guess ? guess : "", guess ? "'?)" : "");
+}
+
+static const struct config_key *find_key(const char *key, const char *path, unsigned line,
+                                         vg_error *err)
+{
+    for (size_t i = 0; i < NKEYS; i++) {
+        if (strcmp(keys[i].name, key) == 0)
+            return &keys[i];
+    }
+    if (looks_secret(key)) {
+        vg_error_set(err, VG_EINPUT, path, line,
+                     "'%s' refused: passwords never go in a config file "
+                     "(use --credentials FILE or VMXGUARD_PASSWORD)", key);
+        return NULL;
+    }
+    const char *names[NKEYS + 1];
+    for (size_t i = 0; i < NKEYS; i++)
+        names[i] = keys[i].name;
+    names[NKEYS] = NULL;
+    const char *guess = cli_did_you_mean(key, names);
+    vg_error_set(err, VG_EINPUT, path, line, "unknown key '%s'%s%s%s", key,
+                 guess ? " (did you mean '" : "", guess ? guess : "", guess ? "'?)" : "");
+    return NULL;
+}
+
+static int parse_line(char *text, const char *path, unsigned line, vg_error *err)
+{
+    char *s = trim(text);
+    if (*s == '\0' || *s == '#')
+        return 0;
+    char *eq = strchr(s, '=');
+    if (!eq)
+        return vg_error_set(err, VG_EINPUT, path, line, "expected 'key = value'");
+    *eq = '\0';
+    char *key = trim(s);
+    char *value = unquote(trim(eq + 1));
+    if (!*key)
+        return vg_error_set(err, VG_EINPUT, path, line, "missing key before '='");
+    const struct config_key *k = find_key(key, path, line, err);
+    if (!k)
+        return VG_EINPUT;
+    int rc = check_value(k, value, path, line, err);
+    if (rc)
+        return rc;
+    size_t i = (size_t)(k - keys);
+    char *copy = *value ? strdup(value) : NULL;
+    if (*value && !copy)
+        return vg_error_set(err, VG_ENOMEM, path, line, "out of memory");
+    free(values[i]);
+    values[i] = copy;
+    return 0;
+}
+
+static int parse_stream(FILE *f, const char *path, vg_error *err)
+{
+    char *text = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    unsigned line = 0;
+    int rc = 0;
+    while (rc == 0 && (n = getline(&text, &cap, f)) >= 0) {
+        line++;
+        if (line > LINES_LIMIT)
+            rc = vg_error_set(err, VG_EINPUT, path, line, "more than %d lines", LINES_LIMIT);
+        else if (n > LINE_LIMIT)
+            rc = vg_error_set(err, VG_EINPUT, path, line, "line longer than %d bytes",
+                              LINE_LIMIT);
+        else if (memchr(text, '\0', (size_t)n))
+            rc = vg_error_set(err, VG_EINPUT, path, line, "binary content (NUL byte)");
+        else
+            rc = parse_line(text, path, line, err);
+    }
+    if (rc == 0 && ferror(f))
+        rc = vg_error_set(err, VG_EIO, path, 0, "cannot read: %s", strerror(errno));
+    free(text);
+    return rc;
+}
+
+int cli_config_load_file(const char *path, vg_error *err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return vg_error_set(err, errno == ENOENT ? VG_ENOTFOUND : VG_EIO, path, 0,
+                            "cannot open: %s", strerror(errno));
+    int rc = parse_stream(f, path, err);
+    fclose(f);
+    return rc;
+}
+
+/* A file that is not there is no error; one that cannot be read is. */
+static int load_optional(const char *path, vg_error *err)
+{
+    int rc = cli_config_load_file(path, err);
+    return rc == VG_ENOTFOUND ? 0 : rc;
+}
+
+/* $XDG_CONFIG_HOME/vmxguard/config, or ~/.config/... (relative XDG is ignored). */
+static int user_config_path(char *out, size_t outsz)
+{
+    const char *xdg = getenv("XDG_CONFIG_HOME");
+    const char *home = getenv("HOME");
+    int n;
+    if (xdg && xdg[0] == '/')
+        n = snprintf(out, outsz, "%s/vmxguard/config", xdg);
+    else if (home && *home)
+        n = snprintf(out, outsz, "%s/.config/vmxguard/config", home);
+    else
+        return -1;
+    return n > 0 && (size_t)n < outsz ? 0 : -1;
+}
+
+static int load_from(const char *system_path, vg_error *err)
+{
+    cli_config_free();
+    int rc = load_optional(system_path, err);
+    char user[4096];
+    if (rc == 0 && user_config_path(user, sizeof user) == 0)
+        rc = load_optional(user, err);
+    return rc;
+}
+
+int cli_config_load(vg_error *err)
+{
+    return load_from(SYSTEM_CONFIG, err);
+}
