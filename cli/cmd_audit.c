@@ -268,7 +268,9 @@ static int write_vm(vg_vm *vm, void *payload, void *ctx)
 
 static int is_vsphere_target(const char *t)
 {
-    return strncmp(t, "vsphere://", 10) == 0 || strncmp(t, "https://", 8) == 0;
+    /* http:// is for loopback test servers; the vSphere source decides */
+    return strncmp(t, "vsphere://", 10) == 0 || strncmp(t, "https://", 8) == 0 ||
+           strncmp(t, "http://", 7) == 0;
 }
 
 #ifdef VMXGUARD_VSPHERE_H
