@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "capture.h"
+#include "report/report_internal.h"
 
 static const char *const vm_a_name = "web \"01\" & <prod> |22 Müller ☃";
 
@@ -236,6 +237,53 @@ static void sarif_locates_findings_and_suppresses_waivers(void **state)
     free(s);
 }
 
+static void per_vm_file_names_are_safe_and_unique(void **state)
+{
+    (void)state;
+    char **used = NULL;
+    size_t n = 0;
+    static const struct {
+        const char *vm, *want;
+    } cases[] = {
+        {"web01", "web01.ckl"},           {"web01", "web01-2.ckl"},
+        {"web/01", "web_01.ckl"},         {"../../etc/passwd", "_._.._etc_passwd.ckl"},
+        {"", "vm.ckl"},                   {"Büro Server", "B_ro_Server.ckl"},
+        {"web01", "web01-3.ckl"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *name = vg_report_file_name(cases[i].vm, ".ckl", &used, &n);
+        assert_non_null(name);
+        assert_string_equal(name, cases[i].want);
+        assert_null(strchr(name, '/'));
+        free(name);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(used[i]);
+    free(used);
+}
+
+static void checklists_need_a_vm(void **state)
+{
+    (void)state;
+    static const char *const formats[] = {"ckl", "cklb", "xccdf"};
+    for (size_t i = 0; i < 3; i++) {
+        vg_report *r = NULL;
+        vg_error err;
+        char *data = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&data, &len);
+        vg_report_opts o = {.out = f};
+        vg_audit_summary sum;
+        memset(&sum, 0, sizeof sum);
+        assert_int_equal(vg_report_new(formats[i], &o, &r, &err), 0);
+        assert_int_equal(vg_report_begin(r, &fix_run, &err), 0);
+        assert_int_equal(vg_report_end(r, &sum, &err), VG_ENOTFOUND);
+        vg_report_free(r);
+        fclose(f);
+        free(data);
+    }
+}
+
 int main(void)
 {
     xmlInitParser();
@@ -247,6 +295,8 @@ int main(void)
         cmocka_unit_test(json_round_trips_every_string),
         cmocka_unit_test(csv_quotes_per_rfc4180),
         cmocka_unit_test(sarif_locates_findings_and_suppresses_waivers),
+        cmocka_unit_test(per_vm_file_names_are_safe_and_unique),
+        cmocka_unit_test(checklists_need_a_vm),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     xmlCleanupParser();
