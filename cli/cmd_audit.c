@@ -47,7 +47,7 @@ struct audit_run {
     vg_report *report;
     vg_audit_summary sum;
     vg_severity fail_on;
-    size_t findings;   /* results failing at or above fail_on */
+    size_t findings; /* results failing at or above fail_on */
     int write_failed;
 };
 
@@ -109,25 +109,61 @@ static int parse_args(int argc, char **argv, struct audit_args *a)
     while ((c = getopt_long(argc, argv, "p:f:o:j:qvh", long_opts, NULL)) != -1) {
         int bad = 0;
         switch (c) {
-        case 'p': bad = add_to(a->profiles, &a->n_profiles, optarg, "--profile"); break;
-        case 'P': a->profile_file = optarg; break;
-        case 'f': a->format = optarg; break;
-        case 'o': a->output = optarg; break;
-        case 'D': a->output_dir = optarg; break;
-        case 'F': a->fail_on = optarg; break;
-        case 'x': bad = add_to(a->exclude, &a->n_exclude, optarg, "--exclude"); break;
-        case 'T': a->include_templates = 1; break;
-        case 'w': a->waivers = optarg; break;
-        case 'S': a->show_secrets = 1; break;
-        case 'c': a->color = optarg; break;
-        case 'q': cli_quiet = 1; break;
-        case 'v': cli_verbose = 1; break;
-        case 'j': bad = parse_jobs(optarg, &a->jobs); break;
-        case 'C': a->cacert = optarg; break;
-        case 'R': a->credentials = optarg; break;
-        case 'k': a->insecure = 1; break;
-        case 'h': return 1;
-        default: return -1;
+        case 'p':
+            bad = add_to(a->profiles, &a->n_profiles, optarg, "--profile");
+            break;
+        case 'P':
+            a->profile_file = optarg;
+            break;
+        case 'f':
+            a->format = optarg;
+            break;
+        case 'o':
+            a->output = optarg;
+            break;
+        case 'D':
+            a->output_dir = optarg;
+            break;
+        case 'F':
+            a->fail_on = optarg;
+            break;
+        case 'x':
+            bad = add_to(a->exclude, &a->n_exclude, optarg, "--exclude");
+            break;
+        case 'T':
+            a->include_templates = 1;
+            break;
+        case 'w':
+            a->waivers = optarg;
+            break;
+        case 'S':
+            a->show_secrets = 1;
+            break;
+        case 'c':
+            a->color = optarg;
+            break;
+        case 'q':
+            cli_quiet = 1;
+            break;
+        case 'v':
+            cli_verbose = 1;
+            break;
+        case 'j':
+            bad = parse_jobs(optarg, &a->jobs);
+            break;
+        case 'C':
+            a->cacert = optarg;
+            break;
+        case 'R':
+            a->credentials = optarg;
+            break;
+        case 'k':
+            a->insecure = 1;
+            break;
+        case 'h':
+            return 1;
+        default:
+            return -1;
         }
         if (bad)
             return -1;
@@ -146,8 +182,8 @@ static int had_before(const char *const *before, size_t n, const char *id)
     return 0;
 }
 
-static int pick_profiles(vg_catalog *cat, const struct audit_args *a,
-                         const char *const *before, size_t n_before, struct audit_run *run)
+static int pick_profiles(vg_catalog *cat, const struct audit_args *a, const char *const *before,
+                         size_t n_before, struct audit_run *run)
 {
     for (size_t i = 0; i < a->n_profiles; i++) {
         const vg_profile *p = vg_catalog_profile(cat, a->profiles[i]);
@@ -296,9 +332,13 @@ static int audit_vsphere(const char *url, const struct audit_args *a, struct aud
     }
     if (a->insecure)
         cli_warn("%s: --insecure: the server's certificate is not checked", t.server);
-    vg_vsphere_opts vo = {.user = user, .password = password, .cacert = a->cacert,
-                          .insecure = a->insecure, .include_templates = a->include_templates,
-                          .exclude = a->exclude, .n_exclude = a->n_exclude};
+    vg_vsphere_opts vo = {.user = user,
+                          .password = password,
+                          .cacert = a->cacert,
+                          .insecure = a->insecure,
+                          .include_templates = a->include_templates,
+                          .exclude = a->exclude,
+                          .n_exclude = a->n_exclude};
     int rc = vg_vsphere_fetch(url, &vo, vsphere_vm, run, &err);
     vg_vsphere_credentials_free(user, password);
     if (rc != VG_OK)
@@ -350,8 +390,12 @@ static FILE *open_output(const struct audit_args *a)
 static int start_report(const struct audit_args *a, vg_catalog *cat, struct audit_run *run,
                         FILE *out, char **targets, size_t n_targets)
 {
-    vg_report_opts ro = {.out = out, .output_dir = a->output_dir, .color = 0,
-                         .width = 0, .verbose = cli_verbose, .show_secrets = a->show_secrets};
+    vg_report_opts ro = {.out = out,
+                         .output_dir = a->output_dir,
+                         .color = 0,
+                         .width = 0,
+                         .verbose = cli_verbose,
+                         .show_secrets = a->show_secrets};
     if (out == stdout && cli_color > 0)
         ro.color = 1;
     else if (a->color && strcmp(a->color, "always") == 0)
@@ -369,9 +413,13 @@ static int start_report(const struct audit_args *a, vg_catalog *cat, struct audi
     static char host[256];
     if (gethostname(host, sizeof host - 1) != 0)
         host[0] = '\0';
-    vg_report_run rr = {.tool_version = vg_version(), .started = time(NULL), .catalog = cat,
-                        .profiles = run->profiles, .n_profiles = run->n_profiles,
-                        .targets = (const char *const *)targets, .n_targets = n_targets,
+    vg_report_run rr = {.tool_version = vg_version(),
+                        .started = time(NULL),
+                        .catalog = cat,
+                        .profiles = run->profiles,
+                        .n_profiles = run->n_profiles,
+                        .targets = (const char *const *)targets,
+                        .n_targets = n_targets,
                         .hostname = host};
     if (vg_report_begin(run->report, &rr, &err) != VG_OK) {
         cli_print_error(&err);
@@ -498,10 +546,10 @@ static int run_audit(int argc, char **argv)
             cli_print_error(&err);
             run->write_failed = 1;
         }
-        rc = run->write_failed           ? EXIT_INTERNAL
-             : run->sum.errors           ? EXIT_USAGE
-             : run->findings             ? EXIT_FINDINGS
-                                         : EXIT_OK;
+        rc = run->write_failed ? EXIT_INTERNAL
+             : run->sum.errors ? EXIT_USAGE
+             : run->findings   ? EXIT_FINDINGS
+                               : EXIT_OK;
     }
     if (run)
         vg_report_free(run->report);

@@ -6,11 +6,11 @@
 #ifndef VMXGUARD_AUDIT_H
 #define VMXGUARD_AUDIT_H
 
-#include <stddef.h>
-#include <time.h>
 #include "catalog.h"
 #include "common.h"
 #include "vm.h"
+#include <stddef.h>
+#include <time.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -21,31 +21,31 @@ typedef struct vg_result {
     const vg_profile_rule *prule; /* prule->rule is the catalog rule */
     vg_result_status status;      /* after waivers */
     vg_result_status raw_status;  /* before waivers */
-    char *key;       /* key as spelled in the VM's settings, NULL when absent */
-    char *actual;    /* actual value as UTF-8 text, NULL when absent; redacted for secrets */
-    char *file;      /* file holding the evidence (the .vmx), NULL for API sources */
-    unsigned line;   /* line of the key in file, 0 if none */
-    char *expected;  /* "TRUE", "<= 1048576", "absent", "one of opportunistic, required" */
-    char *evidence;  /* one line: "isolation.tools.copy.disable = FALSE (web01.vmx:14)",
-                        "absent -> VMware default TRUE (vSphere 7+)" */
-    char *fix;       /* concrete: "set isolation.tools.copy.disable = \"TRUE\"" */
-    char *waiver_reason;   /* set when a waiver matched (active or expired) */
+    char *key;                    /* key as spelled in the VM's settings, NULL when absent */
+    char *actual;        /* actual value as UTF-8 text, NULL when absent; redacted for secrets */
+    char *file;          /* file holding the evidence (the .vmx), NULL for API sources */
+    unsigned line;       /* line of the key in file, 0 if none */
+    char *expected;      /* "TRUE", "<= 1048576", "absent", "one of opportunistic, required" */
+    char *evidence;      /* one line: "isolation.tools.copy.disable = FALSE (web01.vmx:14)",
+                            "absent -> VMware default TRUE (vSphere 7+)" */
+    char *fix;           /* concrete: "set isolation.tools.copy.disable = \"TRUE\"" */
+    char *waiver_reason; /* set when a waiver matched (active or expired) */
     char *waiver_approver;
-    char *waiver_expires;  /* YYYY-MM-DD */
+    char *waiver_expires; /* YYYY-MM-DD */
     int waiver_expired;
 } vg_result;
 
 /* A key that looks like hardening but VMware does not honour. */
 typedef struct vg_lint {
-    char *key;      /* as spelled */
+    char *key; /* as spelled */
     unsigned line;
-    char *message;  /* "wrong polarity: VMware reads isolation.tools.copy.disable" */
-    char *suggest;  /* the key that works, or NULL */
+    char *message; /* "wrong polarity: VMware reads isolation.tools.copy.disable" */
+    char *suggest; /* the key that works, or NULL */
 } vg_lint;
 
 typedef struct vg_vm_report {
-    const vg_vm *vm;     /* borrowed */
-    vg_result *results;  /* grouped by profile, in profile order */
+    const vg_vm *vm;    /* borrowed */
+    vg_result *results; /* grouped by profile, in profile order */
     size_t n_results;
     vg_lint *lints;
     size_t n_lints;
@@ -70,8 +70,8 @@ VG_EXPORT int vg_audit_lint(const vg_vmx_doc *doc, vg_lint **out, size_t *n_out,
 /* Waivers from YAML: rule ids, VM selector (name glob, path glob or uuid),
  * reason, approver, expiry.  Unmatched waivers are reported after the run. */
 VG_EXPORT int vg_waivers_load_file(const char *path, vg_waivers **out, vg_error *err);
-VG_EXPORT int vg_waivers_parse(const char *text, size_t len, const char *name,
-                               vg_waivers **out, vg_error *err);
+VG_EXPORT int vg_waivers_parse(const char *text, size_t len, const char *name, vg_waivers **out,
+                               vg_error *err);
 VG_EXPORT void vg_waivers_free(vg_waivers *w);
 /* Number of waivers that matched no result so far, and each one's description. */
 VG_EXPORT size_t vg_waivers_unused(const vg_waivers *w, const char **descr, size_t max);
@@ -81,11 +81,11 @@ typedef struct vg_audit_summary {
     size_t vms;
     size_t vms_failing;
     size_t results;
-    size_t counts[VG_RESULT_STATUS_COUNT];   /* after waivers */
+    size_t counts[VG_RESULT_STATUS_COUNT];     /* after waivers */
     size_t raw_counts[VG_RESULT_STATUS_COUNT]; /* before waivers */
-    size_t fail_by_severity[4];              /* indexed by vg_severity, after waivers */
-    size_t errors;                           /* inputs that could not be read */
-    size_t warnings;                         /* lint + diagnostics */
+    size_t fail_by_severity[4];                /* indexed by vg_severity, after waivers */
+    size_t errors;                             /* inputs that could not be read */
+    size_t warnings;                           /* lint + diagnostics */
 } vg_audit_summary;
 
 VG_EXPORT void vg_audit_summary_add(vg_audit_summary *s, const vg_vm_report *r);

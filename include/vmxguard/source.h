@@ -6,9 +6,9 @@
 #ifndef VMXGUARD_SOURCE_H
 #define VMXGUARD_SOURCE_H
 
-#include <stddef.h>
 #include "common.h"
 #include "vm.h"
+#include <stddef.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -21,11 +21,11 @@ typedef int (*vg_vm_sink)(vg_vm *vm, void *ctx);
 typedef void (*vg_problem_sink)(const vg_error *problem, void *ctx);
 
 typedef struct vg_source_opts {
-    int include_templates;       /* .vmtx / config.template VMs (skipped by default) */
-    const char *const *exclude;  /* globs matched against VM name and path */
+    int include_templates;      /* .vmtx / config.template VMs (skipped by default) */
+    const char *const *exclude; /* globs matched against VM name and path */
     size_t n_exclude;
-    int jobs;                    /* worker threads; 0 = number of cores */
-    int folder_evidence;         /* gather VM-folder evidence (logs, locks) */
+    int jobs;            /* worker threads; 0 = number of cores */
+    int folder_evidence; /* gather VM-folder evidence (logs, locks) */
     vg_problem_sink on_problem;
     void *problem_ctx;
 } vg_source_opts;
@@ -33,9 +33,8 @@ typedef struct vg_source_opts {
 /* Files and folders (recursive; *.vmx and, with include_templates, *.vmtx).
  * VMs reach the sink in a deterministic order (sorted by path) whatever the
  * thread timing.  Returns 0, or a negative code when nothing could be read. */
-VG_EXPORT int vg_source_files(const char *const *paths, size_t n_paths,
-                              const vg_source_opts *opts, vg_vm_sink sink, void *ctx,
-                              vg_error *err);
+VG_EXPORT int vg_source_files(const char *const *paths, size_t n_paths, const vg_source_opts *opts,
+                              vg_vm_sink sink, void *ctx, vg_error *err);
 
 /*
  * The same walk with work done in the worker threads: prepare runs on each

@@ -57,8 +57,8 @@ static size_t collect_name(const vg_vmx_doc *doc, const char *name, const vg_vmx
 {
     size_t count = vg_vmx_doc_count(doc);
     for (size_t i = 0; i < count && n < max; i++) {
-        const vg_vmx_entry *e = has_glob(name) ? vg_vmx_doc_entry(doc, i)
-                                               : vg_vmx_doc_find(doc, name);
+        const vg_vmx_entry *e =
+            has_glob(name) ? vg_vmx_doc_entry(doc, i) : vg_vmx_doc_find(doc, name);
         if (e && (!has_glob(name) ||
                   (literal_prefix_ok(name, e->key) && vg_catalog_key_match(name, e->key)))) {
             int seen = 0;
@@ -215,9 +215,9 @@ static void absent_result(const vg_profile_rule *pr, vg_result *r)
     } else {
         vg_buf_adds(&b, "absent -> ");
         default_text(pr->rule, &b);
-        static const vg_result_status st[] = {
-            [VG_ABSENT_FAIL] = VG_FAIL, [VG_ABSENT_PASS] = VG_PASS,
-            [VG_ABSENT_NA] = VG_NOT_APPLICABLE};
+        static const vg_result_status st[] = {[VG_ABSENT_FAIL] = VG_FAIL,
+                                              [VG_ABSENT_PASS] = VG_PASS,
+                                              [VG_ABSENT_NA] = VG_NOT_APPLICABLE};
         r->raw_status = (unsigned)pr->absent <= VG_ABSENT_NA ? st[pr->absent] : VG_FAIL;
         if (r->raw_status == VG_FAIL)
             vg_buf_adds(&b, "; this baseline requires the key to be set");
@@ -243,10 +243,9 @@ static void eval_keys(const eval_ctx *c, const vg_profile_rule *pr, vg_result *r
     for (size_t i = 0; i < n; i++) {
         if (duplicate_error(c, m[i], r))
             return;
-        int ok = pr->cmp == VG_CMP_ABSENT
-                     ? 0
-                     : vg_audit_value_ok(m[i]->value, pr->rule->type, pr->cmp, pr->value,
-                                         pr->values);
+        int ok = pr->cmp == VG_CMP_ABSENT ? 0
+                                          : vg_audit_value_ok(m[i]->value, pr->rule->type, pr->cmp,
+                                                              pr->value, pr->values);
         if (ok <= 0 && !bad++) {
             first_bad = m[i];
             unreadable = ok < 0 && pr->cmp != VG_CMP_ABSENT;
@@ -456,8 +455,10 @@ static void eval_evidence(const eval_ctx *c, const vg_profile_rule *pr, vg_resul
     static const struct {
         const char *word;
         vg_result_status st;
-    } words[] = {{"pass", VG_PASS},     {"fail", VG_FAIL},
-                 {"manual", VG_MANUAL}, {"not_applicable", VG_NOT_APPLICABLE},
+    } words[] = {{"pass", VG_PASS},
+                 {"fail", VG_FAIL},
+                 {"manual", VG_MANUAL},
+                 {"not_applicable", VG_NOT_APPLICABLE},
                  {"error", VG_ERROR}};
     for (size_t i = 0; i < c->vm->n_evidence; i++) {
         const vg_vm_evidence *e = &c->vm->evidence[i];
@@ -483,7 +484,9 @@ static void eval_one(const eval_ctx *c, const vg_profile_rule *pr, vg_result *r)
     if (rule->kind == VG_RULE_MANUAL || pr->cmp == VG_CMP_MANUAL) {
         r->raw_status = VG_MANUAL;
         setf(&r->evidence, "procedural check: %s",
-             pr->check ? pr->check : pr->title ? pr->title : rule->title);
+             pr->check   ? pr->check
+             : pr->title ? pr->title
+                         : rule->title);
     } else if (rule->kind == VG_RULE_GUEST) {
         eval_evidence(c, pr, r, "checked inside the guest: vmxguard guest");
     } else if (rule->kind == VG_RULE_EVIDENCE) {
@@ -523,8 +526,8 @@ static int finish_result(const eval_ctx *c, const vg_profile_rule *pr, vg_result
 
 static void result_release(vg_result *r)
 {
-    char **strs[] = {&r->key,      &r->actual,        &r->file,
-                     &r->expected, &r->evidence,      &r->fix,
+    char **strs[] = {&r->key,           &r->actual,          &r->file,
+                     &r->expected,      &r->evidence,        &r->fix,
                      &r->waiver_reason, &r->waiver_approver, &r->waiver_expires};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         free(*strs[i]);

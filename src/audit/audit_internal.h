@@ -16,8 +16,8 @@ int vg_audit_parse_bool(const char *s, int *out);      /* 0 ok, -1 unexpected */
 int vg_audit_parse_int(const char *s, long long *out); /* 0 ok, -1 not an integer */
 /* Does actual satisfy (cmp, expected) for a value of type t?  1 yes, 0 no,
  * -1 when actual cannot be read as type t ("unexpected value"). */
-int vg_audit_value_ok(const char *actual, vg_value_type t, vg_comparison cmp,
-                      const char *expected, const char *const *values);
+int vg_audit_value_ok(const char *actual, vg_value_type t, vg_comparison cmp, const char *expected,
+                      const char *const *values);
 /* Expected value as shown to people: "TRUE", "<= 1048576", "one of a, b". */
 char *vg_audit_expected_text(const vg_profile_rule *pr);
 
@@ -50,8 +50,6 @@ const vg_lint_tables *vg_audit_lint_tables(vg_error *err);
 int vg_lint_tables_parse(const char *text, size_t len, const char *name, vg_lint_tables **out,
                          vg_error *err);
 void vg_lint_tables_free(vg_lint_tables *t);
-
-
 
 /* Waivers (audit_waiver.c): mark r waived / expired when one matches. */
 int vg_waivers_apply(const vg_waivers *w, const vg_vm *vm, vg_result *r, time_t now);

@@ -75,8 +75,8 @@ static int parse_strings(yaml_document_t *d, yaml_node_t *seq, const char *name,
         return VG_OK;
     if (seq->type != YAML_SEQUENCE_NODE)
         return vg_error_set(err, VG_EINPUT, name, vg_yaml_line(seq), "expected a list");
-    for (yaml_node_item_t *it = seq->data.sequence.items.start;
-         it < seq->data.sequence.items.top; it++) {
+    for (yaml_node_item_t *it = seq->data.sequence.items.start; it < seq->data.sequence.items.top;
+         it++) {
         yaml_node_t *item = yaml_document_get_node(d, *it);
         const char *s = vg_yaml_scalar(item);
         if (!s)
@@ -120,7 +120,8 @@ int vg_lint_tables_parse(const char *text, size_t len, const char *name, vg_lint
     if (rc != VG_OK)
         return rc;
     vg_lint_tables *t = calloc(1, sizeof *t);
-    rc = t ? parse_tables(&d, name, t, err) : vg_error_set(err, VG_ENOMEM, name, 0, "out of memory");
+    rc =
+        t ? parse_tables(&d, name, t, err) : vg_error_set(err, VG_ENOMEM, name, 0, "out of memory");
     yaml_document_delete(&d);
     if (rc != VG_OK) {
         vg_lint_tables_free(t);
@@ -442,8 +443,10 @@ static void lint_value(lint_list *l, const vg_vmx_entry *e, const known_key *k)
     int b;
     if (vg_audit_parse_bool(e->value, &b) != 0) {
         vg_buf m = VG_BUF_INIT;
-        vg_buf_printf(&m, "value \"%s\" is neither TRUE nor FALSE, VMware may not read it as "
-                          "intended", e->value);
+        vg_buf_printf(&m,
+                      "value \"%s\" is neither TRUE nor FALSE, VMware may not read it as "
+                      "intended",
+                      e->value);
         char *s = vg_buf_detach(&m);
         add_lint(l, e, s ? s : "value is neither TRUE nor FALSE", k->key);
         free(s);

@@ -108,8 +108,8 @@ static int ordered(const char *actual, vg_comparison cmp, const char *expected)
     return cmp == VG_CMP_LE ? a <= e : a >= e;
 }
 
-int vg_audit_value_ok(const char *actual, vg_value_type t, vg_comparison cmp,
-                      const char *expected, const char *const *values)
+int vg_audit_value_ok(const char *actual, vg_value_type t, vg_comparison cmp, const char *expected,
+                      const char *const *values)
 {
     switch (cmp) {
     case VG_CMP_EQ:
@@ -157,7 +157,10 @@ static void add_value(vg_buf *b, const char *v, vg_value_type t)
 char *vg_audit_expected_text(const vg_profile_rule *pr)
 {
     static const char *const prefix[] = {
-        [VG_CMP_EQ] = "", [VG_CMP_NE] = "not ", [VG_CMP_LE] = "<= ", [VG_CMP_GE] = ">= ",
+        [VG_CMP_EQ] = "",
+        [VG_CMP_NE] = "not ",
+        [VG_CMP_LE] = "<= ",
+        [VG_CMP_GE] = ">= ",
     };
     vg_value_type t = pr->rule ? pr->rule->type : VG_TYPE_STRING;
     vg_buf b = VG_BUF_INIT;

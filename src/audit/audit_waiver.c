@@ -28,9 +28,9 @@ typedef struct waiver {
     size_t n_rules;
     char *name_glob, *path_glob, *uuid;
     char *reason, *approver, *expires;
-    int exp_ymd;      /* yyyymmdd: waiver holds through that day (UTC) */
+    int exp_ymd; /* yyyymmdd: waiver holds through that day (UTC) */
     unsigned line;
-    char *descr;      /* "waivers.yaml:4: VMCH-80-000195 for name web*" */
+    char *descr;        /* "waivers.yaml:4: VMCH-80-000195 for name web*" */
     unsigned long used; /* matched results; updated from worker threads */
 } waiver;
 
@@ -89,7 +89,8 @@ static int parse_rules(yaml_document_t *d, yaml_node_t *n, const char *name, wai
         v->n_rules = 1;
         return VG_OK;
     }
-    if (!n || n->type != YAML_SEQUENCE_NODE || n->data.sequence.items.top == n->data.sequence.items.start)
+    if (!n || n->type != YAML_SEQUENCE_NODE ||
+        n->data.sequence.items.top == n->data.sequence.items.start)
         return vg_error_set(err, VG_EINPUT, name, n ? vg_yaml_line(n) : v->line,
                             "waiver needs 'rules': a list of rule ids or source ids");
     size_t cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
@@ -107,8 +108,7 @@ static int parse_rules(yaml_document_t *d, yaml_node_t *n, const char *name, wai
     return VG_OK;
 }
 
-static int parse_vm(yaml_document_t *d, yaml_node_t *n, const char *name, waiver *v,
-                    vg_error *err)
+static int parse_vm(yaml_document_t *d, yaml_node_t *n, const char *name, waiver *v, vg_error *err)
 {
     if (!n || n->type != YAML_MAPPING_NODE)
         return vg_error_set(err, VG_EINPUT, name, n ? vg_yaml_line(n) : v->line,
@@ -129,8 +129,13 @@ static int describe(waiver *v, const char *name)
     vg_buf_printf(&b, "%s:%u: ", name, v->line);
     for (size_t i = 0; i < v->n_rules; i++)
         vg_buf_printf(&b, "%s%s", i ? "," : "", v->rules[i]);
-    vg_buf_printf(&b, " for %s %s", v->name_glob ? "name" : v->path_glob ? "path" : "uuid",
-                  v->name_glob ? v->name_glob : v->path_glob ? v->path_glob : v->uuid);
+    vg_buf_printf(&b, " for %s %s",
+                  v->name_glob   ? "name"
+                  : v->path_glob ? "path"
+                                 : "uuid",
+                  v->name_glob   ? v->name_glob
+                  : v->path_glob ? v->path_glob
+                                 : v->uuid);
     v->descr = vg_buf_detach(&b);
     return v->descr ? VG_OK : VG_ENOMEM;
 }
@@ -159,7 +164,7 @@ static int parse_waiver(yaml_document_t *d, yaml_node_t *n, const char *name, wa
         return vg_error_set(err, VG_EINPUT, name, vg_yaml_line(vg_yaml_get(d, n, "expires")),
                             "expires must be a date YYYY-MM-DD, not '%s'", v->expires);
     return describe(v, name) == VG_OK ? VG_OK
-                                       : vg_error_set(err, VG_ENOMEM, name, 0, "out of memory");
+                                      : vg_error_set(err, VG_ENOMEM, name, 0, "out of memory");
 }
 
 static int parse_all(yaml_document_t *d, const char *name, vg_waivers *w, vg_error *err)
@@ -167,8 +172,7 @@ static int parse_all(yaml_document_t *d, const char *name, vg_waivers *w, vg_err
     yaml_node_t *root = yaml_document_get_root_node(d);
     yaml_node_t *list = root->type == YAML_SEQUENCE_NODE ? root : vg_yaml_get(d, root, "waivers");
     if (!list || list->type != YAML_SEQUENCE_NODE)
-        return vg_error_set(err, VG_EINPUT, name, vg_yaml_line(root),
-                            "expected a 'waivers' list");
+        return vg_error_set(err, VG_EINPUT, name, vg_yaml_line(root), "expected a 'waivers' list");
     size_t n = (size_t)(list->data.sequence.items.top - list->data.sequence.items.start);
     if (n && !(w->items = calloc(n, sizeof *w->items)))
         return vg_error_set(err, VG_ENOMEM, name, 0, "out of memory");

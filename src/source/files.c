@@ -423,8 +423,8 @@ static int job_count(const vg_source_opts *o)
     return n < 1 ? 1 : n > MAX_JOBS ? MAX_JOBS : (int)n;
 }
 
-int vg_source_files_pipeline(const char *const *paths, size_t n_paths,
-                             const vg_source_opts *opts, const vg_vm_pipeline *pl, vg_error *err)
+int vg_source_files_pipeline(const char *const *paths, size_t n_paths, const vg_source_opts *opts,
+                             const vg_vm_pipeline *pl, vg_error *err)
 {
     static const vg_source_opts defaults;
     if (!pl || !pl->sink || (n_paths && !paths))

@@ -21,40 +21,87 @@ static const char *cdrom_types[] = {"cdrom-image", "cdrom-raw", "atapi-cdrom", N
 static const char *mig_values[] = {"opportunistic", "required", NULL};
 
 enum {
-    R_COPY, R_MAXCONN, R_SETINFO, R_SERIAL, R_SALT, R_FILTER, R_LOGGING, R_MIGRATE, R_FT,
-    R_MANUAL, R_GUEST, R_CDROM, R_KEEPOLD, R_COUNT
+    R_COPY,
+    R_MAXCONN,
+    R_SETINFO,
+    R_SERIAL,
+    R_SALT,
+    R_FILTER,
+    R_LOGGING,
+    R_MIGRATE,
+    R_FT,
+    R_MANUAL,
+    R_GUEST,
+    R_CDROM,
+    R_KEEPOLD,
+    R_COUNT
 };
 
 static const vg_rule rules[R_COUNT] = {
-    [R_COPY] = {.id = "isolation-tools-copy-disable", .title = "copy", .kind = VG_RULE_VMX_KEY,
-                .type = VG_TYPE_BOOL, .key = "isolation.tools.copy.disable",
-                .defaults = def_true, .n_defaults = 1},
-    [R_MAXCONN] = {.id = "remotedisplay-maxconnections", .title = "max", .kind = VG_RULE_VMX_KEY,
-                   .type = VG_TYPE_INT, .key = "RemoteDisplay.maxConnections"},
-    [R_SETINFO] = {.id = "tools-setinfo-sizelimit", .title = "setinfo", .kind = VG_RULE_VMX_KEY,
-                   .type = VG_TYPE_INT, .key = "tools.setInfo.sizeLimit",
+    [R_COPY] = {.id = "isolation-tools-copy-disable",
+                .title = "copy",
+                .kind = VG_RULE_VMX_KEY,
+                .type = VG_TYPE_BOOL,
+                .key = "isolation.tools.copy.disable",
+                .defaults = def_true,
+                .n_defaults = 1},
+    [R_MAXCONN] = {.id = "remotedisplay-maxconnections",
+                   .title = "max",
+                   .kind = VG_RULE_VMX_KEY,
+                   .type = VG_TYPE_INT,
+                   .key = "RemoteDisplay.maxConnections"},
+    [R_SETINFO] = {.id = "tools-setinfo-sizelimit",
+                   .title = "setinfo",
+                   .kind = VG_RULE_VMX_KEY,
+                   .type = VG_TYPE_INT,
+                   .key = "tools.setInfo.sizeLimit",
                    .aliases = aliases_setinfo},
-    [R_SERIAL] = {.id = "serial-port", .title = "serial", .kind = VG_RULE_DEVICE,
-                  .type = VG_TYPE_BOOL, .key = "serial*.present"},
-    [R_SALT] = {.id = "pshare-salt", .title = "salt", .kind = VG_RULE_VMX_KEY,
-                .type = VG_TYPE_STRING, .key = "sched.mem.pshare.salt"},
-    [R_FILTER] = {.id = "dvfilter", .title = "filter", .kind = VG_RULE_VMX_KEY,
-                  .type = VG_TYPE_STRING, .key = "ethernet*.filter*.name"},
-    [R_LOGGING] = {.id = "logging", .title = "logging", .kind = VG_RULE_API_PROPERTY,
-                   .type = VG_TYPE_BOOL, .key = "logging",
+    [R_SERIAL] = {.id = "serial-port",
+                  .title = "serial",
+                  .kind = VG_RULE_DEVICE,
+                  .type = VG_TYPE_BOOL,
+                  .key = "serial*.present"},
+    [R_SALT] = {.id = "pshare-salt",
+                .title = "salt",
+                .kind = VG_RULE_VMX_KEY,
+                .type = VG_TYPE_STRING,
+                .key = "sched.mem.pshare.salt"},
+    [R_FILTER] = {.id = "dvfilter",
+                  .title = "filter",
+                  .kind = VG_RULE_VMX_KEY,
+                  .type = VG_TYPE_STRING,
+                  .key = "ethernet*.filter*.name"},
+    [R_LOGGING] = {.id = "logging",
+                   .title = "logging",
+                   .kind = VG_RULE_API_PROPERTY,
+                   .type = VG_TYPE_BOOL,
+                   .key = "logging",
                    .api_property = "config.flags.enableLogging"},
-    [R_MIGRATE] = {.id = "migrate-encryption", .title = "vmotion", .kind = VG_RULE_API_PROPERTY,
-                   .type = VG_TYPE_STRING, .key = "migrate.encryptionMode",
+    [R_MIGRATE] = {.id = "migrate-encryption",
+                   .title = "vmotion",
+                   .kind = VG_RULE_API_PROPERTY,
+                   .type = VG_TYPE_STRING,
+                   .key = "migrate.encryptionMode",
                    .api_property = "config.migrateEncryption"},
-    [R_FT] = {.id = "ft-encryption", .title = "ft", .kind = VG_RULE_API_PROPERTY,
-              .type = VG_TYPE_STRING, .api_property = "config.ftEncryptionMode"},
+    [R_FT] = {.id = "ft-encryption",
+              .title = "ft",
+              .kind = VG_RULE_API_PROPERTY,
+              .type = VG_TYPE_STRING,
+              .api_property = "config.ftEncryptionMode"},
     [R_MANUAL] = {.id = "templates", .title = "templates", .kind = VG_RULE_MANUAL},
     [R_GUEST] = {.id = "tools-conf", .title = "tools.conf", .kind = VG_RULE_GUEST},
-    [R_CDROM] = {.id = "cdrom", .title = "cd", .kind = VG_RULE_DEVICE, .type = VG_TYPE_BOOL,
-                 .key = "ide*:*.startConnected", .device_types = cdrom_types,
+    [R_CDROM] = {.id = "cdrom",
+                 .title = "cd",
+                 .kind = VG_RULE_DEVICE,
+                 .type = VG_TYPE_BOOL,
+                 .key = "ide*:*.startConnected",
+                 .device_types = cdrom_types,
                  .instance_default = "TRUE"},
-    [R_KEEPOLD] = {.id = "log-keepold", .title = "keepold", .kind = VG_RULE_VMX_KEY,
-                   .type = VG_TYPE_INT, .key = "log.keepOld"},
+    [R_KEEPOLD] = {.id = "log-keepold",
+                   .title = "keepold",
+                   .kind = VG_RULE_VMX_KEY,
+                   .type = VG_TYPE_INT,
+                   .key = "log.keepOld"},
 };
 
 /* One profile: copy absent passes (like DISA 8) or fails (like DISA 7). */
@@ -65,25 +112,43 @@ static void build_profile(vg_absent copy_absent)
 {
     static const vg_profile_rule base[R_COUNT] = {
         [R_COPY] = {.source_id = "T-1", .cmp = VG_CMP_EQ, .value = "true"},
-        [R_MAXCONN] = {.source_id = "T-2", .cmp = VG_CMP_EQ, .value = "1",
-                       .absent = VG_ABSENT_FAIL, .severity = VG_SEV_MEDIUM},
-        [R_SETINFO] = {.source_id = "T-3", .cmp = VG_CMP_LE, .value = "1048576",
+        [R_MAXCONN] = {.source_id = "T-2",
+                       .cmp = VG_CMP_EQ,
+                       .value = "1",
+                       .absent = VG_ABSENT_FAIL,
+                       .severity = VG_SEV_MEDIUM},
+        [R_SETINFO] = {.source_id = "T-3",
+                       .cmp = VG_CMP_LE,
+                       .value = "1048576",
                        .absent = VG_ABSENT_PASS},
-        [R_SERIAL] = {.source_id = "T-4", .cmp = VG_CMP_EQ, .value = "FALSE",
-                      .absent = VG_ABSENT_PASS, .severity = VG_SEV_MEDIUM},
+        [R_SERIAL] = {.source_id = "T-4",
+                      .cmp = VG_CMP_EQ,
+                      .value = "FALSE",
+                      .absent = VG_ABSENT_PASS,
+                      .severity = VG_SEV_MEDIUM},
         [R_SALT] = {.source_id = "T-5", .cmp = VG_CMP_ABSENT, .absent = VG_ABSENT_PASS},
         [R_FILTER] = {.source_id = "T-6", .cmp = VG_CMP_ABSENT, .absent = VG_ABSENT_PASS},
-        [R_LOGGING] = {.source_id = "T-7", .cmp = VG_CMP_EQ, .value = "TRUE",
+        [R_LOGGING] = {.source_id = "T-7",
+                       .cmp = VG_CMP_EQ,
+                       .value = "TRUE",
                        .absent = VG_ABSENT_PASS},
-        [R_MIGRATE] = {.source_id = "T-8", .cmp = VG_CMP_IN, .values = mig_values,
+        [R_MIGRATE] = {.source_id = "T-8",
+                       .cmp = VG_CMP_IN,
+                       .values = mig_values,
                        .absent = VG_ABSENT_PASS},
-        [R_FT] = {.source_id = "T-9", .cmp = VG_CMP_IN, .values = mig_values,
+        [R_FT] = {.source_id = "T-9",
+                  .cmp = VG_CMP_IN,
+                  .values = mig_values,
                   .absent = VG_ABSENT_NA},
         [R_MANUAL] = {.source_id = "T-10", .cmp = VG_CMP_MANUAL},
         [R_GUEST] = {.source_id = "T-11", .cmp = VG_CMP_EQ, .value = "true"},
-        [R_CDROM] = {.source_id = "T-12", .cmp = VG_CMP_EQ, .value = "FALSE",
+        [R_CDROM] = {.source_id = "T-12",
+                     .cmp = VG_CMP_EQ,
+                     .value = "FALSE",
                      .absent = VG_ABSENT_PASS},
-        [R_KEEPOLD] = {.source_id = "T-13", .cmp = VG_CMP_EQ, .value = "10",
+        [R_KEEPOLD] = {.source_id = "T-13",
+                       .cmp = VG_CMP_EQ,
+                       .value = "10",
                        .absent = VG_ABSENT_PASS},
     };
     for (int i = 0; i < R_COUNT; i++) {
@@ -134,11 +199,10 @@ static void booleans_any_case_and_trimmed(void **state)
 {
     (void)state;
     build_profile(VG_ABSENT_FAIL);
-    const char *ok[] = {"isolation.tools.copy.disable = \"TRUE\"\n",
-                        "isolation.tools.copy.disable = \"true\"\n",
-                        "isolation.tools.copy.disable = \"True\"\n",
-                        "ISOLATION.TOOLS.COPY.DISABLE = \" TRUE \"\n",
-                        "isolation.tools.copy.disable = TRUE\n"};
+    const char *ok[] = {
+        "isolation.tools.copy.disable = \"TRUE\"\n", "isolation.tools.copy.disable = \"true\"\n",
+        "isolation.tools.copy.disable = \"True\"\n", "ISOLATION.TOOLS.COPY.DISABLE = \" TRUE \"\n",
+        "isolation.tools.copy.disable = TRUE\n"};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
         expect_status(ok[i], R_COPY, VG_PASS);
     expect_status("isolation.tools.copy.disable = \"FALSE\"\n", R_COPY, VG_FAIL);
@@ -179,8 +243,7 @@ static void integers_are_strict(void **state)
     expect_status("tools.setInfo.sizeLimit = \"1048575\"\n", R_SETINFO, VG_PASS);
     expect_status("tools.setInfo.sizeLimit = \"1048577\"\n", R_SETINFO, VG_FAIL);
     expect_status("tools.setInfo.sizeLimit = \"1048576abc\"\n", R_SETINFO, VG_FAIL);
-    expect_status("tools.setinfo.sizelimit = \"99999999999999999999999\"\n", R_SETINFO,
-                  VG_FAIL);
+    expect_status("tools.setinfo.sizelimit = \"99999999999999999999999\"\n", R_SETINFO, VG_FAIL);
 }
 
 static void alias_spelling_is_read_and_kept_in_fix(void **state)
@@ -249,8 +312,7 @@ static void devices_need_every_instance_to_comply(void **state)
     expect_status("serial0.present = \"TRUE\"\n", R_SERIAL, VG_FAIL);
     expect_status("serial0.present = \"TRUE\"\nserial0.startConnected = \"FALSE\"\n", R_SERIAL,
                   VG_PASS);
-    expect_status("serial0.present = \"FALSE\"\nserial1.present = \"TRUE\"\n", R_SERIAL,
-                  VG_FAIL);
+    expect_status("serial0.present = \"FALSE\"\nserial1.present = \"TRUE\"\n", R_SERIAL, VG_FAIL);
     expect_status("serial0.present = \"maybe\"\n", R_SERIAL, VG_FAIL);
 }
 
@@ -326,8 +388,11 @@ static void secrets_are_redacted_unless_asked(void **state)
     assert_false(vg_audit_key_is_secret("guestinfo.hostname"));
     assert_false(vg_audit_key_is_secret("isolation.tools.copy.disable"));
     /* a rule reading a secret-bearing key shows <redacted> */
-    static const vg_rule r = {.id = "vnc-pw", .title = "vnc", .kind = VG_RULE_VMX_KEY,
-                              .type = VG_TYPE_STRING, .key = "RemoteDisplay.vnc.password"};
+    static const vg_rule r = {.id = "vnc-pw",
+                              .title = "vnc",
+                              .kind = VG_RULE_VMX_KEY,
+                              .type = VG_TYPE_STRING,
+                              .key = "RemoteDisplay.vnc.password"};
     static const vg_profile_rule pr = {.rule = &r, .cmp = VG_CMP_ABSENT};
     static const vg_profile p = {.id = "s", .rules = &pr, .n_rules = 1};
     const vg_profile *ps[] = {&p};

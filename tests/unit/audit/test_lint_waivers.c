@@ -102,29 +102,32 @@ static void misspelt_and_odd_bools_need_the_catalog(void **state)
                 "neither TRUE nor FALSE");
 }
 
-static const char *waiver_text =
-    "waivers:\n"
-    "  - rules: [T-2]\n"
-    "    vm: {name: \"web*\"}\n"
-    "    reason: console vendor needs two sessions\n"
-    "    approver: J. Smith\n"
-    "    expires: 2030-01-31\n"
-    "  - rules: [isolation-tools-copy-disable]\n"
-    "    vm: {path: \"/ds/old/*\"}\n"
-    "    reason: legacy\n"
-    "    approver: A. Admin\n"
-    "    expires: 2020-01-01\n"
-    "  - rules: [never-matches]\n"
-    "    vm: {uuid: \"42 0a\"}\n"
-    "    reason: stale\n"
-    "    approver: nobody\n"
-    "    expires: 2030-01-01\n";
+static const char *waiver_text = "waivers:\n"
+                                 "  - rules: [T-2]\n"
+                                 "    vm: {name: \"web*\"}\n"
+                                 "    reason: console vendor needs two sessions\n"
+                                 "    approver: J. Smith\n"
+                                 "    expires: 2030-01-31\n"
+                                 "  - rules: [isolation-tools-copy-disable]\n"
+                                 "    vm: {path: \"/ds/old/*\"}\n"
+                                 "    reason: legacy\n"
+                                 "    approver: A. Admin\n"
+                                 "    expires: 2020-01-01\n"
+                                 "  - rules: [never-matches]\n"
+                                 "    vm: {uuid: \"42 0a\"}\n"
+                                 "    reason: stale\n"
+                                 "    approver: nobody\n"
+                                 "    expires: 2030-01-01\n";
 
-static const vg_rule r_copy = {.id = "isolation-tools-copy-disable", .title = "copy",
-                               .kind = VG_RULE_VMX_KEY, .type = VG_TYPE_BOOL,
+static const vg_rule r_copy = {.id = "isolation-tools-copy-disable",
+                               .title = "copy",
+                               .kind = VG_RULE_VMX_KEY,
+                               .type = VG_TYPE_BOOL,
                                .key = "isolation.tools.copy.disable"};
-static const vg_rule r_max = {.id = "remotedisplay-maxconnections", .title = "max",
-                              .kind = VG_RULE_VMX_KEY, .type = VG_TYPE_INT,
+static const vg_rule r_max = {.id = "remotedisplay-maxconnections",
+                              .title = "max",
+                              .kind = VG_RULE_VMX_KEY,
+                              .type = VG_TYPE_INT,
                               .key = "RemoteDisplay.maxConnections"};
 static const vg_profile_rule w_rules[] = {
     {.rule = &r_copy, .source_id = "T-1", .cmp = VG_CMP_EQ, .value = "TRUE"},
@@ -155,8 +158,7 @@ static void waivers_waive_expire_and_report_unused(void **state)
     (void)state;
     vg_waivers *w;
     vg_error err;
-    assert_int_equal(vg_waivers_parse(waiver_text, strlen(waiver_text), "w.yaml", &w, &err),
-                     VG_OK);
+    assert_int_equal(vg_waivers_parse(waiver_text, strlen(waiver_text), "w.yaml", &w, &err), VG_OK);
     vg_vm *vm;
     vg_vm_report *rep = audit_named("web01", "/ds/web01/web01.vmx", w, &vm);
     assert_int_equal(rep->results[1].raw_status, VG_FAIL);
@@ -210,8 +212,7 @@ static void bad_waiver_files_name_file_and_line(void **state)
     expect_waiver_error(buf, 6, "YYYY-MM-DD");
     snprintf(buf, sizeof buf, "%s", head);
     expect_waiver_error(buf, 2, "expires");
-    expect_waiver_error("waivers:\n  - rules: [a]\n    vm: {name: x, uuid: y}\n", 3,
-                        "exactly one");
+    expect_waiver_error("waivers:\n  - rules: [a]\n    vm: {name: x, uuid: y}\n", 3, "exactly one");
     expect_waiver_error("waivers:\n  - vm: {name: x}\n", 2, "rules");
     expect_waiver_error("waivers: [\n", 2, "invalid YAML");
     expect_waiver_error("other: 1\n", 1, "waivers");

@@ -208,9 +208,8 @@ static vg_vm *empty_vm(void)
 {
     vg_vm *vm = vg_vm_new(VG_ORIGIN_FILE);
     vg_error err;
-    assert_int_equal(vg_vmx_doc_parse(empty_vmx, strlen(empty_vmx), "empty.vmx", &vm->settings,
-                                      &err),
-                     VG_OK);
+    assert_int_equal(
+        vg_vmx_doc_parse(empty_vmx, strlen(empty_vmx), "empty.vmx", &vm->settings, &err), VG_OK);
     return vm;
 }
 
@@ -340,8 +339,7 @@ static const char *break_rule(vg_vmx_doc *d, const vg_profile_rule *pr, char *ke
     return key;
 }
 
-static void flip_one(const vg_profile *p, const char *fixture, const vg_vm_report *base,
-                     size_t idx)
+static void flip_one(const vg_profile *p, const char *fixture, const vg_vm_report *base, size_t idx)
 {
     const vg_profile_rule *pr = &p->rules[idx];
     vg_vm *vm = load_vm(fixture);
@@ -359,8 +357,8 @@ static void flip_one(const vg_profile *p, const char *fixture, const vg_vm_repor
         if (i == idx || rep->results[i].status == base->results[i].status)
             continue;
         if (!reads(other, key))
-            fail_msg("%s: breaking %s via %s also changed %s (%s -> %s)", p->id, pr->rule->id,
-                     key, other->id, vg_result_status_name(base->results[i].status),
+            fail_msg("%s: breaking %s via %s also changed %s (%s -> %s)", p->id, pr->rule->id, key,
+                     other->id, vg_result_status_name(base->results[i].status),
                      vg_result_status_name(rep->results[i].status));
     }
     vg_vm_report_free(rep);

@@ -105,8 +105,12 @@ static void walk(struct seen *s, int jobs, int templates, const char *const *exc
 {
     memset(s->log, 0, sizeof s->log);
     const char *paths[] = {root};
-    vg_source_opts o = {.include_templates = templates, .exclude = excl, .n_exclude = n_excl,
-                        .jobs = jobs, .on_problem = problem, .problem_ctx = s};
+    vg_source_opts o = {.include_templates = templates,
+                        .exclude = excl,
+                        .n_exclude = n_excl,
+                        .jobs = jobs,
+                        .on_problem = problem,
+                        .problem_ctx = s};
     vg_error err;
     assert_int_equal(vg_source_files(paths, 1, &o, sink, s, &err), VG_OK);
 }
@@ -188,8 +192,8 @@ static void *prep(vg_vm *vm, void *ctx)
     int now = __atomic_add_fetch(&f->prepared, 1, __ATOMIC_SEQ_CST) -
               __atomic_load_n(&f->delivered, __ATOMIC_SEQ_CST);
     int m = __atomic_load_n(&f->max_in_flight, __ATOMIC_SEQ_CST);
-    while (now > m && !__atomic_compare_exchange_n(&f->max_in_flight, &m, now, 0,
-                                                   __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+    while (now > m && !__atomic_compare_exchange_n(&f->max_in_flight, &m, now, 0, __ATOMIC_SEQ_CST,
+                                                   __ATOMIC_SEQ_CST)) {
     }
     return strdup(vm->path);
 }
