@@ -9,11 +9,11 @@
 #ifndef VMXGUARD_REPORT_H
 #define VMXGUARD_REPORT_H
 
-#include <stdio.h>
-#include <time.h>
 #include "audit.h"
 #include "catalog.h"
 #include "common.h"
+#include <stdio.h>
+#include <time.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -39,10 +39,11 @@ typedef struct vg_report_run {
     size_t n_profiles;
     const char *const *targets; /* what the user asked to audit */
     size_t n_targets;
-    const char *hostname;       /* machine that ran the audit */
+    const char *hostname; /* machine that ran the audit */
 } vg_report_run;
 
-/* Format names: "text", "json", "jsonl", "csv", "junit", "sarif", "xccdf", "ckl", "cklb", "html". */
+/* Format names: "text", "json", "jsonl", "csv", "junit", "sarif", "xccdf", "ckl", "cklb", "html".
+ */
 VG_EXPORT const char *const *vg_report_formats(void);
 /* One line describing a format (for --help), NULL if unknown.  Additive. */
 VG_EXPORT const char *vg_report_format_summary(const char *format);

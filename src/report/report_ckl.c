@@ -102,9 +102,9 @@ static void put_stig_data(xw *x, const vg_profile *p, const vg_profile_rule *pr,
     for (size_t i = 0; i < 2; i++)
         stig_data(x, empty[i], NULL);
     stig_data(x, "Documentable", "false");
-    static const char *const more[] = {"Mitigations", "Potential_Impact", "Third_Party_Tools",
-                                       "Mitigation_Control", "Responsibility",
-                                       "Security_Override_Guidance"};
+    static const char *const more[] = {"Mitigations",       "Potential_Impact",
+                                       "Third_Party_Tools", "Mitigation_Control",
+                                       "Responsibility",    "Security_Override_Guidance"};
     for (size_t i = 0; i < sizeof more / sizeof more[0]; i++)
         stig_data(x, more[i], NULL);
     stig_data(x, "Check_Content_Ref", "M");
@@ -142,8 +142,8 @@ static void put_vuln(xw *x, const vg_profile *p, const vg_profile_rule *pr, cons
 static void put_checklist(vg_report *r, xw *x, const vg_vm_report *vr)
 {
     char comment[64];
-    snprintf(comment, sizeof comment, "vmxguard %s", r->run.tool_version ? r->run.tool_version
-                                                                         : vg_version());
+    snprintf(comment, sizeof comment, "vmxguard %s",
+             r->run.tool_version ? r->run.tool_version : vg_version());
     xw_comment(x, comment);
     xw_start(x, "CHECKLIST");
     put_asset(x, vr->vm);
@@ -218,6 +218,8 @@ static void ckl_free(vg_report *r)
 }
 
 const struct report_ops vg_report_ckl_ops = {
-    "ckl", "DISA STIG Viewer 2 checklist (.ckl), one per VM with --output-dir", ckl_begin,
-    ckl_vm, ckl_problem, ckl_end, ckl_free,
+    "ckl",       "DISA STIG Viewer 2 checklist (.ckl), one per VM with --output-dir",
+    ckl_begin,   ckl_vm,
+    ckl_problem, ckl_end,
+    ckl_free,
 };

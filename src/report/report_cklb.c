@@ -29,13 +29,12 @@ static json_t *target_data(const vg_vm *vm)
     const char *ip = vg_vm_prop(vm, "guest.ipAddress");
     const char *mac = vg_vm_prop(vm, "guest.macAddress");
     const char *fqdn = vg_vm_prop(vm, "guest.hostName");
-    json_t *j = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:b, s:s, s:s, s:s}",
-                          "target_type", "Computing", "host_name", S(vg_report_vm_name(vm)),
-                          "ip_address", S(ip ? ip : ""), "mac_address", S(mac ? mac : ""),
-                          "fqdn", S(fqdn ? fqdn : ""), "comments",
-                          S(comment.data ? comment.data : ""), "role", "None",
-                          "is_web_database", 0, "technology_area", "Other Review",
-                          "web_db_site", "", "web_db_instance", "");
+    json_t *j =
+        json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:b, s:s, s:s, s:s}", "target_type",
+                  "Computing", "host_name", S(vg_report_vm_name(vm)), "ip_address", S(ip ? ip : ""),
+                  "mac_address", S(mac ? mac : ""), "fqdn", S(fqdn ? fqdn : ""), "comments",
+                  S(comment.data ? comment.data : ""), "role", "None", "is_web_database", 0,
+                  "technology_area", "Other Review", "web_db_site", "", "web_db_instance", "");
     vg_buf_release(&comment);
     return j;
 }
@@ -59,8 +58,8 @@ static json_t *rule_texts(const vg_profile_rule *pr)
                      S(pr->check ? pr->check : ""), "fix_text", S(rule->fix ? rule->fix : ""),
                      "false_positives", "", "false_negatives", "", "documentable", "false",
                      "mitigations", "", "potential_impacts", "", "third_party_tools", "",
-                     "mitigation_control", "", "responsibility", "",
-                     "security_override_guidance", "", "ia_controls", "");
+                     "mitigation_control", "", "responsibility", "", "security_override_guidance",
+                     "", "ia_controls", "");
 }
 
 static json_t *rule_ids(const vg_profile *p, const vg_profile_rule *pr, const char *stig_uuid)
@@ -80,9 +79,8 @@ static json_t *rule_ids(const vg_profile *p, const vg_profile_rule *pr, const ch
         "{s:s, s:s, s:s, s:n, s:n, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:s, s:o, s:o, s:[{s:o, "
         "s:o, s:s}], s:{s:o, s:s}, s:[]}",
         "uuid", uuid, "stig_uuid", stig_uuid, "STIGUuid", stig_uuid, "target_key", "stig_ref",
-        "group_id", S(group), "group_id_src", S(group), "rule_id",
-        sv_short(key), "rule_id_src", S(key),
-        "rule_version", S(pr->source_id ? pr->source_id : pr->rule->id), "severity",
+        "group_id", S(group), "group_id_src", S(group), "rule_id", sv_short(key), "rule_id_src",
+        S(key), "rule_version", S(pr->source_id ? pr->source_id : pr->rule->id), "severity",
         vg_stig_severity(pr->severity), "weight", "10.0", "classification", "Unclassified",
         "group_title", S(srg ? srg : ""), "ccis", ccis, "group_tree", "id", S(group), "title",
         S(srg ? srg : ""), "description", "<GroupDescription></GroupDescription>",
@@ -97,11 +95,10 @@ static json_t *rule_json(const vg_profile *p, const vg_profile_rule *pr, const v
     json_t *t = rule_texts(pr);
     char *details = vg_stig_details(res);
     char *comments = vg_stig_comments(res);
-    json_t *tail = json_pack("{s:s, s:s, s:s, s:{}, s:o, s:o}", "createdAt", when, "updatedAt",
-                             when, "status",
-                             vg_stig_status(STIG_CKLB, res ? res->status : VG_MANUAL),
-                             "overrides", "finding_details", S(details), "comments",
-                             S(comments));
+    json_t *tail =
+        json_pack("{s:s, s:s, s:s, s:{}, s:o, s:o}", "createdAt", when, "updatedAt", when, "status",
+                  vg_stig_status(STIG_CKLB, res ? res->status : VG_MANUAL), "overrides",
+                  "finding_details", S(details), "comments", S(comments));
     free(details);
     free(comments);
     if (!o || !t || !tail || json_object_update(o, t) || json_object_update(o, tail)) {
@@ -130,9 +127,9 @@ static json_t *stig_json(const vg_profile *p, const vg_vm_report *vr, const char
     return json_pack("{s:o, s:o, s:o, s:s, s:o, s:s, s:s, s:I, s:o}", "stig_name",
                      S(p->title ? p->title : p->id), "display_name",
                      S(p->source ? p->source : p->id), "stig_id", S(vg_stig_benchmark_id(p)),
-                     "version", version, "release_info", S(p->release ? p->release : ""),
-                     "uuid", uuid, "reference_identifier", "", "size", (json_int_t)p->n_rules,
-                     "rules", rules);
+                     "version", version, "release_info", S(p->release ? p->release : ""), "uuid",
+                     uuid, "reference_identifier", "", "size", (json_int_t)p->n_rules, "rules",
+                     rules);
 }
 
 static json_t *checklist_json(vg_report *r, const vg_vm_report *vr)
@@ -153,9 +150,9 @@ static json_t *checklist_json(vg_report *r, const vg_vm_report *vr)
     char id[37];
     vg_report_uuid(id, "cklb", vr->vm->uuid ? vr->vm->uuid : vg_report_vm_name(vr->vm),
                    vr->vm->path);
-    json_t *j = json_pack("{s:o, s:s, s:o, s:b, s:i, s:b, s:o, s:s}", "title", S(title.data),
-                          "id", id, "stigs", stigs, "active", 0, "mode", 2, "has_path", 1,
-                          "target_data", target_data(vr->vm), "cklb_version", "1.0");
+    json_t *j = json_pack("{s:o, s:s, s:o, s:b, s:i, s:b, s:o, s:s}", "title", S(title.data), "id",
+                          id, "stigs", stigs, "active", 0, "mode", 2, "has_path", 1, "target_data",
+                          target_data(vr->vm), "cklb_version", "1.0");
     vg_buf_release(&title);
     return j;
 }
@@ -189,9 +186,9 @@ static int cklb_vm(vg_report *r, const vg_vm_report *vr, vg_error *err)
     }
     size_t flags = JSON_INDENT(2) | JSON_PRESERVE_ORDER;
     if (path)
-        rc = json_dump_file(j, path, flags) == 0 ? VG_OK
-                                                 : vg_error_set(err, VG_EIO, path, 0,
-                                                                "cannot write the checklist");
+        rc = json_dump_file(j, path, flags) == 0
+                 ? VG_OK
+                 : vg_error_set(err, VG_EIO, path, 0, "cannot write the checklist");
     else
         rc = json_dumpf(j, vg_report_stream(r), flags) == 0 &&
                      fputc('\n', vg_report_stream(r)) != EOF
@@ -227,6 +224,8 @@ static void cklb_free(vg_report *r)
 }
 
 const struct report_ops vg_report_cklb_ops = {
-    "cklb", "STIG Viewer 3 checklist (.cklb JSON), one per VM with --output-dir", cklb_begin,
-    cklb_vm, cklb_problem, cklb_end, cklb_free,
+    "cklb",       "STIG Viewer 3 checklist (.cklb JSON), one per VM with --output-dir",
+    cklb_begin,   cklb_vm,
+    cklb_problem, cklb_end,
+    cklb_free,
 };

@@ -10,9 +10,10 @@
 #include "report/report_internal.h"
 
 static const char *const columns[] = {
-    "vm_name", "vm_path", "vm_moref", "vm_uuid", "profile", "rule", "source_id", "refs",
-    "title", "severity", "status", "raw_status", "key", "actual", "expected", "evidence", "fix",
-    "file", "line", "waiver_reason", "waiver_approver", "waiver_expires",
+    "vm_name",   "vm_path",       "vm_moref",        "vm_uuid",        "profile", "rule",
+    "source_id", "refs",          "title",           "severity",       "status",  "raw_status",
+    "key",       "actual",        "expected",        "evidence",       "fix",     "file",
+    "line",      "waiver_reason", "waiver_approver", "waiver_expires",
 };
 #define N_COLUMNS (sizeof columns / sizeof columns[0])
 
@@ -54,12 +55,27 @@ static void put_row(FILE *f, const vg_vm *vm, const vg_result *res)
     if (res->prule)
         vg_report_join(&refs, res->prule->refs, " ");
     const char *values[N_COLUMNS] = {
-        vg_report_vm_name(vm), vm->path, vm->moref, vm->uuid,
-        res->profile ? res->profile->id : NULL, vg_report_rule_id(res),
-        res->prule ? res->prule->source_id : NULL, refs.data, vg_report_rule_title(res),
-        vg_severity_name(vg_report_severity(res)), vg_result_status_name(res->status),
-        vg_result_status_name(res->raw_status), res->key, res->actual, res->expected,
-        res->evidence, res->fix, res->file, line, res->waiver_reason, res->waiver_approver,
+        vg_report_vm_name(vm),
+        vm->path,
+        vm->moref,
+        vm->uuid,
+        res->profile ? res->profile->id : NULL,
+        vg_report_rule_id(res),
+        res->prule ? res->prule->source_id : NULL,
+        refs.data,
+        vg_report_rule_title(res),
+        vg_severity_name(vg_report_severity(res)),
+        vg_result_status_name(res->status),
+        vg_result_status_name(res->raw_status),
+        res->key,
+        res->actual,
+        res->expected,
+        res->evidence,
+        res->fix,
+        res->file,
+        line,
+        res->waiver_reason,
+        res->waiver_approver,
         res->waiver_expires,
     };
     for (size_t i = 0; i < N_COLUMNS; i++)
@@ -90,6 +106,5 @@ static int csv_end(vg_report *r, const vg_audit_summary *sum, vg_error *err)
 }
 
 const struct report_ops vg_report_csv_ops = {
-    "csv", "CSV (RFC 4180), one row per VM x rule", csv_begin, csv_vm, csv_problem, csv_end,
-    NULL,
+    "csv", "CSV (RFC 4180), one row per VM x rule", csv_begin, csv_vm, csv_problem, csv_end, NULL,
 };

@@ -17,12 +17,12 @@ struct html_state {
     FILE *rows_file, *vms_file; /* tmpfile()s, copied into the page at end */
     xw rows, vms;
     struct html_totals t;
-    vg_buf problems;            /* problem lines, NUL-separated, written at end */
+    vg_buf problems; /* problem lines, NUL-separated, written at end */
     size_t n_problems;
 };
 
-static const char *const status_words[VG_RESULT_STATUS_COUNT] = {
-    "pass", "fail", "n/a", "manual", "error", "waived"};
+static const char *const status_words[VG_RESULT_STATUS_COUNT] = {"pass",   "fail",  "n/a",
+                                                                 "manual", "error", "waived"};
 
 static int bar_add(struct html_bar **bars, size_t *n, const char *label, const char *title,
                    size_t fails, size_t total)
@@ -119,8 +119,7 @@ static void put_finding(xw *x, const vg_result *res)
     xw_text(x, b.data);
     static const char *const labels[] = {"evidence: ", "expected: ", "fix: ", "waiver: "};
     const char *values[] = {res->evidence, res->expected,
-                            res->status == VG_NOT_APPLICABLE ? NULL : res->fix,
-                            res->waiver_reason};
+                            res->status == VG_NOT_APPLICABLE ? NULL : res->fix, res->waiver_reason};
     for (size_t i = 0; i < 4; i++) {
         if (!values[i])
             continue;
@@ -223,7 +222,8 @@ static int html_begin(vg_report *r, vg_error *err)
     s->vms_file = tmpfile();
     if (!s->rows_file || !s->vms_file || xw_open_fragment(&s->rows, s->rows_file) ||
         xw_open_fragment(&s->vms, s->vms_file))
-        return vg_error_set(err, VG_EIO, "", 0, "cannot create temporary files for the html report");
+        return vg_error_set(err, VG_EIO, "", 0,
+                            "cannot create temporary files for the html report");
     return VG_OK;
 }
 
@@ -277,8 +277,9 @@ static void put_head(xw *x)
     xw_end(x);
     xw_start(x, "meta");
     xw_attr(x, "http-equiv", "Content-Security-Policy");
-    xw_attr(x, "content", "default-src 'none'; style-src 'unsafe-inline'; "
-                          "script-src 'unsafe-inline'; img-src data:");
+    xw_attr(x, "content",
+            "default-src 'none'; style-src 'unsafe-inline'; "
+            "script-src 'unsafe-inline'; img-src data:");
     xw_end(x);
     xw_start(x, "meta");
     xw_attr(x, "name", "viewport");
@@ -339,8 +340,8 @@ static void put_summary(xw *x, struct html_state *s, const vg_audit_summary *sum
     put_card(x, "score before waivers", v);
     snprintf(v, sizeof v, "%.1f%%", vg_audit_summary_score(sum, 1));
     put_card(x, "score after waivers", v);
-    static const vg_result_status order[] = {VG_FAIL, VG_ERROR, VG_WAIVED, VG_MANUAL,
-                                             VG_NOT_APPLICABLE, VG_PASS};
+    static const vg_result_status order[] = {VG_FAIL,   VG_ERROR,          VG_WAIVED,
+                                             VG_MANUAL, VG_NOT_APPLICABLE, VG_PASS};
     for (size_t i = 0; i < 6; i++) {
         snprintf(v, sizeof v, "%zu", sum->counts[order[i]]);
         put_card(x, status_words[order[i]], v);
@@ -351,8 +352,7 @@ static void put_summary(xw *x, struct html_state *s, const vg_audit_summary *sum
     xw_elem(x, "h2", "Charts");
     xw_start(x, "div");
     xw_attr(x, "class", "charts");
-    static const char *const captions[] = {"Pass / fail by severity", "Worst VMs",
-                                           "Worst rules"};
+    static const char *const captions[] = {"Pass / fail by severity", "Worst VMs", "Worst rules"};
     for (int c = 0; c < 3; c++) {
         xw_start(x, "figure");
         xw_elem(x, "figcaption", captions[c]);
@@ -401,8 +401,8 @@ static void put_controls(xw *x)
 
 static void put_table(xw *x, struct html_state *s)
 {
-    static const char *const heads[] = {"VM", "Rule", "Source id", "Severity", "Status",
-                                        "Evidence", "Fix"};
+    static const char *const heads[] = {"VM",     "Rule",     "Source id", "Severity",
+                                        "Status", "Evidence", "Fix"};
     xw_start(x, "section");
     xw_elem(x, "h2", "Results");
     put_controls(x);
@@ -503,6 +503,8 @@ static void html_free(vg_report *r)
 }
 
 const struct report_ops vg_report_html_ops = {
-    "html", "one self-contained HTML page: summary, charts, sortable table, per-VM detail",
-    html_begin, html_vm, html_problem, html_end, html_free,
+    "html",       "one self-contained HTML page: summary, charts, sortable table, per-VM detail",
+    html_begin,   html_vm,
+    html_problem, html_end,
+    html_free,
 };

@@ -9,8 +9,8 @@
 #include "report/report_internal.h"
 
 struct html_bar {
-    char *label;    /* VM name or rule id */
-    char *title;    /* tooltip: path or rule title */
+    char *label; /* VM name or rule id */
+    char *title; /* tooltip: path or rule title */
     size_t fails;
     size_t total;
 };

@@ -24,9 +24,9 @@ struct report_ops {
 struct vg_report {
     const struct report_ops *ops;
     vg_report_opts opts;
-    vg_report_run run;  /* copied; pointed-to data is borrowed */
+    vg_report_run run; /* copied; pointed-to data is borrowed */
     int have_run;
-    void *state;        /* the writer's own */
+    void *state; /* the writer's own */
 };
 
 extern const struct report_ops vg_report_text_ops;
@@ -91,25 +91,26 @@ int vg_report_json_put(vg_report *r, struct json_t *j, size_t flags, vg_error *e
  * through vg_report_xml_text(), so any input gives well-formed XML 1.0. */
 typedef struct xw {
     struct _xmlTextWriter *w;
-    FILE *owned; /* opened by xw_open_path, closed by xw_close */
+    FILE *owned;  /* opened by xw_open_path, closed by xw_close */
     int fragment; /* no XML declaration / end of document */
     int failed;
 } xw;
-int xw_open_file(xw *x, FILE *f);             /* to a caller's stream, left open */
-int xw_open_path(xw *x, const char *path);    /* creates the file, mode 0644 */
-int xw_open_fragment(xw *x, FILE *f);         /* no declaration, no indent (HTML) */
-void xw_end_full(xw *x);                      /* </x> even when empty (HTML) */
+int xw_open_file(xw *x, FILE *f);                 /* to a caller's stream, left open */
+int xw_open_path(xw *x, const char *path);        /* creates the file, mode 0644 */
+int xw_open_fragment(xw *x, FILE *f);             /* no declaration, no indent (HTML) */
+void xw_end_full(xw *x);                          /* </x> even when empty (HTML) */
 void xw_raw(xw *x, const char *text, size_t len); /* trusted constant markup only */
-int xw_close(xw *x);                          /* ends the document; 0 or -1 */
+int xw_close(xw *x);                              /* ends the document; 0 or -1 */
 void xw_start(xw *x, const char *name);
 void xw_end(xw *x);
-void xw_attr(xw *x, const char *name, const char *value);  /* NULL value: not written */
+void xw_attr(xw *x, const char *name, const char *value); /* NULL value: not written */
 void xw_attrf(xw *x, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void xw_text(xw *x, const char *text);
-void xw_elem(xw *x, const char *name, const char *text);    /* NULL text: empty element */
+void xw_elem(xw *x, const char *name, const char *text); /* NULL text: empty element */
 void xw_comment(xw *x, const char *text);
 /* The V-number, SV rule id (with _rule) in a result's refs, or NULL. */
-const char *vg_report_ref_matching(const vg_profile_rule *pr, const char *prefix, const char *suffix);
+const char *vg_report_ref_matching(const vg_profile_rule *pr, const char *prefix,
+                                   const char *suffix);
 /* Output path dir/name, caller frees. */
 char *vg_report_path(const char *dir, const char *name);
 

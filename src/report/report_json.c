@@ -44,20 +44,16 @@ static const char *const origin_names[] = {"file", "vsphere", "guest"};
 
 json_t *vg_report_json_vm(const vg_vm *vm)
 {
-    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:b, s:b}",
-                     "name", vg_report_json_str(vg_report_vm_name(vm)),
-                     "path", vg_report_json_str(vm->path),
-                     "moref", vg_report_json_str(vm->moref),
-                     "uuid", vg_report_json_str(vm->uuid),
-                     "instance_uuid", vg_report_json_str(vm->instance_uuid),
-                     "server", vg_report_json_str(vm->server),
-                     "host", vg_report_json_str(vm->host),
-                     "hw_version", vg_report_json_str(vm->hw_version),
-                     "guest_os", vg_report_json_str(vm->guest_os),
-                     "managed_by", vg_report_json_str(vm->managed_by),
-                     "origin", (unsigned)vm->origin < 3 ? origin_names[vm->origin] : "file",
-                     "power", vg_power_state_name(vm->power),
-                     "locked", vm->locked != 0, "template", vm->is_template != 0);
+    return json_pack(
+        "{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:b, s:b}", "name",
+        vg_report_json_str(vg_report_vm_name(vm)), "path", vg_report_json_str(vm->path), "moref",
+        vg_report_json_str(vm->moref), "uuid", vg_report_json_str(vm->uuid), "instance_uuid",
+        vg_report_json_str(vm->instance_uuid), "server", vg_report_json_str(vm->server), "host",
+        vg_report_json_str(vm->host), "hw_version", vg_report_json_str(vm->hw_version), "guest_os",
+        vg_report_json_str(vm->guest_os), "managed_by", vg_report_json_str(vm->managed_by),
+        "origin", (unsigned)vm->origin < 3 ? origin_names[vm->origin] : "file", "power",
+        vg_power_state_name(vm->power), "locked", vm->locked != 0, "template",
+        vm->is_template != 0);
 }
 
 static json_t *waiver_json(const vg_result *res)
@@ -65,32 +61,31 @@ static json_t *waiver_json(const vg_result *res)
     if (!res->waiver_reason)
         return json_null();
     return json_pack("{s:o, s:o, s:o, s:b}", "reason", vg_report_json_str(res->waiver_reason),
-                     "approver", vg_report_json_str(res->waiver_approver),
-                     "expires", vg_report_json_str(res->waiver_expires),
-                     "expired", res->waiver_expired != 0);
+                     "approver", vg_report_json_str(res->waiver_approver), "expires",
+                     vg_report_json_str(res->waiver_expires), "expired", res->waiver_expired != 0);
 }
 
 /* The short VM identity every result carries, so a result stands alone. */
 static json_t *vm_ref(const vg_vm *vm)
 {
     return json_pack("{s:o, s:o, s:o, s:o}", "name", vg_report_json_str(vg_report_vm_name(vm)),
-                     "path", vg_report_json_str(vm->path), "moref",
-                     vg_report_json_str(vm->moref), "uuid", vg_report_json_str(vm->uuid));
+                     "path", vg_report_json_str(vm->path), "moref", vg_report_json_str(vm->moref),
+                     "uuid", vg_report_json_str(vm->uuid));
 }
 
 static json_t *result_json(const vg_vm *vm, const vg_result *res)
 {
     const vg_profile_rule *pr = res->prule;
-    json_t *o = json_pack(
-        "{s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:s, s:o}", "vm", vm_ref(vm), "rule",
-        vg_report_json_str(vg_report_rule_id(res)), "title",
-        vg_report_json_str(vg_report_rule_title(res)), "profile",
-        vg_report_json_str(res->profile ? res->profile->id : NULL), "source_id",
-        vg_report_json_str(pr ? pr->source_id : NULL), "refs",
-        str_list(pr ? pr->refs : NULL), "status", vg_result_status_name(res->status),
-        "raw_status", vg_result_status_name(res->raw_status), "severity",
-        vg_severity_name(vg_report_severity(res)), "severity_text",
-        vg_report_json_str(pr ? pr->severity_text : NULL));
+    json_t *o =
+        json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:s, s:o}", "vm", vm_ref(vm), "rule",
+                  vg_report_json_str(vg_report_rule_id(res)), "title",
+                  vg_report_json_str(vg_report_rule_title(res)), "profile",
+                  vg_report_json_str(res->profile ? res->profile->id : NULL), "source_id",
+                  vg_report_json_str(pr ? pr->source_id : NULL), "refs",
+                  str_list(pr ? pr->refs : NULL), "status", vg_result_status_name(res->status),
+                  "raw_status", vg_result_status_name(res->raw_status), "severity",
+                  vg_severity_name(vg_report_severity(res)), "severity_text",
+                  vg_report_json_str(pr ? pr->severity_text : NULL));
     if (!o)
         return NULL;
     json_object_set_new(o, "key", vg_report_json_str(res->key));
@@ -130,9 +125,8 @@ json_t *vg_report_json_vm_report(const vg_vm_report *vr)
 static json_t *profile_json(const vg_profile *p)
 {
     return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I}", "id", vg_report_json_str(p->id),
-                     "title", vg_report_json_str(p->title), "source",
-                     vg_report_json_str(p->source), "benchmark_id",
-                     vg_report_json_str(p->benchmark_id), "version",
+                     "title", vg_report_json_str(p->title), "source", vg_report_json_str(p->source),
+                     "benchmark_id", vg_report_json_str(p->benchmark_id), "version",
                      vg_report_json_str(p->version), "release", vg_report_json_str(p->release),
                      "date", vg_report_json_str(p->date), "rules", (json_int_t)p->n_rules);
 }
@@ -172,8 +166,8 @@ json_t *vg_report_json_summary(const vg_audit_summary *sum)
                      (json_int_t)sum->results, "counts", counts_object(sum->counts), "raw_counts",
                      counts_object(sum->raw_counts), "fail_by_severity", sev, "errors",
                      (json_int_t)sum->errors, "warnings", (json_int_t)sum->warnings,
-                     "score_before_waivers", vg_audit_summary_score(sum, 0),
-                     "score_after_waivers", vg_audit_summary_score(sum, 1));
+                     "score_before_waivers", vg_audit_summary_score(sum, 0), "score_after_waivers",
+                     vg_audit_summary_score(sum, 1));
 }
 
 int vg_report_json_put(vg_report *r, json_t *j, size_t flags, vg_error *err)
@@ -203,8 +197,8 @@ static int json_begin(vg_report *r, vg_error *err)
     }
     r->state = s;
     FILE *f = vg_report_stream(r);
-    fprintf(f, "{\"format\": \"vmxguard-report\", \"schema_version\": %d, \"run\": ",
-            SCHEMA_VERSION);
+    fprintf(f,
+            "{\"format\": \"vmxguard-report\", \"schema_version\": %d, \"run\": ", SCHEMA_VERSION);
     int rc = vg_report_json_put(r, vg_report_json_run(&r->run), JSON_COMPACT, err);
     if (rc == 0)
         fputs(", \"vms\": [\n", f);
@@ -253,8 +247,10 @@ static void json_free(vg_report *r)
 }
 
 const struct report_ops vg_report_json_ops = {
-    "json", "one JSON document (schema: docs/report-schema.json)", json_begin, json_vm,
-    json_problem, json_end, json_free,
+    "json",       "one JSON document (schema: docs/report-schema.json)",
+    json_begin,   json_vm,
+    json_problem, json_end,
+    json_free,
 };
 
 /*
@@ -295,6 +291,8 @@ static int jsonl_end(vg_report *r, const vg_audit_summary *sum, vg_error *err)
 }
 
 const struct report_ops vg_report_jsonl_ops = {
-    "jsonl", "JSON lines: a run record, one record per VM (streamed), problems, summary",
-    jsonl_begin, jsonl_vm, jsonl_problem, jsonl_end, NULL,
+    "jsonl",       "JSON lines: a run record, one record per VM (streamed), problems, summary",
+    jsonl_begin,   jsonl_vm,
+    jsonl_problem, jsonl_end,
+    NULL,
 };

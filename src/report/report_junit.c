@@ -22,7 +22,8 @@ static void put_case_body(xw *x, const vg_result *res)
 {
     vg_buf body = VG_BUF_INIT;
     static const char *const skipped_why[VG_RESULT_STATUS_COUNT] = {
-        [VG_NOT_APPLICABLE] = "not applicable", [VG_MANUAL] = "manual check (not reviewed)",
+        [VG_NOT_APPLICABLE] = "not applicable",
+        [VG_MANUAL] = "manual check (not reviewed)",
         [VG_WAIVED] = "waived"};
     switch (res->status) {
     case VG_FAIL:
@@ -36,8 +37,8 @@ static void put_case_body(xw *x, const vg_result *res)
             vg_buf_printf(&body, "\nwaiver expired %s: %s",
                           res->waiver_expires ? res->waiver_expires : "", res->waiver_reason);
         xw_start(x, res->status == VG_FAIL ? "failure" : "error");
-        xw_attr(x, "type", res->status == VG_FAIL ? vg_severity_name(vg_report_severity(res))
-                                                  : "error");
+        xw_attr(x, "type",
+                res->status == VG_FAIL ? vg_severity_name(vg_report_severity(res)) : "error");
         xw_attr(x, "message", res->evidence ? res->evidence : vg_report_rule_title(res));
         xw_text(x, body.data);
         xw_end(x);
@@ -87,8 +88,8 @@ static int junit_vm(vg_report *r, const vg_vm_report *vr, vg_error *err)
     xw_attrf(x, "tests", "%zu", vr->n_results);
     xw_attrf(x, "failures", "%zu", vr->counts[VG_FAIL]);
     xw_attrf(x, "errors", "%zu", vr->counts[VG_ERROR]);
-    xw_attrf(x, "skipped", "%zu", vr->counts[VG_NOT_APPLICABLE] + vr->counts[VG_MANUAL] +
-                                      vr->counts[VG_WAIVED]);
+    xw_attrf(x, "skipped", "%zu",
+             vr->counts[VG_NOT_APPLICABLE] + vr->counts[VG_MANUAL] + vr->counts[VG_WAIVED]);
     xw_attr(x, "time", "0");
     xw_attr(x, "timestamp", when);
     xw_attr(x, "hostname", r->run.hostname);
@@ -117,8 +118,7 @@ static int junit_vm(vg_report *r, const vg_vm_report *vr, vg_error *err)
         xw_end(x);
     }
     xw_end(x);
-    return x->failed ? vg_error_set(err, VG_EIO, "", 0, "writing the junit report failed")
-                     : VG_OK;
+    return x->failed ? vg_error_set(err, VG_EIO, "", 0, "writing the junit report failed") : VG_OK;
 }
 
 static int junit_problem(vg_report *r, const vg_error *problem, vg_error *err)
@@ -184,6 +184,8 @@ static void junit_free(vg_report *r)
 }
 
 const struct report_ops vg_report_junit_ops = {
-    "junit", "JUnit XML: a testsuite per VM, a testcase per rule (for CI)", junit_begin,
-    junit_vm, junit_problem, junit_end, junit_free,
+    "junit",       "JUnit XML: a testsuite per VM, a testcase per rule (for CI)",
+    junit_begin,   junit_vm,
+    junit_problem, junit_end,
+    junit_free,
 };

@@ -37,7 +37,8 @@ static json_t *rule_help(const vg_profile_rule *pr)
     if (rule->key)
         vg_buf_printf(&b, "%sSetting: %s", b.len ? "\n" : "", rule->key);
     if (pr->source_id || (pr->refs && pr->refs[0])) {
-        vg_buf_printf(&b, "%sReferences: %s", b.len ? "\n" : "", pr->source_id ? pr->source_id : "");
+        vg_buf_printf(&b, "%sReferences: %s", b.len ? "\n" : "",
+                      pr->source_id ? pr->source_id : "");
         for (size_t i = 0; pr->refs && pr->refs[i]; i++)
             vg_buf_printf(&b, ", %s", pr->refs[i]);
     }
@@ -77,13 +78,12 @@ static json_t *rule_json(const vg_profile *p, const vg_profile_rule *pr)
         json_array_append_new(tags, S(pr->refs[i]));
     vg_severity sev = (unsigned)pr->severity < 4 ? pr->severity : VG_SEV_INFO;
     return json_pack("{s:o, s:o, s:{s:o}, s:{s:o}, s:o, s:{s:s}, s:{s:o, s:s, s:s, s:o}}", "id",
-                     S(pr->rule->id), "name", pascal_name(pr->rule->id),
-                     "shortDescription", "text", S(pr->title ? pr->title : pr->rule->title),
-                     "fullDescription", "text",
+                     S(pr->rule->id), "name", pascal_name(pr->rule->id), "shortDescription", "text",
+                     S(pr->title ? pr->title : pr->rule->title), "fullDescription", "text",
                      S(pr->rule->description ? pr->rule->description : pr->rule->title), "help",
-                     rule_help(pr), "defaultConfiguration", "level", sarif_level[sev],
-                     "properties", "tags", tags, "security-severity", security_severity[sev],
-                     "precision", "very-high", "profile", S(p->id));
+                     rule_help(pr), "defaultConfiguration", "level", sarif_level[sev], "properties",
+                     "tags", tags, "security-severity", security_severity[sev], "precision",
+                     "very-high", "profile", S(p->id));
 }
 
 /* driver.rules: each catalog rule once, from the first profile naming it. */
@@ -114,15 +114,16 @@ static int sarif_begin(vg_report *r, vg_error *err)
     json_t *rules = s->rule_index ? driver_rules(r, s->rule_index) : NULL;
     if (!rules || !s->notifications)
         return vg_error_set(err, VG_ENOMEM, "", 0, "out of memory");
-    json_t *tool = json_pack(
-        "{s:{s:s, s:o, s:o, s:s, s:o}}", "driver", "name", "vmxguard", "version",
-        S(r->run.tool_version ? r->run.tool_version : vg_version()), "semanticVersion",
-        S(r->run.tool_version ? r->run.tool_version : vg_version()), "informationUri",
-        "https://vmxguard.invalid/docs/formats.md", "rules", rules);
+    json_t *tool =
+        json_pack("{s:{s:s, s:o, s:o, s:s, s:o}}", "driver", "name", "vmxguard", "version",
+                  S(r->run.tool_version ? r->run.tool_version : vg_version()), "semanticVersion",
+                  S(r->run.tool_version ? r->run.tool_version : vg_version()), "informationUri",
+                  "https://vmxguard.invalid/docs/formats.md", "rules", rules);
     FILE *f = vg_report_stream(r);
-    fputs("{\"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\", \"version\": \"2.1.0\", "
-          "\"runs\": [{\"tool\": ",
-          f);
+    fputs(
+        "{\"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\", \"version\": \"2.1.0\", "
+        "\"runs\": [{\"tool\": ",
+        f);
     int rc = vg_report_json_put(r, tool, JSON_COMPACT, err);
     if (rc == 0)
         fputs(", \"automationDetails\": {\"id\": \"vmxguard/audit/\"}, \"results\": [\n", f);
@@ -174,11 +175,11 @@ static json_t *location(const vg_vm *vm, const vg_result *res)
     uri = artifact_uri(file);
     vg_buf_release(&pseudo);
     const char *fq = vm->path ? vm->path : (vm->moref ? vm->moref : vg_report_vm_name(vm));
-    json_t *j = json_pack("{s:{s:{s:o}, s:{s:i}}, s:[{s:o, s:o, s:s}]}", "physicalLocation",
-                          "artifactLocation", "uri", S(uri), "region", "startLine",
-                          res->file && res->line ? (int)res->line : 1, "logicalLocations",
-                          "name", S(vg_report_vm_name(vm)), "fullyQualifiedName", S(fq), "kind",
-                          "resource");
+    json_t *j =
+        json_pack("{s:{s:{s:o}, s:{s:i}}, s:[{s:o, s:o, s:s}]}", "physicalLocation",
+                  "artifactLocation", "uri", S(uri), "region", "startLine",
+                  res->file && res->line ? (int)res->line : 1, "logicalLocations", "name",
+                  S(vg_report_vm_name(vm)), "fullyQualifiedName", S(fq), "kind", "resource");
     free(uri);
     return j;
 }
@@ -186,8 +187,8 @@ static json_t *location(const vg_vm *vm, const vg_result *res)
 static json_t *message(const vg_vm *vm, const vg_result *res)
 {
     vg_buf b = VG_BUF_INIT;
-    vg_buf_printf(&b, "%s: %s%s", vg_report_vm_name(vm), res->status == VG_ERROR
-                                                             ? "could not evaluate: " : "",
+    vg_buf_printf(&b, "%s: %s%s", vg_report_vm_name(vm),
+                  res->status == VG_ERROR ? "could not evaluate: " : "",
                   res->evidence ? res->evidence : vg_report_rule_title(res));
     if (res->expected)
         vg_buf_printf(&b, " (expected %s)", res->expected);
@@ -226,15 +227,15 @@ static json_t *result_json(struct sarif_state *s, const vg_vm *vm, const vg_resu
     vg_severity sev = vg_report_severity(res);
     int review = res->status == VG_ERROR;
     char *fp = fingerprint(vm, res);
-    json_t *o = json_pack(
-        "{s:o, s:o, s:s, s:s, s:o, s:[o], s:{s:o}, s:{s:o, s:o, s:s, s:s}}", "ruleId",
-        S(vg_report_rule_id(res)), "ruleIndex",
-        json_incref(json_object_get(s->rule_index, vg_report_rule_id(res))), "kind",
-        review ? "review" : "fail", "level", review ? "none" : sarif_level[sev], "message",
-        message(vm, res), "locations", location(vm, res), "partialFingerprints", "vmxguard/v1",
-        S(fp), "properties", "vm", S(vg_report_vm_name(vm)), "sourceId",
-        S(vg_report_source_id(res)), "status", vg_result_status_name(res->status), "severity",
-        vg_severity_name(sev));
+    json_t *o =
+        json_pack("{s:o, s:o, s:s, s:s, s:o, s:[o], s:{s:o}, s:{s:o, s:o, s:s, s:s}}", "ruleId",
+                  S(vg_report_rule_id(res)), "ruleIndex",
+                  json_incref(json_object_get(s->rule_index, vg_report_rule_id(res))), "kind",
+                  review ? "review" : "fail", "level", review ? "none" : sarif_level[sev],
+                  "message", message(vm, res), "locations", location(vm, res),
+                  "partialFingerprints", "vmxguard/v1", S(fp), "properties", "vm",
+                  S(vg_report_vm_name(vm)), "sourceId", S(vg_report_source_id(res)), "status",
+                  vg_result_status_name(res->status), "severity", vg_severity_name(sev));
     free(fp);
     if (o && res->status == VG_WAIVED)
         json_object_set_new(o, "suppressions", suppressions(res));
@@ -269,8 +270,8 @@ static int sarif_problem(vg_report *r, const vg_error *problem, vg_error *err)
     struct sarif_state *s = r->state;
     char msg[1100];
     vg_error_format(problem, msg, sizeof msg);
-    json_t *n = json_pack("{s:s, s:{s:o}}", "level", problem->code ? "error" : "warning",
-                          "message", "text", S(msg));
+    json_t *n = json_pack("{s:s, s:{s:o}}", "level", problem->code ? "error" : "warning", "message",
+                          "text", S(msg));
     if (!n || json_array_append_new(s->notifications, n) != 0)
         return vg_error_set(err, VG_ENOMEM, "", 0, "out of memory");
     return VG_OK;
@@ -282,8 +283,7 @@ static int sarif_end(vg_report *r, const vg_audit_summary *sum, vg_error *err)
     char when[32];
     vg_report_iso_time(r->run.started, when, sizeof when);
     json_t *inv = json_pack("[{s:b, s:s, s:O}]", "executionSuccessful", sum->errors == 0,
-                            "startTimeUtc", when, "toolExecutionNotifications",
-                            s->notifications);
+                            "startTimeUtc", when, "toolExecutionNotifications", s->notifications);
     FILE *f = vg_report_stream(r);
     fputs("], \"invocations\": ", f);
     int rc = vg_report_json_put(r, inv, JSON_COMPACT, err);
@@ -307,6 +307,8 @@ static void sarif_free(vg_report *r)
 }
 
 const struct report_ops vg_report_sarif_ops = {
-    "sarif", "SARIF 2.1.0 findings located at the .vmx line (code scanning)", sarif_begin,
-    sarif_vm, sarif_problem, sarif_end, sarif_free,
+    "sarif",       "SARIF 2.1.0 findings located at the .vmx line (code scanning)",
+    sarif_begin,   sarif_vm,
+    sarif_problem, sarif_end,
+    sarif_free,
 };

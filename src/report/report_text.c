@@ -15,8 +15,8 @@
 #define ANSI_BOLD "\033[1m"
 
 static const char *const status_color[VG_RESULT_STATUS_COUNT] = {
-    [VG_PASS] = "\033[32m",           [VG_FAIL] = "\033[1;31m", [VG_NOT_APPLICABLE] = "\033[2m",
-    [VG_MANUAL] = "\033[33m",         [VG_ERROR] = "\033[35m",  [VG_WAIVED] = "\033[36m",
+    [VG_PASS] = "\033[32m",   [VG_FAIL] = "\033[1;31m", [VG_NOT_APPLICABLE] = "\033[2m",
+    [VG_MANUAL] = "\033[33m", [VG_ERROR] = "\033[35m",  [VG_WAIVED] = "\033[36m",
 };
 static const char *const severity_color[4] = {"\033[2m", "", "\033[33m", "\033[31m"};
 
@@ -76,8 +76,8 @@ static void put_label_wrapped(FILE *f, size_t indent, const char *label, size_t 
     vg_buf t = VG_BUF_INIT;
     add_printable(&t, text);
     const char *p = t.data ? t.data : "";
-    size_t room = (size_t)width > indent + label_cols + 10 ? (size_t)width - indent - label_cols
-                                                            : 10;
+    size_t room =
+        (size_t)width > indent + label_cols + 10 ? (size_t)width - indent - label_cols : 10;
     for (int line = 0; line < max_lines; line++) {
         size_t n = fit(p, room);
         int last = line == max_lines - 1;
@@ -211,10 +211,10 @@ static void put_lints(vg_report *r, FILE *f, const vg_vm_report *vr)
 
 static void add_counts(vg_buf *b, const size_t *counts)
 {
-    static const vg_result_status order[] = {VG_PASS, VG_FAIL, VG_WAIVED, VG_MANUAL,
-                                             VG_NOT_APPLICABLE, VG_ERROR};
-    static const char *const words[VG_RESULT_STATUS_COUNT] = {
-        "pass", "fail", "n.a.", "manual", "error", "waived"};
+    static const vg_result_status order[] = {VG_PASS,   VG_FAIL,           VG_WAIVED,
+                                             VG_MANUAL, VG_NOT_APPLICABLE, VG_ERROR};
+    static const char *const words[VG_RESULT_STATUS_COUNT] = {"pass",   "fail",  "n.a.",
+                                                              "manual", "error", "waived"};
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
         vg_buf_printf(b, "%s%zu %s", i ? ", " : "", counts[order[i]], words[order[i]]);
 }
@@ -253,8 +253,8 @@ static int text_problem(vg_report *r, const vg_error *problem, vg_error *err)
 {
     char msg[1100];
     vg_error_format(problem, msg, sizeof msg);
-    put_wrapped(vg_report_stream(r), 0, problem->code ? "error: " : "warning: ", msg,
-                r->opts.width, 4);
+    put_wrapped(vg_report_stream(r), 0, problem->code ? "error: " : "warning: ", msg, r->opts.width,
+                4);
     return vg_report_flush(r, err);
 }
 
@@ -284,13 +284,13 @@ static int text_end(vg_report *r, const vg_audit_summary *sum, vg_error *err)
     add_counts(&b, sum->counts);
     put_wrapped(f, 0, "Rules:    ", b.data, r->opts.width, 3);
     vg_buf_reset(&b);
-    vg_buf_printf(&b, "%zu high, %zu medium, %zu low, %zu info",
-                  sum->fail_by_severity[VG_SEV_HIGH], sum->fail_by_severity[VG_SEV_MEDIUM],
-                  sum->fail_by_severity[VG_SEV_LOW], sum->fail_by_severity[VG_SEV_INFO]);
+    vg_buf_printf(&b, "%zu high, %zu medium, %zu low, %zu info", sum->fail_by_severity[VG_SEV_HIGH],
+                  sum->fail_by_severity[VG_SEV_MEDIUM], sum->fail_by_severity[VG_SEV_LOW],
+                  sum->fail_by_severity[VG_SEV_INFO]);
     put_wrapped(f, 0, "Failures: ", b.data, r->opts.width, 2);
     vg_buf_reset(&b);
-    vg_buf_printf(&b, "%.1f%% before waivers, %.1f%% after waivers",
-                  vg_audit_summary_score(sum, 0), vg_audit_summary_score(sum, 1));
+    vg_buf_printf(&b, "%.1f%% before waivers, %.1f%% after waivers", vg_audit_summary_score(sum, 0),
+                  vg_audit_summary_score(sum, 1));
     put_wrapped(f, 0, "Score:    ", b.data, r->opts.width, 2);
     int oom = b.oom;
     vg_buf_release(&b);
@@ -309,6 +309,8 @@ static void text_free(vg_report *r)
 }
 
 const struct report_ops vg_report_text_ops = {
-    "text", "human-readable terminal report (default)", text_begin, text_vm, text_problem,
-    text_end, text_free,
+    "text",       "human-readable terminal report (default)",
+    text_begin,   text_vm,
+    text_problem, text_end,
+    text_free,
 };

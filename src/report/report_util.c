@@ -27,7 +27,7 @@ static const struct {
     int rank;
     const char *label;
 } status_table[VG_RESULT_STATUS_COUNT] = {
-    [VG_PASS] = {5, "PASS"},   [VG_FAIL] = {0, "FAIL"},     [VG_NOT_APPLICABLE] = {4, "N/A"},
+    [VG_PASS] = {5, "PASS"},     [VG_FAIL] = {0, "FAIL"},   [VG_NOT_APPLICABLE] = {4, "N/A"},
     [VG_MANUAL] = {3, "MANUAL"}, [VG_ERROR] = {1, "ERROR"}, [VG_WAIVED] = {2, "WAIVED"},
 };
 
@@ -118,7 +118,9 @@ static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
         unsigned char mask, lead;
         size_t len;
         uint32_t min;
-    } forms[] = {{0x80, 0x00, 1, 0}, {0xE0, 0xC0, 2, 0x80}, {0xF0, 0xE0, 3, 0x800},
+    } forms[] = {{0x80, 0x00, 1, 0},
+                 {0xE0, 0xC0, 2, 0x80},
+                 {0xF0, 0xE0, 3, 0x800},
                  {0xF8, 0xF0, 4, 0x10000}};
     for (size_t f = 0; f < 4; f++) {
         if ((s[0] & forms[f].mask) != forms[f].lead)

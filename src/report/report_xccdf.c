@@ -18,7 +18,7 @@
 
 struct xccdf_state {
     struct per_vm_files files;
-    xw stream;      /* the one document when writing to a stream */
+    xw stream; /* the one document when writing to a stream */
     int stream_open;
     size_t vms;
 };
@@ -72,7 +72,8 @@ static void put_idents(xw *x, const vg_profile_rule *pr)
 {
     static const struct {
         const char *prefix, *system;
-    } systems[] = {{"CCI-", "http://cyber.mil/cci"}, {"V-", "http://cyber.mil/legacy"},
+    } systems[] = {{"CCI-", "http://cyber.mil/cci"},
+                   {"V-", "http://cyber.mil/legacy"},
                    {"SV-", "http://cyber.mil/legacy"}};
     for (size_t i = 0; pr->refs && pr->refs[i]; i++) {
         for (size_t k = 0; k < sizeof systems / sizeof systems[0]; k++) {
@@ -120,8 +121,8 @@ static void put_benchmark_head(vg_report *r, xw *x)
         xw_attr(x, "date", p0->date);
     xw_text(x, "accepted");
     xw_end(x);
-    xw_elem(x, "title", p0 && r->run.n_profiles == 1 ? (p0->title ? p0->title : p0->id)
-                                                     : "vmxguard audit");
+    xw_elem(x, "title",
+            p0 && r->run.n_profiles == 1 ? (p0->title ? p0->title : p0->id) : "vmxguard audit");
     if (p0 && r->run.n_profiles == 1 && p0->description)
         xw_elem(x, "description", p0->description);
     if (p0 && p0->release && r->run.n_profiles == 1) {
@@ -290,8 +291,8 @@ static int xccdf_vm_file(vg_report *r, const vg_vm_report *vr, vg_error *err)
     put_benchmark_head(r, &x);
     put_test_result(r, &x, vr, 1);
     xw_end(&x);
-    int rc = xw_close(&x) ? vg_error_set(err, VG_EIO, path, 0, "cannot write the xccdf results")
-                          : VG_OK;
+    int rc =
+        xw_close(&x) ? vg_error_set(err, VG_EIO, path, 0, "cannot write the xccdf results") : VG_OK;
     free(path);
     return rc;
 }
@@ -342,7 +343,12 @@ static void xccdf_free(vg_report *r)
 }
 
 const struct report_ops vg_report_xccdf_ops = {
-    "xccdf", "XCCDF 1.2 results: Benchmark with a TestResult per VM (per-VM files with "
-             "--output-dir)",
-    xccdf_begin, xccdf_vm, xccdf_problem, xccdf_end, xccdf_free,
+    "xccdf",
+    "XCCDF 1.2 results: Benchmark with a TestResult per VM (per-VM files with "
+    "--output-dir)",
+    xccdf_begin,
+    xccdf_vm,
+    xccdf_problem,
+    xccdf_end,
+    xccdf_free,
 };

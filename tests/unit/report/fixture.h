@@ -16,30 +16,55 @@
 
 static const char *const fix_aliases_none[] = {NULL};
 static const vg_rule fix_rules[] = {
-    {.id = "isolation-tools-copy-disable", .title = "Copy operations must be disabled",
+    {.id = "isolation-tools-copy-disable",
+     .title = "Copy operations must be disabled",
      .description = "Stops copying from the VM console to the client's clipboard.",
-     .kind = VG_RULE_VMX_KEY, .type = VG_TYPE_BOOL, .key = "isolation.tools.copy.disable",
-     .aliases = (const char **)fix_aliases_none, .fix = "Set isolation.tools.copy.disable = \"TRUE\"."},
-    {.id = "serial-port-absent", .title = "Serial ports must be removed",
+     .kind = VG_RULE_VMX_KEY,
+     .type = VG_TYPE_BOOL,
+     .key = "isolation.tools.copy.disable",
+     .aliases = (const char **)fix_aliases_none,
+     .fix = "Set isolation.tools.copy.disable = \"TRUE\"."},
+    {.id = "serial-port-absent",
+     .title = "Serial ports must be removed",
      .description = "A serial port gives the guest a channel to the host & its files.",
-     .kind = VG_RULE_DEVICE, .type = VG_TYPE_BOOL, .key = "serial*.present",
-     .fix = "Remove the serial port.", .needs_human = 1},
-    {.id = "logging-enable", .title = "VM logging must be enabled",
+     .kind = VG_RULE_DEVICE,
+     .type = VG_TYPE_BOOL,
+     .key = "serial*.present",
+     .fix = "Remove the serial port.",
+     .needs_human = 1},
+    {.id = "logging-enable",
+     .title = "VM logging must be enabled",
      .description = "Keeps vmware.log for troubleshooting <and> forensics.",
-     .kind = VG_RULE_VMX_KEY, .type = VG_TYPE_BOOL, .key = "logging",
+     .kind = VG_RULE_VMX_KEY,
+     .type = VG_TYPE_BOOL,
+     .key = "logging",
      .fix = "Set logging = \"TRUE\"."},
-    {.id = "guest-os-patched", .title = "Guest OS must be patched",
-     .description = "Procedural check.", .kind = VG_RULE_MANUAL, .type = VG_TYPE_STRING},
-    {.id = "floppy-absent", .title = "Floppy drives must be removed",
-     .description = "Unused devices widen the attack surface.", .kind = VG_RULE_DEVICE,
-     .type = VG_TYPE_BOOL, .key = "floppy*.present", .fix = "Remove the floppy drive."},
-    {.id = "migrate-encryption", .title = "Encrypted vMotion must be required",
-     .description = "vMotion traffic carries guest memory.", .kind = VG_RULE_API_PROPERTY,
-     .type = VG_TYPE_STRING, .key = "migrate.encryptionMode",
-     .api_property = "config.migrateEncryption", .fix = "Set migrate encryption to required."},
-    {.id = "tools-setinfo-sizelimit", .title = "Informational messages must be limited",
+    {.id = "guest-os-patched",
+     .title = "Guest OS must be patched",
+     .description = "Procedural check.",
+     .kind = VG_RULE_MANUAL,
+     .type = VG_TYPE_STRING},
+    {.id = "floppy-absent",
+     .title = "Floppy drives must be removed",
+     .description = "Unused devices widen the attack surface.",
+     .kind = VG_RULE_DEVICE,
+     .type = VG_TYPE_BOOL,
+     .key = "floppy*.present",
+     .fix = "Remove the floppy drive."},
+    {.id = "migrate-encryption",
+     .title = "Encrypted vMotion must be required",
+     .description = "vMotion traffic carries guest memory.",
+     .kind = VG_RULE_API_PROPERTY,
+     .type = VG_TYPE_STRING,
+     .key = "migrate.encryptionMode",
+     .api_property = "config.migrateEncryption",
+     .fix = "Set migrate encryption to required."},
+    {.id = "tools-setinfo-sizelimit",
+     .title = "Informational messages must be limited",
      .description = "Limits what the guest can write into the .vmx (\"setinfo\").",
-     .kind = VG_RULE_VMX_KEY, .type = VG_TYPE_INT, .key = "tools.setInfo.sizeLimit",
+     .kind = VG_RULE_VMX_KEY,
+     .type = VG_TYPE_INT,
+     .key = "tools.setInfo.sizeLimit",
      .fix = "Set tools.setInfo.sizeLimit = \"1048576\"."},
 };
 
@@ -64,8 +89,7 @@ static const vg_profile_rule fix_prules[] = {
     {&fix_rules[4], "VMCH-80-000193", (const char **)fix_refs4, VG_CMP_ABSENT, NULL, NULL,
      VG_ABSENT_NA, VG_SEV_LOW, "CAT III", NULL, NULL, NULL, NULL},
     {&fix_rules[5], "VMCH-80-000194", (const char **)fix_refs5, VG_CMP_IN, NULL,
-     (const char **)fix_in_values, VG_ABSENT_FAIL, VG_SEV_MEDIUM, "CAT II", NULL, NULL, NULL,
-     NULL},
+     (const char **)fix_in_values, VG_ABSENT_FAIL, VG_SEV_MEDIUM, "CAT II", NULL, NULL, NULL, NULL},
     {&fix_rules[6], "VMCH-80-000195", (const char **)fix_refs6, VG_CMP_LE, "1048576", NULL,
      VG_ABSENT_FAIL, VG_SEV_MEDIUM, "CAT II", NULL, NULL, NULL, NULL},
 };
@@ -124,10 +148,12 @@ static vg_vm fix_vm_b = {
     .power = VG_POWER_ON,
 };
 
-#define R(pr, st, raw, k, act, ln, exp, ev, fx)                                                  \
-    {.profile = &fix_profile, .prule = &fix_prules[pr], .status = st, .raw_status = raw,       \
-     .key = k, .actual = act, .file = (char *)(ln ? FIX_VMX_A : NULL), .line = ln,             \
-     .expected = exp, .evidence = ev, .fix = fx}
+#define R(pr, st, raw, k, act, ln, exp, ev, fx)                                                    \
+    {                                                                                              \
+        .profile = &fix_profile, .prule = &fix_prules[pr], .status = st, .raw_status = raw,        \
+        .key = k, .actual = act, .file = (char *)(ln ? FIX_VMX_A : NULL), .line = ln,              \
+        .expected = exp, .evidence = ev, .fix = fx                                                 \
+    }
 
 static vg_result fix_results_a[] = {
     R(0, VG_FAIL, VG_FAIL, "isolation.tools.copy.disable", "FALSE", 14, "TRUE",
@@ -137,12 +163,11 @@ static vg_result fix_results_a[] = {
       "serial0.present = TRUE (web01.vmx:31); fileName = \"/tmp/a\x01\x1b[31m|22b\"",
       "remove serial0 (needs the VM powered off)"),
     R(2, VG_PASS, VG_PASS, "logging", "TRUE", 9, "TRUE", "logging = TRUE (web01.vmx:9)", NULL),
-    R(3, VG_MANUAL, VG_MANUAL, NULL, NULL, 0, NULL, "procedural: verify patches are current",
+    R(3, VG_MANUAL, VG_MANUAL, NULL, NULL, 0, NULL, "procedural: verify patches are current", NULL),
+    R(4, VG_NOT_APPLICABLE, VG_NOT_APPLICABLE, NULL, NULL, 0, "absent", "no floppy device present",
       NULL),
-    R(4, VG_NOT_APPLICABLE, VG_NOT_APPLICABLE, NULL, NULL, 0, "absent",
-      "no floppy device present", NULL),
-    R(5, VG_ERROR, VG_ERROR, "migrate.encryptionMode", "bogus\xff", 40,
-      "one of required", "migrate.encryptionMode = \"bogus\xff\" is not a known mode\nline two",
+    R(5, VG_ERROR, VG_ERROR, "migrate.encryptionMode", "bogus\xff", 40, "one of required",
+      "migrate.encryptionMode = \"bogus\xff\" is not a known mode\nline two",
       "set migrate.encryptionMode = \"required\""),
     R(6, VG_WAIVED, VG_FAIL, "tools.setInfo.sizeLimit", "2097152", 12, "<= 1048576",
       "tools.setInfo.sizeLimit = 2097152 (web01.vmx:12)",
@@ -153,10 +178,9 @@ static vg_result fix_results_b[] = {
     R(0, VG_PASS, VG_PASS, "isolation.tools.copy.disable", NULL, 0, "TRUE",
       "absent -> VMware default TRUE (vSphere 7+)", NULL),
     R(1, VG_PASS, VG_PASS, NULL, NULL, 0, "absent", "no serial port", NULL),
-    R(2, VG_FAIL, VG_FAIL, "logging", "FALSE", 0, "TRUE",
-      "config.flags.enableLogging = false", "set logging = \"TRUE\""),
-    R(3, VG_MANUAL, VG_MANUAL, NULL, NULL, 0, NULL, "procedural: verify patches are current",
-      NULL),
+    R(2, VG_FAIL, VG_FAIL, "logging", "FALSE", 0, "TRUE", "config.flags.enableLogging = false",
+      "set logging = \"TRUE\""),
+    R(3, VG_MANUAL, VG_MANUAL, NULL, NULL, 0, NULL, "procedural: verify patches are current", NULL),
     R(4, VG_PASS, VG_PASS, NULL, NULL, 0, "absent", "no floppy device", NULL),
     R(5, VG_PASS, VG_PASS, "migrate.encryptionMode", "required", 0, "one of required",
       "config.migrateEncryption = required", NULL),
@@ -166,8 +190,7 @@ static vg_result fix_results_b[] = {
 #undef R
 
 static vg_lint fix_lints_a[] = {
-    {"isolation.tools.copy.enable", 22,
-     "wrong polarity: VMware reads isolation.tools.copy.disable",
+    {"isolation.tools.copy.enable", 22, "wrong polarity: VMware reads isolation.tools.copy.disable",
      "isolation.tools.copy.disable"},
 };
 

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+/* cmocka.h needs the headers above */
 #include <cmocka.h>
 
 #include "capture.h"
@@ -116,8 +117,9 @@ static void ckl_has_every_rule_with_statuses(void **state)
     fclose(f);
     expect_xpath(data, "string(/CHECKLIST/ASSET/HOST_NAME)", vm_a_name);
     expect_xpath(data, "string(count(//VULN))", "7");
-    static const char *const want[] = {"Open", "Open", "NotAFinding", "Not_Reviewed",
-                                       "Not_Applicable", "Not_Reviewed", "NotAFinding"};
+    static const char *const want[] = {"Open",         "Open",           "NotAFinding",
+                                       "Not_Reviewed", "Not_Applicable", "Not_Reviewed",
+                                       "NotAFinding"};
     char expr[128];
     for (int i = 0; i < 7; i++) {
         snprintf(expr, sizeof expr, "string(//VULN[%d]/STATUS)", i + 1);
@@ -141,12 +143,13 @@ static void json_round_trips_every_string(void **state)
     json_t *doc = json_loads(s, 0, &jerr);
     if (!doc)
         fail_msg("json does not parse: %s at line %d", jerr.text, jerr.line);
-    json_t *res = json_array_get(json_object_get(json_array_get(json_object_get(doc, "vms"), 0),
-                                                 "results"), 1);
+    json_t *res = json_array_get(
+        json_object_get(json_array_get(json_object_get(doc, "vms"), 0), "results"), 1);
     assert_string_equal(json_string_value(json_object_get(json_object_get(res, "vm"), "name")),
-                         vm_a_name);
-    assert_string_equal(json_string_value(json_object_get(res, "evidence")),
-                        "serial0.present = TRUE (web01.vmx:31); fileName = \"/tmp/a\x01\x1b[31m|22b\"");
+                        vm_a_name);
+    assert_string_equal(
+        json_string_value(json_object_get(res, "evidence")),
+        "serial0.present = TRUE (web01.vmx:31); fileName = \"/tmp/a\x01\x1b[31m|22b\"");
     assert_string_equal(json_string_value(json_object_get(res, "status")), "fail");
     assert_string_equal(json_string_value(json_array_get(json_object_get(res, "refs"), 0)),
                         "V-258704");
@@ -203,7 +206,8 @@ static void csv_quotes_per_rfc4180(void **state)
     assert_string_equal(f[5], "serial-port-absent");
     assert_string_equal(f[10], "fail");
     assert_int_equal(csv_record(s, 6, f, 32), 22);
-    assert_string_equal(f[15], "migrate.encryptionMode = \"bogus\xEF\xBF\xBD\" is not a known mode\nline two");
+    assert_string_equal(
+        f[15], "migrate.encryptionMode = \"bogus\xEF\xBF\xBD\" is not a known mode\nline two");
     assert_int_equal(csv_record(s, 14, f, 32), 22); /* 14 results + header */
     assert_int_equal(csv_record(s, 15, f, 32), 0);
     free(s);
@@ -220,19 +224,20 @@ static void sarif_locates_findings_and_suppresses_waivers(void **state)
     json_t *results = json_object_get(run, "results");
     assert_int_equal(json_array_size(results), 5); /* 3 fail, 1 error, 1 waived */
     json_t *first = json_array_get(results, 0);
-    json_t *loc = json_object_get(json_array_get(json_object_get(first, "locations"), 0),
-                                  "physicalLocation");
+    json_t *loc =
+        json_object_get(json_array_get(json_object_get(first, "locations"), 0), "physicalLocation");
     assert_string_equal(
         json_string_value(json_object_get(json_object_get(loc, "artifactLocation"), "uri")),
         "examples/datastore1/web%20%2201%22%20%26%20%3Cprod%3E/web01.vmx");
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(loc, "region"),
-                                                        "startLine")), 14);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(loc, "region"), "startLine")), 14);
     json_t *waived = json_array_get(results, 3);
     assert_string_equal(json_string_value(json_object_get(waived, "ruleId")),
                         "tools-setinfo-sizelimit");
     assert_non_null(json_object_get(waived, "suppressions"));
-    assert_int_equal(json_array_size(json_object_get(json_object_get(json_object_get(run, "tool"),
-                                                                      "driver"), "rules")), 7);
+    assert_int_equal(json_array_size(json_object_get(
+                         json_object_get(json_object_get(run, "tool"), "driver"), "rules")),
+                     7);
     json_decref(doc);
     free(s);
 }
@@ -245,9 +250,9 @@ static void per_vm_file_names_are_safe_and_unique(void **state)
     static const struct {
         const char *vm, *want;
     } cases[] = {
-        {"web01", "web01.ckl"},           {"web01", "web01-2.ckl"},
-        {"web/01", "web_01.ckl"},         {"../../etc/passwd", "_._.._etc_passwd.ckl"},
-        {"", "vm.ckl"},                   {"Büro Server", "B_ro_Server.ckl"},
+        {"web01", "web01.ckl"},   {"web01", "web01-2.ckl"},
+        {"web/01", "web_01.ckl"}, {"../../etc/passwd", "_._.._etc_passwd.ckl"},
+        {"", "vm.ckl"},           {"Büro Server", "B_ro_Server.ckl"},
         {"web01", "web01-3.ckl"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 #include <unistd.h>
+/* cmocka.h needs the headers above */
 #include <cmocka.h>
 
 #include "capture.h"
