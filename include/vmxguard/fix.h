@@ -34,6 +34,8 @@ typedef struct vg_fix_edit {
     char **rule_ids;  /* catalog rule ids this edit satisfies (duplicates collapsed) */
     size_t n_rule_ids;
     int cold_start;   /* takes effect only after power off + power on */
+    int device;       /* a device line (serial0.present, ...): right in a .vmx, but through
+                         the API the device itself is changed, so API scripts skip it */
 } vg_fix_edit;
 
 /* Why a failing rule is not fixed by the plan. */

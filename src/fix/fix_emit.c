@@ -29,6 +29,14 @@ const char *const *vg_fix_emit_formats(void)
     return names;
 }
 
+size_t fix_api_edits(const vg_fix_vm *fv)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < fv->n_edits; i++)
+        n += !fv->edits[i].device;
+    return n;
+}
+
 static void header_vm(const vg_fix_vm *fv, const char *comment, vg_buf *b)
 {
     vg_buf_printf(b, "%s  - ", comment);
@@ -47,6 +55,9 @@ static void header_vm(const vg_fix_vm *fv, const char *comment, vg_buf *b)
             vg_buf_adds(b, " = ");
             fix_add_comment_text(b, e->value);
         }
+        if (e->device)
+            vg_buf_adds(b, "  (device line: .vmx / esxi-shell only; through the API change the "
+                           "device itself)");
         vg_buf_adds(b, "  [");
         for (size_t j = 0; j < e->n_rule_ids; j++)
             vg_buf_printf(b, "%s%s", j ? ", " : "", e->rule_ids[j]);

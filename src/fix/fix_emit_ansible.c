@@ -79,7 +79,7 @@ static void add_selector(vg_buf *b, const vg_fix_vm *fv)
  * try to create it), then set its advanced settings. */
 static void ansible_vm(const vg_fix_vm *fv, vg_buf *b)
 {
-    if (!fv->n_edits)
+    if (!fix_api_edits(fv))
         return;
     vg_buf_adds(b, "    - name: ");
     add_yaml2(b, "VM exists: ", fv->name);
@@ -94,6 +94,8 @@ static void ansible_vm(const vg_fix_vm *fv, vg_buf *b)
     vg_buf_adds(b, "\n        state: present\n        advanced_settings:\n");
     for (size_t i = 0; i < fv->n_edits; i++) {
         const vg_fix_edit *e = &fv->edits[i];
+        if (e->device)
+            continue;
         vg_buf_adds(b, "          - key: ");
         add_yaml(b, e->key);
         vg_buf_adds(b, "\n            value: ");
@@ -117,7 +119,7 @@ int fix_emit_ansible(const vg_fix_plan *plan, vg_buf *b, vg_error *err)
     size_t tasks = 0;
     for (size_t i = 0; i < plan->n_vms; i++) {
         ansible_vm(plan->vms[i], b);
-        tasks += plan->vms[i]->n_edits > 0;
+        tasks += fix_api_edits(plan->vms[i]) > 0;
     }
     if (!tasks)
         vg_buf_adds(b, "    - name: nothing to change\n      ansible.builtin.debug:\n"

@@ -49,7 +49,7 @@ static const char prologue[] =
 
 static void ps_vm(const vg_fix_vm *fv, vg_buf *b)
 {
-    if (!fv->n_edits)
+    if (!fix_api_edits(fv))
         return;
     vg_buf_adds(b, "# ");
     fix_add_comment_text(b, fv->name ? fv->name : "?");
@@ -58,6 +58,8 @@ static void ps_vm(const vg_fix_vm *fv, vg_buf *b)
     vg_buf_addc(b, '\n');
     for (size_t i = 0; i < fv->n_edits; i++) {
         const vg_fix_edit *e = &fv->edits[i];
+        if (e->device)
+            continue;
         vg_buf_adds(b, e->op == VG_FIX_SET ? "Set-VgSetting $vm " : "Remove-VgSetting $vm ");
         add_ps(b, e->key);
         if (e->op == VG_FIX_SET) {

@@ -30,7 +30,7 @@ static const char govc_prologue[] =
 /* `govc vm.change -vm NAME -e key=value ...`: one call per VM. */
 static void govc_vm(const vg_fix_vm *fv, vg_buf *b)
 {
-    if (!fv->n_edits)
+    if (!fix_api_edits(fv))
         return;
     vg_buf_adds(b, "# ");
     fix_add_comment_text(b, fv->name ? fv->name : "?");
@@ -44,6 +44,8 @@ static void govc_vm(const vg_fix_vm *fv, vg_buf *b)
     }
     for (size_t i = 0; i < fv->n_edits; i++) {
         const vg_fix_edit *e = &fv->edits[i];
+        if (e->device)
+            continue;
         vg_buf b2 = VG_BUF_INIT;
         vg_buf_printf(&b2, "%s=%s", e->key, e->op == VG_FIX_SET ? e->value : "");
         vg_buf_adds(b, " \\\n    -e=");

@@ -37,6 +37,8 @@ static size_t widest_key(const vg_fix_vm *fv)
 {
     size_t w = 0;
     for (size_t i = 0; i < fv->n_edits; i++) {
+        if (fv->edits[i].op != VG_FIX_SET || fv->edits[i].device)
+            continue; /* terraform fmt aligns over the lines that are there */
         char *q = vg_fix_quote_hcl(fv->edits[i].key);
         if (q && strlen(q) > w)
             w = strlen(q);
@@ -47,18 +49,22 @@ static size_t widest_key(const vg_fix_vm *fv)
 
 static void terraform_vm(const vg_fix_vm *fv, size_t index, vg_buf *b)
 {
-    if (!fv->n_edits)
+    if (!fix_api_edits(fv))
         return;
     vg_buf_adds(b, "# VM ");
     fix_add_comment_text(b, fv->name ? fv->name : "?");
     vg_buf_adds(b, ": merge into its vsphere_virtual_machine resource.\n");
     for (size_t i = 0; i < fv->n_edits; i++) {
-        if (fv->edits[i].op == VG_FIX_REMOVE) {
+        if (fv->edits[i].op == VG_FIX_REMOVE && !fv->edits[i].device) {
             vg_buf_adds(b, "# Remove ");
             fix_add_comment_text(b, fv->edits[i].key);
             vg_buf_adds(b, ": drop it from the map if Terraform set it; Terraform deletes only\n"
                            "# keys it manages, so otherwise use the govc or PowerCLI output.\n");
         }
+    }
+    if (!widest_key(fv)) {
+        vg_buf_addc(b, '\n');
+        return; /* only removals: nothing to put in a map */
     }
     vg_buf_adds(b, "resource \"vsphere_virtual_machine\" ");
     add_label(b, fv->name, index);
@@ -68,7 +74,7 @@ static void terraform_vm(const vg_fix_vm *fv, size_t index, vg_buf *b)
     size_t w = widest_key(fv);
     for (size_t i = 0; i < fv->n_edits; i++) {
         const vg_fix_edit *e = &fv->edits[i];
-        if (e->op != VG_FIX_SET)
+        if (e->op != VG_FIX_SET || e->device)
             continue;
         char *q = vg_fix_quote_hcl(e->key);
         vg_buf_printf(b, "    %-*s = ", (int)w, q ? q : "\"\"");

@@ -217,9 +217,12 @@ static int plan_set(struct planner *pl, const vg_result *res, const char *value,
 }
 
 /* Why a failing rule cannot be fixed in settings, or -1 when it can. */
-static int unfixable(const vg_result *res, const vg_fix_opts *o)
+static int unfixable(const vg_result *res, const vg_fix_opts *o, vg_vm_origin origin)
 {
     const vg_rule *r = res->prule->rule;
+    /* an API VM's device and typed-property keys are synthesised, not extraConfig */
+    if (origin != VG_ORIGIN_FILE && (r->kind == VG_RULE_DEVICE || r->kind == VG_RULE_API_PROPERTY))
+        return r->kind == VG_RULE_DEVICE ? VG_FIX_NEEDS_HUMAN : VG_FIX_API_ONLY;
     if (r->kind == VG_RULE_MANUAL || r->kind == VG_RULE_GUEST || r->kind == VG_RULE_EVIDENCE ||
         res->prule->cmp == VG_CMP_MANUAL)
         return VG_FIX_MANUAL;
@@ -256,7 +259,10 @@ static int plan_result(struct planner *pl, const vg_result *res)
 {
     const vg_profile_rule *pr = res->prule;
     const vg_rule *r = pr->rule;
-    int why = unfixable(res, pl->opts);
+    int why = unfixable(res, pl->opts, pl->fv->origin);
+    if (why >= 0 && pl->fv->origin != VG_ORIGIN_FILE && r->kind == VG_RULE_DEVICE)
+        return add_unfixed(pl, res, r->key, (vg_fix_reason)why,
+                           "a device: change or remove it through vCenter (not an extraConfig key)");
     if (why >= 0)
         return add_unfixed(pl, res, r->key, (vg_fix_reason)why, unfixed_text[why]);
     struct fix_want w = {r->type, pr->cmp, pr->value, pr->values};
@@ -357,6 +363,7 @@ static int merge_group(struct planner *pl, const struct demand *g, size_t n, siz
         if (rc)
             return rc;
         e->cold_start |= g[i].res->prule->rule->needs_cold_start;
+        e->device |= g[i].res->prule->rule->kind == VG_RULE_DEVICE;
     }
     fv->cold_start |= e->cold_start;
     return 0;

@@ -60,6 +60,14 @@ fix --yes "$tmp/ds/web01" >"$tmp/out" 2>"$tmp/err"; rc=$?
 check "second run: nothing to change" grep -q 'web01.vmx: nothing to change' "$tmp/out"
 check "second run leaves the file byte-identical" cmp -s "$tmp/ds/web01/web01.vmx" "$tmp/web01.fixed"
 
+# device lines belong in a .vmx: API scripts leave them out and say so
+cp "$tmp/ds/web01/web01.vmx" "$tmp/dev.vmx"
+fix --devices --emit govc "$tmp/dev.vmx" >"$tmp/govc.sh" 2>/dev/null
+check "govc script skips the device line" bash -c "! grep -q -- \"-e='serial0.present\" '$tmp/govc.sh'"
+check "govc header says the device line is .vmx only" grep -q 'serial0.present = FALSE.*device line' "$tmp/govc.sh"
+fix --devices --emit esxi-shell "$tmp/dev.vmx" >"$tmp/esxi.sh" 2>/dev/null
+check "esxi-shell script edits the device line" grep -q "vg_edit \"\$vmx\" 'serial0.present' 'FALSE'" "$tmp/esxi.sh"
+
 fix --yes --devices "$tmp/ds/web01" >"$tmp/out" 2>"$tmp/err"; rc=$?
 check "--devices fixes the device rule (rc=$rc)" [ "$rc" -eq 0 ]
 check "--devices sets serial0.present FALSE" grep -q '^serial0.present = "FALSE"' "$tmp/ds/web01/web01.vmx"

@@ -62,9 +62,9 @@ static int teardown(void **state)
 
 static char *strings[] = {"copy", NULL};
 static vg_fix_edit edits[] = {
-    {VG_FIX_SET, "isolation.tools.copy.disable", "TRUE", "FALSE", strings, 1, 1},
-    {VG_FIX_REMOVE, "sched.mem.pshare.salt", NULL, "abc", strings, 1, 0},
-    {VG_FIX_SET, "tools.setinfo.sizeLimit", "1048576", NULL, strings, 1, 0},
+    {VG_FIX_SET, "isolation.tools.copy.disable", "TRUE", "FALSE", strings, 1, 1, 0},
+    {VG_FIX_REMOVE, "sched.mem.pshare.salt", NULL, "abc", strings, 1, 0, 0},
+    {VG_FIX_SET, "tools.setinfo.sizeLimit", "1048576", NULL, strings, 1, 0, 0},
 };
 
 static vg_fix_vm plan_for(const char *p)

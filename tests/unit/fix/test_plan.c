@@ -199,6 +199,28 @@ static void device_rules_only_listed_without_devices(void **state)
     assert_int_equal(fv->n_edits, 1);
     assert_string_equal(fv->edits[0].key, "serial0.present");
     assert_string_equal(fv->edits[0].value, "FALSE");
+    assert_true(fv->edits[0].device);
+    world_free(&w, fv);
+}
+
+/* An API VM's device keys are synthesised from its device list: no
+ * extraConfig edit can remove a device, so the plan says where to do it. */
+static void api_vm_device_rules_point_to_vcenter(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w, "serial0.present = \"TRUE\"\n");
+    w.vm->origin = VG_ORIGIN_VSPHERE;
+    vg_rule r = rule("serial", "serial*.present", VG_TYPE_BOOL);
+    r.kind = VG_RULE_DEVICE;
+    r.needs_human = 1;
+    vg_profile_rule p = prule(&r, VG_CMP_EQ, "FALSE");
+    add_result(&w, &p, VG_FAIL, 0);
+    vg_fix_opts o = {.devices = 1};
+    vg_fix_vm *fv = plan(&w, &o);
+    assert_int_equal(fv->n_edits, 0);
+    assert_int_equal(fv->n_unfixed, 1);
+    assert_non_null(strstr(fv->unfixed[0].message, "through vCenter"));
     world_free(&w, fv);
 }
 
@@ -299,6 +321,7 @@ int main(void)
         cmocka_unit_test(contradicting_profiles_are_a_conflict),
         cmocka_unit_test(device_rules_only_listed_without_devices),
         cmocka_unit_test(device_default_gets_explicit_key),
+        cmocka_unit_test(api_vm_device_rules_point_to_vcenter),
         cmocka_unit_test(unfixable_kinds_are_listed),
         cmocka_unit_test(passing_and_filtered_rules_give_no_edits),
         cmocka_unit_test(edits_follow_file_order_new_keys_last),
