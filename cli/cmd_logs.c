@@ -137,7 +137,8 @@ static void text_files(FILE *o, const vg_log_analysis *a)
             if (f->by_format[k])
                 fprintf(o, ", %zu %s", f->by_format[k], vg_log_format_name((vg_log_format)k));
         }
-        fprintf(o, ", %u continuation", f->continuations);
+        fprintf(o, ", %u continuation%s", f->continuations,
+                f->session_end ? "" : ", no VMX exit line");
         if (f->unknown)
             fprintf(o, ", %u UNKNOWN (first line %u)", f->unknown, f->first_unknown);
         if (f->truncated)

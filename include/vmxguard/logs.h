@@ -135,6 +135,7 @@ typedef struct vg_log_file {
     unsigned truncated;    /* lines cut at VG_LOG_MAX_LINE */
     size_t by_format[VG_LOG_FMT_COUNT];
     unsigned first_unknown;/* line number of the first unknown line, 0 if none */
+    int session_end;       /* the VMX's own end-of-session line ("VMX exit (N).") was seen */
 } vg_log_file;
 
 typedef struct vg_log_opts {

@@ -237,7 +237,8 @@ static void on_fact(vg_log_analysis *a, const log_sig *s, const sig_caps *caps)
 }
 
 /* Try the signatures that can match this message; the first match wins. */
-static void match_line(vg_log_analysis *a, const vg_log_line *l, const char *file, unsigned lineno)
+static void match_line(vg_log_analysis *a, const vg_log_line *l, vg_log_file *file,
+                       unsigned lineno)
 {
     const vg_log_sigs *S = a->sigs;
     unsigned char b = l->msg_len ? (unsigned char)l->msg[0] : 0;
@@ -249,11 +250,13 @@ static void match_line(vg_log_analysis *a, const vg_log_line *l, const char *fil
         sig_caps caps;
         if (!vg_logs_sig_match(s, l->msg, l->msg_len, &caps))
             continue;
+        if (s->session_end)
+            file->session_end = 1;
         if (s->kind == SIG_FACT) {
             on_fact(a, s, &caps);
         } else {
             vg_log_where w;
-            vg_logs_where_set(&w, file, lineno, l->ts, l->ts_len);
+            vg_logs_where_set(&w, file->path, lineno, l->ts, l->ts_len);
             on_finding(a, i, &caps, l, &w);
         }
         return;
@@ -301,7 +304,7 @@ static int read_all(vg_log_analysis *a, vg_log_reader *r, vg_log_file *f, vg_err
         f->by_format[l.format]++;
         if (l.continuation)
             f->continuations++;
-        match_line(a, &l, f->path, lineno);
+        match_line(a, &l, f, lineno);
     }
     f->truncated = vg_log_reader_truncated(r);
     return rc < 0 ? rc : VG_OK;
@@ -407,6 +410,35 @@ static int flood_check(vg_log_analysis *a, vg_error *err)
     return f->detail ? VG_OK : vg_error_set(err, VG_ENOMEM, NULL, 0, "out of memory");
 }
 
+/* A rotated log is a finished session: without the VMX's closing line the
+ * process died (crash, kill, host failure).  The current vmware.log may
+ * belong to a running VM, so it is not judged here. */
+static int ended_check(vg_log_analysis *a, vg_error *err)
+{
+    size_t n = 0;
+    const vg_log_file *first = NULL, *last = NULL;
+    for (size_t i = 0; i < a->n_files; i++) {
+        const vg_log_file *f = &a->files[i];
+        if (f->session_end || !f->lines || !vg_logs_is_rotated(f->path))
+            continue;
+        if (!n++)
+            first = f;
+        last = f;
+    }
+    if (!n)
+        return VG_OK;
+    vg_log_finding *f = vg_logs_add_check(a, vg_logs_check(a->sigs, "session-ended-abruptly"), err);
+    if (!f)
+        return err ? err->code : VG_ENOMEM;
+    f->count = n;
+    vg_logs_where_set(&f->first, first->path, first->lines, NULL, 0);
+    vg_logs_where_set(&f->last, last->path, last->lines, NULL, 0);
+    vg_buf b = VG_BUF_INIT;
+    vg_buf_printf(&b, "%zu rotated log(s) end without the VMX's exit line", n);
+    f->detail = vg_buf_detach(&b);
+    return f->detail ? VG_OK : vg_error_set(err, VG_ENOMEM, NULL, 0, "out of memory");
+}
+
 static int cmp_str(const char *x, const char *y)
 {
     return strcmp(x ? x : "", y ? y : "");
@@ -434,6 +466,8 @@ int vg_log_analysis_finish(vg_log_analysis *a, vg_error *err)
     size_t n_sig = a->n_findings;
     close_rates(a, n_sig);
     int rc = flood_check(a, err);
+    if (rc == VG_OK)
+        rc = ended_check(a, err);
     if (rc == VG_OK)
         rc = vg_logs_rotation_checks(a, err);
     if (a->n_findings > 1)

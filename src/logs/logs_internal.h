@@ -42,6 +42,7 @@ typedef struct log_sig {
     int fact_field[SIG_MAX_CAPS];  /* index into the facts table, -1 none */
     sig_except *except;
     size_t n_except;
+    int session_end;               /* the VMX ends its session with this line */
     unsigned line;                 /* of its entry in the YAML */
 } log_sig;
 
@@ -93,6 +94,8 @@ vg_log_finding *vg_logs_add_check(vg_log_analysis *a, const log_check *c, vg_err
 void vg_logs_where_set(vg_log_where *w, const char *file, unsigned line, const char *ts,
                        size_t ts_len);
 int vg_logs_rotation_checks(vg_log_analysis *a, vg_error *err);
+/* 1 for vmware-N.log (a finished session), 0 otherwise. */
+int vg_logs_is_rotated(const char *path);
 /* Take log.rotateSize / log.keepOld from a loaded document. */
 int vg_logs_use_settings(vg_log_analysis *a, const vg_vmx_doc *doc, const char *vmx_path);
 

@@ -43,6 +43,7 @@ static json_t *file_json(const vg_log_file *f)
                         f->first_unknown ? json_integer(f->first_unknown) : json_null());
     json_object_set_new(o, "continuation_lines", json_integer(f->continuations));
     json_object_set_new(o, "truncated_lines", json_integer(f->truncated));
+    json_object_set_new(o, "session_end", json_boolean(f->session_end));
     json_t *fm = json_object();
     for (int i = 1; i < VG_LOG_FMT_COUNT; i++) {
         if (f->by_format[i])

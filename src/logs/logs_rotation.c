@@ -39,6 +39,11 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
+int vg_logs_is_rotated(const char *path)
+{
+    return rotation_index(base_name(path)) >= 0;
+}
+
 static int cmp_oldest_first(const void *x, const void *y)
 {
     long a = rotation_index(base_name(*(char *const *)x));

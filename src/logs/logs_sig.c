@@ -256,6 +256,19 @@ static int num_field(loader *ld, const yaml_node_t *map, const char *key, double
     return VG_OK;
 }
 
+static int bool_field(loader *ld, const yaml_node_t *map, const char *key, int *out)
+{
+    yaml_node_t *n = field(ld, map, key);
+    const char *v = scalar(n);
+    if (!n)
+        return VG_OK;
+    if (v && (!strcmp(v, "true") || !strcmp(v, "false"))) {
+        *out = !strcmp(v, "true");
+        return VG_OK;
+    }
+    return fail(ld, n, "field '%s' must be true or false", key);
+}
+
 static int category_field(loader *ld, const yaml_node_t *map, vg_log_category *out)
 {
     yaml_node_t *n = field(ld, map, "category");
@@ -359,7 +372,7 @@ static int load_signature(loader *ld, const yaml_node_t *n, log_sig *s)
 {
     static const char *const known[] = {"id",   "category", "match",  "title",  "fix",
                                         "rule", "severity", "device", "opcode", "except",
-                                        "note", "seen",     NULL};
+                                        "note", "seen",     "session_end", NULL};
     s->line = (unsigned)n->start_mark.line + 1;
     s->kind = SIG_FINDING;
     int rc = check_keys(ld, n, known, "signature");
@@ -382,6 +395,8 @@ static int load_signature(loader *ld, const yaml_node_t *n, log_sig *s)
     if (!rc)
         rc = severity_field(ld, n, &s->severity);
     if (!rc)
+        rc = bool_field(ld, n, "session_end", &s->session_end);
+    if (!rc)
         rc = compile(ld, n, s);
     if (!rc)
         rc = load_except(ld, n, s);
@@ -394,7 +409,8 @@ static int load_signature(loader *ld, const yaml_node_t *n, log_sig *s)
 
 static int load_fact(loader *ld, const yaml_node_t *n, log_sig *s)
 {
-    static const char *const known[] = {"match", "section", "enter_section", "note", NULL};
+    static const char *const known[] = {"match", "section", "enter_section", "session_end",
+                                        "note", NULL};
     s->line = (unsigned)n->start_mark.line + 1;
     s->kind = SIG_FACT;
     int rc = check_keys(ld, n, known, "fact");
@@ -404,6 +420,8 @@ static int load_fact(loader *ld, const yaml_node_t *n, log_sig *s)
         rc = str_field(ld, n, "section", 0, &s->section, "fact");
     if (!rc)
         rc = str_field(ld, n, "enter_section", 0, &s->enter_section, "fact");
+    if (!rc)
+        rc = bool_field(ld, n, "session_end", &s->session_end);
     if (!rc)
         rc = compile(ld, n, s);
     for (size_t i = 0; !rc && i < s->n_caps; i++) {
@@ -494,7 +512,7 @@ static int load_settings(loader *ld, const yaml_node_t *root)
 {
     static const char *const required_checks[] = {
         "backdoor-flood", "log-total-over-budget", "log-file-over-rotate-size",
-        "log-rotated-over-keepold", "log-rotate-size-unset", NULL};
+        "log-rotated-over-keepold", "log-rotate-size-unset", "session-ended-abruptly", NULL};
     vg_log_sigs *S = ld->sigs;
     yaml_node_t *rot = field(ld, root, "rotation");
     static const char *const known[] = {"default_keep_old", "far_above_factor", "slack_bytes",

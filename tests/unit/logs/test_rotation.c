@@ -174,6 +174,38 @@ static void unset_keepold_uses_the_largest_default(void **state)
     free(dir);
 }
 
+/* A rotated log is a finished session; without "VMX exit (N)." the process died. */
+static void rotated_log_without_exit_line_is_an_unexpected_exit(void **state)
+{
+    (void)state;
+    char *dir = mkdir_tmp();
+    const char *crashed = "2022-11-24T14:02:09.430Z In(05) vmx Log for VMware Workstation\n"
+                          "2022-11-24T14:05:00.000Z In(05) vcpu-0 something\n";
+    const char *clean = "2022-11-24T15:00:00.000Z In(05) vmx start\n"
+                        "2022-11-24T15:10:00.000Z In(05) vmx VMX exit (0).\n";
+    const char *bad = "2022-11-24T16:00:00.000Z In(05) vmx start\n"
+                      "2022-11-24T16:10:00.000Z In(05) vmx VMX exit (1).\n";
+    write_file(dir, "vmware-2.log", crashed, strlen(crashed));
+    write_file(dir, "vmware-1.log", clean, strlen(clean));
+    write_file(dir, "vmware-0.log", bad, strlen(bad));
+    write_file(dir, "vmware.log", crashed, strlen(crashed)); /* may be running: not judged */
+    vg_log_sigs *s = sigs_ok();
+    vg_log_analysis *a = analyse_dir(s, dir);
+    const vg_log_finding *f = must_find(a, "session-ended-abruptly");
+    assert_int_equal(f->count, 1);
+    assert_non_null(strstr(f->first.file, "/vmware-2.log"));
+    assert_int_equal(f->first.line, 2);
+    assert_string_equal(f->rule_id, "log-no-vmx-failures");
+    assert_int_equal(a->files[0].session_end, 0);
+    assert_int_equal(a->files[1].session_end, 1);
+    assert_int_equal(a->files[2].session_end, 1); /* non-zero, but an end */
+    must_find(a, "vmx-exit-nonzero");
+    vg_log_analysis_free(a);
+    vg_log_sigs_free(s);
+    rm_tree(dir);
+    free(dir);
+}
+
 static void folder_without_logs_is_an_error(void **state)
 {
     (void)state;
@@ -201,6 +233,7 @@ int main(void)
         cmocka_unit_test(oversized_logs_break_every_rotation_rule),
         cmocka_unit_test(budget_edge_is_inclusive),
         cmocka_unit_test(unset_keepold_uses_the_largest_default),
+        cmocka_unit_test(rotated_log_without_exit_line_is_an_unexpected_exit),
         cmocka_unit_test(folder_without_logs_is_an_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
