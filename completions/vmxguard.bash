@@ -1,9 +1,42 @@
-# bash completion for vmxguard.  Profile and rule ids come from the binary
-# itself (vmxguard --list-profiles / --list-rules), so they always match the
-# embedded catalog; option lists come from each command's --help.
+# bash completion for vmxguard.  Commands, profile ids and rule ids come from
+# the binary itself (--list-commands, --list-profiles, --list-rules), so they
+# always match the embedded catalog; each command's options come from its
+# own --help, so a new option completes without editing this file.
+
 _vmxguard_opts()
 {
     vmxguard "$1" --help 2>/dev/null | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u
+}
+
+# Candidates for the argument of option $1; returns 1 if $1 takes none we know.
+_vmxguard_optarg()
+{
+    local cur=$2
+    case "$1" in
+    --profile|-p)
+        COMPREPLY=($(compgen -W "$(vmxguard --list-profiles 2>/dev/null)" -- "$cur")) ;;
+    --rule|-r)
+        COMPREPLY=($(compgen -W "$(vmxguard --list-rules 2>/dev/null)" -- "$cur")) ;;
+    --format|-f)
+        COMPREPLY=($(compgen -W "text json jsonl csv junit sarif xccdf ckl cklb html" -- "$cur")) ;;
+    --emit)
+        COMPREPLY=($(compgen -W "govc powercli ansible terraform esxi-shell" -- "$cur")) ;;
+    --color|--colour)
+        COMPREPLY=($(compgen -W "auto always never" -- "$cur")) ;;
+    --fail-on)
+        COMPREPLY=($(compgen -W "any info low medium high cat1 cat2 cat3" -- "$cur")) ;;
+    --user)
+        COMPREPLY=($(compgen -u -- "$cur")) ;;
+    --output-dir|--root)
+        COMPREPLY=($(compgen -d -- "$cur")) ;;
+    -o|--output|--waivers|--profile-file|--cacert|--credentials)
+        COMPREPLY=($(compgen -f -- "$cur")) ;;
+    --exclude|--jobs|-j|--flood-rate|--timeout|--page-size|--vm)
+        COMPREPLY=() ;; # free text: offer nothing rather than file names
+    *)
+        return 1 ;;
+    esac
+    return 0
 }
 
 _vmxguard()
@@ -12,29 +45,19 @@ _vmxguard()
     COMPREPLY=()
     cur=${COMP_WORDS[COMP_CWORD]}
     prev=${COMP_WORDS[COMP_CWORD-1]}
+    # --opt=value: bash splits at '=' (COMP_WORDBREAKS), so look past it
+    if [ "$cur" = "=" ]; then
+        prev=${COMP_WORDS[COMP_CWORD-1]}
+        cur=
+    elif [ "$prev" = "=" ] && [ "$COMP_CWORD" -ge 2 ]; then
+        prev=${COMP_WORDS[COMP_CWORD-2]}
+    fi
     if [ "$COMP_CWORD" -eq 1 ]; then
         COMPREPLY=($(compgen -W "$(vmxguard --list-commands 2>/dev/null) help --help --version" -- "$cur"))
         return
     fi
     cmd=${COMP_WORDS[1]}
-    case "$prev" in
-    --profile|-p)
-        COMPREPLY=($(compgen -W "$(vmxguard --list-profiles 2>/dev/null)" -- "$cur")); return ;;
-    --rule)
-        COMPREPLY=($(compgen -W "$(vmxguard --list-rules 2>/dev/null)" -- "$cur")); return ;;
-    --format|-f)
-        COMPREPLY=($(compgen -W "text json jsonl csv junit sarif xccdf ckl cklb html" -- "$cur")); return ;;
-    --emit)
-        COMPREPLY=($(compgen -W "govc powercli ansible terraform esxi-shell" -- "$cur")); return ;;
-    --color|--colour)
-        COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
-    --fail-on)
-        COMPREPLY=($(compgen -W "any info low medium high" -- "$cur")); return ;;
-    --output-dir|--root)
-        COMPREPLY=($(compgen -d -- "$cur")); return ;;
-    -o|--output|--waivers|--profile-file|--cacert|--credentials)
-        COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    esac
+    _vmxguard_optarg "$prev" "$cur" && return
     if [[ "$cur" == -* ]]; then
         COMPREPLY=($(compgen -W "$(_vmxguard_opts "$cmd")" -- "$cur"))
         return
@@ -55,8 +78,11 @@ _vmxguard()
         fi ;;
     vsphere)
         if [ "$COMP_CWORD" -eq 2 ]; then
-            COMPREPLY=($(compgen -W "ping ls" -- "$cur")); return
-        fi ;;
+            COMPREPLY=($(compgen -W "ping ls show set" -- "$cur")); return
+        fi
+        return ;;
+    guest)
+        return ;;
     help)
         COMPREPLY=($(compgen -W "$(vmxguard --list-commands 2>/dev/null)" -- "$cur")); return ;;
     esac
