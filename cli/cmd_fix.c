@@ -92,19 +92,35 @@ static const char help_text[] =
     "2 usage error or a file could not be read or written (the others were done).\n";
 
 enum {
-    OPT_BACKUP = 256, OPT_FORCE, OPT_DEVICES, OPT_EXCLUDE, OPT_EMIT, OPT_COLOR, OPT_PFILE,
-    OPT_CRED, OPT_CACERT, OPT_INSECURE,
+    OPT_BACKUP = 256,
+    OPT_FORCE,
+    OPT_DEVICES,
+    OPT_EXCLUDE,
+    OPT_EMIT,
+    OPT_COLOR,
+    OPT_PFILE,
+    OPT_CRED,
+    OPT_CACERT,
+    OPT_INSECURE,
 };
 
 static const struct option long_opts[] = {
-    {"profile", required_argument, NULL, 'p'},  {"profile-file", required_argument, NULL, OPT_PFILE},
-    {"rule", required_argument, NULL, 'r'},     {"dry-run", no_argument, NULL, 'n'},
-    {"backup", no_argument, NULL, OPT_BACKUP},  {"yes", no_argument, NULL, 'y'},
-    {"force", no_argument, NULL, OPT_FORCE},    {"devices", no_argument, NULL, OPT_DEVICES},
-    {"exclude", required_argument, NULL, OPT_EXCLUDE}, {"emit", required_argument, NULL, OPT_EMIT},
-    {"output", required_argument, NULL, 'o'},   {"color", required_argument, NULL, OPT_COLOR},
-    {"colour", required_argument, NULL, OPT_COLOR}, {"credentials", required_argument, NULL, OPT_CRED},
-    {"cacert", required_argument, NULL, OPT_CACERT}, {"insecure", no_argument, NULL, OPT_INSECURE},
+    {"profile", required_argument, NULL, 'p'},
+    {"profile-file", required_argument, NULL, OPT_PFILE},
+    {"rule", required_argument, NULL, 'r'},
+    {"dry-run", no_argument, NULL, 'n'},
+    {"backup", no_argument, NULL, OPT_BACKUP},
+    {"yes", no_argument, NULL, 'y'},
+    {"force", no_argument, NULL, OPT_FORCE},
+    {"devices", no_argument, NULL, OPT_DEVICES},
+    {"exclude", required_argument, NULL, OPT_EXCLUDE},
+    {"emit", required_argument, NULL, OPT_EMIT},
+    {"output", required_argument, NULL, 'o'},
+    {"color", required_argument, NULL, OPT_COLOR},
+    {"colour", required_argument, NULL, OPT_COLOR},
+    {"credentials", required_argument, NULL, OPT_CRED},
+    {"cacert", required_argument, NULL, OPT_CACERT},
+    {"insecure", no_argument, NULL, OPT_INSECURE},
     {NULL, 0, NULL, 0},
 };
 
@@ -124,29 +140,57 @@ static int parse_opts(struct fix_run *run, int argc, char **argv)
     optind = 1;
     while (!rc && (c = getopt_long(argc, argv, "p:r:nyo:h", long_opts, NULL)) != -1) {
         switch (c) {
-        case 'p': rc = push(run->profile_ids, &run->n_profile_ids, optarg, "--profile"); break;
+        case 'p':
+            rc = push(run->profile_ids, &run->n_profile_ids, optarg, "--profile");
+            break;
         case OPT_PFILE:
             rc = push(run->profile_files, &run->n_profile_files, optarg, "--profile-file");
             break;
-        case 'r': rc = push(run->rules, &run->n_rules, optarg, "--rule"); break;
-        case OPT_EXCLUDE: rc = push(run->excludes, &run->n_excludes, optarg, "--exclude"); break;
-        case 'n': run->ao.dry_run = 1; break;
-        case OPT_BACKUP: run->ao.backup = 1; break;
-        case 'y': run->yes = 1; break;
-        case OPT_FORCE: run->ao.force = 1; break;
-        case OPT_DEVICES: run->fo.devices = 1; break;
-        case OPT_EMIT: run->emit = optarg; break;
-        case 'o': run->output = optarg; break;
-        case OPT_CRED: run->credentials = optarg; break;
-        case OPT_CACERT: run->cacert = optarg; break;
-        case OPT_INSECURE: run->insecure = 1; break;
+        case 'r':
+            rc = push(run->rules, &run->n_rules, optarg, "--rule");
+            break;
+        case OPT_EXCLUDE:
+            rc = push(run->excludes, &run->n_excludes, optarg, "--exclude");
+            break;
+        case 'n':
+            run->ao.dry_run = 1;
+            break;
+        case OPT_BACKUP:
+            run->ao.backup = 1;
+            break;
+        case 'y':
+            run->yes = 1;
+            break;
+        case OPT_FORCE:
+            run->ao.force = 1;
+            break;
+        case OPT_DEVICES:
+            run->fo.devices = 1;
+            break;
+        case OPT_EMIT:
+            run->emit = optarg;
+            break;
+        case 'o':
+            run->output = optarg;
+            break;
+        case OPT_CRED:
+            run->credentials = optarg;
+            break;
+        case OPT_CACERT:
+            run->cacert = optarg;
+            break;
+        case OPT_INSECURE:
+            run->insecure = 1;
+            break;
         case OPT_COLOR:
             if (cli_set_color(optarg) != 0) {
                 cli_error("--color: expected auto, always or never, not '%s'", optarg);
                 rc = -1;
             }
             break;
-        default: rc = -1; break;
+        default:
+            rc = -1;
+            break;
         }
     }
     return rc;
@@ -170,7 +214,8 @@ static int check_usage(struct fix_run *run, int n_targets)
         }
         const char *guess = cli_did_you_mean(run->emit, names);
         cli_error("fix: unknown --emit format '%s' (govc, powercli, ansible, terraform, "
-                  "esxi-shell)%s%s", run->emit, guess ? "; did you mean " : "", guess ? guess : "");
+                  "esxi-shell)%s%s",
+                  run->emit, guess ? "; did you mean " : "", guess ? guess : "");
         return -1;
     }
     if (!run->yes && !run->ao.dry_run && !(isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))) {
@@ -198,7 +243,8 @@ static int load_profiles(struct fix_run *run)
     }
     /* as audit does: profiles from --profile-file files unless --profile names others */
     for (size_t i = builtin; !run->n_profile_ids && i < vg_catalog_profile_count(run->cat) &&
-                             run->n_profiles < MAX_LIST; i++)
+                             run->n_profiles < MAX_LIST;
+         i++)
         run->profiles[run->n_profiles++] = vg_catalog_profile_at(run->cat, i);
     if (run->n_profiles)
         return 0;
@@ -219,8 +265,8 @@ static void list_unfixed(struct fix_run *run, const vg_fix_vm *fv)
 {
     for (size_t i = 0; i < fv->n_unfixed; i++) {
         const vg_fix_unfixed *u = &fv->unfixed[i];
-        fprintf(run->msg, "  not fixed: %s (%s): %s\n", u->rule_id,
-                vg_fix_reason_name(u->reason), u->message);
+        fprintf(run->msg, "  not fixed: %s (%s): %s\n", u->rule_id, vg_fix_reason_name(u->reason),
+                u->message);
     }
     run->unfixed += fv->n_unfixed;
 }
@@ -380,16 +426,20 @@ static int write_script(struct fix_run *run)
 static void summary(const struct fix_run *run)
 {
     if (run->emit) {
-        fprintf(run->msg, "summary: %zu VM(s) planned, %zu rule(s) not fixable by script, "
-                          "%zu error(s)\n", run->vms, run->unfixed, run->errors);
+        fprintf(run->msg,
+                "summary: %zu VM(s) planned, %zu rule(s) not fixable by script, "
+                "%zu error(s)\n",
+                run->vms, run->unfixed, run->errors);
         return;
     }
-    fprintf(run->msg, "summary: %zu %s %s, %zu key(s) %s, %zu %s, %zu unchanged, "
-                      "%zu skipped, %zu rule(s) left unfixed, %zu error(s)",
-            run->changed, run->api ? "VM(s)" : "file(s)", run->ao.dry_run ? "would change" : "changed", run->keys_set,
+    fprintf(run->msg,
+            "summary: %zu %s %s, %zu key(s) %s, %zu %s, %zu unchanged, "
+            "%zu skipped, %zu rule(s) left unfixed, %zu error(s)",
+            run->changed, run->api ? "VM(s)" : "file(s)",
+            run->ao.dry_run ? "would change" : "changed", run->keys_set,
             run->ao.dry_run ? "to set" : "set", run->keys_removed,
-            run->ao.dry_run ? "to remove" : "removed", run->unchanged, run->skipped,
-            run->unfixed, run->errors);
+            run->ao.dry_run ? "to remove" : "removed", run->unchanged, run->skipped, run->unfixed,
+            run->errors);
     if (run->stale)
         fprintf(run->msg, ", %zu stale temp file(s) of an interrupted run removed", run->stale);
     fputc('\n', run->msg);
@@ -448,7 +498,8 @@ static int vsphere_wanted(struct fix_run *run, const vg_fix_vm *fv)
     if (fv->power == VG_POWER_ON && !run->ao.force) {
         cli_error("%s: powered on; its settings apply only after a cold start (power off, "
                   "then power on; a guest reboot is not enough); power it off first, or use "
-                  "--force", fv->name);
+                  "--force",
+                  fv->name);
         run->skipped++;
         run->unfixed += fv->n_edits;
         return 0;
@@ -545,8 +596,11 @@ static void fix_vsphere(struct fix_run *run, const char *url)
     }
     if (run->insecure)
         cli_warn("%s: --insecure: the server's certificate is not checked", t.server);
-    vg_vsphere_opts vo = {.user = user, .password = password, .cacert = run->cacert,
-                          .insecure = run->insecure, .exclude = run->excludes,
+    vg_vsphere_opts vo = {.user = user,
+                          .password = password,
+                          .cacert = run->cacert,
+                          .insecure = run->insecure,
+                          .exclude = run->excludes,
                           .n_exclude = run->n_excludes};
     run->batch = vg_fix_plan_new("");
     if (!run->batch || vg_vsphere_fetch(url, &vo, on_vm, run, &err) != 0) {
@@ -629,5 +683,8 @@ static int cmd_fix(int argc, char **argv)
 }
 
 const struct cli_command cli_cmd_fix = {
-    "fix", "apply or emit the edits that make failing rules pass", cmd_fix, help_text,
+    "fix",
+    "apply or emit the edits that make failing rules pass",
+    cmd_fix,
+    help_text,
 };

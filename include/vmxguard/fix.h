@@ -13,11 +13,11 @@
 #ifndef VMXGUARD_FIX_H
 #define VMXGUARD_FIX_H
 
-#include <stddef.h>
 #include "audit.h"
 #include "common.h"
 #include "vm.h"
 #include "vmx.h"
+#include <stddef.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -28,14 +28,14 @@ typedef enum vg_fix_op { VG_FIX_SET = 0, VG_FIX_REMOVE } vg_fix_op;
 /* One edit of one VM's settings. */
 typedef struct vg_fix_edit {
     vg_fix_op op;
-    char *key;        /* spelling to write: the existing key's, else the profile's/rule's */
-    char *value;      /* SET: new value (decoded, UTF-8 / document bytes); REMOVE: NULL */
-    char *old_value;  /* value before the edit, NULL when the key is absent */
-    char **rule_ids;  /* catalog rule ids this edit satisfies (duplicates collapsed) */
+    char *key;       /* spelling to write: the existing key's, else the profile's/rule's */
+    char *value;     /* SET: new value (decoded, UTF-8 / document bytes); REMOVE: NULL */
+    char *old_value; /* value before the edit, NULL when the key is absent */
+    char **rule_ids; /* catalog rule ids this edit satisfies (duplicates collapsed) */
     size_t n_rule_ids;
-    int cold_start;   /* takes effect only after power off + power on */
-    int device;       /* a device line (serial0.present, ...): right in a .vmx, but through
-                         the API the device itself is changed, so API scripts skip it */
+    int cold_start; /* takes effect only after power off + power on */
+    int device;     /* a device line (serial0.present, ...): right in a .vmx, but through
+                       the API the device itself is changed, so API scripts skip it */
 } vg_fix_edit;
 
 /* Why a failing rule is not fixed by the plan. */
@@ -53,30 +53,30 @@ VG_EXPORT const char *vg_fix_reason_name(vg_fix_reason r); /* "needs-human", ...
 typedef struct vg_fix_unfixed {
     char *rule_id;
     char *profile_id;
-    char *key;      /* key concerned, or NULL */
+    char *key; /* key concerned, or NULL */
     vg_fix_reason reason;
-    char *message;  /* "remove the device by hand (serial0.present)", "conflict: ..." */
+    char *message; /* "remove the device by hand (serial0.present)", "conflict: ..." */
 } vg_fix_unfixed;
 
 /* The plan for one VM.  Identity is copied so the plan outlives the record. */
 typedef struct vg_fix_vm {
     vg_vm_origin origin;
     char *name;
-    char *path;      /* .vmx path or datastore path */
+    char *path; /* .vmx path or datastore path */
     char *moref;
     char *uuid;
-    int locked;      /* appeared to be running when planned */
+    int locked; /* appeared to be running when planned */
     vg_power_state power;
-    vg_fix_edit *edits;  /* sorted: in file order of existing keys, new keys after */
+    vg_fix_edit *edits; /* sorted: in file order of existing keys, new keys after */
     size_t n_edits;
     vg_fix_unfixed *unfixed;
     size_t n_unfixed;
-    int cold_start;  /* some edit needs a cold start */
+    int cold_start; /* some edit needs a cold start */
 } vg_fix_vm;
 
 typedef struct vg_fix_opts {
-    int devices;                    /* also fix needs_human rules (e.g. <dev>.present = FALSE) */
-    const char *const *rule_ids;    /* only these rules (NULL / 0 = all) */
+    int devices;                 /* also fix needs_human rules (e.g. <dev>.present = FALSE) */
+    const char *const *rule_ids; /* only these rules (NULL / 0 = all) */
     size_t n_rule_ids;
 } vg_fix_opts;
 
@@ -90,7 +90,7 @@ VG_EXPORT void vg_fix_vm_free(vg_fix_vm *fv);
 typedef struct vg_fix_plan {
     vg_fix_vm **vms;
     size_t n_vms, cap_vms;
-    char *profiles;   /* "disa-vsphere8-vm, scg-vsphere8-vm" as the header names them */
+    char *profiles; /* "disa-vsphere8-vm, scg-vsphere8-vm" as the header names them */
 } vg_fix_plan;
 
 VG_EXPORT vg_fix_plan *vg_fix_plan_new(const char *profiles);
@@ -100,14 +100,14 @@ VG_EXPORT void vg_fix_plan_free(vg_fix_plan *p);
 
 /* Applying. */
 typedef struct vg_fix_apply_opts {
-    int dry_run;  /* compute the diff, write nothing */
-    int backup;   /* keep FILE.vmxguard-YYYYmmddTHHMMSS beside it */
-    int force;    /* also edit VMs that appear to run, and hard-linked files */
-    int color;    /* colour the diff (ANSI) */
+    int dry_run; /* compute the diff, write nothing */
+    int backup;  /* keep FILE.vmxguard-YYYYmmddTHHMMSS beside it */
+    int force;   /* also edit VMs that appear to run, and hard-linked files */
+    int color;   /* colour the diff (ANSI) */
 } vg_fix_apply_opts;
 
 typedef struct vg_fix_outcome {
-    int changed;          /* the file was (dry run: would be) rewritten */
+    int changed; /* the file was (dry run: would be) rewritten */
     size_t keys_set;
     size_t keys_removed;
     size_t stale_removed; /* stale temp files of killed runs cleaned up */
@@ -123,9 +123,8 @@ VG_EXPORT void vg_fix_outcome_release(vg_fix_outcome *o);
  * file changed since the audit is skipped with VG_ECHANGED); NULL = load now.
  * doc is edited in place.  Refuses locked VMs (VG_ELOCKED) and hard-linked
  * files (VG_EUSAGE) unless force.  Writes with vg_vmx_doc_save (atomic). */
-VG_EXPORT int vg_fix_apply_vmx(const vg_fix_vm *fv, vg_vmx_doc *doc,
-                               const vg_fix_apply_opts *opts, vg_fix_outcome *out,
-                               vg_error *err);
+VG_EXPORT int vg_fix_apply_vmx(const vg_fix_vm *fv, vg_vmx_doc *doc, const vg_fix_apply_opts *opts,
+                               vg_fix_outcome *out, vg_error *err);
 
 /* Any other owner of VMs (vSphere) applies a plan through this shape. */
 typedef int (*vg_fix_applier)(const vg_fix_vm *fv, const vg_fix_apply_opts *opts,

@@ -9,10 +9,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -111,8 +111,7 @@ static int check_links(const vg_fix_vm *fv, const vg_fix_apply_opts *o, vg_fix_o
     return 0;
 }
 
-static int apply_edits(const vg_fix_vm *fv, vg_vmx_doc *doc, vg_fix_outcome *out,
-                       vg_error *err)
+static int apply_edits(const vg_fix_vm *fv, vg_vmx_doc *doc, vg_fix_outcome *out, vg_error *err)
 {
     for (size_t i = 0; i < fv->n_edits; i++) {
         const vg_fix_edit *e = &fv->edits[i];
@@ -151,8 +150,8 @@ static int edit_and_save(const vg_fix_vm *fv, vg_vmx_doc *doc, const vg_fix_appl
             rc = vg_error_set(err, VG_ENOMEM, fv->path, 0, "out of memory");
     }
     if (!rc && out->changed && !o->dry_run) {
-        vg_vmx_save_opts so = {.backup = o->backup, .check_unchanged = 1,
-                               .break_hardlinks = o->force};
+        vg_vmx_save_opts so = {
+            .backup = o->backup, .check_unchanged = 1, .break_hardlinks = o->force};
         rc = vg_vmx_doc_save(doc, fv->path, &so, err);
         snprintf(out->backup_path, sizeof out->backup_path, "%s", so.backup_path);
     }

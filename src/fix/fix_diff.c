@@ -57,8 +57,8 @@ static int same(const struct line *x, const struct line *y)
 
 /* LCS over a[a0..a1) x b[b0..b1); appends ops.  Falls back to delete-all,
  * insert-all when the table would be too big. */
-static size_t middle(const struct lines *a, size_t a0, size_t a1, const struct lines *b,
-                     size_t b0, size_t b1, struct op *ops, size_t k)
+static size_t middle(const struct lines *a, size_t a0, size_t a1, const struct lines *b, size_t b0,
+                     size_t b1, struct op *ops, size_t k)
 {
     size_t n = a1 - a0, m = b1 - b0;
     unsigned *t = NULL;

@@ -110,11 +110,12 @@ int fix_emit_ansible(const vg_fix_plan *plan, vg_buf *b, vg_error *err)
     (void)err;
     vg_buf_adds(b, "---\n");
     fix_emit_header(plan, "ansible", "#", b);
-    vg_buf_adds(b, "# Needs the community.vmware collection and pyvmomi >= 7 (vmware_guest uses\n"
-                   "# VmomiJSONEncoder; Debian 12's python3-pyvmomi 6.7.1 lacks it, so only the\n"
-                   "# vmxguard-find tasks run there). Connection from the\n"
-                   "# VMWARE_HOST, VMWARE_USER, VMWARE_PASSWORD (VMWARE_PORT, VMWARE_DATACENTER,\n"
-                   "# VMWARE_VALIDATE_CERTS) environment. Idempotent; --check shows the changes.\n");
+    vg_buf_adds(b,
+                "# Needs the community.vmware collection and pyvmomi >= 7 (vmware_guest uses\n"
+                "# VmomiJSONEncoder; Debian 12's python3-pyvmomi 6.7.1 lacks it, so only the\n"
+                "# vmxguard-find tasks run there). Connection from the\n"
+                "# VMWARE_HOST, VMWARE_USER, VMWARE_PASSWORD (VMWARE_PORT, VMWARE_DATACENTER,\n"
+                "# VMWARE_VALIDATE_CERTS) environment. Idempotent; --check shows the changes.\n");
     vg_buf_adds(b, play);
     size_t tasks = 0;
     for (size_t i = 0; i < plan->n_vms; i++) {

@@ -24,7 +24,8 @@ static const char govc_prologue[] =
     "set -eu\n"
     ": \"${GOVC_URL:?set GOVC_URL (and GOVC_USERNAME, GOVC_PASSWORD) to the vCenter or ESXi "
     "first}\"\n"
-    "command -v \"${GOVC:-govc}\" >/dev/null 2>&1 || { echo 'govc not found on PATH' >&2; exit 1; }\n"
+    "command -v \"${GOVC:-govc}\" >/dev/null 2>&1 || { echo 'govc not found on PATH' >&2; exit 1; "
+    "}\n"
     "\n";
 
 /* `govc vm.change -vm NAME -e key=value ...`: one call per VM. */
@@ -95,7 +96,8 @@ static const char esxi_prologue[] =
     "          key = eq ? substr(line, 1, eq - 1) : \"\"; gsub(/^[ \\t]+|[ \\t]+$/, \"\", key);\n"
     "          if (eq && tolower(key) == k) {\n"
     "              if (ENVIRON[\"VG_SET\"] == 1 && !done)\n"
-    "                  printf \"%s = \\\"%s\\\"%s\\n\", key, ENVIRON[\"VG_V\"], cr ? \"\\r\" : \"\";\n"
+    "                  printf \"%s = \\\"%s\\\"%s\\n\", key, ENVIRON[\"VG_V\"], cr ? \"\\r\" : "
+    "\"\";\n"
     "              done = 1; next }\n"
     "          print }\n"
     "        END { if (ENVIRON[\"VG_SET\"] == 1 && !done)\n"

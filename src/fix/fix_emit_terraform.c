@@ -84,8 +84,9 @@ static void terraform_vm(const vg_fix_vm *fv, size_t index, vg_buf *b)
         vg_buf_addc(b, '\n');
     }
     vg_buf_adds(b, "  }\n");
-    vg_buf_printf(b, "  # %s; false: no provider power cycle, apply at the next power off + on\n"
-                     "  extra_config_reboot_required = false\n}\n\n",
+    vg_buf_printf(b,
+                  "  # %s; false: no provider power cycle, apply at the next power off + on\n"
+                  "  extra_config_reboot_required = false\n}\n\n",
                   fv->cold_start ? "needs a cold start" : "no cold start needed");
 }
 

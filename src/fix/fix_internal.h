@@ -29,8 +29,7 @@ int fix_emit_terraform(const vg_fix_plan *plan, vg_buf *b, vg_error *err);
 int fix_emit_esxi(const vg_fix_plan *plan, vg_buf *b, vg_error *err);
 
 /* The common header, each line prefixed with comment (e.g. "# "). */
-void fix_emit_header(const vg_fix_plan *plan, const char *format, const char *comment,
-                     vg_buf *b);
+void fix_emit_header(const vg_fix_plan *plan, const char *format, const char *comment, vg_buf *b);
 /* Edits an API-based script can make (device lines are .vmx-only). */
 size_t fix_api_edits(const vg_fix_vm *fv);
 /* Text safe inside a one-line comment: control bytes shown as '?'. */

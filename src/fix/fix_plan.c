@@ -19,7 +19,7 @@ struct demand {
     char *key;         /* spelling to write */
     const char *value; /* NULL = remove */
     struct fix_want want;
-    size_t order;      /* entry index of an existing key, else large + demand number */
+    size_t order; /* entry index of an existing key, else large + demand number */
 };
 
 struct planner {
@@ -46,8 +46,8 @@ static char *dup_or_null(const char *s)
     return s ? strdup(s) : NULL;
 }
 
-static int add_unfixed(struct planner *pl, const vg_result *res, const char *key,
-                       vg_fix_reason why, const char *msg)
+static int add_unfixed(struct planner *pl, const vg_result *res, const char *key, vg_fix_reason why,
+                       const char *msg)
 {
     vg_fix_vm *fv = pl->fv;
     vg_fix_unfixed *u = realloc(fv->unfixed, (fv->n_unfixed + 1) * sizeof *u);
@@ -64,8 +64,8 @@ static int add_unfixed(struct planner *pl, const vg_result *res, const char *key
     return (!u->rule_id || !u->message) ? VG_ENOMEM : 0;
 }
 
-static int add_demand(struct planner *pl, const vg_result *res, const char *key,
-                      const char *value, const struct fix_want *w, size_t order)
+static int add_demand(struct planner *pl, const vg_result *res, const char *key, const char *value,
+                      const struct fix_want *w, size_t order)
 {
     if (pl->n == pl->cap) {
         size_t cap = pl->cap ? pl->cap * 2 : 16;
@@ -261,8 +261,9 @@ static int plan_result(struct planner *pl, const vg_result *res)
     const vg_rule *r = pr->rule;
     int why = unfixable(res, pl->opts, pl->fv->origin);
     if (why >= 0 && pl->fv->origin != VG_ORIGIN_FILE && r->kind == VG_RULE_DEVICE)
-        return add_unfixed(pl, res, r->key, (vg_fix_reason)why,
-                           "a device: change or remove it through vCenter (not an extraConfig key)");
+        return add_unfixed(
+            pl, res, r->key, (vg_fix_reason)why,
+            "a device: change or remove it through vCenter (not an extraConfig key)");
     if (why >= 0)
         return add_unfixed(pl, res, r->key, (vg_fix_reason)why, unfixed_text[why]);
     struct fix_want w = {r->type, pr->cmp, pr->value, pr->values};
@@ -420,8 +421,7 @@ static int copy_identity(vg_fix_vm *fv, const vg_vm *vm)
     return 0;
 }
 
-int vg_fix_plan_vm(const vg_vm_report *r, const vg_fix_opts *opts, vg_fix_vm **out,
-                   vg_error *err)
+int vg_fix_plan_vm(const vg_vm_report *r, const vg_fix_opts *opts, vg_fix_vm **out, vg_error *err)
 {
     *out = NULL;
     if (!r || !r->vm)
