@@ -118,7 +118,7 @@ static int apply_edits(const vg_fix_vm *fv, vg_vmx_doc *doc, vg_fix_outcome *out
         int rc;
         if (e->op == VG_FIX_SET) {
             const vg_vmx_entry *cur = vg_vmx_doc_find(doc, e->key);
-            if (cur && !strcmp(cur->value, e->value))
+            if (cur && !cur->duplicate && !strcmp(cur->value, e->value))
                 continue;
             rc = vg_vmx_doc_set(doc, e->key, e->value, err);
             out->keys_set += rc >= 0;

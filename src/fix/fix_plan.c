@@ -203,7 +203,7 @@ static int plan_set(struct planner *pl, const vg_result *res, const char *value,
                 continue;
         }
         seen++;
-        if (!fix_value_ok(e->value, w)) {
+        if (!fix_value_ok(e->value, w) || e->duplicate) { /* set keeps one copy */
             int rc = add_demand(pl, res, e->key, value, w, entry_index(pl->doc, e));
             if (rc)
                 return rc;
@@ -240,16 +240,35 @@ static const char *const unfixed_text[VG_FIX_REASON_COUNT] = {
     [VG_FIX_NO_VALUE] = "the profile names no value to set",
 };
 
-static int wanted(const vg_result *res, const vg_fix_opts *o)
+static int wanted_rule(const vg_result *res, const vg_fix_opts *o)
 {
-    if (res->status != VG_FAIL || !res->prule || !res->prule->rule)
-        return 0;
     if (!o || !o->n_rule_ids)
         return 1;
     for (size_t i = 0; i < o->n_rule_ids; i++) {
         const char *id = o->rule_ids[i];
         if (!strcasecmp(id, res->prule->rule->id) ||
             (res->prule->source_id && !strcasecmp(id, res->prule->source_id)))
+            return 1;
+    }
+    return 0;
+}
+
+static int wanted(const vg_result *res, const vg_fix_opts *o)
+{
+    return res->status == VG_FAIL && res->prule && res->prule->rule && wanted_rule(res, o);
+}
+
+/* The audit reports a rule whose key is duplicated as an error (VMware
+ * refuses such files); writing the wanted value keeps one copy, so that is
+ * fixable too. */
+static int duplicated(const struct planner *pl, const vg_result *res)
+{
+    if (res->status != VG_ERROR || !res->prule || !res->prule->rule || !pl->doc)
+        return 0;
+    size_t n = vg_vmx_doc_count(pl->doc);
+    for (size_t i = 0; i < n; i++) {
+        const vg_vmx_entry *e = vg_vmx_doc_entry(pl->doc, i);
+        if (e->duplicate && rule_matches(res, e->key))
             return 1;
     }
     return 0;
@@ -429,8 +448,9 @@ int vg_fix_plan_vm(const vg_vm_report *r, const vg_fix_opts *opts, vg_fix_vm **o
     struct planner pl = {r->vm->settings, opts, calloc(1, sizeof(vg_fix_vm)), NULL, 0, 0};
     int rc = pl.fv ? copy_identity(pl.fv, r->vm) : VG_ENOMEM;
     for (size_t i = 0; i < r->n_results && !rc; i++) {
-        if (wanted(&r->results[i], opts))
-            rc = plan_result(&pl, &r->results[i]);
+        const vg_result *res = &r->results[i];
+        if (wanted(res, opts) || (duplicated(&pl, res) && wanted_rule(res, opts)))
+            rc = plan_result(&pl, res);
     }
     if (!rc)
         rc = merge_all(&pl);

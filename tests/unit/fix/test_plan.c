@@ -224,6 +224,23 @@ static void api_vm_device_rules_point_to_vcenter(void **state)
     world_free(&w, fv);
 }
 
+/* The audit reports a duplicated key as an error; one set keeps one copy. */
+static void duplicated_key_error_becomes_one_set(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(
+        &w, "isolation.tools.copy.disable = \"TRUE\"\nIsolation.Tools.Copy.Disable = \"FALSE\"\n");
+    vg_rule r = rule("copy", "isolation.tools.copy.disable", VG_TYPE_BOOL);
+    vg_profile_rule p = prule(&r, VG_CMP_EQ, "TRUE");
+    add_result(&w, &p, VG_ERROR, 0);
+    vg_fix_vm *fv = plan(&w, NULL);
+    assert_int_equal(fv->n_edits, 1);
+    assert_string_equal(fv->edits[0].key, "isolation.tools.copy.disable");
+    assert_string_equal(fv->edits[0].value, "TRUE");
+    world_free(&w, fv);
+}
+
 static void device_default_gets_explicit_key(void **state)
 {
     (void)state;
@@ -322,6 +339,7 @@ int main(void)
         cmocka_unit_test(device_rules_only_listed_without_devices),
         cmocka_unit_test(device_default_gets_explicit_key),
         cmocka_unit_test(api_vm_device_rules_point_to_vcenter),
+        cmocka_unit_test(duplicated_key_error_becomes_one_set),
         cmocka_unit_test(unfixable_kinds_are_listed),
         cmocka_unit_test(passing_and_filtered_rules_give_no_edits),
         cmocka_unit_test(edits_follow_file_order_new_keys_last),
