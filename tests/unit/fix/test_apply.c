@@ -202,6 +202,28 @@ static void stale_temp_of_dead_writer_is_removed(void **state)
     assert_int_equal(access(live, F_OK), 0);
 }
 
+static void mode_owner_and_group_are_kept(void **state)
+{
+    (void)state;
+    assert_int_equal(chmod(path, 0640), 0);
+    int as_root = geteuid() == 0;
+    if (as_root)
+        assert_int_equal(chown(path, 65534, 65534), 0);
+    vg_fix_vm fv = plan_for(path);
+    vg_fix_outcome out;
+    vg_error err;
+    assert_int_equal(vg_fix_apply_vmx(&fv, NULL, NULL, &out, &err), 0);
+    vg_fix_outcome_release(&out);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0640);
+    if (as_root) {
+        assert_int_equal(st.st_uid, 65534);
+        assert_int_equal(st.st_gid, 65534);
+    }
+    assert_string_equal(read_file(path), fixed);
+}
+
 static void backup_keeps_previous_version(void **state)
 {
     (void)state;
@@ -225,6 +247,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(symlink_target_is_edited_and_link_kept, setup, teardown),
         cmocka_unit_test_setup_teardown(hard_link_needs_force_and_says_so, setup, teardown),
         cmocka_unit_test_setup_teardown(stale_temp_of_dead_writer_is_removed, setup, teardown),
+        cmocka_unit_test_setup_teardown(mode_owner_and_group_are_kept, setup, teardown),
         cmocka_unit_test_setup_teardown(backup_keeps_previous_version, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
