@@ -71,16 +71,26 @@ static int parse_args(int argc, char **argv, struct logs_args *a)
     optind = 1;
     while ((c = getopt_long(argc, argv, "f:o:qh", long_opts, NULL)) != -1) {
         switch (c) {
-        case 'f': a->format = optarg; break;
-        case 'o': a->output = optarg; break;
-        case 'F': a->fail_on = optarg; break;
+        case 'f':
+            a->format = optarg;
+            break;
+        case 'o':
+            a->output = optarg;
+            break;
+        case 'F':
+            a->fail_on = optarg;
+            break;
         case 'r':
             if (parse_rate(optarg, &a->opts.flood_rate))
                 return -1;
             break;
-        case 'q': cli_quiet = 1; break;
-        case 'h': return 1;
-        default: return -1;
+        case 'q':
+            cli_quiet = 1;
+            break;
+        case 'h':
+            return 1;
+        default:
+            return -1;
         }
     }
     return 0;
@@ -110,10 +120,23 @@ static void text_where(FILE *o, const char *label, const vg_log_where *w)
 static void text_facts(FILE *o, const vg_log_analysis *a)
 {
     const vg_log_facts *f = &a->facts;
-    const char *parts[] = {"  product: VMware ", f->product, " ", f->version, " ", f->build,
-                           "\n  host: ", f->host_os, " (encoding ", f->encoding,
-                           ")\n  vm: virtualHW.version ", f->hw_version, ", guestOS ",
-                           f->guest_os, ", .encoding ", f->vm_encoding, "\n"};
+    const char *parts[] = {"  product: VMware ",
+                           f->product,
+                           " ",
+                           f->version,
+                           " ",
+                           f->build,
+                           "\n  host: ",
+                           f->host_os,
+                           " (encoding ",
+                           f->encoding,
+                           ")\n  vm: virtualHW.version ",
+                           f->hw_version,
+                           ", guestOS ",
+                           f->guest_os,
+                           ", .encoding ",
+                           f->vm_encoding,
+                           "\n"};
     /* even entries are our text, odd ones values from the log */
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
         if (i % 2)
@@ -230,14 +253,21 @@ static int build_profile(struct logs_run *run)
         const vg_rule *r = vg_catalog_rule_at(run->cat, i);
         if (r->kind != VG_RULE_EVIDENCE || !from_logs_yaml(r))
             continue;
-        run->prules[k] = (vg_profile_rule){.rule = r, .source_id = r->id, .cmp = VG_CMP_PRESENT,
-                                           .absent = VG_ABSENT_NA, .severity = VG_SEV_MEDIUM};
+        run->prules[k] = (vg_profile_rule){.rule = r,
+                                           .source_id = r->id,
+                                           .cmp = VG_CMP_PRESENT,
+                                           .absent = VG_ABSENT_NA,
+                                           .severity = VG_SEV_MEDIUM};
         k++;
     }
-    run->profile = (vg_profile){.id = "vmxguard-logs", .title = "vmware.log and folder evidence",
-                                .source = "vmxguard logs", .version = vg_version(),
+    run->profile = (vg_profile){.id = "vmxguard-logs",
+                                .title = "vmware.log and folder evidence",
+                                .source = "vmxguard logs",
+                                .version = vg_version(),
                                 .description = "findings of vmxguard logs as evidence rules",
-                                .rules = run->prules, .n_rules = k, .file = "rules/logs.yaml"};
+                                .rules = run->prules,
+                                .n_rules = k,
+                                .file = "rules/logs.yaml"};
     return k ? 0 : -1;
 }
 
@@ -257,9 +287,14 @@ static int start_report(struct logs_run *run, char **paths, size_t n)
     if (gethostname(host, sizeof host - 1) != 0)
         host[0] = '\0';
     const vg_profile *profs[1] = {&run->profile};
-    vg_report_run rr = {.tool_version = vg_version(), .started = time(NULL), .catalog = run->cat,
-                        .profiles = profs, .n_profiles = 1, .targets = (const char *const *)paths,
-                        .n_targets = n, .hostname = host};
+    vg_report_run rr = {.tool_version = vg_version(),
+                        .started = time(NULL),
+                        .catalog = run->cat,
+                        .profiles = profs,
+                        .n_profiles = 1,
+                        .targets = (const char *const *)paths,
+                        .n_targets = n,
+                        .hostname = host};
     if (vg_report_begin(run->report, &rr, &err) != VG_OK) {
         cli_print_error(&err);
         return -1;
@@ -328,8 +363,7 @@ static void put_json_string(FILE *o, const char *s)
     }
 }
 
-static int write_json(struct logs_run *run, const char *path, const vg_log_analysis *a,
-                      int *first)
+static int write_json(struct logs_run *run, const char *path, const vg_log_analysis *a, int *first)
 {
     int lines = !strcmp(run->args->format, "jsonl");
     char *s = vg_log_analysis_json(a, lines ? 0 : 2);
@@ -385,8 +419,8 @@ static int setup(struct logs_run *run, const struct logs_args *args)
         k++;
     if (!formats[k]) {
         const char *guess = cli_did_you_mean(args->format, formats);
-        cli_error("--format: unknown format '%s'%s%s%s", args->format, guess ? " (did you mean '" : "",
-                  guess ? guess : "", guess ? "'?)" : "");
+        cli_error("--format: unknown format '%s'%s%s%s", args->format,
+                  guess ? " (did you mean '" : "", guess ? guess : "", guess ? "'?)" : "");
         return EXIT_USAGE;
     }
     if (vg_log_sigs_load_embedded(&run->sigs, &err) != VG_OK) {

@@ -13,9 +13,9 @@
 #ifndef VMXGUARD_LOGS_H
 #define VMXGUARD_LOGS_H
 
-#include <stddef.h>
 #include "common.h"
 #include "vm.h"
+#include <stddef.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -24,11 +24,11 @@ extern "C" {
 /* Line formats seen in the wild (shared/reference/vmx-format.md section 10). */
 typedef enum vg_log_format {
     VG_LOG_FMT_UNKNOWN = 0,
-    VG_LOG_FMT_WS7,   /* "Apr 18 00:25:37.105: vmx| msg" (Workstation 7) */
-    VG_LOG_FMT_PIPE,  /* "2015-01-13T11:10:25.641+01:00| vmx| I120: msg" (WS 8 - 16.1) */
-    VG_LOG_FMT_LEVEL, /* "2022-11-24T17:46:40.654Z In(05) vmx msg" (WS 16.2 - 17.x) */
-    VG_LOG_FMT_SYSLOG,/* "2026-01-09T08:08:29.880Z -INFO vmware-vmx.exe 15108 [ws@4413
-                         threadName="vmx"] msg" (WS 25H2) */
+    VG_LOG_FMT_WS7,    /* "Apr 18 00:25:37.105: vmx| msg" (Workstation 7) */
+    VG_LOG_FMT_PIPE,   /* "2015-01-13T11:10:25.641+01:00| vmx| I120: msg" (WS 8 - 16.1) */
+    VG_LOG_FMT_LEVEL,  /* "2022-11-24T17:46:40.654Z In(05) vmx msg" (WS 16.2 - 17.x) */
+    VG_LOG_FMT_SYSLOG, /* "2026-01-09T08:08:29.880Z -INFO vmware-vmx.exe 15108 [ws@4413
+                          threadName="vmx"] msg" (WS 25H2) */
     VG_LOG_FMT_COUNT
 } vg_log_format;
 
@@ -38,11 +38,15 @@ VG_EXPORT const char *vg_log_format_name(vg_log_format f); /* "ws7", "pipe", ...
  * not NUL-terminated; lengths exclude the line end (CR, LF). */
 typedef struct vg_log_line {
     vg_log_format format;
-    const char *ts;     size_t ts_len;     /* timestamp as written */
-    const char *level;  size_t level_len;  /* "I120", "In(05)", "-INFO"; empty for ws7 */
-    const char *thread; size_t thread_len; /* "vmx", "vcpu-0", "mks" */
-    const char *msg;    size_t msg_len;    /* the text after the prefix */
-    int continuation;   /* "In(05)+" / "I120+" marker: continues the previous entry */
+    const char *ts;
+    size_t ts_len; /* timestamp as written */
+    const char *level;
+    size_t level_len; /* "I120", "In(05)", "-INFO"; empty for ws7 */
+    const char *thread;
+    size_t thread_len; /* "vmx", "vcpu-0", "mks" */
+    const char *msg;
+    size_t msg_len;   /* the text after the prefix */
+    int continuation; /* "In(05)+" / "I120+" marker: continues the previous entry */
 } vg_log_line;
 
 /* Split one line (without its line end).  Returns 1 when a known prefix was
@@ -62,8 +66,8 @@ typedef struct vg_log_reader vg_log_reader;
 
 VG_EXPORT int vg_log_reader_open(const char *path, vg_log_reader **out, vg_error *err);
 /* Same over bytes in memory (not copied; must outlive the reader). */
-VG_EXPORT int vg_log_reader_mem(const char *data, size_t len, const char *name,
-                                vg_log_reader **out, vg_error *err);
+VG_EXPORT int vg_log_reader_mem(const char *data, size_t len, const char *name, vg_log_reader **out,
+                                vg_error *err);
 /* 1 = a line in *line (valid until the next call), 0 = end, <0 = read error. */
 VG_EXPORT int vg_log_reader_next(vg_log_reader *r, vg_log_line *line, unsigned *lineno,
                                  vg_error *err);
@@ -73,8 +77,8 @@ VG_EXPORT void vg_log_reader_free(vg_log_reader *r);
  * catalog/logs/signatures.yaml; docs/logs.md describes the format). */
 typedef struct vg_log_sigs vg_log_sigs;
 VG_EXPORT int vg_log_sigs_load_embedded(vg_log_sigs **out, vg_error *err);
-VG_EXPORT int vg_log_sigs_parse(const char *yaml, size_t len, const char *name,
-                                vg_log_sigs **out, vg_error *err);
+VG_EXPORT int vg_log_sigs_parse(const char *yaml, size_t len, const char *name, vg_log_sigs **out,
+                                vg_error *err);
 VG_EXPORT void vg_log_sigs_free(vg_log_sigs *s);
 
 typedef enum vg_log_category {
@@ -90,21 +94,21 @@ VG_EXPORT const char *vg_log_category_name(vg_log_category c); /* "guest", "devi
 
 /* Where something was seen. */
 typedef struct vg_log_where {
-    char ts[48];     /* timestamp as written, "" when none */
-    const char *file;/* path of the log (owned by the analysis) */
+    char ts[48];      /* timestamp as written, "" when none */
+    const char *file; /* path of the log (owned by the analysis) */
     unsigned line;
 } vg_log_where;
 
 typedef struct vg_log_finding {
     vg_log_category category;
-    const char *id;      /* signature or check id: "scsi-unsupported-command" */
+    const char *id; /* signature or check id: "scsi-unsupported-command" */
     const char *title;
     const char *fix;     /* the setting or action that addresses it */
     const char *rule_id; /* catalog evidence rule it feeds, or NULL */
     vg_severity severity;
-    char *device;        /* "scsi0:0" or NULL */
-    char *opcode;        /* "*UNKNOWN (0x85)*", "MODE SENSE(6) page 0x8" or NULL */
-    char *detail;        /* one-line explanation with numbers (rotation), or an example message */
+    char *device; /* "scsi0:0" or NULL */
+    char *opcode; /* "*UNKNOWN (0x85)*", "MODE SENSE(6) page 0x8" or NULL */
+    char *detail; /* one-line explanation with numbers (rotation), or an example message */
     size_t count;
     vg_log_where first, last;
     double rate_per_min; /* count over the time between first and last (>= 1 minute) */
@@ -130,16 +134,16 @@ typedef struct vg_log_file {
     char *path;
     unsigned long long bytes;
     unsigned lines;
-    unsigned unknown;      /* lines with no known prefix that continue nothing */
-    unsigned continuations;/* marked ("+") or unprefixed lines that continue an entry */
-    unsigned truncated;    /* lines cut at VG_LOG_MAX_LINE */
+    unsigned unknown;       /* lines with no known prefix that continue nothing */
+    unsigned continuations; /* marked ("+") or unprefixed lines that continue an entry */
+    unsigned truncated;     /* lines cut at VG_LOG_MAX_LINE */
     size_t by_format[VG_LOG_FMT_COUNT];
-    unsigned first_unknown;/* line number of the first unknown line, 0 if none */
-    int session_end;       /* the VMX's own end-of-session line ("VMX exit (N).") was seen */
+    unsigned first_unknown; /* line number of the first unknown line, 0 if none */
+    int session_end;        /* the VMX's own end-of-session line ("VMX exit (N).") was seen */
 } vg_log_file;
 
 typedef struct vg_log_opts {
-    double flood_rate;   /* guest messages per minute that count as a flood; 0 = default */
+    double flood_rate; /* guest messages per minute that count as a flood; 0 = default */
 } vg_log_opts;
 
 #define VG_LOG_DEFAULT_FLOOD_RATE 600.0
@@ -147,14 +151,16 @@ typedef struct vg_log_opts {
 
 typedef struct vg_log_analysis {
     vg_log_facts facts;
-    vg_log_file *files;   size_t n_files;
-    vg_log_finding *findings; size_t n_findings; /* sorted: category, id, device, opcode */
-    size_t folded;        /* occurrences beyond VG_LOG_MAX_FINDINGS distinct findings */
+    vg_log_file *files;
+    size_t n_files;
+    vg_log_finding *findings;
+    size_t n_findings; /* sorted: category, id, device, opcode */
+    size_t folded;     /* occurrences beyond VG_LOG_MAX_FINDINGS distinct findings */
     unsigned long long total_bytes;
-    char *vmx;            /* the .vmx beside the logs, NULL if none */
-    long long rotate_size;/* log.rotateSize from the .vmx, -1 when unset */
-    long long keep_old;   /* log.keepOld from the .vmx, -1 when unset */
-    size_t rotated;       /* number of vmware-N.log files */
+    char *vmx;             /* the .vmx beside the logs, NULL if none */
+    long long rotate_size; /* log.rotateSize from the .vmx, -1 when unset */
+    long long keep_old;    /* log.keepOld from the .vmx, -1 when unset */
+    size_t rotated;        /* number of vmware-N.log files */
     double flood_rate;
     const vg_log_sigs *sigs; /* borrowed */
     void *priv;
@@ -182,8 +188,7 @@ VG_EXPORT void vg_logs_list_free(char **list);
  * or a VM folder (every vmware*.log in rotation order plus the .vmx).
  * *out receives ownership, finished. */
 VG_EXPORT int vg_logs_analyze_path(const char *path, const vg_log_sigs *sigs,
-                                   const vg_log_opts *opts, vg_log_analysis **out,
-                                   vg_error *err);
+                                   const vg_log_opts *opts, vg_log_analysis **out, vg_error *err);
 
 /* JSON for one analysis (jansson), malloc'd; indent 0 = one line. NULL on ENOMEM. */
 VG_EXPORT char *vg_log_analysis_json(const vg_log_analysis *a, int indent);

@@ -45,8 +45,8 @@ vg_log_analysis *vg_log_analysis_new(const vg_log_sigs *sigs, const vg_log_opts 
 {
     vg_log_analysis *a = calloc(1, sizeof *a);
     analysis_priv *p = calloc(1, sizeof *p);
-    a = a && p ? a : (free(a), NULL);
-    if (!a) {
+    if (!a || !p) {
+        free(a);
         free(p);
         return NULL;
     }
@@ -237,8 +237,7 @@ static void on_fact(vg_log_analysis *a, const log_sig *s, const sig_caps *caps)
 }
 
 /* Try the signatures that can match this message; the first match wins. */
-static void match_line(vg_log_analysis *a, const vg_log_line *l, vg_log_file *file,
-                       unsigned lineno)
+static void match_line(vg_log_analysis *a, const vg_log_line *l, vg_log_file *file, unsigned lineno)
 {
     const vg_log_sigs *S = a->sigs;
     unsigned char b = l->msg_len ? (unsigned char)l->msg[0] : 0;

@@ -186,7 +186,10 @@ static int log_evidence(vg_vm *vm, const char *folder, const vg_log_sigs *sigs,
         return rc;
     }
     vg_log_analysis *a = vg_log_analysis_new(sigs, opts);
-    rc = a ? VG_OK : vg_error_set(err, VG_ENOMEM, folder, 0, "out of memory");
+    if (!a) {
+        vg_logs_list_free(logs);
+        return vg_error_set(err, VG_ENOMEM, folder, 0, "out of memory");
+    }
     for (size_t i = 0; rc == VG_OK && logs[i]; i++)
         rc = vg_log_analysis_add_file(a, logs[i], err);
     vg_logs_list_free(logs);

@@ -17,7 +17,7 @@
 typedef struct sig_tok {
     const char *lit; /* NULL for a capture */
     size_t len;
-    int cap;         /* capture slot, -1 for an anonymous {} */
+    int cap; /* capture slot, -1 for an anonymous {} */
 } sig_tok;
 
 typedef struct sig_except {
@@ -39,11 +39,11 @@ typedef struct log_sig {
     size_t n_toks;
     char *cap_names[SIG_MAX_CAPS];
     size_t n_caps;
-    int fact_field[SIG_MAX_CAPS];  /* index into the facts table, -1 none */
+    int fact_field[SIG_MAX_CAPS]; /* index into the facts table, -1 none */
     sig_except *except;
     size_t n_except;
-    int session_end;               /* the VMX ends its session with this line */
-    unsigned line;                 /* of its entry in the YAML */
+    int session_end; /* the VMX ends its session with this line */
+    unsigned line;   /* of its entry in the YAML */
 } log_sig;
 
 /* A finding computed from the run as a whole (rotation, floods). */

@@ -66,8 +66,8 @@ static json_t *finding_json(const vg_log_finding *f)
     json_object_set_new(o, "count", json_integer((json_int_t)f->count));
     json_object_set_new(o, "first", where_json(&f->first));
     json_object_set_new(o, "last", where_json(&f->last));
-    json_object_set_new(o, "rate_per_min", json_real((double)(long long)(f->rate_per_min * 100 +
-                                                                          0.5) / 100.0));
+    json_object_set_new(o, "rate_per_min",
+                        json_real((double)(long long)(f->rate_per_min * 100 + 0.5) / 100.0));
     json_object_set_new(o, "peak_per_min", json_integer((json_int_t)f->peak_per_min));
     json_object_set_new(o, "detail", str_or_null(f->detail));
     json_object_set_new(o, "fix", json_string(f->fix));
@@ -89,7 +89,8 @@ static json_t *analysis_json(const vg_log_analysis *a)
     json_object_set_new(rot, "rotated_files", json_integer((json_int_t)a->rotated));
     json_object_set_new(rot, "rotate_size",
                         a->rotate_size >= 0 ? json_integer(a->rotate_size) : json_null());
-    json_object_set_new(rot, "keep_old", a->keep_old >= 0 ? json_integer(a->keep_old) : json_null());
+    json_object_set_new(rot, "keep_old",
+                        a->keep_old >= 0 ? json_integer(a->keep_old) : json_null());
     json_object_set_new(o, "rotation", rot);
     json_object_set_new(o, "flood_rate", json_real(a->flood_rate));
     json_t *fs = json_array();
@@ -105,7 +106,8 @@ char *vg_log_analysis_json(const vg_log_analysis *a, int indent)
     json_t *o = analysis_json(a);
     if (!o)
         return NULL;
-    char *s = json_dumps(o, (indent > 0 ? JSON_INDENT(indent) : JSON_COMPACT) | JSON_PRESERVE_ORDER);
+    char *s =
+        json_dumps(o, (indent > 0 ? JSON_INDENT(indent) : JSON_COMPACT) | JSON_PRESERVE_ORDER);
     json_decref(o);
     return s;
 }

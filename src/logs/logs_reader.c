@@ -21,7 +21,7 @@ struct vg_log_reader {
     size_t start, end; /* unread bytes are buf[start, end) */
     size_t cap;
     int eof;
-    int skipping;      /* inside an over-long line: drop until the next LF */
+    int skipping; /* inside an over-long line: drop until the next LF */
     unsigned lineno;
     unsigned truncated;
     unsigned long long bytes; /* read so far */

@@ -108,8 +108,8 @@ static int is_log(const char *name)
 int vg_logs_list_folder(const char *folder, char ***out, vg_error *err)
 {
     int n = list_dir(folder, is_log, out, err);
-    if (n < 0)
-        return n;
+    if (n < 0 || !*out)
+        return n < 0 ? n : VG_ENOMEM;
     qsort(*out, (size_t)n, sizeof **out, cmp_oldest_first);
     return VG_OK;
 }
@@ -139,7 +139,7 @@ static char *find_vmx(const char *folder)
 {
     char **list = NULL;
     int n = list_dir(folder, is_vmx, &list, NULL);
-    if (n <= 0) {
+    if (n <= 0 || !list) {
         vg_logs_list_free(list);
         return NULL;
     }
@@ -220,8 +220,8 @@ static int budget_checks(vg_log_analysis *a, long long keep, vg_error *err)
     const vg_log_sigs *S = a->sigs;
     const vg_log_file *first = &a->files[0], *last = &a->files[a->n_files - 1];
     unsigned long long rs = (unsigned long long)a->rotate_size;
-    unsigned long long budget = rs * (unsigned long long)(keep + 1) +
-                                (unsigned long long)S->slack_bytes * a->n_files;
+    unsigned long long budget =
+        rs * (unsigned long long)(keep + 1) + (unsigned long long)S->slack_bytes * a->n_files;
     int rc = VG_OK;
     vg_buf b = VG_BUF_INIT;
     if (a->total_bytes > budget) {
@@ -266,8 +266,8 @@ int vg_logs_rotation_checks(vg_log_analysis *a, vg_error *err)
     if (rc == VG_OK && (long long)a->rotated > keep) {
         vg_buf_printf(&b, "%zu rotated log(s) > log.keepOld %lld%s", a->rotated, keep,
                       a->keep_old >= 0 ? "" : " (not set; largest VMware default)");
-        rc = add(a, "log-rotated-over-keepold", a->rotated, &a->files[0],
-                 &a->files[a->n_files - 1], vg_buf_detach(&b), err);
+        rc = add(a, "log-rotated-over-keepold", a->rotated, &a->files[0], &a->files[a->n_files - 1],
+                 vg_buf_detach(&b), err);
     }
     return rc;
 }

@@ -17,16 +17,16 @@
 
 #define SIGS_PATH "logs/signatures.yaml"
 
-const char *const vg_logs_fact_names[] = {"product",  "version",  "build",
-                                          "host_os",  "hw_version", "guest_os",
+const char *const vg_logs_fact_names[] = {"product",  "version",     "build",
+                                          "host_os",  "hw_version",  "guest_os",
                                           "encoding", "vm_encoding", "config"};
 const size_t vg_logs_n_fact_names = sizeof vg_logs_fact_names / sizeof vg_logs_fact_names[0];
 
 static const size_t fact_offsets[] = {
-    offsetof(vg_log_facts, product),  offsetof(vg_log_facts, version),
-    offsetof(vg_log_facts, build),    offsetof(vg_log_facts, host_os),
+    offsetof(vg_log_facts, product),    offsetof(vg_log_facts, version),
+    offsetof(vg_log_facts, build),      offsetof(vg_log_facts, host_os),
     offsetof(vg_log_facts, hw_version), offsetof(vg_log_facts, guest_os),
-    offsetof(vg_log_facts, encoding), offsetof(vg_log_facts, vm_encoding),
+    offsetof(vg_log_facts, encoding),   offsetof(vg_log_facts, vm_encoding),
     offsetof(vg_log_facts, config)};
 
 int vg_logs_fact_index(const char *name)
@@ -211,7 +211,8 @@ static yaml_node_t *field(loader *ld, const yaml_node_t *map, const char *key)
 }
 
 /* Every key of map must be in known (typos in data are errors, not silence). */
-static int check_keys(loader *ld, const yaml_node_t *map, const char *const *known, const char *what)
+static int check_keys(loader *ld, const yaml_node_t *map, const char *const *known,
+                      const char *what)
 {
     if (!map || map->type != YAML_MAPPING_NODE)
         return fail(ld, map, "%s must be a mapping", what);
@@ -370,8 +371,8 @@ static int template_ok(loader *ld, const yaml_node_t *n, const log_sig *s, const
 
 static int load_signature(loader *ld, const yaml_node_t *n, log_sig *s)
 {
-    static const char *const known[] = {"id",   "category", "match",  "title",  "fix",
-                                        "rule", "severity", "device", "opcode", "except",
+    static const char *const known[] = {"id",   "category", "match",       "title",  "fix",
+                                        "rule", "severity", "device",      "opcode", "except",
                                         "note", "seen",     "session_end", NULL};
     s->line = (unsigned)n->start_mark.line + 1;
     s->kind = SIG_FINDING;
@@ -409,8 +410,8 @@ static int load_signature(loader *ld, const yaml_node_t *n, log_sig *s)
 
 static int load_fact(loader *ld, const yaml_node_t *n, log_sig *s)
 {
-    static const char *const known[] = {"match", "section", "enter_section", "session_end",
-                                        "note", NULL};
+    static const char *const known[] = {"match",       "section", "enter_section",
+                                        "session_end", "note",    NULL};
     s->line = (unsigned)n->start_mark.line + 1;
     s->kind = SIG_FACT;
     int rc = check_keys(ld, n, known, "fact");
@@ -427,8 +428,9 @@ static int load_fact(loader *ld, const yaml_node_t *n, log_sig *s)
     for (size_t i = 0; !rc && i < s->n_caps; i++) {
         s->fact_field[i] = vg_logs_fact_index(s->cap_names[i]);
         if (s->fact_field[i] < 0)
-            rc = fail(ld, n, "fact capture '%s' is not a fact field (product, version, build, "
-                             "host_os, hw_version, guest_os, encoding, vm_encoding, config)",
+            rc = fail(ld, n,
+                      "fact capture '%s' is not a fact field (product, version, build, "
+                      "host_os, hw_version, guest_os, encoding, vm_encoding, config)",
                       s->cap_names[i]);
     }
     return rc;
@@ -436,8 +438,8 @@ static int load_fact(loader *ld, const yaml_node_t *n, log_sig *s)
 
 static int load_check(loader *ld, const yaml_node_t *n, log_check *c)
 {
-    static const char *const known[] = {"id", "category", "title", "fix", "rule", "severity",
-                                        "note", NULL};
+    static const char *const known[] = {"id",   "category", "title", "fix",
+                                        "rule", "severity", "note",  NULL};
     int rc = check_keys(ld, n, known, "check");
     if (!rc)
         rc = str_field(ld, n, "id", 1, &c->id, "check");
@@ -510,9 +512,13 @@ static int index_sigs(loader *ld)
 
 static int load_settings(loader *ld, const yaml_node_t *root)
 {
-    static const char *const required_checks[] = {
-        "backdoor-flood", "log-total-over-budget", "log-file-over-rotate-size",
-        "log-rotated-over-keepold", "log-rotate-size-unset", "session-ended-abruptly", NULL};
+    static const char *const required_checks[] = {"backdoor-flood",
+                                                  "log-total-over-budget",
+                                                  "log-file-over-rotate-size",
+                                                  "log-rotated-over-keepold",
+                                                  "log-rotate-size-unset",
+                                                  "session-ended-abruptly",
+                                                  NULL};
     vg_log_sigs *S = ld->sigs;
     yaml_node_t *rot = field(ld, root, "rotation");
     static const char *const known[] = {"default_keep_old", "far_above_factor", "slack_bytes",
@@ -546,8 +552,8 @@ static int load_settings(loader *ld, const yaml_node_t *root)
 static int load_root(loader *ld)
 {
     yaml_node_t *root = yaml_document_get_root_node(&ld->doc);
-    static const char *const known[] = {"flood_rate", "rotation", "checks", "signatures", "facts",
-                                        NULL};
+    static const char *const known[] = {"flood_rate", "rotation", "checks",
+                                        "signatures", "facts",    NULL};
     if (!root)
         return fail(ld, NULL, "empty signature file");
     int rc = check_keys(ld, root, known, "the top level");
@@ -607,8 +613,8 @@ int vg_log_sigs_load_embedded(vg_log_sigs **out, vg_error *err)
 
 static void sig_free(log_sig *s)
 {
-    char *strs[] = {s->id, s->title, s->fix, s->rule_id, s->pattern, s->device_tpl,
-                    s->opcode_tpl, s->section, s->enter_section};
+    char *strs[] = {s->id,         s->title,      s->fix,     s->rule_id,      s->pattern,
+                    s->device_tpl, s->opcode_tpl, s->section, s->enter_section};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         free(strs[i]);
     for (size_t i = 0; i < s->n_caps; i++)

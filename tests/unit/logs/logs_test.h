@@ -5,14 +5,15 @@
 #ifndef VG_TEST_LOGS_TEST_H
 #define VG_TEST_LOGS_TEST_H
 
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <cmocka.h>
+
+#include <cmocka.h> /* after setjmp.h and stdarg.h, which it needs */
 
 #include "vmxguard/logs.h"
 

@@ -13,13 +13,16 @@ static void device_commands_group_by_device_and_opcode(void **state)
 {
     (void)state;
     vg_log_sigs *s = sigs_ok();
-    vg_log_analysis *a = analyse_text(
-        s,
-        "2025-04-02T21:29:17.880Z In(05) vcpu-0 SCSI scsi0:0: Unsupported command *UNKNOWN (0x85)* issued. --ok\n"
-        "2025-04-02T21:29:17.881Z In(05) vcpu-0 SCSI scsi0:1: Unsupported command REPORT LUNS issued. --ok\n"
-        "2025-04-02T21:31:18.000Z In(05) vcpu-1 SCSI scsi0:0: Unsupported command *UNKNOWN (0x85)* issued. --ok\n"
-        "2022-11-24T14:04:28.931Z In(05) vcpu-1 SCSI DEVICE (scsi0:0): MODE SENSE(6) for unsupported page 0x8\n",
-        0);
+    vg_log_analysis *a = analyse_text(s,
+                                      "2025-04-02T21:29:17.880Z In(05) vcpu-0 SCSI scsi0:0: "
+                                      "Unsupported command *UNKNOWN (0x85)* issued. --ok\n"
+                                      "2025-04-02T21:29:17.881Z In(05) vcpu-0 SCSI scsi0:1: "
+                                      "Unsupported command REPORT LUNS issued. --ok\n"
+                                      "2025-04-02T21:31:18.000Z In(05) vcpu-1 SCSI scsi0:0: "
+                                      "Unsupported command *UNKNOWN (0x85)* issued. --ok\n"
+                                      "2022-11-24T14:04:28.931Z In(05) vcpu-1 SCSI DEVICE "
+                                      "(scsi0:0): MODE SENSE(6) for unsupported page 0x8\n",
+                                      0);
     size_t n = 0;
     for (size_t i = 0; i < a->n_findings; i++) {
         const vg_log_finding *f = &a->findings[i];
@@ -116,9 +119,12 @@ static void facts_come_from_header_and_configuration_only(void **state)
     vg_log_sigs *s = sigs_ok();
     vg_log_analysis *a = analyse_text(
         s,
-        "2015-01-13T11:10:25.641+01:00| vmx| I120: Log for VMware Player pid=4280 version=7.0.0 build=build-2305329 option=Release\n"
-        "2015-01-13T11:10:25.641+01:00| vmx| I120: Host codepage=windows-1252 encoding=windows-1252\n"
-        "2015-01-13T11:10:25.641+01:00| vmx| I120: Host is Windows 7 Professional, 64-bit Service Pack 1 (Build 7601)\n"
+        "2015-01-13T11:10:25.641+01:00| vmx| I120: Log for VMware Player pid=4280 version=7.0.0 "
+        "build=build-2305329 option=Release\n"
+        "2015-01-13T11:10:25.641+01:00| vmx| I120: Host codepage=windows-1252 "
+        "encoding=windows-1252\n"
+        "2015-01-13T11:10:25.641+01:00| vmx| I120: Host is Windows 7 Professional, 64-bit Service "
+        "Pack 1 (Build 7601)\n"
         "2015-01-13T11:10:25.700+01:00| vmx| I120: DICT --- USER DEFAULTS C:\\x\\config.ini\n"
         "2015-01-13T11:10:25.700+01:00| vmx| I120: DICT         virtualHW.version = \"99\"\n"
         "2015-01-13T11:10:25.938+01:00| vmx| I120: DICT --- CONFIGURATION C:\\VMs\\other.vmx \n"
@@ -193,10 +199,11 @@ static void folder_evidence_reports_lock_and_log_rules(void **state)
     const char *vmx = ".encoding = \"UTF-8\"\nconfig.version = \"8\"\ndisplayName = \"web01\"\n"
                       "log.rotateSize = \"1000\"\nlog.keepOld = \"10\"\n";
     write_file(dir, "web01.vmx", vmx, strlen(vmx));
-    const char *log =
-        "2024-08-09T22:36:03.981Z In(05) vmx Log for VMware Workstation pid=1 version=17.0.0 build=build-20800274 option=Release\n"
-        "2024-08-09T22:36:04.000Z In(05) vcpu-0 SCSI scsi0:0: Unsupported command *UNKNOWN (0x85)* issued. --ok\n"
-        "2024-08-09T22:38:40.992Z In(05) vmx VMX exit (1).\n";
+    const char *log = "2024-08-09T22:36:03.981Z In(05) vmx Log for VMware Workstation pid=1 "
+                      "version=17.0.0 build=build-20800274 option=Release\n"
+                      "2024-08-09T22:36:04.000Z In(05) vcpu-0 SCSI scsi0:0: Unsupported command "
+                      "*UNKNOWN (0x85)* issued. --ok\n"
+                      "2024-08-09T22:38:40.992Z In(05) vmx VMX exit (1).\n";
     write_file(dir, "vmware.log", log, strlen(log));
     char lck[256], path[256];
     snprintf(lck, sizeof lck, "%s/web01.vmx.lck", dir);

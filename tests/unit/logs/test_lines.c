@@ -92,8 +92,12 @@ static void garbage_is_unknown_with_whole_line_as_message(void **state)
 {
     (void)state;
     vg_log_line l;
-    const char *bad[] = {"", "hello", "2022-11-24 17:46:40 vmx x", "Foo 18 00:25:37.105: vmx| x",
-                         "2022-11-24T17:46:40.654Z", "2022-11-24T17:46:40.654Z in(05) vmx x",
+    const char *bad[] = {"",
+                         "hello",
+                         "2022-11-24 17:46:40 vmx x",
+                         "Foo 18 00:25:37.105: vmx| x",
+                         "2022-11-24T17:46:40.654Z",
+                         "2022-11-24T17:46:40.654Z in(05) vmx x",
                          "Apr 18 00:25:37.105: no bar here"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         parse(bad[i], &l, 0);

@@ -47,15 +47,15 @@ static void folder_logs_are_listed_oldest_first(void **state)
 {
     (void)state;
     char *dir = mkdir_tmp();
-    const char *names[] = {"vmware.log",   "vmware-0.log", "vmware-1.log", "vmware-2.log",
-                           "vmware-10.log", "other.log",   "vmware-x.log", "vmware-1.log.bak"};
+    const char *names[] = {"vmware.log",    "vmware-0.log", "vmware-1.log", "vmware-2.log",
+                           "vmware-10.log", "other.log",    "vmware-x.log", "vmware-1.log.bak"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         write_file(dir, names[i], "", 0);
     char **list = NULL;
     vg_error err;
     assert_int_equal(vg_logs_list_folder(dir, &list, &err), 0);
-    const char *want[] = {"vmware-10.log", "vmware-2.log", "vmware-1.log", "vmware-0.log",
-                          "vmware.log", NULL};
+    const char *want[] = {"vmware-10.log", "vmware-2.log", "vmware-1.log",
+                          "vmware-0.log",  "vmware.log",   NULL};
     for (size_t i = 0; want[i]; i++) {
         assert_non_null(list[i]);
         const char *base = strrchr(list[i], '/') + 1;
