@@ -30,7 +30,7 @@ printf '<!DOCTYPE html><title>t</title><script>undefinedFunction();</script>' > 
 chrome "$work/bad.dom" "$work/bad.err" "file://$work/bad.html" --dump-dom
 no_console "$work/bad.err" 2>/dev/null && fail "a script error was not seen on the console"
 
-for d in $(sample_dirs); do
+for d in $(sample_dirs html); do
     page=$d/fixture.html
     [ -s "$page" ] || fail "$page missing"
     if grep -Eiq '(src|href)="[a-z]+:' "$page"; then

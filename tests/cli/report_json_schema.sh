@@ -5,7 +5,7 @@
 . "$VG_SOURCE_DIR/tests/consumers/lib.sh"
 need "$bin/ajv"
 schema=$VG_SOURCE_DIR/docs/report-schema.json
-for d in $(sample_dirs); do
+for d in $(sample_dirs jsonl); do
     "$bin/ajv" validate --spec=draft2020 -c ajv-formats -s "$schema" -d "$d/fixture.json" ||
         fail "$d/fixture.json"
     node "$consumers/jsonl_validate.mjs" "$schema" "$d/fixture.jsonl" || fail "$d/fixture.jsonl"

@@ -11,7 +11,7 @@ validate() {
     "$tool" validate --level Error Warning -o "$log" "$1" >/dev/null 2>&1 || fail "sarif-multitool did not run on $1"
     node "$consumers/sarif_check.mjs" "$1" "$log"
 }
-for d in $(sample_dirs); do
+for d in $(sample_dirs sarif); do
     validate "$d/fixture.sarif" || fail "$d/fixture.sarif"
 done
 node -e '

@@ -6,7 +6,7 @@
 . "$VG_SOURCE_DIR/tests/consumers/lib.sh"
 need "$consumers/node_modules/@nuwcdivnpt/stig-manager-client-modules"
 n=0
-for d in $(sample_dirs); do
+for d in $(sample_dirs ckl cklb xccdf); do
     for fmt in ckl cklb xccdf; do
         for f in "$d/$fmt"/*; do
             [ -e "$f" ] || continue

@@ -6,7 +6,7 @@ xsd=/usr/share/openscap/schemas/xccdf/1.2/xccdf_1.2.xsd
 need "$xsd"
 command -v xmllint >/dev/null || fail "xmllint missing (libxml2-utils)"
 n=0
-for d in $(sample_dirs); do
+for d in $(sample_dirs xccdf); do
     for f in "$d/fixture.xccdf" "$d"/xccdf/*.xml; do
         [ -e "$f" ] || continue
         xmllint --noout --schema "$xsd" "$f" || fail "$f does not validate"

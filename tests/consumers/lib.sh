@@ -17,8 +17,9 @@ need() {
     [ -e "$1" ] || fail "$1 is missing: run bash scripts/setup.d/report.sh (and scripts/install-deps.sh)"
 }
 
-# sample_dirs: fills $work/fixture (always) and $work/cli (when the CLI can).
-# Prints the directories made, one a line.
+# sample_dirs FORMAT...: fills $work/fixture (every format) and $work/cli
+# (when the CLI can: fixture.json plus the formats named; ckl, cklb and
+# xccdf also per VM).  Prints the directories made, one a line.
 sample_dirs() {
     mkdir -p "$work/fixture"
     "$VG_BINARY_DIR/unit_report_test_golden" --write "$work/fixture" || fail "fixture writer failed"
@@ -28,12 +29,14 @@ sample_dirs() {
         "$VMXGUARD" audit --help 2>/dev/null | grep -q -- '--format'; then
         mkdir -p "$work/cli"
         local f
-        for f in text json jsonl csv junit sarif xccdf html; do
-            "$VMXGUARD" audit "$ex" --format "$f" -o "$work/cli/fixture.$f" >/dev/null 2>&1 || true
-        done
-        for f in ckl cklb xccdf; do
-            mkdir -p "$work/cli/$f"
-            "$VMXGUARD" audit "$ex" --format "$f" --output-dir "$work/cli/$f" >/dev/null 2>&1 || true
+        for f in json "$@"; do
+            case $f in ckl | cklb) ;; *)
+                "$VMXGUARD" audit "$ex" --format "$f" -o "$work/cli/fixture.$f" >/dev/null 2>&1 || true ;;
+            esac
+            case $f in ckl | cklb | xccdf)
+                mkdir -p "$work/cli/$f"
+                "$VMXGUARD" audit "$ex" --format "$f" --output-dir "$work/cli/$f" >/dev/null 2>&1 || true ;;
+            esac
         done
         [ -s "$work/cli/fixture.json" ] && echo "$work/cli"
     fi
