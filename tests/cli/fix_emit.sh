@@ -42,6 +42,10 @@ for i, n in enumerate(names):
     with open("ds/vm%02d.vmx" % i, "w", encoding="utf-8", newline="") as f:
         f.write('.encoding = "UTF-8"\ndisplayName = "%s"\nisolation.tools.copy.disable = "FALSE"\n'
                 'sched.mem.pshare.salt = "x"\n' % esc(n))
+# a hostile file name too: it reaches the scripts as a path (esxi-shell, headers)
+with open("ds/zz it's $(touch PWNED) `x` %1 & \u00e9.vmx", "w", encoding="utf-8") as f:
+    f.write('displayName = "zz-last"\nisolation.tools.copy.disable = "FALSE"\n')
+names.append("zz-last")
 json.dump(names, open("names.json", "w"))
 PY
 cp -r ds ds.orig
