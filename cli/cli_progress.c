@@ -34,6 +34,10 @@ struct cli_progress {
     size_t shown; /* columns of the line now on the terminal */
 };
 
+/* The line on screen now, for cli_progress_interrupt (one at a time). */
+static pthread_mutex_t active_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct cli_progress *active;
+
 static long long now_ns(void)
 {
     struct timespec ts;
@@ -145,6 +149,9 @@ static struct cli_progress *progress_start_fd(const char *what, size_t total, in
     /* The first line appears after one interval: short runs show nothing. */
     atomic_init(&p->last_draw, p->start);
     pthread_mutex_init(&p->draw_lock, NULL);
+    pthread_mutex_lock(&active_lock);
+    active = p;
+    pthread_mutex_unlock(&active_lock);
     return p;
 }
 
@@ -176,10 +183,28 @@ void cli_progress_set_total(struct cli_progress *p, size_t total)
         atomic_store(&p->total, total);
 }
 
+void cli_progress_interrupt(void)
+{
+    pthread_mutex_lock(&active_lock); /* lock order: active_lock, then draw_lock */
+    if (active) {
+        pthread_mutex_lock(&active->draw_lock);
+        if (active->shown > 0)
+            show(active, "");
+        /* The next tick waits a full interval, so the message stays readable. */
+        atomic_store(&active->last_draw, now_ns());
+        pthread_mutex_unlock(&active->draw_lock);
+    }
+    pthread_mutex_unlock(&active_lock);
+}
+
 void cli_progress_done(struct cli_progress *p)
 {
     if (!p)
         return;
+    pthread_mutex_lock(&active_lock);
+    if (active == p)
+        active = NULL;
+    pthread_mutex_unlock(&active_lock);
     pthread_mutex_lock(&p->draw_lock);
     long long at = now_ns();
     if (cli_verbose) {

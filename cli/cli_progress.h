@@ -26,6 +26,13 @@ void cli_progress_tick(struct cli_progress *p, size_t n_done);
 void cli_progress_set_total(struct cli_progress *p, size_t total);
 
 /*
+ * Clear the line of the progress now running (if any) so that a message can
+ * be printed on a line of its own; the next tick draws it again.  Meant for
+ * cli_warn/cli_error, so a warning never lands in the middle of the line.
+ */
+void cli_progress_interrupt(void);
+
+/*
  * Clear the line and free p.  With --verbose the final count, time and rate
  * stay on the terminal as one line.  Call after all ticking threads ended.
  */

@@ -206,6 +206,31 @@ static void verbose_keeps_a_summary_line(void **state)
     term_close(&t);
 }
 
+static void interrupt_clears_the_line_for_a_message(void **state)
+{
+    (void)state;
+    cli_progress_interrupt(); /* nothing running: harmless */
+    struct term t;
+    term_open(&t, 80);
+    struct cli_progress *p = progress_start_fd("auditing", 0, t.slave);
+    sleep_ms(120);
+    cli_progress_tick(p, 5);
+    char buf[4096];
+    assert_true(drain(t.master, buf, sizeof buf) > 0);
+    size_t shown = p->shown;
+    cli_progress_interrupt();
+    size_t n = drain(t.master, buf, sizeof buf);
+    assert_int_equal(n, shown + 2); /* \r, blanks, \r */
+    assert_int_equal(count_char(buf, n, ' '), shown);
+    cli_progress_tick(p, 1); /* within the interval after the message: no redraw */
+    assert_int_equal(drain(t.master, buf, sizeof buf), 0);
+    cli_progress_done(p);
+    assert_int_equal(drain(t.master, buf, sizeof buf), 0); /* already clear */
+    cli_progress_interrupt(); /* done: no longer active */
+    assert_int_equal(drain(t.master, buf, sizeof buf), 0);
+    term_close(&t);
+}
+
 struct worker {
     struct cli_progress *p;
 };
@@ -261,6 +286,7 @@ int main(void)
         cmocka_unit_test(redraws_at_most_ten_times_a_second),
         cmocka_unit_test(line_never_wider_than_terminal),
         cmocka_unit_test(verbose_keeps_a_summary_line),
+        cmocka_unit_test(interrupt_clears_the_line_for_a_message),
         cmocka_unit_test(ticks_from_threads_all_count),
         cmocka_unit_test(durations_read_like_a_clock),
     };

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The progress line, seen the way a user sees it: `vmxguard audit` over a
+# generated tree of 3,000 VMs runs inside tmux (a real pseudo-terminal); the
+# pane shows "N/3000 items, R/s, ETA T" while it runs and nothing of it once
+# done.  The same run with stderr to a file or a pipe, or with --quiet on the
+# terminal, carries no progress at all.
+set -euo pipefail
+: "${VMXGUARD:?}" "${VG_SOURCE_DIR:?}"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+if ! "$VMXGUARD" audit --help | grep -qi progress; then
+    echo "SKIP: 'vmxguard audit --help' does not mention progress yet (cli/cli_progress.c is not wired into audit)"
+    exit 77
+fi
+command -v tmux >/dev/null || fail "tmux missing (scripts/deps/ux.txt installs it)"
+command -v python3 >/dev/null || fail "python3 missing"
+tmp=$(mktemp -d)
+sock=vg-progress-$$
+trap 'tmux -L "$sock" kill-server 2>/dev/null || true; rm -rf "$tmp"' EXIT
+N=3000
+python3 "$VG_SOURCE_DIR/bench/gen_datastore.py" "$tmp/ds" $N >/dev/null
+line_re="[0-9]+/$N items, [0-9.]+/s, ETA [0-9hms-]+"
+
+# Run "$@" in a fresh tmux pane, stdout to $tmp/NAME.out, stderr on the pane.
+# Everything the pane receives is logged raw (pipe-pane) and the screen is
+# captured every 50 ms while it runs; NAME.shot keeps a screen that showed
+# the progress line.
+in_tmux() {
+    local name=$1; shift
+    local cmd
+    printf -v cmd '%q ' "$@"
+    tmux -L "$sock" -f /dev/null new-session -d -s "$name" -x 120 -y 30 \
+        "while [ ! -e $tmp/$name.go ]; do sleep 0.02; done; $cmd >$tmp/$name.out; echo \$? >$tmp/$name.rc; sleep 60"
+    tmux -L "$sock" pipe-pane -t "$name" -o "cat >>$tmp/$name.raw"
+    touch "$tmp/$name.go"
+    local i
+    for ((i = 0; i < 2400; i++)); do
+        [ -s "$tmp/$name.rc" ] && break
+        tmux -L "$sock" capture-pane -p -t "$name" >"$tmp/$name.screen" 2>/dev/null || true
+        grep -qE "$line_re" "$tmp/$name.screen" && cp "$tmp/$name.screen" "$tmp/$name.shot"
+        sleep 0.05
+    done
+    [ -s "$tmp/$name.rc" ] || fail "$name: audit did not finish within 2 minutes"
+    sleep 0.2 # let the pane catch up with the last bytes
+    tmux -L "$sock" capture-pane -p -t "$name" >"$tmp/$name.final"
+    tmux -L "$sock" kill-session -t "$name"
+}
+
+in_tmux tty "$VMXGUARD" audit "$tmp/ds"
+rc=$(cat "$tmp/tty.rc")
+[ "$rc" -le 1 ] || fail "audit on the terminal exited $rc"
+grep -qaE "$line_re" "$tmp/tty.raw" || fail "no progress line reached the terminal: $(head -c 300 "$tmp/tty.raw" | cat -v)"
+[ -s "$tmp/tty.shot" ] || fail "the progress line was never on screen"
+echo "the pane showed:"
+grep -E "$line_re" "$tmp/tty.shot" | sed 's/^/    /'
+! grep -qE "$line_re" "$tmp/tty.final" || fail "progress line left on screen after the run"
+! grep -qa $'\r' "$tmp/tty.out" || fail "carriage returns in the report on stdout"
+grep -q . "$tmp/tty.out" || fail "no report on stdout"
+
+# With --quiet on the same terminal: no progress.
+in_tmux quiet "$VMXGUARD" audit --quiet "$tmp/ds"
+! grep -qaE "items, [0-9.]+/s" "$tmp/quiet.raw" || fail "--quiet still drew progress"
+
+# stderr to a file, and to a pipe: no progress, no carriage returns.
+rc=0; "$VMXGUARD" audit "$tmp/ds" >"$tmp/file.out" 2>"$tmp/file.err" || rc=$?
+[ $rc -le 1 ] || fail "audit to files exited $rc"
+! grep -qaE "items, [0-9.]+/s" "$tmp/file.err" || fail "progress written to a file"
+! grep -qa $'\r' "$tmp/file.err" || fail "carriage return written to a file"
+"$VMXGUARD" audit "$tmp/ds" 2>&1 >/dev/null | cat >"$tmp/pipe.err" || true
+! grep -qaE "items, [0-9.]+/s" "$tmp/pipe.err" || fail "progress written to a pipe"
+! grep -qa $'\r' "$tmp/pipe.err" || fail "carriage return written to a pipe"
+cmp -s "$tmp/tty.out" "$tmp/file.out" || fail "report differs between terminal and file runs"
+echo "ok: progress on the terminal, cleared at the end; none with --quiet, in a file or a pipe"
