@@ -169,29 +169,31 @@ static int enqueue_problem(walk *w, const char *path, int code, const char *fmt,
 
 static int walk_dir(walk *w, const char *dir, int depth);
 
-/* One folder entry: a VM file, a folder to enter, or something to skip. */
-static int visit(walk *w, const char *path, const char *name, int depth)
+/* A folder entry as readdir gave it: the type usually spares a stat(). */
+typedef struct dir_item {
+    char *name;
+    unsigned char type; /* DT_REG, DT_DIR, DT_LNK, DT_UNKNOWN... */
+    ino_t ino;
+} dir_item;
+
+static int wanted_file(const vg_source_opts *o, const char *name)
 {
-    const vg_source_opts *o = w->opts;
-    if (excluded(o, name, path))
-        return 0;
-    int is_vmx = ends_with(name, ".vmx"), is_vmtx = ends_with(name, ".vmtx");
+    return ends_with(name, ".vmx") || (o->include_templates && ends_with(name, ".vmtx"));
+}
+
+/* Symlinks and file systems without d_type: ask stat() what it is. */
+static int visit_by_stat(walk *w, const char *path, const char *name, int depth)
+{
+    int vm_name = ends_with(name, ".vmx") || ends_with(name, ".vmtx");
     struct stat st;
     if (stat(path, &st) != 0) {
-        if (is_vmx || is_vmtx) /* a dangling link to a VM is worth saying */
+        if (vm_name) /* a dangling link to a VM is worth saying */
             return enqueue_problem(w, path, VG_EIO, "cannot read: %s", strerror(errno));
         return 0;
     }
-    if (S_ISDIR(st.st_mode)) {
-        /* a running VM's lock folder holds no settings; vm.c notes the lock */
-        if (ends_with(name, ".lck"))
-            return 0;
-        int r = seen_add(&w->seen, st.st_dev, st.st_ino);
-        if (r != 0)
-            return r < 0 ? enqueue_problem(w, path, VG_ENOMEM, "%s", "out of memory") : 0;
-        return walk_dir(w, path, depth + 1);
-    }
-    if (!is_vmx && !(is_vmtx && o->include_templates))
+    if (S_ISDIR(st.st_mode))
+        return ends_with(name, ".lck") ? 0 : walk_dir(w, path, depth + 1);
+    if (!wanted_file(w->opts, name))
         return 0;
     if (!S_ISREG(st.st_mode))
         return enqueue_problem(w, path, VG_EINPUT, "%s", "not a regular file, skipped");
@@ -200,70 +202,116 @@ static int visit(walk *w, const char *path, const char *name, int depth)
     return enqueue(w, path, NULL);
 }
 
-static int cmp_names(const void *a, const void *b)
+/* One folder entry: a VM file, a folder to enter, or something to skip. */
+static int visit(walk *w, const char *path, const dir_item *it, dev_t dev, int depth)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    if (excluded(w->opts, it->name, path))
+        return 0;
+    switch (it->type) {
+    case DT_DIR:
+        /* a running VM's lock folder holds no settings; vm.c notes the lock */
+        return ends_with(it->name, ".lck") ? 0 : walk_dir(w, path, depth + 1);
+    case DT_REG:
+        if (!wanted_file(w->opts, it->name) || seen_add(&w->seen, dev, it->ino) == 1)
+            return 0;
+        return enqueue(w, path, NULL);
+    case DT_FIFO:
+    case DT_CHR:
+    case DT_BLK:
+    case DT_SOCK:
+        if (!ends_with(it->name, ".vmx") && !ends_with(it->name, ".vmtx"))
+            return 0;
+        return enqueue_problem(w, path, VG_EINPUT, "%s", "not a regular file, skipped");
+    default:
+        return visit_by_stat(w, path, it->name, depth);
+    }
 }
 
-/* Names of a folder, sorted (deterministic order whatever readdir says). */
-static char **list_dir(const char *dir, size_t *n, int *errnum)
+static int cmp_items(const void *a, const void *b)
 {
-    DIR *d = opendir(dir);
-    *n = 0;
-    if (!d) {
-        *errnum = errno;
-        return NULL;
-    }
-    char **names = NULL;
+    return strcmp(((const dir_item *)a)->name, ((const dir_item *)b)->name);
+}
+
+/* Entries of an open folder, sorted (deterministic whatever readdir says). */
+static dir_item *list_dir(DIR *d, size_t *n)
+{
+    dir_item *items = NULL;
     size_t cap = 0;
     struct dirent *e;
+    *n = 0;
     while ((e = readdir(d)) != NULL) {
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
             continue;
         if (*n == cap) {
-            char **nn = realloc(names, (cap = cap ? cap * 2 : 32) * sizeof *nn);
-            if (!nn)
+            dir_item *ni = realloc(items, (cap = cap ? cap * 2 : 32) * sizeof *ni);
+            if (!ni)
                 break;
-            names = nn;
+            items = ni;
         }
-        if (!(names[*n] = strdup(e->d_name)))
+        if (!(items[*n].name = strdup(e->d_name)))
             break;
-        (*n)++;
+        items[*n].type = e->d_type;
+        items[(*n)++].ino = e->d_ino;
+    }
+    if (*n)
+        qsort(items, *n, sizeof *items, cmp_items);
+    return items;
+}
+
+/* Open a folder once: its (dev, ino) guards against symlink loops. */
+static DIR *open_dir(walk *w, const char *dir, dev_t *dev, int *rc)
+{
+    *rc = 0;
+    DIR *d = opendir(dir);
+    struct stat st;
+    if (!d) {
+        *rc = enqueue_problem(w, dir, VG_EIO, "cannot list folder: %s", strerror(errno));
+        return NULL;
+    }
+    if (fstat(dirfd(d), &st) != 0) {
+        *rc = enqueue_problem(w, dir, VG_EIO, "cannot list folder: %s", strerror(errno));
+    } else {
+        int r = seen_add(&w->seen, st.st_dev, st.st_ino);
+        if (r == 0) {
+            *dev = st.st_dev;
+            return d;
+        }
+        if (r < 0)
+            *rc = enqueue_problem(w, dir, VG_ENOMEM, "%s", "out of memory");
     }
     closedir(d);
-    if (*n)
-        qsort(names, *n, sizeof *names, cmp_names);
-    *errnum = 0;
-    return names;
+    return NULL;
 }
 
 static int walk_dir(walk *w, const char *dir, int depth)
 {
     if (depth > MAX_DEPTH)
         return enqueue_problem(w, dir, VG_EINPUT, "%s", "folders nested too deep, skipped");
+    dev_t dev = 0;
+    int rc;
+    DIR *d = open_dir(w, dir, &dev, &rc);
+    if (!d)
+        return rc;
     size_t n;
-    int errnum;
-    char **names = list_dir(dir, &n, &errnum);
-    if (!names && errnum)
-        return enqueue_problem(w, dir, VG_EIO, "cannot list folder: %s", strerror(errnum));
-    int rc = 0;
+    dir_item *items = list_dir(d, &n);
+    closedir(d);
     size_t dlen = strlen(dir);
     int slash = dlen && dir[dlen - 1] == '/';
     for (size_t i = 0; i < n; i++) {
         if (rc == 0) {
-            size_t len = dlen + strlen(names[i]) + 2;
+            size_t len = dlen + strlen(items[i].name) + 2;
             char *path = malloc(len);
             if (!path) {
                 rc = enqueue_problem(w, dir, VG_ENOMEM, "%s", "out of memory");
             } else {
-                if (snprintf(path, len, "%s%s%s", dir, slash ? "" : "/", names[i]) < (int)len)
-                    rc = visit(w, path, names[i], depth);
+                if (snprintf(path, len, "%s%s%s", dir, slash ? "" : "/", items[i].name) < (int)len)
+                    rc = visit(w, path, &items[i], dev, depth);
                 free(path);
             }
         }
-        free(names[i]);
+        free(items[i].name);
     }
-    free(names);
+    free(items);
     return rc;
 }
 
@@ -273,11 +321,8 @@ static int walk_target(walk *w, const char *path)
     struct stat st;
     if (stat(path, &st) != 0)
         return enqueue_problem(w, path, VG_EIO, "cannot read: %s", strerror(errno));
-    if (S_ISDIR(st.st_mode)) {
-        if (seen_add(&w->seen, st.st_dev, st.st_ino) != 0)
-            return 0;
+    if (S_ISDIR(st.st_mode))
         return walk_dir(w, path, 0);
-    }
     if (!S_ISREG(st.st_mode))
         return enqueue_problem(w, path, VG_EINPUT, "%s", "not a regular file or folder");
     if (seen_add(&w->seen, st.st_dev, st.st_ino) == 1)
