@@ -184,9 +184,11 @@ VG_EXPORT int vg_log_analysis_finish(vg_log_analysis *a, vg_error *err);
 VG_EXPORT int vg_logs_list_folder(const char *folder, char ***out, vg_error *err);
 VG_EXPORT void vg_logs_list_free(char **list);
 
-/* Whole job for a path: a log file (its folder's .vmx is used for rotation)
- * or a VM folder (every vmware*.log in rotation order plus the .vmx).
- * *out receives ownership, finished. */
+/* Whole job for a path: a log file (its folder's .vmx is used for rotation),
+ * a VM folder (every vmware*.log in rotation order plus the .vmx), or a .vmx
+ * (its folder's logs, that .vmx).  A read file in which no line has a known
+ * prefix is an error (VG_EINPUT: not a vmware.log).  *out receives
+ * ownership, finished. */
 VG_EXPORT int vg_logs_analyze_path(const char *path, const vg_log_sigs *sigs,
                                    const vg_log_opts *opts, vg_log_analysis **out, vg_error *err);
 

@@ -298,6 +298,41 @@ static int add_folder(vg_log_analysis *a, const char *folder, vg_error *err)
     return rc;
 }
 
+/* A file with lines but not one known prefix is not a vmware.log (a .vmx,
+ * a hostd log...): say so instead of reporting "nothing found". */
+static int check_is_log(const vg_log_analysis *a, vg_error *err)
+{
+    for (size_t i = 0; i < a->n_files; i++) {
+        const vg_log_file *f = &a->files[i];
+        size_t known = 0;
+        for (int k = 1; k < VG_LOG_FMT_COUNT; k++)
+            known += f->by_format[k];
+        if (f->lines && !known)
+            return vg_error_set(err, VG_EINPUT, f->path, 1,
+                                "not a vmware.log: no line has a known prefix");
+    }
+    return VG_OK;
+}
+
+static int is_vmx_path(const char *path)
+{
+    return is_vmx(base_name(path));
+}
+
+/* What to read for path: the folder (a folder, or a .vmx's folder) or the one log. */
+static int read_path(vg_log_analysis *a, const char *path, int is_dir, vg_error *err)
+{
+    if (is_dir)
+        return add_folder(a, path, err);
+    if (!is_vmx_path(path))
+        return vg_log_analysis_add_file(a, path, err);
+    char *folder = dir_of(path);
+    int rc = folder ? add_folder(a, folder, err)
+                    : vg_error_set(err, VG_ENOMEM, path, 0, "out of memory");
+    free(folder);
+    return rc;
+}
+
 int vg_logs_analyze_path(const char *path, const vg_log_sigs *sigs, const vg_log_opts *opts,
                          vg_log_analysis **out, vg_error *err)
 {
@@ -310,10 +345,13 @@ int vg_logs_analyze_path(const char *path, const vg_log_sigs *sigs, const vg_log
         return vg_error_set(err, VG_ENOMEM, path, 0, "out of memory");
     int is_dir = S_ISDIR(st.st_mode);
     char *folder = is_dir ? strdup(path) : dir_of(path);
-    char *vmx = folder ? find_vmx(folder) : NULL;
+    /* a .vmx named on the command line is the one to use */
+    char *vmx = !folder ? NULL : is_vmx_path(path) ? strdup(path) : find_vmx(folder);
     int rc = folder ? VG_OK : vg_error_set(err, VG_ENOMEM, path, 0, "out of memory");
     if (rc == VG_OK)
-        rc = is_dir ? add_folder(a, path, err) : vg_log_analysis_add_file(a, path, err);
+        rc = read_path(a, path, is_dir, err);
+    if (rc == VG_OK)
+        rc = check_is_log(a, err);
     if (rc == VG_OK && vmx) {
         /* A damaged .vmx must not hide the logs: rotation then uses defaults. */
         vg_error ignored;

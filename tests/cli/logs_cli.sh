@@ -48,6 +48,12 @@ mkdir -p "$tmp/empty"
 "$VMXGUARD" logs "$tmp/empty" >/dev/null 2>"$tmp/err"; check "folder without logs exits 2" 2 $?
 expect_in "folder error says why" "no vmware.log or vmware-N.log here" "$tmp/err"
 "$VMXGUARD" logs >/dev/null 2>&1; check "no path is a usage error" 2 $?
+printf 'displayName = "x"\nlog.rotateSize = "10"\n' >"$tmp/bad/web.vmx"
+"$VMXGUARD" logs "$tmp/bad/web.vmx" >"$tmp/out" 2>"$tmp/err"; check "a .vmx reads its folder's logs" 1 $?
+expect_in "the named .vmx gives rotateSize" "log.rotateSize 10," "$tmp/out"
+cp "$tmp/bad/web.vmx" "$tmp/notalog.log"
+"$VMXGUARD" logs "$tmp/notalog.log" >/dev/null 2>"$tmp/err"; check "a file that is no log exits 2" 2 $?
+expect_in "says it is not a log" "$tmp/notalog.log:1: not a vmware.log" "$tmp/err"
 "$VMXGUARD" logs --format yaml "$tmp/clean" >/dev/null 2>"$tmp/err"; check "unknown format" 2 $?
 
 "$VMXGUARD" logs --format json -o "$tmp/o.json" "$tmp/bad" "$tmp/clean"; check "json to a file" 1 $?
