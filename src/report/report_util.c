@@ -41,33 +41,43 @@ const char *vg_report_status_label(vg_result_status s)
     return (unsigned)s < VG_RESULT_STATUS_COUNT ? status_table[s].label : "?";
 }
 
-static const vg_result *sort_base;
+/* Sort keys copied out, so the comparison needs no global (qsort has no
+ * context argument in C11) and writers stay safe to use from threads. */
+struct sort_key {
+    int rank, sev;
+    size_t idx;
+};
 
-static int cmp_results(const void *a, const void *b)
+static int cmp_keys(const void *a, const void *b)
 {
-    size_t ia = *(const size_t *)a, ib = *(const size_t *)b;
-    const vg_result *x = &sort_base[ia], *y = &sort_base[ib];
-    int d = vg_report_status_rank(x->status) - vg_report_status_rank(y->status);
-    if (d)
-        return d;
-    d = (int)vg_report_severity(y) - (int)vg_report_severity(x);
-    if (d)
-        return d;
-    return ia < ib ? -1 : ia > ib;
+    const struct sort_key *x = a, *y = b;
+    if (x->rank != y->rank)
+        return x->rank - y->rank;
+    if (x->sev != y->sev)
+        return y->sev - x->sev;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
 size_t *vg_report_sorted(const vg_vm_report *vr)
 {
     if (!vr->n_results)
         return NULL;
+    struct sort_key *keys = malloc(vr->n_results * sizeof *keys);
     size_t *idx = malloc(vr->n_results * sizeof *idx);
-    if (!idx)
+    if (!keys || !idx) {
+        free(keys);
+        free(idx);
         return NULL;
+    }
+    for (size_t i = 0; i < vr->n_results; i++) {
+        keys[i].rank = vg_report_status_rank(vr->results[i].status);
+        keys[i].sev = (int)vg_report_severity(&vr->results[i]);
+        keys[i].idx = i;
+    }
+    qsort(keys, vr->n_results, sizeof *keys, cmp_keys);
     for (size_t i = 0; i < vr->n_results; i++)
-        idx[i] = i;
-    sort_base = vr->results; /* qsort has no context argument in C11 */
-    qsort(idx, vr->n_results, sizeof *idx, cmp_results);
-    sort_base = NULL;
+        idx[i] = keys[i].idx;
+    free(keys);
     return idx;
 }
 
