@@ -185,10 +185,10 @@ static void put_vm_header(vg_report *r, FILE *f, const vg_vm *vm)
         vg_buf_adds(&s->line, vm->path);
     else if (vm->moref)
         vg_buf_printf(&s->line, "%s on %s", vm->moref, vm->server ? vm->server : "?");
-    if (vm->uuid)
-        vg_buf_printf(&s->line, "%suuid %s", s->line.len ? ", " : "", vm->uuid);
     if (s->line.len)
         put_wrapped(f, 2, "", s->line.data, r->opts.width, 2);
+    if (vm->uuid) /* a line of its own: a bios uuid has spaces and would wrap mid-way */
+        put_wrapped(f, 2, "uuid ", vm->uuid, r->opts.width, 2);
     const char *note = vm_note(vm);
     if (note)
         put_wrapped(f, 2, "note: ", note, r->opts.width, 2);
