@@ -74,6 +74,7 @@ static const char help_text[] =
     "                         VMXGUARD_PASSWORD, else a prompt)\n"
     "      --cacert FILE      vSphere: trust this PEM bundle\n"
     "      --insecure         vSphere: do not check the server certificate\n"
+    "  -q, --quiet            no line for files that need no change, no warnings\n"
     "  -h, --help             this text\n"
     "\n"
     "Without --yes on a terminal, each file's diff is shown and you are asked\n"
@@ -121,6 +122,7 @@ static const struct option long_opts[] = {
     {"credentials", required_argument, NULL, OPT_CRED},
     {"cacert", required_argument, NULL, OPT_CACERT},
     {"insecure", no_argument, NULL, OPT_INSECURE},
+    {"quiet", no_argument, NULL, 'q'},
     {NULL, 0, NULL, 0},
 };
 
@@ -138,7 +140,7 @@ static int parse_opts(struct fix_run *run, int argc, char **argv)
 {
     int c, rc = 0;
     optind = 1;
-    while (!rc && (c = getopt_long(argc, argv, "p:r:nyo:h", long_opts, NULL)) != -1) {
+    while (!rc && (c = getopt_long(argc, argv, "p:r:nyo:qh", long_opts, NULL)) != -1) {
         switch (c) {
         case 'p':
             rc = push(run->profile_ids, &run->n_profile_ids, optarg, "--profile");
@@ -181,6 +183,9 @@ static int parse_opts(struct fix_run *run, int argc, char **argv)
             break;
         case OPT_INSECURE:
             run->insecure = 1;
+            break;
+        case 'q':
+            cli_quiet = 1;
             break;
         case OPT_COLOR:
             if (cli_set_color(optarg) != 0) {
@@ -304,6 +309,15 @@ static int ask(struct fix_run *run, const vg_fix_vm *fv)
     }
 }
 
+/* Rules an edit list would have fixed (for the count of rules left unfixed). */
+static size_t rules_in(const vg_fix_vm *fv)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < fv->n_edits; i++)
+        n += fv->edits[i].n_rule_ids;
+    return n;
+}
+
 static void report_outcome(struct fix_run *run, const vg_fix_vm *fv, const vg_fix_outcome *o)
 {
     run->stale += o->stale_removed;
@@ -342,6 +356,7 @@ static void apply_one(struct fix_run *run, const vg_fix_vm *fv, vg_vm *vm)
     if (!run->ao.dry_run && !ask(run, fv)) {
         fprintf(run->msg, "%s: skipped (declined)\n", fv->path);
         run->skipped++;
+        run->unfixed += rules_in(fv);
         return;
     }
     vg_fix_outcome out;
@@ -353,7 +368,7 @@ static void apply_one(struct fix_run *run, const vg_fix_vm *fv, vg_vm *vm)
         fprintf(run->msg, "%s: skipped, file left as it was\n", fv->path);
         run->skipped++;
         run->errors += err.code != VG_ELOCKED;
-        run->unfixed += err.code == VG_ELOCKED;
+        run->unfixed += err.code == VG_ELOCKED ? rules_in(fv) : 0;
     } else {
         report_outcome(run, fv, &out);
     }
@@ -484,7 +499,8 @@ static void print_edits(const struct fix_run *run, const vg_fix_vm *fv, const ch
 static int vsphere_wanted(struct fix_run *run, const vg_fix_vm *fv)
 {
     if (!fv->n_edits) {
-        fprintf(run->msg, "%s: nothing to change\n", fv->name);
+        if (!cli_quiet)
+            fprintf(run->msg, "%s: nothing to change\n", fv->name);
         run->unchanged++;
         return 0;
     }
@@ -501,7 +517,7 @@ static int vsphere_wanted(struct fix_run *run, const vg_fix_vm *fv)
                   "--force",
                   fv->name);
         run->skipped++;
-        run->unfixed += fv->n_edits;
+        run->unfixed += rules_in(fv);
         return 0;
     }
     if (!run->yes && !run->all_yes) {
@@ -514,6 +530,7 @@ static int vsphere_wanted(struct fix_run *run, const vg_fix_vm *fv)
         run->all_yes = line[0] == 'a';
         if (run->quit || (line[0] != 'y' && line[0] != 'a')) {
             run->skipped++;
+            run->unfixed += rules_in(fv);
             return 0;
         }
     }

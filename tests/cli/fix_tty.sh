@@ -33,6 +33,7 @@ check "answer n leaves a.vmx" cmp -s "$tmp/ds/a.vmx" "$tmp/orig"
 check "answer y fixes b.vmx" grep -q '"TRUE"' "$tmp/ds/b.vmx"
 check "answer q stops before c.vmx" grep -q '"FALSE"' "$tmp/ds/c.vmx"
 check "declined file reported" grep -q 'a.vmx: skipped (declined)' "$tmp/out"
+check "declined rules count as left unfixed" grep -qE ' [1-9][0-9]* rule\(s\) left unfixed' "$tmp/out"
 
 mk
 printf 'a\n' | on_tty "$VMXGUARD" fix "$tmp/ds"
