@@ -1,5 +1,5 @@
 /*
- * Build tool: turns catalog/**.yaml into a C array so the binary carries its
+ * Build tool: turns catalog yaml files into a C array so the binary carries its
  * catalog and works alone.  Usage: vg_embed OUT.c ROOTDIR FILE...
  */
 #include <stdio.h>

@@ -40,7 +40,7 @@ typedef struct vg_vm_evidence {
 typedef struct vg_vm_prop {
     char *name;  /* "config.flags.enableLogging", "config.migrateEncryption", ... */
     char *value; /* as text: "true", "opportunistic", "vmx-19" */
-} vg_vm_prop;
+} vg_vm_property;
 
 typedef struct vg_vm {
     vg_vm_origin origin;
@@ -58,7 +58,7 @@ typedef struct vg_vm {
     int is_template;
     int locked;          /* .vmx.lck with members / NFS .lck-*: appears powered on */
     vg_vmx_doc *settings; /* owned */
-    vg_vm_prop *props;
+    vg_vm_property *props;
     size_t n_props;
     vg_vm_evidence *evidence;
     size_t n_evidence;

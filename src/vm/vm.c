@@ -60,7 +60,7 @@ int vg_vm_set_prop(vg_vm *vm, const char *name, const char *value)
         if (strcmp(vm->props[i].name, name) == 0)
             return vg_vm_set_str(&vm->props[i].value, value);
     }
-    vg_vm_prop *p = realloc(vm->props, (vm->n_props + 1) * sizeof *p);
+    vg_vm_property *p = realloc(vm->props, (vm->n_props + 1) * sizeof *p);
     if (!p)
         return VG_ENOMEM;
     vm->props = p;
