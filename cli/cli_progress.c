@@ -94,7 +94,7 @@ static void format_line(const struct cli_progress *p, long long at, char *out, s
     char r[32], eta[32];
     format_rate(r, sizeof r, rate);
     if (total == 0) {
-        snprintf(out, outsz, "%s: %zu items, %s/s", p->what, done, r);
+        snprintf(out, outsz, "%s: %zu %s, %s/s", p->what, done, done == 1 ? "item" : "items", r);
         return;
     }
     if (done >= total || rate <= 0)
