@@ -37,6 +37,7 @@ struct logs_run {
     /* report writers (sarif, html) */
     vg_catalog *cat;
     vg_profile profile;
+    const vg_profile *profiles[1]; /* the writer keeps this pointer until the end */
     vg_profile_rule *prules;
     vg_report *report;
     vg_audit_summary sum;
@@ -286,11 +287,11 @@ static int start_report(struct logs_run *run, char **paths, size_t n)
     static char host[256];
     if (gethostname(host, sizeof host - 1) != 0)
         host[0] = '\0';
-    const vg_profile *profs[1] = {&run->profile};
+    run->profiles[0] = &run->profile;
     vg_report_run rr = {.tool_version = vg_version(),
                         .started = time(NULL),
                         .catalog = run->cat,
-                        .profiles = profs,
+                        .profiles = run->profiles,
                         .n_profiles = 1,
                         .targets = (const char *const *)paths,
                         .n_targets = n,
@@ -329,9 +330,8 @@ static int report_one(struct logs_run *run, const char *path, const vg_log_analy
         cli_error("%s: out of memory", path);
         return -1;
     }
-    const vg_profile *profs[1] = {&run->profile};
     vg_vm_report *rep = NULL;
-    int rc = vg_audit_vm(vm, profs, 1, NULL, &rep, &err);
+    int rc = vg_audit_vm(vm, run->profiles, 1, NULL, &rep, &err);
     if (rc == VG_OK) {
         vg_audit_summary_add(&run->sum, rep);
         rc = vg_report_vm(run->report, rep, &err);
