@@ -114,11 +114,12 @@ static int sarif_begin(vg_report *r, vg_error *err)
     json_t *rules = s->rule_index ? driver_rules(r, s->rule_index) : NULL;
     if (!rules || !s->notifications)
         return vg_error_set(err, VG_ENOMEM, "", 0, "out of memory");
+    /* informationUri: the project's homepage as debian/control declares it */
     json_t *tool =
         json_pack("{s:{s:s, s:o, s:o, s:s, s:o}}", "driver", "name", "vmxguard", "version",
                   S(r->run.tool_version ? r->run.tool_version : vg_version()), "semanticVersion",
                   S(r->run.tool_version ? r->run.tool_version : vg_version()), "informationUri",
-                  "https://vmxguard.invalid/docs/formats.md", "rules", rules);
+                  "https://vmxguard.invalid/", "rules", rules);
     FILE *f = vg_report_stream(r);
     fputs(
         "{\"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\", \"version\": \"2.1.0\", "
