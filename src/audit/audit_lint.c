@@ -376,64 +376,90 @@ static const char *near_miss(const char *key)
     return best;
 }
 
+/* What the lint says about a key name, whatever its value. */
+typedef struct key_verdict {
+    const vg_lint_entry *entry; /* a lint table entry matched */
+    const known_key *known;     /* a catalog key: only its value is checked */
+    const char *near;           /* an unknown key close to this known one */
+} key_verdict;
+
+static key_verdict judge_key(const vg_lint_tables *t, const char *key)
+{
+    key_verdict v = {NULL, NULL, NULL};
+    int first = tolower((unsigned char)key[0]);
+    for (size_t i = 0; t && i < t->n_entries; i++) {
+        const char *k = t->entries[i].key;
+        /* most keys differ at the first letter: skip the glob match then */
+        if (k[0] != '*' && k[0] != '?' && tolower((unsigned char)k[0]) != first)
+            continue;
+        if (vg_vmx_glob_match(k, key)) {
+            v.entry = &t->entries[i];
+            return v;
+        }
+    }
+    if (!(v.known = find_known(key)))
+        v.near = near_miss(key);
+    return v;
+}
+
 /*
  * The same few hundred key names recur in every VM of a datastore, so the
- * misspelling verdict is remembered per name (lower-cased).  The table is
- * bounded: once full, names are checked without remembering.
+ * verdict is remembered per name (lower-cased).  The table is bounded:
+ * once half full, further names are judged without remembering.
  */
-#define MISS_SLOTS 8192
-typedef struct miss_slot {
-    char *name;       /* lower-cased key, NULL = empty */
-    const char *near; /* verdict: the known key, or NULL */
-} miss_slot;
-static miss_slot miss_cache[MISS_SLOTS];
-static size_t miss_used;
-static pthread_rwlock_t miss_lock = PTHREAD_RWLOCK_INITIALIZER;
+#define VERDICT_SLOTS 8192
+typedef struct verdict_slot {
+    char *name; /* lower-cased key, NULL = empty */
+    key_verdict v;
+} verdict_slot;
+static verdict_slot verdicts[VERDICT_SLOTS];
+static size_t verdicts_used;
+static pthread_rwlock_t verdict_lock = PTHREAD_RWLOCK_INITIALIZER;
 
-static size_t miss_hash(const char *s)
+static size_t name_hash(const char *s)
 {
     size_t h = 5381;
     for (; *s; s++)
-        h = h * 33 + (unsigned char)tolower((unsigned char)*s);
-    return h & (MISS_SLOTS - 1);
+        h = h * 33 + (unsigned char)*s;
+    return h & (VERDICT_SLOTS - 1);
 }
 
 /* Slot holding name, or the empty slot where it would go (caller locks). */
-static miss_slot *miss_find(const char *lower, size_t h)
+static verdict_slot *verdict_find(const char *lower, size_t h)
 {
-    for (size_t i = 0; i < MISS_SLOTS; i++) {
-        miss_slot *m = &miss_cache[(h + i) & (MISS_SLOTS - 1)];
+    for (size_t i = 0; i < VERDICT_SLOTS; i++) {
+        verdict_slot *m = &verdicts[(h + i) & (VERDICT_SLOTS - 1)];
         if (!m->name || strcmp(m->name, lower) == 0)
             return m;
     }
     return NULL;
 }
 
-static const char *near_miss_cached(const char *key)
+static key_verdict judge_key_cached(const vg_lint_tables *t, const char *key)
 {
     char lower[128];
     size_t n = strlen(key);
     if (n >= sizeof lower)
-        return near_miss(key);
+        return judge_key(t, key);
     for (size_t i = 0; i <= n; i++)
         lower[i] = (char)tolower((unsigned char)key[i]);
-    size_t h = miss_hash(lower);
-    pthread_rwlock_rdlock(&miss_lock);
-    miss_slot *m = miss_find(lower, h);
+    size_t h = name_hash(lower);
+    pthread_rwlock_rdlock(&verdict_lock);
+    verdict_slot *m = verdict_find(lower, h);
     int hit = m && m->name;
-    const char *near = hit ? m->near : NULL;
-    pthread_rwlock_unlock(&miss_lock);
+    key_verdict v = hit ? m->v : (key_verdict){NULL, NULL, NULL};
+    pthread_rwlock_unlock(&verdict_lock);
     if (hit)
-        return near;
-    near = near_miss(key);
-    pthread_rwlock_wrlock(&miss_lock);
-    m = miss_used < MISS_SLOTS / 2 ? miss_find(lower, h) : NULL;
+        return v;
+    v = judge_key(t, key);
+    pthread_rwlock_wrlock(&verdict_lock);
+    m = verdicts_used < VERDICT_SLOTS / 2 ? verdict_find(lower, h) : NULL;
     if (m && !m->name && (m->name = strdup(lower)) != NULL) {
-        m->near = near;
-        miss_used++;
+        m->v = v;
+        verdicts_used++;
     }
-    pthread_rwlock_unlock(&miss_lock);
-    return near;
+    pthread_rwlock_unlock(&verdict_lock);
+    return v;
 }
 
 static void lint_value(lint_list *l, const vg_vmx_entry *e, const known_key *k)
@@ -457,28 +483,16 @@ static void lint_value(lint_list *l, const vg_vmx_entry *e, const known_key *k)
 
 static void lint_entry(lint_list *l, const vg_lint_tables *t, const vg_vmx_entry *e)
 {
-    int first = tolower((unsigned char)e->key[0]);
-    for (size_t i = 0; t && i < t->n_entries; i++) {
-        const char *k = t->entries[i].key;
-        /* most keys differ at the first letter: skip the glob match then */
-        if (k[0] != '*' && k[0] != '?' && tolower((unsigned char)k[0]) != first)
-            continue;
-        if (vg_vmx_glob_match(k, e->key)) {
-            add_lint(l, e, t->entries[i].message, t->entries[i].works);
-            return;
-        }
-    }
-    const known_key *k = find_known(e->key);
-    if (k) {
-        lint_value(l, e, k);
-        return;
-    }
-    const char *near = near_miss_cached(e->key);
-    if (near) {
+    key_verdict v = judge_key_cached(t, e->key);
+    if (v.entry) {
+        add_lint(l, e, v.entry->message, v.entry->works);
+    } else if (v.known) {
+        lint_value(l, e, v.known);
+    } else if (v.near) {
         vg_buf m = VG_BUF_INIT;
-        vg_buf_printf(&m, "unknown key, VMware ignores it; did you mean %s?", near);
+        vg_buf_printf(&m, "unknown key, VMware ignores it; did you mean %s?", v.near);
         char *s = vg_buf_detach(&m);
-        add_lint(l, e, s ? s : "unknown key", near);
+        add_lint(l, e, s ? s : "unknown key", v.near);
         free(s);
     }
 }
