@@ -202,6 +202,9 @@ int vs_conn_open(vs_conn *c, const char *url, const vg_vsphere_opts *opts, vg_er
     c->headers = curl_slist_append(NULL, "Content-Type: text/xml; charset=\"utf-8\"");
     if (c->headers)
         c->headers = curl_slist_append(c->headers, "SOAPAction: \"urn:vim25/6.5\"");
+    /* no "Expect: 100-continue" round trip before each larger request body */
+    if (c->headers)
+        c->headers = curl_slist_append(c->headers, "Expect:");
     if (!c->headers || bad)
         return vg_error_set(err, VG_ENOMEM, c->target.server, 0, "cannot set up HTTP options");
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->headers);

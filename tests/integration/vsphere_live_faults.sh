@@ -3,7 +3,8 @@
 # (-session-idle-timeout with a delayed ContinueRetrievePropertiesEx), and a
 # server killed while the client waits for a page.  Each must end in a
 # clear message and exit 2 - no hang, no crash, no leak (ASan builds exit
-# differently on a leak, which fails the exit-code checks).
+# differently on a leak, which fails the exit-code checks).  Last, a
+# standalone ESXi (-esx), whose morefs differ from vCenter's, must work.
 set -uo pipefail
 : "${VMXGUARD:?}" "${VG_SOURCE_DIR:?}"
 LAB=${VG_SHARED_DIR:-$VG_SOURCE_DIR/../shared}/lab/vcsim
@@ -50,6 +51,15 @@ wait "$cpid"; rc=$?
 [ "$rc" = 2 ] || fail "server killed: exit $rc"
 grep -q 'RetrievePropertiesEx: \(connection lost\|the server closed the connection\|cannot connect\)' "$work/err" ||
     fail "server killed: message"
+
+# standalone ESXi (HostAgent): other morefs (ha-folder-root, ha-sessionmgr)
+bash "$LAB/start.sh" -n 3 -d "$work/vc3" --esx --http -u vmxuser -w 'vmx-Pass1' > "$work/start.log" 2>&1 ||
+    { cat "$work/start.log"; exit 1; }
+port=$(sed -n "s/^VCSIM_URL=.*:\([0-9]*\)\/sdk'$/\1/p" "$work/vc3/vcsim.env")
+timeout 60 "$VMXGUARD" vsphere ping "http://127.0.0.1:$port/sdk" > "$work/out" 2> "$work/err"; rc=$?
+[ "$rc" = 0 ] && grep -q 'HostAgent' "$work/out" || fail "esx ping: exit $rc"
+timeout 60 "$VMXGUARD" vsphere ls "http://127.0.0.1:$port/sdk" > "$work/out" 2> "$work/err"; rc=$?
+[ "$rc" = 0 ] && [ "$(tail -n +2 "$work/out" | wc -l)" = 3 ] || fail "esx ls: exit $rc"
 
 [ $fails = 0 ] && echo "vsphere live faults: all passed"
 exit $((fails > 0))
