@@ -24,21 +24,29 @@ struct html_state {
 static const char *const status_words[VG_RESULT_STATUS_COUNT] = {"pass",   "fail",  "n/a",
                                                                  "manual", "error", "waived"};
 
+/* Add to the bar labelled label (rules: few, looked up) or append a new one
+ * (VMs: one bar each, no lookup, so a large estate stays linear). */
 static int bar_add(struct html_bar **bars, size_t *n, const char *label, const char *title,
-                   size_t fails, size_t total)
+                   size_t fails, size_t total, int lookup)
 {
-    for (size_t i = 0; i < *n; i++) {
+    for (size_t i = 0; lookup && i < *n; i++) {
         if (strcmp((*bars)[i].label, label) == 0) {
             (*bars)[i].fails += fails;
             (*bars)[i].total += total;
             return 0;
         }
     }
-    struct html_bar *grown = realloc(*bars, (*n + 1) * sizeof **bars);
-    if (!grown)
-        return -1;
-    *bars = grown;
-    struct html_bar *b = &grown[*n];
+    if (*n >= 8 && (*n & (*n - 1)) == 0) { /* capacity doubles at powers of two */
+        struct html_bar *grown = realloc(*bars, 2 * *n * sizeof **bars);
+        if (!grown)
+            return -1;
+        *bars = grown;
+    } else if (*n == 0) {
+        *bars = malloc(8 * sizeof **bars);
+        if (!*bars)
+            return -1;
+    }
+    struct html_bar *b = &(*bars)[*n];
     b->label = strdup(label);
     b->title = strdup(title ? title : label);
     b->fails = fails;
@@ -199,17 +207,20 @@ static void put_vm_section(xw *x, const vg_vm_report *vr, const size_t *order)
     xw_end_full(x);
 }
 
-static void totals_add(struct html_totals *t, const vg_vm_report *vr)
+static int totals_add(struct html_totals *t, const vg_vm_report *vr)
 {
+    int rc = 0;
     for (size_t i = 0; i < vr->n_results; i++) {
         const vg_result *res = &vr->results[i];
-        t->by_severity[vg_report_severity(res)][res->status]++;
-        bar_add(&t->rules, &t->n_rules, vg_report_rule_id(res), vg_report_rule_title(res),
-                res->status == VG_FAIL, 1);
+        if ((unsigned)res->status < VG_RESULT_STATUS_COUNT)
+            t->by_severity[vg_report_severity(res)][res->status]++;
+        rc |= bar_add(&t->rules, &t->n_rules, vg_report_rule_id(res), vg_report_rule_title(res),
+                      res->status == VG_FAIL, 1, 1);
     }
     const vg_vm *vm = vr->vm;
-    bar_add(&t->vms, &t->n_vms, vg_report_vm_name(vm), vm->path ? vm->path : vm->moref,
-            vr->counts[VG_FAIL], vr->n_results);
+    rc |= bar_add(&t->vms, &t->n_vms, vg_report_vm_name(vm), vm->path ? vm->path : vm->moref,
+                  vr->counts[VG_FAIL], vr->n_results, 0);
+    return rc;
 }
 
 static int html_begin(vg_report *r, vg_error *err)
@@ -237,7 +248,8 @@ static int html_vm(vg_report *r, const vg_vm_report *vr, vg_error *err)
         put_row(&s->rows, vr->vm, &vr->results[order[k]]);
     put_vm_section(&s->vms, vr, order);
     free(order);
-    totals_add(&s->t, vr);
+    if (totals_add(&s->t, vr) != 0)
+        return vg_error_set(err, VG_ENOMEM, "", 0, "out of memory");
     if (s->rows.failed || s->vms.failed)
         return vg_error_set(err, VG_EIO, "", 0, "writing the html report failed");
     return VG_OK;
