@@ -16,16 +16,25 @@ good_vmx() {
     printf 'displayName = "good"\nRemoteDisplay.maxConnections = "1"\n' >"$1/good.vmx"
 }
 
-# run CASE DIR: audit DIR with a 1 GiB address-space cap and a time limit.
+# run CASE DIR: audit DIR with a time limit; peak RSS must stay bounded
+# (measured, not capped with ulimit -v: ASan builds reserve terabytes of
+# address space for their shadow memory).
+MAX_RSS_KB=${MAX_RSS_KB:-786432}
 run() {
     local name=$1 dir=$2
-    out=$(ulimit -v 1048576; timeout 60 "$VMXGUARD" audit --format json "$dir" 2>"$t/err.$name")
+    out=$(/usr/bin/time -o "$t/rss.$name" -f '%M' timeout 60 "$VMXGUARD" audit --format json "$dir" 2>"$t/err.$name")
     rc=$?
     err=$(cat "$t/err.$name")
+    local rss
+    rss=$(tail -n 1 "$t/rss.$name")
+    if [ "${rss:-0}" -gt "$MAX_RSS_KB" ] 2>/dev/null; then
+        bad "$name: peak RSS ${rss} KiB above ${MAX_RSS_KB} KiB"
+    fi
 }
 
 # expect NAME PATTERN: exit 2, stderr names the file and matches PATTERN,
-# and the good VM was still audited.
+# and the good VM was still audited.  GNU time prints "Command exited with
+# non-zero status" into its -o file; only its last line is the RSS.
 expect() {
     local name=$1 pat=$2
     if [ "$rc" -ne 2 ]; then bad "$name: exit $rc, want 2 (stderr: ${err:0:300})"; return; fi
