@@ -64,7 +64,7 @@ static void put_pill(xw *x, vg_result_status st)
 {
     xw_start(x, "span");
     xw_attrf(x, "class", "pill s-%s", vg_result_status_name(st));
-    xw_text(x, status_words[st]);
+    xw_text(x, (unsigned)st < VG_RESULT_STATUS_COUNT ? status_words[st] : "?");
     xw_end_full(x);
 }
 

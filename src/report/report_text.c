@@ -110,7 +110,8 @@ static void put_wrapped(FILE *f, size_t indent, const char *label, const char *t
 /* "FAIL    high    " with colours when asked; 16 columns. */
 static void status_label(const vg_report *r, vg_buf *b, vg_result_status st, vg_severity sev)
 {
-    const char *on = r->opts.color ? status_color[st] : "";
+    int known = (unsigned)st < VG_RESULT_STATUS_COUNT;
+    const char *on = r->opts.color && known ? status_color[st] : "";
     const char *off = r->opts.color ? ANSI_RESET : "";
     vg_buf_printf(b, "%s%-6s%s  ", on, vg_report_status_label(st), off);
     on = r->opts.color ? severity_color[sev] : "";
