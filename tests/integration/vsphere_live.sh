@@ -153,6 +153,12 @@ ok = ec.get("isolation.tools.dnd.disable") == "TRUE" and "log.rotateSize" not in
      and ec.get("guestinfo.note") == 'a <b> & "c"'
 sys.exit(0 if ok else 1)
 EOF
+# a typed ConfigSpec field instead of extraConfig, read back as a property
+run vsphere set "${CA[@]}" --vm DC0_C0_RP0_VM3 "$URL" config.flags.enableLogging=FALSE
+[ "$rc" = 0 ] || fail "set enableLogging: exit $rc"
+run vsphere show "${CA[@]}" "$URL"
+grep -A8 '^# DC0_C0_RP0_VM3 ' "$work/out" | grep -q 'config.flags.enableLogging = false' ||
+    fail "set enableLogging: not read back"
 run vsphere set "${CA[@]}" --vm no-such-vm "$URL" a=b
 [ "$rc" = 2 ] && grep -q 'no such VM' "$work/err" || fail "set unknown VM: exit $rc"
 
