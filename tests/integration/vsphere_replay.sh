@@ -169,5 +169,22 @@ expect_err 'InvalidLogin' many
 grep -q '^Logout cookie-ok' "$work/xpaged/log" && grep -q '^Logout cookie-ok' "$work/xbasic/log" ||
     fail "many: a target did not log out"
 
+# TLS 1.0/1.1 only server: it works for an old client (positive control),
+# vmxguard refuses it even with the right CA
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=localhost" \
+    -addext subjectAltName=DNS:localhost -keyout "$work/old.key" -out "$work/old.crt" 2>/dev/null
+python3 "$VG_SOURCE_DIR/tests/fixtures/vsphere/tls_old_server.py" "$work/old.crt" "$work/old.key" \
+    "$work/oldport" &
+extra+=($!)
+for _ in $(seq 100); do [ -s "$work/oldport" ] && break; sleep 0.05; done
+if python3 "$VG_SOURCE_DIR/tests/fixtures/vsphere/tls_old_server.py" --check "$work/old.crt" \
+    "$(cat "$work/oldport")"; then
+    run vsphere ping --cacert "$work/old.crt" "vsphere://localhost:$(cat "$work/oldport")"
+    expect_rc 2 tls-old
+    expect_err 'TLS handshake failed' tls-old
+else
+    fail "tls-old: positive control (a TLS 1.1 client) could not connect"
+fi
+
 [ $fails = 0 ] && echo "vsphere replay: all passed"
 exit $((fails > 0))
