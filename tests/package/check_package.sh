@@ -38,7 +38,7 @@ installed=1
 dpkg-query -W -f='${Status}' vmxguard | grep -qx 'install ok installed' || fail "dpkg does not list it"
 out=$(/usr/bin/vmxguard --version) || fail "vmxguard --version exited $?"
 [ "$out" = "vmxguard $version" ] || fail "--version says '$out', the package is $version"
-[ "$(man -w vmxguard)" = /usr/share/man/man1/vmxguard.1.gz ] || fail "man -w vmxguard: $(man -w vmxguard 2>&1)"
+man -aw vmxguard | grep -qx /usr/share/man/man1/vmxguard.1.gz || fail "man -w vmxguard: $(man -aw vmxguard 2>&1)"
 MANPAGER=cat man vmxguard 2>/dev/null | grep -q 'EXIT STATUS' || fail "man vmxguard does not render"
 rc=0; /usr/bin/vmxguard audit "$src/examples/datastore1" >"$tmp/audit.txt" 2>&1 || rc=$?
 [ $rc -le 1 ] && [ -s "$tmp/audit.txt" ] || fail "installed vmxguard cannot audit the example (exit $rc)"
