@@ -464,15 +464,12 @@ static void summary(const struct fix_run *run)
 
 static char *profile_list(const struct fix_run *run)
 {
-    size_t n = 1;
+    size_t n = 1, off = 0;
     for (size_t i = 0; i < run->n_profiles; i++)
         n += strlen(run->profiles[i]->id) + 2;
     char *s = calloc(1, n);
-    for (size_t i = 0; s && i < run->n_profiles; i++) {
-        if (i)
-            strcat(s, ", ");
-        strcat(s, run->profiles[i]->id);
-    }
+    for (size_t i = 0; s && i < run->n_profiles; i++)
+        off += (size_t)snprintf(s + off, n - off, "%s%s", i ? ", " : "", run->profiles[i]->id);
     return s;
 }
 

@@ -166,13 +166,15 @@ static int plan_device_defaults(struct planner *pl, const vg_result *res, const 
     if (!dot || !r->instance_default || fix_value_ok(r->instance_default, w))
         return 0;
     char ppat[256];
-    snprintf(ppat, sizeof ppat, "%.*s.present", (int)(dot - r->key), r->key);
+    if (snprintf(ppat, sizeof ppat, "%.*s.present", (int)(dot - r->key), r->key) >=
+        (int)sizeof ppat)
+        return 0;
     size_t n = vg_vmx_doc_count(pl->doc);
     for (size_t i = 0; i < n; i++) {
         const vg_vmx_entry *e = vg_vmx_doc_entry(pl->doc, i);
-        if (!vg_catalog_key_match(ppat, e->key))
-            continue;
         char prefix[256], key[512];
+        if (strlen(e->key) >= sizeof prefix || !vg_catalog_key_match(ppat, e->key))
+            continue; /* device keys are short; a longer one is no instance */
         snprintf(prefix, sizeof prefix, "%.*s", (int)(strrchr(e->key, '.') - e->key), e->key);
         snprintf(key, sizeof key, "%s%s", prefix, dot);
         if (vg_vmx_doc_find(pl->doc, key) || !instance_counts(pl->doc, r, prefix))
@@ -197,6 +199,8 @@ static int plan_set(struct planner *pl, const vg_result *res, const char *value,
             continue;
         if (device) {
             char prefix[256];
+            if (strlen(e->key) >= sizeof prefix)
+                continue;
             const char *dot = strrchr(e->key, '.');
             snprintf(prefix, sizeof prefix, "%.*s", dot ? (int)(dot - e->key) : 0, e->key);
             if (!instance_counts(pl->doc, r, prefix))

@@ -83,7 +83,7 @@ char *vg_fix_quote_yaml(const char *s)
         } else if (*p < 0x20 || *p == 0x7F || n == 0) {
             vg_buf_printf(&b, "\\x%02X", *p);
             n = 1;
-        } else if (n == 2 && p[0] == 0xC2 && (p[1] == 0x85 || p[1] < 0xA0)) {
+        } else if (n == 2 && p[0] == 0xC2 && p[1] < 0xA0) {
             vg_buf_printf(&b, "\\u%04X", p[1]); /* NEL and C1 controls */
         } else if (n == 3 && p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0xA8 || p[2] == 0xA9)) {
             vg_buf_adds(&b, p[2] == 0xA8 ? "\\L" : "\\P");
