@@ -1,21 +1,22 @@
 # make static: a statically linked vmxguard for copying into any x86-64
-# Linux guest (docs/guest.md says why it is the guest subset).
+# Linux guest or onto an ESXi host's shell (busybox, no shared libraries
+# vmxguard could use): audit, fix, logs, vmx, guest, explain, profiles.
 #
 # A fully static vmxguard is impossible with Debian's packages: libcurl.a
 # exists, but its dependencies (nghttp2, krb5/gssapi, ldap, psl, ssh2, rtmp,
 # zstd) ship no static archives.  libxml2, ICU, lzma, zlib, jansson and
 # libyaml do, and only the vSphere module needs curl, so this builds the
-# CLI with the commands that run inside a guest (guest, explain, profiles)
-# over the modules they use, with glibc -static.  Accounts are read from
+# CLI without the vSphere client (cmake/vsphere_unavailable.c answers every
+# vSphere call with a clear message), with glibc -static.  Accounts are read from
 # the guest's /etc/passwd directly (no NSS), so nothing is loaded at run time.
 #
 #   make static       install build dependencies, then build $(STATIC_BIN)
 #   make static-bin   just build (used by tests/integration/guest_qemu.sh)
 
 STATIC_BUILD   ?= build-static
-STATIC_BIN      = $(STATIC_BUILD)/vmxguard-guest-static
-STATIC_MODULES  = guest audit report catalog vm vmx util
-STATIC_CMDS     = guest explain profiles
+STATIC_BIN      = $(STATIC_BUILD)/vmxguard-static
+STATIC_MODULES  = guest source fix logs audit report catalog vm vmx util
+STATIC_CMDS     = audit explain fix guest logs profiles vmx
 STATIC_LIBS     = -lxml2 -licui18n -licuuc -licudata -llzma -lz -ljansson -lyaml \
                   -lstdc++ -lm -lpthread -ldl
 STATIC_CFLAGS   = -std=c11 -O2 -Wall -Wextra -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
@@ -39,7 +40,8 @@ static-bin:
 	@rm -f $(STATIC_BIN) # the filter below hides cc's status; a missing file reveals it
 	$(CC) $(STATIC_CFLAGS) -I$(STATIC_BUILD)/static-cli -Iinclude -Icli -Isrc \
 	  $$(pkg-config --cflags libxml-2.0) -static -o $(STATIC_BIN) \
-	  cli/main.c cli/cli_common.c $(addprefix cli/cmd_,$(addsuffix .c,$(STATIC_CMDS))) \
+	  cli/main.c $(filter-out cli/main.c $(wildcard cli/cmd_*.c),$(wildcard cli/*.c)) \
+	  $(addprefix cli/cmd_,$(addsuffix .c,$(STATIC_CMDS))) cmake/vsphere_unavailable.c \
 	  -L$(STATIC_BUILD) -Wl,--start-group $(addprefix -lvg_,$(STATIC_MODULES)) -Wl,--end-group \
 	  $(STATIC_LIBS) 2>&1 | { grep -Ev 'statically linked applications requires at runtime|: in function .(uprv_dl_open|xmlNanoHTTP)' || true; }
 	@file $(STATIC_BIN) | grep -q 'statically linked' || \

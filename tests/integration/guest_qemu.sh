@@ -28,7 +28,7 @@ trap 'rm -rf "$work"' EXIT
 # The static binary (an ASan build cannot be linked statically).
 make -s -C "$src" static-bin STATIC_BUILD="$bin_dir/static" >"$work/static.log" 2>&1 ||
     { cat "$work/static.log"; echo "static build failed"; exit 1; }
-cp "$bin_dir/static/vmxguard-guest-static" "$work/vmxguard"
+cp "$bin_dir/static/vmxguard-static" "$work/vmxguard"
 
 cat >"$work/init.sh" <<'GUEST'
 # In the guest, as root (busybox sh).  Reports go to the serial console
