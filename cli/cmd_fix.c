@@ -13,6 +13,34 @@
 
 #define MAX_LIST 64
 
+/* Why a file or VM was skipped; the summary counts each. */
+enum { SKIP_DECLINED, SKIP_RUNNING, SKIP_CHANGED, SKIP_LINKS, SKIP_WRITE, SKIP_OTHER, SKIP_COUNT };
+static const char *const skip_text[SKIP_COUNT] = {
+    [SKIP_DECLINED] = "declined",
+    [SKIP_RUNNING] = "running (power off, or --force)",
+    [SKIP_CHANGED] = "changed while being fixed (run again)",
+    [SKIP_LINKS] = "hard-linked (--force)",
+    [SKIP_WRITE] = "could not be read or written",
+    [SKIP_OTHER] = "other errors",
+};
+
+static int skip_reason(int code)
+{
+    switch (code) {
+    case VG_ELOCKED:
+        return SKIP_RUNNING;
+    case VG_ECHANGED:
+        return SKIP_CHANGED;
+    case VG_EUSAGE:
+        return SKIP_LINKS;
+    case VG_EIO:
+    case VG_EINPUT:
+        return SKIP_WRITE;
+    default:
+        return SKIP_OTHER;
+    }
+}
+
 struct fix_run {
     const char *profile_ids[MAX_LIST];
     size_t n_profile_ids;
@@ -36,6 +64,7 @@ struct fix_run {
     vg_fix_plan *batch; /* plans of one vSphere target, applied in one session */
     FILE *msg; /* where progress and the summary go (stderr when the script goes to stdout) */
     size_t vms, changed, keys_set, keys_removed, unchanged, skipped, unfixed, errors, stale;
+    size_t why[SKIP_COUNT]; /* skipped, by reason, for the summary */
 };
 
 static const char help_text[] =
@@ -356,6 +385,7 @@ static void apply_one(struct fix_run *run, const vg_fix_vm *fv, vg_vm *vm)
     if (!run->ao.dry_run && !ask(run, fv)) {
         fprintf(run->msg, "%s: skipped (declined)\n", fv->path);
         run->skipped++;
+        run->why[SKIP_DECLINED]++;
         run->unfixed += rules_in(fv);
         return;
     }
@@ -367,6 +397,7 @@ static void apply_one(struct fix_run *run, const vg_fix_vm *fv, vg_vm *vm)
         cli_print_error(&err);
         fprintf(run->msg, "%s: skipped, file left as it was\n", fv->path);
         run->skipped++;
+        run->why[skip_reason(err.code)]++;
         run->errors += err.code != VG_ELOCKED;
         run->unfixed += err.code == VG_ELOCKED ? rules_in(fv) : 0;
     } else {
@@ -458,6 +489,10 @@ static void summary(const struct fix_run *run)
     if (run->stale)
         fprintf(run->msg, ", %zu stale temp file(s) of an interrupted run removed", run->stale);
     fputc('\n', run->msg);
+    for (int i = 0; i < SKIP_COUNT; i++) {
+        if (run->why[i])
+            fprintf(run->msg, "  skipped: %zu %s\n", run->why[i], skip_text[i]);
+    }
     if (!run->changed && !run->skipped && !run->errors && !run->ao.dry_run)
         fprintf(run->msg, "nothing to change\n");
 }
@@ -514,6 +549,7 @@ static int vsphere_wanted(struct fix_run *run, const vg_fix_vm *fv)
                   "--force",
                   fv->name);
         run->skipped++;
+        run->why[SKIP_RUNNING]++;
         run->unfixed += rules_in(fv);
         return 0;
     }
@@ -527,6 +563,7 @@ static int vsphere_wanted(struct fix_run *run, const vg_fix_vm *fv)
         run->all_yes = line[0] == 'a';
         if (run->quit || (line[0] != 'y' && line[0] != 'a')) {
             run->skipped++;
+            run->why[SKIP_DECLINED]++;
             run->unfixed += rules_in(fv);
             return 0;
         }
@@ -540,6 +577,7 @@ static void vsphere_result(struct fix_run *run, const vg_fix_vm *fv, vg_vsphere_
         cli_error("%s (%s): %s", fv->name, fv->moref, c->message);
         run->errors++;
         run->skipped++;
+        run->why[SKIP_WRITE]++;
     } else {
         size_t set = 0;
         for (size_t i = 0; i < fv->n_edits; i++)

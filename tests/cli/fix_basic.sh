@@ -47,6 +47,7 @@ check "apply exits 1 with a device rule left (rc=$rc)" [ "$rc" -eq 1 ]
 check "running VM refused with the cold start explanation" grep -q 'run01.vmx: the VM appears to be running.*cold start' "$tmp/err"
 check "running VM untouched" cmp -s "$tmp/ds/run01/run01.vmx" "$tmp/run01.orig"
 check "summary names counts" grep -q '^summary: 1 file(s) changed' "$tmp/out"
+check "summary says why files were skipped" grep -q '^  skipped: 1 running (power off, or --force)' "$tmp/out"
 check "comment kept" grep -q '^# keep this comment$' "$tmp/ds/web01/web01.vmx"
 check "value fixed in place" grep -q '^isolation.tools.copy.disable = "TRUE"$' "$tmp/ds/web01/web01.vmx"
 backup=$(ls "$tmp/ds/web01/" | grep 'web01.vmx.vmxguard-' | head -1)
