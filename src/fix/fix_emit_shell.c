@@ -77,18 +77,18 @@ static const char esxi_prologue[] =
     "set -eu\n"
     "command -v vim-cmd >/dev/null 2>&1 || { echo 'run this in the ESXi shell' >&2; exit 1; }\n"
     "\n"
-    "# vmid of the VM whose .vmx is $1 (a path under /vmfs/volumes)\n"
+    "# vmid of the VM whose .vmx is $1 (/vmfs/volumes/DS/PATH is \"[DS] PATH\" in getallvms)\n"
     "vg_vmid() {\n"
-    "    vim-cmd vmsvc/getallvms 2>/dev/null | awk -v f=\"$1\" '\n"
-    "        NR > 1 { l = index($0, \"[\"); if (!l) next; ds = substr($0, l + 1);\n"
-    "                 e = index(ds, \"] \"); if (!e) next; rest = substr(ds, e + 2);\n"
-    "                 p = \"/vmfs/volumes/\" substr(ds, 1, e - 1) \"/\" rest;\n"
-    "                 if (index(p, f) == 1) { print $1; exit } }'\n"
+    "    vim-cmd vmsvc/getallvms 2>/dev/null | VG_F=$1 awk '\n"
+    "        BEGIN { p = ENVIRON[\"VG_F\"]; sub(/^.*\\/vmfs\\/volumes\\//, \"\", p);\n"
+    "                s = index(p, \"/\"); dp = \"[\" substr(p, 1, s - 1) \"] \" substr(p, s + 1) "
+    "}\n"
+    "        NR > 1 && s && index($0, dp) { print $1; exit }'\n"
     "}\n"
     "\n"
     "# vg_edit FILE KEY [VALUE]: set (with VALUE) or remove KEY, keeping every other line.\n"
     "vg_edit() {\n"
-    "    f=$(readlink -f \"$1\"); tmp=\"${f%/*}/.${f##*/}.vmxguard-tmp.$$\"\n"
+    "    f=$(readlink -f \"$1\"); tmp=\"${f%/*}/.${f##*/}.vmxguard-tmp-$$-sh\"\n"
     "    cp -p \"$f\" \"$tmp\"\n"
     "    VG_K=$2 VG_V=${3-} VG_SET=$(( $# > 2 )) awk '\n"
     "        BEGIN { k = tolower(ENVIRON[\"VG_K\"]); done = 0 }\n"
@@ -107,16 +107,19 @@ static const char esxi_prologue[] =
     "    mv -f \"$tmp\" \"$f\"\n"
     "}\n"
     "\n"
-    "# vg_vm FILE: refuse a powered-on VM, keep a backup, print the vmid.\n"
+    "# vg_vm FILE: refuse a powered-on or unknown VM, keep a backup, print the vmid.\n"
     "vg_vm() {\n"
     "    id=$(vg_vmid \"$1\")\n"
-    "    [ -n \"$id\" ] || { echo \"vmxguard: $1: not registered on this host\" >&2; exit 1; }\n"
+    "    [ -n \"$id\" ] || { echo \"vmxguard: $1: not registered on this host\" >&2; return 1; }\n"
     "    if vim-cmd vmsvc/power.getstate \"$id\" | grep -q 'Powered on'; then\n"
-    "        echo \"vmxguard: $1: powered on; power it off first\" >&2; exit 1\n"
+    "        echo \"vmxguard: $1: powered on; power it off first (settings apply at power on)\" "
+    ">&2\n"
+    "        return 1\n"
     "    fi\n"
     "    cp -p \"$1\" \"$1.vmxguard-$(date +%Y%m%dT%H%M%S)\"\n"
     "    echo \"$id\"\n"
     "}\n"
+    "skipped=0\n"
     "\n";
 
 /* An ESXi path for the VM: "[ds1] a/b.vmx" becomes /vmfs/volumes/ds1/a/b.vmx. */
@@ -141,10 +144,10 @@ static void esxi_vm(const vg_fix_vm *fv, vg_buf *b)
     fix_add_comment_text(b, fv->name ? fv->name : "?");
     vg_buf_adds(b, "\nvmx=");
     add_sh(b, path);
-    vg_buf_adds(b, "\nid=$(vg_vm \"$vmx\")\n");
+    vg_buf_adds(b, "\nif id=$(vg_vm \"$vmx\"); then\n");
     for (size_t i = 0; i < fv->n_edits; i++) {
         const vg_fix_edit *e = &fv->edits[i];
-        vg_buf_adds(b, "vg_edit \"$vmx\" ");
+        vg_buf_adds(b, "    vg_edit \"$vmx\" ");
         add_sh(b, e->key);
         if (e->op == VG_FIX_SET) {
             char *esc = vg_vmx_escape(e->value, strlen(e->value));
@@ -155,7 +158,7 @@ static void esxi_vm(const vg_fix_vm *fv, vg_buf *b)
         }
         vg_buf_addc(b, '\n');
     }
-    vg_buf_adds(b, "vim-cmd vmsvc/reload \"$id\"\n\n");
+    vg_buf_adds(b, "    vim-cmd vmsvc/reload \"$id\"\nelse\n    skipped=$((skipped + 1))\nfi\n\n");
     free(path);
 }
 
@@ -166,10 +169,13 @@ int fix_emit_esxi(const vg_fix_plan *plan, vg_buf *b, vg_error *err)
     fix_emit_header(plan, "esxi-shell", "#", b);
     vg_buf_adds(b, "# For powered-off VMs on this ESXi host: edits each .vmx through a temp file\n"
                    "# in the same folder and a rename (a backup stays beside it), then reloads\n"
-                   "# the VM with vim-cmd vmsvc/reload. Re-running it changes nothing more.\n");
+                   "# the VM with vim-cmd vmsvc/reload. Powered-on or unregistered VMs are\n"
+                   "# skipped (exit 1 at the end). Re-running it changes nothing more.\n");
     vg_buf_adds(b, esxi_prologue);
     for (size_t i = 0; i < plan->n_vms; i++)
         esxi_vm(plan->vms[i], b);
-    vg_buf_adds(b, "echo 'vmxguard: ESXi changes done'\n");
+    vg_buf_adds(
+        b, "[ \"$skipped\" -eq 0 ] || { echo \"vmxguard: $skipped VM(s) skipped\" >&2; exit 1; }\n"
+           "echo 'vmxguard: ESXi changes done'\n");
     return 0;
 }

@@ -110,16 +110,43 @@ unset GOVC_URL
 env -u GOVC_URL PATH="$tmp/bin:$PATH" GOVC_LOG=$tmp/govc2.argv sh govc.out >govc.run2 2>&1; rc=$?
 check "govc: stops without GOVC_URL (rc=$rc)" bash -c "[ $rc -ne 0 ] && [ ! -e '$tmp/govc2.argv' ]"
 
-# esxi-shell: syntax; its vg_edit run on copies must equal vmxguard's own fix
+# esxi-shell: syntax, then a real run on copies under .../vmfs/volumes/ds1
+# with a fake vim-cmd (getallvms, power.getstate, reload); one VM is powered
+# on and must be skipped; every other file must equal `vmxguard fix`'s result
 check "esxi-shell: sh -n" sh -n esxi-shell.out
-cp -r ds.orig ds.esxi
-sed -e 's|^command -v vim-cmd.*$|:|' -e 's|^id=\$(vg_vm "\$vmx")$|:|' -e 's|^vim-cmd vmsvc/reload.*$|:|' \
-    -e "s|^vmx='ds/|vmx='ds.esxi/|" esxi-shell.out >esxi-local.sh
-sh esxi-local.sh >esxi.run 2>&1
+mkdir -p vmfs/volumes/ds1
+cp ds.orig/* vmfs/volumes/ds1/
+"$VMXGUARD" fix --emit esxi-shell -o esxi-run.sh "$tmp/vmfs/volumes/ds1" >/dev/null 2>&1
+cat >bin/vim-cmd <<'SH'
+#!/bin/sh
+case "$1" in
+vmsvc/getallvms)
+    echo "Vmid   Name   File   Guest OS   Version   Annotation"
+    i=1
+    for f in "$VG_DS"/*.vmx; do
+        echo "$i      some vm   [ds1] ${f##*/}   otherGuest   vmx-19"
+        i=$((i + 1))
+    done ;;
+vmsvc/power.getstate)
+    echo "Retrieved runtime info"
+    if [ "$2" = "$VG_ON_ID" ]; then echo "Powered on"; else echo "Powered off"; fi ;;
+vmsvc/reload) echo "$2" >>"$VG_LOG" ;;
+*) exit 1 ;;
+esac
+SH
+chmod +x bin/vim-cmd
+PATH="$tmp/bin:$PATH" VG_DS="$tmp/vmfs/volumes/ds1" VG_ON_ID=2 VG_LOG="$tmp/reload.log" \
+    sh esxi-run.sh >esxi.run 2>&1; rc=$?
+n=$(ls ds.orig | wc -l)
+check "esxi-shell: exit 1 with the powered-on VM skipped (rc=$rc)" [ "$rc" -eq 1 ]
+check "esxi-shell: says which VM was powered on" grep -q 'vm01.vmx: powered on' esxi.run
+check "esxi-shell: every other VM reloaded once" [ "$(sort -u reload.log | wc -l)" -eq $((n - 1)) ]
 cp -r ds.orig ds.fixed
 "$VMXGUARD" fix --yes ds.fixed >/dev/null 2>&1
-check "esxi-shell: edits equal vmxguard fix byte for byte" diff -r ds.esxi ds.fixed
-check "esxi-shell: no temp file left" bash -c "! ls -a ds.esxi | grep -q vmxguard-tmp"
+cp ds.orig/vm01.vmx ds.fixed/vm01.vmx
+check "esxi-shell: edits equal vmxguard fix byte for byte" diff -r -x '*.vmxguard-2*' vmfs/volumes/ds1 ds.fixed
+check "esxi-shell: backups kept" [ "$(ls vmfs/volumes/ds1 | grep -c '\.vmxguard-2')" -eq $((n - 1)) ]
+check "esxi-shell: no temp file left" bash -c "! ls -a vmfs/volumes/ds1 | grep -q vmxguard-tmp"
 
 # powercli and terraform: golden files (version normalised)
 norm() { sed -e 's/vmxguard [0-9][0-9.]* (format/vmxguard VERSION (format/' "$1"; }
