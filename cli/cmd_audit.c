@@ -37,6 +37,7 @@ struct audit_args {
     const char *cacert;
     const char *credentials;
     int insecure;
+    int no_folder_evidence;
 };
 
 /* Everything the run shares between the worker threads and the writer. */
@@ -76,6 +77,7 @@ static const struct option long_opts[] = {
     {"cacert", required_argument, NULL, 'C'},
     {"credentials", required_argument, NULL, 'R'},
     {"insecure", no_argument, NULL, 'k'},
+    {"no-folder-evidence", no_argument, NULL, 'E'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -160,6 +162,9 @@ static int parse_args(int argc, char **argv, struct audit_args *a)
         case 'k':
             a->insecure = 1;
             break;
+        case 'E':
+            a->no_folder_evidence = 1;
+            break;
         case 'h':
             return 1;
         default:
@@ -214,6 +219,29 @@ static int pick_profiles(vg_catalog *cat, const struct audit_args *a, const char
         }
         run->profiles[run->n_profiles++] = p;
     }
+    return 0;
+}
+
+/* Folder evidence (logs, locks) is decided by the rules of this profile;
+ * it joins the chosen baselines so every file VM gets those results too. */
+#define FOLDER_EVIDENCE_PROFILE "vm-folder-evidence"
+
+static int add_evidence_profile(vg_catalog *cat, struct audit_run *run)
+{
+    const vg_profile *p = vg_catalog_profile(cat, FOLDER_EVIDENCE_PROFILE);
+    if (!p) {
+        cli_error("profile '%s' is not in the catalog", FOLDER_EVIDENCE_PROFILE);
+        return -1;
+    }
+    for (size_t i = 0; i < run->n_profiles; i++) {
+        if (run->profiles[i] == p)
+            return 0;
+    }
+    if (run->n_profiles >= MAX_LIST) {
+        cli_error("too many profiles (at most %d with folder evidence)", MAX_LIST);
+        return -1;
+    }
+    run->profiles[run->n_profiles++] = p;
     return 0;
 }
 
@@ -365,7 +393,7 @@ static int audit_files(const char **paths, size_t n, const struct audit_args *a,
                          .exclude = a->exclude,
                          .n_exclude = a->n_exclude,
                          .jobs = a->jobs,
-                         .folder_evidence = 1,
+                         .folder_evidence = !a->no_folder_evidence,
                          .on_problem = on_problem,
                          .problem_ctx = run};
     vg_vm_pipeline pl = {audit_prepare, write_vm, audit_discard, run};
@@ -444,7 +472,7 @@ static void report_unused_waivers(const vg_waivers *w, struct audit_run *run)
 }
 
 /* Catalog, profiles and waivers: everything fixed before the first VM. */
-static int setup(const struct audit_args *a, vg_catalog **cat, vg_waivers **w,
+static int setup(const struct audit_args *a, int file_targets, vg_catalog **cat, vg_waivers **w,
                  struct audit_run *run)
 {
     vg_error err;
@@ -466,6 +494,8 @@ static int setup(const struct audit_args *a, vg_catalog **cat, vg_waivers **w,
         cli_print_error(&err);
     else
         bad = pick_profiles(*cat, a, before, n_before, run) != 0;
+    if (!bad && file_targets && !a->no_folder_evidence)
+        bad = add_evidence_profile(*cat, run) != 0;
     free(before);
     if (bad)
         return EXIT_USAGE;
@@ -531,7 +561,10 @@ static int run_audit(int argc, char **argv)
     struct audit_run *run = calloc(1, sizeof *run);
     vg_catalog *cat = NULL;
     vg_waivers *w = NULL;
-    int rc = run ? setup(&a, &cat, &w, run) : EXIT_INTERNAL;
+    int file_targets = 0;
+    for (int i = optind; i < argc; i++)
+        file_targets |= !is_vsphere_target(argv[i]);
+    int rc = run ? setup(&a, file_targets, &cat, &w, run) : EXIT_INTERNAL;
     FILE *out = NULL;
     if (rc == EXIT_OK && !(out = open_output(&a)))
         rc = EXIT_USAGE;
@@ -574,6 +607,10 @@ const struct cli_command cli_cmd_audit = {
     "baselines.  Each VM gets one result per rule: pass, fail, not_applicable,\n"
     "manual, error or waived, with the value, file:line, expected value and fix.\n"
     "Keys that look like hardening but do nothing are reported as warnings.\n"
+    "For file targets the VM's folder is read too (vmware*.log, .vmx.lck): the\n"
+    "profile vm-folder-evidence (log rotation, backdoor floods, rejected device\n"
+    "commands, VMX failures, running lock) is added to the chosen baselines and\n"
+    "listed in the summary; --no-folder-evidence skips it.\n"
     "\n"
     "options:\n"
     "  -p, --profile ID        baseline to check (repeatable); default: disa-vsphere8-vm.\n"
@@ -590,6 +627,8 @@ const struct cli_command cli_cmd_audit = {
     "      --include-templates also audit templates (*.vmtx)\n"
     "      --waivers FILE      accepted exceptions (YAML: rules, vm, reason, approver,\n"
     "                          expires); see docs/audit.md\n"
+    "      --no-folder-evidence  read only the .vmx: no logs, no lock, and no\n"
+    "                          vm-folder-evidence results\n"
     "      --show-secrets      show values of secret-bearing keys (VNC password,\n"
     "                          guestinfo tokens) instead of <redacted>\n"
     "      --color WHEN        auto (default: only on a terminal, never with NO_COLOR),\n"
@@ -611,6 +650,7 @@ const struct cli_command cli_cmd_audit = {
     "  vmxguard audit web01.vmx --format sarif -o web01.sarif --fail-on medium\n"
     "  vmxguard audit ds1/ --exclude 'test-*' --waivers waivers.yaml --jobs 4\n"
     "  vmxguard audit ds1/ --format ckl --output-dir ckl/ --include-templates\n"
+    "  vmxguard audit ds1/ --no-folder-evidence --format csv -o ds1.csv\n"
     "  vmxguard audit vsphere://admin@vcenter.example.org --credentials ~/.vmxguard-cred\n"
     "  vmxguard audit my.vmx --profile-file site.yaml --show-secrets --color=never -q\n",
 };

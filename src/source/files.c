@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vmxguard/logs.h"
 #include "vmxguard/source.h"
 
 #define MAX_DEPTH 256
@@ -37,6 +38,8 @@ typedef struct slot {
     void *payload;
     int problem; /* err holds a problem to report instead of a VM */
     vg_error err;
+    int evidence_problem; /* evidence_err: folder evidence failed, the VM goes on */
+    vg_error evidence_err;
 } slot;
 
 /* Folders and files seen, by (dev, ino): no symlink loop, no VM twice. */
@@ -351,7 +354,9 @@ static void *walker_main(void *arg)
     return NULL;
 }
 
-/* Read one VM (worker thread).  The lock is noted as plain evidence. */
+/* Read one VM (worker thread).  The lock is noted as plain evidence; with
+ * folder_evidence the logs and lock also become evidence for the rules of
+ * catalog/rules/logs.yaml (a failure there is reported, the VM still goes on). */
 static void process(walk *w, slot *s, int stopping)
 {
     if (stopping)
@@ -371,6 +376,8 @@ static void process(walk *w, slot *s, int stopping)
     if (vm->locked)
         vg_vm_add_evidence(vm, NULL, NULL, s->path, 0,
                            "VM appears powered on: its folder holds a lock (.vmx.lck or .lck-*)");
+    if (w->opts->folder_evidence && vg_logs_collect_evidence(vm, &s->evidence_err) != VG_OK)
+        s->evidence_problem = 1;
     s->vm = vm;
     s->payload = w->pl->prepare ? w->pl->prepare(vm, w->pl->ctx) : NULL;
 }
@@ -419,6 +426,8 @@ static void deliver(walk *w, slot *s, deliver_stats *st, int stopped)
             w->opts->on_problem(&s->err, w->opts->problem_ctx);
     } else if (s->vm && !stopped) {
         st->vms++;
+        if (s->evidence_problem && w->opts->on_problem)
+            w->opts->on_problem(&s->evidence_err, w->opts->problem_ctx);
         if (w->pl->sink(s->vm, s->payload, w->pl->ctx) != 0) {
             pthread_mutex_lock(&w->mu);
             w->stop = 1;

@@ -20,7 +20,9 @@ for vm in db01 jump01 legacy01 web01 "Büro-Dateiserver"; do
     check "audits $vm" has "$tmp/out" "$vm"
 done
 check "template skipped by default" hasnt "$tmp/out" "tmpl-ubuntu"
-check "lock folder not audited as a VM" hasnt "$tmp/out" "M35731"
+# the lock member is named as evidence (vm-not-running-lock), never audited
+check "lock folder not audited as a VM" bash -c '! grep -qE "^  [^ ]*M35731" "$1"' _ "$tmp/out"
+check "lock is evidence" has "$tmp/out" "lock M35731.lck present"
 check "lock noted" grep -qiE "appears powered on|locked" "$tmp/out"
 check "wrong polarity named" has "$tmp/out" "isolation.tools.copy.enable"
 check "misspelling named" has "$tmp/out" "isolation.tools.copy.disabel"

@@ -64,6 +64,7 @@ static const struct {
 /* Profiles vmxguard writes itself (not transcriptions of a baseline): not in the TSV. */
 static const char *const own_profiles[] = {
     "guest-linux", /* in-guest probes, catalog/profiles/guest-linux.yaml (guest module) */
+    "vm-folder-evidence", /* folder evidence rules, catalog/profiles/vm-folder-evidence.yaml */
 };
 
 static int is_own_profile(const char *id)
