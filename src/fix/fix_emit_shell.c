@@ -116,7 +116,7 @@ static const char esxi_prologue[] =
     ">&2\n"
     "        return 1\n"
     "    fi\n"
-    "    cp -p \"$1\" \"$1.vmxguard-$(date +%Y%m%dT%H%M%S)\"\n"
+    "    cp -p \"$1\" \"$1.vmxguard-$(date +%Y%m%dT%H%M%S)\" || return 1\n"
     "    echo \"$id\"\n"
     "}\n"
     "skipped=0\n"
