@@ -91,7 +91,7 @@ static void put_code_cell(xw *x, const char *text)
 static void put_row(xw *x, const vg_vm *vm, const vg_result *res)
 {
     vg_severity sev = vg_report_severity(res);
-    char rank[4], sevrank[4];
+    char rank[16], sevrank[16]; /* room for any int: gcc checks the bound */
     snprintf(rank, sizeof rank, "%d", vg_report_status_rank(res->status));
     snprintf(sevrank, sizeof sevrank, "%d", 3 - (int)sev);
     xw_start(x, "tr");
