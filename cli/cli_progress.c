@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -133,10 +134,23 @@ static void redraw(struct cli_progress *p, long long at)
     show(p, text);
 }
 
-/* The start behind cli_progress_start, on any descriptor (tests use a pty). */
-static struct cli_progress *progress_start_fd(const char *what, size_t total, int fd)
+/* Do descriptors a and b lead to the same terminal? */
+static int same_terminal(int a, int b)
 {
-    if (cli_quiet || !isatty(fd))
+    struct stat sa, sb;
+    if (b < 0 || !isatty(b) || fstat(a, &sa) != 0 || fstat(b, &sb) != 0)
+        return 0;
+    return sa.st_rdev == sb.st_rdev;
+}
+
+/*
+ * The start behind cli_progress_start, on any descriptors (tests use a pty):
+ * fd gets the line, out_fd is where the command's output goes (-1: not a
+ * descriptor of ours to worry about).
+ */
+static struct cli_progress *progress_start_fd(const char *what, size_t total, int fd, int out_fd)
+{
+    if (cli_quiet || !isatty(fd) || same_terminal(fd, out_fd))
         return NULL;
     struct cli_progress *p = calloc(1, sizeof *p);
     if (!p)
@@ -157,7 +171,12 @@ static struct cli_progress *progress_start_fd(const char *what, size_t total, in
 
 struct cli_progress *cli_progress_start(const char *what, size_t total)
 {
-    return progress_start_fd(what, total, STDERR_FILENO);
+    return progress_start_fd(what, total, STDERR_FILENO, STDOUT_FILENO);
+}
+
+struct cli_progress *cli_progress_start_output(const char *what, size_t total, FILE *out)
+{
+    return progress_start_fd(what, total, STDERR_FILENO, out ? fileno(out) : -1);
 }
 
 void cli_progress_tick(struct cli_progress *p, size_t n_done)

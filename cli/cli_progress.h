@@ -8,16 +8,26 @@
 #define VG_CLI_PROGRESS_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 struct cli_progress;
 
 /*
  * Start a progress line for `what` (e.g. "auditing"), with `total` items or
- * 0 when the total is unknown.  Returns NULL when nothing is to be drawn
- * (stderr not a terminal, --quiet, or no memory); every other function
- * accepts NULL, so callers never need to check.
+ * 0 when the total is unknown.  Returns NULL when nothing is to be drawn:
+ * stderr not a terminal, --quiet, no memory, or standard output is that same
+ * terminal -- a report streaming there would be torn by the redraws, and its
+ * own lines already show progress.  Every other function accepts NULL, so
+ * callers never need to check.
  */
 struct cli_progress *cli_progress_start(const char *what, size_t total);
+
+/*
+ * The same for a command whose output goes to `out` (its -o file, or
+ * stdout): only `out` being the terminal suppresses the line, so
+ * `vmxguard audit ds/ -o r.json` on a terminal still shows progress.
+ */
+struct cli_progress *cli_progress_start_output(const char *what, size_t total, FILE *out);
 
 /* n_done more items are finished (an increment, so workers share no counter). */
 void cli_progress_tick(struct cli_progress *p, size_t n_done);

@@ -17,36 +17,42 @@ sock=vg-progress-$$
 trap 'tmux -L "$sock" kill-server 2>/dev/null || true; rm -rf "$tmp"' EXIT
 N=3000
 python3 "$VG_SOURCE_DIR/bench/gen_datastore.py" "$tmp/ds" $N >/dev/null
+# The runs that must show no progress use a sixth of the tree: still a
+# second or more of work (ten chances to draw), at a sixth of the time.
+small=("$tmp"/ds/vm00[0-4]??)
+[ ${#small[@]} -eq 500 ] || fail "generator layout changed: ${#small[@]} folders vm00000-vm00499"
 # "N/3000 items, R/s, ETA T" when the command knows the total up front,
 # "N items, R/s" when it does not (the file walk streams; see cli_progress.h).
 line_re="[0-9]+(/$N items, [0-9.]+/s, ETA [0-9hms-]+| items?, [0-9.]+/s)"
 
-# Run "$@" in a fresh tmux pane, stdout to $tmp/NAME.out, stderr on the pane.
+# Run "$@" in a fresh tmux pane, stderr on the pane, stdout to $tmp/NAME.out
+# (or, with REDIRECT=no, on the pane too).
 # Everything the pane receives is logged raw (pipe-pane) and the screen is
 # captured every 50 ms while it runs; NAME.shot keeps a screen that showed
 # the progress line.
 in_tmux() {
-    local name=$1; shift
+    local name=$1 redirect=$2; shift 2
     local cmd
     printf -v cmd '%q ' "$@"
+    [ "$redirect" = no ] || cmd="$cmd >$tmp/$name.out"
     tmux -L "$sock" -f /dev/null new-session -d -s "$name" -x 120 -y 30 \
-        "while [ ! -e $tmp/$name.go ]; do sleep 0.02; done; $cmd >$tmp/$name.out; echo \$? >$tmp/$name.rc; sleep 60"
+        "while [ ! -e $tmp/$name.go ]; do sleep 0.02; done; $cmd; echo \$? >$tmp/$name.rc; sleep 60"
     tmux -L "$sock" pipe-pane -t "$name" -o "cat >>$tmp/$name.raw"
     touch "$tmp/$name.go"
     local i
-    for ((i = 0; i < 2400; i++)); do
+    for ((i = 0; i < 6000; i++)); do
         [ -s "$tmp/$name.rc" ] && break
         tmux -L "$sock" capture-pane -p -t "$name" >"$tmp/$name.screen" 2>/dev/null || true
         grep -qE "$line_re" "$tmp/$name.screen" && cp "$tmp/$name.screen" "$tmp/$name.shot"
         sleep 0.05
     done
-    [ -s "$tmp/$name.rc" ] || fail "$name: audit did not finish within 2 minutes"
+    [ -s "$tmp/$name.rc" ] || fail "$name: audit did not finish within 5 minutes"
     sleep 0.2 # let the pane catch up with the last bytes
     tmux -L "$sock" capture-pane -p -t "$name" >"$tmp/$name.final"
     tmux -L "$sock" kill-session -t "$name"
 }
 
-in_tmux tty "$VMXGUARD" audit "$tmp/ds"
+in_tmux tty yes "$VMXGUARD" audit "$tmp/ds"
 rc=$(cat "$tmp/tty.rc")
 [ "$rc" -le 1 ] || fail "audit on the terminal exited $rc"
 grep -qaE "$line_re" "$tmp/tty.raw" || fail "no progress line reached the terminal: $(head -c 300 "$tmp/tty.raw" | cat -v)"
@@ -58,16 +64,27 @@ grep -E "$line_re" "$tmp/tty.shot" | sed 's/^/    /'
 grep -q . "$tmp/tty.out" || fail "no report on stdout"
 
 # With --quiet on the same terminal: no progress.
-in_tmux quiet "$VMXGUARD" audit --quiet "$tmp/ds"
+in_tmux quiet yes "$VMXGUARD" audit --quiet "${small[@]}"
 ! grep -qaE "$line_re" "$tmp/quiet.raw" || fail "--quiet still drew progress"
 
+# The report itself on the terminal: no progress line tearing its lines.
+in_tmux screen no "$VMXGUARD" audit "${small[@]}"
+! grep -qaE "$line_re" "$tmp/screen.raw" || fail "progress drawn into a report on the same terminal"
+grep -qa "vm0" "$tmp/screen.raw" || fail "the report did not reach the terminal"
+
+# -o FILE with stdout still on the terminal: progress again.
+in_tmux ofile no "$VMXGUARD" audit -o "$tmp/ofile.report" "${small[@]}"
+grep -qaE "$line_re" "$tmp/ofile.raw" || fail "no progress with -o FILE on a terminal"
+! grep -qaE "$line_re" "$tmp/ofile.final" || fail "progress left on screen after -o FILE run"
+
 # stderr to a file, and to a pipe: no progress, no carriage returns.
-rc=0; "$VMXGUARD" audit "$tmp/ds" >"$tmp/file.out" 2>"$tmp/file.err" || rc=$?
+in_tmux small yes "$VMXGUARD" audit "${small[@]}" # the terminal's report, to compare
+rc=0; "$VMXGUARD" audit "${small[@]}" >"$tmp/file.out" 2>"$tmp/file.err" || rc=$?
 [ $rc -le 1 ] || fail "audit to files exited $rc"
 ! grep -qaE "$line_re" "$tmp/file.err" || fail "progress written to a file"
 ! grep -qa $'\r' "$tmp/file.err" || fail "carriage return written to a file"
-"$VMXGUARD" audit "$tmp/ds" 2>&1 >/dev/null | cat >"$tmp/pipe.err" || true
+"$VMXGUARD" audit "${small[@]}" 2>&1 >/dev/null | cat >"$tmp/pipe.err" || true
 ! grep -qaE "$line_re" "$tmp/pipe.err" || fail "progress written to a pipe"
 ! grep -qa $'\r' "$tmp/pipe.err" || fail "carriage return written to a pipe"
-cmp -s "$tmp/tty.out" "$tmp/file.out" || fail "report differs between terminal and file runs"
-echo "ok: progress on the terminal, cleared at the end; none with --quiet, in a file or a pipe"
+cmp -s "$tmp/small.out" "$tmp/file.out" || fail "report differs between terminal and file runs"
+echo "ok: progress on the terminal, cleared at the end; none with --quiet, in a file, a pipe or a report on screen"

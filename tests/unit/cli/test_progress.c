@@ -81,7 +81,7 @@ static void pipe_gets_nothing(void **state)
     (void)state;
     int fds[2];
     assert_int_equal(pipe(fds), 0);
-    struct cli_progress *p = progress_start_fd("scanning", 10, fds[1]);
+    struct cli_progress *p = progress_start_fd("scanning", 10, fds[1], -1);
     assert_null(p);
     cli_progress_tick(p, 5); /* NULL is accepted everywhere */
     cli_progress_done(p);
@@ -97,8 +97,32 @@ static void quiet_terminal_gets_nothing(void **state)
     struct term t;
     term_open(&t, 80);
     cli_quiet = 1;
-    assert_null(progress_start_fd("scanning", 10, t.slave));
+    assert_null(progress_start_fd("scanning", 10, t.slave, -1));
     cli_quiet = 0;
+    term_close(&t);
+}
+
+static void output_on_the_same_terminal_suppresses_the_line(void **state)
+{
+    (void)state;
+    struct term t, other;
+    term_open(&t, 80);
+    term_open(&other, 80);
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    assert_null(progress_start_fd("auditing", 10, t.slave, t.slave)); /* report would be torn */
+    int dup_slave = dup(t.slave);
+    assert_null(progress_start_fd("auditing", 10, t.slave, dup_slave)); /* same tty, other fd */
+    struct cli_progress *p = progress_start_fd("auditing", 10, t.slave, fds[1]); /* -o file */
+    assert_non_null(p);
+    cli_progress_done(p);
+    p = progress_start_fd("auditing", 10, t.slave, other.slave); /* another terminal */
+    assert_non_null(p);
+    cli_progress_done(p);
+    close(dup_slave);
+    close(fds[0]);
+    close(fds[1]);
+    term_close(&other);
     term_close(&t);
 }
 
@@ -107,7 +131,7 @@ static void terminal_shows_count_rate_eta_then_clears(void **state)
     (void)state;
     struct term t;
     term_open(&t, 80);
-    struct cli_progress *p = progress_start_fd("auditing", 100, t.slave);
+    struct cli_progress *p = progress_start_fd("auditing", 100, t.slave, -1);
     assert_non_null(p);
     cli_progress_tick(p, 1);
     char buf[4096];
@@ -136,7 +160,7 @@ static void unknown_total_shows_count_and_rate(void **state)
     (void)state;
     struct term t;
     term_open(&t, 80);
-    struct cli_progress *p = progress_start_fd("fetching", 0, t.slave);
+    struct cli_progress *p = progress_start_fd("fetching", 0, t.slave, -1);
     sleep_ms(120);
     cli_progress_tick(p, 7);
     char buf[4096];
@@ -152,7 +176,7 @@ static void redraws_at_most_ten_times_a_second(void **state)
     (void)state;
     struct term t;
     term_open(&t, 80);
-    struct cli_progress *p = progress_start_fd("scanning", 1000000, t.slave);
+    struct cli_progress *p = progress_start_fd("scanning", 1000000, t.slave, -1);
     long long until = now_ns() + 550000000LL;
     size_t ticks = 0;
     while (now_ns() < until) {
@@ -177,7 +201,7 @@ static void line_never_wider_than_terminal(void **state)
     (void)state;
     struct term t;
     term_open(&t, 30);
-    struct cli_progress *p = progress_start_fd("a rather long description", 123456789, t.slave);
+    struct cli_progress *p = progress_start_fd("a rather long description", 123456789, t.slave, -1);
     sleep_ms(120);
     cli_progress_tick(p, 54321);
     char buf[4096];
@@ -194,7 +218,7 @@ static void verbose_keeps_a_summary_line(void **state)
     struct term t;
     term_open(&t, 80);
     cli_verbose = 1;
-    struct cli_progress *p = progress_start_fd("reading logs", 3, t.slave);
+    struct cli_progress *p = progress_start_fd("reading logs", 3, t.slave, -1);
     cli_progress_tick(p, 3);
     cli_progress_done(p);
     cli_verbose = 0;
@@ -212,7 +236,7 @@ static void interrupt_clears_the_line_for_a_message(void **state)
     cli_progress_interrupt(); /* nothing running: harmless */
     struct term t;
     term_open(&t, 80);
-    struct cli_progress *p = progress_start_fd("auditing", 0, t.slave);
+    struct cli_progress *p = progress_start_fd("auditing", 0, t.slave, -1);
     sleep_ms(120);
     cli_progress_tick(p, 5);
     char buf[4096];
@@ -248,7 +272,7 @@ static void ticks_from_threads_all_count(void **state)
     (void)state;
     struct term t;
     term_open(&t, 80);
-    struct cli_progress *p = progress_start_fd("auditing", 80000, t.slave);
+    struct cli_progress *p = progress_start_fd("auditing", 80000, t.slave, -1);
     pthread_t th[4];
     struct worker w = {p};
     for (int i = 0; i < 4; i++)
@@ -281,6 +305,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(pipe_gets_nothing),
         cmocka_unit_test(quiet_terminal_gets_nothing),
+        cmocka_unit_test(output_on_the_same_terminal_suppresses_the_line),
         cmocka_unit_test(terminal_shows_count_rate_eta_then_clears),
         cmocka_unit_test(unknown_total_shows_count_and_rate),
         cmocka_unit_test(redraws_at_most_ten_times_a_second),
