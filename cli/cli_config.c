@@ -105,9 +105,9 @@ static int check_value(const struct config_key *k, const char *v, const char *pa
         return 0; /* empty: unset what an earlier file said */
     if (k->numeric) {
         size_t digits = strspn(v, "0123456789");
-        if (v[digits] != '\0' || digits > 4 || strtol(v, NULL, 10) > 1024)
+        if (v[digits] != '\0' || digits > 3 || strtol(v, NULL, 10) > 256)
             return vg_error_set(err, VG_EINPUT, path, line,
-                                "%s must be a number from 0 to 1024, not '%s'", k->name, v);
+                                "%s must be a number from 0 to 256, not '%s'", k->name, v);
         return 0;
     }
     if (!k->words)

@@ -181,8 +181,8 @@ static void unknown_keys_and_values_suggest_the_closest(void **state)
 static void bad_lines_name_file_and_line(void **state)
 {
     (void)state;
-    expect_error("jobs = 4\njobs = -1\n", "2", "jobs must be a number from 0 to 1024");
-    expect_error("jobs = 99999\n", "1", "jobs must be a number");
+    expect_error("jobs = 4\njobs = -1\n", "2", "jobs must be a number from 0 to 256");
+    expect_error("jobs = 257\n", "1", "jobs must be a number");
     expect_error("profile\n", "1", "expected 'key = value'");
     expect_error(" = x\n", "1", "missing key");
     char big[LINE_LIMIT + 40];
