@@ -18,9 +18,9 @@
 #define LINES_LIMIT 10000
 
 static const char *const color_words[] = {"auto", "always", "never", NULL};
-static const char *const format_words[] = {"text", "json", "jsonl", "csv", "junit", "sarif",
-                                           "xccdf", "ckl", "cklb", "html", NULL};
-static const char *const fail_on_words[] = {"any", "info", "low", "medium", "high",
+static const char *const format_words[] = {"text",  "json", "jsonl", "csv",  "junit", "sarif",
+                                           "xccdf", "ckl",  "cklb",  "html", NULL};
+static const char *const fail_on_words[] = {"any",  "info", "low",  "medium", "high",
                                             "cat1", "cat2", "cat3", NULL};
 
 /* The keys a file may set; `words` lists the allowed values, NULL = free text. */
@@ -29,9 +29,10 @@ static const struct config_key {
     const char *const *words;
     int numeric;
 } keys[] = {
-    {"profile", NULL, 0}, {"format", format_words, 0}, {"color", color_words, 0},
-    {"fail-on", fail_on_words, 0}, {"cacert", NULL, 0}, {"server", NULL, 0},
-    {"jobs", NULL, 1}, {"waivers", NULL, 0},
+    {"profile", NULL, 0},      {"format", format_words, 0},
+    {"color", color_words, 0}, {"fail-on", fail_on_words, 0},
+    {"cacert", NULL, 0},       {"server", NULL, 0},
+    {"jobs", NULL, 1},         {"waivers", NULL, 0},
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -98,8 +99,8 @@ static int looks_secret(const char *key)
     return 0;
 }
 
-static int check_value(const struct config_key *k, const char *v, const char *path,
-                       unsigned line, vg_error *err)
+static int check_value(const struct config_key *k, const char *v, const char *path, unsigned line,
+                       vg_error *err)
 {
     if (!*v)
         return 0; /* empty: unset what an earlier file said */
@@ -131,7 +132,8 @@ static const struct config_key *find_key(const char *key, const char *path, unsi
     if (looks_secret(key)) {
         vg_error_set(err, VG_EINPUT, path, line,
                      "'%s' refused: passwords never go in a config file "
-                     "(use --credentials FILE or VMXGUARD_PASSWORD)", key);
+                     "(use --credentials FILE or VMXGUARD_PASSWORD)",
+                     key);
         return NULL;
     }
     const char *names[NKEYS + 1];
@@ -184,8 +186,7 @@ static int parse_stream(FILE *f, const char *path, vg_error *err)
         if (line > LINES_LIMIT)
             rc = vg_error_set(err, VG_EINPUT, path, line, "more than %d lines", LINES_LIMIT);
         else if (n > LINE_LIMIT)
-            rc = vg_error_set(err, VG_EINPUT, path, line, "line longer than %d bytes",
-                              LINE_LIMIT);
+            rc = vg_error_set(err, VG_EINPUT, path, line, "line longer than %d bytes", LINE_LIMIT);
         else if (memchr(text, '\0', (size_t)n))
             rc = vg_error_set(err, VG_EINPUT, path, line, "binary content (NUL byte)");
         else

@@ -4,9 +4,9 @@
  * naming file and line.  There is no src/cli library, so the files under
  * test are compiled in here.
  */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -8,9 +8,9 @@
 #include <poll.h>
 #include <pthread.h>
 #include <pty.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -250,7 +250,8 @@ static void interrupt_clears_the_line_for_a_message(void **state)
     assert_int_equal(drain(t.master, buf, sizeof buf), 0);
     cli_progress_done(p);
     assert_int_equal(drain(t.master, buf, sizeof buf), 0); /* already clear */
-    cli_progress_interrupt(); /* done: no longer active */
+    /* done: no longer active */
+    cli_progress_interrupt();
     assert_int_equal(drain(t.master, buf, sizeof buf), 0);
     term_close(&t);
 }
