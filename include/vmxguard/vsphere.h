@@ -34,6 +34,10 @@ typedef struct vg_vsphere_opts {
     size_t n_exclude;
     int summary_only;       /* name, power, path, template, uuid only (fast listings) */
     int keep_sigint;        /* 1: leave SIGINT alone; 0: catch it, stop, log out, fail */
+    int sessions;           /* full fetches: 1 = one paged query over the view; N > 1 =
+                             * list the VMs' morefs, then N sessions fetch shares of
+                             * them in parallel, delivered in the listing's order;
+                             * 0 = VMXGUARD_VSPHERE_SESSIONS if set, else 1 */
 } vg_vsphere_opts;
 
 /* Resolve credentials without ever taking a password from argv:

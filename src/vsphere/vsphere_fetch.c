@@ -138,6 +138,215 @@ static int on_vm(vg_vm *vm, const char *obj_type, void *ctx)
     return 0;
 }
 
+/* ------------------------------------------------------ parallel shares */
+
+/* A server such as vcsim spends most of a full fetch serialising the
+ * device lists, one request at a time per session.  Splitting the estate
+ * into chunks of explicit morefs lets several sessions keep the server and
+ * the client parsers busy at once.  Chunks are handed out in the listing's
+ * order and delivered in that order, at most `window` chunks ahead of the
+ * sink, so output is deterministic and memory bounded. */
+#define PAR_CHUNK 200
+#define PAR_MAX_SESSIONS 16
+
+typedef struct par_run {
+    const char *url;
+    vg_vsphere_opts opts;      /* keep_sigint set: the fetching thread owns it */
+    char **morefs;             /* listing order */
+    size_t n_morefs, n_alloc;
+    vg_vm **slots;             /* one per moref, filled by whichever worker */
+    unsigned char *chunk_done;
+    size_t n_chunks, next_chunk, delivered, window;
+    int stop, rc;
+    vg_error err;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+} par_run;
+
+typedef struct par_chunk_ctx {
+    par_run *p;
+    size_t first, n;
+} par_chunk_ctx;
+
+static int par_list_vm(vg_vm *vm, const char *obj_type, void *ctx)
+{
+    par_run *p = ctx;
+    int ok = strcmp(obj_type, "VirtualMachine") == 0 && vm->moref;
+    if (ok && p->n_morefs == p->n_alloc) {
+        size_t n = p->n_alloc ? p->n_alloc * 2 : 1024;
+        char **m = realloc(p->morefs, n * sizeof *m);
+        if (!m) {
+            vg_vm_free(vm);
+            return 1;
+        }
+        p->morefs = m;
+        p->n_alloc = n;
+    }
+    if (ok && !(p->morefs[p->n_morefs++] = strdup(vm->moref))) {
+        p->n_morefs--;
+        vg_vm_free(vm);
+        return 1;
+    }
+    vg_vm_free(vm);
+    return 0;
+}
+
+/* A worker's VM goes to its moref's slot; unknown or repeated ones are dropped. */
+static int par_store_vm(vg_vm *vm, const char *obj_type, void *ctx)
+{
+    par_chunk_ctx *cc = ctx;
+    for (size_t i = cc->first; vm->moref && i < cc->first + cc->n; i++) {
+        if (strcmp(cc->p->morefs[i], vm->moref) == 0 && !cc->p->slots[i] &&
+            strcmp(obj_type, "VirtualMachine") == 0) {
+            cc->p->slots[i] = vm;
+            return 0;
+        }
+    }
+    vg_vm_free(vm);
+    return 0;
+}
+
+static void par_fail(par_run *p, int rc, const vg_error *err)
+{
+    pthread_mutex_lock(&p->lock);
+    if (!p->rc) {
+        p->rc = rc;
+        p->err = *err;
+    }
+    p->stop = 1;
+    pthread_cond_broadcast(&p->cond);
+    pthread_mutex_unlock(&p->lock);
+}
+
+/* Next chunk this worker may fetch, or (size_t)-1 when done or stopped. */
+static size_t par_take(par_run *p)
+{
+    pthread_mutex_lock(&p->lock);
+    while (!p->stop && p->next_chunk < p->n_chunks && p->next_chunk >= p->delivered + p->window)
+        pthread_cond_wait(&p->cond, &p->lock);
+    size_t i = p->stop || p->next_chunk >= p->n_chunks ? (size_t)-1 : p->next_chunk++;
+    pthread_mutex_unlock(&p->lock);
+    return i;
+}
+
+static void *par_worker(void *arg)
+{
+    par_run *p = arg;
+    vs_conn c;
+    vg_error err;
+    int rc = vs_session_open(&c, p->url, &p->opts, &err);
+    for (size_t i; rc == 0 && (i = par_take(p)) != (size_t)-1;) {
+        par_chunk_ctx cc = {p, i * PAR_CHUNK, PAR_CHUNK};
+        if (cc.first + cc.n > p->n_morefs)
+            cc.n = p->n_morefs - cc.first;
+        rc = vs_retrieve_vm_list(&c, (const char *const *)p->morefs + cc.first, cc.n,
+                                 par_store_vm, &cc, &err);
+        if (rc)
+            break;
+        pthread_mutex_lock(&p->lock);
+        p->chunk_done[i] = 1;
+        pthread_cond_broadcast(&p->cond);
+        pthread_mutex_unlock(&p->lock);
+    }
+    if (rc)
+        par_fail(p, rc, &err);
+    vs_conn_close(&c);
+    return NULL;
+}
+
+/* Hand the chunks to f in listing order as they complete. */
+static void par_deliver(par_run *p, fetch_ctx *f)
+{
+    for (size_t i = 0; i < p->n_chunks; i++) {
+        pthread_mutex_lock(&p->lock);
+        while (!p->chunk_done[i] && !p->stop)
+            pthread_cond_wait(&p->cond, &p->lock);
+        int go = p->chunk_done[i] && !p->stop;
+        pthread_mutex_unlock(&p->lock);
+        if (!go)
+            return;
+        size_t end = (i + 1) * PAR_CHUNK < p->n_morefs ? (i + 1) * PAR_CHUNK : p->n_morefs;
+        int stop = 0;
+        for (size_t j = i * PAR_CHUNK; j < end && !stop; j++) {
+            vg_vm *vm = p->slots[j];
+            p->slots[j] = NULL;
+            stop = vm && on_vm(vm, "VirtualMachine", f);
+        }
+        pthread_mutex_lock(&p->lock);
+        p->delivered = i + 1;
+        p->stop |= stop;
+        pthread_cond_broadcast(&p->cond);
+        pthread_mutex_unlock(&p->lock);
+    }
+}
+
+/* List the view on c, then fetch the full properties over `sessions`
+ * parallel sessions and deliver through f. */
+static int fetch_parallel(vs_conn *c, const char *url, const vg_vsphere_opts *opts,
+                          int sessions, fetch_ctx *f, vg_error *err)
+{
+    par_run p;
+    memset(&p, 0, sizeof p);
+    p.url = url;
+    p.opts = *opts;
+    p.opts.keep_sigint = 1;
+    int rc = vs_list_vms(c, par_list_vm, &p, err);
+    p.n_chunks = (p.n_morefs + PAR_CHUNK - 1) / PAR_CHUNK;
+    size_t workers = (size_t)sessions < p.n_chunks ? (size_t)sessions : p.n_chunks;
+    p.window = workers + 2;
+    p.slots = calloc(p.n_morefs + 1, sizeof *p.slots);
+    p.chunk_done = calloc(p.n_chunks + 1, 1);
+    if (rc == 0 && (!p.slots || !p.chunk_done))
+        rc = vg_error_set(err, VG_ENOMEM, c->target.server, 0, "out of memory");
+    pthread_t th[PAR_MAX_SESSIONS];
+    size_t started = 0;
+    pthread_mutex_init(&p.lock, NULL);
+    pthread_cond_init(&p.cond, NULL);
+    while (rc == 0 && started < workers &&
+           pthread_create(&th[started], NULL, par_worker, &p) == 0)
+        started++;
+    if (rc == 0 && workers > 0 && started == 0)
+        rc = vg_error_set(err, VG_ERR, c->target.server, 0, "cannot start a thread");
+    if (rc == 0)
+        par_deliver(&p, f);
+    pthread_mutex_lock(&p.lock);
+    p.stop = 1;
+    pthread_cond_broadcast(&p.cond);
+    pthread_mutex_unlock(&p.lock);
+    for (size_t i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    if (rc == 0 && p.rc && !f->sink_stopped) {
+        rc = p.rc;
+        *err = p.err;
+    }
+    for (size_t i = 0; i < p.n_morefs; i++) {
+        vg_vm_free(p.slots ? p.slots[i] : NULL);
+        free(p.morefs[i]);
+    }
+    free(p.morefs);
+    free(p.slots);
+    free(p.chunk_done);
+    pthread_cond_destroy(&p.cond);
+    pthread_mutex_destroy(&p.lock);
+    return rc;
+}
+
+/* opts->sessions, else the environment's, clamped; listings stay single. */
+static int sessions_for(const vg_vsphere_opts *opts)
+{
+    long n = opts->sessions;
+    const char *env = getenv("VMXGUARD_VSPHERE_SESSIONS");
+    if (n <= 0 && env && *env) {
+        char *end;
+        n = strtol(env, &end, 10);
+        if (*end)
+            n = 1;
+    }
+    if (opts->summary_only || n <= 1)
+        return 1;
+    return n > PAR_MAX_SESSIONS ? PAR_MAX_SESSIONS : (int)n;
+}
+
 /* The session on this thread; sink is called from curl's write callback. */
 static int fetch_here(const char *url, const vg_vsphere_opts *opts, vg_vm_sink sink, void *ctx,
                       vg_error *err)
@@ -149,7 +358,10 @@ static int fetch_here(const char *url, const vg_vsphere_opts *opts, vg_vm_sink s
     if (rc == 0)
         rc = vs_create_view(&c, err);
     fetch_ctx f = {opts, c.target.server, sink, ctx, 0};
-    if (rc == 0)
+    int sessions = sessions_for(opts);
+    if (rc == 0 && sessions > 1)
+        rc = fetch_parallel(&c, url, opts, sessions, &f, err);
+    else if (rc == 0)
         rc = vs_retrieve_vms(&c, opts->summary_only, on_vm, &f, err);
     if (f.sink_stopped) /* the caller asked to stop: not an error */
         rc = VG_OK;

@@ -125,6 +125,11 @@ int vs_create_view(vs_conn *c, vg_error *err);
 void vs_destroy_view(vs_conn *c);
 /* Page through all VMs of the view with the given property paths. */
 int vs_retrieve_vms(vs_conn *c, int summary_only, vs_object_fn fn, void *ctx, vg_error *err);
+/* Only the VMs' morefs and names over the view (cheap: splits the fetch). */
+int vs_list_vms(vs_conn *c, vs_object_fn fn, void *ctx, vg_error *err);
+/* The full audit properties of an explicit list of VMs, paged. */
+int vs_retrieve_vm_list(vs_conn *c, const char *const *morefs, size_t n, vs_object_fn fn,
+                        void *ctx, vg_error *err);
 /* Properties of an explicit list of objects (type "VirtualMachine" / "Task"). */
 int vs_retrieve_objects(vs_conn *c, const char *type, const char *const *morefs, size_t n,
                         const char *const *paths, size_t n_paths, vs_object_fn fn, void *ctx,

@@ -259,10 +259,29 @@ static void prop_set(vg_buf *b, const char *type, const char *const *paths, size
     vg_buf_adds(b, "</propSet>");
 }
 
-int vs_retrieve_vms(vs_conn *c, int summary_only, vs_object_fn fn, void *ctx, vg_error *err)
+/* The objectSet part of a VM query: the whole view (one traversal), or an
+ * explicit list of VMs (a parallel worker's share, no traversal). */
+static void vm_objects(vg_buf *spec, const vs_conn *c, const char *const *morefs, size_t n)
 {
-    size_t n;
-    const char *const *paths = vs_vm_paths(summary_only, &n);
+    if (!morefs) {
+        vg_buf_adds(spec, "<objectSet>");
+        add_moref(spec, "obj", "ContainerView", c->view);
+        vg_buf_adds(spec, "<skip>true</skip><selectSet xsi:type=\"TraversalSpec\"><name>view"
+                          "</name><type>ContainerView</type><path>view</path><skip>false"
+                          "</skip></selectSet></objectSet>");
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        vg_buf_adds(spec, "<objectSet>");
+        add_moref(spec, "obj", "VirtualMachine", morefs[i]);
+        vg_buf_adds(spec, "</objectSet>");
+    }
+}
+
+static int retrieve_vm_paths(vs_conn *c, const char *const *paths, size_t n,
+                             const char *const *morefs, size_t n_morefs, vs_object_fn fn,
+                             void *ctx, vg_error *err)
+{
     int skip[N_FULL] = {0};
     int page = c->opts->page_size > 0 ? c->opts->page_size : 500;
     page_ctx pc = {c, fn, ctx};
@@ -272,11 +291,8 @@ int vs_retrieve_vms(vs_conn *c, int summary_only, vs_object_fn fn, void *ctx, vg
         vg_buf spec = VG_BUF_INIT;
         vg_buf_adds(&spec, "<specSet>");
         prop_set(&spec, "VirtualMachine", paths, n, skip);
-        vg_buf_adds(&spec, "<objectSet>");
-        add_moref(&spec, "obj", "ContainerView", c->view);
-        vg_buf_adds(&spec, "<skip>true</skip><selectSet xsi:type=\"TraversalSpec\"><name>view"
-                           "</name><type>ContainerView</type><path>view</path><skip>false"
-                           "</skip></selectSet></objectSet></specSet>");
+        vm_objects(&spec, c, morefs, n_morefs);
+        vg_buf_adds(&spec, "</specSet>");
         char bad[256] = "";
         int rc = spec.oom ? vg_error_set(err, VG_ENOMEM, c->target.server, 0, "out of memory")
                           : retrieve(c, spec.data, page, &pc, bad, sizeof bad, err);
@@ -290,6 +306,27 @@ int vs_retrieve_vms(vs_conn *c, int summary_only, vs_object_fn fn, void *ctx, vg
             return rc;
         skip[drop] = 1;
     }
+}
+
+int vs_retrieve_vms(vs_conn *c, int summary_only, vs_object_fn fn, void *ctx, vg_error *err)
+{
+    size_t n;
+    const char *const *paths = vs_vm_paths(summary_only, &n);
+    return retrieve_vm_paths(c, paths, n, NULL, 0, fn, ctx, err);
+}
+
+int vs_list_vms(vs_conn *c, vs_object_fn fn, void *ctx, vg_error *err)
+{
+    static const char *const name_only[] = {"name"};
+    return retrieve_vm_paths(c, name_only, 1, NULL, 0, fn, ctx, err);
+}
+
+int vs_retrieve_vm_list(vs_conn *c, const char *const *morefs, size_t n, vs_object_fn fn,
+                        void *ctx, vg_error *err)
+{
+    size_t n_paths;
+    const char *const *paths = vs_vm_paths(0, &n_paths);
+    return retrieve_vm_paths(c, paths, n_paths, morefs, n, fn, ctx, err);
 }
 
 int vs_retrieve_objects(vs_conn *c, const char *type, const char *const *morefs, size_t n,
