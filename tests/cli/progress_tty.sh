@@ -35,8 +35,10 @@ in_tmux() {
     local cmd
     printf -v cmd '%q ' "$@"
     [ "$redirect" = no ] || cmd="$cmd >$tmp/$name.out"
-    tmux -L "$sock" -f /dev/null new-session -d -s "$name" -x 120 -y 30 \
-        "while [ ! -e $tmp/$name.go ]; do sleep 0.02; done; $cmd; echo \$? >$tmp/$name.rc; sleep 60"
+    # the command goes in a script: 500 paths are too long for tmux's own line
+    printf '%s\n' "while [ ! -e $tmp/$name.go ]; do sleep 0.02; done" "$cmd" \
+        "echo \$? >$tmp/$name.rc" "sleep 60" >"$tmp/$name.sh"
+    tmux -L "$sock" -f /dev/null new-session -d -s "$name" -x 120 -y 30 "bash $tmp/$name.sh"
     tmux -L "$sock" pipe-pane -t "$name" -o "cat >>$tmp/$name.raw"
     touch "$tmp/$name.go"
     local i
