@@ -29,11 +29,16 @@ const char *const *vg_fix_emit_formats(void)
     return names;
 }
 
+int fix_extra_config_edit(const vg_fix_edit *e)
+{
+    return !e->device && !fix_typed_key(e->key);
+}
+
 size_t fix_api_edits(const vg_fix_vm *fv)
 {
     size_t n = 0;
     for (size_t i = 0; i < fv->n_edits; i++)
-        n += !fv->edits[i].device;
+        n += (size_t)fix_extra_config_edit(&fv->edits[i]);
     return n;
 }
 
@@ -58,6 +63,9 @@ static void header_vm(const vg_fix_vm *fv, const char *comment, vg_buf *b)
         if (e->device)
             vg_buf_adds(b, "  (device line: .vmx / esxi-shell only; through the API change the "
                            "device itself)");
+        else if (fix_typed_key(e->key))
+            vg_buf_adds(b, "  (typed vSphere property: not in this script; "
+                           "'vmxguard fix vsphere://...' sets it)");
         vg_buf_adds(b, "  [");
         for (size_t j = 0; j < e->n_rule_ids; j++)
             vg_buf_printf(b, "%s%s", j ? ", " : "", e->rule_ids[j]);

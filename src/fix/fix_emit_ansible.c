@@ -94,7 +94,7 @@ static void ansible_vm(const vg_fix_vm *fv, vg_buf *b)
     vg_buf_adds(b, "\n        state: present\n        advanced_settings:\n");
     for (size_t i = 0; i < fv->n_edits; i++) {
         const vg_fix_edit *e = &fv->edits[i];
-        if (e->device)
+        if (!fix_extra_config_edit(e))
             continue;
         vg_buf_adds(b, "          - key: ");
         add_yaml(b, e->key);

@@ -59,7 +59,7 @@ static void ps_vm(const vg_fix_vm *fv, vg_buf *b)
     vg_buf_addc(b, '\n');
     for (size_t i = 0; i < fv->n_edits; i++) {
         const vg_fix_edit *e = &fv->edits[i];
-        if (e->device)
+        if (!fix_extra_config_edit(e))
             continue;
         vg_buf_adds(b, e->op == VG_FIX_SET ? "Set-VgSetting $vm " : "Remove-VgSetting $vm ");
         add_ps(b, e->key);

@@ -45,7 +45,7 @@ static void govc_vm(const vg_fix_vm *fv, vg_buf *b)
     }
     for (size_t i = 0; i < fv->n_edits; i++) {
         const vg_fix_edit *e = &fv->edits[i];
-        if (e->device)
+        if (!fix_extra_config_edit(e))
             continue;
         vg_buf b2 = VG_BUF_INIT;
         vg_buf_printf(&b2, "%s=%s", e->key, e->op == VG_FIX_SET ? e->value : "");
@@ -135,9 +135,18 @@ static char *esxi_path(const vg_fix_vm *fv)
     return vg_buf_detach(&b);
 }
 
+/* Edits the ESXi script makes: every .vmx line, not the typed API fields. */
+static size_t esxi_edits(const vg_fix_vm *fv)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < fv->n_edits; i++)
+        n += !fix_typed_key(fv->edits[i].key);
+    return n;
+}
+
 static void esxi_vm(const vg_fix_vm *fv, vg_buf *b)
 {
-    if (!fv->n_edits || !fv->path)
+    if (!esxi_edits(fv) || !fv->path)
         return;
     char *path = esxi_path(fv);
     vg_buf_adds(b, "# ");
@@ -147,6 +156,8 @@ static void esxi_vm(const vg_fix_vm *fv, vg_buf *b)
     vg_buf_adds(b, "\nif id=$(vg_vm \"$vmx\"); then\n");
     for (size_t i = 0; i < fv->n_edits; i++) {
         const vg_fix_edit *e = &fv->edits[i];
+        if (fix_typed_key(e->key))
+            continue;
         vg_buf_adds(b, "    vg_edit \"$vmx\" ");
         add_sh(b, e->key);
         if (e->op == VG_FIX_SET) {

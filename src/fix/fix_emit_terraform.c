@@ -37,7 +37,7 @@ static size_t widest_key(const vg_fix_vm *fv)
 {
     size_t w = 0;
     for (size_t i = 0; i < fv->n_edits; i++) {
-        if (fv->edits[i].op != VG_FIX_SET || fv->edits[i].device)
+        if (fv->edits[i].op != VG_FIX_SET || !fix_extra_config_edit(&fv->edits[i]))
             continue; /* terraform fmt aligns over the lines that are there */
         char *q = vg_fix_quote_hcl(fv->edits[i].key);
         if (q && strlen(q) > w)
@@ -55,7 +55,7 @@ static void terraform_vm(const vg_fix_vm *fv, size_t index, vg_buf *b)
     fix_add_comment_text(b, fv->name ? fv->name : "?");
     vg_buf_adds(b, ": merge into its vsphere_virtual_machine resource.\n");
     for (size_t i = 0; i < fv->n_edits; i++) {
-        if (fv->edits[i].op == VG_FIX_REMOVE && !fv->edits[i].device) {
+        if (fv->edits[i].op == VG_FIX_REMOVE && fix_extra_config_edit(&fv->edits[i])) {
             vg_buf_adds(b, "# Remove ");
             fix_add_comment_text(b, fv->edits[i].key);
             vg_buf_adds(b, ": drop it from the map if Terraform set it; Terraform deletes only\n"
@@ -74,7 +74,7 @@ static void terraform_vm(const vg_fix_vm *fv, size_t index, vg_buf *b)
     size_t w = widest_key(fv);
     for (size_t i = 0; i < fv->n_edits; i++) {
         const vg_fix_edit *e = &fv->edits[i];
-        if (e->op != VG_FIX_SET || e->device)
+        if (e->op != VG_FIX_SET || !fix_extra_config_edit(e))
             continue;
         char *q = vg_fix_quote_hcl(e->key);
         vg_buf_printf(b, "    %-*s = ", (int)w, q ? q : "\"\"");

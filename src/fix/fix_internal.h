@@ -32,6 +32,13 @@ int fix_emit_esxi(const vg_fix_plan *plan, vg_buf *b, vg_error *err);
 void fix_emit_header(const vg_fix_plan *plan, const char *format, const char *comment, vg_buf *b);
 /* Edits an API-based script can make (device lines are .vmx-only). */
 size_t fix_api_edits(const vg_fix_vm *fv);
+/* 1 when key names a typed ConfigSpec field ("config.flags.enableLogging",
+ * ...) rather than an extraConfig key: only the vSphere applier sets those,
+ * so scripts list such edits in their header and never write them. */
+int fix_typed_key(const char *key);
+/* 1 when an API script writes e as an extraConfig key (not a device line,
+ * not a typed field). */
+int fix_extra_config_edit(const vg_fix_edit *e);
 /* Text safe inside a one-line comment: control bytes shown as '?'. */
 void fix_add_comment_text(vg_buf *b, const char *s);
 

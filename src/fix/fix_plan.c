@@ -23,6 +23,7 @@ struct demand {
 };
 
 struct planner {
+    const vg_vm *vm;
     const vg_vmx_doc *doc;
     const vg_fix_opts *opts;
     vg_fix_vm *fv;
@@ -39,6 +40,23 @@ static const char *const reason_names[VG_FIX_REASON_COUNT] = {
 const char *vg_fix_reason_name(vg_fix_reason r)
 {
     return (unsigned)r < VG_FIX_REASON_COUNT ? reason_names[r] : "unknown";
+}
+
+/* Typed ConfigSpec fields the vSphere applier sets (vg_vsphere_change); on
+ * an API VM a failing rule on one of them becomes an edit with this key. */
+static const char *const typed_keys[] = {
+    "config.flags.enableLogging",
+    "config.migrateEncryption",
+    "config.ftEncryptionMode",
+};
+
+int fix_typed_key(const char *key)
+{
+    for (size_t i = 0; key && i < sizeof typed_keys / sizeof typed_keys[0]; i++) {
+        if (!strcmp(key, typed_keys[i]))
+            return 1;
+    }
+    return 0;
 }
 
 static char *dup_or_null(const char *s)
@@ -278,10 +296,54 @@ static int duplicated(const struct planner *pl, const vg_result *res)
     return 0;
 }
 
+/* The value a set-type rule writes, or NULL when it names none. */
+static const char *wanted_value(const vg_result *res, const struct fix_want *w)
+{
+    const vg_profile_rule *pr = res->prule;
+    const vg_rule *r = pr->rule;
+    const char *value = r->fix_value;
+    if (!value)
+        value = pr->cmp == VG_CMP_IN && pr->values ? pr->values[0] : pr->value;
+    /* booleans are written as VMware writes them */
+    if (value && r->type == VG_TYPE_BOOL && !strcasecmp(value, "true"))
+        value = "TRUE";
+    else if (value && r->type == VG_TYPE_BOOL && !strcasecmp(value, "false"))
+        value = "FALSE";
+    if (!value || pr->cmp == VG_CMP_PRESENT || (pr->cmp == VG_CMP_NE && !r->fix_value)) {
+        if (!value || !fix_value_ok(value, w))
+            return NULL;
+    }
+    return value;
+}
+
+/* An API VM's typed property (config.flags.enableLogging, ...): one edit
+ * under the property's name, which the vSphere applier sends as the
+ * ConfigSpec field. */
+static int is_typed_rule(const struct planner *pl, const vg_result *res)
+{
+    const vg_rule *r = res->prule->rule;
+    return pl->fv->origin != VG_ORIGIN_FILE && r->kind == VG_RULE_API_PROPERTY &&
+           fix_typed_key(r->api_property) && res->prule->cmp != VG_CMP_MANUAL &&
+           !(r->needs_human && !(pl->opts && pl->opts->devices));
+}
+
+static int plan_typed(struct planner *pl, const vg_result *res)
+{
+    const vg_profile_rule *pr = res->prule;
+    struct fix_want w = {pr->rule->type, pr->cmp, pr->value, pr->values};
+    const char *value = pr->cmp == VG_CMP_ABSENT ? NULL : wanted_value(res, &w);
+    if (!value)
+        return add_unfixed(pl, res, pr->rule->api_property, VG_FIX_NO_VALUE,
+                           unfixed_text[VG_FIX_NO_VALUE]);
+    return add_demand(pl, res, pr->rule->api_property, value, &w, ORDER_NEW + pl->n);
+}
+
 static int plan_result(struct planner *pl, const vg_result *res)
 {
     const vg_profile_rule *pr = res->prule;
     const vg_rule *r = pr->rule;
+    if (is_typed_rule(pl, res))
+        return plan_typed(pl, res);
     int why = unfixable(res, pl->opts, pl->fv->origin);
     if (why >= 0 && pl->fv->origin != VG_ORIGIN_FILE && r->kind == VG_RULE_DEVICE)
         return add_unfixed(
@@ -292,18 +354,9 @@ static int plan_result(struct planner *pl, const vg_result *res)
     struct fix_want w = {r->type, pr->cmp, pr->value, pr->values};
     if (pr->cmp == VG_CMP_ABSENT || (r->fix_value && !strcmp(r->fix_value, "<remove>")))
         return plan_remove(pl, res, &w);
-    const char *value = r->fix_value;
+    const char *value = wanted_value(res, &w);
     if (!value)
-        value = pr->cmp == VG_CMP_IN && pr->values ? pr->values[0] : pr->value;
-    /* booleans are written as VMware writes them */
-    if (value && r->type == VG_TYPE_BOOL && !strcasecmp(value, "true"))
-        value = "TRUE";
-    else if (value && r->type == VG_TYPE_BOOL && !strcasecmp(value, "false"))
-        value = "FALSE";
-    if (!value || pr->cmp == VG_CMP_PRESENT || (pr->cmp == VG_CMP_NE && !r->fix_value)) {
-        if (!value || !fix_value_ok(value, &w))
-            return add_unfixed(pl, res, r->key, VG_FIX_NO_VALUE, unfixed_text[VG_FIX_NO_VALUE]);
-    }
+        return add_unfixed(pl, res, r->key, VG_FIX_NO_VALUE, unfixed_text[VG_FIX_NO_VALUE]);
     return plan_set(pl, res, value, &w);
 }
 
@@ -378,9 +431,12 @@ static int merge_group(struct planner *pl, const struct demand *g, size_t n, siz
     e->key = strdup(g[0].key);
     e->value = dup_or_null(value);
     const vg_vmx_entry *old = pl->doc ? vg_vmx_doc_find(pl->doc, g[0].key) : NULL;
-    e->old_value = dup_or_null(old ? old->value : NULL);
+    const char *was = old ? old->value : NULL;
+    if (!old && fix_typed_key(g[0].key))
+        was = vg_vm_prop(pl->vm, g[0].key); /* the API's value, not a setting */
+    e->old_value = dup_or_null(was);
     orders[fv->n_edits++] = g[0].order;
-    if (!e->key || (value && !e->value) || (old && !e->old_value))
+    if (!e->key || (value && !e->value) || (was && !e->old_value))
         return VG_ENOMEM;
     for (size_t i = 0; i < n; i++) {
         int rc = add_rule_id(e, g[i].res->prule->rule->id);
@@ -449,7 +505,7 @@ int vg_fix_plan_vm(const vg_vm_report *r, const vg_fix_opts *opts, vg_fix_vm **o
     *out = NULL;
     if (!r || !r->vm)
         return vg_error_set(err, VG_EUSAGE, NULL, 0, "fix plan: no audited vm given");
-    struct planner pl = {r->vm->settings, opts, calloc(1, sizeof(vg_fix_vm)), NULL, 0, 0};
+    struct planner pl = {r->vm, r->vm->settings, opts, calloc(1, sizeof(vg_fix_vm)), NULL, 0, 0};
     int rc = pl.fv ? copy_identity(pl.fv, r->vm) : VG_ENOMEM;
     for (size_t i = 0; i < r->n_results && !rc; i++) {
         const vg_result *res = &r->results[i];
