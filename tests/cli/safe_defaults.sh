@@ -56,7 +56,7 @@ mode_ok() {
 # traced NAME ARGS...: run vmxguard under strace; keep the trace in $w/NAME.trace
 traced() {
     local name=$1; shift
-    (cd "$w" && ASAN_OPTIONS=detect_leaks=0:${ASAN_OPTIONS:-} strace -f -qq -o "$w/$name.trace" \
+    (cd "$w" && ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 strace -f -qq -o "$w/$name.trace" \
         -e trace=execve,open,openat,creat "$VMXGUARD" "$@" > "$w/$name.out" 2> "$w/$name.err")
     rc=$?
     local n

@@ -37,10 +37,11 @@ fail() {
 export VMXGUARD_USER=hostile VMXGUARD_PASSWORD=Hostile-Pw-7q2z
 MARKER_TEXT=marker-content-3b9d1e
 printf '%s\n' "$MARKER_TEXT" > "$w/marker"
-# strace over an ASan binary is fine; under valgrind (VMXGUARD is a wrapper)
-# the marker check still greps every output.
-sanitized=0
-grep -aq __asan_init "$VMXGUARD" 2>/dev/null && sanitized=1
+# Memory is bounded two ways: peak RSS below 512 MiB always, and for a plain
+# build also an address-space cap (ulimit -v 1 GiB), which ASan's terabyte
+# shadow reservation cannot run under.
+vlimit=1048576
+grep -aq __asan_init "$VMXGUARD" 2>/dev/null && vlimit=unlimited
 
 # --- throwaway PKI: a CA, a server cert for 127.0.0.1, one for another
 # name, and a self-signed one
@@ -89,7 +90,10 @@ run() {
     local t0=$SECONDS pre=()
     : > "$w/trace"
     [ "${TRACE:-0}" = 1 ] && pre=(strace -f -qq -o "$w/trace" -e trace=openat,open,execve,connect)
-    ASAN_OPTIONS=${TRACE:+detect_leaks=0:}${ASAN_OPTIONS:-} python3 - "$w/rss" \
+    local asan=${ASAN_OPTIONS:-}
+    # last flag wins: make check sets detect_leaks=1
+    [ "${TRACE:-0}" = 1 ] && asan=${asan:+$asan:}detect_leaks=0
+    (ulimit -v $vlimit; ASAN_OPTIONS=$asan exec python3 - "$w/rss" \
         timeout -s KILL "$limit" "${pre[@]}" "$VMXGUARD" "$@" > "$w/out" 2> "$w/err" <<'EOF2'
 import resource, subprocess, sys
 rc = subprocess.call(sys.argv[2:])
@@ -98,6 +102,7 @@ with open(sys.argv[1], 'w') as f:
     f.write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
 sys.exit(rc)
 EOF2
+    )
     rc=$?
     took=$((SECONDS - t0))
     rss=$(cat "$w/rss" 2>/dev/null || echo 0)
@@ -137,6 +142,7 @@ for sc in laughs xxe extdtd pentity; do
     expect_refused "$sc/ping" 'DOCTYPE|entity'
     [ "$(grep -c . "$w/log")" -le 1 ] || fail "$sc: went on talking after a refused reply"
     # again under strace: the local file is never opened, nothing fetched
+    case $sc in laughs|pentity) continue ;; esac
     TRACE=1 run 60 vsphere ping --cacert "$CA" "$URL"
     expect_refused "$sc/ping-traced" 'DOCTYPE|entity'
     grep -q "connect(.*htons($PORT)" "$w/trace" || fail "$sc: strace saw no connection (trace broken?)"
