@@ -281,6 +281,77 @@ static void unfixable_kinds_are_listed(void **state)
     world_free(&w, fv);
 }
 
+/* On an API VM a typed property the vSphere applier sets (flags.enableLogging,
+ * migrateEncryption, ftEncryptionMode) becomes one edit under the property's
+ * name with the API's old value; a typed property it cannot set stays
+ * api-only, and on a file VM the .vmx spelling is edited as before.  Scripts
+ * leave the typed edit out (it is no extraConfig key) and say so. */
+static void api_vm_typed_properties_are_planned(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w, "logging = \"FALSE\"\n");
+    w.vm->origin = VG_ORIGIN_VSPHERE;
+    assert_int_equal(vg_vm_set_prop(w.vm, "config.flags.enableLogging", "false"), 0);
+    assert_int_equal(vg_vm_set_prop(w.vm, "config.migrateEncryption", "disabled"), 0);
+    vg_rule log = rule("logging", "logging", VG_TYPE_BOOL);
+    log.kind = VG_RULE_API_PROPERTY;
+    log.api_property = "config.flags.enableLogging";
+    vg_rule mig = rule("migrate", "migrate.encryptionMode", VG_TYPE_STRING);
+    mig.kind = VG_RULE_API_PROPERTY;
+    mig.api_property = "config.migrateEncryption";
+    vg_rule boot = rule("secure-boot", "uefi.secureBoot.enabled", VG_TYPE_BOOL);
+    boot.kind = VG_RULE_API_PROPERTY;
+    boot.api_property = "config.bootOptions.efiSecureBootEnabled";
+    const char *modes[] = {"opportunistic", "required", NULL};
+    vg_profile_rule p1 = prule(&log, VG_CMP_EQ, "true");
+    vg_profile_rule p2 = prule(&mig, VG_CMP_IN, NULL);
+    p2.values = modes;
+    vg_profile_rule p3 = prule(&boot, VG_CMP_EQ, "TRUE");
+    add_result(&w, &p1, VG_FAIL, 0);
+    add_result(&w, &p2, VG_FAIL, 0);
+    add_result(&w, &p3, VG_FAIL, 0);
+    vg_fix_vm *fv = plan(&w, NULL);
+    assert_int_equal(fv->n_edits, 2);
+    assert_string_equal(fv->edits[0].key, "config.flags.enableLogging");
+    assert_string_equal(fv->edits[0].value, "TRUE");
+    assert_string_equal(fv->edits[0].old_value, "false");
+    assert_string_equal(fv->edits[1].key, "config.migrateEncryption");
+    assert_string_equal(fv->edits[1].value, "opportunistic");
+    assert_int_equal(fv->n_unfixed, 1);
+    assert_string_equal(fv->unfixed[0].rule_id, "secure-boot");
+    assert_int_equal(fv->unfixed[0].reason, VG_FIX_API_ONLY);
+
+    vg_fix_plan *pl = vg_fix_plan_new("p1");
+    vg_error err;
+    assert_int_equal(vg_fix_plan_add(pl, fv, &err), 0);
+    const char *const *formats = vg_fix_emit_formats();
+    for (size_t i = 0; formats[i]; i++) {
+        char *text = NULL;
+        size_t len = 0;
+        assert_int_equal(vg_fix_emit(pl, formats[i], &text, &len, &err), 0);
+        /* only the header names them, as not part of the script */
+        const char *hit = strstr(text, "config.flags.enableLogging");
+        assert_non_null(hit);
+        assert_non_null(strstr(hit, "typed vSphere property: not in this script"));
+        const char *nl = strchr(hit, '\n');
+        assert_null(strstr(nl, "config.flags.enableLogging"));
+        free(text);
+    }
+    vg_fix_plan_free(pl);
+    vg_vm_free(w.vm);
+
+    /* the same rule on a .vmx file edits its .vmx spelling */
+    world_init(&w, "logging = \"FALSE\"\n");
+    log.kind = VG_RULE_API_PROPERTY;
+    vg_profile_rule p4 = prule(&log, VG_CMP_EQ, "true");
+    add_result(&w, &p4, VG_FAIL, 0);
+    fv = plan(&w, NULL);
+    assert_int_equal(fv->n_edits, 1);
+    assert_string_equal(fv->edits[0].key, "logging");
+    world_free(&w, fv);
+}
+
 static void passing_and_filtered_rules_give_no_edits(void **state)
 {
     (void)state;
@@ -341,6 +412,7 @@ int main(void)
         cmocka_unit_test(api_vm_device_rules_point_to_vcenter),
         cmocka_unit_test(duplicated_key_error_becomes_one_set),
         cmocka_unit_test(unfixable_kinds_are_listed),
+        cmocka_unit_test(api_vm_typed_properties_are_planned),
         cmocka_unit_test(passing_and_filtered_rules_give_no_edits),
         cmocka_unit_test(edits_follow_file_order_new_keys_last),
     };
