@@ -74,7 +74,8 @@ sed -n 's/^#  *\(set\|remove\) .*\[\(.*\)\]$/\2/p' "$work/play.yml" | tr -d ' ' 
 check "the playbook fixes the three rules broken with govc" \
     [ "$(grep -cxE 'isolation-tools-copy-disable|remotedisplay-maxconnections|sched-mem-pshare-salt' \
         "$work/rules")" -eq 3 ]
-check "playbook passes --syntax-check" play --syntax-check "$work/play.yml" >"$work/syntax" 2>&1
+syntax_ok() { play --syntax-check "$work/play.yml" >"$work/syntax" 2>&1; }
+check "playbook passes --syntax-check" syntax_ok
 
 # --- control: Debian's pyvmomi alone cannot run vmware_guest -------------------
 if /usr/bin/python3 -c 'from pyVmomi import VmomiSupport as V; exit(hasattr(V, "VmomiJSONEncoder"))'; then
@@ -116,6 +117,12 @@ check "before: every fixed rule failed on every VM" \
     [ "$(grep -c ' fail$' "$work/st0")" -eq $((3 * NVMS)) ]
 check "after: audit passes every rule the playbook fixed" \
     bash -c "[ \$(grep -c ' pass$' '$work/st1') -eq $((3 * NVMS)) ] && ! grep -qv ' pass$' '$work/st1'"
+
+# --- a VM that is not there stops the play (vmware_guest would create it) ------
+sed 's/uuid: !unsafe "/uuid: !unsafe "0/' "$work/play.yml" >"$work/play-bad.yml"
+play "$work/play-bad.yml" >"$work/bad" 2>&1; rc=$?
+check "a VM that is not there stops the play (rc=$rc)" \
+    bash -c "[ $rc -ne 0 ] && grep -qE 'ok=0 +changed=0 +unreachable=0 +failed=1' '$work/bad'"
 
 # --- idempotence ----------------------------------------------------------------
 play "$work/play.yml" >"$work/run2" 2>&1; rc=$?
