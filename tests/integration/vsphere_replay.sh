@@ -13,6 +13,9 @@ cleanup() { for p in $pid "${extra[@]}"; do kill "$p" 2>/dev/null; done; wait 2>
 trap cleanup EXIT
 fails=0
 export VMXGUARD_USER=vmxuser VMXGUARD_PASSWORD=vmx-Pass1
+# The call sequences below are those of one session (one paged query);
+# the parallel fetch (several sessions) has its own scenario further down.
+export VMXGUARD_VSPHERE_SESSIONS=1
 
 start() { # scenario
     [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
@@ -62,6 +65,35 @@ want=$(for i in $(seq 0 24); do printf 'vm%03d\n' "$i"; done)
 [ "$(grep -c ContinueRetrievePropertiesEx "$work/log")" = 6 ] || fail "paged: 6 continuations"
 run vsphere show "$URL"
 [ "$(grep -c '^isolation.tools.copy.disable = "TRUE"' "$work/out")" = 12 ] || fail "paged: values"
+
+# parallel: the morefs are listed (name only), then 4 more sessions fetch
+# 7 VMs each; output is the same, in the listing's order; every session
+# logs out and the listing session's Logout comes last.
+start paged
+VMXGUARD_VSPHERE_SESSIONS=4 run vsphere ls --page-size 4 "$URL"
+expect_rc 0 parallel
+[ "$(tail -n +2 "$work/out" | cut -f1)" = "$want" ] || fail "parallel: every VM exactly once, in order"
+grep '^RetrievePropertiesEx' "$work/log" > /dev/null || fail "parallel: no query"
+[ "$(grep -c '^Login' "$work/log")" = 5 ] || fail "parallel: 5 sessions expected"
+[ "$(grep -c '^Logout' "$work/log")" = 5 ] || fail "parallel: every session logs out"
+[ "$(grep -c '^RetrievePropertiesEx' "$work/log")" = 5 ] || fail "parallel: 1 listing + 4 shares"
+expect_logout parallel
+VMXGUARD_VSPHERE_SESSIONS=4 run vsphere show "$URL"
+[ "$(grep -c '^isolation.tools.copy.disable = "TRUE"' "$work/out")" = 12 ] || fail "parallel: values"
+VMXGUARD_VSPHERE_SESSIONS=1 run vsphere show "$URL"
+cp "$work/out" "$work/one"
+VMXGUARD_VSPHERE_SESSIONS=3 run vsphere show "$URL"
+cmp -s "$work/one" "$work/out" || fail "parallel: 3 sessions differ from 1"
+start expired
+VMXGUARD_VSPHERE_SESSIONS=4 run vsphere ls "$URL"
+[ "$rc" != 0 ] || fail "parallel expired: exit 0"
+expect_logout "parallel expired"
+start sharefail
+VMXGUARD_VSPHERE_SESSIONS=4 run vsphere ls "$URL"
+[ "$rc" != 0 ] || fail "parallel share fails: exit 0"
+[ -n "$err" ] || fail "parallel share fails: no message"
+[ "$(grep -c '^Logout' "$work/log")" = 5 ] || fail "parallel share fails: every session logs out"
+expect_logout "parallel share fails"
 
 # wrong password: clear message, exit 2, no logout needed, password not shown
 start basic
