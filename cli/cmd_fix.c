@@ -81,6 +81,9 @@ static const char help_text[] =
     "TARGET is a .vmx file, a folder (searched recursively) or a vCenter/ESXi\n"
     "(vsphere://[user@]host or https://host/sdk: edits go out as one\n"
     "ReconfigVM_Task per VM and are read back; powered-on VMs need --force).\n"
+    "For such VMs the typed properties config.flags.enableLogging,\n"
+    "config.migrateEncryption and config.ftEncryptionMode are fixed too; scripts\n"
+    "(--emit) name them in their header but cannot set them.\n"
     "\n"
     "options:\n"
     "  -p, --profile ID       profile to fix against (repeatable; default disa-vsphere8-vm)\n"
@@ -541,6 +544,10 @@ static int vsphere_wanted(struct fix_run *run, const vg_fix_vm *fv)
                 fv->moref ? fv->moref : "?", fv->n_edits);
         print_edits(run, fv, "would");
         run->changed++;
+        for (size_t i = 0; i < fv->n_edits; i++) {
+            run->keys_set += fv->edits[i].op == VG_FIX_SET;
+            run->keys_removed += fv->edits[i].op == VG_FIX_REMOVE;
+        }
         return 0;
     }
     if (fv->power == VG_POWER_ON && !run->ao.force) {

@@ -85,6 +85,8 @@ fix --dry-run "$URL" >"$work/dry" 2>&1
 check "dry run lists the edits" grep -q 'would set isolation.tools.copy.disable = "TRUE"' "$work/dry"
 check "dry run lists the typed property" grep -q 'would set config.flags.enableLogging = "TRUE" (was false)' "$work/dry"
 check "dry run left enableLogging off" logging_is false
+check "dry run summary counts the keys to set" \
+    grep -qE 'summary: [1-9][0-9]* VM\(s\) would change, [1-9][0-9]* key\(s\) to set, [1-9][0-9]* to remove' "$work/dry"
 fix --dry-run "$URL" >"$work/dry2" 2>&1
 check "dry run really changed nothing" cmp -s <(grep would "$work/dry") <(grep would "$work/dry2")
 fix --yes "$URL" >"$work/apply1" 2>&1; rc=$?
