@@ -38,6 +38,9 @@ static const char help_text[] =
     "  --insecure           do not verify the server certificate (warns)\n"
     "  --timeout SECONDS    connect timeout and longest stall (default 60)\n"
     "  --page-size N        VMs per RetrievePropertiesEx page (default 500)\n"
+    "  --sessions N         ls/show: list the VMs, then fetch shares of them over N\n"
+    "                       parallel sessions, output in the same order (default 4,\n"
+    "                       or VMXGUARD_VSPHERE_SESSIONS; 1 = one paged query)\n"
     "  --include-templates  list templates too (skipped by default)\n"
     "  --exclude GLOB       skip VMs whose name or datastore path matches (repeatable)\n"
     "  --vm NAME|MOREF      (set) the VM to change\n"
@@ -48,13 +51,14 @@ static const char help_text[] =
     "  vmxguard vsphere ls --credentials ~/.vmxguard-cred --cacert ca.pem vsphere://vc01 "
     "vsphere://vc02\n"
     "  vmxguard vsphere show --exclude 'vCLS*' vsphere://audit@vc01 | grep isolation\n"
+    "  vmxguard vsphere show --sessions 8 vsphere://audit@vc01 > estate.txt\n"
     "  vmxguard vsphere set --vm web01 vsphere://admin@vc01 isolation.tools.copy.disable=TRUE "
     "tools.setinfo.sizeLimit=\n"
     "\n"
     "exit: 0 ok, 2 a target could not be read (login, TLS, network), 3 internal error\n";
 
 enum { OPT_CRED = 256, OPT_CACERT, OPT_INSECURE, OPT_TIMEOUT, OPT_PAGE, OPT_TEMPLATES,
-       OPT_EXCLUDE, OPT_VM };
+       OPT_EXCLUDE, OPT_VM, OPT_SESSIONS };
 
 static const struct option long_opts[] = {
     {"credentials", required_argument, NULL, OPT_CRED},
@@ -65,6 +69,7 @@ static const struct option long_opts[] = {
     {"include-templates", no_argument, NULL, OPT_TEMPLATES},
     {"exclude", required_argument, NULL, OPT_EXCLUDE},
     {"vm", required_argument, NULL, OPT_VM},
+    {"sessions", required_argument, NULL, OPT_SESSIONS},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -104,6 +109,10 @@ static int parse_args(int argc, char **argv, args *a)
             break;
         case OPT_PAGE:
             if (parse_number(optarg, "--page-size", &a->opts.page_size))
+                return -1;
+            break;
+        case OPT_SESSIONS:
+            if (parse_number(optarg, "--sessions", &a->opts.sessions))
                 return -1;
             break;
         case OPT_TEMPLATES: a->opts.include_templates = 1; break;

@@ -84,6 +84,13 @@ VMXGUARD_VSPHERE_SESSIONS=1 run vsphere show "$URL"
 cp "$work/out" "$work/one"
 VMXGUARD_VSPHERE_SESSIONS=3 run vsphere show "$URL"
 cmp -s "$work/one" "$work/out" || fail "parallel: 3 sessions differ from 1"
+start paged
+run vsphere ls --sessions 2 "$URL"
+[ "$(tail -n +2 "$work/out" | cut -f1)" = "$want" ] || fail "--sessions 2: every VM, in order"
+[ "$(grep -c '^Login' "$work/log")" = 3 ] || fail "--sessions 2: 3 sessions expected"
+run vsphere ls --sessions 0 "$URL"
+expect_rc 2 "--sessions 0"
+expect_err 'sessions' "--sessions 0"
 start expired
 VMXGUARD_VSPHERE_SESSIONS=4 run vsphere ls "$URL"
 [ "$rc" != 0 ] || fail "parallel expired: exit 0"
