@@ -39,8 +39,9 @@ static const char help_text[] =
     "  --timeout SECONDS    connect timeout and longest stall (default 60)\n"
     "  --page-size N        VMs per RetrievePropertiesEx page (default 500)\n"
     "  --sessions N         ls/show: list the VMs, then fetch shares of them over N\n"
-    "                       parallel sessions, output in the same order (default 4,\n"
-    "                       or VMXGUARD_VSPHERE_SESSIONS; 1 = one paged query)\n"
+    "                       parallel sessions (1 to 8; default 4, or the variable\n"
+    "                       VMXGUARD_VSPHERE_SESSIONS); output keeps the same order;\n"
+    "                       1 = one paged query\n"
     "  --include-templates  list templates too (skipped by default)\n"
     "  --exclude GLOB       skip VMs whose name or datastore path matches (repeatable)\n"
     "  --vm NAME|MOREF      (set) the VM to change\n"
@@ -114,6 +115,10 @@ static int parse_args(int argc, char **argv, args *a)
         case OPT_SESSIONS:
             if (parse_number(optarg, "--sessions", &a->opts.sessions))
                 return -1;
+            if (a->opts.sessions > 8) {
+                cli_error("--sessions: at most 8, got %d", a->opts.sessions);
+                return -1;
+            }
             break;
         case OPT_TEMPLATES: a->opts.include_templates = 1; break;
         case OPT_EXCLUDE:

@@ -37,7 +37,7 @@ typedef struct vg_vsphere_opts {
     int sessions;           /* full fetches: 1 = one paged query over the view; N > 1 =
                              * list the VMs' morefs, then N sessions fetch shares of
                              * them in parallel, delivered in the listing's order;
-                             * 0 = VMXGUARD_VSPHERE_SESSIONS if set, else 4 */
+                             * 0 = VMXGUARD_VSPHERE_SESSIONS if set, else 4; at most 8 */
 } vg_vsphere_opts;
 
 /* Resolve credentials without ever taking a password from argv:

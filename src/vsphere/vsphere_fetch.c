@@ -147,7 +147,7 @@ static int on_vm(vg_vm *vm, const char *obj_type, void *ctx)
  * order and delivered in that order, at most `window` chunks ahead of the
  * sink, so output is deterministic and memory bounded. */
 #define PAR_CHUNK 200 /* most VMs per request: bounds the buffered VMs */
-#define PAR_MAX_SESSIONS 16
+#define PAR_MAX_SESSIONS 8 /* each session costs ~2 MiB (TLS, parser, chunks) */
 #define PAR_DEFAULT_SESSIONS 4 /* measured in docs/vsphere.md: 2 to 4 beat 1 and 8 */
 
 typedef struct par_run {
