@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_progress.h"
 
 int cli_color = -1;
 int cli_quiet = 0;
@@ -12,6 +13,7 @@ int cli_verbose = 0;
 
 static void vprint(const char *prefix, const char *fmt, va_list ap)
 {
+    cli_progress_interrupt(); /* never write into a progress line */
     fprintf(stderr, "vmxguard: %s", prefix);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_progress.h"
 
 extern const struct cli_command cli_cmd_logs;
 
@@ -463,8 +464,13 @@ static int run_logs(int argc, char **argv)
         start_report(&run, argv + optind, (size_t)(argc - optind)) != 0)
         rc = EXIT_USAGE;
     int first = 1;
-    for (int i = optind; rc == EXIT_OK && i < argc; i++)
+    struct cli_progress *prog =
+        cli_progress_start_output("reading logs", (size_t)(argc - optind), run.out);
+    for (int i = optind; rc == EXIT_OK && i < argc; i++) {
         one_path(&run, argv[i], &first);
+        cli_progress_tick(prog, 1);
+    }
+    cli_progress_done(prog);
     if (rc == EXIT_OK && !strcmp(args.format, "json"))
         fputs(first ? "[]\n" : "\n]\n", run.out);
     if (rc == EXIT_OK && run.report) {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_config.h"
 #include "cli_commands.h"
 
 static void usage(FILE *out)
@@ -100,5 +101,14 @@ int main(int argc, char **argv)
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
             return cli_help(cmd);
     }
-    return cmd->run(argc - 1, argv + 1);
+    /* Site and user defaults (never passwords) apply before the command's
+     * own options, which the commands read from cli_config_get(). */
+    vg_error cerr;
+    if (cli_config_load(&cerr) != VG_OK) {
+        cli_print_error(&cerr);
+        return EXIT_USAGE;
+    }
+    int rc = cmd->run(argc - 1, argv + 1);
+    cli_config_free();
+    return rc;
 }

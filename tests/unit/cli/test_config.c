@@ -18,6 +18,7 @@
 
 #include "../../../cli/cli_common.c"
 #include "../../../cli/cli_config.c"
+#include "../../../cli/cli_progress.c" /* cli_common.c clears the progress line before messages */
 
 static char dir[] = "/tmp/vg-config-XXXXXX";
 
