@@ -298,6 +298,31 @@ static int load_profiles(struct fix_run *run)
     return 0;
 }
 
+/* The typed ConfigSpec fields vg_vsphere_reconfig sets (vsphere.h): no
+ * script can carry them as extraConfig keys, so --emit lists them. */
+static const char *const typed_keys[] = {
+    "config.flags.enableLogging",
+    "config.migrateEncryption",
+    "config.ftEncryptionMode",
+};
+
+static void list_unscripted(struct fix_run *run, const vg_fix_vm *fv)
+{
+    for (size_t i = 0; i < fv->n_edits; i++) {
+        const vg_fix_edit *e = &fv->edits[i];
+        for (size_t k = 0; k < sizeof typed_keys / sizeof typed_keys[0]; k++) {
+            if (strcmp(e->key, typed_keys[k]) != 0)
+                continue;
+            for (size_t j = 0; j < e->n_rule_ids; j++)
+                fprintf(run->msg,
+                        "  not in the script: %s (%s = %s; typed vSphere property, "
+                        "set by 'vmxguard fix vsphere://...')\n",
+                        e->rule_ids[j], e->key, e->value);
+            run->unfixed += e->n_rule_ids;
+        }
+    }
+}
+
 static void list_unfixed(struct fix_run *run, const vg_fix_vm *fv)
 {
     for (size_t i = 0; i < fv->n_unfixed; i++) {
@@ -426,6 +451,8 @@ static int on_vm(vg_vm *vm, void *ctx)
         if (!run->emit && fv->n_unfixed)
             fprintf(run->msg, "%s:\n", fv->name);
         list_unfixed(run, fv);
+        if (run->emit)
+            list_unscripted(run, fv);
         if (vg_fix_plan_add(run->emit ? run->plan : run->batch, fv, &err) != 0) {
             cli_print_error(&err);
             run->errors++;

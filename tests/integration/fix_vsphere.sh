@@ -76,7 +76,9 @@ logging_is() {
 }
 check "enableLogging switched off" logging_off
 check "govc sees enableLogging false" logging_is false
-fix --emit govc -o "$work/fix2.sh" "$URL" >/dev/null 2>&1
+fix --emit govc -o "$work/fix2.sh" "$URL" >"$work/emit2" 2>&1
+check "--emit lists the typed property as not in the script" \
+    grep -q 'not in the script: logging (config.flags.enableLogging = TRUE' "$work/emit2"
 check "scripts leave the typed property out (header says so)" bash -c \
     "grep -q 'enableLogging = TRUE  (typed vSphere property: not in this script' '$work/fix2.sh' &&
      ! grep -v '^#' '$work/fix2.sh' | grep -q enableLogging"
