@@ -75,6 +75,12 @@ VG_EXPORT int vg_vm_add_evidence(vg_vm *vm, const char *rule_id, const char *sta
 /* Build a file-origin VM from a .vmx path: settings, name, uuid, hw version,
  * template flag (.vmtx), lock state of the folder. */
 VG_EXPORT int vg_vm_from_vmx_file(const char *path, vg_vm **out, vg_error *err);
+/* Same, for a caller that has just listed the VM's folder (the file
+ * source): lock_hint 0 = the listing shows no "<file>.lck" folder and no
+ * ".lck-*" file, so the folder is not read again; 1 = it shows one; -1 =
+ * unknown (look, as vg_vm_from_vmx_file does). */
+VG_EXPORT int vg_vm_from_vmx_file_hint(const char *path, int lock_hint, vg_vm **out,
+                                       vg_error *err);
 
 #ifdef __cplusplus
 }

@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fnmatch.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -35,6 +36,7 @@ typedef struct slot {
     enum slot_state state;
     char *path;
     vg_vm *vm;
+    int lock_hint; /* what the folder listing says of a lock: 0 none, 1 some, -1 unknown */
     void *payload;
     int problem; /* err holds a problem to report instead of a VM */
     vg_error err;
@@ -125,7 +127,7 @@ static int excluded(const vg_source_opts *o, const char *name, const char *path)
 }
 
 /* Queue one item in order; waits while the ring is full.  -1 = stop. */
-static int enqueue(walk *w, const char *path, const vg_error *problem)
+static int enqueue(walk *w, const char *path, int lock_hint, const vg_error *problem)
 {
     char *copy = path ? strdup(path) : NULL;
     pthread_mutex_lock(&w->mu);
@@ -142,6 +144,7 @@ static int enqueue(walk *w, const char *path, const vg_error *problem)
     slot *s = &w->ring[w->next_seq % w->window];
     memset(s, 0, sizeof *s);
     s->path = copy;
+    s->lock_hint = lock_hint;
     if (problem || !copy) {
         s->problem = 1;
         if (problem)
@@ -172,7 +175,7 @@ static int enqueue_problem(walk *w, const char *path, int code, const char *fmt,
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     vg_error_set(&e, code, path, 0, "%s", msg);
-    return enqueue(w, NULL, &e);
+    return enqueue(w, NULL, -1, &e);
 }
 
 static int walk_dir(walk *w, const char *dir, int depth);
@@ -183,6 +186,33 @@ typedef struct dir_item {
     unsigned char type; /* DT_REG, DT_DIR, DT_LNK, DT_UNKNOWN... */
     ino_t ino;
 } dir_item;
+
+/* A listed folder as visit() sees it: its device and sorted entries. */
+typedef struct dir_view {
+    dev_t dev;
+    const dir_item *items;
+    size_t n;
+    int nfs_lock; /* a ".lck-*" entry: NFS lock files beside the .vmx */
+} dir_view;
+
+static int cmp_items(const void *a, const void *b)
+{
+    return strcmp(((const dir_item *)a)->name, ((const dir_item *)b)->name);
+}
+
+/* What the listing says of a lock for VM file name (see vg_vm_from_vmx_file_hint):
+ * "<name>.lck" present, or NFS lock files, or neither. */
+static int lock_hint(const dir_view *dv, const char *name)
+{
+    char lck[NAME_MAX + 8];
+    if (dv->nfs_lock)
+        return 1;
+    if (snprintf(lck, sizeof lck, "%s.lck", name) >= (int)sizeof lck)
+        return -1;
+    dir_item key = {.name = lck};
+    const dir_item *hit = bsearch(&key, dv->items, dv->n, sizeof *dv->items, cmp_items);
+    return hit ? 1 : 0;
+}
 
 static int wanted_file(const vg_source_opts *o, const char *name)
 {
@@ -207,11 +237,11 @@ static int visit_by_stat(walk *w, const char *path, const char *name, int depth)
         return enqueue_problem(w, path, VG_EINPUT, "%s", "not a regular file, skipped");
     if (seen_add(&w->seen, st.st_dev, st.st_ino) == 1)
         return 0;
-    return enqueue(w, path, NULL);
+    return enqueue(w, path, -1, NULL);
 }
 
 /* One folder entry: a VM file, a folder to enter, or something to skip. */
-static int visit(walk *w, const char *path, const dir_item *it, dev_t dev, int depth)
+static int visit(walk *w, const char *path, const dir_item *it, const dir_view *dv, int depth)
 {
     if (excluded(w->opts, it->name, path))
         return 0;
@@ -220,9 +250,9 @@ static int visit(walk *w, const char *path, const dir_item *it, dev_t dev, int d
         /* a running VM's lock folder holds no settings; vm.c notes the lock */
         return ends_with(it->name, ".lck") ? 0 : walk_dir(w, path, depth + 1);
     case DT_REG:
-        if (!wanted_file(w->opts, it->name) || seen_add(&w->seen, dev, it->ino) == 1)
+        if (!wanted_file(w->opts, it->name) || seen_add(&w->seen, dv->dev, it->ino) == 1)
             return 0;
-        return enqueue(w, path, NULL);
+        return enqueue(w, path, lock_hint(dv, it->name), NULL);
     case DT_FIFO:
     case DT_CHR:
     case DT_BLK:
@@ -233,11 +263,6 @@ static int visit(walk *w, const char *path, const dir_item *it, dev_t dev, int d
     default:
         return visit_by_stat(w, path, it->name, depth);
     }
-}
-
-static int cmp_items(const void *a, const void *b)
-{
-    return strcmp(((const dir_item *)a)->name, ((const dir_item *)b)->name);
 }
 
 /* Entries of an open folder, sorted (deterministic whatever readdir says). */
@@ -305,6 +330,9 @@ static int walk_dir(walk *w, const char *dir, int depth)
     closedir(d);
     size_t dlen = strlen(dir);
     int slash = dlen && dir[dlen - 1] == '/';
+    dir_view dv = {dev, items, n, 0};
+    for (size_t i = 0; i < n; i++)
+        dv.nfs_lock |= strncmp(items[i].name, ".lck-", 5) == 0;
     for (size_t i = 0; i < n; i++) {
         if (rc == 0) {
             size_t len = dlen + strlen(items[i].name) + 2;
@@ -313,12 +341,13 @@ static int walk_dir(walk *w, const char *dir, int depth)
                 rc = enqueue_problem(w, dir, VG_ENOMEM, "%s", "out of memory");
             } else {
                 if (snprintf(path, len, "%s%s%s", dir, slash ? "" : "/", items[i].name) < (int)len)
-                    rc = visit(w, path, &items[i], dev, depth);
+                    rc = visit(w, path, &items[i], &dv, depth);
                 free(path);
             }
         }
-        free(items[i].name);
     }
+    for (size_t i = 0; i < n; i++) /* after the loop: lock_hint searches them all */
+        free(items[i].name);
     free(items);
     return rc;
 }
@@ -335,7 +364,7 @@ static int walk_target(walk *w, const char *path)
         return enqueue_problem(w, path, VG_EINPUT, "%s", "not a regular file or folder");
     if (seen_add(&w->seen, st.st_dev, st.st_ino) == 1)
         return 0;
-    return enqueue(w, path, NULL);
+    return enqueue(w, path, -1, NULL);
 }
 
 typedef struct walker_args {
@@ -367,7 +396,7 @@ static void process(walk *w, slot *s, int stopping)
     if (stopping)
         return;
     vg_vm *vm = NULL;
-    if (vg_vm_from_vmx_file(s->path, &vm, &s->err) != VG_OK) {
+    if (vg_vm_from_vmx_file_hint(s->path, s->lock_hint, &vm, &s->err) != VG_OK) {
         s->problem = 1;
         return;
     }

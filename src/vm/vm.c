@@ -174,6 +174,11 @@ static const char *setting(const vg_vmx_doc *doc, const char *key)
 
 int vg_vm_from_vmx_file(const char *path, vg_vm **out, vg_error *err)
 {
+    return vg_vm_from_vmx_file_hint(path, -1, out, err);
+}
+
+int vg_vm_from_vmx_file_hint(const char *path, int lock_hint, vg_vm **out, vg_error *err)
+{
     *out = NULL;
     vg_vmx_doc *doc = NULL;
     int rc = vg_vmx_doc_load(path, &doc, err);
@@ -205,7 +210,9 @@ int vg_vm_from_vmx_file(const char *path, vg_vm **out, vg_error *err)
         return vg_error_set(err, VG_ENOMEM, path, 0, "out of memory");
     }
     vm->name = name;
-    vm->locked = folder_shows_lock(path);
+    /* two folder reads per VM cost more than parsing it: skip them when
+     * the caller's listing already says there is no lock */
+    vm->locked = lock_hint == 0 ? 0 : folder_shows_lock(path);
     vm->power = vm->locked ? VG_POWER_ON : VG_POWER_UNKNOWN;
     *out = vm;
     return VG_OK;
