@@ -43,11 +43,22 @@ static int has_glob(const char *s)
 }
 
 /* Cheap pre-check before a pattern match: the literal text before the
- * first '*' must start the key (most keys fail on the first letters). */
-static int literal_prefix_ok(const char *pattern, const char *key)
+ * first '*' (plen bytes) must start the key; most keys fail on the first
+ * letter, so that one is compared inline before any call. */
+static int literal_prefix_ok(const char *pattern, size_t plen, const char *key)
 {
-    size_t n = strcspn(pattern, "*?");
-    return strncasecmp(pattern, key, n) == 0;
+    if (plen && (pattern[0] | 0x20) != (key[0] | 0x20))
+        return 0;
+    return strncasecmp(pattern, key, plen) == 0;
+}
+
+static void add_once(const vg_vmx_entry **out, size_t *n, const vg_vmx_entry *e)
+{
+    for (size_t k = 0; k < *n; k++) {
+        if (out[k] == e)
+            return;
+    }
+    out[(*n)++] = e;
 }
 
 /* Entries named by one spelling: a plain key (the entry VMware's reader
@@ -55,20 +66,20 @@ static int literal_prefix_ok(const char *pattern, const char *key)
 static size_t collect_name(const vg_vmx_doc *doc, const char *name, const vg_vmx_entry **out,
                            size_t n, size_t max)
 {
-    size_t count = vg_vmx_doc_count(doc);
+    if (n >= max)
+        return n;
+    if (!has_glob(name)) { /* one hashed lookup */
+        const vg_vmx_entry *e = vg_vmx_doc_find(doc, name);
+        if (e)
+            add_once(out, &n, e);
+        return n;
+    }
+    /* a pattern is tried against every key: its literal prefix first */
+    size_t count = vg_vmx_doc_count(doc), plen = strcspn(name, "*?");
     for (size_t i = 0; i < count && n < max; i++) {
-        const vg_vmx_entry *e =
-            has_glob(name) ? vg_vmx_doc_entry(doc, i) : vg_vmx_doc_find(doc, name);
-        if (e && (!has_glob(name) ||
-                  (literal_prefix_ok(name, e->key) && vg_catalog_key_match(name, e->key)))) {
-            int seen = 0;
-            for (size_t k = 0; k < n; k++)
-                seen |= out[k] == e;
-            if (!seen)
-                out[n++] = e;
-        }
-        if (!has_glob(name))
-            break;
+        const vg_vmx_entry *e = vg_vmx_doc_entry(doc, i);
+        if (literal_prefix_ok(name, plen, e->key) && vg_catalog_key_match(name, e->key))
+            add_once(out, &n, e);
     }
     return n;
 }
@@ -307,10 +318,10 @@ static size_t find_instances(const eval_ctx *c, const char *name, dev_instance *
     char pat[128];
     if (snprintf(pat, sizeof pat, "%.*s", (int)(dot - name), name) >= (int)sizeof pat)
         return n;
-    size_t count = vg_vmx_doc_count(c->doc);
+    size_t count = vg_vmx_doc_count(c->doc), plen = strcspn(pat, "*?");
     for (size_t i = 0; i < count && n < MAX_INSTANCES; i++) {
         const char *key = vg_vmx_doc_entry(c->doc, i)->key;
-        if (!literal_prefix_ok(pat, key))
+        if (!literal_prefix_ok(pat, plen, key))
             continue;
         const char *kd = strrchr(key, '.');
         if (!kd || (size_t)(kd - key) >= sizeof out[0].prefix)
