@@ -34,6 +34,10 @@ void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_print_error(const vg_error *err);
 /* --color=auto|always|never with NO_COLOR; returns 0 ok, -1 bad word. */
 int cli_set_color(const char *when);
+/* Open an output file for writing: created 0600 (whatever the umask), an
+ * existing file keeps its mode.  Reports and scripts can carry VM names,
+ * paths and settings an outsider should not read.  NULL with errno set. */
+FILE *cli_open_output(const char *path);
 /* Print help text of a command to stdout. */
 int cli_help(const struct cli_command *cmd);
 /* Closest name in list (NULL-terminated) by edit distance, or NULL. */

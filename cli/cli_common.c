@@ -1,4 +1,5 @@
 /* Error printing, colour and suggestions shared by all subcommands. */
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,4 +103,15 @@ const char *cli_did_you_mean(const char *word, const char *const *list)
     }
     size_t limit = strlen(word) / 3 + 1;
     return best_d <= limit ? best : NULL;
+}
+
+FILE *cli_open_output(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return NULL;
+    FILE *f = fdopen(fd, "w");
+    if (!f)
+        close(fd);
+    return f;
 }

@@ -487,7 +487,7 @@ static int write_script(struct fix_run *run)
         cli_print_error(&err);
         return -1;
     }
-    FILE *f = run->output ? fopen(run->output, "w") : stdout;
+    FILE *f = run->output ? cli_open_output(run->output) : stdout;
     int rc = f && fwrite(text, 1, len, f) == len ? 0 : -1;
     if (f && f != stdout && fclose(f) != 0)
         rc = -1;

@@ -152,7 +152,7 @@ static int run_guest(int argc, char **argv)
         return EXIT_INTERNAL;
     }
     FILE *out = stdout;
-    if (a.output && strcmp(a.output, "-") != 0 && !(out = fopen(a.output, "w"))) {
+    if (a.output && strcmp(a.output, "-") != 0 && !(out = cli_open_output(a.output))) {
         cli_error("%s: cannot write: %s", a.output, strerror(errno));
         vg_catalog_free(cat);
         return EXIT_USAGE;

@@ -429,7 +429,7 @@ static int setup(struct logs_run *run, const struct logs_args *args)
         return EXIT_INTERNAL;
     }
     if (args->output && strcmp(args->output, "-") != 0) {
-        run->out = fopen(args->output, "w");
+        run->out = cli_open_output(args->output);
         if (!run->out) {
             cli_error("%s: cannot write: %s", args->output, strerror(errno));
             return EXIT_USAGE;

@@ -5,9 +5,11 @@
  * status not_a_finding / open / not_applicable / not_reviewed.  UUIDs are
  * name-based so a rerun on the same input gives the same ids.
  */
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "report/report_internal.h"
 
@@ -185,11 +187,17 @@ static int cklb_vm(vg_report *r, const vg_vm_report *vr, vg_error *err)
         return vg_error_set(err, VG_ENOMEM, "", 0, "out of memory building the checklist");
     }
     size_t flags = JSON_INDENT(2) | JSON_PRESERVE_ORDER;
-    if (path)
-        rc = json_dump_file(j, path, flags) == 0
-                 ? VG_OK
-                 : vg_error_set(err, VG_EIO, path, 0, "cannot write the checklist");
-    else
+    if (path) {
+        /* 0600 on create whatever the umask, like every file vmxguard writes */
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+        if (fd >= 0 && !f)
+            close(fd);
+        int ok = f && json_dumpf(j, f, flags) == 0;
+        if (f && fclose(f) != 0)
+            ok = 0;
+        rc = ok ? VG_OK : vg_error_set(err, VG_EIO, path, 0, "cannot write the checklist");
+    } else
         rc = json_dumpf(j, vg_report_stream(r), flags) == 0 &&
                      fputc('\n', vg_report_stream(r)) != EOF
                  ? vg_report_flush(r, err)

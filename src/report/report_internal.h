@@ -96,7 +96,7 @@ typedef struct xw {
     int failed;
 } xw;
 int xw_open_file(xw *x, FILE *f);                 /* to a caller's stream, left open */
-int xw_open_path(xw *x, const char *path);        /* creates the file, mode 0644 */
+int xw_open_path(xw *x, const char *path);        /* creates the file, mode 0600 */
 int xw_open_fragment(xw *x, FILE *f);             /* no declaration, no indent (HTML) */
 void xw_end_full(xw *x);                          /* </x> even when empty (HTML) */
 void xw_raw(xw *x, const char *text, size_t len); /* trusted constant markup only */

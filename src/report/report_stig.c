@@ -4,6 +4,8 @@
  * and stable name-based UUIDs (a checklist rewritten from the same input
  * keeps its ids, so STIG Manager and diffs see the same checklist).
  */
+#include <sys/stat.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,7 +155,11 @@ int vg_per_vm_path(vg_report *r, struct per_vm_files *pf, const vg_vm *vm, const
                                 r->ops->name);
         return VG_OK;
     }
-    pf->vms++;
+    /* The first checklist creates the folder (one level, 0700: checklists
+     * name VMs and their settings); an existing one is used as it is. */
+    if (pf->vms++ == 0 && mkdir(r->opts.output_dir, 0700) != 0 && errno != EEXIST)
+        return vg_error_set(err, VG_EIO, r->opts.output_dir, 0, "cannot create the folder: %s",
+                            strerror(errno));
     char *name = vg_report_file_name(vg_report_vm_name(vm), ext, &pf->used, &pf->n_used);
     *path = name ? vg_report_path(r->opts.output_dir, name) : NULL;
     free(name);

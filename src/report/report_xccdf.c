@@ -281,12 +281,10 @@ static int xccdf_begin(vg_report *r, vg_error *err)
 static int xccdf_vm_file(vg_report *r, const vg_vm_report *vr, vg_error *err)
 {
     struct xccdf_state *s = r->state;
-    char *name = vg_report_file_name(vg_report_vm_name(vr->vm), ".xccdf.xml", &s->files.used,
-                                     &s->files.n_used);
-    char *path = name ? vg_report_path(r->opts.output_dir, name) : NULL;
-    free(name);
-    if (!path)
-        return vg_error_set(err, VG_ENOMEM, "", 0, "out of memory");
+    char *path = NULL;
+    int prc = vg_per_vm_path(r, &s->files, vr->vm, ".xccdf.xml", &path, err);
+    if (prc)
+        return prc;
     xw x;
     xw_open_path(&x, path);
     put_benchmark_head(r, &x);

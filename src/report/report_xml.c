@@ -4,10 +4,12 @@
  * keeps output well-formed whatever bytes a .vmx held, and sticky errors so
  * writers stay readable.  Also small lookups the STIG formats share.
  */
+#include <fcntl.h>
 #include <libxml/xmlwriter.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "report/report_internal.h"
 
@@ -51,7 +53,11 @@ int xw_open_path(xw *x, const char *path)
 {
     x->failed = 0;
     x->fragment = 0;
-    x->owned = fopen(path, "wb");
+    /* 0600 on create whatever the umask: checklists name VMs and settings */
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    x->owned = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    if (fd >= 0 && !x->owned)
+        close(fd);
     if (!x->owned) {
         x->w = NULL;
         x->failed = 1;
