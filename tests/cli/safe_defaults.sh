@@ -9,6 +9,11 @@
 set -uo pipefail
 : "${VMXGUARD:?}"
 command -v strace >/dev/null || { echo "strace missing (scripts/deps/security.txt)"; exit 1; }
+# a container may forbid ptrace: then the mode checks still run and the
+# strace-based ones say loudly that they were not done
+can_trace=1
+strace -f -qq -o /dev/null true 2>/dev/null || {
+    can_trace=0; echo "NOTE: strace cannot trace here (ptrace denied): execve and O_EXCL checks NOT done"; }
 w=$(mktemp -d)
 trap 'rm -rf "$w"' EXIT
 fails=0 known=0
@@ -56,6 +61,11 @@ mode_ok() {
 # traced NAME ARGS...: run vmxguard under strace; keep the trace in $w/NAME.trace
 traced() {
     local name=$1; shift
+    if [ $can_trace = 0 ]; then
+        (cd "$w" && "$VMXGUARD" "$@" > "$w/$name.out" 2> "$w/$name.err"); rc=$?
+        : > "$w/$name.trace"  # nothing traced (see the NOTE above)
+        return
+    fi
     (cd "$w" && ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 strace -f -qq -o "$w/$name.trace" \
         -e trace=execve,open,openat,creat "$VMXGUARD" "$@" > "$w/$name.out" 2> "$w/$name.err")
     rc=$?
@@ -85,7 +95,7 @@ grep -q 'isolation.tools.copy.disable = "TRUE"' "$vm" || fail "fix: file not cha
 b=$(ls "$w/ds/vm \$(id)/"*.vmxguard-* 2>/dev/null | head -1)
 [ -n "$b" ] && mode_ok "$b" 640 || fail "fix --backup: no backup"
 grep -F "$w/ds/vm \$(id)/" "$w/fix.trace" | grep O_CREAT > "$w/creates"
-[ -s "$w/creates" ] || fail "fix: no file created in the VM folder (trace)"
+[ -s "$w/creates" ] || [ $can_trace = 0 ] || fail "fix: no file created in the VM folder (trace)"
 grep -v O_EXCL "$w/creates" | grep -v '\.vmxguard-' > "$w/noexcl"
 [ -s "$w/noexcl" ] && fail "fix: files created without O_EXCL: $(head -2 "$w/noexcl")"
 

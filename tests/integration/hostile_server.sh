@@ -143,6 +143,9 @@ for sc in laughs xxe extdtd pentity; do
     [ "$(grep -c . "$w/log")" -le 1 ] || fail "$sc: went on talking after a refused reply"
     # again under strace: the local file is never opened, nothing fetched
     case $sc in laughs|pentity) continue ;; esac
+    if ! strace -f -qq -o /dev/null true 2>/dev/null; then
+        echo "NOTE: strace cannot trace here (ptrace denied): $sc file-open check NOT done"; continue
+    fi
     TRACE=1 run 60 vsphere ping --cacert "$CA" "$URL"
     expect_refused "$sc/ping-traced" 'DOCTYPE|entity'
     grep -q "connect(.*htons($PORT)" "$w/trace" || fail "$sc: strace saw no connection (trace broken?)"
