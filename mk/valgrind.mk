@@ -8,7 +8,8 @@
 # replays exit 1 on one (--error-exitcode), and every log of the wrapped CLI
 # runs is scanned for a non-zero "ERROR SUMMARY" afterwards.  The CLI tests
 # that need a bare binary (strace counts its execve calls; tmux drives a
-# terminal; gigabyte inputs) or a kill timing are listed in
+# terminal; gigabyte inputs), a kill timing or the bare binary (install)
+# are listed in
 # VALGRIND_CLI_SKIP; everything else runs.  Takes ~30-60 minutes on 2 cores,
 # so it is not part of make check.
 
@@ -16,7 +17,11 @@ VALGRIND_BUILD    ?= build-valgrind
 VALGRIND_SUPP     := $(VALGRIND_BUILD)/glibc.supp
 VALGRIND_OPTS     ?= --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
                      --show-leak-kinds=definite --num-callers=30 --suppressions=$(abspath $(VALGRIND_SUPP))
-VALGRIND_CLI_SKIP ?= safe_defaults hostile_files fix_kill fix_tty progress_tty
+VALGRIND_CLI_SKIP ?= safe_defaults hostile_files fix_kill fix_tty progress_tty install
+# subsets, e.g. make check-valgrind VALGRIND_UNIT= VALGRIND_FUZZ= VALGRIND_CLI=tests/cli/vmx_dump.sh
+VALGRIND_UNIT     ?= $(wildcard tests/unit/*/test_*.c)
+VALGRIND_FUZZ     ?= $(wildcard tests/fuzz/fuzz_*.c)
+VALGRIND_CLI      ?= $(wildcard tests/cli/*.sh)
 VALGRIND_TIMEOUT  ?= 1800
 
 .PHONY: check-valgrind valgrind-build
@@ -41,20 +46,20 @@ check-valgrind: valgrind-build $(VALGRIND_SUPP)
 	rm -rf "$$logs"; mkdir -p "$$logs"; failed=""; \
 	printf '#!/bin/sh\nexec valgrind $(VALGRIND_OPTS) --log-file=%s/cli-%%p.log %s/vmxguard "$$@"\n' \
 	  "$$logs" "$$B" > "$$B/vmxguard-valgrind"; chmod 755 "$$B/vmxguard-valgrind"; \
-	for src in tests/unit/*/test_*.c; do \
+	for src in $(VALGRIND_UNIT); do \
 	  m=$$(basename $$(dirname $$src)); tn=$$(basename $$src .c); \
 	  echo "valgrind: unit/$$m/$$tn"; \
 	  ( cd tests/unit/$$m && timeout $(VALGRIND_TIMEOUT) valgrind $(VALGRIND_OPTS) \
 	      --log-file=$$logs/unit-$$m-$$tn.log $$B/unit_$${m}_$$tn >/dev/null 2>&1 ) || \
 	    failed="$$failed unit/$$m/$$tn"; \
 	done; \
-	for src in tests/fuzz/fuzz_*.c; do \
+	for src in $(VALGRIND_FUZZ); do \
 	  t=$$(basename $$src .c); [ -d tests/fuzz/seeds/$$t ] || continue; \
 	  echo "valgrind: fuzz/$$t"; \
 	  timeout $(VALGRIND_TIMEOUT) valgrind $(VALGRIND_OPTS) --log-file=$$logs/fuzz-$$t.log \
 	    $$B/$$t tests/fuzz/seeds/$$t >/dev/null 2>&1 || failed="$$failed fuzz/$$t"; \
 	done; \
-	for t in tests/cli/*.sh; do \
+	for t in $(VALGRIND_CLI); do \
 	  n=$$(basename $$t .sh); \
 	  case " $(VALGRIND_CLI_SKIP) " in *" $$n "*) echo "valgrind: cli/$$n skipped (VALGRIND_CLI_SKIP)"; continue;; esac; \
 	  echo "valgrind: cli/$$n"; \
