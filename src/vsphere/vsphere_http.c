@@ -128,6 +128,9 @@ static size_t on_body(char *data, size_t size, size_t n, void *ctx)
 {
     vs_conn *c = ctx;
     size_t len = size * n;
+    c->body_bytes += len;
+    if (c->body_bytes > c->body_limit)
+        return 0; /* vs_call reports the limit */
     if (!c->http_status)
         curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &c->http_status);
     if (c->http_status != 200 && c->http_status != 500) {
@@ -334,6 +337,8 @@ int vs_call(vs_conn *c, const char *method, const char *body, vs_reply *r, vg_er
     c->curl_err[0] = '\0';
     vg_buf_reset(&c->snippet);
     c->reply = r;
+    c->body_bytes = 0;
+    c->body_limit = r->on_object ? VS_MAX_PAGE_REPLY : VS_MAX_SMALL_REPLY;
     curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, req.data);
     curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, (long)req.len);
     curl_easy_setopt(c->curl, CURLOPT_COOKIE, c->cookie[0] ? c->cookie : NULL);
@@ -344,6 +349,10 @@ int vs_call(vs_conn *c, const char *method, const char *body, vs_reply *r, vg_er
         memset(req.data, 0, req.len);
     vg_buf_release(&req);
     curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, NULL);
+    if (c->body_bytes > c->body_limit)
+        return vg_error_set(err, VG_EINPUT, c->target.server, 0,
+                            "%s: reply too large (over the %zu MiB limit; not a vSphere server?)",
+                            method, c->body_limit / (1024u * 1024u));
     if (cc != CURLE_OK)
         return transfer_error(c, method, cc, r, err);
     if (!c->http_status)

@@ -21,6 +21,11 @@
 #define VS_MAX_DEPTH 64
 #define VS_MAX_KV 128
 #define VS_MAX_DEVICES 512
+/* Largest decoded reply body: small calls (login, view, task) and property
+ * pages (500 VMs with large extraConfig are a few MB; 10,000 VMs unpaged
+ * are about 112 MB on vcsim).  Stops gigantic, endless and gzip-bomb replies. */
+#define VS_MAX_SMALL_REPLY (16u * 1024u * 1024u)
+#define VS_MAX_PAGE_REPLY (1024u * 1024u * 1024u)
 
 /* One device of config.hardware.device, as far as the .vmx synthesis needs it. */
 typedef struct vs_device {
@@ -104,6 +109,8 @@ typedef struct vs_conn {
     int logged_in;
     int cleanup;           /* logging out: ignore an interrupt, short timeout */
     long http_status;
+    size_t body_bytes;     /* decoded bytes of the current reply */
+    size_t body_limit;     /* VS_MAX_SMALL_REPLY or VS_MAX_PAGE_REPLY */
     vg_buf snippet;        /* start of a non-XML body, for messages */
     vs_reply *reply;       /* reply being parsed by the write callback */
 } vs_conn;
