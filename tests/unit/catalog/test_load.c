@@ -282,7 +282,9 @@ static void missing_file_is_an_io_error(void **state)
     assert_string_equal(err.file, "/nonexistent/x.yaml");
 }
 
-static void embedded_load_takes_a_few_milliseconds(void **state)
+/* Load time is a benchmark fact (docs/performance.md), never a unit-test
+ * bound: a timed assertion fails on loaded machines and under valgrind. */
+static void embedded_catalog_loads_every_profile(void **state)
 {
     (void)state;
     struct timespec a, b;
@@ -294,9 +296,11 @@ static void embedded_load_takes_a_few_milliseconds(void **state)
     double ms = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
     print_message("embedded catalog: %zu rules, %zu profiles in %.1f ms\n",
                   vg_catalog_rule_count(cat), vg_catalog_profile_count(cat), ms);
-    /* Generous bound: sanitizer builds are several times slower than release. */
-    assert_true(ms < 500.0);
+    size_t n_profiles = vg_catalog_profile_count(cat);
+    int has_default = vg_catalog_profile(cat, vg_catalog_default_profile()) != NULL;
     vg_catalog_free(cat);
+    assert_true(n_profiles >= 28); /* the 28 public baseline ids */
+    assert_true(has_default);
 }
 
 static void names_round_trip(void **state)
@@ -324,7 +328,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(bad_yaml_is_refused_with_file_and_line, setup, teardown),
         cmocka_unit_test_setup_teardown(add_file_reads_a_user_profile, setup, teardown),
         cmocka_unit_test_setup_teardown(missing_file_is_an_io_error, setup, teardown),
-        cmocka_unit_test(embedded_load_takes_a_few_milliseconds),
+        cmocka_unit_test(embedded_catalog_loads_every_profile),
         cmocka_unit_test(names_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
