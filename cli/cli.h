@@ -38,6 +38,12 @@ int cli_set_color(const char *when);
  * existing file keeps its mode.  Reports and scripts can carry VM names,
  * paths and settings an outsider should not read.  NULL with errno set. */
 FILE *cli_open_output(const char *path);
+/* getopt_long with one house message on a bad option: "vmxguard: CMD:
+ * unknown option '--x'" (never the value after '=', which may be a
+ * secret), with the closest long option as a hint; then returns '?'. */
+struct option;
+int cli_getopt_long(int argc, char *const argv[], const char *shortopts,
+                    const struct option *longopts, int *longindex);
 /* Print help text of a command to stdout. */
 int cli_help(const struct cli_command *cmd);
 /* Closest name in list (NULL-terminated) by edit distance, or NULL. */

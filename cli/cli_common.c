@@ -1,5 +1,6 @@
 /* Error printing, colour and suggestions shared by all subcommands. */
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,4 +115,48 @@ FILE *cli_open_output(const char *path)
     if (!f)
         close(fd);
     return f;
+}
+
+int cli_getopt_long(int argc, char *const argv[], const char *shortopts,
+                    const struct option *longopts, int *longindex)
+{
+    opterr = 0; /* getopt's own message would echo --password=SECRET */
+    int c = getopt_long(argc, argv, shortopts, longopts, longindex);
+    if (c != '?')
+        return c;
+    const char *cmd = argv[0];
+    const char *tok = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+    int is_long = strncmp(tok, "--", 2) == 0;
+    for (const struct option *o = longopts; optopt && o && o->name; o++) {
+        if (o->val == optopt && o->has_arg == required_argument) {
+            if (is_long) {
+                size_t n = strcspn(tok, "=");
+                cli_error("%s: option '%.*s' needs a value", cmd, (int)n, tok);
+            } else {
+                cli_error("%s: option '-%c' needs a value", cmd, optopt);
+            }
+            fprintf(stderr, "hint: see 'vmxguard %s --help'\n", cmd);
+            return '?';
+        }
+    }
+    if (!is_long) {
+        cli_error("%s: unknown option '-%c'", cmd, optopt ? optopt : '?');
+        fprintf(stderr, "hint: see 'vmxguard %s --help'\n", cmd);
+        return '?';
+    }
+    char name[64];
+    size_t n = strcspn(tok + 2, "=");
+    snprintf(name, sizeof name, "%.*s", (int)(n < sizeof name ? n : sizeof name - 1), tok + 2);
+    cli_error("%s: unknown option '--%s'", cmd, name);
+    const char *names[128];
+    size_t k = 0;
+    for (const struct option *o = longopts; o && o->name && k < 127; o++)
+        names[k++] = o->name;
+    names[k] = NULL;
+    const char *guess = cli_did_you_mean(name, names);
+    if (guess)
+        fprintf(stderr, "hint: did you mean '--%s'?\n", guess);
+    else
+        fprintf(stderr, "hint: see 'vmxguard %s --help'\n", cmd);
+    return '?';
 }

@@ -205,7 +205,7 @@ static int run(int argc, char **argv)
     const char *profile_file = NULL;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+    while ((c = cli_getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
         switch (c) {
         case 'P':
             profile_file = optarg;

@@ -172,7 +172,7 @@ static int parse_opts(struct fix_run *run, int argc, char **argv)
 {
     int c, rc = 0;
     optind = 1;
-    while (!rc && (c = getopt_long(argc, argv, "p:r:nyo:qh", long_opts, NULL)) != -1) {
+    while (!rc && (c = cli_getopt_long(argc, argv, "p:r:nyo:qh", long_opts, NULL)) != -1) {
         switch (c) {
         case 'p':
             rc = push(run->profile_ids, &run->n_profile_ids, optarg, "--profile");

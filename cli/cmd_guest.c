@@ -35,7 +35,7 @@ static int parse_args(int argc, char **argv, struct guest_args *a)
 {
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "f:o:vh", long_opts, NULL)) != -1) {
+    while ((c = cli_getopt_long(argc, argv, "f:o:vh", long_opts, NULL)) != -1) {
         switch (c) {
         case 'f':
             a->format = optarg;

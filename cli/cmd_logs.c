@@ -71,7 +71,7 @@ static int parse_args(int argc, char **argv, struct logs_args *a)
 {
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "f:o:qh", long_opts, NULL)) != -1) {
+    while ((c = cli_getopt_long(argc, argv, "f:o:qh", long_opts, NULL)) != -1) {
         switch (c) {
         case 'f':
             a->format = optarg;

@@ -38,7 +38,7 @@ static int parse_args(int argc, char **argv, struct vmx_args *a)
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+    while ((c = cli_getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
         switch (c) {
         case 'j':
             a->json = 1;
@@ -55,9 +55,7 @@ static int parse_args(int argc, char **argv, struct vmx_args *a)
         case 'h':
             return 1;
         default:
-            cli_error("vmx: unknown option '%s'", argv[optind - 1]);
-            fprintf(stderr, "hint: see 'vmxguard vmx --help'\n");
-            return -1;
+            return -1; /* cli_getopt_long named it */
         }
     }
     a->pos = argv + optind;
