@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,9 +210,14 @@ int cli_config_load_file(const char *path, vg_error *err)
     return rc;
 }
 
-/* A file that is not there is no error; one that cannot be read is. */
+/* A file that is not there is no error, nor one behind a folder this user
+ * may not enter (nobody running with HOME=/root); one that exists but
+ * cannot be read is. */
 static int load_optional(const char *path, vg_error *err)
 {
+    struct stat st;
+    if (stat(path, &st) != 0 && (errno == ENOENT || errno == ENOTDIR || errno == EACCES))
+        return 0;
     int rc = cli_config_load_file(path, err);
     return rc == VG_ENOTFOUND ? 0 : rc;
 }
