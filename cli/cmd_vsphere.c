@@ -99,7 +99,7 @@ static int parse_args(int argc, char **argv, args *a)
 {
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+    while ((c = cli_getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
         switch (c) {
         case OPT_CRED: a->cred_file = optarg; break;
         case OPT_CACERT: a->opts.cacert = optarg; break;

@@ -326,6 +326,9 @@ int vs_call(vs_conn *c, const char *method, const char *body, vs_reply *r, vg_er
     if (stop_requested(c))
         return vg_error_set(err, VG_ERR, c->target.server, 0, "%s: interrupted", method);
     vg_buf req = VG_BUF_INIT;
+    /* One allocation of the final size: a realloc while copying the body
+     * would leave a freed copy of a Login password behind (core files). */
+    vg_buf_grow(&req, sizeof SOAP_ENVELOPE_HEAD + strlen(body) + sizeof SOAP_ENVELOPE_TAIL);
     vg_buf_adds(&req, SOAP_ENVELOPE_HEAD);
     vg_buf_adds(&req, body);
     vg_buf_adds(&req, SOAP_ENVELOPE_TAIL);

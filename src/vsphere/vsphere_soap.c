@@ -105,6 +105,9 @@ int vs_login(vs_conn *c, const char *user, const char *password, vg_error *err)
                             "no credentials: give user@host, VMXGUARD_USER/VMXGUARD_PASSWORD or "
                             "--credentials FILE");
     vg_buf b = VG_BUF_INIT;
+    /* Sized up front (escaping grows text at most 6x) so no realloc leaves a
+     * freed copy of the password; call_buf wipes this buffer after use. */
+    vg_buf_grow(&b, 512 + sizeof c->session_mgr + 6 * (strlen(user) + strlen(password)));
     vg_buf_adds(&b, "<Login xmlns=\"urn:vim25\">");
     add_moref(&b, "_this", "SessionManager", c->session_mgr);
     vg_buf_adds(&b, "<userName>");
