@@ -6,7 +6,8 @@
 #
 # Any memcheck error or definite leak fails the target: the unit tests and
 # replays exit 1 on one (--error-exitcode), and every log of the wrapped CLI
-# runs is scanned for a non-zero "ERROR SUMMARY" afterwards.  The CLI tests
+# runs is scanned for a non-zero "ERROR SUMMARY" afterwards (the log folder
+# is 1777: some CLI tests run vmxguard as another user).  The CLI tests
 # that need a bare binary (strace counts its execve calls; tmux drives a
 # terminal; gigabyte inputs), a kill timing or the bare binary (install)
 # are listed in
@@ -43,7 +44,7 @@ $(VALGRIND_SUPP): mk/valgrind.mk
 check-valgrind: valgrind-build $(VALGRIND_SUPP)
 	@command -v valgrind >/dev/null || { echo "valgrind missing: make deps"; exit 1; }
 	@set -u; B=$(abspath $(VALGRIND_BUILD)); logs=$$B/valgrind-logs; \
-	rm -rf "$$logs"; mkdir -p "$$logs"; failed=""; \
+	rm -rf "$$logs"; mkdir -p "$$logs"; chmod 1777 "$$logs"; failed=""; \
 	printf '#!/bin/sh\nexec valgrind $(VALGRIND_OPTS) --log-file=%s/cli-%%p.log %s/vmxguard "$$@"\n' \
 	  "$$logs" "$$B" > "$$B/vmxguard-valgrind"; chmod 755 "$$B/vmxguard-valgrind"; \
 	for src in $(VALGRIND_UNIT); do \
