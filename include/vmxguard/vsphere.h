@@ -46,7 +46,9 @@ typedef struct vg_vsphere_opts {
  * when prompt is set and a terminal is attached, a no-echo prompt on
  * /dev/tty.  url_user (may be NULL) is the user from the target URL and
  * wins over the environment's user.  *user and *password are malloc'd;
- * free them with vg_vsphere_credentials_free (wipes the password). */
+ * free them with vg_vsphere_credentials_free (wipes the password).  On
+ * success the process is made non-dumpable (PR_SET_DUMPABLE 0): no core
+ * file, and no ptrace by other users, while the password is held. */
 VG_EXPORT int vg_vsphere_credentials(const char *url_user, const char *cred_file, int prompt,
                                      char **user, char **password, vg_error *err);
 VG_EXPORT void vg_vsphere_credentials_free(char *user, char *password);

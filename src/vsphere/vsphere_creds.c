@@ -4,6 +4,7 @@
  * a no-echo prompt on the terminal.  Never argv: a password there shows in
  * `ps` and shell history.  Passwords are wiped from memory when freed.
  */
+#include <sys/prctl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -189,6 +190,11 @@ int vg_vsphere_credentials(const char *url_user, const char *cred_file, int prom
     if (rc != VG_OK) {
         vg_vsphere_credentials_free(*user, *password);
         *user = *password = NULL;
+        return rc;
     }
+    /* The password stays in memory while sessions may still log in; a
+     * non-dumpable process writes no core file and refuses ptrace from
+     * other users, so it cannot leak that way (as ssh-agent does). */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     return rc;
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Secrets (issue 11, part 5).  A marker password given the supported ways
 # (VMXGUARD_PASSWORD, --credentials) must never show in argv, stdout, stderr,
-# any report format, or the memory of the logged-in process (gcore); a
+# any report format, or a core file of the logged-in process; a
 # password in the URL is refused; secret-bearing .vmx values are redacted in
 # every report format unless --show-secrets.
 set -uo pipefail
@@ -81,58 +81,35 @@ for opt in --password "--password=$PW" -p; do
     [ -z "$(has_pw "$w/u")" ] || known_bug "vsphere ping $opt: the usage error echoes the password: $(head -c 200 "$w/u")"
 done
 
-# 4. the running, logged-in process: argv and memory (gcore)
+# 4. the running, logged-in process: argv, and no core file can hold the
+# password.  While later sessions may still log in the password must stay in
+# memory, so the defence is a non-dumpable process (PR_SET_DUMPABLE 0: no
+# core file, no ptrace by other users).  The client runs as nobody so the
+# flag is visible: /proc/PID/* of a non-dumpable process belong to root.
 start stall
+chmod 755 "$w"; chmod 644 "$w/cert.pem"
+cp "$w/cred" "$w/cred.nobody"; chown 65534:65534 "$w/cred.nobody"; chmod 600 "$w/cred.nobody"
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+as_nobody test -x "$VMXGUARD" ||
+    fail "the binary is not reachable by nobody ($VMXGUARD): cannot check the dumpable flag"
 for how in env file; do
     if [ $how = env ]; then
-        VMXGUARD_PASSWORD=$PW "$VMXGUARD" audit --cacert "$w/cert.pem" "$URLV" > /dev/null 2>&1 &
+        # env and setpriv exec in turn, so $! is vmxguard's own pid
+        env VMXGUARD_PASSWORD="$PW" setpriv --reuid=65534 --regid=65534 --clear-groups \
+            "$VMXGUARD" audit --cacert "$w/cert.pem" "$URLV" > /dev/null 2>&1 &
     else
-        env -u VMXGUARD_PASSWORD "$VMXGUARD" audit --credentials "$w/cred" --cacert "$w/cert.pem" "$URLV" > /dev/null 2>&1 &
+        env -u VMXGUARD_PASSWORD setpriv --reuid=65534 --regid=65534 --clear-groups \
+            "$VMXGUARD" audit --credentials "$w/cred.nobody" --cacert "$w/cert.pem" "$URLV" > /dev/null 2>&1 &
     fi
     cpid=$!
-    : > "$w/log.seen"
     for _ in $(seq 400); do grep -q RetrievePropertiesEx "$w/log" && break; sleep 0.05; done
     grep -q RetrievePropertiesEx "$w/log" || fail "$how: client never got past Login"
     tr '\0' ' ' < /proc/$cpid/cmdline > "$w/cmdline"
     [ -z "$(has_pw "$w/cmdline")" ] || fail "$how: password in argv"
-    # The memory a core file would hold: every readable mapping (the
-    # sanitizer's terabyte-sized shadow reservations aside) read through
-    # /proc/PID/mem, which is what gcore does, in a second instead of minutes
-    # for an ASan binary; gcore itself for a plain build.
-    if grep -aq __asan_init "$VMXGUARD" 2>/dev/null || ! command -v gcore > /dev/null; then
-        python3 - $cpid "$w/core.$cpid" <<'PY' || echo "note: cannot read the process memory: core part not checked"
-import re, sys
-pid, out = sys.argv[1], sys.argv[2]
-with open('/proc/%s/maps' % pid) as maps, open('/proc/%s/mem' % pid, 'rb', 0) as mem, \
-        open(out, 'wb') as dump:
-    for line in maps:
-        m = re.match(r'([0-9a-f]+)-([0-9a-f]+) (\S+)', line)
-        lo, hi, perm = int(m.group(1), 16), int(m.group(2), 16), m.group(3)
-        if perm[0] != 'r' or hi - lo > (1 << 30) or '[vvar]' in line:
-            continue
-        try:
-            mem.seek(lo)
-            dump.write(mem.read(hi - lo))
-        except (OSError, ValueError, OverflowError):
-            pass
-PY
-    else
-        gcore -o "$w/core" $cpid > /dev/null 2>&1 || echo "note: gcore failed: core part not checked"
-    fi
-    core=$(ls "$w"/core.* 2>/dev/null | head -1)
-    if [ -n "$core" ] && [ -s "$core" ]; then
-        if [ $how = env ]; then
-            # the environment block is the caller's: a password passed that
-            # way is in every core; vmxguard's own copies must be gone
-            n=$(grep -aoF -- "$PW" "$core" | wc -l); [ "$n" -le 1 ] ||
-                known_bug "env: password in the logged-in process's memory $n times (environment + vmxguard copies)"
-        else
-            n=$(grep -aoF -- "$PW" "$core" | wc -l); [ "$n" = 0 ] ||
-                known_bug "file: password in the logged-in process's memory $n times"
-        fi
-        grep -qaF auditor "$core" || fail "$how: memory dump lacks the user name (dump broken?)"
-    fi
-    rm -f "$w"/core.*
+    [ "$(awk '/^Uid:/ {print $2}' /proc/$cpid/status)" = 65534 ] ||
+        fail "$how: the process does not run as nobody (setpriv?)"
+    owner=$(stat -c %u /proc/$cpid/mem)
+    [ "$owner" = 0 ] || fail "$how: the logged-in process is dumpable (/proc/PID/mem owned by $owner): a core file would hold the password"
     kill -KILL $cpid 2>/dev/null; wait $cpid 2>/dev/null; cpid=
     : > "$w/log"
 done
