@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_config.h"
+#include "cli_progress.h"
 
 #define MAX_LIST 64
 
@@ -38,6 +40,7 @@ struct audit_args {
     const char *credentials;
     int insecure;
     int no_folder_evidence;
+    int sessions; /* vSphere: parallel sessions per target, 0 = the library's default */
 };
 
 /* Everything the run shares between the worker threads and the writer. */
@@ -50,6 +53,7 @@ struct audit_run {
     vg_severity fail_on;
     size_t findings; /* results failing at or above fail_on */
     int write_failed;
+    struct cli_progress *progress; /* drawn on a terminal only */
 };
 
 /* What a worker hands to the writer with each VM. */
@@ -78,6 +82,7 @@ static const struct option long_opts[] = {
     {"credentials", required_argument, NULL, 'R'},
     {"insecure", no_argument, NULL, 'k'},
     {"no-folder-evidence", no_argument, NULL, 'E'},
+    {"sessions", required_argument, NULL, 'N'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -107,8 +112,17 @@ static int parse_jobs(const char *s, int *out)
 static int parse_args(int argc, char **argv, struct audit_args *a)
 {
     int c;
+    const char *v;
+    /* Defaults from /etc/vmxguard/config and the user's file; options win. */
+    a->format = cli_config_get("format");
+    a->fail_on = cli_config_get("fail-on");
+    a->cacert = cli_config_get("cacert");
+    a->waivers = cli_config_get("waivers");
+    a->color = cli_config_get("color");
+    if ((v = cli_config_get("jobs")) && parse_jobs(v, &a->jobs))
+        return -1;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "p:f:o:j:qvh", long_opts, NULL)) != -1) {
+    while ((c = cli_getopt_long(argc, argv, "p:f:o:j:qvh", long_opts, NULL)) != -1) {
         int bad = 0;
         switch (c) {
         case 'p':
@@ -165,6 +179,16 @@ static int parse_args(int argc, char **argv, struct audit_args *a)
         case 'E':
             a->no_folder_evidence = 1;
             break;
+        case 'N': {
+            char *end = NULL;
+            long n = strtol(optarg, &end, 10);
+            if (!*optarg || *end || n < 1 || n > 8) {
+                cli_error("--sessions wants a number from 1 to 8, not '%s'", optarg);
+                return -1;
+            }
+            a->sessions = (int)n;
+            break;
+        }
         case 'h':
             return 1;
         default:
@@ -173,6 +197,8 @@ static int parse_args(int argc, char **argv, struct audit_args *a)
         if (bad)
             return -1;
     }
+    if (!a->n_profiles && !a->profile_file && (v = cli_config_get("profile")))
+        add_to(a->profiles, &a->n_profiles, v, "--profile");
     return 0;
 }
 
@@ -225,6 +251,14 @@ static int pick_profiles(vg_catalog *cat, const struct audit_args *a, const char
 /* Folder evidence (logs, locks) is decided by the rules of this profile;
  * it joins the chosen baselines so every file VM gets those results too. */
 #define FOLDER_EVIDENCE_PROFILE "vm-folder-evidence"
+
+/* A STIG checklist (ckl, cklb, xccdf) answers one benchmark's rules; the
+ * folder evidence is vmxguard's own and stays out of it. */
+static int is_checklist_format(const char *format)
+{
+    return format && (!strcmp(format, "ckl") || !strcmp(format, "cklb") ||
+                      !strcmp(format, "xccdf"));
+}
 
 static int add_evidence_profile(vg_catalog *cat, struct audit_run *run)
 {
@@ -327,6 +361,7 @@ static int write_vm(vg_vm *vm, void *payload, void *ctx)
     }
     free(a);
     vg_vm_free(vm);
+    cli_progress_tick(run->progress, 1);
     return run->write_failed;
 }
 
@@ -344,14 +379,24 @@ static int vsphere_vm(vg_vm *vm, void *ctx)
     return write_vm(vm, audit_prepare(vm, ctx), ctx);
 }
 
-static int audit_vsphere(const char *url, const struct audit_args *a, struct audit_run *run)
+/* Every vsphere:// target in one call: the library queries them
+ * concurrently (one thread and connection each) and hands VMs back on this
+ * thread in target order.  Credentials are resolved once, from the first
+ * target's user part. */
+static int audit_vsphere(const char **urls, size_t n, const struct audit_args *a,
+                         struct audit_run *run)
 {
+    if (!n)
+        return 0;
     vg_vsphere_target t;
     vg_error err;
-    if (vg_vsphere_parse_url(url, &t, &err) != VG_OK) {
-        on_problem(&err, run);
-        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (vg_vsphere_parse_url(urls[i], &t, &err) != VG_OK) {
+            on_problem(&err, run);
+            return -1;
+        }
     }
+    vg_vsphere_parse_url(urls[0], &t, &err);
     char *user = NULL, *password = NULL;
     if (vg_vsphere_credentials(t.user[0] ? t.user : NULL, a->credentials, 1, &user, &password,
                                &err) != VG_OK) {
@@ -359,28 +404,34 @@ static int audit_vsphere(const char *url, const struct audit_args *a, struct aud
         return -1;
     }
     if (a->insecure)
-        cli_warn("%s: --insecure: the server's certificate is not checked", t.server);
+        cli_warn("--insecure: the servers' certificates are not checked");
     vg_vsphere_opts vo = {.user = user,
                           .password = password,
                           .cacert = a->cacert,
                           .insecure = a->insecure,
                           .include_templates = a->include_templates,
                           .exclude = a->exclude,
-                          .n_exclude = a->n_exclude};
-    int rc = vg_vsphere_fetch(url, &vo, vsphere_vm, run, &err);
+                          .n_exclude = a->n_exclude,
+                          .sessions = a->sessions};
+    vg_error_clear(&err);
+    int rc = n == 1 ? vg_vsphere_fetch(urls[0], &vo, vsphere_vm, run, &err)
+                    : vg_vsphere_fetch_many(urls, n, &vo, vsphere_vm, run, on_problem, run, &err);
     vg_vsphere_credentials_free(user, password);
-    if (rc != VG_OK)
+    if (rc != VG_OK && (n == 1 || err.msg[0]))
         on_problem(&err, run);
     return rc;
 }
 #else
-static int audit_vsphere(const char *url, const struct audit_args *a, struct audit_run *run)
+static int audit_vsphere(const char **urls, size_t n, const struct audit_args *a,
+                         struct audit_run *run)
 {
     (void)a;
-    vg_error err;
-    vg_error_set(&err, VG_EUSAGE, url, 0, "this build has no vSphere source");
-    on_problem(&err, run);
-    return -1;
+    for (size_t i = 0; i < n; i++) {
+        vg_error err;
+        vg_error_set(&err, VG_EUSAGE, urls[i], 0, "this build has no vSphere source");
+        on_problem(&err, run);
+    }
+    return n ? -1 : 0;
 }
 #endif
 
@@ -409,7 +460,7 @@ static FILE *open_output(const struct audit_args *a)
 {
     if (!a->output || strcmp(a->output, "-") == 0)
         return stdout;
-    FILE *f = fopen(a->output, "w");
+    FILE *f = cli_open_output(a->output);
     if (!f)
         cli_error("%s: cannot write: %s", a->output, strerror(errno));
     return f;
@@ -494,7 +545,7 @@ static int setup(const struct audit_args *a, int file_targets, vg_catalog **cat,
         cli_print_error(&err);
     else
         bad = pick_profiles(*cat, a, before, n_before, run) != 0;
-    if (!bad && file_targets && !a->no_folder_evidence)
+    if (!bad && file_targets && !a->no_folder_evidence && !is_checklist_format(a->format))
         bad = add_evidence_profile(*cat, run) != 0;
     free(before);
     if (bad)
@@ -530,17 +581,24 @@ static int audit_targets(char **targets, size_t n, const struct audit_args *a,
         cli_error("out of memory");
         return -1;
     }
-    size_t nf = 0;
+    const char **urls = calloc(n ? n : 1, sizeof *urls);
+    if (!urls) {
+        free(files);
+        cli_error("out of memory");
+        return -1;
+    }
+    size_t nf = 0, nu = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!is_vsphere_target(targets[i]))
+        if (is_vsphere_target(targets[i]))
+            urls[nu++] = targets[i];
+        else
             files[nf++] = targets[i];
     }
     audit_files(files, nf, a, run);
+    if (!run->write_failed)
+        audit_vsphere(urls, nu, a, run);
     free(files);
-    for (size_t i = 0; i < n && !run->write_failed; i++) {
-        if (is_vsphere_target(targets[i]))
-            audit_vsphere(targets[i], a, run);
-    }
+    free(urls);
     return 0;
 }
 
@@ -572,7 +630,9 @@ static int run_audit(int argc, char **argv)
         start_report(&a, cat, run, out, argv + optind, (size_t)(argc - optind)) != 0)
         rc = EXIT_USAGE;
     if (rc == EXIT_OK) {
+        run->progress = cli_progress_start_output("auditing", 0, out);
         audit_targets(argv + optind, (size_t)(argc - optind), &a, run);
+        cli_progress_done(run->progress);
         report_unused_waivers(w, run);
         vg_error err;
         if (vg_report_end(run->report, &run->sum, &err) != VG_OK) {
@@ -610,7 +670,12 @@ const struct cli_command cli_cmd_audit = {
     "For file targets the VM's folder is read too (vmware*.log, .vmx.lck): the\n"
     "profile vm-folder-evidence (log rotation, backdoor floods, rejected device\n"
     "commands, VMX failures, running lock) is added to the chosen baselines and\n"
-    "listed in the summary; --no-folder-evidence skips it.\n"
+    "listed in the summary (not in ckl, cklb and xccdf checklists, which answer one\n"
+    "benchmark); --no-folder-evidence skips it.\n"
+    "On a terminal a progress line (VMs audited, rate) is drawn on standard error;\n"
+    "never in pipes or files.  Defaults for profile, format, color, fail-on, jobs,\n"
+    "cacert and waivers may come from /etc/vmxguard/config or\n"
+    "~/.config/vmxguard/config; options win.\n"
     "\n"
     "options:\n"
     "  -p, --profile ID        baseline to check (repeatable); default: disa-vsphere8-vm.\n"
@@ -620,7 +685,7 @@ const struct cli_command cli_cmd_audit = {
     "  -f, --format F          text (default), json, jsonl, csv, junit, sarif, xccdf,\n"
     "                          ckl, cklb, html\n"
     "  -o, --output FILE       write the report to FILE instead of standard output\n"
-    "      --output-dir DIR    one file per VM (ckl, cklb)\n"
+    "      --output-dir DIR    one file per VM (ckl, cklb, xccdf); created if missing\n"
     "      --fail-on SEVERITY  exit 1 only for failures at or above: any (default), low,\n"
     "                          medium, high (cat3, cat2, cat1 also accepted)\n"
     "      --exclude GLOB      skip VMs or folders whose name or path matches (repeatable)\n"
@@ -633,9 +698,10 @@ const struct cli_command cli_cmd_audit = {
     "                          guestinfo tokens) instead of <redacted>\n"
     "      --color WHEN        auto (default: only on a terminal, never with NO_COLOR),\n"
     "                          always or never\n"
-    "  -q, --quiet             no warnings on standard error\n"
+    "  -q, --quiet             no warnings or progress line on standard error\n"
     "  -v, --verbose           also list passing rules and file warnings\n"
     "  -j, --jobs N            worker threads for files (0 = all cores)\n"
+    "      --sessions N        vSphere: parallel sessions per target, 1 to 8 (default 4)\n"
     "      --credentials FILE  vSphere: user=/password= file (else VMXGUARD_USER and\n"
     "                          VMXGUARD_PASSWORD, else a prompt)\n"
     "      --cacert FILE       vSphere: trust this PEM bundle\n"
