@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_config.h"
 
 #define MAX_LIST 64
 
@@ -171,6 +172,8 @@ static int push(const char **list, size_t *n, const char *v, const char *what)
 static int parse_opts(struct fix_run *run, int argc, char **argv)
 {
     int c, rc = 0;
+    /* Defaults from the config files; options win. */
+    run->cacert = cli_config_get("cacert");
     optind = 1;
     while (!rc && (c = cli_getopt_long(argc, argv, "p:r:nyo:qh", long_opts, NULL)) != -1) {
         switch (c) {
@@ -230,6 +233,9 @@ static int parse_opts(struct fix_run *run, int argc, char **argv)
             break;
         }
     }
+    const char *v = cli_config_get("profile");
+    if (!rc && v && !run->n_profile_ids && !run->n_profile_files)
+        rc = push(run->profile_ids, &run->n_profile_ids, v, "--profile");
     return rc;
 }
 
