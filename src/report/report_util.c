@@ -160,6 +160,15 @@ static char *clean_utf8(const char *s, int for_xml)
     vg_buf_grow(&b, n);
     vg_buf_add(&b, "", 0); /* terminates even when s is empty */
     while (n) {
+        /* Plain printable ASCII is most of every report: copy a run at once. */
+        size_t run = 0;
+        while (run < n && p[run] >= 0x20 && p[run] < 0x7F)
+            run++;
+        if (run) {
+            vg_buf_add(&b, p, run);
+            p += run, n -= run;
+            continue;
+        }
         uint32_t cp;
         size_t len = utf8_decode(p, n, &cp);
         if (!len) {
