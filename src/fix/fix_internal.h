@@ -18,7 +18,6 @@ struct fix_want {
 
 /* 1 when actual (NULL = absent) satisfies w. */
 int fix_value_ok(const char *actual, const struct fix_want *w);
-int fix_parse_int(const char *s, long long *out);
 
 /* Emitters write the whole script into b; header facts come from the plan. */
 typedef int (*fix_emitter)(const vg_fix_plan *plan, vg_buf *b, vg_error *err);
