@@ -13,18 +13,10 @@ import os
 import random
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+from settings20 import load_settings
 
 
-def load_settings():
-    rows = []
-    with open(os.path.join(HERE, "settings20.tsv"), encoding="ascii") as f:
-        for line in f:
-            if line.startswith("#") or not line.strip():
-                continue
-            key, kind, value, absent_ok = line.rstrip("\n").split("\t")
-            rows.append((key, kind, value, absent_ok == "yes"))
-    return rows
+
 
 
 def mixcase(rng, key):

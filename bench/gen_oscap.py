@@ -20,19 +20,12 @@ file for every rule) is the same; only the aggregation differs.
 import os
 import re
 import sys
+
+from settings20 import load_settings
 from xml.sax.saxutils import escape
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def load_settings():
-    rows = []
-    for line in open(os.path.join(HERE, "settings20.tsv"), encoding="ascii"):
-        if line.startswith("#") or not line.strip():
-            continue
-        key, kind, value, absent_ok = line.rstrip("\n").split("\t")
-        rows.append((key, kind, value, absent_ok == "yes"))
-    return rows
 
 
 def key_regex(key):

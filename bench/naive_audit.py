@@ -6,17 +6,10 @@ import fnmatch
 import os
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+from settings20 import load_settings
 
 
-def load_settings():
-    rows = []
-    for line in open(os.path.join(HERE, "settings20.tsv"), encoding="ascii"):
-        if line.startswith("#") or not line.strip():
-            continue
-        key, kind, value, absent_ok = line.rstrip("\n").split("\t")
-        rows.append((key.lower(), kind, value, absent_ok == "yes"))
-    return rows
+
 
 
 def parse(path):
@@ -43,7 +36,7 @@ def ok(kind, want, v):
 
 
 def main():
-    settings = load_settings()
+    settings = [(k.lower(), kind, v, ok) for k, kind, v, ok in load_settings()]
     out = sys.stdout
     for top in sys.argv[1:]:
         for root, dirs, files in os.walk(top):
