@@ -11,7 +11,7 @@
 #include "report/report_internal.h"
 
 struct ckl_state {
-    struct per_vm_files files;
+    struct per_vm_files files; /* first: vg_checklist_* use it */
 };
 
 static void si_data(xw *x, const char *name, const char *value)
@@ -192,34 +192,9 @@ static int ckl_vm(vg_report *r, const vg_vm_report *vr, vg_error *err)
     return rc ? rc : (r->opts.output_dir ? VG_OK : vg_report_flush(r, err));
 }
 
-/* Problems are not part of a checklist; the caller prints them. */
-static int ckl_problem(vg_report *r, const vg_error *problem, vg_error *err)
-{
-    (void)r, (void)problem, (void)err;
-    return VG_OK;
-}
-
-static int ckl_end(vg_report *r, const vg_audit_summary *sum, vg_error *err)
-{
-    struct ckl_state *s = r->state;
-    (void)sum;
-    if (s->files.vms == 0)
-        return vg_error_set(err, VG_ENOTFOUND, "", 0, "no VM to write a checklist for");
-    return VG_OK;
-}
-
-static void ckl_free(vg_report *r)
-{
-    struct ckl_state *s = r->state;
-    if (!s)
-        return;
-    vg_per_vm_release(&s->files);
-    free(s);
-}
-
 const struct report_ops vg_report_ckl_ops = {
     "ckl",       "DISA STIG Viewer 2 checklist (.ckl), one per VM with --output-dir",
     ckl_begin,   ckl_vm,
-    ckl_problem, ckl_end,
-    ckl_free,
+    vg_checklist_problem, vg_checklist_end,
+    vg_checklist_free,
 };

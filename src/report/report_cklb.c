@@ -16,7 +16,7 @@
 #define S(x) vg_report_json_str(x)
 
 struct cklb_state {
-    struct per_vm_files files;
+    struct per_vm_files files; /* first: vg_checklist_* use it */
     char when[32];
 };
 
@@ -207,33 +207,9 @@ static int cklb_vm(vg_report *r, const vg_vm_report *vr, vg_error *err)
     return rc;
 }
 
-static int cklb_problem(vg_report *r, const vg_error *problem, vg_error *err)
-{
-    (void)r, (void)problem, (void)err;
-    return VG_OK;
-}
-
-static int cklb_end(vg_report *r, const vg_audit_summary *sum, vg_error *err)
-{
-    struct cklb_state *s = r->state;
-    (void)sum;
-    if (s->files.vms == 0)
-        return vg_error_set(err, VG_ENOTFOUND, "", 0, "no VM to write a checklist for");
-    return VG_OK;
-}
-
-static void cklb_free(vg_report *r)
-{
-    struct cklb_state *s = r->state;
-    if (!s)
-        return;
-    vg_per_vm_release(&s->files);
-    free(s);
-}
-
 const struct report_ops vg_report_cklb_ops = {
     "cklb",       "STIG Viewer 3 checklist (.cklb JSON), one per VM with --output-dir",
     cklb_begin,   cklb_vm,
-    cklb_problem, cklb_end,
-    cklb_free,
+    vg_checklist_problem, vg_checklist_end,
+    vg_checklist_free,
 };

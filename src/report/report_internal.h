@@ -154,5 +154,10 @@ struct per_vm_files {
 int vg_per_vm_path(vg_report *r, struct per_vm_files *pf, const vg_vm *vm, const char *ext,
                    char **path, vg_error *err);
 void vg_per_vm_release(struct per_vm_files *pf);
+/* Shared ops of the checklist writers, whose state starts with their
+ * struct per_vm_files (problem: ignored; end: error without a VM; free). */
+int vg_checklist_problem(vg_report *r, const vg_error *problem, vg_error *err);
+int vg_checklist_end(vg_report *r, const vg_audit_summary *sum, vg_error *err);
+void vg_checklist_free(vg_report *r);
 
 #endif

@@ -191,3 +191,29 @@ const char *vg_stig_rule_key(const vg_profile *p, const vg_profile_rule *pr)
     }
     return pr->source_id;
 }
+
+/* ckl and cklb keep their per-VM file list first in their state, so the
+ * parts of a checklist writer that do not depend on the format live here. */
+int vg_checklist_problem(vg_report *r, const vg_error *problem, vg_error *err)
+{
+    (void)r, (void)problem, (void)err; /* not part of a checklist; the caller prints it */
+    return VG_OK;
+}
+
+int vg_checklist_end(vg_report *r, const vg_audit_summary *sum, vg_error *err)
+{
+    const struct per_vm_files *files = r->state;
+    (void)sum;
+    if (files->vms == 0)
+        return vg_error_set(err, VG_ENOTFOUND, "", 0, "no VM to write a checklist for");
+    return VG_OK;
+}
+
+void vg_checklist_free(vg_report *r)
+{
+    struct per_vm_files *files = r->state;
+    if (!files)
+        return;
+    vg_per_vm_release(files);
+    free(files);
+}
