@@ -26,7 +26,11 @@ typedef struct finding_state {
 } finding_state;
 
 typedef struct analysis_priv {
-    finding_state st[VG_LOG_MAX_FINDINGS];
+    /* Findings and their state grow together, doubling: most VMs have a
+     * handful, and clearing room for the maximum cost more than the rest
+     * of a small log's analysis. */
+    finding_state *st;
+    size_t cap;
     int slot[HASH_SLOTS]; /* finding index + 1, 0 empty */
     int in_config;        /* inside the "DICT --- CONFIGURATION" dump */
     /* guest traffic over all guest signatures, for the flood check */
@@ -74,6 +78,8 @@ void vg_log_analysis_free(vg_log_analysis *a)
     }
     free(a->findings);
     free(a->vmx);
+    if (a->priv)
+        free(P(a)->st);
     free(a->priv);
     free(a);
 }
@@ -149,6 +155,28 @@ static int same(const char *a, const char *b)
     return strcmp(a ? a : "", b) == 0;
 }
 
+/* Room for one more finding (and its state); 0 when out of memory.
+ * Pointers into a->findings are not kept across this call. */
+static int room_for_one(vg_log_analysis *a)
+{
+    analysis_priv *p = P(a);
+    if (a->n_findings < p->cap)
+        return 1;
+    size_t cap = p->cap ? p->cap * 2 : 8;
+    if (cap > VG_LOG_MAX_FINDINGS + 8)
+        cap = VG_LOG_MAX_FINDINGS + 8;
+    vg_log_finding *f = realloc(a->findings, cap * sizeof *f);
+    if (!f)
+        return 0;
+    a->findings = f;
+    finding_state *st = realloc(p->st, cap * sizeof *st);
+    if (!st)
+        return 0;
+    p->st = st;
+    p->cap = cap;
+    return 1;
+}
+
 /* The finding for (sig, dev, op), created on first sight; NULL when full. */
 static vg_log_finding *finding_for(vg_log_analysis *a, size_t sig, const char *dev, const char *op,
                                    const vg_log_line *l, long long ms, int *fresh)
@@ -163,13 +191,8 @@ static vg_log_finding *finding_for(vg_log_analysis *a, size_t sig, const char *d
         if (p->st[k - 1].sig == sig && same(f->device, dev) && same(f->opcode, op))
             return f;
     }
-    if (a->n_findings == VG_LOG_MAX_FINDINGS)
+    if (a->n_findings == VG_LOG_MAX_FINDINGS || !room_for_one(a))
         return NULL;
-    if (!a->findings) {
-        a->findings = calloc(VG_LOG_MAX_FINDINGS + 8, sizeof *a->findings);
-        if (!a->findings)
-            return NULL;
-    }
     const log_sig *s = &a->sigs->sigs[sig];
     vg_log_finding *f = &a->findings[a->n_findings];
     memset(f, 0, sizeof *f);
@@ -183,6 +206,7 @@ static vg_log_finding *finding_for(vg_log_analysis *a, size_t sig, const char *d
     f->opcode = *op ? strdup(op) : NULL;
     f->detail = strndup(l->msg, l->msg_len < EXAMPLE_MAX ? l->msg_len : EXAMPLE_MAX);
     finding_state *st = &p->st[a->n_findings];
+    memset(st, 0, sizeof *st);
     st->sig = sig;
     st->first_ms = ms;
     st->per_min.minute = -1;
@@ -350,18 +374,16 @@ int vg_log_analysis_add_mem(vg_log_analysis *a, const char *data, size_t len, co
 
 vg_log_finding *vg_logs_add_check(vg_log_analysis *a, const log_check *c, vg_error *err)
 {
-    if (!a->findings) {
-        a->findings = calloc(VG_LOG_MAX_FINDINGS + 8, sizeof *a->findings);
-        if (!a->findings) {
-            vg_error_set(err, VG_ENOMEM, NULL, 0, "out of memory");
-            return NULL;
-        }
-    }
     /* checks have their own room beyond the signature findings */
     if (a->n_findings >= VG_LOG_MAX_FINDINGS + 8) {
         vg_error_set(err, VG_ERR, NULL, 0, "too many checks");
         return NULL;
     }
+    if (!room_for_one(a)) {
+        vg_error_set(err, VG_ENOMEM, NULL, 0, "out of memory");
+        return NULL;
+    }
+    memset(&P(a)->st[a->n_findings], 0, sizeof P(a)->st[0]);
     vg_log_finding *f = &a->findings[a->n_findings++];
     memset(f, 0, sizeof *f);
     f->category = c->category;
