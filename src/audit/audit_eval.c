@@ -14,11 +14,69 @@
 
 #define MAX_MATCHES 64
 
+/* The document's entries grouped by the lower-cased first byte of their
+ * key, in file order within a group: a pattern with a literal first letter
+ * ("serial*.present") is tried only against the keys that start with it. */
+typedef struct letter_index {
+    size_t start[257]; /* group b is order[start[b] .. start[b + 1]) */
+    size_t *order;     /* entry indices; NULL: not built (scan everything) */
+} letter_index;
+
 typedef struct eval_ctx {
     const vg_vm *vm;
     const vg_vmx_doc *doc; /* may be NULL (no settings) */
     const vg_audit_opts *opts;
+    letter_index by_letter;
 } eval_ctx;
+
+static unsigned char lower_byte(char c)
+{
+    unsigned char u = (unsigned char)c;
+    return u >= 'A' && u <= 'Z' ? (unsigned char)(u | 0x20) : u;
+}
+
+/* Counting sort by first letter; without memory the scans take every key. */
+static void letter_index_build(letter_index *x, const vg_vmx_doc *doc)
+{
+    memset(x->start, 0, sizeof x->start);
+    x->order = NULL;
+    size_t n = doc ? vg_vmx_doc_count(doc) : 0;
+    if (!n || !(x->order = malloc(n * sizeof *x->order)))
+        return;
+    for (size_t i = 0; i < n; i++)
+        x->start[lower_byte(vg_vmx_doc_entry(doc, i)->key[0]) + 1]++;
+    for (size_t b = 1; b < 257; b++)
+        x->start[b] += x->start[b - 1];
+    size_t fill[256];
+    memcpy(fill, x->start, sizeof fill);
+    for (size_t i = 0; i < n; i++)
+        x->order[fill[lower_byte(vg_vmx_doc_entry(doc, i)->key[0])]++] = i;
+}
+
+/* The entries a pattern can match: positions [from, to) of order, or every
+ * entry (order NULL) when the pattern starts with a wildcard.  Keys that
+ * match share the pattern's first letter, so file order is kept. */
+typedef struct key_range {
+    const size_t *order;
+    size_t from, to;
+} key_range;
+
+static key_range keys_for(const eval_ctx *c, const char *pattern)
+{
+    key_range r = {NULL, 0, vg_vmx_doc_count(c->doc)};
+    if (c->by_letter.order && pattern[0] && pattern[0] != '*' && pattern[0] != '?') {
+        unsigned char b = lower_byte(pattern[0]);
+        r.order = c->by_letter.order;
+        r.from = c->by_letter.start[b];
+        r.to = c->by_letter.start[b + 1];
+    }
+    return r;
+}
+
+static const vg_vmx_entry *range_entry(const eval_ctx *c, const key_range *r, size_t i)
+{
+    return vg_vmx_doc_entry(c->doc, r->order ? r->order[i] : i);
+}
 
 static char *xstrdup(const char *s)
 {
@@ -63,21 +121,23 @@ static void add_once(const vg_vmx_entry **out, size_t *n, const vg_vmx_entry *e)
 
 /* Entries named by one spelling: a plain key (the entry VMware's reader
  * uses) or a pattern whose '*' stands for device numbers. */
-static size_t collect_name(const vg_vmx_doc *doc, const char *name, const vg_vmx_entry **out,
+static size_t collect_name(const eval_ctx *c, const char *name, const vg_vmx_entry **out,
                            size_t n, size_t max)
 {
     if (n >= max)
         return n;
     if (!has_glob(name)) { /* one hashed lookup */
-        const vg_vmx_entry *e = vg_vmx_doc_find(doc, name);
+        const vg_vmx_entry *e = vg_vmx_doc_find(c->doc, name);
         if (e)
             add_once(out, &n, e);
         return n;
     }
-    /* a pattern is tried against every key: its literal prefix first */
-    size_t count = vg_vmx_doc_count(doc), plen = strcspn(name, "*?");
-    for (size_t i = 0; i < count && n < max; i++) {
-        const vg_vmx_entry *e = vg_vmx_doc_entry(doc, i);
+    /* a pattern is tried against the keys with its first letter, in file
+     * order: its literal prefix first */
+    size_t plen = strcspn(name, "*?");
+    key_range kr = keys_for(c, name);
+    for (size_t i = kr.from; i < kr.to && n < max; i++) {
+        const vg_vmx_entry *e = range_entry(c, &kr, i);
         if (literal_prefix_ok(name, plen, e->key) && vg_catalog_key_match(name, e->key))
             add_once(out, &n, e);
     }
@@ -85,15 +145,15 @@ static size_t collect_name(const vg_vmx_doc *doc, const char *name, const vg_vmx
 }
 
 /* Every entry that the rule's key or one of its aliases names, key first. */
-static size_t collect(const vg_vmx_doc *doc, const vg_rule *rule, const vg_vmx_entry **out,
+static size_t collect(const eval_ctx *c, const vg_rule *rule, const vg_vmx_entry **out,
                       size_t max)
 {
     size_t n = 0;
-    if (!doc || !rule->key)
+    if (!c->doc || !rule->key)
         return 0;
-    n = collect_name(doc, rule->key, out, n, max);
+    n = collect_name(c, rule->key, out, n, max);
     for (size_t i = 0; rule->aliases && rule->aliases[i]; i++)
-        n = collect_name(doc, rule->aliases[i], out, n, max);
+        n = collect_name(c, rule->aliases[i], out, n, max);
     return n;
 }
 
@@ -243,7 +303,7 @@ static void absent_result(const vg_profile_rule *pr, vg_result *r)
 static void eval_keys(const eval_ctx *c, const vg_profile_rule *pr, vg_result *r)
 {
     const vg_vmx_entry *m[MAX_MATCHES];
-    size_t n = collect(c->doc, pr->rule, m, MAX_MATCHES);
+    size_t n = collect(c, pr->rule, m, MAX_MATCHES);
     if (n == 0) {
         absent_result(pr, r);
         return;
@@ -318,9 +378,10 @@ static size_t find_instances(const eval_ctx *c, const char *name, dev_instance *
     char pat[128];
     if (snprintf(pat, sizeof pat, "%.*s", (int)(dot - name), name) >= (int)sizeof pat)
         return n;
-    size_t count = vg_vmx_doc_count(c->doc), plen = strcspn(pat, "*?");
-    for (size_t i = 0; i < count && n < MAX_INSTANCES; i++) {
-        const char *key = vg_vmx_doc_entry(c->doc, i)->key;
+    size_t plen = strcspn(pat, "*?");
+    key_range kr = keys_for(c, pat);
+    for (size_t i = kr.from; i < kr.to && n < MAX_INSTANCES; i++) {
+        const char *key = range_entry(c, &kr, i)->key;
         if (!literal_prefix_ok(pat, plen, key))
             continue;
         const char *kd = strrchr(key, '.');
@@ -567,7 +628,7 @@ int vg_audit_vm(const vg_vm *vm, const vg_profile *const *profiles, size_t n_pro
     *out = NULL;
     if (!vm || (n_profiles && !profiles))
         return vg_error_set(err, VG_EUSAGE, NULL, 0, "audit: no vm or no profiles");
-    eval_ctx c = {vm, vm->settings, opts ? opts : &no_opts};
+    eval_ctx c = {vm, vm->settings, opts ? opts : &no_opts, {{0}, NULL}};
     size_t total = 0;
     for (size_t p = 0; p < n_profiles; p++)
         total += profiles[p]->n_rules;
@@ -577,6 +638,7 @@ int vg_audit_vm(const vg_vm *vm, const vg_profile *const *profiles, size_t n_pro
         return vg_error_set(err, VG_ENOMEM, vm->path, 0, "out of memory");
     }
     rep->vm = vm;
+    letter_index_build(&c.by_letter, c.doc);
     for (size_t p = 0; p < n_profiles; p++) {
         for (size_t i = 0; i < profiles[p]->n_rules; i++) {
             const vg_profile_rule *pr = &profiles[p]->rules[i];
@@ -585,12 +647,14 @@ int vg_audit_vm(const vg_vm *vm, const vg_profile *const *profiles, size_t n_pro
             r->prule = pr;
             eval_one(&c, pr, r);
             if (finish_result(&c, pr, r) != VG_OK) {
+                free(c.by_letter.order);
                 vg_vm_report_free(rep);
                 return vg_error_set(err, VG_ENOMEM, vm->path, 0, "out of memory");
             }
             rep->counts[r->status]++;
         }
     }
+    free(c.by_letter.order);
     if (c.doc) {
         vg_error lerr;
         vg_error_clear(&lerr);
