@@ -209,6 +209,17 @@ VG_EXPORT int vg_logs_collect_evidence(vg_vm *vm, vg_error *err);
 VG_EXPORT int vg_logs_collect_evidence_with(vg_vm *vm, const vg_log_sigs *sigs,
                                             const vg_log_opts *opts, vg_error *err);
 
+/* Same for a caller that has just listed the VM's folder (a directory
+ * walk), so the folder is not listed again: lock_hint 0 = the listing shows
+ * no "<vmx>.lck" and no ".lck-*" entry (1 or -1: look for a lock member);
+ * log_names = the folder's entry names for which vg_logs_is_log_name()
+ * holds, NULL-terminated, any order (NULL: list the folder). */
+VG_EXPORT int vg_logs_collect_evidence_listed(vg_vm *vm, const vg_log_sigs *sigs,
+                                              const vg_log_opts *opts, int lock_hint,
+                                              const char *const *log_names, vg_error *err);
+/* A name VMware gives a VM log: "vmware.log" or "vmware-N.log". */
+VG_EXPORT int vg_logs_is_log_name(const char *name);
+
 /* The parts of the above, for callers that already hold an analysis (the
  * CLI): evidence for the log rules plus facts from a finished analysis, and
  * the lock evidence of vm's folder. */

@@ -55,6 +55,12 @@ static void lock_owner(const char *member, char *out, size_t cap)
     out[k] = '\0';
 }
 
+static int no_lock_evidence(vg_vm *vm)
+{
+    return vg_vm_add_evidence(vm, LOCK_RULE, "pass", vm->path, 0,
+                              "no .vmx.lck member or .lck-* file in the VM folder");
+}
+
 /* "<vmx>.lck/M*.lck" (hosted, local) or ".lck-*" beside the .vmx (NFS). */
 static int lock_evidence(vg_vm *vm, const char *folder)
 {
@@ -93,8 +99,7 @@ static int lock_evidence(vg_vm *vm, const char *folder)
                  base_name(member.data), owner[0] ? owner : "owner unreadable");
         rc = vg_vm_add_evidence(vm, LOCK_RULE, "fail", member.data, 0, msg);
     } else {
-        rc = vg_vm_add_evidence(vm, LOCK_RULE, "pass", vm->path, 0,
-                                "no .vmx.lck member or .lck-* file in the VM folder");
+        rc = no_lock_evidence(vm);
     }
     vg_buf_release(&member);
     return member.oom ? VG_ENOMEM : rc;
@@ -177,10 +182,11 @@ int vg_logs_evidence_from_analysis(vg_vm *vm, const vg_log_analysis *a)
 }
 
 static int log_evidence(vg_vm *vm, const char *folder, const vg_log_sigs *sigs,
-                        const vg_log_opts *opts, vg_error *err)
+                        const vg_log_opts *opts, const char *const *log_names, vg_error *err)
 {
     char **logs = NULL;
-    int rc = vg_logs_list_folder(folder, &logs, err);
+    int rc = log_names ? vg_logs_list_names(folder, log_names, &logs, err)
+                       : vg_logs_list_folder(folder, &logs, err);
     if (rc != VG_OK || !logs[0]) {
         vg_logs_list_free(logs);
         return rc;
@@ -213,21 +219,27 @@ int vg_logs_lock_evidence(vg_vm *vm, vg_error *err)
     return rc == VG_OK ? rc : vg_error_set(err, rc, vm->path, 0, "out of memory");
 }
 
-int vg_logs_collect_evidence_with(vg_vm *vm, const vg_log_sigs *sigs, const vg_log_opts *opts,
-                                  vg_error *err)
+int vg_logs_collect_evidence_listed(vg_vm *vm, const vg_log_sigs *sigs, const vg_log_opts *opts,
+                                    int lock_hint, const char *const *log_names, vg_error *err)
 {
     if (!vm || vm->origin != VG_ORIGIN_FILE || !vm->path || vm->path[0] == '[')
         return VG_OK; /* no folder we can look into */
     char *folder = dir_of(vm->path);
     if (!folder)
         return vg_error_set(err, VG_ENOMEM, vm->path, 0, "out of memory");
-    int rc = lock_evidence(vm, folder);
+    int rc = lock_hint == 0 ? no_lock_evidence(vm) : lock_evidence(vm, folder);
     if (rc != VG_OK)
         vg_error_set(err, rc, vm->path, 0, "out of memory");
     if (rc == VG_OK)
-        rc = log_evidence(vm, folder, sigs, opts, err);
+        rc = log_evidence(vm, folder, sigs, opts, log_names, err);
     free(folder);
     return rc;
+}
+
+int vg_logs_collect_evidence_with(vg_vm *vm, const vg_log_sigs *sigs, const vg_log_opts *opts,
+                                  vg_error *err)
+{
+    return vg_logs_collect_evidence_listed(vm, sigs, opts, -1, NULL, err);
 }
 
 int vg_logs_collect_evidence(vg_vm *vm, vg_error *err)

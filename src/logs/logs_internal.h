@@ -96,6 +96,9 @@ void vg_logs_where_set(vg_log_where *w, const char *file, unsigned line, const c
 int vg_logs_rotation_checks(vg_log_analysis *a, vg_error *err);
 /* 1 for vmware-N.log (a finished session), 0 otherwise. */
 int vg_logs_is_rotated(const char *path);
+/* names (log names, NULL-terminated) joined to folder and sorted oldest
+ * first, as vg_logs_list_folder gives them. */
+int vg_logs_list_names(const char *folder, const char *const *names, char ***out, vg_error *err);
 /* Take log.rotateSize / log.keepOld from a loaded document. */
 int vg_logs_use_settings(vg_log_analysis *a, const vg_vmx_doc *doc, const char *vmx_path);
 

@@ -46,9 +46,11 @@ int vg_logs_is_rotated(const char *path)
 
 static int cmp_oldest_first(const void *x, const void *y)
 {
-    long a = rotation_index(base_name(*(char *const *)x));
-    long b = rotation_index(base_name(*(char *const *)y));
-    return a == b ? 0 : (a > b ? -1 : 1); /* vmware.log (-1) sorts last */
+    const char *nx = base_name(*(char *const *)x), *ny = base_name(*(char *const *)y);
+    long a = rotation_index(nx), b = rotation_index(ny);
+    if (a == b) /* vmware-1.log and vmware-01.log: by name, whatever readdir says */
+        return strcmp(nx, ny);
+    return a > b ? -1 : 1; /* vmware.log (-1) sorts last */
 }
 
 static char *join(const char *dir, const char *name)
@@ -103,6 +105,30 @@ static int list_dir(const char *folder, int (*keep)(const char *), char ***out, 
 static int is_log(const char *name)
 {
     return rotation_index(name) != -2;
+}
+
+int vg_logs_is_log_name(const char *name)
+{
+    return name && is_log(name);
+}
+
+int vg_logs_list_names(const char *folder, const char *const *names, char ***out, vg_error *err)
+{
+    size_t n = 0;
+    while (names[n])
+        n++;
+    char **list = calloc(n + 1, sizeof *list);
+    for (size_t i = 0; list && i < n; i++) {
+        if (!(list[i] = join(folder, names[i]))) {
+            vg_logs_list_free(list);
+            list = NULL;
+        }
+    }
+    if (!list)
+        return vg_error_set(err, VG_ENOMEM, folder, 0, "out of memory");
+    qsort(list, n, sizeof *list, cmp_oldest_first);
+    *out = list;
+    return VG_OK;
 }
 
 int vg_logs_list_folder(const char *folder, char ***out, vg_error *err)

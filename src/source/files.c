@@ -37,6 +37,7 @@ typedef struct slot {
     char *path;
     vg_vm *vm;
     int lock_hint; /* what the folder listing says of a lock: 0 none, 1 some, -1 unknown */
+    char **log_names; /* the folder's vmware*.log names (one block), NULL = not listed */
     void *payload;
     int problem; /* err holds a problem to report instead of a VM */
     vg_error err;
@@ -127,7 +128,8 @@ static int excluded(const vg_source_opts *o, const char *name, const char *path)
 }
 
 /* Queue one item in order; waits while the ring is full.  -1 = stop. */
-static int enqueue(walk *w, const char *path, int lock_hint, const vg_error *problem)
+static int enqueue(walk *w, const char *path, int lock_hint, char **log_names,
+                   const vg_error *problem)
 {
     char *copy = path ? strdup(path) : NULL;
     pthread_mutex_lock(&w->mu);
@@ -139,12 +141,14 @@ static int enqueue(walk *w, const char *path, int lock_hint, const vg_error *pro
     if (w->stop) {
         pthread_mutex_unlock(&w->mu);
         free(copy);
+        free(log_names);
         return -1;
     }
     slot *s = &w->ring[w->next_seq % w->window];
     memset(s, 0, sizeof *s);
     s->path = copy;
     s->lock_hint = lock_hint;
+    s->log_names = log_names;
     if (problem || !copy) {
         s->problem = 1;
         if (problem)
@@ -175,7 +179,7 @@ static int enqueue_problem(walk *w, const char *path, int code, const char *fmt,
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     vg_error_set(&e, code, path, 0, "%s", msg);
-    return enqueue(w, NULL, -1, &e);
+    return enqueue(w, NULL, -1, NULL, &e);
 }
 
 static int walk_dir(walk *w, const char *dir, int depth);
@@ -193,6 +197,11 @@ typedef struct dir_view {
     const dir_item *items;
     size_t n;
     int nfs_lock; /* a ".lck-*" entry: NFS lock files beside the .vmx */
+    /* the vmware*.log names, gathered at the first VM file of the folder
+     * and copied to each of its VMs, so folder evidence need not list it */
+    int logs_known;
+    const char **logs;
+    size_t n_logs;
 } dir_view;
 
 static int cmp_items(const void *a, const void *b)
@@ -212,6 +221,43 @@ static int lock_hint(const dir_view *dv, const char *name)
     dir_item key = {.name = lck};
     const dir_item *hit = bsearch(&key, dv->items, dv->n, sizeof *dv->items, cmp_items);
     return hit ? 1 : 0;
+}
+
+/* The folder's log names as one block (pointers, then the strings), for a
+ * slot to own; NULL when unknown or out of memory (evidence then lists). */
+static char **log_names_copy(dir_view *dv)
+{
+    if (!dv->logs_known) {
+        dv->logs_known = 1;
+        for (size_t i = 0; i < dv->n; i++) {
+            if (!vg_logs_is_log_name(dv->items[i].name))
+                continue;
+            const char **g = realloc(dv->logs, (dv->n_logs + 1) * sizeof *g);
+            if (!g) {
+                dv->logs_known = -1;
+                break;
+            }
+            dv->logs = g;
+            dv->logs[dv->n_logs++] = dv->items[i].name;
+        }
+    }
+    if (dv->logs_known < 0)
+        return NULL;
+    size_t bytes = (dv->n_logs + 1) * sizeof(char *);
+    for (size_t i = 0; i < dv->n_logs; i++)
+        bytes += strlen(dv->logs[i]) + 1;
+    char **out = malloc(bytes);
+    if (!out)
+        return NULL;
+    char *str = (char *)(out + dv->n_logs + 1);
+    for (size_t i = 0; i < dv->n_logs; i++) {
+        size_t len = strlen(dv->logs[i]) + 1;
+        memcpy(str, dv->logs[i], len);
+        out[i] = str;
+        str += len;
+    }
+    out[dv->n_logs] = NULL;
+    return out;
 }
 
 static int wanted_file(const vg_source_opts *o, const char *name)
@@ -237,11 +283,11 @@ static int visit_by_stat(walk *w, const char *path, const char *name, int depth)
         return enqueue_problem(w, path, VG_EINPUT, "%s", "not a regular file, skipped");
     if (seen_add(&w->seen, st.st_dev, st.st_ino) == 1)
         return 0;
-    return enqueue(w, path, -1, NULL);
+    return enqueue(w, path, -1, NULL, NULL);
 }
 
 /* One folder entry: a VM file, a folder to enter, or something to skip. */
-static int visit(walk *w, const char *path, const dir_item *it, const dir_view *dv, int depth)
+static int visit(walk *w, const char *path, const dir_item *it, dir_view *dv, int depth)
 {
     if (excluded(w->opts, it->name, path))
         return 0;
@@ -252,7 +298,7 @@ static int visit(walk *w, const char *path, const dir_item *it, const dir_view *
     case DT_REG:
         if (!wanted_file(w->opts, it->name) || seen_add(&w->seen, dv->dev, it->ino) == 1)
             return 0;
-        return enqueue(w, path, lock_hint(dv, it->name), NULL);
+        return enqueue(w, path, lock_hint(dv, it->name), log_names_copy(dv), NULL);
     case DT_FIFO:
     case DT_CHR:
     case DT_BLK:
@@ -330,7 +376,7 @@ static int walk_dir(walk *w, const char *dir, int depth)
     closedir(d);
     size_t dlen = strlen(dir);
     int slash = dlen && dir[dlen - 1] == '/';
-    dir_view dv = {dev, items, n, 0};
+    dir_view dv = {dev, items, n, 0, 0, NULL, 0};
     for (size_t i = 0; i < n; i++)
         dv.nfs_lock |= strncmp(items[i].name, ".lck-", 5) == 0;
     for (size_t i = 0; i < n; i++) {
@@ -349,6 +395,7 @@ static int walk_dir(walk *w, const char *dir, int depth)
     for (size_t i = 0; i < n; i++) /* after the loop: lock_hint searches them all */
         free(items[i].name);
     free(items);
+    free(dv.logs);
     return rc;
 }
 
@@ -364,7 +411,7 @@ static int walk_target(walk *w, const char *path)
         return enqueue_problem(w, path, VG_EINPUT, "%s", "not a regular file or folder");
     if (seen_add(&w->seen, st.st_dev, st.st_ino) == 1)
         return 0;
-    return enqueue(w, path, -1, NULL);
+    return enqueue(w, path, -1, NULL, NULL);
 }
 
 typedef struct walker_args {
@@ -414,7 +461,9 @@ static void process(walk *w, slot *s, int stopping)
         if (w->sigs_failed) {
             s->evidence_err = w->sigs_err;
             s->evidence_problem = 1;
-        } else if (vg_logs_collect_evidence_with(vm, w->sigs, NULL, &s->evidence_err) != VG_OK) {
+        } else if (vg_logs_collect_evidence_listed(vm, w->sigs, NULL, s->lock_hint,
+                                                   (const char *const *)s->log_names,
+                                                   &s->evidence_err) != VG_OK) {
             s->evidence_problem = 1;
         }
     }
@@ -481,6 +530,7 @@ static void deliver(walk *w, slot *s, deliver_stats *st, int stopped)
         vg_vm_free(s->vm);
     }
     free(s->path);
+    free(s->log_names);
 }
 
 static void deliver_loop(walk *w, deliver_stats *st)
