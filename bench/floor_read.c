@@ -2,6 +2,8 @@
  * The floor: read every .vmx under the given folders once, on all cores,
  * and do nothing else (a checksum so the reads cannot be optimised away).
  * An auditor cannot be faster than this; bench/run.sh reports ratios to it.
+ * With --logs it also reads each vmware*.log beside them: the files an
+ * audit with folder evidence (the default) reads.
  * Build: cc -O2 -pthread floor_read.c -o floor_read
  */
 #define _DEFAULT_SOURCE
@@ -16,6 +18,7 @@
 static char **paths;
 static size_t n_paths, cap_paths, next_path;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static int with_logs;
 
 static void add(const char *p)
 {
@@ -43,6 +46,9 @@ static void walk(const char *dir)
         if (e->d_type == DT_DIR)
             walk(sub);
         else if (l > 4 && strcmp(e->d_name + l - 4, ".vmx") == 0)
+            add(sub);
+        else if (with_logs && strncmp(e->d_name, "vmware", 6) == 0 && l > 4 &&
+                 strcmp(e->d_name + l - 4, ".log") == 0)
             add(sub);
     }
     closedir(d);
@@ -72,8 +78,12 @@ static void *worker(void *arg)
 
 int main(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++)
-        walk(argv[i]);
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--logs") == 0)
+            with_logs = 1;
+        else
+            walk(argv[i]);
+    }
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     if (ncpu < 1)
         ncpu = 1;

@@ -43,16 +43,20 @@ build=${BENCH_BUILD:-$top/build-bench}
 cmake -S "$top" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DVG_WERROR=OFF >/dev/null
 cmake --build "$build" --target vmxguard bench_parser >/dev/null
 cc -O2 -pthread "$top/bench/floor_read.c" -o "$build/floor_read"
+cc -O2 "$top/bench/timeit.c" -o "$build/timeit"
 vg=$build/vmxguard
 ncpu=$(nproc)
 
-# measure NAME CMD...: runs CMD $runs times; records median wall, CPU, RSS.
+# measure NAME FLOOR CMD...: runs CMD $runs times; records median wall, CPU,
+# RSS (bench/timeit.c: microseconds, GNU time rounds to 10 ms).  FLOOR says
+# which floor the row is compared with: vmx (the .vmx files only) or logs
+# (.vmx and vmware.log: what an audit with folder evidence reads).
 results=()
 measure() {
-    local name=$1; shift
+    local name=$1 floor_kind=$2; shift 2
     local walls=() cpus=() rsss=() i out
     for ((i = 0; i < runs; i++)); do
-        /usr/bin/time -o "$BENCH_DIR/time.out" -f '%e %U %S %M' "$@" >/dev/null 2>&1 || true
+        "$build/timeit" -o "$BENCH_DIR/time.out" "$@" >/dev/null 2>&1 || true
         read -r w u s m < <(tail -n 1 "$BENCH_DIR/time.out")
         walls+=("$w"); cpus+=("$(echo "$u + $s" | bc -l)"); rsss+=("$m")
     done
@@ -60,16 +64,17 @@ measure() {
     mw=$(printf '%s\n' "${walls[@]}" | sort -g | sed -n "$(( (runs + 1) / 2 ))p")
     mc=$(printf '%s\n' "${cpus[@]}" | sort -g | sed -n "$(( (runs + 1) / 2 ))p")
     mr=$(printf '%s\n' "${rsss[@]}" | sort -g | sed -n "$(( (runs + 1) / 2 ))p")
-    results+=("$name|$mw|$mc|$mr")
-    printf '  %-34s wall %8.3f s  cpu %8.3f s  rss %7.1f MiB\n' "$name" "$mw" "$mc" \
+    results+=("$name|$mw|$mc|$mr|$floor_kind")
+    printf '  %-50s wall %8.4f s  cpu %8.4f s  rss %7.1f MiB\n' "$name" "$mw" "$mc" \
         "$(echo "$mr / 1024" | bc -l)" >&2
 }
 
 # Shell pipelines and redirections are timed as part of the command.
 sh_c="bash -c"
 
-table="| N | engine | wall (median) | CPU | peak RSS | wall / C floor |
+table="| N | engine | wall (median) | CPU | peak RSS | wall / floor |
 |---:|---|---:|---:|---:|---:|"
+speedups=""
 for n in $sizes; do
     ds=$BENCH_DIR/ds$n
     if [ ! -f "$ds/.complete" ]; then
@@ -81,15 +86,19 @@ for n in $sizes; do
     find "$ds" -name '*.vmx' -print0 | xargs -0 cat >/dev/null # warm the page cache
     echo "N=$n" >&2
     results=()
-    measure "floor: C reader, $ncpu threads" "$build/floor_read" "$ds"
-    measure "floor: cat via xargs -P$ncpu" $sh_c "find '$ds' -name '*.vmx' -print0 | xargs -0 -P$ncpu -n 500 cat >/dev/null"
+    measure "floor: C reader, .vmx, $ncpu threads" vmx "$build/floor_read" "$ds"
+    measure "floor: C reader, .vmx + vmware.log, $ncpu threads" logs "$build/floor_read" --logs "$ds"
+    measure "floor: cat .vmx via xargs -P$ncpu" vmx $sh_c "find '$ds' -name '*.vmx' -print0 | xargs -0 -P$ncpu -n 500 cat >/dev/null"
+    # the default audit adds folder evidence: it also lists each VM folder
+    # and reads its vmware.log, so it is compared with the floor that does
     for fmt in text json csv; do
-        measure "vmxguard audit --format $fmt >/dev/null" $sh_c "'$vg' audit --format $fmt '$ds' >/dev/null; [ \$? -le 1 ]"
+        measure "vmxguard audit --format $fmt >/dev/null" logs $sh_c "'$vg' audit --format $fmt '$ds' >/dev/null; [ \$? -le 1 ]"
     done
-    # the floor reads only the .vmx; folder evidence also reads each vmware.log
-    measure "vmxguard audit --format csv --no-folder-evidence" $sh_c "'$vg' audit --format csv --no-folder-evidence '$ds' >/dev/null; [ \$? -le 1 ]"
+    for fmt in text csv; do
+        measure "vmxguard audit --format $fmt --no-folder-evidence" vmx $sh_c "'$vg' audit --format $fmt --no-folder-evidence '$ds' >/dev/null; [ \$? -le 1 ]"
+    done
     for fmt in json csv; do
-        measure "vmxguard audit --format $fmt -o file" $sh_c "'$vg' audit --format $fmt -o '$BENCH_DIR/out.$fmt' '$ds'; [ \$? -le 1 ]"
+        measure "vmxguard audit --format $fmt -o file" logs $sh_c "'$vg' audit --format $fmt -o '$BENCH_DIR/out.$fmt' '$ds'; [ \$? -le 1 ]"
     done
     # Peers: skip a size where the previous size projects past PEER_LIMIT.
     for peer in oscap python; do
@@ -103,22 +112,38 @@ for n in $sizes; do
             python3 "$top/bench/gen_oscap.py" "$ds" "$BENCH_DIR/oscap$n"
             # not in a subshell: measure appends to results, which the skip rule reads
             pushd "$BENCH_DIR/oscap$n" >/dev/null
-            measure "oscap xccdf eval (20 rules)" oscap xccdf eval bench-xccdf.xml
+            measure "oscap xccdf eval (20 rules)" vmx oscap xccdf eval bench-xccdf.xml
             popd >/dev/null
         else
-            measure "naive Python audit (20 rules)" python3 "$top/bench/naive_audit.py" "$ds"
+            measure "naive Python audit (20 rules)" vmx python3 "$top/bench/naive_audit.py" "$ds"
         fi
         eval "$last_var=$(echo "${results[-1]}" | cut -d'|' -f2)"
     done
-    floor=$(echo "${results[0]}" | cut -d'|' -f2)
+    floor_vmx=$(echo "${results[0]}" | cut -d'|' -f2)
+    floor_logs=$(echo "${results[1]}" | cut -d'|' -f2)
+    text_wall="" text_noev="" oscap_wall="" py_wall=""
     for r in "${results[@]}"; do
-        IFS='|' read -r name w c m <<<"$r"
+        IFS='|' read -r name w c m kind <<<"$r"
+        case "$name" in
+        "vmxguard audit --format text >/dev/null") text_wall=$w ;;
+        "vmxguard audit --format text --no-folder-evidence") text_noev=$w ;;
+        oscap\ xccdf*) oscap_wall=$w ;;
+        naive\ Python*) py_wall=$w ;;
+        esac
         if [ "$w" = "-" ]; then
             table+=$'\n'"| $n | $name | - | - | - | - |"
         else
-            table+=$'\n'"$(printf '| %s | %s | %.3f s | %.3f s | %.1f MiB | %.2fx |' "$n" "$name" "$w" "$c" \
-                "$(echo "$m / 1024" | bc -l)" "$(echo "$w / ($floor + 0.0005)" | bc -l)")"
+            fl=$floor_vmx; [ "$kind" = logs ] && fl=$floor_logs
+            table+=$'\n'"$(printf '| %s | %s | %.4f s | %.4f s | %.1f MiB | %.2fx %s |' "$n" "$name" "$w" "$c" \
+                "$(echo "$m / 1024" | bc -l)" "$(echo "$w / $fl" | bc -l)" "$kind")"
         fi
+    done
+    # How much faster than the peers, text output, same files.
+    for pair in "oscap:$oscap_wall" "naive Python:$py_wall"; do
+        peer=${pair%%:*} pw=${pair#*:}
+        [ -n "$pw" ] && [ -n "$text_wall" ] &&
+            speedups+=$'\n'"$(printf -- '- N = %s: vmxguard audit (text) is %.0fx faster than %s (%.0fx without folder evidence)' \
+                "$n" "$(echo "$pw / $text_wall" | bc -l)" "$peer" "$(echo "$pw / $text_noev" | bc -l)")"
     done
 done
 
@@ -137,6 +162,10 @@ ir0=$({ valgrind --tool=callgrind --callgrind-out-file=/dev/null "$vg" audit --f
 per_file=$(( (ir - ir0) / 199 ))
 
 report="$table
+
+\"wall / floor\": wall time over the C floor the row is compared with: \"vmx\" reads
+each .vmx, \"logs\" reads each .vmx and vmware.log (what folder evidence reads).
+$speedups
 
 $parser
 
