@@ -178,6 +178,8 @@ int vs_conn_open(vs_conn *c, const char *url, const vg_vsphere_opts *opts, vg_er
     if (rc)
         return rc;
     c->curl = curl_easy_init();
+    if (!c->curl && vg_vsphere_curl_error())
+        return vg_error_set(err, VG_ERR, c->target.server, 0, "%s", vg_vsphere_curl_error());
     if (!c->curl)
         return vg_error_set(err, VG_ENOMEM, c->target.server, 0, "cannot create an HTTP handle");
     long timeout = opts->timeout > 0 ? opts->timeout : 60;

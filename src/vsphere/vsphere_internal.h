@@ -14,6 +14,9 @@
 #include "util/buf.h"
 #include "vmxguard/vsphere.h"
 
+/* Why libcurl could not be loaded (vsphere_curl_loader.c), NULL if it was. */
+const char *vg_vsphere_curl_error(void);
+
 #define VS_NS_SOAP "http://schemas.xmlsoap.org/soap/envelope/"
 #define VS_NS_VIM "urn:vim25"
 #define VS_NS_XSI "http://www.w3.org/2001/XMLSchema-instance"
