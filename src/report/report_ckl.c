@@ -193,8 +193,12 @@ static int ckl_vm(vg_report *r, const vg_vm_report *vr, vg_error *err)
 }
 
 const struct report_ops vg_report_ckl_ops = {
-    "ckl",       "DISA STIG Viewer 2 checklist (.ckl), one per VM with --output-dir",
-    ckl_begin,   ckl_vm,
-    vg_checklist_problem, vg_checklist_end,
-    vg_checklist_free,
+    .name = "ckl",
+    .summary = "DISA STIG Viewer 2 checklist (.ckl), one per VM with --output-dir",
+    .begin = ckl_begin,
+    .vm = ckl_vm,
+    .problem = vg_checklist_problem,
+    .end = vg_checklist_end,
+    .free = vg_checklist_free,
+    /* no render op: each VM is a file of its own (or the one stream) */
 };

@@ -208,8 +208,12 @@ static int cklb_vm(vg_report *r, const vg_vm_report *vr, vg_error *err)
 }
 
 const struct report_ops vg_report_cklb_ops = {
-    "cklb",       "STIG Viewer 3 checklist (.cklb JSON), one per VM with --output-dir",
-    cklb_begin,   cklb_vm,
-    vg_checklist_problem, vg_checklist_end,
-    vg_checklist_free,
+    .name = "cklb",
+    .summary = "STIG Viewer 3 checklist (.cklb JSON), one per VM with --output-dir",
+    .begin = cklb_begin,
+    .vm = cklb_vm,
+    .problem = vg_checklist_problem,
+    .end = vg_checklist_end,
+    .free = vg_checklist_free,
+    /* no render op: each VM is a file of its own (or the one stream) */
 };

@@ -17,52 +17,76 @@ static const char *const columns[] = {
 };
 #define N_COLUMNS (sizeof columns / sizeof columns[0])
 
-static void put_field(FILE *f, const char *s, int first)
+/* Inside quotes a quote is doubled; nothing else is escaped (controls are
+ * data: a stop byte without a substitute is copied). */
+static const struct vg_escapes quoted_escapes = {
+    .stop = {[0] = 1, ['"'] = 1, VG_ESC_STOP_HIGH},
+    .sub = {['"'] = "\"\""},
+};
+static const struct vg_escapes no_escapes = {.stop = {[0] = 1, VG_ESC_STOP_HIGH}};
+
+static void add_field(vg_buf *b, const char *s, int first)
 {
     if (!first)
-        fputc(',', f);
-    char *clean = vg_report_utf8(s);
-    const char *v = clean ? clean : "";
-    if (strpbrk(v, ",\"\r\n")) {
-        fputc('"', f);
-        for (const char *p = v; *p; p++) {
-            if (*p == '"')
-                fputc('"', f);
-            fputc(*p, f);
-        }
-        fputc('"', f);
+        vg_report_addc(b, ',');
+    /* clean-up only replaces bytes >= 0x80, so the raw text decides quoting */
+    if (s && strpbrk(s, ",\"\r\n")) {
+        vg_report_addc(b, '"');
+        vg_report_add_clean(b, s, &quoted_escapes);
+        vg_report_addc(b, '"');
     } else {
-        fputs(v, f);
+        vg_report_add_clean(b, s, &no_escapes);
     }
-    free(clean);
 }
+
+struct csv_state {
+    vg_buf rows; /* one VM's rows, reused */
+};
 
 static int csv_begin(vg_report *r, vg_error *err)
 {
-    FILE *f = vg_report_stream(r);
+    struct csv_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return vg_error_set(err, VG_ENOMEM, "", 0, "out of memory");
+    r->state = s;
     for (size_t i = 0; i < N_COLUMNS; i++)
-        put_field(f, columns[i], i == 0);
-    fputs("\r\n", f);
-    return vg_report_flush(r, err);
+        add_field(&s->rows, columns[i], i == 0);
+    VG_BUF_LIT(&s->rows, "\r\n");
+    if (s->rows.oom)
+        return vg_error_set(err, VG_ENOMEM, "", 0, "out of memory");
+    int rc = vg_report_write(r, s->rows.data, s->rows.len, err);
+    return rc ? rc : vg_report_flush(r, err);
 }
 
-static void put_row(FILE *f, const vg_vm *vm, const vg_result *res)
+/* The VM's own columns open every one of its rows: written once per VM. */
+#define N_VM_COLUMNS 4
+
+static void add_vm_columns(vg_buf *b, const vg_vm *vm)
 {
-    vg_buf refs = VG_BUF_INIT;
+    const char *values[N_VM_COLUMNS] = {vg_report_vm_name(vm), vm->path, vm->moref, vm->uuid};
+    for (size_t i = 0; i < N_VM_COLUMNS; i++)
+        add_field(b, values[i], i == 0);
+}
+
+static void add_row(vg_buf *b, vg_buf *refs, const vg_buf *vm_columns, const vg_result *res)
+{
     char line[16] = "";
-    if (res->line)
-        snprintf(line, sizeof line, "%u", res->line);
+    if (res->line) { /* %u without printf's set-up, which costs more than the row */
+        size_t i = sizeof line - 1;
+        unsigned v = res->line;
+        do
+            line[--i] = (char)('0' + v % 10);
+        while ((v /= 10) != 0);
+        memmove(line, line + i, sizeof line - i);
+    }
+    vg_buf_reset(refs);
     if (res->prule)
-        vg_report_join(&refs, res->prule->refs, " ");
-    const char *values[N_COLUMNS] = {
-        vg_report_vm_name(vm),
-        vm->path,
-        vm->moref,
-        vm->uuid,
+        vg_report_join(refs, res->prule->refs, " ");
+    const char *values[N_COLUMNS - N_VM_COLUMNS] = {
         res->profile ? res->profile->id : NULL,
         vg_report_rule_id(res),
         res->prule ? res->prule->source_id : NULL,
-        refs.data,
+        refs->len ? refs->data : NULL,
         vg_report_rule_title(res),
         vg_severity_name(vg_report_severity(res)),
         vg_result_status_name(res->status),
@@ -78,18 +102,38 @@ static void put_row(FILE *f, const vg_vm *vm, const vg_result *res)
         res->waiver_approver,
         res->waiver_expires,
     };
-    for (size_t i = 0; i < N_COLUMNS; i++)
-        put_field(f, values[i], i == 0);
-    fputs("\r\n", f);
+    vg_report_add(b, vm_columns->data, vm_columns->len);
+    for (size_t i = 0; i < N_COLUMNS - N_VM_COLUMNS; i++)
+        add_field(b, values[i], 0);
+    VG_BUF_LIT(b, "\r\n");
+}
+
+static int csv_render(const vg_report *r, const vg_vm_report *vr, vg_buf *out, vg_error *err)
+{
+    (void)r, (void)err;
+    vg_buf refs = VG_BUF_INIT, vm_columns = VG_BUF_INIT;
+    add_vm_columns(&vm_columns, vr->vm);
+    for (size_t i = 0; i < vr->n_results && !vm_columns.oom; i++)
+        add_row(out, &refs, &vm_columns, &vr->results[i]);
+    if (refs.oom || vm_columns.oom)
+        out->oom = 1;
     vg_buf_release(&refs);
+    vg_buf_release(&vm_columns);
+    return VG_OK;
+}
+
+static int csv_rendered(vg_report *r, const vg_vm_report *vr, const void *bytes, size_t n,
+                        vg_error *err)
+{
+    (void)vr;
+    int rc = vg_report_write(r, bytes, n, err);
+    return rc ? rc : vg_report_flush(r, err);
 }
 
 static int csv_vm(vg_report *r, const vg_vm_report *vr, vg_error *err)
 {
-    FILE *f = vg_report_stream(r);
-    for (size_t i = 0; i < vr->n_results; i++)
-        put_row(f, vr->vm, &vr->results[i]);
-    return vg_report_flush(r, err);
+    struct csv_state *s = r->state;
+    return vg_report_vm_via(r, vr, &s->rows, err);
 }
 
 /* CSV has rows of results only: problems go to the caller's diagnostics. */
@@ -105,6 +149,23 @@ static int csv_end(vg_report *r, const vg_audit_summary *sum, vg_error *err)
     return vg_report_flush(r, err);
 }
 
+static void csv_free(vg_report *r)
+{
+    struct csv_state *s = r->state;
+    if (!s)
+        return;
+    vg_buf_release(&s->rows);
+    free(s);
+}
+
 const struct report_ops vg_report_csv_ops = {
-    "csv", "CSV (RFC 4180), one row per VM x rule", csv_begin, csv_vm, csv_problem, csv_end, NULL,
+    .name = "csv",
+    .summary = "CSV (RFC 4180), one row per VM x rule",
+    .begin = csv_begin,
+    .vm = csv_vm,
+    .problem = csv_problem,
+    .end = csv_end,
+    .free = csv_free,
+    .render = csv_render,
+    .rendered = csv_rendered,
 };

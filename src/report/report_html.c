@@ -515,8 +515,12 @@ static void html_free(vg_report *r)
 }
 
 const struct report_ops vg_report_html_ops = {
-    "html",       "one self-contained HTML page: summary, charts, sortable table, per-VM detail",
-    html_begin,   html_vm,
-    html_problem, html_end,
-    html_free,
+    .name = "html",
+    .summary = "one self-contained HTML page: summary, charts, sortable table, per-VM detail",
+    .begin = html_begin,
+    .vm = html_vm,
+    .problem = html_problem,
+    .end = html_end,
+    .free = html_free,
+    /* no render op: each VM goes through the whole document's writer */
 };

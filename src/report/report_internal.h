@@ -7,6 +7,7 @@
 #define VG_REPORT_INTERNAL_H
 
 #include <stdio.h>
+#include <string.h>
 
 #include "util/buf.h"
 #include "vmxguard/report.h"
@@ -19,6 +20,13 @@ struct report_ops {
     int (*problem)(vg_report *r, const vg_error *problem, vg_error *err);
     int (*end)(vg_report *r, const vg_audit_summary *sum, vg_error *err);
     void (*free)(vg_report *r); /* frees r->state only */
+    /* Optional, both or neither: one VM's output appended to out, reading
+     * only r->opts and r->run (never r->state), so several threads may
+     * render at once; then those bytes written in order, with whatever
+     * state the format keeps between VMs (a separator, a count). */
+    int (*render)(const vg_report *r, const vg_vm_report *vr, vg_buf *out, vg_error *err);
+    int (*rendered)(vg_report *r, const vg_vm_report *vr, const void *bytes, size_t n,
+                    vg_error *err);
 };
 
 struct vg_report {
@@ -44,6 +52,11 @@ extern const struct report_ops vg_report_html_ops;
 FILE *vg_report_stream(const vg_report *r);
 /* fflush + ferror check; "write failed" into err. */
 int vg_report_flush(vg_report *r, vg_error *err);
+/* fwrite to the stream; "write failed" into err when short. */
+int vg_report_write(vg_report *r, const void *bytes, size_t n, vg_error *err);
+/* The vm op of a format with render/rendered: render into scratch (reset
+ * first, memory kept for the next VM), then write those bytes. */
+int vg_report_vm_via(vg_report *r, const vg_vm_report *vr, vg_buf *scratch, vg_error *err);
 
 /* Display order: fail, error, waived, manual, not applicable, pass. */
 int vg_report_status_rank(vg_result_status s);
@@ -66,6 +79,52 @@ const char *vg_report_vm_name(const vg_vm *vm);
 char *vg_report_xml_text(const char *s);
 /* Valid UTF-8 (invalid bytes -> U+FFFD), controls kept: for JSON. */
 char *vg_report_utf8(const char *s);
+/* How a format escapes text: stop[c] is set for every byte that ends a run
+ * copied as it is (NUL, the bytes >= 0x80 that are checked as UTF-8, and
+ * the ASCII bytes that sub[] replaces), so the copy loop does one table
+ * look-up per byte.  Build stop with the VG_ESC_* initialisers below. */
+struct vg_escapes {
+    unsigned char stop[256];
+    const char *sub[128];
+};
+#define VG_ESC_ONE8 1, 1, 1, 1, 1, 1, 1, 1
+#define VG_ESC_ONE32 VG_ESC_ONE8, VG_ESC_ONE8, VG_ESC_ONE8, VG_ESC_ONE8
+#define VG_ESC_STOP_C0 [0x00] = VG_ESC_ONE32 /* NUL and controls */
+#define VG_ESC_STOP_HIGH [0x80] = VG_ESC_ONE32, VG_ESC_ONE32, VG_ESC_ONE32, VG_ESC_ONE32
+/* The same clean-up appended to b in one pass, no allocation beyond b, with
+ * each ASCII byte c that has esc->sub[c] written as that string instead
+ * (how text, CSV and JSON escape).  NULL s appends nothing. */
+void vg_report_add_clean(vg_buf *b, const char *s, const struct vg_escapes *esc);
+/* vg_buf_add, vg_buf_addc and vg_buf_adds with the common case (room left)
+ * inline: the writers append a few bytes at a time, millions of times per
+ * run, and the call and growth check cost more than the copy. */
+static inline void vg_report_add(vg_buf *b, const void *data, size_t len)
+{
+    if (b->len + len < b->cap) {
+        memcpy(b->data + b->len, data, len);
+        b->len += len;
+        b->data[b->len] = '\0';
+    } else {
+        vg_buf_add(b, data, len);
+    }
+}
+static inline void vg_report_addc(vg_buf *b, char c)
+{
+    if (b->len + 1 < b->cap) {
+        b->data[b->len++] = c;
+        b->data[b->len] = '\0';
+    } else {
+        vg_buf_addc(b, c);
+    }
+}
+static inline void vg_report_adds(vg_buf *b, const char *s)
+{
+    vg_report_add(b, s, strlen(s));
+}
+/* Append a string constant without measuring it. */
+#define VG_BUF_LIT(b, lit) vg_report_add((b), "" lit, sizeof(lit) - 1)
+/* Append v in decimal. */
+void vg_report_add_uint(vg_buf *b, unsigned long long v);
 /* ISO 8601 UTC "2026-01-02T03:04:05Z"; t == 0 -> now is NOT used: the epoch. */
 void vg_report_iso_time(time_t t, char *out, size_t outsz);
 /* A file name from a VM name: [A-Za-z0-9._-] kept, others '_', made unique
@@ -78,8 +137,13 @@ void vg_report_join(vg_buf *b, const char *const *list, const char *sep);
 /* JSON pieces shared by json, jsonl and cklb (report_json.c).  NULL on oom. */
 struct json_t;
 struct json_t *vg_report_json_str(const char *s); /* cleaned UTF-8, or JSON null */
-struct json_t *vg_report_json_vm(const vg_vm *vm);
-struct json_t *vg_report_json_vm_report(const vg_vm_report *vr);
+/* s as a JSON string exactly as jansson's compact dump writes
+ * json_string(vg_report_utf8(s)), or null for NULL; appended to b. */
+void vg_report_json_add_str(vg_buf *b, const char *s);
+/* One VM's object (vm, counts, lints, results) as jansson's compact,
+ * order-preserving dump writes it, written straight into b: the per-VM
+ * part of json and jsonl, the bulk of their output. */
+void vg_report_json_add_vm_report(vg_buf *b, const vg_vm_report *vr);
 struct json_t *vg_report_json_run(const vg_report_run *run);
 struct json_t *vg_report_json_problem(const vg_error *problem);
 struct json_t *vg_report_json_summary(const vg_audit_summary *sum);

@@ -24,12 +24,79 @@ json_t *vg_report_json_str(const char *s)
     return j;
 }
 
-static json_t *str_list(const char *const *list)
+/* What jansson escapes in a string (dump.c): quote, backslash, the C0
+ * controls (short forms where JSON has one, else \u with upper-case hex);
+ * not '/', not DEL, not U+2028/2029, nothing else outside ASCII. */
+static const struct vg_escapes json_escapes = {
+    .stop = {VG_ESC_STOP_C0, ['"'] = 1, ['\\'] = 1, VG_ESC_STOP_HIGH},
+    .sub =
+        {
+            [0x00] = "\\u0000", [0x01] = "\\u0001", [0x02] = "\\u0002", [0x03] = "\\u0003",
+            [0x04] = "\\u0004", [0x05] = "\\u0005", [0x06] = "\\u0006", [0x07] = "\\u0007",
+            [0x08] = "\\b",     [0x09] = "\\t",     [0x0A] = "\\n",     [0x0B] = "\\u000B",
+            [0x0C] = "\\f",     [0x0D] = "\\r",     [0x0E] = "\\u000E", [0x0F] = "\\u000F",
+            [0x10] = "\\u0010", [0x11] = "\\u0011", [0x12] = "\\u0012", [0x13] = "\\u0013",
+            [0x14] = "\\u0014", [0x15] = "\\u0015", [0x16] = "\\u0016", [0x17] = "\\u0017",
+            [0x18] = "\\u0018", [0x19] = "\\u0019", [0x1A] = "\\u001A", [0x1B] = "\\u001B",
+            [0x1C] = "\\u001C", [0x1D] = "\\u001D", [0x1E] = "\\u001E", [0x1F] = "\\u001F",
+            ['"'] = "\\\"",     ['\\'] = "\\\\",
+        },
+};
+
+void vg_report_json_add_str(vg_buf *b, const char *s)
 {
-    json_t *a = json_array();
-    for (size_t i = 0; a && list && list[i]; i++)
-        json_array_append_new(a, vg_report_json_str(list[i]));
-    return a;
+    if (!s) {
+        VG_BUF_LIT(b, "null");
+        return;
+    }
+    vg_report_addc(b, '"');
+    vg_report_add_clean(b, s, &json_escapes);
+    vg_report_addc(b, '"');
+}
+
+/* ,"key": then the string: keys are constants that need no escaping. */
+static void add_member(vg_buf *b, const char *key_lit, const char *value)
+{
+    vg_report_adds(b, key_lit);
+    vg_report_json_add_str(b, value);
+}
+
+static void add_line(vg_buf *b, unsigned line)
+{
+    if (line)
+        vg_report_add_uint(b, line);
+    else
+        VG_BUF_LIT(b, "null");
+}
+
+static void add_bool(vg_buf *b, int v)
+{
+    if (v)
+        VG_BUF_LIT(b, "true");
+    else
+        VG_BUF_LIT(b, "false");
+}
+
+static void add_str_list(vg_buf *b, const char *const *list)
+{
+    vg_report_addc(b, '[');
+    for (size_t i = 0; list && list[i]; i++) {
+        if (i)
+            vg_report_addc(b, ',');
+        vg_report_json_add_str(b, list[i]);
+    }
+    vg_report_addc(b, ']');
+}
+
+static void add_counts(vg_buf *b, const size_t *counts)
+{
+    for (int s = 0; s < VG_RESULT_STATUS_COUNT; s++) {
+        vg_report_addc(b, s ? ',' : '{');
+        vg_report_json_add_str(b, vg_result_status_name(s));
+        vg_report_addc(b, ':');
+        vg_report_add_uint(b, counts[s]);
+    }
+    vg_report_addc(b, '}');
 }
 
 static json_t *counts_object(const size_t *counts)
@@ -42,84 +109,122 @@ static json_t *counts_object(const size_t *counts)
 
 static const char *const origin_names[] = {"file", "vsphere", "guest"};
 
-json_t *vg_report_json_vm(const vg_vm *vm)
+static void add_vm(vg_buf *b, const vg_vm *vm)
 {
-    return json_pack(
-        "{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:b, s:b}", "name",
-        vg_report_json_str(vg_report_vm_name(vm)), "path", vg_report_json_str(vm->path), "moref",
-        vg_report_json_str(vm->moref), "uuid", vg_report_json_str(vm->uuid), "instance_uuid",
-        vg_report_json_str(vm->instance_uuid), "server", vg_report_json_str(vm->server), "host",
-        vg_report_json_str(vm->host), "hw_version", vg_report_json_str(vm->hw_version), "guest_os",
-        vg_report_json_str(vm->guest_os), "managed_by", vg_report_json_str(vm->managed_by),
-        "origin", (unsigned)vm->origin < 3 ? origin_names[vm->origin] : "file", "power",
-        vg_power_state_name(vm->power), "locked", vm->locked != 0, "template",
-        vm->is_template != 0);
+    add_member(b, "{\"name\":", vg_report_vm_name(vm));
+    add_member(b, ",\"path\":", vm->path);
+    add_member(b, ",\"moref\":", vm->moref);
+    add_member(b, ",\"uuid\":", vm->uuid);
+    add_member(b, ",\"instance_uuid\":", vm->instance_uuid);
+    add_member(b, ",\"server\":", vm->server);
+    add_member(b, ",\"host\":", vm->host);
+    add_member(b, ",\"hw_version\":", vm->hw_version);
+    add_member(b, ",\"guest_os\":", vm->guest_os);
+    add_member(b, ",\"managed_by\":", vm->managed_by);
+    add_member(b, ",\"origin\":", (unsigned)vm->origin < 3 ? origin_names[vm->origin] : "file");
+    add_member(b, ",\"power\":", vg_power_state_name(vm->power));
+    VG_BUF_LIT(b, ",\"locked\":");
+    add_bool(b, vm->locked != 0);
+    VG_BUF_LIT(b, ",\"template\":");
+    add_bool(b, vm->is_template != 0);
+    vg_report_addc(b, '}');
 }
 
-static json_t *waiver_json(const vg_result *res)
+static void add_waiver(vg_buf *b, const vg_result *res)
 {
-    if (!res->waiver_reason)
-        return json_null();
-    return json_pack("{s:o, s:o, s:o, s:b}", "reason", vg_report_json_str(res->waiver_reason),
-                     "approver", vg_report_json_str(res->waiver_approver), "expires",
-                     vg_report_json_str(res->waiver_expires), "expired", res->waiver_expired != 0);
+    if (!res->waiver_reason) {
+        VG_BUF_LIT(b, "null");
+        return;
+    }
+    add_member(b, "{\"reason\":", res->waiver_reason);
+    add_member(b, ",\"approver\":", res->waiver_approver);
+    add_member(b, ",\"expires\":", res->waiver_expires);
+    VG_BUF_LIT(b, ",\"expired\":");
+    add_bool(b, res->waiver_expired != 0);
+    vg_report_addc(b, '}');
 }
 
-/* The short VM identity every result carries, so a result stands alone. */
-static json_t *vm_ref(const vg_vm *vm)
+/* The short VM identity every result carries, so a result stands alone:
+ * the same for all results of a VM, so written once and copied. */
+static void add_vm_ref(vg_buf *b, const vg_vm *vm)
 {
-    return json_pack("{s:o, s:o, s:o, s:o}", "name", vg_report_json_str(vg_report_vm_name(vm)),
-                     "path", vg_report_json_str(vm->path), "moref", vg_report_json_str(vm->moref),
-                     "uuid", vg_report_json_str(vm->uuid));
+    add_member(b, "{\"name\":", vg_report_vm_name(vm));
+    add_member(b, ",\"path\":", vm->path);
+    add_member(b, ",\"moref\":", vm->moref);
+    add_member(b, ",\"uuid\":", vm->uuid);
+    vg_report_addc(b, '}');
 }
 
-static json_t *result_json(const vg_vm *vm, const vg_result *res)
+static void add_result(vg_buf *b, const char *vm_ref, size_t vm_ref_len, const vg_result *res)
 {
     const vg_profile_rule *pr = res->prule;
-    json_t *o =
-        json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:s, s:o}", "vm", vm_ref(vm), "rule",
-                  vg_report_json_str(vg_report_rule_id(res)), "title",
-                  vg_report_json_str(vg_report_rule_title(res)), "profile",
-                  vg_report_json_str(res->profile ? res->profile->id : NULL), "source_id",
-                  vg_report_json_str(pr ? pr->source_id : NULL), "refs",
-                  str_list(pr ? pr->refs : NULL), "status", vg_result_status_name(res->status),
-                  "raw_status", vg_result_status_name(res->raw_status), "severity",
-                  vg_severity_name(vg_report_severity(res)), "severity_text",
-                  vg_report_json_str(pr ? pr->severity_text : NULL));
-    if (!o)
-        return NULL;
-    json_object_set_new(o, "key", vg_report_json_str(res->key));
-    json_object_set_new(o, "actual", vg_report_json_str(res->actual));
-    json_object_set_new(o, "expected", vg_report_json_str(res->expected));
-    json_object_set_new(o, "evidence", vg_report_json_str(res->evidence));
-    json_object_set_new(o, "fix", vg_report_json_str(res->fix));
-    json_object_set_new(o, "file", vg_report_json_str(res->file));
-    json_object_set_new(o, "line", res->line ? json_integer(res->line) : json_null());
-    json_object_set_new(o, "waiver", waiver_json(res));
-    return o;
+    VG_BUF_LIT(b, "{\"vm\":");
+    vg_report_add(b, vm_ref, vm_ref_len);
+    add_member(b, ",\"rule\":", vg_report_rule_id(res));
+    add_member(b, ",\"title\":", vg_report_rule_title(res));
+    add_member(b, ",\"profile\":", res->profile ? res->profile->id : NULL);
+    add_member(b, ",\"source_id\":", pr ? pr->source_id : NULL);
+    VG_BUF_LIT(b, ",\"refs\":");
+    add_str_list(b, pr ? pr->refs : NULL);
+    add_member(b, ",\"status\":", vg_result_status_name(res->status));
+    add_member(b, ",\"raw_status\":", vg_result_status_name(res->raw_status));
+    add_member(b, ",\"severity\":", vg_severity_name(vg_report_severity(res)));
+    add_member(b, ",\"severity_text\":", pr ? pr->severity_text : NULL);
+    add_member(b, ",\"key\":", res->key);
+    add_member(b, ",\"actual\":", res->actual);
+    add_member(b, ",\"expected\":", res->expected);
+    add_member(b, ",\"evidence\":", res->evidence);
+    add_member(b, ",\"fix\":", res->fix);
+    add_member(b, ",\"file\":", res->file);
+    VG_BUF_LIT(b, ",\"line\":");
+    add_line(b, res->line);
+    VG_BUF_LIT(b, ",\"waiver\":");
+    add_waiver(b, res);
+    vg_report_addc(b, '}');
 }
 
-static json_t *lint_json(const vg_lint *l)
+static void add_lint(vg_buf *b, const vg_lint *l)
 {
-    return json_pack("{s:o, s:o, s:o, s:o}", "key", vg_report_json_str(l->key), "line",
-                     l->line ? json_integer(l->line) : json_null(), "message",
-                     vg_report_json_str(l->message), "suggest", vg_report_json_str(l->suggest));
+    add_member(b, "{\"key\":", l->key);
+    VG_BUF_LIT(b, ",\"line\":");
+    add_line(b, l->line);
+    add_member(b, ",\"message\":", l->message);
+    add_member(b, ",\"suggest\":", l->suggest);
+    vg_report_addc(b, '}');
 }
 
-json_t *vg_report_json_vm_report(const vg_vm_report *vr)
+/* "vm":...,"results":[...] without the braces, so jsonl can put "type" first. */
+static void add_vm_report_members(vg_buf *b, const vg_vm_report *vr)
 {
-    json_t *results = json_array(), *lints = json_array();
-    for (size_t i = 0; results && i < vr->n_results; i++) {
-        json_t *j = result_json(vr->vm, &vr->results[i]);
-        if (!j || json_array_append_new(results, j) != 0) {
-            json_decref(results);
-            results = NULL;
-        }
+    VG_BUF_LIT(b, "\"vm\":");
+    add_vm(b, vr->vm);
+    VG_BUF_LIT(b, ",\"counts\":");
+    add_counts(b, vr->counts);
+    VG_BUF_LIT(b, ",\"lints\":[");
+    for (size_t i = 0; i < vr->n_lints; i++) {
+        if (i)
+            vg_report_addc(b, ',');
+        add_lint(b, &vr->lints[i]);
     }
-    for (size_t i = 0; lints && i < vr->n_lints; i++)
-        json_array_append_new(lints, lint_json(&vr->lints[i]));
-    return json_pack("{s:o, s:o, s:o, s:o}", "vm", vg_report_json_vm(vr->vm), "counts",
-                     counts_object(vr->counts), "lints", lints, "results", results);
+    VG_BUF_LIT(b, "],\"results\":[");
+    vg_buf ref = VG_BUF_INIT;
+    add_vm_ref(&ref, vr->vm);
+    for (size_t i = 0; i < vr->n_results; i++) {
+        if (i)
+            vg_report_addc(b, ',');
+        add_result(b, ref.data ? ref.data : "null", ref.data ? ref.len : 4, &vr->results[i]);
+    }
+    if (ref.oom)
+        b->oom = 1;
+    vg_buf_release(&ref);
+    vg_report_addc(b, ']');
+}
+
+void vg_report_json_add_vm_report(vg_buf *b, const vg_vm_report *vr)
+{
+    vg_report_addc(b, '{');
+    add_vm_report_members(b, vr);
+    vg_report_addc(b, '}');
 }
 
 static json_t *profile_json(const vg_profile *p)
@@ -186,6 +291,7 @@ int vg_report_json_put(vg_report *r, json_t *j, size_t flags, vg_error *err)
 struct json_state {
     size_t vms;
     json_t *problems;
+    vg_buf vm; /* one VM's object, reused */
 };
 
 static int json_begin(vg_report *r, vg_error *err)
@@ -205,13 +311,30 @@ static int json_begin(vg_report *r, vg_error *err)
     return rc;
 }
 
+/* One VM's object and its newline: the same bytes json_dumpf wrote. */
+static int json_render(const vg_report *r, const vg_vm_report *vr, vg_buf *out, vg_error *err)
+{
+    (void)r, (void)err;
+    vg_report_json_add_vm_report(out, vr);
+    vg_report_addc(out, '\n');
+    return VG_OK;
+}
+
+static int json_rendered(vg_report *r, const vg_vm_report *vr, const void *bytes, size_t n,
+                         vg_error *err)
+{
+    (void)vr;
+    struct json_state *s = r->state;
+    int rc = s->vms++ ? vg_report_write(r, ",\n", 2, err) : VG_OK;
+    if (rc == VG_OK)
+        rc = vg_report_write(r, bytes, n, err);
+    return rc ? rc : vg_report_flush(r, err);
+}
+
 static int json_vm(vg_report *r, const vg_vm_report *vr, vg_error *err)
 {
     struct json_state *s = r->state;
-    if (s->vms++)
-        fputs(",\n", vg_report_stream(r));
-    int rc = vg_report_json_put(r, vg_report_json_vm_report(vr), JSON_COMPACT, err);
-    return rc ? rc : vg_report_flush(r, err);
+    return vg_report_vm_via(r, vr, &s->vm, err);
 }
 
 static int json_problem(vg_report *r, const vg_error *problem, vg_error *err)
@@ -243,14 +366,20 @@ static void json_free(vg_report *r)
     if (!s)
         return;
     json_decref(s->problems);
+    vg_buf_release(&s->vm);
     free(s);
 }
 
 const struct report_ops vg_report_json_ops = {
-    "json",       "one JSON document (schema: docs/report-schema.json)",
-    json_begin,   json_vm,
-    json_problem, json_end,
-    json_free,
+    .name = "json",
+    .summary = "one JSON document (schema: docs/report-schema.json)",
+    .begin = json_begin,
+    .vm = json_vm,
+    .problem = json_problem,
+    .end = json_end,
+    .free = json_free,
+    .render = json_render,
+    .rendered = json_rendered,
 };
 
 /*
@@ -270,14 +399,43 @@ static int put_typed(vg_report *r, const char *type, json_t *j, vg_error *err)
     return rc ? rc : vg_report_flush(r, err);
 }
 
+/* {"type":"vm", then the members of the VM's object: "type" first for readers. */
+static int jsonl_render(const vg_report *r, const vg_vm_report *vr, vg_buf *out, vg_error *err)
+{
+    (void)r, (void)err;
+    VG_BUF_LIT(out, "{\"type\":\"vm\",");
+    add_vm_report_members(out, vr);
+    VG_BUF_LIT(out, "}\n");
+    return VG_OK;
+}
+
+static int jsonl_rendered(vg_report *r, const vg_vm_report *vr, const void *bytes, size_t n,
+                          vg_error *err)
+{
+    (void)vr;
+    int rc = vg_report_write(r, bytes, n, err);
+    return rc ? rc : vg_report_flush(r, err);
+}
+
 static int jsonl_begin(vg_report *r, vg_error *err)
 {
+    vg_buf *vm = calloc(1, sizeof *vm); /* one VM's line, reused */
+    if (!vm)
+        return vg_error_set(err, VG_ENOMEM, "", 0, "out of memory");
+    r->state = vm;
     return put_typed(r, "run", vg_report_json_run(&r->run), err);
 }
 
 static int jsonl_vm(vg_report *r, const vg_vm_report *vr, vg_error *err)
 {
-    return put_typed(r, "vm", vg_report_json_vm_report(vr), err);
+    return vg_report_vm_via(r, vr, r->state, err);
+}
+
+static void jsonl_free(vg_report *r)
+{
+    if (r->state)
+        vg_buf_release(r->state);
+    free(r->state);
 }
 
 static int jsonl_problem(vg_report *r, const vg_error *problem, vg_error *err)
@@ -291,8 +449,13 @@ static int jsonl_end(vg_report *r, const vg_audit_summary *sum, vg_error *err)
 }
 
 const struct report_ops vg_report_jsonl_ops = {
-    "jsonl",       "JSON lines: a run record, one record per VM (streamed), problems, summary",
-    jsonl_begin,   jsonl_vm,
-    jsonl_problem, jsonl_end,
-    NULL,
+    .name = "jsonl",
+    .summary = "JSON lines: a run record, one record per VM (streamed), problems, summary",
+    .begin = jsonl_begin,
+    .vm = jsonl_vm,
+    .problem = jsonl_problem,
+    .end = jsonl_end,
+    .free = jsonl_free,
+    .render = jsonl_render,
+    .rendered = jsonl_rendered,
 };

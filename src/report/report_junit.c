@@ -184,8 +184,12 @@ static void junit_free(vg_report *r)
 }
 
 const struct report_ops vg_report_junit_ops = {
-    "junit",       "JUnit XML: a testsuite per VM, a testcase per rule (for CI)",
-    junit_begin,   junit_vm,
-    junit_problem, junit_end,
-    junit_free,
+    .name = "junit",
+    .summary = "JUnit XML: a testsuite per VM, a testcase per rule (for CI)",
+    .begin = junit_begin,
+    .vm = junit_vm,
+    .problem = junit_problem,
+    .end = junit_end,
+    .free = junit_free,
+    /* no render op: each VM goes through the whole document's writer */
 };

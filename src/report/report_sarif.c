@@ -308,8 +308,12 @@ static void sarif_free(vg_report *r)
 }
 
 const struct report_ops vg_report_sarif_ops = {
-    "sarif",       "SARIF 2.1.0 findings located at the .vmx line (code scanning)",
-    sarif_begin,   sarif_vm,
-    sarif_problem, sarif_end,
-    sarif_free,
+    .name = "sarif",
+    .summary = "SARIF 2.1.0 findings located at the .vmx line (code scanning)",
+    .begin = sarif_begin,
+    .vm = sarif_vm,
+    .problem = sarif_problem,
+    .end = sarif_end,
+    .free = sarif_free,
+    /* no render op: each VM goes through the whole document's writer */
 };

@@ -20,24 +20,56 @@ static const char *const status_color[VG_RESULT_STATUS_COUNT] = {
 };
 static const char *const severity_color[4] = {"\033[2m", "", "\033[33m", "\033[31m"};
 
-struct text_state {
-    vg_buf line; /* reused for every output line */
+/* Where one piece of the report is composed: out receives the text,
+ * field and line are scratch.  The writer keeps one for the whole run;
+ * rendering from a worker thread uses one of its own. */
+struct text_out {
+    const vg_report_opts *opts;
+    vg_buf *out;
+    vg_buf field; /* escaped text of the field being wrapped */
+    vg_buf line;  /* one logical line before wrapping */
+    vg_buf label; /* a result's status and severity columns */
 };
 
-/* Copy s into b with control characters escaped and bad UTF-8 replaced. */
-static void add_printable(vg_buf *b, const char *s)
+struct text_state {
+    vg_buf out;
+    struct text_out o;
+};
+
+/* Control characters shown escaped, so .vmx values never reach the terminal raw. */
+static const struct vg_escapes text_escapes = {
+    .stop = {VG_ESC_STOP_C0, [0x7F] = 1, VG_ESC_STOP_HIGH},
+    .sub =
+        {
+            [0x00] = "\\x00", [0x01] = "\\x01", [0x02] = "\\x02", [0x03] = "\\x03",
+            [0x04] = "\\x04", [0x05] = "\\x05", [0x06] = "\\x06", [0x07] = "\\x07",
+            [0x08] = "\\x08", [0x09] = "\\t",   [0x0A] = "\\n",   [0x0B] = "\\x0B",
+            [0x0C] = "\\x0C", [0x0D] = "\\r",   [0x0E] = "\\x0E", [0x0F] = "\\x0F",
+            [0x10] = "\\x10", [0x11] = "\\x11", [0x12] = "\\x12", [0x13] = "\\x13",
+            [0x14] = "\\x14", [0x15] = "\\x15", [0x16] = "\\x16", [0x17] = "\\x17",
+            [0x18] = "\\x18", [0x19] = "\\x19", [0x1A] = "\\x1A", [0x1B] = "\\x1B",
+            [0x1C] = "\\x1C", [0x1D] = "\\x1D", [0x1E] = "\\x1E", [0x1F] = "\\x1F",
+            [0x7F] = "\\x7F",
+        },
+};
+
+static void add_spaces(vg_buf *b, size_t n)
 {
-    static const char *const named[32] = {['\n'] = "\\n", ['\t'] = "\\t", ['\r'] = "\\r"};
-    char *clean = vg_report_utf8(s);
-    for (const unsigned char *p = (const unsigned char *)(clean ? clean : ""); *p; p++) {
-        if (*p < 0x20 && named[*p])
-            vg_buf_adds(b, named[*p]);
-        else if (*p < 0x20 || *p == 0x7F)
-            vg_buf_printf(b, "\\x%02X", *p);
-        else
-            vg_buf_addc(b, (char)*p);
+    static const char spaces[] = "                                ";
+    while (n) {
+        size_t k = n < sizeof spaces - 1 ? n : sizeof spaces - 1;
+        vg_report_add(b, spaces, k);
+        n -= k;
     }
-    free(clean);
+}
+
+/* s, then spaces up to width columns (printf's %-*s for ASCII words). */
+static void add_padded(vg_buf *b, const char *s, size_t width)
+{
+    size_t n = strlen(s);
+    vg_report_add(b, s, n);
+    if (n < width)
+        add_spaces(b, width - n);
 }
 
 /* Columns taken by s: one per code point (wide glyphs are rare in .vmx values). */
@@ -65,19 +97,21 @@ static size_t fit(const char *s, size_t cols)
 }
 
 /*
- * Print label+text in at most max_lines lines of width columns, the
- * continuation indented under the text; breaks at a space where it can and
- * ends with "..." when the text does not fit.  label may hold colour codes,
- * so its width is given as label_cols.
+ * Label+text in at most max_lines lines of width columns, the continuation
+ * indented under the text; breaks at a space where it can and ends with
+ * "..." when the text does not fit.  label may hold colour codes, so its
+ * width is given as label_cols.
  */
-static void put_label_wrapped(FILE *f, size_t indent, const char *label, size_t label_cols,
-                              const char *text, int width, int max_lines)
+static void put_label_wrapped(struct text_out *o, size_t indent, const char *label,
+                              size_t label_cols, const char *text, int max_lines)
 {
-    vg_buf t = VG_BUF_INIT;
-    add_printable(&t, text);
-    const char *p = t.data ? t.data : "";
-    size_t room =
-        (size_t)width > indent + label_cols + 10 ? (size_t)width - indent - label_cols : 10;
+    vg_buf *b = o->out;
+    vg_buf_reset(&o->field);
+    vg_report_add(&o->field, "", 0); /* data is never NULL */
+    vg_report_add_clean(&o->field, text, &text_escapes);
+    const char *p = o->field.data ? o->field.data : "";
+    size_t width = (size_t)o->opts->width;
+    size_t room = width > indent + label_cols + 10 ? width - indent - label_cols : 10;
     for (int line = 0; line < max_lines; line++) {
         size_t n = fit(p, room);
         int last = line == max_lines - 1;
@@ -90,73 +124,91 @@ static void put_label_wrapped(FILE *f, size_t indent, const char *label, size_t 
             if (p[sp] == ' ')
                 n = sp;
         }
-        fprintf(f, "%*s%s%.*s%s\n", (int)(line ? indent + label_cols : indent), "",
-                line ? "" : label, (int)n, p, p[n] && last ? "..." : "");
+        add_spaces(b, line ? indent + label_cols : indent);
+        if (!line)
+            vg_report_adds(b, label);
+        vg_report_add(b, p, n);
+        if (p[n] && last)
+            VG_BUF_LIT(b, "...");
+        vg_report_addc(b, '\n');
         p += n;
         while (*p == ' ')
             p++;
         if (!*p)
             break;
     }
-    vg_buf_release(&t);
 }
 
-static void put_wrapped(FILE *f, size_t indent, const char *label, const char *text, int width,
+static void put_wrapped(struct text_out *o, size_t indent, const char *label, const char *text,
                         int max_lines)
 {
-    put_label_wrapped(f, indent, label, columns(label, strlen(label)), text, width, max_lines);
+    put_label_wrapped(o, indent, label, columns(label, strlen(label)), text, max_lines);
 }
 
 /* "FAIL    high    " with colours when asked; 16 columns. */
-static void status_label(const vg_report *r, vg_buf *b, vg_result_status st, vg_severity sev)
+static void status_label(const vg_report_opts *opts, vg_buf *b, vg_result_status st,
+                         vg_severity sev)
 {
     int known = (unsigned)st < VG_RESULT_STATUS_COUNT;
-    const char *on = r->opts.color && known ? status_color[st] : "";
-    const char *off = r->opts.color ? ANSI_RESET : "";
-    vg_buf_printf(b, "%s%-6s%s  ", on, vg_report_status_label(st), off);
-    on = r->opts.color ? severity_color[sev] : "";
-    vg_buf_printf(b, "%s%-6s%s  ", on, vg_severity_name(sev), off);
+    const char *off = opts->color ? ANSI_RESET : "";
+    vg_report_adds(b, opts->color && known ? status_color[st] : "");
+    add_padded(b, vg_report_status_label(st), 6);
+    vg_report_adds(b, off);
+    VG_BUF_LIT(b, "  ");
+    vg_report_adds(b, opts->color ? severity_color[sev] : "");
+    add_padded(b, vg_severity_name(sev), 6);
+    vg_report_adds(b, off);
+    VG_BUF_LIT(b, "  ");
 }
 
-static void put_result_head(vg_report *r, FILE *f, const vg_result *res)
+static void put_result_head(struct text_out *o, const vg_result *res)
 {
-    struct text_state *s = r->state;
-    vg_buf label = VG_BUF_INIT;
-    status_label(r, &label, res->status, vg_report_severity(res));
-    vg_buf_reset(&s->line);
-    vg_buf_adds(&s->line, vg_report_rule_id(res));
-    if (strcmp(vg_report_source_id(res), vg_report_rule_id(res)) != 0)
-        vg_buf_printf(&s->line, " [%s]", vg_report_source_id(res));
-    vg_buf_adds(&s->line, " ");
-    vg_buf_adds(&s->line, vg_report_rule_title(res));
-    put_label_wrapped(f, 2, label.data ? label.data : "", 16, s->line.data, r->opts.width, 2);
-    vg_buf_release(&label);
+    vg_buf_reset(&o->label);
+    status_label(o->opts, &o->label, res->status, vg_report_severity(res));
+    const char *id = vg_report_rule_id(res), *source = vg_report_source_id(res);
+    vg_buf_reset(&o->line);
+    vg_report_adds(&o->line, id);
+    if (strcmp(source, id) != 0) {
+        VG_BUF_LIT(&o->line, " [");
+        vg_report_adds(&o->line, source);
+        vg_report_addc(&o->line, ']');
+    }
+    vg_report_addc(&o->line, ' ');
+    vg_report_adds(&o->line, vg_report_rule_title(res));
+    put_label_wrapped(o, 2, o->label.data ? o->label.data : "", 16, o->line.data, 2);
 }
 
-static void put_waiver(FILE *f, const vg_result *res, int width)
+static void put_waiver(struct text_out *o, const vg_result *res)
 {
-    vg_buf b = VG_BUF_INIT;
-    vg_buf_printf(&b, "%s%s", res->waiver_expired ? "EXPIRED " : "",
-                  res->waiver_reason ? res->waiver_reason : "");
-    if (res->waiver_approver)
-        vg_buf_printf(&b, " (approved by %s)", res->waiver_approver);
-    if (res->waiver_expires)
-        vg_buf_printf(&b, ", expires %s", res->waiver_expires);
-    put_wrapped(f, 10, "waiver: ", b.data ? b.data : "", width, 2);
-    vg_buf_release(&b);
+    vg_buf *b = &o->line;
+    vg_buf_reset(b);
+    vg_report_add(b, "", 0);
+    if (res->waiver_expired)
+        VG_BUF_LIT(b, "EXPIRED ");
+    vg_report_adds(b, res->waiver_reason ? res->waiver_reason : "");
+    if (res->waiver_approver) {
+        VG_BUF_LIT(b, " (approved by ");
+        vg_report_adds(b, res->waiver_approver);
+        vg_report_addc(b, ')');
+    }
+    if (res->waiver_expires) {
+        VG_BUF_LIT(b, ", expires ");
+        vg_report_adds(b, res->waiver_expires);
+    }
+    put_wrapped(o, 10, "waiver: ", b->data ? b->data : "", 2);
 }
 
-static void put_result(vg_report *r, FILE *f, const vg_result *res)
+static void put_result(struct text_out *o, const vg_result *res)
 {
-    put_result_head(r, f, res);
+    put_result_head(o, res);
     int detail = res->status == VG_FAIL || res->status == VG_ERROR || res->status == VG_WAIVED ||
-                 r->opts.verbose;
+                 o->opts->verbose;
     if (detail && res->evidence)
-        put_wrapped(f, 10, "evidence: ", res->evidence, r->opts.width, 2);
+        put_wrapped(o, 10, "evidence: ", res->evidence, 2);
     if (detail && res->status != VG_PASS && res->fix && res->status != VG_NOT_APPLICABLE)
-        put_wrapped(f, 10, "fix: ", res->fix, r->opts.width, 2);
+        put_wrapped(o, 10, "fix: ", res->fix, 2);
     if (res->waiver_reason)
-        put_waiver(f, res, r->opts.width);
+        put_waiver(o, res);
 }
 
 /* The power/lock note: fixes to a running VM only apply after a power cycle. */
@@ -173,40 +225,52 @@ static const char *vm_note(const vg_vm *vm)
     return NULL;
 }
 
-static void put_vm_header(vg_report *r, FILE *f, const vg_vm *vm)
+static void put_vm_header(struct text_out *o, const vg_vm *vm)
 {
-    struct text_state *s = r->state;
-    vg_buf_reset(&s->line);
-    if (r->opts.color)
-        fputs(ANSI_BOLD, f);
-    put_wrapped(f, 0, "", vg_report_vm_name(vm), r->opts.width, 3);
-    if (r->opts.color)
-        fputs(ANSI_RESET, f);
-    if (vm->path)
-        vg_buf_adds(&s->line, vm->path);
-    else if (vm->moref)
-        vg_buf_printf(&s->line, "%s on %s", vm->moref, vm->server ? vm->server : "?");
-    if (s->line.len)
-        put_wrapped(f, 2, "", s->line.data, r->opts.width, 2);
+    if (o->opts->color)
+        VG_BUF_LIT(o->out, ANSI_BOLD);
+    put_wrapped(o, 0, "", vg_report_vm_name(vm), 3);
+    if (o->opts->color)
+        VG_BUF_LIT(o->out, ANSI_RESET);
+    vg_buf *l = &o->line;
+    vg_buf_reset(l);
+    if (vm->path) {
+        vg_report_adds(l, vm->path);
+    } else if (vm->moref) {
+        vg_report_adds(l, vm->moref);
+        VG_BUF_LIT(l, " on ");
+        vg_report_adds(l, vm->server ? vm->server : "?");
+    }
+    if (l->len)
+        put_wrapped(o, 2, "", l->data, 2);
     if (vm->uuid) /* a line of its own: a bios uuid has spaces and would wrap mid-way */
-        put_wrapped(f, 2, "uuid ", vm->uuid, r->opts.width, 2);
+        put_wrapped(o, 2, "uuid ", vm->uuid, 2);
     const char *note = vm_note(vm);
     if (note)
-        put_wrapped(f, 2, "note: ", note, r->opts.width, 2);
+        put_wrapped(o, 2, "note: ", note, 2);
 }
 
-static void put_lints(vg_report *r, FILE *f, const vg_vm_report *vr)
+static void put_lints(struct text_out *o, const vg_vm_report *vr)
 {
-    struct text_state *s = r->state;
+    vg_buf *l = &o->line;
     for (size_t i = 0; i < vr->n_lints; i++) {
-        const vg_lint *l = &vr->lints[i];
-        vg_buf_reset(&s->line);
-        if (vr->vm->path && l->line)
-            vg_buf_printf(&s->line, "%s:%u: ", vr->vm->path, l->line);
-        vg_buf_printf(&s->line, "%s: %s", l->key ? l->key : "?", l->message ? l->message : "");
-        if (l->suggest)
-            vg_buf_printf(&s->line, " (use %s)", l->suggest);
-        put_wrapped(f, 2, "warning: ", s->line.data, r->opts.width, 2);
+        const vg_lint *lint = &vr->lints[i];
+        vg_buf_reset(l);
+        if (vr->vm->path && lint->line) {
+            vg_report_adds(l, vr->vm->path);
+            vg_report_addc(l, ':');
+            vg_report_add_uint(l, lint->line);
+            VG_BUF_LIT(l, ": ");
+        }
+        vg_report_adds(l, lint->key ? lint->key : "?");
+        VG_BUF_LIT(l, ": ");
+        vg_report_adds(l, lint->message ? lint->message : "");
+        if (lint->suggest) {
+            VG_BUF_LIT(l, " (use ");
+            vg_report_adds(l, lint->suggest);
+            vg_report_addc(l, ')');
+        }
+        put_wrapped(o, 2, "warning: ", l->data, 2);
     }
 }
 
@@ -216,88 +280,159 @@ static void add_counts(vg_buf *b, const size_t *counts)
                                              VG_MANUAL, VG_NOT_APPLICABLE, VG_ERROR};
     static const char *const words[VG_RESULT_STATUS_COUNT] = {"pass",   "fail",  "n.a.",
                                                               "manual", "error", "waived"};
-    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
-        vg_buf_printf(b, "%s%zu %s", i ? ", " : "", counts[order[i]], words[order[i]]);
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        if (i)
+            VG_BUF_LIT(b, ", ");
+        vg_report_add_uint(b, counts[order[i]]);
+        vg_report_addc(b, ' ');
+        vg_report_adds(b, words[order[i]]);
+    }
+}
+
+static void text_out_init(struct text_out *o, const vg_report_opts *opts, vg_buf *out)
+{
+    o->opts = opts;
+    o->out = out;
+    vg_buf_init(&o->field);
+    vg_buf_init(&o->line);
+    vg_buf_init(&o->label);
+}
+
+/* Scratch memory of o (not out) back to the heap; its oom goes to out. */
+static void text_out_release(struct text_out *o)
+{
+    if (o->field.oom || o->line.oom || o->label.oom)
+        o->out->oom = 1;
+    vg_buf_release(&o->field);
+    vg_buf_release(&o->line);
+    vg_buf_release(&o->label);
 }
 
 static int text_begin(vg_report *r, vg_error *err)
 {
-    r->state = calloc(1, sizeof(struct text_state));
-    if (!r->state)
+    struct text_state *s = calloc(1, sizeof *s);
+    if (!s)
         return vg_error_set(err, VG_ENOMEM, "", 0, "out of memory");
+    text_out_init(&s->o, &r->opts, &s->out);
+    r->state = s;
     return VG_OK;
 }
 
-static int text_vm(vg_report *r, const vg_vm_report *vr, vg_error *err)
+static int text_vm_into(struct text_out *o, const vg_vm_report *vr, vg_error *err)
 {
-    FILE *f = vg_report_stream(r);
     size_t *idx = vg_report_sorted(vr);
     if (vr->n_results && !idx)
         return vg_error_set(err, VG_ENOMEM, "", 0, "out of memory");
-    put_vm_header(r, f, vr->vm);
+    put_vm_header(o, vr->vm);
     for (size_t k = 0; k < vr->n_results; k++) {
         const vg_result *res = &vr->results[idx[k]];
-        if (res->status != VG_PASS || r->opts.verbose)
-            put_result(r, f, res);
+        if (res->status != VG_PASS || o->opts->verbose)
+            put_result(o, res);
     }
     free(idx);
-    put_lints(r, f, vr);
+    put_lints(o, vr);
+    vg_buf_reset(&o->line);
+    add_counts(&o->line, vr->counts);
+    put_wrapped(o, 2, "", o->line.data, 2);
+    vg_report_addc(o->out, '\n');
+    if (o->field.oom || o->line.oom || o->label.oom)
+        o->out->oom = 1;
+    return VG_OK;
+}
+
+static int text_render(const vg_report *r, const vg_vm_report *vr, vg_buf *out, vg_error *err)
+{
+    struct text_out o;
+    text_out_init(&o, &r->opts, out);
+    int rc = text_vm_into(&o, vr, err);
+    text_out_release(&o);
+    return rc;
+}
+
+static int text_rendered(vg_report *r, const vg_vm_report *vr, const void *bytes, size_t n,
+                         vg_error *err)
+{
+    (void)vr;
+    int rc = vg_report_write(r, bytes, n, err);
+    return rc ? rc : vg_report_flush(r, err);
+}
+
+/* Streaming: the writer's own buffers, kept from VM to VM. */
+static int text_vm(vg_report *r, const vg_vm_report *vr, vg_error *err)
+{
     struct text_state *s = r->state;
-    vg_buf_reset(&s->line);
-    add_counts(&s->line, vr->counts);
-    put_wrapped(f, 2, "", s->line.data, r->opts.width, 2);
-    fputc('\n', f);
-    return vg_report_flush(r, err);
+    vg_buf_reset(&s->out);
+    int rc = text_vm_into(&s->o, vr, err);
+    if (rc == VG_OK && s->out.oom) {
+        text_out_release(&s->o);
+        vg_buf_release(&s->out);
+        return vg_error_set(err, VG_ENOMEM, "", 0, "out of memory");
+    }
+    return rc ? rc : text_rendered(r, vr, s->out.data, s->out.len, err);
+}
+
+/* Problems and the summary: composed in a buffer of their own, written at once. */
+static int text_put(vg_report *r, vg_buf *b, vg_error *err)
+{
+    int rc = b->oom ? vg_error_set(err, VG_ENOMEM, "", 0, "out of memory")
+                    : vg_report_write(r, b->data, b->len, err);
+    vg_buf_release(b);
+    return rc ? rc : vg_report_flush(r, err);
 }
 
 static int text_problem(vg_report *r, const vg_error *problem, vg_error *err)
 {
     char msg[1100];
     vg_error_format(problem, msg, sizeof msg);
-    put_wrapped(vg_report_stream(r), 0, problem->code ? "error: " : "warning: ", msg, r->opts.width,
-                4);
-    return vg_report_flush(r, err);
+    vg_buf b = VG_BUF_INIT;
+    struct text_out o;
+    text_out_init(&o, &r->opts, &b);
+    put_wrapped(&o, 0, problem->code ? "error: " : "warning: ", msg, 4);
+    text_out_release(&o);
+    return text_put(r, &b, err);
 }
 
-static void put_profiles(const vg_report *r, FILE *f, vg_buf *b)
+static void put_profiles(const vg_report *r, struct text_out *o, vg_buf *b)
 {
     for (size_t i = 0; i < r->run.n_profiles; i++) {
         const vg_profile *p = r->run.profiles[i];
         vg_buf_reset(b);
         vg_buf_printf(b, "%s%s%s (%zu rules, %zu automated)", p->id, p->version ? " " : "",
                       p->version ? p->version : "", p->n_rules, vg_profile_automated_count(p));
-        put_wrapped(f, 0, "Profile:  ", b->data, r->opts.width, 2);
+        put_wrapped(o, 0, "Profile:  ", b->data, 2);
     }
 }
 
 static int text_end(vg_report *r, const vg_audit_summary *sum, vg_error *err)
 {
-    FILE *f = vg_report_stream(r);
-    vg_buf b = VG_BUF_INIT;
-    fprintf(f, "%sSummary%s\n", r->opts.color ? ANSI_BOLD : "", r->opts.color ? ANSI_RESET : "");
-    put_profiles(r, f, &b);
+    vg_buf out = VG_BUF_INIT, b = VG_BUF_INIT;
+    struct text_out o;
+    text_out_init(&o, &r->opts, &out);
+    vg_buf_printf(&out, "%sSummary%s\n", r->opts.color ? ANSI_BOLD : "",
+                  r->opts.color ? ANSI_RESET : "");
+    put_profiles(r, &o, &b);
     vg_buf_reset(&b);
     vg_buf_printf(&b, "%zu audited, %zu failing, %zu input errors, %zu warnings", sum->vms,
                   sum->vms_failing, sum->errors, sum->warnings);
-    put_wrapped(f, 0, "VMs:      ", b.data, r->opts.width, 2);
+    put_wrapped(&o, 0, "VMs:      ", b.data, 2);
     vg_buf_reset(&b);
     vg_buf_printf(&b, "%zu results: ", sum->results);
     add_counts(&b, sum->counts);
-    put_wrapped(f, 0, "Rules:    ", b.data, r->opts.width, 3);
+    put_wrapped(&o, 0, "Rules:    ", b.data, 3);
     vg_buf_reset(&b);
     vg_buf_printf(&b, "%zu high, %zu medium, %zu low, %zu info", sum->fail_by_severity[VG_SEV_HIGH],
                   sum->fail_by_severity[VG_SEV_MEDIUM], sum->fail_by_severity[VG_SEV_LOW],
                   sum->fail_by_severity[VG_SEV_INFO]);
-    put_wrapped(f, 0, "Failures: ", b.data, r->opts.width, 2);
+    put_wrapped(&o, 0, "Failures: ", b.data, 2);
     vg_buf_reset(&b);
     vg_buf_printf(&b, "%.1f%% before waivers, %.1f%% after waivers", vg_audit_summary_score(sum, 0),
                   vg_audit_summary_score(sum, 1));
-    put_wrapped(f, 0, "Score:    ", b.data, r->opts.width, 2);
-    int oom = b.oom;
+    put_wrapped(&o, 0, "Score:    ", b.data, 2);
+    if (b.oom)
+        out.oom = 1;
     vg_buf_release(&b);
-    if (oom)
-        return vg_error_set(err, VG_ENOMEM, "", 0, "out of memory");
-    return vg_report_flush(r, err);
+    text_out_release(&o);
+    return text_put(r, &out, err);
 }
 
 static void text_free(vg_report *r)
@@ -305,13 +440,19 @@ static void text_free(vg_report *r)
     struct text_state *s = r->state;
     if (!s)
         return;
-    vg_buf_release(&s->line);
+    text_out_release(&s->o);
+    vg_buf_release(&s->out);
     free(s);
 }
 
 const struct report_ops vg_report_text_ops = {
-    "text",       "human-readable terminal report (default)",
-    text_begin,   text_vm,
-    text_problem, text_end,
-    text_free,
+    .name = "text",
+    .summary = "human-readable terminal report (default)",
+    .begin = text_begin,
+    .vm = text_vm,
+    .problem = text_problem,
+    .end = text_end,
+    .free = text_free,
+    .render = text_render,
+    .rendered = text_rendered,
 };

@@ -23,6 +23,27 @@ int vg_report_flush(vg_report *r, vg_error *err)
     return VG_OK;
 }
 
+int vg_report_write(vg_report *r, const void *bytes, size_t n, vg_error *err)
+{
+    if (n && fwrite(bytes, 1, n, vg_report_stream(r)) != n)
+        return vg_error_set(err, VG_EIO, "", 0, "writing the %s report failed", r->ops->name);
+    return VG_OK;
+}
+
+int vg_report_vm_via(vg_report *r, const vg_vm_report *vr, vg_buf *scratch, vg_error *err)
+{
+    vg_buf_reset(scratch);
+    int rc = r->ops->render(r, vr, scratch, err);
+    if (rc == VG_OK && scratch->oom) {
+        vg_buf_release(scratch); /* clears oom for the next VM */
+        return vg_error_set(err, VG_ENOMEM, "", 0, "out of memory writing the %s report",
+                            r->ops->name);
+    }
+    if (rc == VG_OK)
+        rc = r->ops->rendered(r, vr, scratch->data ? scratch->data : "", scratch->len, err);
+    return rc;
+}
+
 static const struct {
     int rank;
     const char *label;
@@ -183,6 +204,47 @@ static char *clean_utf8(const char *s, int for_xml)
         p += len, n -= len;
     }
     return vg_buf_detach(&b);
+}
+
+void vg_report_add_uint(vg_buf *b, unsigned long long v)
+{
+    char digits[24];
+    size_t i = sizeof digits;
+    do
+        digits[--i] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    vg_report_add(b, digits + i, sizeof digits - i);
+}
+
+void vg_report_add_clean(vg_buf *b, const char *s, const struct vg_escapes *esc)
+{
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    const unsigned char *run = p; /* bytes copied as they are, not yet added */
+    for (;;) {
+        while (!esc->stop[*p])
+            p++;
+        unsigned char c = *p;
+        if (c >= 0x80) {
+            uint32_t cp;
+            /* the NUL ends any sequence: decoding stops at the first bad byte */
+            size_t len = utf8_decode(p, (size_t)-1, &cp);
+            if (len) {
+                p += len;
+                continue;
+            }
+        }
+        if (p > run)
+            vg_report_add(b, run, (size_t)(p - run));
+        if (!c)
+            return;
+        if (c >= 0x80)
+            vg_report_add(b, "\xEF\xBF\xBD", 3); /* U+FFFD for a byte that is not UTF-8 */
+        else if (esc->sub[c])
+            vg_report_adds(b, esc->sub[c]);
+        else
+            vg_report_addc(b, (char)c); /* a stop byte the format keeps */
+        run = ++p;
+    }
 }
 
 char *vg_report_xml_text(const char *s)

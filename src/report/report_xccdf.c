@@ -342,12 +342,13 @@ static void xccdf_free(vg_report *r)
 }
 
 const struct report_ops vg_report_xccdf_ops = {
-    "xccdf",
-    "XCCDF 1.2 results: Benchmark with a TestResult per VM (per-VM files with "
-    "--output-dir)",
-    xccdf_begin,
-    xccdf_vm,
-    xccdf_problem,
-    xccdf_end,
-    xccdf_free,
+    .name = "xccdf",
+    .summary = "XCCDF 1.2 results: Benchmark with a TestResult per VM (per-VM files with "
+               "--output-dir)",
+    .begin = xccdf_begin,
+    .vm = xccdf_vm,
+    .problem = xccdf_problem,
+    .end = xccdf_end,
+    .free = xccdf_free,
+    /* no render op: each VM goes through the whole document's writer */
 };
