@@ -3,7 +3,9 @@
  * chosen baselines and write a report.  The audit runs on the file
  * source's worker threads; the report writer gets VMs in path order on
  * this thread.  Exit: 0 clean, 1 findings at or above --fail-on, 2 usage
- * or input errors (the other inputs are still audited).
+ * or input errors (the other inputs are still audited).  Formats that can
+ * render a VM on its own (text, csv, json, jsonl) are rendered on the
+ * workers too, so the writer thread only copies bytes out.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -49,6 +51,7 @@ struct audit_run {
     size_t n_profiles;
     vg_audit_opts aopts;
     vg_report *report;
+    int render; /* workers render each VM (vg_report_render_vm) */
     vg_audit_summary sum;
     vg_severity fail_on;
     size_t findings; /* results failing at or above fail_on */
@@ -59,6 +62,8 @@ struct audit_run {
 /* What a worker hands to the writer with each VM. */
 struct audited {
     vg_vm_report *rep;
+    char *rendered; /* the VM's report output, when the workers render */
+    size_t n_rendered;
     vg_error err;
 };
 
@@ -256,8 +261,8 @@ static int pick_profiles(vg_catalog *cat, const struct audit_args *a, const char
  * folder evidence is vmxguard's own and stays out of it. */
 static int is_checklist_format(const char *format)
 {
-    return format && (!strcmp(format, "ckl") || !strcmp(format, "cklb") ||
-                      !strcmp(format, "xccdf"));
+    return format &&
+           (!strcmp(format, "ckl") || !strcmp(format, "cklb") || !strcmp(format, "xccdf"));
 }
 
 static int add_evidence_profile(vg_catalog *cat, struct audit_run *run)
@@ -288,6 +293,11 @@ static void *audit_prepare(vg_vm *vm, void *ctx)
     vg_error_clear(&a->err);
     if (vg_audit_vm(vm, run->profiles, run->n_profiles, &run->aopts, &a->rep, &a->err) != VG_OK)
         a->rep = NULL;
+    /* on failure write_vm renders on its own thread, and reports the error there */
+    vg_error rerr;
+    if (a->rep && run->render &&
+        vg_report_render_vm(run->report, a->rep, &a->rendered, &a->n_rendered, &rerr) != VG_OK)
+        a->rendered = NULL;
     return a;
 }
 
@@ -296,6 +306,7 @@ static void audit_discard(void *payload, void *ctx)
     (void)ctx;
     struct audited *a = payload;
     vg_vm_report_free(a->rep);
+    free(a->rendered);
     free(a);
 }
 
@@ -351,7 +362,10 @@ static int write_vm(vg_vm *vm, void *payload, void *ctx)
     } else {
         show_diagnostics(vm);
         vg_error err;
-        if (vg_report_vm(run->report, a->rep, &err) != VG_OK) {
+        int rc = a->rendered
+                     ? vg_report_vm_rendered(run->report, a->rep, a->rendered, a->n_rendered, &err)
+                     : vg_report_vm(run->report, a->rep, &err);
+        if (rc != VG_OK) {
             cli_print_error(&err);
             run->write_failed = 1;
         }
@@ -359,6 +373,8 @@ static int write_vm(vg_vm *vm, void *payload, void *ctx)
         count_findings(run, a->rep);
         vg_vm_report_free(a->rep);
     }
+    if (a)
+        free(a->rendered);
     free(a);
     vg_vm_free(vm);
     cli_progress_tick(run->progress, 1);
@@ -504,6 +520,7 @@ static int start_report(const struct audit_args *a, vg_catalog *cat, struct audi
         cli_print_error(&err);
         return -1;
     }
+    run->render = !a->output_dir && vg_report_can_render(run->report);
     return 0;
 }
 

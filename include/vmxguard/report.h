@@ -57,6 +57,28 @@ VG_EXPORT int vg_report_problem(vg_report *r, const vg_error *problem, vg_error 
 VG_EXPORT int vg_report_end(vg_report *r, const vg_audit_summary *sum, vg_error *err);
 VG_EXPORT void vg_report_free(vg_report *r);
 
+/*
+ * Rendering a VM away from the writer (additive).  Formats whose text for
+ * a VM depends on that VM alone (text, csv, json, jsonl) can render it in
+ * any thread: vg_report_render_vm() reads the options and run given to
+ * vg_report_new() and vg_report_begin() and nothing else, so several
+ * threads may call it at once on one report, between begin and end.  The
+ * bytes then go to vg_report_vm_rendered() in report order, in place of
+ * vg_report_vm(): it writes them and keeps the format's state between VMs
+ * (separators), so the output is the same byte for byte.  Formats that
+ * need the whole run around a VM (html, junit, sarif, xccdf, ckl, cklb)
+ * cannot: use vg_report_vm() for them.
+ */
+/* 1 when vg_report_render_vm() works for r's format, else 0. */
+VG_EXPORT int vg_report_can_render(const vg_report *r);
+/* One VM's output into *out (malloc'd, NUL-terminated, the caller frees it)
+ * of *len bytes; *out is NULL on error.  VG_EUSAGE when the format cannot. */
+VG_EXPORT int vg_report_render_vm(const vg_report *r, const vg_vm_report *vr, char **out,
+                                  size_t *len, vg_error *err);
+/* Write what vg_report_render_vm() gave for vr, in the report's VM order. */
+VG_EXPORT int vg_report_vm_rendered(vg_report *r, const vg_vm_report *vr, const void *bytes,
+                                    size_t len, vg_error *err);
+
 #ifdef __cplusplus
 }
 #endif

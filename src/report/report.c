@@ -74,6 +74,53 @@ int vg_report_vm(vg_report *r, const vg_vm_report *vr, vg_error *err)
     return r->ops->vm(r, vr, err);
 }
 
+int vg_report_can_render(const vg_report *r)
+{
+    return r && r->ops->render && r->ops->rendered;
+}
+
+int vg_report_render_vm(const vg_report *r, const vg_vm_report *vr, char **out, size_t *len,
+                        vg_error *err)
+{
+    *out = NULL;
+    *len = 0;
+    if (!r || !r->have_run || !vr || !vr->vm)
+        return vg_error_set(err, VG_EUSAGE, "", 0, "render vm before begin or without a vm");
+    if (!vg_report_can_render(r))
+        return vg_error_set(err, VG_EUSAGE, "", 0, "the %s format cannot render a VM on its own",
+                            r->ops->name);
+    vg_buf b = VG_BUF_INIT;
+    /* room for a typical VM at once (json needs ~600 bytes a result, the
+     * others less), so the buffer rarely grows while rendering */
+    vg_buf_grow(&b, 1024 + 512 * vr->n_results);
+    int rc = r->ops->render(r, vr, &b, err);
+    if (rc == VG_OK && b.oom)
+        rc = vg_error_set(err, VG_ENOMEM, "", 0, "out of memory rendering the %s report",
+                          r->ops->name);
+    if (rc != VG_OK) {
+        vg_buf_release(&b);
+        return rc;
+    }
+    *len = b.len;
+    *out = vg_buf_detach(&b);
+    if (!*out) {
+        *len = 0;
+        return vg_error_set(err, VG_ENOMEM, "", 0, "out of memory");
+    }
+    return VG_OK;
+}
+
+int vg_report_vm_rendered(vg_report *r, const vg_vm_report *vr, const void *bytes, size_t len,
+                          vg_error *err)
+{
+    if (!r || !r->have_run || !vr || !vr->vm || (!bytes && len))
+        return vg_error_set(err, VG_EUSAGE, "", 0, "rendered vm before begin or without a vm");
+    if (!vg_report_can_render(r))
+        return vg_error_set(err, VG_EUSAGE, "", 0, "the %s format cannot render a VM on its own",
+                            r->ops->name);
+    return r->ops->rendered(r, vr, bytes ? bytes : "", len, err);
+}
+
 int vg_report_problem(vg_report *r, const vg_error *problem, vg_error *err)
 {
     if (!r || !r->have_run || !problem)
