@@ -7,7 +7,10 @@
  *   workers (jobs threads) read, parse and `prepare` the next queued path;
  *   caller  (this thread) delivers slot N only after N-1, then frees it.
  * The walker waits when the ring is full, so memory is bounded by the ring
- * (a few VMs per job) and the folder being listed, not by the VM count.
+ * (a few VMs per job) and a chunk of the folder being listed, not by the
+ * VM count: a folder is listed in sorted chunks of at most LIST_CHUNK
+ * names, and nothing is kept per folder or VM once walked (see visit_link
+ * for how symlinks are followed without a set of everything seen).
  */
 #define _GNU_SOURCE /* FNM_CASEFOLD */
 #include <dirent.h>
@@ -29,6 +32,7 @@
 
 #define MAX_DEPTH 256
 #define MAX_JOBS 256
+#define LIST_CHUNK 4096 /* names of one folder held at once */
 
 enum slot_state { SLOT_EMPTY = 0, SLOT_PENDING, SLOT_TAKEN, SLOT_DONE };
 
@@ -63,7 +67,17 @@ typedef struct walk {
     /* who sleeps, so that a hand-off wakes only someone who waits: with
      * 100,000 VMs a wake-up per VM per thread costs more than the parse */
     int walker_waits, workers_waiting, deliverer_waits;
-    seen_set seen; /* walker thread only */
+    /* walker thread only: */
+    seen_set seen; /* (dev, ino) of what was reached through a symlink
+                      leading outside every target folder (see visit_link) */
+    char **roots;  /* real path of each target that is a folder, else NULL */
+    size_t n_roots;
+    struct {
+        dev_t dev;
+        ino_t ino;
+    } anc[MAX_DEPTH + 2]; /* folders being listed, outermost first: a folder
+                             that is its own ancestor is a loop */
+    int n_anc;
     /* folder evidence: log signatures compiled once per run, shared read-only
      * by the workers (loading them per VM cost 3 million instructions each) */
     vg_log_sigs *sigs;
@@ -182,20 +196,24 @@ static int enqueue_problem(walk *w, const char *path, int code, const char *fmt,
     return enqueue(w, NULL, -1, NULL, &e);
 }
 
-static int walk_dir(walk *w, const char *dir, int depth);
+static int walk_dir(walk *w, const char *dir, int depth, int outside);
 
 /* A folder entry as readdir gave it: the type usually spares a stat(). */
 typedef struct dir_item {
-    char *name;
+    const char *name; /* in the chunk's name block */
     unsigned char type; /* DT_REG, DT_DIR, DT_LNK, DT_UNKNOWN... */
     ino_t ino;
 } dir_item;
 
-/* A listed folder as visit() sees it: its device and sorted entries. */
+/* A listed chunk of a folder as visit() sees it: its device and sorted
+ * entries.  whole: the chunk is the whole folder, so what the listing says
+ * of locks and logs is known (otherwise the VM's folder is looked at again). */
 typedef struct dir_view {
     dev_t dev;
     const dir_item *items;
     size_t n;
+    int whole;
+    int outside;  /* reached through a symlink leading out of every target */
     int nfs_lock; /* a ".lck-*" entry: NFS lock files beside the .vmx */
     /* the vmware*.log names, gathered at the first VM file of the folder
      * and copied to each of its VMs, so folder evidence need not list it */
@@ -210,10 +228,12 @@ static int cmp_items(const void *a, const void *b)
 }
 
 /* What the listing says of a lock for VM file name (see vg_vm_from_vmx_file_hint):
- * "<name>.lck" present, or NFS lock files, or neither. */
+ * "<name>.lck" present, or NFS lock files, or neither; -1 when not known. */
 static int lock_hint(const dir_view *dv, const char *name)
 {
     char lck[NAME_MAX + 8];
+    if (!dv->whole)
+        return -1;
     if (dv->nfs_lock)
         return 1;
     if (snprintf(lck, sizeof lck, "%s.lck", name) >= (int)sizeof lck)
@@ -227,6 +247,8 @@ static int lock_hint(const dir_view *dv, const char *name)
  * slot to own; NULL when unknown or out of memory (evidence then lists). */
 static char **log_names_copy(dir_view *dv)
 {
+    if (!dv->whole)
+        return NULL;
     if (!dv->logs_known) {
         dv->logs_known = 1;
         for (size_t i = 0; i < dv->n; i++) {
@@ -265,8 +287,48 @@ static int wanted_file(const vg_source_opts *o, const char *name)
     return ends_with(name, ".vmx") || (o->include_templates && ends_with(name, ".vmtx"));
 }
 
-/* Symlinks and file systems without d_type: ask stat() what it is. */
-static int visit_by_stat(walk *w, const char *path, const char *name, int depth)
+/* real lies in a folder target (or is one): the walk of that target
+ * reaches it without following any link. */
+static int covered(const walk *w, const char *real)
+{
+    for (size_t i = 0; i < w->n_roots; i++) {
+        if (!w->roots[i])
+            continue;
+        size_t n = strlen(w->roots[i]);
+        if (strncmp(real, w->roots[i], n) == 0 &&
+            (real[n] == '\0' || real[n] == '/' || (n == 1 && w->roots[i][0] == '/')))
+            return 1;
+    }
+    return 0;
+}
+
+/* A file to queue: reached outside the targets' own trees, the same file
+ * may come again by another link, so it is remembered. */
+static int visit_file(walk *w, const char *path, dev_t dev, ino_t ino, int outside, int hint,
+                      char **logs)
+{
+    if (outside) {
+        int r = seen_add(&w->seen, dev, ino);
+        if (r != 0) {
+            free(logs);
+            return r == 1 ? 0 : enqueue_problem(w, path, VG_ENOMEM, "%s", "out of memory");
+        }
+    }
+    return enqueue(w, path, hint, logs, NULL);
+}
+
+/*
+ * Symlinks, and file systems without d_type: ask stat() what it is.  A
+ * link is followed only when its target lies outside every target folder
+ * (inside one, the walk reaches the same file or folder without the link,
+ * so following it would audit a VM twice or loop); what is reached that
+ * way is remembered by (dev, ino), so two links to one place count once.
+ * Everything else needs no memory: a tree walked without links cannot
+ * meet the same folder twice, and a folder that is its own ancestor (a bind
+ * mount loop) is caught by the ancestor check in walk_dir.
+ */
+static int visit_by_stat(walk *w, const char *path, const char *name, int depth, int outside,
+                         int is_link)
 {
     int vm_name = ends_with(name, ".vmx") || ends_with(name, ".vmtx");
     struct stat st;
@@ -275,15 +337,25 @@ static int visit_by_stat(walk *w, const char *path, const char *name, int depth)
             return enqueue_problem(w, path, VG_EIO, "cannot read: %s", strerror(errno));
         return 0;
     }
-    if (S_ISDIR(st.st_mode))
-        return ends_with(name, ".lck") ? 0 : walk_dir(w, path, depth + 1);
-    if (!wanted_file(w->opts, name))
+    if (!S_ISDIR(st.st_mode) && !wanted_file(w->opts, name))
         return 0;
-    if (!S_ISREG(st.st_mode))
+    if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
         return enqueue_problem(w, path, VG_EINPUT, "%s", "not a regular file, skipped");
-    if (seen_add(&w->seen, st.st_dev, st.st_ino) == 1)
+    if (S_ISDIR(st.st_mode) && ends_with(name, ".lck"))
         return 0;
-    return enqueue(w, path, -1, NULL, NULL);
+    if (is_link) {
+        char *real = realpath(path, NULL);
+        if (!real)
+            return 0; /* vanished between stat and now */
+        int inside = covered(w, real);
+        free(real);
+        if (inside)
+            return 0;
+        outside = 1;
+    }
+    if (S_ISDIR(st.st_mode))
+        return walk_dir(w, path, depth + 1, outside);
+    return visit_file(w, path, st.st_dev, st.st_ino, outside, -1, NULL);
 }
 
 /* One folder entry: a VM file, a folder to enter, or something to skip. */
@@ -294,11 +366,12 @@ static int visit(walk *w, const char *path, const dir_item *it, dir_view *dv, in
     switch (it->type) {
     case DT_DIR:
         /* a running VM's lock folder holds no settings; vm.c notes the lock */
-        return ends_with(it->name, ".lck") ? 0 : walk_dir(w, path, depth + 1);
+        return ends_with(it->name, ".lck") ? 0 : walk_dir(w, path, depth + 1, dv->outside);
     case DT_REG:
-        if (!wanted_file(w->opts, it->name) || seen_add(&w->seen, dv->dev, it->ino) == 1)
+        if (!wanted_file(w->opts, it->name))
             return 0;
-        return enqueue(w, path, lock_hint(dv, it->name), log_names_copy(dv), NULL);
+        return visit_file(w, path, dv->dev, it->ino, dv->outside, lock_hint(dv, it->name),
+                          log_names_copy(dv));
     case DT_FIFO:
     case DT_CHR:
     case DT_BLK:
@@ -306,39 +379,131 @@ static int visit(walk *w, const char *path, const dir_item *it, dir_view *dv, in
         if (!ends_with(it->name, ".vmx") && !ends_with(it->name, ".vmtx"))
             return 0;
         return enqueue_problem(w, path, VG_EINPUT, "%s", "not a regular file, skipped");
-    default:
-        return visit_by_stat(w, path, it->name, depth);
+    case DT_LNK:
+        return visit_by_stat(w, path, it->name, depth, dv->outside, 1);
+    default: { /* DT_UNKNOWN: lstat says whether it is a link */
+        struct stat st;
+        int link = lstat(path, &st) == 0 && S_ISLNK(st.st_mode);
+        return visit_by_stat(w, path, it->name, depth, dv->outside, link);
+    }
     }
 }
 
-/* Entries of an open folder, sorted (deterministic whatever readdir says). */
-static dir_item *list_dir(DIR *d, size_t *n)
+/* One sorted chunk of a folder: the (at most LIST_CHUNK) smallest names
+ * greater than after (NULL: from the start), read in one pass over the
+ * folder.  A folder with more names takes one pass per chunk, so a folder
+ * of 100,000 VM folders costs 25 passes of readdir instead of holding every
+ * name at once.  *more says whether names are left; *names holds the
+ * strings (one block).  Returns the count, or (size_t)-1 out of memory. */
+typedef struct chunk {
+    dir_item *items;
+    size_t n, cap;
+    char *names;
+    size_t names_len, names_cap;
+    int more;
+} chunk;
+
+static void heap_down(dir_item *h, size_t n, size_t i)
 {
-    dir_item *items = NULL;
-    size_t cap = 0;
-    struct dirent *e;
-    *n = 0;
-    while ((e = readdir(d)) != NULL) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        if (*n == cap) {
-            dir_item *ni = realloc(items, (cap = cap ? cap * 2 : 32) * sizeof *ni);
-            if (!ni)
-                break;
-            items = ni;
-        }
-        if (!(items[*n].name = strdup(e->d_name)))
-            break;
-        items[*n].type = e->d_type;
-        items[(*n)++].ino = e->d_ino;
+    for (;;) { /* max-heap by name: the root is the largest name kept */
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < n && strcmp(h[l].name, h[m].name) > 0)
+            m = l;
+        if (r < n && strcmp(h[r].name, h[m].name) > 0)
+            m = r;
+        if (m == i)
+            return;
+        dir_item t = h[i];
+        h[i] = h[m];
+        h[m] = t;
+        i = m;
     }
-    if (*n)
-        qsort(items, *n, sizeof *items, cmp_items);
-    return items;
 }
 
-/* Open a folder once: its (dev, ino) guards against symlink loops. */
-static DIR *open_dir(walk *w, const char *dir, dev_t *dev, int *rc)
+static void heap_up(dir_item *h, size_t i)
+{
+    while (i && strcmp(h[(i - 1) / 2].name, h[i].name) < 0) {
+        dir_item t = h[i];
+        h[i] = h[(i - 1) / 2];
+        h[(i - 1) / 2] = t;
+        i = (i - 1) / 2;
+    }
+}
+
+/* Names are kept in separately allocated strings while the heap evicts
+ * the largest, then packed into one block once the chunk is final. */
+static int list_chunk(DIR *d, const char *after, chunk *c)
+{
+    c->n = 0;
+    c->more = 0;
+    rewinddir(d);
+    struct dirent *e;
+    int oom = 0;
+    while (!oom && (e = readdir(d)) != NULL) {
+        const char *nm = e->d_name;
+        if (!strcmp(nm, ".") || !strcmp(nm, "..") || (after && strcmp(nm, after) <= 0))
+            continue;
+        if (c->n == LIST_CHUNK) {
+            c->more = 1;
+            if (strcmp(nm, c->items[0].name) >= 0)
+                continue;
+            char *copy = strdup(nm);
+            if (!copy) {
+                oom = 1;
+                break;
+            }
+            free((char *)c->items[0].name);
+            c->items[0] = (dir_item){copy, e->d_type, e->d_ino};
+            heap_down(c->items, c->n, 0);
+            continue;
+        }
+        if (c->n == c->cap) {
+            size_t ncap = c->cap ? c->cap * 2 : 32;
+            dir_item *ni = realloc(c->items, ncap * sizeof *ni);
+            if (!ni) {
+                oom = 1;
+                break;
+            }
+            c->items = ni;
+            c->cap = ncap;
+        }
+        char *copy = strdup(nm);
+        if (!copy) {
+            oom = 1;
+            break;
+        }
+        c->items[c->n] = (dir_item){copy, e->d_type, e->d_ino};
+        heap_up(c->items, c->n++);
+    }
+    size_t bytes = 0;
+    for (size_t i = 0; i < c->n; i++)
+        bytes += strlen(c->items[i].name) + 1;
+    char *block = oom ? NULL : malloc(bytes ? bytes : 1);
+    size_t at = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        char *nm = (char *)c->items[i].name;
+        if (block) {
+            size_t len = strlen(nm) + 1;
+            memcpy(block + at, nm, len);
+            c->items[i].name = block + at;
+            at += len;
+        }
+        free(nm);
+    }
+    free(c->names);
+    c->names = block;
+    if (!block) {
+        c->n = 0;
+        return -1;
+    }
+    qsort(c->items, c->n, sizeof *c->items, cmp_items);
+    return 0;
+}
+
+/* Open a folder: a folder that is its own ancestor is a loop (skipped,
+ * as before: the loop's first turn was walked); one reached through a
+ * link from outside the targets is remembered so it is walked once. */
+static DIR *open_dir(walk *w, const char *dir, int outside, dev_t *dev, ino_t *ino, int *rc)
 {
     *rc = 0;
     DIR *d = opendir(dir);
@@ -349,69 +514,112 @@ static DIR *open_dir(walk *w, const char *dir, dev_t *dev, int *rc)
     }
     if (fstat(dirfd(d), &st) != 0) {
         *rc = enqueue_problem(w, dir, VG_EIO, "cannot list folder: %s", strerror(errno));
-    } else {
-        int r = seen_add(&w->seen, st.st_dev, st.st_ino);
-        if (r == 0) {
-            *dev = st.st_dev;
-            return d;
+        closedir(d);
+        return NULL;
+    }
+    for (int i = 0; i < w->n_anc; i++) {
+        if (w->anc[i].dev == st.st_dev && w->anc[i].ino == st.st_ino) {
+            closedir(d);
+            return NULL;
         }
+    }
+    int r = outside ? seen_add(&w->seen, st.st_dev, st.st_ino) : 0;
+    if (r != 0) {
         if (r < 0)
             *rc = enqueue_problem(w, dir, VG_ENOMEM, "%s", "out of memory");
+        closedir(d);
+        return NULL;
     }
-    closedir(d);
-    return NULL;
+    *dev = st.st_dev;
+    *ino = st.st_ino;
+    return d;
 }
 
-static int walk_dir(walk *w, const char *dir, int depth)
+static int walk_chunk(walk *w, const char *dir, const chunk *c, dir_view *dv, int depth)
+{
+    size_t dlen = strlen(dir);
+    int slash = dlen && dir[dlen - 1] == '/', rc = 0;
+    dv->items = c->items;
+    dv->n = c->n;
+    for (size_t i = 0; i < c->n; i++)
+        dv->nfs_lock |= strncmp(c->items[i].name, ".lck-", 5) == 0;
+    for (size_t i = 0; rc == 0 && i < c->n; i++) {
+        size_t len = dlen + strlen(c->items[i].name) + 2;
+        char *path = malloc(len);
+        if (!path) {
+            rc = enqueue_problem(w, dir, VG_ENOMEM, "%s", "out of memory");
+        } else {
+            if (snprintf(path, len, "%s%s%s", dir, slash ? "" : "/", c->items[i].name) < (int)len)
+                rc = visit(w, path, &c->items[i], dv, depth);
+            free(path);
+        }
+    }
+    return rc;
+}
+
+static int walk_dir(walk *w, const char *dir, int depth, int outside)
 {
     if (depth > MAX_DEPTH)
         return enqueue_problem(w, dir, VG_EINPUT, "%s", "folders nested too deep, skipped");
     dev_t dev = 0;
+    ino_t ino = 0;
     int rc;
-    DIR *d = open_dir(w, dir, &dev, &rc);
+    DIR *d = open_dir(w, dir, outside, &dev, &ino, &rc);
     if (!d)
         return rc;
-    size_t n;
-    dir_item *items = list_dir(d, &n);
-    closedir(d);
-    size_t dlen = strlen(dir);
-    int slash = dlen && dir[dlen - 1] == '/';
-    dir_view dv = {dev, items, n, 0, 0, NULL, 0};
-    for (size_t i = 0; i < n; i++)
-        dv.nfs_lock |= strncmp(items[i].name, ".lck-", 5) == 0;
-    for (size_t i = 0; i < n; i++) {
-        if (rc == 0) {
-            size_t len = dlen + strlen(items[i].name) + 2;
-            char *path = malloc(len);
-            if (!path) {
-                rc = enqueue_problem(w, dir, VG_ENOMEM, "%s", "out of memory");
-            } else {
-                if (snprintf(path, len, "%s%s%s", dir, slash ? "" : "/", items[i].name) < (int)len)
-                    rc = visit(w, path, &items[i], &dv, depth);
-                free(path);
-            }
+    w->anc[w->n_anc].dev = dev;
+    w->anc[w->n_anc++].ino = ino;
+    chunk c = {0};
+    char *after = NULL;
+    int first = 1;
+    do {
+        if (list_chunk(d, after, &c) != 0) {
+            rc = enqueue_problem(w, dir, VG_ENOMEM, "%s", "out of memory");
+            break;
         }
-    }
-    for (size_t i = 0; i < n; i++) /* after the loop: lock_hint searches them all */
-        free(items[i].name);
-    free(items);
-    free(dv.logs);
+        dir_view dv = {dev, NULL, 0, first && !c.more, outside, 0, 0, NULL, 0};
+        rc = walk_chunk(w, dir, &c, &dv, depth);
+        free(dv.logs);
+        free(after);
+        after = c.more && c.n ? strdup(c.items[c.n - 1].name) : NULL;
+        if (c.more && c.n && !after && rc == 0)
+            rc = enqueue_problem(w, dir, VG_ENOMEM, "%s", "out of memory");
+        first = 0;
+    } while (rc == 0 && after);
+    free(after);
+    free(c.items);
+    free(c.names);
+    closedir(d);
+    w->n_anc--;
     return rc;
 }
 
-/* A target named by the user: a folder to walk or a file taken as a VM. */
-static int walk_target(walk *w, const char *path)
+/* A target named by the user: a folder to walk or a file taken as a VM.
+ * A target inside another folder target is walked as part of that one. */
+static int walk_target(walk *w, const char *path, size_t idx, const char *real)
 {
     struct stat st;
     if (stat(path, &st) != 0)
         return enqueue_problem(w, path, VG_EIO, "cannot read: %s", strerror(errno));
-    if (S_ISDIR(st.st_mode))
-        return walk_dir(w, path, 0);
+    if (S_ISDIR(st.st_mode)) {
+        for (size_t i = 0; real && i < w->n_roots; i++) {
+            if (!w->roots[i])
+                continue;
+            size_t n = strlen(w->roots[i]);
+            int same = strcmp(real, w->roots[i]) == 0;
+            /* an earlier equal target, or a strictly enclosing one */
+            if ((same && i < idx) ||
+                (!same && strncmp(real, w->roots[i], n) == 0 &&
+                 (real[n] == '/' || (n == 1 && w->roots[i][0] == '/'))))
+                return 0;
+        }
+        return walk_dir(w, path, 0, 0);
+    }
     if (!S_ISREG(st.st_mode))
         return enqueue_problem(w, path, VG_EINPUT, "%s", "not a regular file or folder");
-    if (seen_add(&w->seen, st.st_dev, st.st_ino) == 1)
+    if (real && covered(w, real))
         return 0;
-    return enqueue(w, path, -1, NULL, NULL);
+    return visit_file(w, path, st.st_dev, st.st_ino, 1, -1, NULL);
 }
 
 typedef struct walker_args {
@@ -423,10 +631,30 @@ typedef struct walker_args {
 static void *walker_main(void *arg)
 {
     walker_args *a = arg;
+    walk *w = a->w;
+    char **real = calloc(a->n_paths ? a->n_paths : 1, sizeof *real);
+    for (size_t i = 0; real && i < a->n_paths; i++)
+        real[i] = realpath(a->paths[i], NULL);
+    /* without memory for the real paths, links are followed and
+     * remembered, as if every target were outside the others */
+    char **dirs = calloc(a->n_paths ? a->n_paths : 1, sizeof *dirs);
+    for (size_t i = 0; real && dirs && i < a->n_paths; i++) {
+        struct stat st;
+        if (real[i] && stat(real[i], &st) == 0 && S_ISDIR(st.st_mode))
+            dirs[i] = real[i];
+    }
+    w->roots = real && dirs ? dirs : NULL;
+    w->n_roots = w->roots ? a->n_paths : 0;
     for (size_t i = 0; i < a->n_paths; i++) {
-        if (walk_target(a->w, a->paths[i]) != 0)
+        if (walk_target(w, a->paths[i], i, real ? real[i] : NULL) != 0)
             break;
     }
+    for (size_t i = 0; real && i < a->n_paths; i++)
+        free(real[i]);
+    free(real);
+    free(dirs);
+    w->roots = NULL;
+    w->n_roots = 0;
     pthread_mutex_lock(&a->w->mu);
     a->w->walk_done = 1;
     pthread_cond_broadcast(&a->w->work);
