@@ -4,6 +4,7 @@
  * answers the questions the audit and the CLI ask (by id, by key).
  */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -112,14 +113,24 @@ void vg_catalog_profile_free(vg_profile *p)
     free(p);
 }
 
+/* Whether p points into the static array base[0..n) of elements of size sz. */
+static int in_static(const void *p, const void *base, size_t n, size_t sz)
+{
+    uintptr_t a = (uintptr_t)p, b = (uintptr_t)base;
+    return base && a >= b && a - b < n * sz;
+}
+
 void vg_catalog_free(vg_catalog *cat)
 {
     if (!cat)
         return;
     for (size_t i = 0; i < cat->n_rules; i++)
-        vg_catalog_rule_free(cat->rules[i]);
+        if (!in_static(cat->rules[i], cat->static_rules, cat->n_static_rules, sizeof(vg_rule)))
+            vg_catalog_rule_free(cat->rules[i]);
     for (size_t i = 0; i < cat->n_profiles; i++)
-        vg_catalog_profile_free(cat->profiles[i]);
+        if (!in_static(cat->profiles[i], cat->static_profiles, cat->n_static_profiles,
+                       sizeof(vg_profile)))
+            vg_catalog_profile_free(cat->profiles[i]);
     free(cat->rules);
     free(cat->profiles);
     free(cat);
@@ -165,6 +176,28 @@ int vg_catalog_take(vg_catalog *cat, vg_rule **rules, size_t n_rules, vg_profile
         qsort(cat->rules, cat->n_rules, sizeof(vg_rule *), cmp_rule_ptr);
     if (cat->n_profiles)
         qsort(cat->profiles, cat->n_profiles, sizeof(vg_profile *), cmp_profile_ptr);
+    return 0;
+}
+
+int vg_catalog_adopt_static(vg_catalog *cat, const vg_rule *rules, size_t n_rules,
+                            const vg_profile *profiles, size_t n_profiles)
+{
+    if (cat->n_rules || cat->n_profiles)
+        return VG_EUSAGE;
+    if (reserve((void **)&cat->rules, &cat->cap_rules, n_rules, sizeof(vg_rule *)) ||
+        reserve((void **)&cat->profiles, &cat->cap_profiles, n_profiles, sizeof(vg_profile *)))
+        return VG_ENOMEM;
+    /* The catalog hands out const pointers only; the casts never lead to a write. */
+    for (size_t i = 0; i < n_rules; i++)
+        cat->rules[i] = (vg_rule *)&rules[i];
+    for (size_t i = 0; i < n_profiles; i++)
+        cat->profiles[i] = (vg_profile *)&profiles[i];
+    cat->n_rules = n_rules;
+    cat->n_profiles = n_profiles;
+    cat->static_rules = rules;
+    cat->n_static_rules = n_rules;
+    cat->static_profiles = profiles;
+    cat->n_static_profiles = n_profiles;
     return 0;
 }
 

@@ -1,7 +1,9 @@
 /*
  * Inside the catalog module: the catalog object and the helpers the YAML
  * loader and the lookups share.  Everything a caller sees is const; the
- * catalog owns every string, rule and profile and frees them together.
+ * catalog owns every string, rule and profile and frees them together,
+ * except the built-in ones, which are static data compiled from the
+ * embedded YAML at build time (cmake/catalog_compile.c) and never freed.
  */
 #ifndef VG_CATALOG_INTERNAL_H
 #define VG_CATALOG_INTERNAL_H
@@ -13,6 +15,11 @@ struct vg_catalog {
     size_t n_rules, cap_rules;
     vg_profile **profiles; /* sorted by id */
     size_t n_profiles, cap_profiles;
+    /* Static rules/profiles (the precompiled catalog) among the above: not freed. */
+    const vg_rule *static_rules;
+    size_t n_static_rules;
+    const vg_profile *static_profiles;
+    size_t n_static_profiles;
 };
 
 void vg_catalog_rule_free(vg_rule *r);
@@ -22,6 +29,15 @@ void vg_catalog_strv_free(const char **v);
 /* Append already validated rules/profiles (ownership passes to cat); keeps order. */
 int vg_catalog_take(vg_catalog *cat, vg_rule **rules, size_t n_rules, vg_profile **profiles,
                     size_t n_profiles);
+
+/* Fill an empty cat with static, already sorted and validated rules and
+ * profiles (they stay owned by the caller and outlive cat). */
+int vg_catalog_adopt_static(vg_catalog *cat, const vg_rule *rules, size_t n_rules,
+                            const vg_profile *profiles, size_t n_profiles);
+
+/* The old way: parse every embedded rules/ file, then every profiles/ file.
+ * Used by the build-time compiler (cmake/catalog_compile.c). */
+int vg_catalog_load_embedded_yaml(vg_catalog **out, vg_error *err);
 
 /* Name tables shared by the loader and the name functions: index = enum value. */
 extern const char *const vg_catalog_kind_names[];

@@ -612,7 +612,7 @@ int vg_catalog_add_file(vg_catalog *cat, const char *path, vg_error *err)
 }
 
 /* Embedded files: every rules/ file before any profile, other folders are not ours. */
-int vg_catalog_load_embedded(vg_catalog **out, vg_error *err)
+int vg_catalog_load_embedded_yaml(vg_catalog **out, vg_error *err)
 {
     static const char *const passes[] = {"rules/", "profiles/"};
     *out = NULL;
