@@ -64,6 +64,10 @@ VG_EXPORT const vg_vmx_diag *vg_vmx_doc_diag(const vg_vmx_doc *doc, size_t i);
 /* Entries in file order. */
 VG_EXPORT size_t vg_vmx_doc_count(const vg_vmx_doc *doc);
 VG_EXPORT const vg_vmx_entry *vg_vmx_doc_entry(const vg_vmx_doc *doc, size_t i);
+/* Hash of entry i's key, ASCII lower-cased, as the document's own index
+ * computed it while parsing (0 if i is out of range): for callers that keep
+ * a table of key names, so the key need not be hashed again.  Additive. */
+VG_EXPORT unsigned vg_vmx_doc_key_hash(const vg_vmx_doc *doc, size_t i);
 /* Case-insensitive (ASCII) lookup; NULL if absent.  With duplicates it
  * returns the FIRST in file order.  Which copy VMware itself would use is
  * not known (it refuses to power on such a VM); first-wins matches libvirt

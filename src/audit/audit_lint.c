@@ -8,6 +8,7 @@
 #define _GNU_SOURCE /* strcasestr */
 #include <ctype.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -169,6 +170,7 @@ static void add_known(const char *k, int is_bool)
 }
 
 static void without_numbers(const char *key, char *out, size_t n);
+static void index_secrets(const vg_lint_tables *t);
 
 static unsigned count_parts(const char *s)
 {
@@ -225,6 +227,7 @@ static void load_tables(void)
     for (size_t i = 0; tables && i < tables->n_entries; i++)
         add_known(tables->entries[i].works, 0);
     index_known();
+    index_secrets(tables);
 }
 
 const vg_lint_tables *vg_audit_lint_tables(vg_error *err)
@@ -235,11 +238,30 @@ const vg_lint_tables *vg_audit_lint_tables(vg_error *err)
     return tables;
 }
 
+/* Whether a key can be a secret at all, by its first letter: the secret
+ * globs and "guestinfo." start with few letters, so most keys are ruled
+ * out by one table look-up (values are checked once per shown setting). */
+static unsigned char secret_first[256]; /* 1: some secret glob starts so */
+static int secret_any_first;             /* a glob starts with a wildcard */
+
+static void index_secrets(const vg_lint_tables *t)
+{
+    secret_first['g'] = secret_first['G'] = 1; /* guestinfo.* words */
+    for (size_t i = 0; t && i < t->n_secrets; i++) {
+        unsigned char c = (unsigned char)t->secrets[i][0];
+        if (c == '*' || c == '?' || c == '[' || c == '\\')
+            secret_any_first = 1;
+        secret_first[(unsigned char)tolower(c)] = secret_first[(unsigned char)toupper(c)] = 1;
+    }
+}
+
 int vg_audit_key_is_secret(const char *key)
 {
     const vg_lint_tables *t = vg_audit_lint_tables(NULL);
     if (!t || !key)
         return 1; /* without the table, show nothing that might be a secret */
+    if (!secret_any_first && !secret_first[(unsigned char)key[0]])
+        return 0;
     for (size_t i = 0; i < t->n_secrets; i++) {
         if (vg_vmx_glob_match(t->secrets[i], key))
             return 1;
@@ -412,62 +434,96 @@ static key_verdict judge_key(const vg_lint_tables *t, const char *key)
 
 /*
  * The same few hundred key names recur in every VM of a datastore, so the
- * verdict is remembered per name (lower-cased).  The table is bounded:
- * once half full, further names are judged without remembering.
+ * verdict is remembered per name (lower-cased), in a table per thread: the
+ * workers audit VMs side by side, and a shared table needed a lock taken
+ * for every key of every VM.  The table is bounded: once half full,
+ * further names are judged without remembering.
  */
-#define VERDICT_SLOTS 8192
+#define VERDICT_SLOTS 4096
 typedef struct verdict_slot {
     char *name; /* lower-cased key, NULL = empty */
+    size_t len;
+    unsigned hash;
+    char *spelled; /* the key as first seen: datastores spell a key the same way */
     key_verdict v;
 } verdict_slot;
-static verdict_slot verdicts[VERDICT_SLOTS];
-static size_t verdicts_used;
-static pthread_rwlock_t verdict_lock = PTHREAD_RWLOCK_INITIALIZER;
+typedef struct verdict_cache {
+    verdict_slot slots[VERDICT_SLOTS];
+    size_t used;
+} verdict_cache;
 
-static size_t name_hash(const char *s)
+static pthread_key_t cache_key;
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+static int cache_key_ok;
+
+static void cache_free(void *p)
 {
-    size_t h = 5381;
-    for (; *s; s++)
-        h = h * 33 + (unsigned char)*s;
-    return h & (VERDICT_SLOTS - 1);
+    verdict_cache *c = p;
+    for (size_t i = 0; c && i < VERDICT_SLOTS; i++)
+        free(c->slots[i].name);
+    free(c);
 }
 
-/* Slot holding name, or the empty slot where it would go (caller locks). */
-static verdict_slot *verdict_find(const char *lower, size_t h)
+static void cache_key_make(void)
 {
-    for (size_t i = 0; i < VERDICT_SLOTS; i++) {
-        verdict_slot *m = &verdicts[(h + i) & (VERDICT_SLOTS - 1)];
-        if (!m->name || strcmp(m->name, lower) == 0)
-            return m;
+    cache_key_ok = pthread_key_create(&cache_key, cache_free) == 0;
+}
+
+/* This thread's table, NULL when there is no memory (judged uncached). */
+static verdict_cache *thread_cache(void)
+{
+    pthread_once(&cache_once, cache_key_make);
+    if (!cache_key_ok)
+        return NULL;
+    verdict_cache *c = pthread_getspecific(cache_key);
+    if (!c && (c = calloc(1, sizeof *c)) != NULL && pthread_setspecific(cache_key, c) != 0) {
+        free(c);
+        c = NULL;
     }
-    return NULL;
+    return c;
 }
 
-static key_verdict judge_key_cached(const vg_lint_tables *t, const char *key)
+/* key equals the lower-cased name (ASCII case folded), without copying it. */
+static int same_name(const char *name, size_t len, const char *key)
 {
-    char lower[128];
-    size_t n = strlen(key);
-    if (n >= sizeof lower)
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)key[i];
+        if ((c >= 'A' && c <= 'Z' ? (char)(c | 0x20) : (char)c) != name[i])
+            return 0;
+    }
+    return key[len] == '\0';
+}
+
+/* h: the key's case-folded hash from the document's index. */
+static key_verdict judge_key_cached(const vg_lint_tables *t, const char *key, unsigned h)
+{
+    verdict_cache *c = thread_cache();
+    if (!c)
         return judge_key(t, key);
-    for (size_t i = 0; i <= n; i++)
-        lower[i] = (char)tolower((unsigned char)key[i]);
-    size_t h = name_hash(lower);
-    pthread_rwlock_rdlock(&verdict_lock);
-    verdict_slot *m = verdict_find(lower, h);
-    int hit = m && m->name;
-    key_verdict v = hit ? m->v : (key_verdict){NULL, NULL, NULL};
-    pthread_rwlock_unlock(&verdict_lock);
-    if (hit)
-        return v;
-    v = judge_key(t, key);
-    pthread_rwlock_wrlock(&verdict_lock);
-    m = verdicts_used < VERDICT_SLOTS / 2 ? verdict_find(lower, h) : NULL;
-    if (m && !m->name && (m->name = strdup(lower)) != NULL) {
-        m->v = v;
-        verdicts_used++;
+    for (size_t i = 0; i < VERDICT_SLOTS; i++) {
+        verdict_slot *m = &c->slots[(h + i) & (VERDICT_SLOTS - 1)];
+        if (m->name && m->hash == h &&
+            (strcmp(m->spelled, key) == 0 || same_name(m->name, m->len, key)))
+            return m->v;
+        if (!m->name) {
+            key_verdict v = judge_key(t, key);
+            size_t n = strlen(key);
+            if (c->used < VERDICT_SLOTS / 2 && (m->name = malloc(2 * (n + 1))) != NULL) {
+                m->spelled = m->name + n + 1;
+                memcpy(m->spelled, key, n + 1);
+                for (size_t k = 0; k <= n; k++) {
+                    unsigned char ch = (unsigned char)key[k];
+                    m->name[k] = ch >= 'A' && ch <= 'Z' ? (char)(ch | 0x20) : (char)ch;
+                }
+                m->len = n;
+                m->hash = h;
+                m->v = v;
+                c->used++;
+            }
+            return v;
+        }
     }
-    pthread_rwlock_unlock(&verdict_lock);
-    return v;
+    return judge_key(t, key);
 }
 
 static void lint_value(lint_list *l, const vg_vmx_entry *e, const known_key *k)
@@ -489,9 +545,9 @@ static void lint_value(lint_list *l, const vg_vmx_entry *e, const known_key *k)
     }
 }
 
-static void lint_entry(lint_list *l, const vg_lint_tables *t, const vg_vmx_entry *e)
+static void lint_entry(lint_list *l, const vg_lint_tables *t, const vg_vmx_entry *e, unsigned h)
 {
-    key_verdict v = judge_key_cached(t, e->key);
+    key_verdict v = judge_key_cached(t, e->key, h);
     if (v.entry) {
         add_lint(l, e, v.entry->message, v.entry->works);
     } else if (v.known) {
@@ -513,7 +569,7 @@ int vg_audit_lint(const vg_vmx_doc *doc, vg_lint **out, size_t *n_out, vg_error 
     lint_list l = {NULL, 0, 0};
     size_t n = doc ? vg_vmx_doc_count(doc) : 0;
     for (size_t i = 0; i < n && !l.oom; i++)
-        lint_entry(&l, t, vg_vmx_doc_entry(doc, i));
+        lint_entry(&l, t, vg_vmx_doc_entry(doc, i), vg_vmx_doc_key_hash(doc, i));
     if (l.oom) {
         for (size_t i = 0; i < l.n; i++) {
             free(l.items[i].key);

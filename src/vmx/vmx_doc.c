@@ -121,6 +121,11 @@ const vg_vmx_entry *vg_vmx_doc_entry(const vg_vmx_doc *doc, size_t i)
     return i < doc->nentries ? &doc->entries[i].pub : NULL;
 }
 
+unsigned vg_vmx_doc_key_hash(const vg_vmx_doc *doc, size_t i)
+{
+    return i < doc->nentries ? doc->entries[i].hash : 0;
+}
+
 size_t vg_vmx_doc_diag_count(const vg_vmx_doc *doc)
 {
     return doc->ndiags;
