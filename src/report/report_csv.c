@@ -51,7 +51,7 @@ static int csv_begin(vg_report *r, vg_error *err)
     r->state = s;
     for (size_t i = 0; i < N_COLUMNS; i++)
         add_field(&s->rows, columns[i], i == 0);
-    VG_BUF_LIT(&s->rows, "\r\n");
+    VG_REPORT_LIT(&s->rows, "\r\n");
     if (s->rows.oom)
         return vg_error_set(err, VG_ENOMEM, "", 0, "out of memory");
     int rc = vg_report_write(r, s->rows.data, s->rows.len, err);
@@ -105,7 +105,7 @@ static void add_row(vg_buf *b, vg_buf *refs, const vg_buf *vm_columns, const vg_
     vg_report_add(b, vm_columns->data, vm_columns->len);
     for (size_t i = 0; i < N_COLUMNS - N_VM_COLUMNS; i++)
         add_field(b, values[i], 0);
-    VG_BUF_LIT(b, "\r\n");
+    VG_REPORT_LIT(b, "\r\n");
 }
 
 static int csv_render(const vg_report *r, const vg_vm_report *vr, vg_buf *out, vg_error *err)

@@ -122,7 +122,7 @@ static inline void vg_report_adds(vg_buf *b, const char *s)
     vg_report_add(b, s, strlen(s));
 }
 /* Append a string constant without measuring it. */
-#define VG_BUF_LIT(b, lit) vg_report_add((b), "" lit, sizeof(lit) - 1)
+#define VG_REPORT_LIT(b, lit) vg_report_add((b), "" lit, sizeof(lit) - 1)
 /* Append v in decimal. */
 void vg_report_add_uint(vg_buf *b, unsigned long long v);
 /* ISO 8601 UTC "2026-01-02T03:04:05Z"; t == 0 -> now is NOT used: the epoch. */

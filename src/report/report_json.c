@@ -1,10 +1,14 @@
 /*
  * JSON report: one document for the whole run, written as it goes so that
  * memory does not grow with the number of VMs (the "vms" array is opened at
- * begin and each VM object is dumped by jansson when it arrives).  The
- * object builders here are shared with jsonl.  docs/report-schema.json is
- * the schema; every string passes through UTF-8 clean-up because jansson
- * refuses invalid UTF-8 and a .vmx may hold any bytes.
+ * begin and each VM object is written when it arrives).  The object
+ * builders here are shared with jsonl.  docs/report-schema.json is the
+ * schema; every string passes through UTF-8 clean-up because JSON must be
+ * valid UTF-8 and a .vmx may hold any bytes.  The small parts (run,
+ * problems, summary) are jansson trees; a VM's object, the bulk of the
+ * output, is written straight into a buffer with the same bytes jansson's
+ * compact dump would give (test_escape holds the escaper to that), which
+ * also lets it be rendered on a worker thread.
  */
 #include <jansson.h>
 #include <stdlib.h>
@@ -46,7 +50,7 @@ static const struct vg_escapes json_escapes = {
 void vg_report_json_add_str(vg_buf *b, const char *s)
 {
     if (!s) {
-        VG_BUF_LIT(b, "null");
+        VG_REPORT_LIT(b, "null");
         return;
     }
     vg_report_addc(b, '"');
@@ -66,15 +70,15 @@ static void add_line(vg_buf *b, unsigned line)
     if (line)
         vg_report_add_uint(b, line);
     else
-        VG_BUF_LIT(b, "null");
+        VG_REPORT_LIT(b, "null");
 }
 
 static void add_bool(vg_buf *b, int v)
 {
     if (v)
-        VG_BUF_LIT(b, "true");
+        VG_REPORT_LIT(b, "true");
     else
-        VG_BUF_LIT(b, "false");
+        VG_REPORT_LIT(b, "false");
 }
 
 static void add_str_list(vg_buf *b, const char *const *list)
@@ -123,9 +127,9 @@ static void add_vm(vg_buf *b, const vg_vm *vm)
     add_member(b, ",\"managed_by\":", vm->managed_by);
     add_member(b, ",\"origin\":", (unsigned)vm->origin < 3 ? origin_names[vm->origin] : "file");
     add_member(b, ",\"power\":", vg_power_state_name(vm->power));
-    VG_BUF_LIT(b, ",\"locked\":");
+    VG_REPORT_LIT(b, ",\"locked\":");
     add_bool(b, vm->locked != 0);
-    VG_BUF_LIT(b, ",\"template\":");
+    VG_REPORT_LIT(b, ",\"template\":");
     add_bool(b, vm->is_template != 0);
     vg_report_addc(b, '}');
 }
@@ -133,13 +137,13 @@ static void add_vm(vg_buf *b, const vg_vm *vm)
 static void add_waiver(vg_buf *b, const vg_result *res)
 {
     if (!res->waiver_reason) {
-        VG_BUF_LIT(b, "null");
+        VG_REPORT_LIT(b, "null");
         return;
     }
     add_member(b, "{\"reason\":", res->waiver_reason);
     add_member(b, ",\"approver\":", res->waiver_approver);
     add_member(b, ",\"expires\":", res->waiver_expires);
-    VG_BUF_LIT(b, ",\"expired\":");
+    VG_REPORT_LIT(b, ",\"expired\":");
     add_bool(b, res->waiver_expired != 0);
     vg_report_addc(b, '}');
 }
@@ -158,13 +162,13 @@ static void add_vm_ref(vg_buf *b, const vg_vm *vm)
 static void add_result(vg_buf *b, const char *vm_ref, size_t vm_ref_len, const vg_result *res)
 {
     const vg_profile_rule *pr = res->prule;
-    VG_BUF_LIT(b, "{\"vm\":");
+    VG_REPORT_LIT(b, "{\"vm\":");
     vg_report_add(b, vm_ref, vm_ref_len);
     add_member(b, ",\"rule\":", vg_report_rule_id(res));
     add_member(b, ",\"title\":", vg_report_rule_title(res));
     add_member(b, ",\"profile\":", res->profile ? res->profile->id : NULL);
     add_member(b, ",\"source_id\":", pr ? pr->source_id : NULL);
-    VG_BUF_LIT(b, ",\"refs\":");
+    VG_REPORT_LIT(b, ",\"refs\":");
     add_str_list(b, pr ? pr->refs : NULL);
     add_member(b, ",\"status\":", vg_result_status_name(res->status));
     add_member(b, ",\"raw_status\":", vg_result_status_name(res->raw_status));
@@ -176,9 +180,9 @@ static void add_result(vg_buf *b, const char *vm_ref, size_t vm_ref_len, const v
     add_member(b, ",\"evidence\":", res->evidence);
     add_member(b, ",\"fix\":", res->fix);
     add_member(b, ",\"file\":", res->file);
-    VG_BUF_LIT(b, ",\"line\":");
+    VG_REPORT_LIT(b, ",\"line\":");
     add_line(b, res->line);
-    VG_BUF_LIT(b, ",\"waiver\":");
+    VG_REPORT_LIT(b, ",\"waiver\":");
     add_waiver(b, res);
     vg_report_addc(b, '}');
 }
@@ -186,7 +190,7 @@ static void add_result(vg_buf *b, const char *vm_ref, size_t vm_ref_len, const v
 static void add_lint(vg_buf *b, const vg_lint *l)
 {
     add_member(b, "{\"key\":", l->key);
-    VG_BUF_LIT(b, ",\"line\":");
+    VG_REPORT_LIT(b, ",\"line\":");
     add_line(b, l->line);
     add_member(b, ",\"message\":", l->message);
     add_member(b, ",\"suggest\":", l->suggest);
@@ -196,17 +200,17 @@ static void add_lint(vg_buf *b, const vg_lint *l)
 /* "vm":...,"results":[...] without the braces, so jsonl can put "type" first. */
 static void add_vm_report_members(vg_buf *b, const vg_vm_report *vr)
 {
-    VG_BUF_LIT(b, "\"vm\":");
+    VG_REPORT_LIT(b, "\"vm\":");
     add_vm(b, vr->vm);
-    VG_BUF_LIT(b, ",\"counts\":");
+    VG_REPORT_LIT(b, ",\"counts\":");
     add_counts(b, vr->counts);
-    VG_BUF_LIT(b, ",\"lints\":[");
+    VG_REPORT_LIT(b, ",\"lints\":[");
     for (size_t i = 0; i < vr->n_lints; i++) {
         if (i)
             vg_report_addc(b, ',');
         add_lint(b, &vr->lints[i]);
     }
-    VG_BUF_LIT(b, "],\"results\":[");
+    VG_REPORT_LIT(b, "],\"results\":[");
     vg_buf ref = VG_BUF_INIT;
     add_vm_ref(&ref, vr->vm);
     for (size_t i = 0; i < vr->n_results; i++) {
@@ -403,9 +407,9 @@ static int put_typed(vg_report *r, const char *type, json_t *j, vg_error *err)
 static int jsonl_render(const vg_report *r, const vg_vm_report *vr, vg_buf *out, vg_error *err)
 {
     (void)r, (void)err;
-    VG_BUF_LIT(out, "{\"type\":\"vm\",");
+    VG_REPORT_LIT(out, "{\"type\":\"vm\",");
     add_vm_report_members(out, vr);
-    VG_BUF_LIT(out, "}\n");
+    VG_REPORT_LIT(out, "}\n");
     return VG_OK;
 }
 

@@ -20,8 +20,8 @@ static const char *const status_color[VG_RESULT_STATUS_COUNT] = {
 };
 static const char *const severity_color[4] = {"\033[2m", "", "\033[33m", "\033[31m"};
 
-/* Where one piece of the report is composed: out receives the text,
- * field and line are scratch.  The writer keeps one for the whole run;
+/* Where one piece of the report is composed: out receives the text, the
+ * buffers are scratch.  The writer keeps one for the whole run;
  * rendering from a worker thread uses one of its own. */
 struct text_out {
     const vg_report_opts *opts;
@@ -129,7 +129,7 @@ static void put_label_wrapped(struct text_out *o, size_t indent, const char *lab
             vg_report_adds(b, label);
         vg_report_add(b, p, n);
         if (p[n] && last)
-            VG_BUF_LIT(b, "...");
+            VG_REPORT_LIT(b, "...");
         vg_report_addc(b, '\n');
         p += n;
         while (*p == ' ')
@@ -154,11 +154,11 @@ static void status_label(const vg_report_opts *opts, vg_buf *b, vg_result_status
     vg_report_adds(b, opts->color && known ? status_color[st] : "");
     add_padded(b, vg_report_status_label(st), 6);
     vg_report_adds(b, off);
-    VG_BUF_LIT(b, "  ");
+    VG_REPORT_LIT(b, "  ");
     vg_report_adds(b, opts->color ? severity_color[sev] : "");
     add_padded(b, vg_severity_name(sev), 6);
     vg_report_adds(b, off);
-    VG_BUF_LIT(b, "  ");
+    VG_REPORT_LIT(b, "  ");
 }
 
 static void put_result_head(struct text_out *o, const vg_result *res)
@@ -169,7 +169,7 @@ static void put_result_head(struct text_out *o, const vg_result *res)
     vg_buf_reset(&o->line);
     vg_report_adds(&o->line, id);
     if (strcmp(source, id) != 0) {
-        VG_BUF_LIT(&o->line, " [");
+        VG_REPORT_LIT(&o->line, " [");
         vg_report_adds(&o->line, source);
         vg_report_addc(&o->line, ']');
     }
@@ -184,15 +184,15 @@ static void put_waiver(struct text_out *o, const vg_result *res)
     vg_buf_reset(b);
     vg_report_add(b, "", 0);
     if (res->waiver_expired)
-        VG_BUF_LIT(b, "EXPIRED ");
+        VG_REPORT_LIT(b, "EXPIRED ");
     vg_report_adds(b, res->waiver_reason ? res->waiver_reason : "");
     if (res->waiver_approver) {
-        VG_BUF_LIT(b, " (approved by ");
+        VG_REPORT_LIT(b, " (approved by ");
         vg_report_adds(b, res->waiver_approver);
         vg_report_addc(b, ')');
     }
     if (res->waiver_expires) {
-        VG_BUF_LIT(b, ", expires ");
+        VG_REPORT_LIT(b, ", expires ");
         vg_report_adds(b, res->waiver_expires);
     }
     put_wrapped(o, 10, "waiver: ", b->data ? b->data : "", 2);
@@ -228,17 +228,17 @@ static const char *vm_note(const vg_vm *vm)
 static void put_vm_header(struct text_out *o, const vg_vm *vm)
 {
     if (o->opts->color)
-        VG_BUF_LIT(o->out, ANSI_BOLD);
+        VG_REPORT_LIT(o->out, ANSI_BOLD);
     put_wrapped(o, 0, "", vg_report_vm_name(vm), 3);
     if (o->opts->color)
-        VG_BUF_LIT(o->out, ANSI_RESET);
+        VG_REPORT_LIT(o->out, ANSI_RESET);
     vg_buf *l = &o->line;
     vg_buf_reset(l);
     if (vm->path) {
         vg_report_adds(l, vm->path);
     } else if (vm->moref) {
         vg_report_adds(l, vm->moref);
-        VG_BUF_LIT(l, " on ");
+        VG_REPORT_LIT(l, " on ");
         vg_report_adds(l, vm->server ? vm->server : "?");
     }
     if (l->len)
@@ -260,13 +260,13 @@ static void put_lints(struct text_out *o, const vg_vm_report *vr)
             vg_report_adds(l, vr->vm->path);
             vg_report_addc(l, ':');
             vg_report_add_uint(l, lint->line);
-            VG_BUF_LIT(l, ": ");
+            VG_REPORT_LIT(l, ": ");
         }
         vg_report_adds(l, lint->key ? lint->key : "?");
-        VG_BUF_LIT(l, ": ");
+        VG_REPORT_LIT(l, ": ");
         vg_report_adds(l, lint->message ? lint->message : "");
         if (lint->suggest) {
-            VG_BUF_LIT(l, " (use ");
+            VG_REPORT_LIT(l, " (use ");
             vg_report_adds(l, lint->suggest);
             vg_report_addc(l, ')');
         }
@@ -282,7 +282,7 @@ static void add_counts(vg_buf *b, const size_t *counts)
                                                               "manual", "error", "waived"};
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
         if (i)
-            VG_BUF_LIT(b, ", ");
+            VG_REPORT_LIT(b, ", ");
         vg_report_add_uint(b, counts[order[i]]);
         vg_report_addc(b, ' ');
         vg_report_adds(b, words[order[i]]);
