@@ -26,7 +26,7 @@ void vg_buf_add(vg_buf *b, const void *data, size_t len);
 void vg_buf_adds(vg_buf *b, const char *s);
 void vg_buf_addc(vg_buf *b, char c);
 void vg_buf_printf(vg_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void vg_buf_vprintf(vg_buf *b, const char *fmt, va_list ap);
+void vg_buf_vprintf(vg_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 void vg_buf_reset(vg_buf *b); /* len = 0, keeps memory */
 /* Hand the string to the caller (malloc'd, never NULL unless oom); b is reset. */
 char *vg_buf_detach(vg_buf *b);
