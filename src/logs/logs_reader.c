@@ -40,7 +40,9 @@ int vg_log_reader_open(const char *path, vg_log_reader **out, vg_error *err)
         return vg_error_set(err, VG_EIO, path, 0, "not a regular file");
     }
 #ifdef POSIX_FADV_SEQUENTIAL
-    posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    /* read-ahead for big logs; for the usual few KB it is a wasted call */
+    if (st.st_size > (off_t)BLOCK)
+        posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
     vg_log_reader *r = calloc(1, sizeof *r);
     char *buf = malloc(BLOCK);

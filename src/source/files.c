@@ -436,7 +436,8 @@ static int list_chunk(DIR *d, const char *after, chunk *c)
 {
     c->n = 0;
     c->more = 0;
-    rewinddir(d);
+    if (after) /* the first chunk reads a freshly opened folder */
+        rewinddir(d);
     struct dirent *e;
     int oom = 0;
     while (!oom && (e = readdir(d)) != NULL) {

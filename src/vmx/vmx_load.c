@@ -73,6 +73,8 @@ int vmx_read_file(const char *path, char **out, size_t *len, vg_error *err)
 {
     *out = NULL;
     *len = 0;
+    /* O_NONBLOCK: opening a FIFO named *.vmx must not hang; reads of the
+     * regular files we go on with ignore it, so it need not be cleared */
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     if (fd < 0)
         return vg_error_set(err, errno == ENOENT ? VG_ENOTFOUND : VG_EIO, path, 0,
@@ -88,8 +90,6 @@ int vmx_read_file(const char *path, char **out, size_t *len, vg_error *err)
         rc = vg_error_set(err, VG_EINPUT, path, 0,
                           "file of %lld bytes is beyond the %u-byte limit for a .vmx",
                           (long long)st.st_size, VG_VMX_MAX_FILE);
-    else if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0)
-        rc = vg_error_set(err, VG_EIO, path, 0, "cannot read: %s", strerror(errno));
     if (rc == 0) {
         rc = read_all(fd, (size_t)st.st_size, VG_VMX_MAX_FILE, out, len);
         if (rc == VG_EIO)
