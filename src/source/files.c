@@ -721,7 +721,9 @@ static void *worker_main(void *arg)
         process(w, s, stopping);
         pthread_mutex_lock(&w->mu);
         s->state = SLOT_DONE;
-        if (w->deliverer_waits)
+        /* the deliverer waits for the next VM in path order only: a VM
+         * finished ahead of it would wake it for nothing */
+        if (w->deliverer_waits && s == &w->ring[w->deliver_seq % w->window])
             pthread_cond_signal(&w->done);
     }
     pthread_mutex_unlock(&w->mu);
