@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 
 #include "vsphere_internal.h"
@@ -143,10 +144,37 @@ static size_t on_body(char *data, size_t size, size_t n, void *ctx)
     return len;
 }
 
+/* Stalled: fewer than STALL_RATE bytes per second moved, up or down, in a
+ * window of --timeout seconds.  libcurl's own low-speed check averages over
+ * its last five seconds, so a trickling reply after a quick start was cut
+ * only after 7 to 20 s with --timeout 3; this check cuts it within two
+ * windows whatever came before. */
+#define STALL_RATE 100
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static int on_progress(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
 {
-    (void)dt, (void)dn, (void)ut, (void)un;
-    return stop_requested(ctx) ? 1 : 0;
+    (void)dt, (void)un;
+    vs_conn *c = ctx;
+    if (stop_requested(c))
+        return 1;
+    double t = now_s();
+    long long moved = (long long)dn + (long long)ut;
+    if (t - c->window_t >= (double)c->timeout) {
+        if (moved - c->window_bytes < (long long)STALL_RATE * c->timeout) {
+            c->stalled = 1;
+            return 1;
+        }
+        c->window_t = t;
+        c->window_bytes = moved;
+    }
+    return 0;
 }
 
 /* ------------------------------------------------------------ connection */
@@ -183,6 +211,7 @@ int vs_conn_open(vs_conn *c, const char *url, const vg_vsphere_opts *opts, vg_er
     if (!c->curl)
         return vg_error_set(err, VG_ENOMEM, c->target.server, 0, "cannot create an HTTP handle");
     long timeout = opts->timeout > 0 ? opts->timeout : 60;
+    c->timeout = timeout;
     CURL *h = c->curl;
     int bad = 0;
     bad |= curl_easy_setopt(h, CURLOPT_URL, c->target.endpoint);
@@ -192,7 +221,8 @@ int vs_conn_open(vs_conn *c, const char *url, const vg_vsphere_opts *opts, vg_er
     bad |= curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
     bad |= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     bad |= curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, timeout);
-    bad |= curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    /* libcurl's check stays as a second guard; on_progress cuts stalls */
+    bad |= curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, (long)STALL_RATE);
     bad |= curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, timeout);
     bad |= curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->curl_err);
     bad |= curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
@@ -277,6 +307,10 @@ static int transfer_error(vs_conn *c, const char *method, CURLcode cc, vs_reply 
 {
     if (stop_requested(c))
         return vg_error_set(err, VG_ERR, c->target.server, 0, "%s: interrupted", method);
+    if (cc == CURLE_ABORTED_BY_CALLBACK && c->stalled)
+        return vg_error_set(err, VG_EIO, c->target.server, 0,
+                            "%s: timed out (see --timeout): under %d bytes/s for %ld s", method,
+                            STALL_RATE, c->timeout);
     if (cc == CURLE_WRITE_ERROR && r->stopped)
         return vg_error_set(err, VG_ERR, c->target.server, 0, "%s: stopped", method);
     if (cc == CURLE_WRITE_ERROR && r->bad)
@@ -344,6 +378,9 @@ int vs_call(vs_conn *c, const char *method, const char *body, vs_reply *r, vg_er
     c->reply = r;
     c->body_bytes = 0;
     c->body_limit = r->on_object ? VS_MAX_PAGE_REPLY : VS_MAX_SMALL_REPLY;
+    c->stalled = 0;
+    c->window_t = now_s();
+    c->window_bytes = 0;
     curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, req.data);
     curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, (long)req.len);
     curl_easy_setopt(c->curl, CURLOPT_COOKIE, c->cookie[0] ? c->cookie : NULL);

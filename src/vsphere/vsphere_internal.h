@@ -116,6 +116,12 @@ typedef struct vs_conn {
     size_t body_limit;     /* VS_MAX_SMALL_REPLY or VS_MAX_PAGE_REPLY */
     vg_buf snippet;        /* start of a non-XML body, for messages */
     vs_reply *reply;       /* reply being parsed by the write callback */
+    long timeout;          /* --timeout in seconds */
+    /* stall check (vsphere_http.c on_progress): bytes moved by the start
+     * of the current window of `timeout` seconds, and when it began */
+    double window_t;
+    long long window_bytes;
+    int stalled;
 } vs_conn;
 
 int vs_conn_open(vs_conn *c, const char *url, const vg_vsphere_opts *opts, vg_error *err);
