@@ -112,7 +112,12 @@ static void put(synth *s, const char *key, const char *value)
 static void put_dev(synth *s, const char *dev, const char *field, const char *value)
 {
     char key[160];
-    snprintf(key, sizeof key, "%s.%s", dev, field);
+    size_t dl = strlen(dev), fl = strlen(field);
+    if (dl + 1 + fl >= sizeof key)
+        return; /* device names are short ("serial0", "sata0:1"): never here */
+    memcpy(key, dev, dl);
+    key[dl] = '.';
+    memcpy(key + dl + 1, field, fl + 1);
     put(s, key, value);
 }
 

@@ -27,6 +27,14 @@ enum val_kind {
 };
 
 /* Property path -> how its <val> is read.  Unknown paths are scalars. */
+/* Element and attribute names are compared to literals on every SAX event
+ * of a reply of 100+ MB; most differ at the first byte, which is checked
+ * before the call. */
+static inline int streq(const char *a, const char *lit)
+{
+    return a[0] == lit[0] && strcmp(a, lit) == 0;
+}
+
 static const struct {
     const char *path;
     enum val_kind kind;
@@ -61,7 +69,9 @@ static void fail(vs_reply *r, const char *msg, const char *detail)
 /* Truncating copy into a fixed field (long values there are never useful). */
 static void copy_str(char *dst, size_t size, const char *src)
 {
-    snprintf(dst, size, "%.*s", (int)size - 1, src ? src : "");
+    size_t n = src ? strnlen(src, size - 1) : 0;
+    memcpy(dst, src ? src : "", n);
+    dst[n] = '\0';
 }
 
 static const char *under(const vs_reply *r, int d)
@@ -71,8 +81,8 @@ static const char *under(const vs_reply *r, int d)
 
 static int is_prop_reply(const vs_reply *r)
 {
-    return !r->is_fault && (strcmp(r->response, "RetrievePropertiesExResponse") == 0 ||
-                            strcmp(r->response, "ContinueRetrievePropertiesExResponse") == 0);
+    return !r->is_fault && (streq(r->response, "RetrievePropertiesExResponse") ||
+                            streq(r->response, "ContinueRetrievePropertiesExResponse"));
 }
 
 /* ---------------------------------------------------------------- objects */
@@ -141,13 +151,13 @@ static int apply_scalar(vs_reply *r, const char *prop, const char *v)
         if (strcmp(fields[i].path, prop) == 0)
             return vg_vm_set_str((char **)((char *)vm + fields[i].field), v);
     }
-    if (strcmp(prop, "config.version") == 0)
+    if (streq(prop, "config.version"))
         return set_version(r, v);
-    if (strcmp(prop, "config.template") == 0) {
-        vm->is_template = strcmp(v, "true") == 0;
+    if (streq(prop, "config.template")) {
+        vm->is_template = streq(v, "true");
         return 0;
     }
-    if (strcmp(prop, "runtime.powerState") == 0)
+    if (streq(prop, "runtime.powerState"))
         return set_power(vm, v);
     return vg_vm_set_prop(vm, prop, v);
 }
@@ -177,7 +187,7 @@ static void end_object(vs_reply *r)
     if (!vm)
         return;
     r->n_objects++;
-    if (strcmp(r->obj_type, "VirtualMachine") == 0) {
+    if (streq(r->obj_type, "VirtualMachine")) {
         r->vm = vm;
         vg_error e;
         if (ensure_settings(r) || vs_devices_to_vmx(r->dev, r->n_dev, vm->settings, &e) < 0) {
@@ -213,7 +223,7 @@ static int parse_int(const char *s)
 
 static signed char parse_bool(const char *s)
 {
-    return strcmp(s, "true") == 0 ? 1 : strcmp(s, "false") == 0 ? 0 : -1;
+    return streq(s, "true") ? 1 : streq(s, "false") ? 0 : -1;
 }
 
 static void device_leaf(vs_reply *r, int d, const char *text)
@@ -223,22 +233,22 @@ static void device_leaf(vs_reply *r, int d, const char *text)
     vs_device *dv = &r->dev[r->n_dev - 1];
     const char *n = r->names[d];
     if (d == 8) {
-        if (strcmp(n, "key") == 0)
+        if (streq(n, "key"))
             dv->key = parse_int(text);
-        else if (strcmp(n, "controllerKey") == 0)
+        else if (streq(n, "controllerKey"))
             dv->controller_key = parse_int(text);
-        else if (strcmp(n, "unitNumber") == 0)
+        else if (streq(n, "unitNumber"))
             dv->unit = parse_int(text);
-        else if (strcmp(n, "busNumber") == 0)
+        else if (streq(n, "busNumber"))
             dv->bus = parse_int(text);
-        else if (strcmp(n, "ehciEnabled") == 0)
+        else if (streq(n, "ehciEnabled"))
             dv->ehci = parse_bool(text);
-    } else if (d == 9 && strcmp(r->names[8], "connectable") == 0) {
-        if (strcmp(n, "startConnected") == 0)
+    } else if (d == 9 && streq(r->names[8], "connectable")) {
+        if (streq(n, "startConnected"))
             dv->start_connected = parse_bool(text);
-        else if (strcmp(n, "connected") == 0)
+        else if (streq(n, "connected"))
             dv->connected = parse_bool(text);
-    } else if (d == 9 && strcmp(r->names[8], "backing") == 0 && strcmp(n, "diskMode") == 0) {
+    } else if (d == 9 && streq(r->names[8], "backing") && streq(n, "diskMode")) {
         copy_str(dv->disk_mode, sizeof dv->disk_mode, text);
     }
 }
@@ -261,7 +271,7 @@ static void device_start(vs_reply *r, int d)
         dv->key = dv->controller_key = dv->unit = dv->bus = -1;
         dv->start_connected = dv->connected = dv->ehci = -1;
         copy_str(dv->type, sizeof dv->type, r->xtype[d]);
-    } else if (d == 8 && r->n_dev && strcmp(r->names[8], "backing") == 0) {
+    } else if (d == 8 && r->n_dev && streq(r->names[8], "backing")) {
         vs_device *dv = &r->dev[r->n_dev - 1];
         copy_str(dv->backing, sizeof dv->backing, r->xtype[d]);
     }
@@ -272,22 +282,22 @@ static void device_start(vs_reply *r, int d)
 static void prop_start(vs_reply *r, int d)
 {
     const char *n = r->names[d];
-    if (d == 4 && strcmp(n, "objects") == 0)
+    if (d == 4 && streq(n, "objects"))
         begin_object(r);
     if (!r->vm || d < 6)
         return;
-    if (d == 6 && strcmp(under(r, 5), "propSet") == 0 && strcmp(n, "val") == 0) {
+    if (d == 6 && streq(under(r, 5), "propSet") && streq(n, "val")) {
         r->val_kind = kind_of(r->prop);
         if (r->val_kind == VAL_EXTRACONFIG && ensure_settings(r))
             fail(r, "out of memory", NULL);
         return;
     }
-    if (d == 7 && strcmp(under(r, 5), "missingSet") == 0 && strcmp(n, "fault") == 0) {
-        if (strcmp(r->xtype[d], "NotAuthenticated") == 0)
+    if (d == 7 && streq(under(r, 5), "missingSet") && streq(n, "fault")) {
+        if (streq(r->xtype[d], "NotAuthenticated"))
             r->session_lost = 1;
         return;
     }
-    if (strcmp(under(r, 6), "val") != 0 || strcmp(under(r, 5), "propSet") != 0)
+    if (!streq(under(r, 6), "val") || !streq(under(r, 5), "propSet"))
         return;
     if (r->val_kind == VAL_EXTRACONFIG && d == 7) {
         r->ov_has_key = r->ov_has_value = 0;
@@ -295,7 +305,7 @@ static void prop_start(vs_reply *r, int d)
         vg_buf_reset(&r->ov_value);
     } else if (r->val_kind == VAL_DEVICES) {
         device_start(r, d);
-    } else if (r->val_kind == VAL_TASKERROR && d == 7 && strcmp(n, "fault") == 0) {
+    } else if (r->val_kind == VAL_TASKERROR && d == 7 && streq(n, "fault")) {
         copy_str(r->task_fault, sizeof r->task_fault, r->xtype[d]);
     }
 }
@@ -303,36 +313,36 @@ static void prop_start(vs_reply *r, int d)
 static void prop_leaf(vs_reply *r, int d, const char *text)
 {
     const char *n = r->names[d];
-    if (d == 4 && strcmp(n, "token") == 0) {
+    if (d == 4 && streq(n, "token")) {
         copy_str(r->token, sizeof r->token, text);
         return;
     }
     if (!r->vm)
         return;
-    if (d == 5 && strcmp(n, "obj") == 0) {
+    if (d == 5 && streq(n, "obj")) {
         if (vg_vm_set_str(&r->vm->moref, text))
             fail(r, "out of memory", NULL);
-    } else if (d == 6 && strcmp(under(r, 5), "propSet") == 0 && strcmp(n, "name") == 0) {
+    } else if (d == 6 && streq(under(r, 5), "propSet") && streq(n, "name")) {
         copy_str(r->prop, sizeof r->prop, text);
-    } else if (d == 6 && strcmp(under(r, 5), "propSet") == 0 && strcmp(n, "val") == 0) {
+    } else if (d == 6 && streq(under(r, 5), "propSet") && streq(n, "val")) {
         if (r->val_kind == VAL_SCALAR && apply_scalar(r, r->prop, text))
             fail(r, "out of memory", NULL);
-    } else if (d >= 7 && strcmp(under(r, 6), "val") == 0 &&
-               strcmp(under(r, 5), "propSet") == 0) {
+    } else if (d >= 7 && streq(under(r, 6), "val") &&
+               streq(under(r, 5), "propSet")) {
         if (r->val_kind == VAL_EXTRACONFIG && d == 8) {
-            if (strcmp(n, "key") == 0) {
+            if (streq(n, "key")) {
                 copy_str(r->ov_key, sizeof r->ov_key, text);
                 r->ov_has_key = 1;
-            } else if (strcmp(n, "value") == 0) {
+            } else if (streq(n, "value")) {
                 vg_buf_adds(&r->ov_value, text);
                 r->ov_has_value = 1;
             }
         } else if (r->val_kind == VAL_DEVICES) {
             device_leaf(r, d, text);
-        } else if (r->val_kind == VAL_MANAGEDBY && d == 7 && strcmp(n, "extensionKey") == 0) {
+        } else if (r->val_kind == VAL_MANAGEDBY && d == 7 && streq(n, "extensionKey")) {
             if (vg_vm_set_str(&r->vm->managed_by, text))
                 fail(r, "out of memory", NULL);
-        } else if (r->val_kind == VAL_TASKERROR && d == 7 && strcmp(n, "localizedMessage") == 0) {
+        } else if (r->val_kind == VAL_TASKERROR && d == 7 && streq(n, "localizedMessage")) {
             copy_str(r->task_msg, sizeof r->task_msg, text);
         }
     }
@@ -341,12 +351,12 @@ static void prop_leaf(vs_reply *r, int d, const char *text)
 static void prop_end(vs_reply *r, int d)
 {
     const char *n = r->names[d];
-    if (d == 4 && strcmp(n, "objects") == 0) {
+    if (d == 4 && streq(n, "objects")) {
         end_object(r);
     } else if (r->vm && d == 7 && r->val_kind == VAL_EXTRACONFIG &&
-               strcmp(under(r, 6), "val") == 0 && strcmp(under(r, 5), "propSet") == 0) {
+               streq(under(r, 6), "val") && streq(under(r, 5), "propSet")) {
         end_option_value(r);
-    } else if (d == 6 && strcmp(n, "val") == 0) {
+    } else if (d == 6 && streq(n, "val")) {
         r->val_kind = VAL_NONE;
     }
 }
@@ -354,11 +364,11 @@ static void prop_end(vs_reply *r, int d)
 /* Leaves of small replies, kept as "about/fullName" = "..." pairs. */
 static void small_leaf(vs_reply *r, int d, const char *text)
 {
-    if (d == 3 && strcmp(r->names[3], "returnval") == 0) {
+    if (d == 3 && streq(r->names[3], "returnval")) {
         copy_str(r->returnval, sizeof r->returnval, text);
         return;
     }
-    if (d < 4 || r->n_kv >= VS_MAX_KV || strcmp(r->names[3], "returnval") != 0)
+    if (d < 4 || r->n_kv >= VS_MAX_KV || !streq(r->names[3], "returnval"))
         return;
     vg_buf path = VG_BUF_INIT;
     for (int i = 4; i <= d; i++) {
@@ -380,17 +390,17 @@ static void small_leaf(vs_reply *r, int d, const char *text)
 static void fault_leaf(vs_reply *r, int d, const char *text)
 {
     const char *n = r->names[d];
-    if (d == 3 && strcmp(n, "faultstring") == 0)
+    if (d == 3 && streq(n, "faultstring"))
         copy_str(r->fault_string, sizeof r->fault_string, text);
-    else if (d == 3 && strcmp(n, "faultcode") == 0 && !r->fault_type[0])
+    else if (d == 3 && streq(n, "faultcode") && !r->fault_type[0])
         copy_str(r->fault_type, sizeof r->fault_type, text);
-    else if (d == 5 && strcmp(n, "name") == 0 && strcmp(under(r, 3), "detail") == 0)
+    else if (d == 5 && streq(n, "name") && streq(under(r, 3), "detail"))
         copy_str(r->fault_name, sizeof r->fault_name, text);
 }
 
 static void fault_start(vs_reply *r, int d)
 {
-    if (d != 4 || strcmp(r->names[3], "detail") != 0)
+    if (d != 4 || !streq(r->names[3], "detail"))
         return;
     /* <InvalidLoginFault xsi:type="InvalidLogin">: the type names the fault;
      * without one, the element name minus "Fault". */
@@ -399,7 +409,7 @@ static void fault_start(vs_reply *r, int d)
     } else {
         copy_str(r->fault_type, sizeof r->fault_type, r->names[d]);
         size_t len = strlen(r->fault_type);
-        if (len > 5 && strcmp(r->fault_type + len - 5, "Fault") == 0)
+        if (len > 5 && streq(r->fault_type + len - 5, "Fault"))
             r->fault_type[len - 5] = '\0';
     }
 }
@@ -424,12 +434,12 @@ static void read_attrs(vs_reply *r, int d, int n_attr, const xmlChar **attrs)
             len = sizeof val - 1;
         memcpy(val, a[3], len);
         val[len] = '\0';
-        if (strcmp(name, "type") == 0 && a[2] && strcmp((const char *)a[2], VS_NS_XSI) == 0) {
+        if (streq(name, "type") && a[2] && strcmp((const char *)a[2], VS_NS_XSI) == 0) {
             /* QName value: the prefix is taken loosely (often undeclared) */
             const char *colon = strchr(val, ':');
             copy_str(r->xtype[d], sizeof r->xtype[d], colon ? colon + 1 : val);
-        } else if (strcmp(name, "type") == 0 && !a[2] && d == 5 &&
-                   strcmp(r->names[5], "obj") == 0) {
+        } else if (streq(name, "type") && !a[2] && d == 5 &&
+                   streq(r->names[5], "obj")) {
             copy_str(r->obj_type, sizeof r->obj_type, val);
         }
     }
@@ -439,12 +449,12 @@ static int check_envelope(vs_reply *r, int d, const xmlChar *uri)
 {
     const char *n = r->names[d];
     int soap = uri && strcmp((const char *)uri, VS_NS_SOAP) == 0;
-    if (d == 0 && !(soap && strcmp(n, "Envelope") == 0)) {
+    if (d == 0 && !(soap && streq(n, "Envelope"))) {
         fail(r, "not a SOAP envelope: root element is", n[0] ? n : "in a foreign namespace");
         return -1;
     }
-    if (d == 2 && strcmp(r->names[1], "Body") == 0) {
-        if (soap && strcmp(n, "Fault") == 0)
+    if (d == 2 && streq(r->names[1], "Body")) {
+        if (soap && streq(n, "Fault"))
             r->is_fault = 1;
         else if (!r->response[0])
             copy_str(r->response, sizeof r->response, n);
@@ -470,7 +480,7 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, con
     read_attrs(r, d, n_attr, attrs);
     if (d <= 2 && check_envelope(r, d, uri))
         return;
-    if (d < 3 || strcmp(r->names[1], "Body") != 0)
+    if (d < 3 || !streq(r->names[1], "Body"))
         return;
     if (r->is_fault)
         fault_start(r, d);
@@ -485,7 +495,7 @@ static void on_end(void *ctx, const xmlChar *local, const xmlChar *prefix, const
     int d = --r->depth;
     int leaf = r->text_on;
     r->text_on = 0;
-    if (r->bad || d >= VS_MAX_DEPTH || d < 3 || strcmp(r->names[1], "Body") != 0)
+    if (r->bad || d >= VS_MAX_DEPTH || d < 3 || !streq(r->names[1], "Body"))
         return;
     if (r->text.oom) {
         fail(r, "out of memory", NULL);
