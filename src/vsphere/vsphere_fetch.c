@@ -167,6 +167,7 @@ typedef struct par_run {
 typedef struct par_chunk_ctx {
     par_run *p;
     size_t first, n;
+    size_t next; /* where the next VM is expected: replies keep the asked order */
 } par_chunk_ctx;
 
 static int par_list_vm(vg_vm *vm, const char *obj_type, void *ctx)
@@ -196,10 +197,16 @@ static int par_list_vm(vg_vm *vm, const char *obj_type, void *ctx)
 static int par_store_vm(vg_vm *vm, const char *obj_type, void *ctx)
 {
     par_chunk_ctx *cc = ctx;
-    for (size_t i = cc->first; vm->moref && i < cc->first + cc->n; i++) {
-        if (strcmp(cc->p->morefs[i], vm->moref) == 0 && !cc->p->slots[i] &&
-            strcmp(obj_type, "VirtualMachine") == 0) {
+    if (!vm->moref || strcmp(obj_type, "VirtualMachine") != 0) {
+        vg_vm_free(vm);
+        return 0;
+    }
+    /* the expected slot first, then the whole chunk (a server may reorder) */
+    for (size_t k = 0; k < cc->n; k++) {
+        size_t i = cc->first + (cc->next + k) % cc->n;
+        if (!cc->p->slots[i] && strcmp(cc->p->morefs[i], vm->moref) == 0) {
             cc->p->slots[i] = vm;
+            cc->next = (i - cc->first + 1) % cc->n;
             return 0;
         }
     }
@@ -237,7 +244,7 @@ static void *par_worker(void *arg)
     vg_error err;
     int rc = vs_session_open(&c, p->url, &p->opts, &err);
     for (size_t i; rc == 0 && (i = par_take(p)) != (size_t)-1;) {
-        par_chunk_ctx cc = {p, i * p->chunk, p->chunk};
+        par_chunk_ctx cc = {p, i * p->chunk, p->chunk, 0};
         if (cc.first + cc.n > p->n_morefs)
             cc.n = p->n_morefs - cc.first;
         rc = vs_retrieve_vm_list(&c, (const char *const *)p->morefs + cc.first, cc.n,
@@ -308,7 +315,7 @@ static int fetch_parallel(vs_conn *c, const char *url, const vg_vsphere_opts *op
     pthread_mutex_init(&p.lock, NULL);
     pthread_cond_init(&p.cond, NULL);
     if (rc == 0 && p.n_chunks == 1) { /* small estate: no extra session */
-        par_chunk_ctx cc = {&p, 0, p.n_morefs};
+        par_chunk_ctx cc = {&p, 0, p.n_morefs, 0};
         rc = vs_retrieve_vm_list(c, (const char *const *)p.morefs, p.n_morefs, par_store_vm,
                                  &cc, err);
         p.chunk_done[0] = rc == 0;

@@ -53,6 +53,8 @@ typedef struct vs_reply {
     char fault_name[256];  /* InvalidProperty's <name> */
     /* small replies */
     char response[64];     /* local name of the Body child */
+    int prop_response;     /* response is a (Continue)RetrievePropertiesEx one */
+    const void *vim_uri;   /* the parser's interned urn:vim25, once seen */
     char returnval[512];   /* text of a leaf returnval (view or task moref) */
     size_t n_kv;
     char *kv_path[VS_MAX_KV];

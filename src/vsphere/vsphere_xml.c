@@ -79,10 +79,10 @@ static const char *under(const vs_reply *r, int d)
     return d >= 0 && d < VS_MAX_DEPTH ? r->names[d] : "";
 }
 
+/* Decided once, when the Body's child is seen (check_envelope). */
 static int is_prop_reply(const vs_reply *r)
 {
-    return !r->is_fault && (streq(r->response, "RetrievePropertiesExResponse") ||
-                            streq(r->response, "ContinueRetrievePropertiesExResponse"));
+    return !r->is_fault && r->prop_response;
 }
 
 /* ---------------------------------------------------------------- objects */
@@ -416,10 +416,18 @@ static void fault_start(vs_reply *r, int d)
 
 /* ------------------------------------------------------ SAX callbacks */
 
-static int known_ns(const xmlChar *uri)
+static int known_ns(vs_reply *r, const xmlChar *uri)
 {
-    return !uri || strcmp((const char *)uri, VS_NS_VIM) == 0 ||
-           strcmp((const char *)uri, VS_NS_SOAP) == 0;
+    /* libxml2 hands the same interned string (from this parser's dictionary)
+     * for every element of a namespace: after the first match, a pointer
+     * comparison */
+    if (!uri || (const void *)uri == r->vim_uri)
+        return 1;
+    if (strcmp((const char *)uri, VS_NS_VIM) == 0) {
+        r->vim_uri = uri;
+        return 1;
+    }
+    return strcmp((const char *)uri, VS_NS_SOAP) == 0;
 }
 
 static void read_attrs(vs_reply *r, int d, int n_attr, const xmlChar **attrs)
@@ -456,8 +464,11 @@ static int check_envelope(vs_reply *r, int d, const xmlChar *uri)
     if (d == 2 && streq(r->names[1], "Body")) {
         if (soap && streq(n, "Fault"))
             r->is_fault = 1;
-        else if (!r->response[0])
+        else if (!r->response[0]) {
             copy_str(r->response, sizeof r->response, n);
+            r->prop_response = streq(r->response, "RetrievePropertiesExResponse") ||
+                               streq(r->response, "ContinueRetrievePropertiesExResponse");
+        }
     }
     return 0;
 }
@@ -472,7 +483,7 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, con
     r->text_on = 1;
     if (r->bad || d >= VS_MAX_DEPTH)
         return;
-    copy_str(r->names[d], sizeof r->names[d], known_ns(uri) ? (const char *)local : "");
+    copy_str(r->names[d], sizeof r->names[d], known_ns(r, uri) ? (const char *)local : "");
     if (strlen((const char *)local) >= sizeof r->names[d])
         r->names[d][0] = '\0';
     if (d >= 5 && d + 1 < VS_MAX_DEPTH)
