@@ -12,6 +12,7 @@
 
 #define HASH_SLOTS 1024 /* > 2 * VG_LOG_MAX_FINDINGS */
 #define EXAMPLE_MAX 300
+#define HITS_MAX 16 /* occurrences of a byte kept per line for the quick reject */
 
 typedef struct minute_count {
     long long minute; /* clock minute being counted, -1 none */
@@ -260,14 +261,62 @@ static void on_fact(vg_log_analysis *a, const log_sig *s, const sig_caps *caps)
     }
 }
 
+/* Where one byte occurs in a message, found once per line for the
+ * signatures that start with a capture: their first literal may sit
+ * anywhere, and they are tried on every line. */
+typedef struct byte_hits {
+    int byte; /* -1 before the first look */
+    size_t n; /* HITS_MAX + 1: too many kept, no quick reject */
+    size_t at[HITS_MAX];
+} byte_hits;
+
+/* 0 when the literal after s's leading capture occurs nowhere in msg (so s
+ * cannot match); 1 when it may. */
+static int anchor_seen(byte_hits *h, const log_sig *s, const char *msg, size_t len)
+{
+    const sig_tok *k = &s->toks[1];
+    if (s->n_toks < 2 || k->lit[0] == ' ')
+        return 1;
+    unsigned char c = (unsigned char)k->lit[0];
+    if (h->byte != c) {
+        h->byte = c;
+        h->n = 0;
+        for (const char *p = memchr(msg, c, len); p; p = memchr(p + 1, c, len - (size_t)(p - msg) - 1)) {
+            if (h->n == HITS_MAX) {
+                h->n = HITS_MAX + 1;
+                break;
+            }
+            h->at[h->n++] = (size_t)(p - msg);
+        }
+    }
+    if (h->n > HITS_MAX)
+        return 1;
+    for (size_t i = 0; i < h->n; i++) {
+        if ((sig_word(msg + h->at[i], len - h->at[i]) & k->head_mask) == k->head)
+            return 1;
+    }
+    return 0;
+}
+
 /* Try the signatures that can match this message; the first match wins. */
 static void match_line(vg_log_analysis *a, const vg_log_line *l, vg_log_file *file, unsigned lineno)
 {
     const vg_log_sigs *S = a->sigs;
     unsigned char b = l->msg_len ? (unsigned char)l->msg[0] : 0;
+    uint64_t head = sig_word(l->msg, l->msg_len);
+    byte_hits hits;
+    hits.byte = -1;
+    hits.n = 0;
     for (size_t k = 0; k < S->n_by_byte[b]; k++) {
         size_t i = S->by_byte[b][k];
         const log_sig *s = &S->sigs[i];
+        if ((head & s->head_mask) != s->head) /* quick reject on the first bytes */
+            continue;
+        if (s->blank_at && (s->blank_at >= l->msg_len || (l->msg[s->blank_at] != ' ' &&
+                                                           l->msg[s->blank_at] != '\t')))
+            continue;
+        if (!s->toks[0].lit && !anchor_seen(&hits, s, l->msg, l->msg_len))
+            continue;
         if (s->section && !P(a)->in_config)
             continue;
         sig_caps caps;

@@ -6,7 +6,9 @@
 #ifndef VG_LOGS_INTERNAL_H
 #define VG_LOGS_INTERNAL_H
 
+#include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "util/buf.h"
 #include "vmxguard/logs.h"
@@ -18,7 +20,23 @@ typedef struct sig_tok {
     const char *lit; /* NULL for a capture */
     size_t len;
     int cap; /* capture slot, -1 for an anonymous {} */
+    /* Quick reject: the literal's bytes before its first blank (at most 8)
+     * as a word to compare under mask with the message's next 8 bytes
+     * (sig_word); 0/0 when the literal starts with a blank. */
+    uint64_t head, head_mask;
 } sig_tok;
+
+/* Up to 8 bytes at p as a word (missing bytes zero; a pattern never holds a
+ * NUL, so a short message cannot pass a head it is too short for). */
+static inline uint64_t sig_word(const char *p, size_t n)
+{
+    uint64_t w = 0;
+    if (n >= 8)
+        memcpy(&w, p, 8); /* the usual case: one load */
+    else
+        memcpy(&w, p, n);
+    return w;
+}
 
 typedef struct sig_except {
     int cap;
@@ -37,6 +55,8 @@ typedef struct log_sig {
     char *enter_section;           /* fact: this line opens that section */
     sig_tok *toks;
     size_t n_toks;
+    uint64_t head, head_mask; /* of toks[0] when a literal, else 0/0 */
+    size_t blank_at;          /* toks[0] has a blank there (after its head), else 0 */
     char *cap_names[SIG_MAX_CAPS];
     size_t n_caps;
     int fact_field[SIG_MAX_CAPS]; /* index into the facts table, -1 none */

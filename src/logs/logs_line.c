@@ -4,6 +4,7 @@
  * 25H2).  Called once per line on multi-GiB files, so it only looks at fixed
  * positions and never allocates.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "vmxguard/logs.h"
@@ -63,14 +64,33 @@ static int is_hms(const char *p)
            dig(p[6]) && dig(p[7]) && p[8] == '.' && all_digits(p + 9, 3);
 }
 
+/* 8 bytes against a shape: where digits has 0xff a decimal digit, elsewhere
+ * the byte of lits.  Word at a time (no carry crosses a byte: a low nibble
+ * plus 6 is at most 0x15), as every line of a multi-GiB log starts this way. */
+static int shape8(const char *p, const char *digits, const char *lits)
+{
+    uint64_t x, d, l, hi, six;
+    memcpy(&x, p, 8);
+    memcpy(&d, digits, 8);
+    memcpy(&l, lits, 8);
+    memcpy(&hi, "\xf0\xf0\xf0\xf0\xf0\xf0\xf0\xf0", 8);
+    memcpy(&six, "\x06\x06\x06\x06\x06\x06\x06\x06", 8);
+    uint64_t lo = x & ~hi;
+    return ((x ^ l) & ~d) == 0 && ((x & hi) & d) == (0x3030303030303030ULL & d) &&
+           (((lo + six) & hi) & d) == 0;
+}
+
 /* "YYYY-MM-DDTHH:MM:SS.mmm" then "Z", "+hh:mm", "-hh:mm" or nothing.
  * Returns the timestamp length, 0 when p does not start with one.  Only
  * validates: milliseconds are computed on demand (vg_log_line_ms), since
  * most lines never need them. */
 static size_t iso_ts(const char *p, size_t len)
 {
-    if (len < 23 || !all_digits(p, 4) || p[4] != '-' || !dig(p[5]) || !dig(p[6]) || p[7] != '-' ||
-        !dig(p[8]) || !dig(p[9]) || p[10] != 'T' || !is_hms(p + 11))
+    /* three overlapping words: "YYYY-MM-", "DDTHH:MM", "M:SS.mmm" */
+    if (len < 23 ||
+        !shape8(p, "\xff\xff\xff\xff\0\xff\xff\0", "\0\0\0\0-\0\0-") ||
+        !shape8(p + 8, "\xff\xff\0\xff\xff\0\xff\xff", "\0\0T\0\0:\0\0") ||
+        !shape8(p + 15, "\xff\0\xff\xff\0\xff\xff\xff", "\0:\0\0.\0\0\0"))
         return 0;
     size_t n = 23;
     if (n < len && p[n] == 'Z')

@@ -115,7 +115,8 @@ int vg_logs_sig_match(const log_sig *s, const char *msg, size_t len, sig_caps *c
             if (!hit)
                 return 0;
             at = (size_t)(hit - msg);
-            if (lit_match(msg + at, len - at, next->lit, next->len) != (size_t)-1)
+            if ((sig_word(hit, len - at) & next->head_mask) == next->head &&
+                lit_match(hit, len - at, next->lit, next->len) != (size_t)-1)
                 break;
             if (++at >= len)
                 return 0;
@@ -295,6 +296,19 @@ static int severity_field(loader *ld, const yaml_node_t *map, vg_severity *out)
     return VG_OK;
 }
 
+/* The literal's bytes before its first blank, at most 8: every message the
+ * literal matches at a position has them there (a blank in a pattern is the
+ * only byte that matches something other than itself). */
+static void set_head(sig_tok *t)
+{
+    static const char ones[8] = {-1, -1, -1, -1, -1, -1, -1, -1};
+    size_t k = 0;
+    while (t->lit && k < t->len && k < 8 && t->lit[k] != ' ')
+        k++;
+    t->head = sig_word(t->lit ? t->lit : "", k);
+    t->head_mask = sig_word(ones, k);
+}
+
 /* "text {name} more {}" -> tokens; literal runs point into s->pattern. */
 static int compile(loader *ld, const yaml_node_t *n, log_sig *s)
 {
@@ -331,6 +345,17 @@ static int compile(loader *ld, const yaml_node_t *n, log_sig *s)
     }
     if (!s->n_toks || s->pattern[0] == ' ')
         return fail(ld, n, "pattern '%s' is empty or starts with a blank", s->pattern);
+    for (size_t i = 0; i < s->n_toks; i++)
+        set_head(&s->toks[i]);
+    s->head = s->toks[0].head;
+    s->head_mask = s->toks[0].head_mask;
+    const sig_tok *t0 = &s->toks[0];
+    for (size_t k = 0; t0->lit && k < t0->len && k <= 8; k++) {
+        if (t0->lit[k] == ' ') {
+            s->blank_at = k; /* never 0: a pattern does not start with a blank */
+            break;
+        }
+    }
     return VG_OK;
 }
 
