@@ -10,7 +10,6 @@
 
 #include "logs/logs_internal.h"
 
-#define HASH_SLOTS 1024 /* > 2 * VG_LOG_MAX_FINDINGS */
 #define EXAMPLE_MAX 300
 #define HITS_MAX 16 /* occurrences of a byte kept per line for the quick reject */
 
@@ -32,7 +31,12 @@ typedef struct analysis_priv {
      * of a small log's analysis. */
     finding_state *st;
     size_t cap;
-    int slot[HASH_SLOTS]; /* finding index + 1, 0 empty */
+    /* (signature, device, opcode) -> finding index + 1, 0 empty; a power
+     * of two above 2 * cap, grown with it (a fixed table for the maximum
+     * was most of a small log's fixed cost to clear) */
+    int *slot;
+    size_t n_slots;
+    size_t n_hashed; /* findings from signatures: the first n_hashed */
     int in_config;        /* inside the "DICT --- CONFIGURATION" dump */
     /* guest traffic over all guest signatures, for the flood check */
     minute_count guest;
@@ -79,8 +83,10 @@ void vg_log_analysis_free(vg_log_analysis *a)
     }
     free(a->findings);
     free(a->vmx);
-    if (a->priv)
+    if (a->priv) {
         free(P(a)->st);
+        free(P(a)->slot);
+    }
     free(a->priv);
     free(a);
 }
@@ -156,6 +162,31 @@ static int same(const char *a, const char *b)
     return strcmp(a ? a : "", b) == 0;
 }
 
+/* The hash table at a size above 2 * cap, refilled from the findings. */
+static int grow_slots(vg_log_analysis *a, size_t cap)
+{
+    analysis_priv *p = P(a);
+    size_t n = 16;
+    while (n < 2 * cap)
+        n *= 2;
+    if (n <= p->n_slots)
+        return 1;
+    int *slot = calloc(n, sizeof *slot);
+    if (!slot)
+        return 0;
+    for (size_t i = 0; i < p->n_hashed; i++) {
+        const vg_log_finding *f = &a->findings[i];
+        unsigned h = hash(p->st[i].sig, f->device ? f->device : "", f->opcode ? f->opcode : "");
+        while (slot[h & (n - 1)])
+            h++;
+        slot[h & (n - 1)] = (int)i + 1;
+    }
+    free(p->slot);
+    p->slot = slot;
+    p->n_slots = n;
+    return 1;
+}
+
 /* Room for one more finding (and its state); 0 when out of memory.
  * Pointers into a->findings are not kept across this call. */
 static int room_for_one(vg_log_analysis *a)
@@ -163,7 +194,7 @@ static int room_for_one(vg_log_analysis *a)
     analysis_priv *p = P(a);
     if (a->n_findings < p->cap)
         return 1;
-    size_t cap = p->cap ? p->cap * 2 : 8;
+    size_t cap = p->cap ? p->cap * 2 : 4;
     if (cap > VG_LOG_MAX_FINDINGS + 8)
         cap = VG_LOG_MAX_FINDINGS + 8;
     vg_log_finding *f = realloc(a->findings, cap * sizeof *f);
@@ -175,7 +206,7 @@ static int room_for_one(vg_log_analysis *a)
         return 0;
     p->st = st;
     p->cap = cap;
-    return 1;
+    return grow_slots(a, cap);
 }
 
 /* The finding for (sig, dev, op), created on first sight; NULL when full. */
@@ -183,17 +214,26 @@ static vg_log_finding *finding_for(vg_log_analysis *a, size_t sig, const char *d
                                    const vg_log_line *l, long long ms, int *fresh)
 {
     analysis_priv *p = P(a);
-    unsigned h = hash(sig, dev, op) % HASH_SLOTS;
-    for (;; h = (h + 1) % HASH_SLOTS) {
-        int k = p->slot[h];
+    if (!p->n_slots && !room_for_one(a))
+        return NULL;
+    size_t mask = p->n_slots - 1;
+    unsigned h = hash(sig, dev, op);
+    for (;; h++) {
+        int k = p->slot[h & mask];
         if (!k)
             break;
         vg_log_finding *f = &a->findings[k - 1];
         if (p->st[k - 1].sig == sig && same(f->device, dev) && same(f->opcode, op))
             return f;
     }
-    if (a->n_findings == VG_LOG_MAX_FINDINGS || !room_for_one(a))
+    if (a->n_findings == VG_LOG_MAX_FINDINGS)
         return NULL;
+    if (a->n_findings == p->cap) {
+        if (!room_for_one(a))
+            return NULL;
+        for (mask = p->n_slots - 1, h = hash(sig, dev, op); p->slot[h & mask]; h++)
+            ; /* the table was refilled: find the free slot again */
+    }
     const log_sig *s = &a->sigs->sigs[sig];
     vg_log_finding *f = &a->findings[a->n_findings];
     memset(f, 0, sizeof *f);
@@ -211,7 +251,8 @@ static vg_log_finding *finding_for(vg_log_analysis *a, size_t sig, const char *d
     st->sig = sig;
     st->first_ms = ms;
     st->per_min.minute = -1;
-    p->slot[h] = (int)++a->n_findings;
+    p->slot[h & mask] = (int)++a->n_findings;
+    p->n_hashed = a->n_findings;
     *fresh = 1;
     return f;
 }

@@ -120,10 +120,11 @@ static void describe(const vg_log_finding *f, vg_buf *b)
         vg_buf_printf(b, " (%s)", f->detail);
 }
 
-/* One entry for a log rule: fail with the failing findings, else pass. */
-static int rule_evidence(vg_vm *vm, const vg_log_analysis *a, size_t r)
+/* One entry for a log rule: fail with the failing findings, else pass.
+ * b is the caller's scratch (one buffer for all rules); none is the
+ * "nothing found" text, the same for every rule. */
+static int rule_evidence(vg_vm *vm, const vg_log_analysis *a, size_t r, vg_buf *none, vg_buf *b)
 {
-    vg_buf b = VG_BUF_INIT;
     const vg_log_finding *first_fail = NULL;
     size_t fails = 0, infos = 0;
     for (size_t i = 0; i < a->n_findings; i++) {
@@ -136,19 +137,23 @@ static int rule_evidence(vg_vm *vm, const vg_log_analysis *a, size_t r)
         }
         if (!first_fail)
             first_fail = f;
-        vg_buf_adds(&b, fails++ ? "; " : "");
-        describe(f, &b);
+        if (!fails++)
+            vg_buf_reset(b);
+        else
+            vg_buf_adds(b, "; ");
+        describe(f, b);
     }
-    if (!fails)
-        vg_buf_printf(&b, "%zu log(s), %llu bytes: nothing found%s", a->n_files, a->total_bytes,
-                      infos ? " beyond informational messages" : "");
+    if (!fails && infos) {
+        vg_buf_reset(b);
+        vg_buf_add(b, none->data, none->len);
+        vg_buf_adds(b, " beyond informational messages");
+    }
+    const vg_buf *msg = fails || infos ? b : none;
     const char *file = first_fail ? first_fail->first.file : a->files[a->n_files - 1].path;
     unsigned line = first_fail ? first_fail->first.line : 0;
-    int rc = b.oom ? VG_ENOMEM
-                   : vg_vm_add_evidence(vm, log_rules[r].rule_id, fails ? "fail" : "pass", file,
-                                        line, b.data);
-    vg_buf_release(&b);
-    return rc;
+    return msg->oom ? VG_ENOMEM
+                    : vg_vm_add_evidence(vm, log_rules[r].rule_id, fails ? "fail" : "pass", file,
+                                         line, msg->data);
 }
 
 static int facts_evidence(vg_vm *vm, const vg_log_analysis *a)
@@ -175,9 +180,13 @@ int vg_logs_evidence_from_analysis(vg_vm *vm, const vg_log_analysis *a)
 {
     if (!a->n_files)
         return VG_OK;
+    vg_buf none = VG_BUF_INIT, b = VG_BUF_INIT;
+    vg_buf_printf(&none, "%zu log(s), %llu bytes: nothing found", a->n_files, a->total_bytes);
     int rc = VG_OK;
     for (size_t r = 0; rc == VG_OK && r < sizeof log_rules / sizeof log_rules[0]; r++)
-        rc = rule_evidence(vm, a, r);
+        rc = rule_evidence(vm, a, r, &none, &b);
+    vg_buf_release(&none);
+    vg_buf_release(&b);
     return rc == VG_OK ? facts_evidence(vm, a) : rc;
 }
 

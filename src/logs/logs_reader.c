@@ -44,8 +44,14 @@ int vg_log_reader_open(const char *path, vg_log_reader **out, vg_error *err)
     if (st.st_size > (off_t)BLOCK)
         posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
+    /* A buffer for the whole of a small log (most are a few KB): a 4 MiB
+     * one per VM was an mmap and munmap each.  A log that grows while read
+     * gets the full block (fill). */
+    size_t cap = BLOCK;
+    if (st.st_size >= 0 && (unsigned long long)st.st_size < BLOCK / 2)
+        cap = (size_t)st.st_size + 4096;
     vg_log_reader *r = calloc(1, sizeof *r);
-    char *buf = malloc(BLOCK);
+    char *buf = malloc(cap);
     if (!r || !buf) {
         free(r);
         free(buf);
@@ -54,8 +60,11 @@ int vg_log_reader_open(const char *path, vg_log_reader **out, vg_error *err)
     }
     r->fd = fd;
     r->buf = buf;
-    r->cap = BLOCK;
-    snprintf(r->name, sizeof r->name, "%s", path);
+    r->cap = cap;
+    size_t n = strlen(path);
+    if (n >= sizeof r->name)
+        n = sizeof r->name - 1;
+    memcpy(r->name, path, n); /* calloc'd: terminated */
     *out = r;
     return VG_OK;
 }
@@ -93,6 +102,13 @@ static int fill(vg_log_reader *r, vg_error *err)
         memmove(r->buf, r->buf + r->start, r->end - r->start);
         r->end -= r->start;
         r->start = 0;
+    }
+    if (r->end == r->cap && r->cap < BLOCK) { /* a small log grew: full block */
+        char *grown = realloc(r->buf, BLOCK);
+        if (!grown)
+            return vg_error_set(err, VG_ENOMEM, r->name, r->lineno, "out of memory");
+        r->buf = grown;
+        r->cap = BLOCK;
     }
     while (r->end < r->cap) {
         ssize_t n = read(r->fd, r->buf + r->end, r->cap - r->end);

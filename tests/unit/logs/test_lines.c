@@ -177,6 +177,44 @@ static void overlong_line_is_cut_and_counted(void **state)
     free(text);
 }
 
+/* The reader sizes its buffer to a small file at open; a live vmware.log
+ * can grow past that before it is read (one long line here) and is still
+ * read whole. */
+static void log_growing_after_open_is_read_whole(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/vg_logs_grow_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    const char *first = "2022-11-24T17:46:40.654Z In(05) vmx first\n";
+    write_file(dir, "vmware.log", first, strlen(first));
+    char path[256];
+    snprintf(path, sizeof path, "%s/vmware.log", dir);
+    vg_log_reader *r = NULL;
+    vg_error err;
+    assert_int_equal(vg_log_reader_open(path, &r, &err), 0);
+    size_t n = 40000;
+    char *more = malloc(n + 1);
+    assert_non_null(more);
+    int k = snprintf(more, 64, "2022-11-24T17:46:41.000Z In(05) vmx ");
+    memset(more + k, 'y', n - (size_t)k - 1);
+    more[n - 1] = '\n';
+    FILE *f = fopen(path, "a");
+    assert_non_null(f);
+    assert_int_equal(fwrite(more, 1, n, f), n);
+    fclose(f);
+    vg_log_line l;
+    unsigned lineno = 0;
+    assert_int_equal(vg_log_reader_next(r, &l, &lineno, &err), 1);
+    assert_span(l.msg, l.msg_len, "first");
+    assert_int_equal(vg_log_reader_next(r, &l, &lineno, &err), 1);
+    assert_int_equal(lineno, 2);
+    assert_int_equal(l.msg_len, n - (size_t)k - 1);
+    assert_int_equal(vg_log_reader_next(r, &l, &lineno, &err), 0);
+    vg_log_reader_free(r);
+    free(more);
+    rm_tree(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -189,6 +227,7 @@ int main(void)
         cmocka_unit_test(timestamps_become_utc_milliseconds),
         cmocka_unit_test(raw_line_inside_an_entry_is_a_continuation_not_unknown),
         cmocka_unit_test(overlong_line_is_cut_and_counted),
+        cmocka_unit_test(log_growing_after_open_is_read_whole),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
