@@ -151,15 +151,8 @@ done
 first=$(echo "$sizes" | awk '{print $1}')
 parser=$("$build/bench_parser" 5 $(find "$BENCH_DIR/ds$first" -name '*.vmx' | sort | head -n 5000))
 
-# Instructions per file (stable on noisy machines): callgrind over 200 VMs.
-cg=$BENCH_DIR/cg
-rm -rf "$cg"; python3 "$top/bench/gen_datastore.py" "$cg" 200 --seed 7
-# (audit exits 1 on findings: with pipefail that must not end the script)
-ir=$({ valgrind --tool=callgrind --callgrind-out-file=/dev/null "$vg" audit --format json "$cg" 2>&1 >/dev/null || true; } |
-     sed -n 's/.*Collected : \([0-9]*\).*/\1/p')
-ir0=$({ valgrind --tool=callgrind --callgrind-out-file=/dev/null "$vg" audit --format json "$cg/vm00000" 2>&1 >/dev/null || true; } |
-      sed -n 's/.*Collected : \([0-9]*\).*/\1/p')
-per_file=$(( (ir - ir0) / 199 ))
+# Instructions (stable on noisy machines): bench/callgrind.sh.
+cgtables=$(BENCH_DIR=$BENCH_DIR bash "$top/bench/callgrind.sh" "$vg")
 
 report="$table
 
@@ -169,7 +162,9 @@ $speedups
 
 $parser
 
-callgrind: $per_file instructions per VM (200 VMs minus 1 VM, disa-vsphere8-vm, JSON output)
+Instructions (bench/callgrind.sh, \`--jobs 1\`, datastores of \`gen_datastore.py --seed 7\`):
+
+$cgtables
 
 Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r); runs per cell: $runs; $(date -u +%Y-%m-%d)."
 echo "$report"
