@@ -106,6 +106,11 @@ const char *cli_did_you_mean(const char *word, const char *const *list)
     return best_d <= limit ? best : NULL;
 }
 
+/* The first output file's stdio buffer (the one report a command writes);
+ * never freed, so the FILE may be closed at any time. */
+static char out_buf[1 << 16];
+static int out_buf_used;
+
 FILE *cli_open_output(const char *path)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -114,6 +119,10 @@ FILE *cli_open_output(const char *path)
     FILE *f = fdopen(fd, "w");
     if (!f)
         close(fd);
+    else if (!out_buf_used) { /* see main(): a report in 64 KiB writes */
+        out_buf_used = 1;
+        setvbuf(f, out_buf, _IOFBF, sizeof out_buf);
+    }
     return f;
 }
 

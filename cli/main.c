@@ -4,6 +4,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cli_config.h"
@@ -61,6 +62,11 @@ static int cmd_help(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* Reports to a file or pipe go out in 64 KiB blocks (a terminal keeps
+     * stdio's line buffering); writers flush per VM only on a terminal. */
+    static char stdout_buf[1 << 16]; /* glibc ignores the size without a buffer */
+    if (!isatty(STDOUT_FILENO))
+        setvbuf(stdout, stdout_buf, _IOFBF, sizeof stdout_buf);
     cli_set_color("auto");
     if (argc < 2) {
         usage(stderr);

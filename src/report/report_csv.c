@@ -127,7 +127,7 @@ static int csv_rendered(vg_report *r, const vg_vm_report *vr, const void *bytes,
 {
     (void)vr;
     int rc = vg_report_write(r, bytes, n, err);
-    return rc ? rc : vg_report_flush(r, err);
+    return rc ? rc : vg_report_flush_vm(r, err);
 }
 
 static int csv_vm(vg_report *r, const vg_vm_report *vr, vg_error *err)

@@ -34,7 +34,8 @@ struct vg_report {
     vg_report_opts opts;
     vg_report_run run; /* copied; pointed-to data is borrowed */
     int have_run;
-    void *state; /* the writer's own */
+    void *state;     /* the writer's own */
+    int interactive; /* stream is a terminal: 0 not known yet, 1 yes, -1 no */
 };
 
 extern const struct report_ops vg_report_text_ops;
@@ -52,6 +53,10 @@ extern const struct report_ops vg_report_html_ops;
 FILE *vg_report_stream(const vg_report *r);
 /* fflush + ferror check; "write failed" into err. */
 int vg_report_flush(vg_report *r, vg_error *err);
+/* After a VM: a terminal gets it at once, a file or pipe in stdio's blocks
+ * (a write per VM is a system call per VM for nothing); write errors
+ * still surface, at the latest at the end's vg_report_flush. */
+int vg_report_flush_vm(vg_report *r, vg_error *err);
 /* fwrite to the stream; "write failed" into err when short. */
 int vg_report_write(vg_report *r, const void *bytes, size_t n, vg_error *err);
 /* The vm op of a format with render/rendered: render into scratch (reset

@@ -332,7 +332,7 @@ static int json_rendered(vg_report *r, const vg_vm_report *vr, const void *bytes
     int rc = s->vms++ ? vg_report_write(r, ",\n", 2, err) : VG_OK;
     if (rc == VG_OK)
         rc = vg_report_write(r, bytes, n, err);
-    return rc ? rc : vg_report_flush(r, err);
+    return rc ? rc : vg_report_flush_vm(r, err);
 }
 
 static int json_vm(vg_report *r, const vg_vm_report *vr, vg_error *err)
@@ -418,7 +418,7 @@ static int jsonl_rendered(vg_report *r, const vg_vm_report *vr, const void *byte
 {
     (void)vr;
     int rc = vg_report_write(r, bytes, n, err);
-    return rc ? rc : vg_report_flush(r, err);
+    return rc ? rc : vg_report_flush_vm(r, err);
 }
 
 static int jsonl_begin(vg_report *r, vg_error *err)

@@ -354,7 +354,7 @@ static int text_rendered(vg_report *r, const vg_vm_report *vr, const void *bytes
 {
     (void)vr;
     int rc = vg_report_write(r, bytes, n, err);
-    return rc ? rc : vg_report_flush(r, err);
+    return rc ? rc : vg_report_flush_vm(r, err);
 }
 
 /* Streaming: the writer's own buffers, kept from VM to VM. */

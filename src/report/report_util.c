@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "report/report_internal.h"
@@ -19,6 +20,18 @@ int vg_report_flush(vg_report *r, vg_error *err)
 {
     FILE *f = vg_report_stream(r);
     if (fflush(f) != 0 || ferror(f))
+        return vg_error_set(err, VG_EIO, "", 0, "writing the %s report failed", r->ops->name);
+    return VG_OK;
+}
+
+int vg_report_flush_vm(vg_report *r, vg_error *err)
+{
+    FILE *f = vg_report_stream(r);
+    if (!r->interactive)
+        r->interactive = isatty(fileno(f)) ? 1 : -1;
+    if (r->interactive > 0)
+        return vg_report_flush(r, err);
+    if (ferror(f))
         return vg_error_set(err, VG_EIO, "", 0, "writing the %s report failed", r->ops->name);
     return VG_OK;
 }
