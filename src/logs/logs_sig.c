@@ -3,7 +3,9 @@
  * vmware.log message means, which setting addresses it and which catalog
  * rule it feeds.  This file loads that YAML (libyaml), compiles each
  * pattern into literal runs and captures, and matches messages against
- * them.  Adding a signature never needs a C change.
+ * them.  Adding a signature never needs a C change.  The embedded file is
+ * loaded at build time (cmake/logs_sigs_compile.c runs this loader), so a
+ * run starts with it as static data (logs_sig_builtin.c).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,10 +14,7 @@
 #include <strings.h>
 #include <yaml.h>
 
-#include "catalog/catalog_embedded.h"
 #include "logs/logs_internal.h"
-
-#define SIGS_PATH "logs/signatures.yaml"
 
 const char *const vg_logs_fact_names[] = {"product",  "version",     "build",
                                           "host_os",  "hw_version",  "guest_os",
@@ -626,16 +625,6 @@ int vg_log_sigs_parse(const char *text, size_t len, const char *name, vg_log_sig
     return VG_OK;
 }
 
-int vg_log_sigs_load_embedded(vg_log_sigs **out, vg_error *err)
-{
-    for (const struct vg_embedded_file *f = vg_catalog_embedded; f->path; f++) {
-        if (strcmp(f->path, SIGS_PATH) == 0)
-            return vg_log_sigs_parse(f->data, f->len, "catalog/" SIGS_PATH, out, err);
-    }
-    *out = NULL;
-    return vg_error_set(err, VG_ENOTFOUND, "catalog/" SIGS_PATH, 0, "not embedded in this build");
-}
-
 static void sig_free(log_sig *s)
 {
     char *strs[] = {s->id,         s->title,      s->fix,     s->rule_id,      s->pattern,
@@ -652,7 +641,7 @@ static void sig_free(log_sig *s)
 
 void vg_log_sigs_free(vg_log_sigs *S)
 {
-    if (!S)
+    if (!S || S->builtin)
         return;
     for (size_t i = 0; i < S->n; i++)
         sig_free(&S->sigs[i]);
