@@ -33,6 +33,7 @@
 #define MAX_DEPTH 256
 #define MAX_JOBS 256
 #define LIST_CHUNK 4096 /* names of one folder held at once */
+#define DELIVER_BATCH 8  /* VMs the delivering thread waits for at once */
 
 enum slot_state { SLOT_EMPTY = 0, SLOT_PENDING, SLOT_TAKEN, SLOT_DONE };
 
@@ -67,6 +68,7 @@ typedef struct walk {
     /* who sleeps, so that a hand-off wakes only someone who waits: with
      * 100,000 VMs a wake-up per VM per thread costs more than the parse */
     int walker_waits, workers_waiting, deliverer_waits;
+    size_t wake_at; /* the deliverer sleeps until slots deliver_seq .. wake_at are done */
     /* walker thread only: */
     seen_set seen; /* (dev, ino) of what was reached through a symlink
                       leading outside every target folder (see visit_link) */
@@ -141,6 +143,21 @@ static int excluded(const vg_source_opts *o, const char *name, const char *path)
     return 0;
 }
 
+/* The delivering thread waits for the VMs deliver_seq .. wake_at (all done,
+ * or done as far as the walk went); caller holds mu. */
+static int batch_ready(const walk *w)
+{
+    if (w->stop)
+        return 1;
+    for (size_t q = w->deliver_seq; q <= w->wake_at; q++) {
+        if (q >= w->next_seq)
+            return w->walk_done;
+        if (w->ring[q % w->window].state != SLOT_DONE)
+            return 0;
+    }
+    return 1;
+}
+
 /* Queue one item in order; waits while the ring is full.  -1 = stop. */
 static int enqueue(walk *w, const char *path, int lock_hint, char **log_names,
                    const vg_error *problem)
@@ -170,7 +187,7 @@ static int enqueue(walk *w, const char *path, int lock_hint, char **log_names,
         else
             vg_error_set(&s->err, VG_ENOMEM, path, 0, "out of memory");
         s->state = SLOT_DONE;
-        if (w->deliverer_waits)
+        if (w->deliverer_waits && batch_ready(w))
             pthread_cond_signal(&w->done);
     } else {
         s->state = SLOT_PENDING;
@@ -721,9 +738,9 @@ static void *worker_main(void *arg)
         process(w, s, stopping);
         pthread_mutex_lock(&w->mu);
         s->state = SLOT_DONE;
-        /* the deliverer waits for the next VM in path order only: a VM
-         * finished ahead of it would wake it for nothing */
-        if (w->deliverer_waits && s == &w->ring[w->deliver_seq % w->window])
+        /* the deliverer waits for a batch in path order: a VM finished
+         * ahead of it, or before the batch is whole, would wake it for nothing */
+        if (w->deliverer_waits && batch_ready(w))
             pthread_cond_signal(&w->done);
     }
     pthread_mutex_unlock(&w->mu);
@@ -768,15 +785,25 @@ static void deliver_loop(walk *w, deliver_stats *st)
 {
     pthread_mutex_lock(&w->mu);
     for (;;) {
-        w->deliverer_waits = 1;
-        while (w->deliver_seq == w->next_seq && !w->walk_done)
+        if (w->deliver_seq == w->next_seq) {
+            if (w->walk_done)
+                break;
+            w->wake_at = w->deliver_seq; /* the next one queued and done */
+            w->deliverer_waits = 1;
             pthread_cond_wait(&w->done, &w->mu);
-        if (w->deliver_seq == w->next_seq)
-            break;
+            w->deliverer_waits = 0;
+            continue;
+        }
         slot *s = &w->ring[w->deliver_seq % w->window];
-        while (s->state != SLOT_DONE)
+        if (s->state != SLOT_DONE) {
+            /* sleep until a batch is ready, not for each VM: a hand-off per
+             * VM cost two futex calls and a context switch each */
+            w->wake_at = w->deliver_seq + DELIVER_BATCH - 1;
+            w->deliverer_waits = 1;
             pthread_cond_wait(&w->done, &w->mu);
-        w->deliverer_waits = 0;
+            w->deliverer_waits = 0;
+            continue;
+        }
         slot item = *s;
         s->state = SLOT_EMPTY;
         w->deliver_seq++;
@@ -788,7 +815,6 @@ static void deliver_loop(walk *w, deliver_stats *st)
         deliver(w, &item, st, stopped);
         pthread_mutex_lock(&w->mu);
     }
-    w->deliverer_waits = 0;
     pthread_mutex_unlock(&w->mu);
 }
 
