@@ -65,8 +65,8 @@ static void put_word(FILE *o, uint64_t w)
 static void put_sig_arrays(FILE *o, size_t i, const log_sig *s)
 {
     char name[64];
-    const char *fields[] = {"id", "title", "fix", "rule_id", "pattern", "device_tpl", "opcode_tpl",
-                            "section", "enter_section"};
+    const char *fields[] = {"id",         "title",      "fix",     "rule_id",      "pattern",
+                            "device_tpl", "opcode_tpl", "section", "enter_section"};
     const char *vals[] = {s->id,         s->title,      s->fix,     s->rule_id,      s->pattern,
                           s->device_tpl, s->opcode_tpl, s->section, s->enter_section};
     for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
@@ -106,8 +106,8 @@ static void put_sig_arrays(FILE *o, size_t i, const log_sig *s)
 static void put_sig(FILE *o, size_t i, const log_sig *s)
 {
     char name[64];
-    const char *fields[] = {"id", "title", "fix", "rule_id", "pattern", "device_tpl", "opcode_tpl",
-                            "section", "enter_section"};
+    const char *fields[] = {"id",         "title",      "fix",     "rule_id",      "pattern",
+                            "device_tpl", "opcode_tpl", "section", "enter_section"};
     const char *vals[] = {s->id,         s->title,      s->fix,     s->rule_id,      s->pattern,
                           s->device_tpl, s->opcode_tpl, s->section, s->enter_section};
     fprintf(o, "    [%zu] = {\n        .kind = (enum sig_kind)%d,\n", i, (int)s->kind);

@@ -37,7 +37,7 @@ typedef struct analysis_priv {
     int *slot;
     size_t n_slots;
     size_t n_hashed; /* findings from signatures: the first n_hashed */
-    int in_config;        /* inside the "DICT --- CONFIGURATION" dump */
+    int in_config;   /* inside the "DICT --- CONFIGURATION" dump */
     /* guest traffic over all guest signatures, for the flood check */
     minute_count guest;
     vg_log_where guest_min_first, guest_last, flood_first, flood_last;
@@ -323,7 +323,8 @@ static int anchor_seen(byte_hits *h, const log_sig *s, const char *msg, size_t l
     if (h->byte != c) {
         h->byte = c;
         h->n = 0;
-        for (const char *p = memchr(msg, c, len); p; p = memchr(p + 1, c, len - (size_t)(p - msg) - 1)) {
+        for (const char *p = memchr(msg, c, len); p;
+             p = memchr(p + 1, c, len - (size_t)(p - msg) - 1)) {
             if (h->n == HITS_MAX) {
                 h->n = HITS_MAX + 1;
                 break;
@@ -354,8 +355,8 @@ static void match_line(vg_log_analysis *a, const vg_log_line *l, vg_log_file *fi
         const log_sig *s = &S->sigs[i];
         if ((head & s->head_mask) != s->head) /* quick reject on the first bytes */
             continue;
-        if (s->blank_at && (s->blank_at >= l->msg_len || (l->msg[s->blank_at] != ' ' &&
-                                                           l->msg[s->blank_at] != '\t')))
+        if (s->blank_at && (s->blank_at >= l->msg_len ||
+                            (l->msg[s->blank_at] != ' ' && l->msg[s->blank_at] != '\t')))
             continue;
         if (!s->toks[0].lit && !anchor_seen(&hits, s, l->msg, l->msg_len))
             continue;

@@ -96,11 +96,11 @@ extern vg_log_sigs vg_logs_sigs_compiled;
 /* The word sig_word gives for these 8 bytes, as a constant (compiled data). */
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 #define SIG_WORD(b0, b1, b2, b3, b4, b5, b6, b7)                                                   \
-    ((uint64_t)(b0) << 56 | (uint64_t)(b1) << 48 | (uint64_t)(b2) << 40 | (uint64_t)(b3) << 32 | \
+    ((uint64_t)(b0) << 56 | (uint64_t)(b1) << 48 | (uint64_t)(b2) << 40 | (uint64_t)(b3) << 32 |   \
      (uint64_t)(b4) << 24 | (uint64_t)(b5) << 16 | (uint64_t)(b6) << 8 | (uint64_t)(b7))
 #else
 #define SIG_WORD(b0, b1, b2, b3, b4, b5, b6, b7)                                                   \
-    ((uint64_t)(b0) | (uint64_t)(b1) << 8 | (uint64_t)(b2) << 16 | (uint64_t)(b3) << 24 |        \
+    ((uint64_t)(b0) | (uint64_t)(b1) << 8 | (uint64_t)(b2) << 16 | (uint64_t)(b3) << 24 |          \
      (uint64_t)(b4) << 32 | (uint64_t)(b5) << 40 | (uint64_t)(b6) << 48 | (uint64_t)(b7) << 56)
 #endif
 

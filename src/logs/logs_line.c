@@ -87,8 +87,7 @@ static int shape8(const char *p, const char *digits, const char *lits)
 static size_t iso_ts(const char *p, size_t len)
 {
     /* three overlapping words: "YYYY-MM-", "DDTHH:MM", "M:SS.mmm" */
-    if (len < 23 ||
-        !shape8(p, "\xff\xff\xff\xff\0\xff\xff\0", "\0\0\0\0-\0\0-") ||
+    if (len < 23 || !shape8(p, "\xff\xff\xff\xff\0\xff\xff\0", "\0\0\0\0-\0\0-") ||
         !shape8(p + 8, "\xff\xff\0\xff\xff\0\xff\xff", "\0\0T\0\0:\0\0") ||
         !shape8(p + 15, "\xff\0\xff\xff\0\xff\xff\xff", "\0:\0\0.\0\0\0"))
         return 0;
