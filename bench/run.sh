@@ -83,12 +83,12 @@ for n in $sizes; do
         python3 "$top/bench/gen_datastore.py" "$ds" "$n"
         touch "$ds/.complete"
     fi
-    find "$ds" -name '*.vmx' -print0 | xargs -0 cat >/dev/null # warm the page cache
+    find "$ds/" -name '*.vmx' -print0 | xargs -0 cat >/dev/null # warm the page cache
     echo "N=$n" >&2
     results=()
     measure "floor: C reader, .vmx, $ncpu threads" vmx "$build/floor_read" "$ds"
     measure "floor: C reader, .vmx + vmware.log, $ncpu threads" logs "$build/floor_read" --logs "$ds"
-    measure "floor: cat .vmx via xargs -P$ncpu" vmx $sh_c "find '$ds' -name '*.vmx' -print0 | xargs -0 -P$ncpu -n 500 cat >/dev/null"
+    measure "floor: cat .vmx via xargs -P$ncpu" vmx $sh_c "find '$ds/' -name '*.vmx' -print0 | xargs -0 -P$ncpu -n 500 cat >/dev/null"
     # the default audit adds folder evidence: it also lists each VM folder
     # and reads its vmware.log, so it is compared with the floor that does
     for fmt in text json csv; do
@@ -149,7 +149,7 @@ done
 
 # Parser alone, in memory, one core.
 first=$(echo "$sizes" | awk '{print $1}')
-parser=$("$build/bench_parser" 5 $(find "$BENCH_DIR/ds$first" -name '*.vmx' | sort | head -n 5000))
+parser=$("$build/bench_parser" 5 $(find "$BENCH_DIR/ds$first/" -name '*.vmx' | sort | head -n 5000))
 
 # Instructions (stable on noisy machines): bench/callgrind.sh.
 cgtables=$(BENCH_DIR=$BENCH_DIR bash "$top/bench/callgrind.sh" "$vg")
