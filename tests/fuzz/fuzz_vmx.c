@@ -73,9 +73,13 @@ static char *value_from(const uint8_t *data, size_t size)
 static void check_edits(vg_vmx_doc *doc, const uint8_t *data, size_t size)
 {
     vg_error err;
-    CHECK(vg_vmx_doc_set(doc, "vmxguard.fuzz.newKey", "v\"|\r\n", &err) == 0);
-    CHECK(vg_vmx_doc_remove(doc, "VMXGUARD.FUZZ.NEWKEY", &err) == 1);
-    check_bytes(doc, data, size);
+    /* adding a key and removing it again gives the input back, unless the
+     * input already had that key (in any case): then set changed it */
+    if (!vg_vmx_doc_find(doc, "vmxguard.fuzz.newKey")) {
+        CHECK(vg_vmx_doc_set(doc, "vmxguard.fuzz.newKey", "v\"|\r\n", &err) == 0);
+        CHECK(vg_vmx_doc_remove(doc, "VMXGUARD.FUZZ.NEWKEY", &err) == 1);
+        check_bytes(doc, data, size);
+    }
     if (vg_vmx_doc_count(doc) == 0)
         return;
     char *key = strdup(vg_vmx_doc_entry(doc, 0)->key);
