@@ -38,7 +38,12 @@ int vg_vmx_doc_serialize(const vg_vmx_doc *doc, char **out, size_t *len, vg_erro
     if (!doc->modified) {
         vg_buf_add(&b, doc->orig ? doc->orig : "", doc->orig_len);
     } else {
-        if (doc->bom)
+        /* A line starting with U+FEFF's bytes (part of its key) that an edit
+         * moved to the top would read back as a byte-order mark and lose
+         * them, turning into another key: a mark before it keeps the key. */
+        int first_has_mark = doc->nlines && doc->lines[0].len >= 3 &&
+                             memcmp(doc->lines[0].text, "\xEF\xBB\xBF", 3) == 0;
+        if (doc->bom || first_has_mark)
             vg_buf_add(&b, "\xEF\xBB\xBF", 3);
         for (size_t i = 0; i < doc->nlines; i++) {
             const struct vmx_line *ln = &doc->lines[i];

@@ -204,6 +204,30 @@ static void set_refuses_line_beyond_limit(void **state)
     vg_vmx_doc_free(doc);
 }
 
+/* A later line whose key starts with U+FEFF's bytes, moved to the top by
+ * removing the first line, must not read back as a byte-order mark (which
+ * would turn it into another key, even the one just removed). */
+static void removing_the_first_line_keeps_a_marked_key(void **state)
+{
+    (void)state;
+    const char in[] = "a.key = \"1\"\n\xEF\xBB\xBF" "a.key = \"2\"\n";
+    vg_vmx_doc *doc = parse_ok(in);
+    vg_error err;
+    assert_int_equal(vg_vmx_doc_remove(doc, "a.key", &err), 1);
+    const char want[] = "\xEF\xBB\xBF\xEF\xBB\xBF" "a.key = \"2\"\n";
+    assert_serializes_to(doc, want, sizeof want - 1);
+    char *out;
+    size_t len;
+    assert_int_equal(vg_vmx_doc_serialize(doc, &out, &len, &err), 0);
+    vg_vmx_doc *again = NULL;
+    assert_int_equal(vg_vmx_doc_parse(out, len, "again", &again, &err), 0);
+    assert_null(vg_vmx_doc_find(again, "a.key"));
+    assert_int_equal(vg_vmx_doc_count(again), 1);
+    vg_vmx_doc_free(again);
+    free(out);
+    vg_vmx_doc_free(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -223,6 +247,7 @@ int main(void)
         cmocka_unit_test(entries_stay_consistent_after_edits),
         cmocka_unit_test(edits_keep_bom_comments_and_unparsed_lines),
         cmocka_unit_test(set_refuses_line_beyond_limit),
+        cmocka_unit_test(removing_the_first_line_keeps_a_marked_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
