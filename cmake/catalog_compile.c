@@ -12,29 +12,7 @@
 #include <string.h>
 
 #include "catalog/catalog_internal.h"
-
-/* A C string literal for any bytes: octal escapes are always three digits,
- * so a following digit is never taken into them; '?' is escaped against
- * trigraphs.  Long text is split after each newline for a readable diff. */
-static void put_str(FILE *o, const char *s)
-{
-    if (!s) {
-        fputs("NULL", o);
-        return;
-    }
-    fputc('"', o);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\' || *p == '?')
-            fprintf(o, "\\%c", *p);
-        else if (*p == '\n')
-            fputs(p[1] ? "\\n\"\n        \"" : "\\n", o);
-        else if (*p >= 0x20 && *p < 0x7f)
-            fputc(*p, o);
-        else
-            fprintf(o, "\\%03o", *p);
-    }
-    fputc('"', o);
-}
+#include "c_literal.h"
 
 static void put_field_str(FILE *o, const char *name, const char *s)
 {

@@ -13,25 +13,9 @@
 #include <string.h>
 
 #include "logs/logs_internal.h"
+#include "c_literal.h"
 
 #define NAME "catalog/logs/signatures.yaml"
-
-/* A C string literal for any bytes: octal escapes are always three digits,
- * so a following digit is never taken into them; '?' is escaped against
- * trigraphs. */
-static void put_str(FILE *o, const char *s)
-{
-    fputc('"', o);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\' || *p == '?')
-            fprintf(o, "\\%c", *p);
-        else if (*p >= 0x20 && *p < 0x7f)
-            fputc(*p, o);
-        else
-            fprintf(o, "\\%03o", *p);
-    }
-    fputc('"', o);
-}
 
 /* Strings are writable arrays (the struct's fields are char *, freed by
  * vg_log_sigs_free for a loaded set; never for this one). */
