@@ -16,24 +16,9 @@
 
 #include <cmocka.h>
 
+#include "tree.h"
 #include "vmxguard/source.h"
 
-static char root[256];
-
-static void put(const char *rel, const char *text)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", root, rel);
-    for (char *s = strchr(path + strlen(root) + 1, '/'); s; s = strchr(s + 1, '/')) {
-        *s = '\0';
-        mkdir(path, 0755);
-        *s = '/';
-    }
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    fwrite(text, 1, strlen(text), f);
-    fclose(f);
-}
 
 static int make_tree(void **state)
 {
