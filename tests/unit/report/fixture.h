@@ -237,8 +237,13 @@ static int fix_report_problems(vg_report *r, vg_audit_summary *sum, vg_error *er
     return rc;
 }
 
-/* The whole run through one writer; problems after the first VM. */
-static int fixture_write(const char *format, const vg_report_opts *opts, vg_error *err)
+/* How a fixture run hands one VM to the writer. */
+typedef int (*fixture_vm_fn)(vg_report *r, const vg_vm_report *vr, vg_error *err);
+
+/* The whole run through one writer, each VM handed over by write_vm;
+ * problems after the first VM. */
+static int fixture_write_with(const char *format, const vg_report_opts *opts,
+                              fixture_vm_fn write_vm, vg_error *err)
 {
     vg_report *r = NULL;
     vg_audit_summary sum;
@@ -248,7 +253,7 @@ static int fixture_write(const char *format, const vg_report_opts *opts, vg_erro
         rc = vg_report_begin(r, &fix_run, err);
     for (int v = 0; rc == 0 && v < 2; v++) {
         vg_audit_summary_add(&sum, &fix_reports[v]);
-        rc = vg_report_vm(r, &fix_reports[v], err);
+        rc = write_vm(r, &fix_reports[v], err);
         if (rc == 0 && v == 0)
             rc = fix_report_problems(r, &sum, err);
     }
@@ -256,6 +261,12 @@ static int fixture_write(const char *format, const vg_report_opts *opts, vg_erro
         rc = vg_report_end(r, &sum, err);
     vg_report_free(r);
     return rc;
+}
+
+/* The whole run through the streaming interface (vg_report_vm). */
+static int fixture_write(const char *format, const vg_report_opts *opts, vg_error *err)
+{
+    return fixture_write_with(format, opts, vg_report_vm, err);
 }
 
 #endif

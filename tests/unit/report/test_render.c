@@ -18,32 +18,18 @@
 static const char *const renderable[] = {"text", "csv", "json", "jsonl"};
 #define N_RENDERABLE (sizeof renderable / sizeof renderable[0])
 
-/* fixture_write() with each VM rendered first, then handed over. */
-static int write_rendered(const char *format, const vg_report_opts *opts, vg_error *err)
+/* One VM rendered first, then handed over (what the CLI's workers do). */
+static int render_then_hand_over(vg_report *r, const vg_vm_report *vr, vg_error *err)
 {
-    vg_report *r = NULL;
-    vg_audit_summary sum;
-    memset(&sum, 0, sizeof sum);
-    int rc = vg_report_new(format, opts, &r, err);
-    if (rc == 0)
-        rc = vg_report_begin(r, &fix_run, err);
-    for (int v = 0; rc == 0 && v < 2; v++) {
-        vg_audit_summary_add(&sum, &fix_reports[v]);
-        char *bytes = NULL;
-        size_t n = 0;
-        rc = vg_report_render_vm(r, &fix_reports[v], &bytes, &n, err);
-        if (rc == 0) {
-            assert_non_null(bytes);
-            assert_int_equal(strlen(bytes), n); /* NUL-terminated, no NUL inside */
-            rc = vg_report_vm_rendered(r, &fix_reports[v], bytes, n, err);
-        }
-        free(bytes);
-        if (rc == 0 && v == 0)
-            rc = fix_report_problems(r, &sum, err);
+    char *bytes = NULL;
+    size_t n = 0;
+    int rc = vg_report_render_vm(r, vr, &bytes, &n, err);
+    if (rc == 0) {
+        assert_non_null(bytes);
+        assert_int_equal(strlen(bytes), n); /* NUL-terminated, no NUL inside */
+        rc = vg_report_vm_rendered(r, vr, bytes, n, err);
     }
-    if (rc == 0)
-        rc = vg_report_end(r, &sum, err);
-    vg_report_free(r);
+    free(bytes);
     return rc;
 }
 
@@ -57,7 +43,7 @@ static char *capture_rendered(const char *format, vg_report_opts opts)
     vg_error err;
     vg_error_clear(&err);
     fixture_init();
-    int rc = write_rendered(format, &opts, &err);
+    int rc = fixture_write_with(format, &opts, render_then_hand_over, &err);
     fclose(f);
     if (rc != 0)
         fail_msg("%s: rendered path failed: %s", format, err.msg);
