@@ -1,7 +1,9 @@
 # vmxguard — the front door.  CMake + ctest do the work underneath.
 #
-#   make demo    install what is missing, build, audit the bundled sample
-#   make check   install what is missing, build with ASan+UBSan, run every test
+#   make demo    install what building needs (scripts/deps/build-*.txt), build,
+#                audit the bundled sample
+#   make check   install the test tools too (every scripts/deps/*.txt), run the
+#                scripts/setup.d/ steps, build with ASan+UBSan, run every test
 #
 # Further targets come from mk/*.mk (fuzz, static, install, bench, ...).
 
@@ -11,12 +13,16 @@ CMAKE_ARGS ?=
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CTEST_ARGS ?=
 
-.PHONY: all deps build demo check check-werror test clean
+.PHONY: all deps deps-build build demo check check-werror test clean
 
 all: build
 
+# Everything make check needs; deps-build only what building and running needs.
 deps:
-	@bash scripts/install-deps.sh
+	@bash scripts/install-deps.sh check
+
+deps-build:
+	@bash scripts/install-deps.sh build
 
 $(BUILD)/build.ninja:
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS)
@@ -24,7 +30,7 @@ $(BUILD)/build.ninja:
 build: $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
-demo: deps build
+demo: deps-build build
 	@echo
 	@echo '$$ vmxguard audit examples/datastore1'
 	@$(BUILD)/vmxguard audit examples/datastore1; rc=$$?; \
