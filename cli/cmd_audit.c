@@ -8,6 +8,7 @@
  * workers too, so the writer thread only copies bytes out.
  */
 #include <errno.h>
+#include <sys/stat.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,20 @@
 #include "cli_progress.h"
 
 #define MAX_LIST 64
+#define MAX_OUTPUTS 16
+
+/* One (format, destination) pair: a stream (path, or stdout for NULL and
+ * "-") or a folder of per-VM files.  Every output is fed from the same
+ * pass over the sources. */
+struct audit_output {
+    const char *format;
+    const char *path; /* NULL: standard output */
+    const char *dir;  /* per-VM files (ckl, cklb, xccdf) */
+    FILE *out;
+    vg_report *report;
+    int render; /* workers render each VM for this output */
+    int failed; /* a write failed: fed no more, exit 2 (3 for internal errors) */
+};
 
 extern const struct cli_command cli_cmd_audit;
 
@@ -27,9 +42,14 @@ struct audit_args {
     const char *profiles[MAX_LIST];
     size_t n_profiles;
     const char *profile_file;
-    const char *format;
-    const char *output;
+    const char *format; /* the last plain -f (config default) */
+    const char *formats[MAX_OUTPUTS]; /* every plain -f, in order */
+    size_t n_formats;
+    const char *paths[MAX_OUTPUTS]; /* every plain -o FILE, in order */
+    size_t n_paths;
     const char *output_dir;
+    struct audit_output outputs[MAX_OUTPUTS]; /* --output FORMAT:PATH, then the -f/-o pairs */
+    size_t n_outputs;
     const char *fail_on;
     const char *exclude[MAX_LIST];
     size_t n_exclude;
@@ -50,20 +70,20 @@ struct audit_run {
     const vg_profile *profiles[MAX_LIST];
     size_t n_profiles;
     vg_audit_opts aopts;
-    vg_report *report;
-    int render; /* workers render each VM (vg_report_render_vm) */
+    struct audit_output *outputs; /* the args' outputs, opened */
+    size_t n_outputs;
     vg_audit_summary sum;
     vg_severity fail_on;
     size_t findings; /* results failing at or above fail_on */
-    int write_failed;
+    int write_failed; /* every output failed: stop reading */
     struct cli_progress *progress; /* drawn on a terminal only */
 };
 
 /* What a worker hands to the writer with each VM. */
 struct audited {
     vg_vm_report *rep;
-    char *rendered; /* the VM's report output, when the workers render */
-    size_t n_rendered;
+    char *rendered[MAX_OUTPUTS]; /* each output's text for the VM, when the workers render */
+    size_t n_rendered[MAX_OUTPUTS];
     vg_error err;
 };
 
@@ -99,6 +119,46 @@ static int add_to(const char **list, size_t *n, const char *v, const char *what)
         return -1;
     }
     list[(*n)++] = v;
+    return 0;
+}
+
+static int known_format(const char *f, size_t n)
+{
+    for (const char *const *k = vg_report_formats(); k && *k; k++) {
+        if (strlen(*k) == n && strncmp(*k, f, n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* -o FILE, or --output FORMAT:PATH when the part before the first ':' is a
+ * format name (a file really called "json:x" is written as ./json:x). */
+static int add_output(struct audit_args *a, const char *v)
+{
+    const char *colon = strchr(v, ':');
+    if (!colon || !known_format(v, (size_t)(colon - v))) {
+        if (a->n_paths >= MAX_OUTPUTS) {
+            cli_error("too many -o options (at most %d)", MAX_OUTPUTS);
+            return -1;
+        }
+        a->paths[a->n_paths++] = v;
+        return 0;
+    }
+    if (a->n_outputs >= MAX_OUTPUTS) {
+        cli_error("too many --output options (at most %d)", MAX_OUTPUTS);
+        return -1;
+    }
+    size_t n = (size_t)(colon - v);
+    struct audit_output *o = &a->outputs[a->n_outputs++];
+    for (const char *const *k = vg_report_formats(); k && *k; k++) {
+        if (strlen(*k) == n && strncmp(*k, v, n) == 0)
+            o->format = *k;
+    }
+    if (!colon[1]) {
+        cli_error("--output %s: wants a file after the ':' (- for standard output)", v);
+        return -1;
+    }
+    o->path = colon + 1;
     return 0;
 }
 
@@ -138,9 +198,14 @@ static int parse_args(int argc, char **argv, struct audit_args *a)
             break;
         case 'f':
             a->format = optarg;
+            if (a->n_formats >= MAX_OUTPUTS) {
+                cli_error("too many -f options (at most %d)", MAX_OUTPUTS);
+                return -1;
+            }
+            a->formats[a->n_formats++] = optarg;
             break;
         case 'o':
-            a->output = optarg;
+            bad = add_output(a, optarg);
             break;
         case 'D':
             a->output_dir = optarg;
@@ -294,10 +359,13 @@ static void *audit_prepare(vg_vm *vm, void *ctx)
     if (vg_audit_vm(vm, run->profiles, run->n_profiles, &run->aopts, &a->rep, &a->err) != VG_OK)
         a->rep = NULL;
     /* on failure write_vm renders on its own thread, and reports the error there */
-    vg_error rerr;
-    if (a->rep && run->render &&
-        vg_report_render_vm(run->report, a->rep, &a->rendered, &a->n_rendered, &rerr) != VG_OK)
-        a->rendered = NULL;
+    for (size_t i = 0; a->rep && i < run->n_outputs; i++) {
+        vg_error rerr;
+        struct audit_output *o = &run->outputs[i];
+        if (o->render && vg_report_render_vm(o->report, a->rep, &a->rendered[i],
+                                             &a->n_rendered[i], &rerr) != VG_OK)
+            a->rendered[i] = NULL;
+    }
     return a;
 }
 
@@ -306,8 +374,44 @@ static void audit_discard(void *payload, void *ctx)
     (void)ctx;
     struct audited *a = payload;
     vg_vm_report_free(a->rep);
-    free(a->rendered);
+    for (size_t i = 0; i < MAX_OUTPUTS; i++)
+        free(a->rendered[i]);
     free(a);
+}
+
+static const char *output_name(const struct audit_output *o)
+{
+    return o->dir ? o->dir : o->path && strcmp(o->path, "-") ? o->path : "standard output";
+}
+
+/* A write to one output failed: say so once, naming the output, and feed
+ * it no more; the run stops when no output is left.  Disk full, a
+ * read-only or vanished folder are I/O errors (exit 2); only a failure of
+ * vmxguard itself (out of memory, a broken state) is internal (exit 3). */
+static void output_failed(struct audit_run *run, struct audit_output *o, const vg_error *err,
+                          int saved_errno)
+{
+    if (o->failed)
+        return;
+    o->failed = err->code == VG_ENOMEM || err->code == VG_ERR ? EXIT_INTERNAL : EXIT_USAGE;
+    if (err->file[0])
+        cli_print_error(err);
+    else if (saved_errno && o->out && ferror(o->out))
+        cli_error("%s: %s: %s", output_name(o), err->msg, strerror(saved_errno));
+    else
+        cli_error("%s: %s", output_name(o), err->msg);
+    size_t left = 0;
+    for (size_t i = 0; i < run->n_outputs; i++)
+        left += !run->outputs[i].failed;
+    if (!left)
+        run->write_failed = 1;
+}
+
+/* The text report on standard output would show a problem the terminal
+ * already has on stderr: it goes to stderr only.  Files keep it. */
+static int shows_problems_on_stderr(const struct audit_output *o)
+{
+    return !o->path && !o->dir && strcmp(o->format, "text") == 0;
 }
 
 static void on_problem(const vg_error *problem, void *ctx)
@@ -315,9 +419,15 @@ static void on_problem(const vg_error *problem, void *ctx)
     struct audit_run *run = ctx;
     run->sum.errors++;
     cli_print_error(problem);
-    vg_error err;
-    if (vg_report_problem(run->report, problem, &err) != VG_OK)
-        run->write_failed = 1;
+    for (size_t i = 0; i < run->n_outputs; i++) {
+        struct audit_output *o = &run->outputs[i];
+        vg_error err;
+        if (o->failed || shows_problems_on_stderr(o))
+            continue;
+        errno = 0;
+        if (vg_report_problem(o->report, problem, &err) != VG_OK)
+            output_failed(run, o, &err, errno);
+    }
 }
 
 /* The file's own oddities (duplicate keys, unparsed lines) go to stderr
@@ -361,20 +471,24 @@ static int write_vm(vg_vm *vm, void *payload, void *ctx)
         on_problem(&e, run);
     } else {
         show_diagnostics(vm);
-        vg_error err;
-        int rc = a->rendered
-                     ? vg_report_vm_rendered(run->report, a->rep, a->rendered, a->n_rendered, &err)
-                     : vg_report_vm(run->report, a->rep, &err);
-        if (rc != VG_OK) {
-            cli_print_error(&err);
-            run->write_failed = 1;
+        for (size_t i = 0; i < run->n_outputs; i++) {
+            struct audit_output *o = &run->outputs[i];
+            vg_error err;
+            if (o->failed)
+                continue;
+            errno = 0;
+            int rc = a->rendered[i] ? vg_report_vm_rendered(o->report, a->rep, a->rendered[i],
+                                                            a->n_rendered[i], &err)
+                                    : vg_report_vm(o->report, a->rep, &err);
+            if (rc != VG_OK)
+                output_failed(run, o, &err, errno);
         }
         vg_audit_summary_add(&run->sum, a->rep);
         count_findings(run, a->rep);
         vg_vm_report_free(a->rep);
     }
-    if (a)
-        free(a->rendered);
+    for (size_t i = 0; a && i < MAX_OUTPUTS; i++)
+        free(a->rendered[i]);
     free(a);
     vg_vm_free(vm);
     cli_progress_tick(run->progress, 1);
@@ -472,32 +586,208 @@ static int audit_files(const char **paths, size_t n, const struct audit_args *a,
     return rc;
 }
 
-static FILE *open_output(const struct audit_args *a)
+/* Formats that can write one file per VM into a folder. */
+static int uses_output_dir(const char *format)
 {
-    if (!a->output || strcmp(a->output, "-") == 0)
-        return stdout;
-    FILE *f = cli_open_output(a->output);
-    if (!f)
-        cli_error("%s: cannot write: %s", a->output, strerror(errno));
-    return f;
+    static const char *const dir_formats[] = {"ckl", "cklb", "xccdf"};
+    for (size_t i = 0; format && i < sizeof dir_formats / sizeof dir_formats[0]; i++) {
+        if (strcmp(format, dir_formats[i]) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int is_dir_path(const char *p)
+{
+    size_t n = strlen(p);
+    struct stat st;
+    return (n && p[n - 1] == '/') || (stat(p, &st) == 0 && S_ISDIR(st.st_mode));
+}
+
+static int push_output(struct audit_args *a, const char *format, const char *path,
+                       const char *dir)
+{
+    if (a->n_outputs >= MAX_OUTPUTS) {
+        cli_error("too many outputs (at most %d)", MAX_OUTPUTS);
+        return -1;
+    }
+    struct audit_output *o = &a->outputs[a->n_outputs++];
+    o->format = format;
+    o->path = path;
+    o->dir = dir;
+    return 0;
+}
+
+/* The plain -f/-o/--output-dir options as (format, destination) pairs,
+ * after the --output FORMAT:PATH ones.  One -f and one -o (or either, or
+ * none) is the classic single report; several pair up in order, the last
+ * -f without an -o going to standard output. */
+static int plain_outputs(struct audit_args *a)
+{
+    size_t nf = a->n_formats, np = a->n_paths;
+    const char *single = a->format ? a->format : "text"; /* -f, else config, else text */
+    if (a->output_dir) {
+        if (np) {
+            cli_error("-o and --output-dir exclude each other");
+            return -1;
+        }
+        if (nf > 1) {
+            cli_error("--output-dir takes one -f; for several use --output FORMAT:DIR/");
+            return -1;
+        }
+        if (!uses_output_dir(single)) {
+            cli_error("--output-dir: the %s format writes one file, not one per VM (ckl, cklb "
+                      "and xccdf do); use -o FILE",
+                      single);
+            return -1;
+        }
+        return push_output(a, single, NULL, a->output_dir);
+    }
+    if (nf <= 1 && np <= 1) {
+        if (nf || np || !a->n_outputs)
+            return push_output(a, single, np ? a->paths[0] : NULL, NULL);
+        return 0;
+    }
+    if (nf != np && nf != np + 1) {
+        cli_error("-f and -o pair up in order: %zu -f for %zu -o (or use --output FORMAT:PATH)",
+                  nf, np);
+        return -1;
+    }
+    for (size_t i = 0; i < nf; i++) {
+        if (push_output(a, a->formats[i], i < np ? a->paths[i] : NULL, NULL))
+            return -1;
+    }
+    return 0;
+}
+
+/* Every output, checked: a folder where the format writes per-VM files,
+ * one standard output at most, no destination twice. */
+static int resolve_outputs(struct audit_args *a)
+{
+    for (size_t i = 0; i < a->n_outputs; i++) {
+        struct audit_output *o = &a->outputs[i];
+        if (strcmp(o->path, "-") == 0) {
+            o->path = NULL;
+        } else if (is_dir_path(o->path)) {
+            if (!uses_output_dir(o->format)) {
+                cli_error("--output %s:%s: the %s format writes one file, not a folder",
+                          o->format, o->path, o->format);
+                return -1;
+            }
+            o->dir = o->path;
+            o->path = NULL;
+        }
+    }
+    if (plain_outputs(a))
+        return -1;
+    int on_stdout = 0;
+    for (size_t i = 0; i < a->n_outputs; i++) {
+        const struct audit_output *o = &a->outputs[i];
+        if (!o->path && !o->dir && on_stdout++) {
+            cli_error("two reports to standard output; give the %s report a file", o->format);
+            return -1;
+        }
+        for (size_t k = 0; k < i; k++) {
+            const char *x = o->path ? o->path : o->dir;
+            const struct audit_output *p = &a->outputs[k];
+            const char *y = p->path ? p->path : p->dir;
+            if (x && y && strcmp(x, y) == 0) {
+                cli_error("%s: named as the destination of two reports (%s and %s)", x,
+                          p->format, o->format);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* mkdir -p, 0700 for what it creates (reports name VMs and settings). */
+static int make_dirs(const char *path)
+{
+    char tmp[4096];
+    size_t n = strlen(path);
+    if (n >= sizeof tmp) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(tmp, path, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (tmp[i] != '/' && tmp[i] != '\0')
+            continue;
+        char c = tmp[i];
+        tmp[i] = '\0';
+        struct stat st;
+        if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
+            return -1;
+        if (stat(tmp, &st) != 0)
+            return -1;
+        if (!S_ISDIR(st.st_mode)) {
+            errno = ENOTDIR;
+            return -1;
+        }
+        tmp[i] = c;
+    }
+    return 0;
+}
+
+static int open_outputs(struct audit_args *a)
+{
+    for (size_t i = 0; i < a->n_outputs; i++) {
+        struct audit_output *o = &a->outputs[i];
+        if (o->dir) {
+            if (make_dirs(o->dir) != 0) {
+                cli_error("%s: cannot create the folder: %s", o->dir, strerror(errno));
+                return -1;
+            }
+            continue;
+        }
+        if (!o->path) {
+            o->out = stdout;
+            continue;
+        }
+        o->out = cli_open_output(o->path);
+        if (!o->out) {
+            cli_error("%s: cannot write: %s", o->path, strerror(errno));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Closes every file; a failure there (the last block to a full disk) is
+ * still the output's failure. */
+static void close_outputs(struct audit_run *run)
+{
+    for (size_t i = 0; i < run->n_outputs; i++) {
+        struct audit_output *o = &run->outputs[i];
+        if (!o->out || o->out == stdout)
+            continue;
+        errno = 0;
+        int bad = ferror(o->out);
+        if (fclose(o->out) != 0 || bad) {
+            vg_error e;
+            vg_error_set(&e, VG_EIO, "", 0, "write failed");
+            output_failed(run, o, &e, errno ? errno : EIO);
+        }
+        o->out = NULL;
+    }
 }
 
 static int start_report(const struct audit_args *a, vg_catalog *cat, struct audit_run *run,
-                        FILE *out, char **targets, size_t n_targets)
+                        struct audit_output *o, char **targets, size_t n_targets)
 {
-    vg_report_opts ro = {.out = out,
-                         .output_dir = a->output_dir,
+    vg_report_opts ro = {.out = o->out,
+                         .output_dir = o->dir,
                          .color = 0,
                          .width = 0,
                          .verbose = cli_verbose,
                          .show_secrets = a->show_secrets};
-    if (out == stdout && cli_color > 0)
+    if (o->out == stdout && cli_color > 0)
         ro.color = 1;
-    else if (a->color && strcmp(a->color, "always") == 0)
+    else if (o->out && a->color && strcmp(a->color, "always") == 0)
         ro.color = 1;
     vg_error err;
-    const char *fmt = a->format ? a->format : "text";
-    if (vg_report_new(fmt, &ro, &run->report, &err) != VG_OK) {
+    if (vg_report_new(o->format, &ro, &o->report, &err) != VG_OK) {
         cli_print_error(&err);
         fprintf(stderr, "formats:");
         for (const char *const *f = vg_report_formats(); f && *f; f++)
@@ -506,21 +796,22 @@ static int start_report(const struct audit_args *a, vg_catalog *cat, struct audi
         return -1;
     }
     static char host[256];
-    if (gethostname(host, sizeof host - 1) != 0)
+    if (!host[0] && gethostname(host, sizeof host - 1) != 0)
         host[0] = '\0';
     vg_report_run rr = {.tool_version = vg_version(),
-                        .started = time(NULL),
+                        .started = run->aopts.now,
                         .catalog = cat,
                         .profiles = run->profiles,
                         .n_profiles = run->n_profiles,
                         .targets = (const char *const *)targets,
                         .n_targets = n_targets,
                         .hostname = host};
-    if (vg_report_begin(run->report, &rr, &err) != VG_OK) {
-        cli_print_error(&err);
+    errno = 0;
+    if (vg_report_begin(o->report, &rr, &err) != VG_OK) {
+        output_failed(run, o, &err, errno);
         return -1;
     }
-    run->render = !a->output_dir && vg_report_can_render(run->report);
+    o->render = !o->dir && vg_report_can_render(o->report);
     return 0;
 }
 
@@ -533,10 +824,37 @@ static void report_unused_waivers(const vg_waivers *w, struct audit_run *run)
         vg_error_set(&e, VG_ENOTFOUND, NULL, 0, "unused waiver (matched no failing rule): %s",
                      descr[i]);
         cli_warn("%s", e.msg);
-        vg_error err;
-        vg_report_problem(run->report, &e, &err);
+        for (size_t k = 0; k < run->n_outputs; k++) {
+            vg_error err;
+            struct audit_output *o = &run->outputs[k];
+            if (!o->failed && !shows_problems_on_stderr(o))
+                vg_report_problem(o->report, &e, &err);
+        }
         run->sum.warnings++;
     }
+}
+
+/* Every report written to files and a terminal watching: one line on
+ * stderr says what happened and where it went. */
+static void terminal_summary(const struct audit_run *run)
+{
+    if (cli_quiet || !isatty(STDERR_FILENO))
+        return;
+    for (size_t i = 0; i < run->n_outputs; i++) {
+        if (run->outputs[i].out == stdout)
+            return;
+    }
+    char where[1024] = "";
+    size_t at = 0;
+    for (size_t i = 0; i < run->n_outputs && at < sizeof where; i++) {
+        const struct audit_output *o = &run->outputs[i];
+        int n = snprintf(where + at, sizeof where - at, "%s%s (%s%s)", i ? ", " : "",
+                         output_name(o), o->format, o->failed ? ", failed" : "");
+        if (n > 0)
+            at += (size_t)n;
+    }
+    fprintf(stderr, "vmxguard: %zu VMs audited, %zu failing, %zu failures, %zu input errors -> %s\n",
+            run->sum.vms, run->sum.vms_failing, run->sum.counts[VG_FAIL], run->sum.errors, where);
 }
 
 /* Catalog, profiles and waivers: everything fixed before the first VM. */
@@ -562,7 +880,10 @@ static int setup(const struct audit_args *a, int file_targets, vg_catalog **cat,
         cli_print_error(&err);
     else
         bad = pick_profiles(*cat, a, before, n_before, run) != 0;
-    if (!bad && file_targets && !a->no_folder_evidence && !is_checklist_format(a->format))
+    int checklist = 0; /* any checklist output keeps the folder evidence out of the run */
+    for (size_t i = 0; i < a->n_outputs; i++)
+        checklist |= is_checklist_format(a->outputs[i].format);
+    if (!bad && file_targets && !a->no_folder_evidence && !checklist)
         bad = add_evidence_profile(*cat, run) != 0;
     free(before);
     if (bad)
@@ -578,10 +899,6 @@ static int setup(const struct audit_args *a, int file_targets, vg_catalog **cat,
     }
     if (a->color && cli_set_color(a->color) != 0) {
         cli_error("--color wants auto, always or never, not '%s'", a->color);
-        return EXIT_USAGE;
-    }
-    if (a->output && a->output_dir) {
-        cli_error("-o and --output-dir exclude each other");
         return EXIT_USAGE;
     }
     run->aopts.waivers = *w;
@@ -619,10 +936,19 @@ static int audit_targets(char **targets, size_t n, const struct audit_args *a,
     return 0;
 }
 
+/* After a fatal error (no VM read at all) the text report's summary of
+ * nothing is noise on the terminal; files still get their closing. */
+static int skip_end(const struct audit_run *run, const struct audit_output *o)
+{
+    return run->sum.vms == 0 && run->sum.errors > 0 && shows_problems_on_stderr(o);
+}
+
 static int run_audit(int argc, char **argv)
 {
     struct audit_args a = {0};
     int pr = parse_args(argc, argv, &a);
+    if (pr == 0 && resolve_outputs(&a) != 0)
+        pr = -1;
     if (pr != 0) {
         if (pr > 0)
             return cli_help(&cli_cmd_audit);
@@ -640,32 +966,49 @@ static int run_audit(int argc, char **argv)
     for (int i = optind; i < argc; i++)
         file_targets |= !is_vsphere_target(argv[i]);
     int rc = run ? setup(&a, file_targets, &cat, &w, run) : EXIT_INTERNAL;
-    FILE *out = NULL;
-    if (rc == EXIT_OK && !(out = open_output(&a)))
-        rc = EXIT_USAGE;
-    if (rc == EXIT_OK &&
-        start_report(&a, cat, run, out, argv + optind, (size_t)(argc - optind)) != 0)
-        rc = EXIT_USAGE;
     if (rc == EXIT_OK) {
-        run->progress = cli_progress_start_output("auditing", 0, out);
+        run->outputs = a.outputs;
+        run->n_outputs = a.n_outputs;
+        if (open_outputs(&a) != 0)
+            rc = EXIT_USAGE;
+    }
+    FILE *watched = NULL; /* the progress line stays off a terminal a report is drawn on */
+    for (size_t i = 0; rc == EXIT_OK && i < a.n_outputs; i++) {
+        if (start_report(&a, cat, run, &a.outputs[i], argv + optind, (size_t)(argc - optind)))
+            rc = a.outputs[i].failed ? a.outputs[i].failed : EXIT_USAGE;
+        if (!watched || a.outputs[i].out == stdout)
+            watched = a.outputs[i].out;
+    }
+    if (rc == EXIT_OK) {
+        run->progress = cli_progress_start_output("auditing", 0, watched);
         audit_targets(argv + optind, (size_t)(argc - optind), &a, run);
         cli_progress_done(run->progress);
         report_unused_waivers(w, run);
-        vg_error err;
-        if (vg_report_end(run->report, &run->sum, &err) != VG_OK) {
-            cli_print_error(&err);
-            run->write_failed = 1;
+        for (size_t i = 0; i < a.n_outputs; i++) {
+            struct audit_output *o = &a.outputs[i];
+            vg_error err;
+            errno = 0;
+            if (!o->failed && !skip_end(run, o) &&
+                vg_report_end(o->report, &run->sum, &err) != VG_OK)
+                output_failed(run, o, &err, errno);
         }
-        rc = run->write_failed ? EXIT_INTERNAL
-             : run->sum.errors ? EXIT_USAGE
-             : run->findings   ? EXIT_FINDINGS
-                               : EXIT_OK;
     }
-    if (run)
-        vg_report_free(run->report);
-    if (out && out != stdout && fclose(out) != 0 && rc != EXIT_INTERNAL) {
-        cli_error("%s: write failed", a.output);
-        rc = EXIT_INTERNAL;
+    if (run) {
+        for (size_t i = 0; i < run->n_outputs; i++)
+            vg_report_free(run->outputs[i].report);
+        close_outputs(run);
+        int out_rc = EXIT_OK;
+        for (size_t i = 0; i < run->n_outputs; i++) {
+            if (run->outputs[i].failed > out_rc)
+                out_rc = run->outputs[i].failed;
+        }
+        if (rc == EXIT_OK) {
+            rc = out_rc              ? out_rc
+                 : run->sum.errors   ? EXIT_USAGE
+                 : run->findings     ? EXIT_FINDINGS
+                                     : EXIT_OK;
+            terminal_summary(run);
+        }
     }
     vg_waivers_free(w);
     vg_catalog_free(cat);
@@ -702,7 +1045,12 @@ const struct cli_command cli_cmd_audit = {
     "  -f, --format F          text (default), json, jsonl, csv, junit, sarif, xccdf,\n"
     "                          ckl, cklb, html\n"
     "  -o, --output FILE       write the report to FILE instead of standard output\n"
-    "      --output-dir DIR    one file per VM (ckl, cklb, xccdf); created if missing\n"
+    "      --output FORMAT:PATH  one more report from the same pass (repeatable):\n"
+    "                          json:a.json, html:report.html, sarif:-, ckl:DIR/ (a\n"
+    "                          folder for the per-VM formats); several -f/-o pairs also\n"
+    "                          work, in order, a last -f without -o to standard output\n"
+    "      --output-dir DIR    one file per VM (ckl, cklb, xccdf); created, with its\n"
+    "                          parents, if missing; other formats refuse it\n"
     "      --fail-on SEVERITY  exit 1 only for failures at or above: any (default), low,\n"
     "                          medium, high (cat3, cat2, cat1 also accepted)\n"
     "      --exclude GLOB      skip VMs or folders whose name or path matches (repeatable)\n"
@@ -725,12 +1073,15 @@ const struct cli_command cli_cmd_audit = {
     "      --insecure          vSphere: do not check the server certificate\n"
     "\n"
     "exit codes: 0 nothing failed, 1 failures at or above --fail-on,\n"
-    "2 usage error or an input could not be read (the others are still audited).\n"
+    "2 usage error, an input could not be read (the others are still audited) or\n"
+    "an output could not be written (the message names it), 3 internal error.\n"
+    "When every report goes to a file and standard error is a terminal, one line\n"
+    "there sums up the run.\n"
     "\n"
     "examples:\n"
     "  vmxguard audit examples/datastore1\n"
     "  vmxguard audit /vmfs/volumes/ds1 --profile disa-vsphere8-vm --profile cis-esxi-8\n"
-    "  vmxguard audit web01.vmx --format sarif -o web01.sarif --fail-on medium\n"
+    "  vmxguard audit web01.vmx --format sarif -o web01.sarif --fail-on medium\n"    "  vmxguard audit ds1/ --output json:ds1.json --output html:ds1.html --output ckl:ckl/\n"
     "  vmxguard audit ds1/ --exclude 'test-*' --waivers waivers.yaml --jobs 4\n"
     "  vmxguard audit ds1/ --format ckl --output-dir ckl/ --include-templates\n"
     "  vmxguard audit ds1/ --no-folder-evidence --format csv -o ds1.csv\n"
