@@ -6,10 +6,13 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <sys/stat.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cli_config.h"
@@ -250,4 +253,193 @@ static int load_from(const char *system_path, vg_error *err)
 int cli_config_load(vg_error *err)
 {
     return load_from(SYSTEM_CONFIG, err);
+}
+
+/* ------------------------------------------------------------ govc's environment */
+
+static int hexval(int c)
+{
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+/* URL userinfo is percent-encoded (administrator%40vsphere.local). */
+static int percent_decode(const char *s, size_t n, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        int c = (unsigned char)s[i];
+        if (c == '%') {
+            int hi = i + 2 < n ? hexval((unsigned char)s[i + 1]) : -1;
+            int lo = hi >= 0 ? hexval((unsigned char)s[i + 2]) : -1;
+            if (hi < 0 || lo < 0)
+                return -1;
+            c = hi * 16 + lo;
+            i += 2;
+        }
+        if (c == 0 || o + 1 >= cap)
+            return -1;
+        out[o++] = (char)c;
+    }
+    out[o] = '\0';
+    return 0;
+}
+
+static void wipe(volatile char *p, size_t n)
+{
+    while (n--)
+        *p++ = 0;
+}
+
+/* GOVC_URL the way govc reads it: [scheme://][user[:password]@]host[:port][/path]. */
+static int govc_url(const char *v, struct cli_govc *g, char *password, size_t pw_cap)
+{
+    const char *scheme = "https://";
+    const char *rest = v;
+    const char *sep = strstr(v, "://");
+    if (sep) {
+        size_t n = (size_t)(sep - v);
+        if (n == 5 && strncasecmp(v, "https", 5) == 0)
+            scheme = "https://";
+        else if (n == 4 && strncasecmp(v, "http", 4) == 0)
+            scheme = "http://";
+        else {
+            cli_error("GOVC_URL: the scheme must be https or http");
+            return -1;
+        }
+        rest = sep + 3;
+    }
+    const char *slash = strchr(rest, '/');
+    size_t auth = slash ? (size_t)(slash - rest) : strlen(rest);
+    const char *at = NULL;
+    for (size_t i = 0; i < auth; i++) {
+        if (rest[i] == '@')
+            at = rest + i; /* the last '@' ends the userinfo, as in Go's url.Parse */
+    }
+    const char *host = rest;
+    if (at) {
+        const char *colon = memchr(rest, ':', (size_t)(at - rest));
+        size_t ulen = colon ? (size_t)(colon - rest) : (size_t)(at - rest);
+        if (percent_decode(rest, ulen, g->user, sizeof g->user) != 0) {
+            cli_error("GOVC_URL: the user part is not valid percent-encoding");
+            return -1;
+        }
+        if (colon && percent_decode(colon + 1, (size_t)(at - colon - 1), password, pw_cap) != 0) {
+            cli_error("GOVC_URL: the password part is not valid percent-encoding");
+            return -1;
+        }
+        host = at + 1;
+    }
+    size_t hlen = (size_t)(rest + auth - host);
+    if (hlen == 0) {
+        cli_error("GOVC_URL: no host name");
+        return -1;
+    }
+    int n = snprintf(g->target, sizeof g->target, "%s%.*s%s", scheme, (int)hlen, host,
+                     slash && slash[1] ? slash : "/sdk");
+    if (n < 0 || (size_t)n >= sizeof g->target) {
+        cli_error("GOVC_URL: too long");
+        return -1;
+    }
+    g->has_url = 1;
+    return 0;
+}
+
+static char govc_bundle[64]; /* the private CA bundle written for several files */
+
+/* Several files in GOVC_TLS_CA_CERTS: vmxguard trusts one PEM bundle, so
+ * they are copied, in order, into a 0600 file removed at the end. */
+static int govc_cacerts(const char *list, struct cli_govc *g)
+{
+    if (!strchr(list, ':')) {
+        g->cacert = list;
+        return 0;
+    }
+    const char *dir = "/tmp";
+    snprintf(govc_bundle, sizeof govc_bundle, "%s/vmxguard-ca-XXXXXX", dir);
+    int out = mkstemp(govc_bundle);
+    if (out < 0) {
+        cli_error("GOVC_TLS_CA_CERTS: cannot write a CA bundle in %s: %s", dir, strerror(errno));
+        govc_bundle[0] = '\0';
+        return -1;
+    }
+    int rc = 0;
+    for (const char *p = list; *p && rc == 0;) {
+        size_t n = strcspn(p, ":");
+        char name[4096];
+        if (n && n < sizeof name) {
+            memcpy(name, p, n);
+            name[n] = '\0';
+            int in = open(name, O_RDONLY | O_CLOEXEC);
+            if (in < 0) {
+                cli_error("GOVC_TLS_CA_CERTS: %s: %s", name, strerror(errno));
+                rc = -1;
+            }
+            char buf[8192];
+            ssize_t r;
+            while (in >= 0 && (r = read(in, buf, sizeof buf)) > 0) {
+                if (write(out, buf, (size_t)r) != r)
+                    rc = -1;
+            }
+            if (in >= 0 && (write(out, "\n", 1) != 1 || close(in) != 0))
+                rc = -1;
+        }
+        p += n + (p[n] == ':');
+    }
+    if (close(out) != 0)
+        rc = -1;
+    if (rc) {
+        unlink(govc_bundle);
+        govc_bundle[0] = '\0';
+        return -1;
+    }
+    g->cacert = govc_bundle;
+    return 0;
+}
+
+int cli_govc_load(struct cli_govc *g, int use_url)
+{
+    memset(g, 0, sizeof *g);
+    char password[512] = "";
+    const char *v = getenv("GOVC_URL");
+    if (v && *v && govc_url(v, g, password, sizeof password) != 0) {
+        wipe(password, sizeof password);
+        return -1;
+    }
+    if (!use_url) { /* the command's own target: GOVC_URL's parts do not apply */
+        g->user[0] = '\0';
+        wipe(password, sizeof password);
+    }
+    const char *u = getenv("GOVC_USERNAME");
+    if (u && *u)
+        snprintf(g->user, sizeof g->user, "%s", u);
+    const char *pw = getenv("GOVC_PASSWORD");
+    if (pw && *pw)
+        snprintf(password, sizeof password, "%s", pw);
+    const char *vu = getenv("VMXGUARD_USER");
+    if (g->user[0] && !(vu && *vu))
+        setenv("VMXGUARD_USER", g->user, 1);
+    const char *vp = getenv("VMXGUARD_PASSWORD");
+    if (password[0] && !(vp && *vp))
+        setenv("VMXGUARD_PASSWORD", password, 1);
+    wipe(password, sizeof password);
+    const char *k = getenv("GOVC_INSECURE");
+    g->insecure = k && (strcmp(k, "1") == 0 || strcasecmp(k, "true") == 0);
+    const char *ca = getenv("GOVC_TLS_CA_CERTS");
+    if (ca && *ca && govc_cacerts(ca, g) != 0)
+        return -1;
+    const char *dc = getenv("GOVC_DATACENTER");
+    g->datacenter = dc && *dc ? dc : NULL;
+    return 0;
+}
+
+void cli_govc_release(struct cli_govc *g)
+{
+    if (govc_bundle[0] && g && g->cacert == govc_bundle)
+        unlink(govc_bundle);
+    govc_bundle[0] = '\0';
+    if (g)
+        g->cacert = NULL;
 }

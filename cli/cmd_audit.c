@@ -61,6 +61,7 @@ struct audit_args {
     const char *cacert;
     const char *credentials;
     int insecure;
+    int insecure_from_govc;
     int no_folder_evidence;
     int sessions; /* vSphere: parallel sessions per target, 0 = the library's default */
 };
@@ -534,7 +535,8 @@ static int audit_vsphere(const char **urls, size_t n, const struct audit_args *a
         return -1;
     }
     if (a->insecure)
-        cli_warn("--insecure: the servers' certificates are not checked");
+        cli_warn("%s: the servers' certificates are not checked",
+                 a->insecure_from_govc ? "GOVC_INSECURE" : "--insecure");
     vg_vsphere_opts vo = {.user = user,
                           .password = password,
                           .cacert = a->cacert,
@@ -955,10 +957,27 @@ static int run_audit(int argc, char **argv)
         fprintf(stderr, "usage: vmxguard audit TARGET... [options]; see 'vmxguard audit --help'\n");
         return EXIT_USAGE;
     }
-    if (optind >= argc) {
-        cli_error("audit: name at least one .vmx file, folder or vsphere:// target");
+    struct cli_govc govc;
+    if (cli_govc_load(&govc, optind >= argc) != 0)
+        return EXIT_USAGE;
+    char *govc_target[1] = {govc.target};
+    if (optind >= argc && !govc.has_url) {
+        cli_error("audit: name at least one .vmx file, folder or vsphere:// target (or set "
+                  "GOVC_URL)");
+        cli_govc_release(&govc);
         return EXIT_USAGE;
     }
+    if (optind >= argc) { /* the vCenter govc is pointed at */
+        argv = govc_target;
+        argc = 1;
+        optind = 0;
+    }
+    if (!a.cacert && !a.insecure) {
+        a.cacert = govc.cacert;
+        a.insecure = a.insecure_from_govc = govc.insecure;
+    }
+    if (govc.datacenter && cli_verbose)
+        cli_warn("GOVC_DATACENTER is set: vmxguard audits every datacenter of the target");
     struct audit_run *run = calloc(1, sizeof *run);
     vg_catalog *cat = NULL;
     vg_waivers *w = NULL;
@@ -1013,6 +1032,7 @@ static int run_audit(int argc, char **argv)
     vg_waivers_free(w);
     vg_catalog_free(cat);
     free(run);
+    cli_govc_release(&govc);
     return rc;
 }
 

@@ -679,19 +679,32 @@ static void fix_vsphere(struct fix_run *run, const char *url)
     vg_error err;
     vg_error_clear(&err);
     char *user = NULL, *password = NULL;
+    struct cli_govc govc; /* govc's environment, below vmxguard's own settings */
+    if (cli_govc_load(&govc, 0) != 0) {
+        run->errors++;
+        return;
+    }
+    const char *cacert = run->cacert;
+    int insecure = run->insecure;
+    if (!cacert && !insecure) {
+        cacert = govc.cacert;
+        insecure = govc.insecure;
+    }
     if (vg_vsphere_parse_url(url, &t, &err) != 0 ||
         vg_vsphere_credentials(t.user[0] ? t.user : NULL, run->credentials, 1, &user, &password,
                                &err) != 0) {
         cli_print_error(&err);
         run->errors++;
+        cli_govc_release(&govc);
         return;
     }
-    if (run->insecure)
-        cli_warn("%s: --insecure: the server's certificate is not checked", t.server);
+    if (insecure)
+        cli_warn("%s: %s: the server's certificate is not checked", t.server,
+                 run->insecure ? "--insecure" : "GOVC_INSECURE");
     vg_vsphere_opts vo = {.user = user,
                           .password = password,
-                          .cacert = run->cacert,
-                          .insecure = run->insecure,
+                          .cacert = cacert,
+                          .insecure = insecure,
                           .exclude = run->excludes,
                           .n_exclude = run->n_excludes};
     run->batch = vg_fix_plan_new("");
@@ -704,6 +717,7 @@ static void fix_vsphere(struct fix_run *run, const char *url)
     vg_fix_plan_free(run->batch);
     run->batch = NULL;
     vg_vsphere_credentials_free(user, password);
+    cli_govc_release(&govc);
 }
 
 static int walk(struct fix_run *run, char **targets, size_t n)

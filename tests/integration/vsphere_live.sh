@@ -19,7 +19,9 @@ cleanup() { bash "$LAB/stop.sh" -d "$work/vc" >/dev/null 2>&1; rm -rf "$work"; }
 trap cleanup EXIT
 fails=0
 fail() { echo "FAIL: $*"; [ -f "$work/err" ] && sed 's/^/  stderr: /' "$work/err"; fails=$((fails + 1)); }
-run() { timeout 120 "$VMXGUARD" "$@" > "$work/out" 2> "$work/err"; rc=$?; }
+# vmxguard reads govc's GOVC_ variables when its own are unset; the TLS cases
+# here need them out of the way (tests/cli/govc_env.sh covers them)
+run() { timeout 120 env -u GOVC_URL -u GOVC_INSECURE "$VMXGUARD" "$@" > "$work/out" 2> "$work/err"; rc=$?; }
 
 # A test CA and a server certificate for "localhost" only (not 127.0.0.1),
 # so one simulator serves the right-CA, no-CA and wrong-name cases.
