@@ -56,6 +56,7 @@ struct audit_args {
     int include_templates;
     const char *waivers;
     int show_secrets;
+    int csv_raw;
     const char *color;
     int jobs;
     const char *cacert;
@@ -109,6 +110,7 @@ static const struct option long_opts[] = {
     {"insecure", no_argument, NULL, 'k'},
     {"no-folder-evidence", no_argument, NULL, 'E'},
     {"sessions", required_argument, NULL, 'N'},
+    {"csv-raw", no_argument, NULL, 'W'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -225,6 +227,9 @@ static int parse_args(int argc, char **argv, struct audit_args *a)
             break;
         case 'S':
             a->show_secrets = 1;
+            break;
+        case 'W':
+            a->csv_raw = 1;
             break;
         case 'c':
             a->color = optarg;
@@ -783,7 +788,8 @@ static int start_report(const struct audit_args *a, vg_catalog *cat, struct audi
                          .color = 0,
                          .width = 0,
                          .verbose = cli_verbose,
-                         .show_secrets = a->show_secrets};
+                         .show_secrets = a->show_secrets,
+                         .raw_cells = a->csv_raw};
     if (o->out == stdout && cli_color > 0)
         ro.color = 1;
     else if (o->out && a->color && strcmp(a->color, "always") == 0)
@@ -1079,6 +1085,9 @@ const struct cli_command cli_cmd_audit = {
     "                          expires); see docs/audit.md\n"
     "      --no-folder-evidence  read only the .vmx: no logs, no lock, and no\n"
     "                          vm-folder-evidence results\n"
+    "      --csv-raw           csv: cells exactly as found; by default a cell starting\n"
+    "                          with = + - @ tab or CR gets a leading ' so spreadsheets\n"
+    "                          show it as text instead of running it as a formula\n"
     "      --show-secrets      show values of secret-bearing keys (VNC password,\n"
     "                          guestinfo tokens) instead of <redacted>\n"
     "      --color WHEN        auto (default: only on a terminal, never with NO_COLOR),\n"

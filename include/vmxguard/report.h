@@ -28,6 +28,7 @@ typedef struct vg_report_opts {
     int width;              /* terminal width for text, 0 = 80 */
     int verbose;            /* text: also list passing rules */
     int show_secrets;
+    int raw_cells;          /* csv: cells as they are, no defusing of spreadsheet formulas */
 } vg_report_opts;
 
 /* What the run was: written into headers of every format. */

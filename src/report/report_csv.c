@@ -1,8 +1,11 @@
 /*
  * CSV: one row per VM x rule, RFC 4180 (CRLF line ends, fields holding a
  * comma, quote, CR or LF are quoted, quotes doubled).  Text is written as
- * UTF-8 as it is; spreadsheet users should import it as text (formulas in
- * .vmx values are data, docs/formats.md says so).
+ * UTF-8 as it is.  A cell a spreadsheet would take for a formula (one
+ * starting with =, +, -, @, tab or CR: a display name, a file name or a
+ * .vmx value chosen by whoever controls the VM) is defused the way OWASP's
+ * CSV-injection advice says: a leading ' makes it text, and it is quoted.
+ * Plain numbers (-1) stay numbers.  opts.raw_cells writes cells as they are.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -25,10 +28,47 @@ static const struct vg_escapes quoted_escapes = {
 };
 static const struct vg_escapes no_escapes = {.stop = {[0] = 1, VG_ESC_STOP_HIGH}};
 
-static void add_field(vg_buf *b, const char *s, int first)
+/* A number as a spreadsheet reads one: [+-]digits[.digits][e[+-]digits]. */
+static int is_plain_number(const char *s)
+{
+    const char *p = s + (*s == '-' || *s == '+');
+    size_t digits = strspn(p, "0123456789");
+    if (!digits)
+        return 0;
+    p += digits;
+    if (*p == '.') {
+        size_t frac = strspn(p + 1, "0123456789");
+        if (!frac)
+            return 0;
+        p += 1 + frac;
+    }
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        p += *p == '-' || *p == '+';
+        size_t exp = strspn(p, "0123456789");
+        if (!exp)
+            return 0;
+        p += exp;
+    }
+    return *p == '\0';
+}
+
+static int looks_like_formula(const char *s)
+{
+    return s && strchr("=+-@\t\r", s[0]) && s[0] && !is_plain_number(s);
+}
+
+static void add_field_as(vg_buf *b, const char *s, int first, int raw)
 {
     if (!first)
         vg_report_addc(b, ',');
+    if (!raw && looks_like_formula(s)) {
+        vg_report_addc(b, '"');
+        vg_report_addc(b, '\'');
+        vg_report_add_clean(b, s, &quoted_escapes);
+        vg_report_addc(b, '"');
+        return;
+    }
     /* clean-up only replaces bytes >= 0x80, so the raw text decides quoting */
     if (s && strpbrk(s, ",\"\r\n")) {
         vg_report_addc(b, '"');
@@ -37,6 +77,11 @@ static void add_field(vg_buf *b, const char *s, int first)
     } else {
         vg_report_add_clean(b, s, &no_escapes);
     }
+}
+
+static void add_field(vg_buf *b, const char *s, int first)
+{
+    add_field_as(b, s, first, 0);
 }
 
 struct csv_state {
@@ -61,14 +106,15 @@ static int csv_begin(vg_report *r, vg_error *err)
 /* The VM's own columns open every one of its rows: written once per VM. */
 #define N_VM_COLUMNS 4
 
-static void add_vm_columns(vg_buf *b, const vg_vm *vm)
+static void add_vm_columns(vg_buf *b, const vg_vm *vm, int raw)
 {
     const char *values[N_VM_COLUMNS] = {vg_report_vm_name(vm), vm->path, vm->moref, vm->uuid};
     for (size_t i = 0; i < N_VM_COLUMNS; i++)
-        add_field(b, values[i], i == 0);
+        add_field_as(b, values[i], i == 0, raw);
 }
 
-static void add_row(vg_buf *b, vg_buf *refs, const vg_buf *vm_columns, const vg_result *res)
+static void add_row(vg_buf *b, vg_buf *refs, const vg_buf *vm_columns, const vg_result *res,
+                    int raw)
 {
     char line[16] = "";
     if (res->line) { /* %u without printf's set-up, which costs more than the row */
@@ -104,17 +150,18 @@ static void add_row(vg_buf *b, vg_buf *refs, const vg_buf *vm_columns, const vg_
     };
     vg_report_add(b, vm_columns->data, vm_columns->len);
     for (size_t i = 0; i < N_COLUMNS - N_VM_COLUMNS; i++)
-        add_field(b, values[i], 0);
+        add_field_as(b, values[i], 0, raw);
     VG_REPORT_LIT(b, "\r\n");
 }
 
 static int csv_render(const vg_report *r, const vg_vm_report *vr, vg_buf *out, vg_error *err)
 {
-    (void)r, (void)err;
+    (void)err;
+    int raw = r->opts.raw_cells;
     vg_buf refs = VG_BUF_INIT, vm_columns = VG_BUF_INIT;
-    add_vm_columns(&vm_columns, vr->vm);
+    add_vm_columns(&vm_columns, vr->vm, raw);
     for (size_t i = 0; i < vr->n_results && !vm_columns.oom; i++)
-        add_row(out, &refs, &vm_columns, &vr->results[i]);
+        add_row(out, &refs, &vm_columns, &vr->results[i], raw);
     if (refs.oom || vm_columns.oom)
         out->oom = 1;
     vg_buf_release(&refs);
