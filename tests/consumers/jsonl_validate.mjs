@@ -1,5 +1,5 @@
 // Validates a vmxguard --format jsonl stream against docs/report-schema.json:
-// each line by its "type" (run, vm, problem, summary), run first, summary last.
+// each line, its "type" (run, vm, problem, summary) included, run first, summary last.
 //   node jsonl_validate.mjs SCHEMA FILE
 import { readFileSync } from 'node:fs'
 import Ajv2020 from 'ajv/dist/2020.js'
@@ -9,15 +9,12 @@ const [schemaFile, file] = process.argv.slice(2)
 const ajv = new Ajv2020({ allErrors: true, strict: false })
 addFormats(ajv)
 ajv.addSchema(JSON.parse(readFileSync(schemaFile, 'utf8')), 'report')
-const defs = { run: 'run', vm: 'vm_report', problem: 'problem', summary: 'summary' }
+// every line as written, "type" included, against the schema's jsonl_record
+const validate = ajv.getSchema('report#/$defs/jsonl_record')
 const lines = readFileSync(file, 'utf8').split('\n').filter(l => l !== '')
 let bad = 0
 lines.forEach((line, i) => {
   const rec = JSON.parse(line)
-  const def = defs[rec.type]
-  if (!def) { console.error(`${file}:${i + 1}: unknown type ${rec.type}`); bad++; return }
-  if (rec.type === 'run') delete rec.type
-  const validate = ajv.getSchema(`report#/$defs/${def}`)
   if (!validate(rec)) { console.error(`${file}:${i + 1}: ${ajv.errorsText(validate.errors)}`); bad++ }
 })
 const types = lines.map(l => JSON.parse(l).type)
