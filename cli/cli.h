@@ -48,6 +48,10 @@ int cli_getopt_long(int argc, char *const argv[], const char *shortopts,
 int cli_help(const struct cli_command *cmd);
 /* Closest name in list (NULL-terminated) by edit distance, or NULL. */
 const char *cli_did_you_mean(const char *word, const char *const *list);
+/* A profile id for a mistyped one (cmd_profiles.c): the same family at
+ * the nearest version (disa-vsphere9-vm -> disa-vsphere8-vm), the newer of
+ * two as near; else cli_did_you_mean.  NULL when nothing is close. */
+const char *cli_profile_suggest(const char *word, const char *const *ids);
 const struct cli_command *cli_find_command(const char *name);
 
 #endif

@@ -300,7 +300,7 @@ static int pick_profiles(vg_catalog *cat, const struct audit_args *a, const char
             for (size_t k = 0; k < n && k < 511; k++)
                 ids[k] = vg_catalog_profile_at(cat, k)->id;
             ids[n < 511 ? n : 511] = NULL;
-            const char *near = cli_did_you_mean(a->profiles[i], ids);
+            const char *near = cli_profile_suggest(a->profiles[i], ids);
             cli_error("unknown profile '%s'%s%s%s (see 'vmxguard profiles')", a->profiles[i],
                       near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
             return -1;
