@@ -57,6 +57,7 @@ struct audit_args {
     const char *waivers;
     int show_secrets;
     int csv_raw;
+    size_t sarif_run_size;
     const char *color;
     int jobs;
     const char *cacert;
@@ -111,6 +112,7 @@ static const struct option long_opts[] = {
     {"no-folder-evidence", no_argument, NULL, 'E'},
     {"sessions", required_argument, NULL, 'N'},
     {"csv-raw", no_argument, NULL, 'W'},
+    {"sarif-run-size", required_argument, NULL, 'Z'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -231,6 +233,16 @@ static int parse_args(int argc, char **argv, struct audit_args *a)
         case 'W':
             a->csv_raw = 1;
             break;
+        case 'Z': {
+            char *end = NULL;
+            long n = strtol(optarg, &end, 10);
+            if (!*optarg || *end || n < 1 || n > 25000) {
+                cli_error("--sarif-run-size wants a number from 1 to 25000, not '%s'", optarg);
+                return -1;
+            }
+            a->sarif_run_size = (size_t)n;
+            break;
+        }
         case 'c':
             a->color = optarg;
             break;
@@ -789,7 +801,8 @@ static int start_report(const struct audit_args *a, vg_catalog *cat, struct audi
                          .width = 0,
                          .verbose = cli_verbose,
                          .show_secrets = a->show_secrets,
-                         .raw_cells = a->csv_raw};
+                         .raw_cells = a->csv_raw,
+                         .sarif_run_size = a->sarif_run_size};
     if (o->out == stdout && cli_color > 0)
         ro.color = 1;
     else if (o->out && a->color && strcmp(a->color, "always") == 0)
@@ -944,6 +957,28 @@ static int audit_targets(char **targets, size_t n, const struct audit_args *a,
     return 0;
 }
 
+/* SARIF findings beyond one run (GitHub code scanning's 25,000) are split
+ * into runs, beyond 20 runs left out: the admin hears of it here. */
+static void warn_sarif_limits(const struct audit_args *a, const struct audit_run *run,
+                              const struct audit_output *o)
+{
+    if (o->failed || strcmp(o->format, "sarif") != 0)
+        return;
+    size_t per_run = a->sarif_run_size ? a->sarif_run_size : 25000;
+    size_t n = run->sum.counts[VG_FAIL] + run->sum.counts[VG_WAIVED] + run->sum.counts[VG_ERROR];
+    if (n <= per_run)
+        return;
+    size_t runs = (n + per_run - 1) / per_run;
+    if (runs <= 20)
+        cli_warn("%s: %zu findings split into %zu SARIF runs of at most %zu (GitHub code "
+                 "scanning's limit per run)",
+                 output_name(o), n, runs, per_run);
+    else
+        cli_warn("%s: %zu findings: 20 SARIF runs of %zu written, about %zu left out (GitHub "
+                 "code scanning takes no more); the json format has them all",
+                 output_name(o), n, per_run, n - 20 * per_run);
+}
+
 /* After a fatal error (no VM read at all) the text report's summary of
  * nothing is noise on the terminal; files still get their closing. */
 static int skip_end(const struct audit_run *run, const struct audit_output *o)
@@ -1027,6 +1062,8 @@ static int run_audit(int argc, char **argv)
             if (run->outputs[i].failed > out_rc)
                 out_rc = run->outputs[i].failed;
         }
+        for (size_t i = 0; rc == EXIT_OK && i < run->n_outputs; i++)
+            warn_sarif_limits(&a, run, &run->outputs[i]);
         if (rc == EXIT_OK) {
             rc = out_rc              ? out_rc
                  : run->sum.errors   ? EXIT_USAGE
@@ -1088,6 +1125,9 @@ const struct cli_command cli_cmd_audit = {
     "      --csv-raw           csv: cells exactly as found; by default a cell starting\n"
     "                          with = + - @ tab or CR gets a leading ' so spreadsheets\n"
     "                          show it as text instead of running it as a formula\n"
+    "      --sarif-run-size N  sarif: results per run, at most 25000 (GitHub code\n"
+    "                          scanning's limit, the default); more go to further runs,\n"
+    "                          up to 20, and the rest are counted with a warning\n"
     "      --show-secrets      show values of secret-bearing keys (VNC password,\n"
     "                          guestinfo tokens) instead of <redacted>\n"
     "      --color WHEN        auto (default: only on a terminal, never with NO_COLOR),\n"

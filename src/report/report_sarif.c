@@ -6,6 +6,16 @@
  * manual results are not findings and are left out (the json format has
  * everything).  Written as it goes: rules at begin, results per VM,
  * diagnostics and the summary at the end.
+ *
+ * Made for GitHub code scanning's limits: artifact URIs are relative, to
+ * SRCROOT (the folder vmxguard ran in) or ROOT (file:///), declared in
+ * originalUriBaseIds; a VM from the vSphere API is a logical location
+ * (vCenter, VM), never a made-up file and line.
+ * A run holds at most 25,000 results (opts.sarif_run_size lowers it); the
+ * next results start a new run with its own automationDetails id, up to 20
+ * runs and about 100 MB before compression (GitHub takes 10 MB gzipped);
+ * beyond that results are counted, not written, and a notification and
+ * properties.omittedResults say so.
  */
 #include <jansson.h>
 #include <stdint.h>
@@ -17,11 +27,22 @@
 
 #define S(x) vg_report_json_str(x)
 
+#define RUN_RESULTS_MAX 25000
+#define RUNS_MAX 20
+#define BYTES_MAX ((size_t)100 * 1000 * 1000)
+
 struct sarif_state {
     json_t *rule_index; /* rule id -> index in driver.rules */
+    json_t *tool;       /* written again at the head of every run */
     json_t *notifications;
-    size_t results;
+    size_t results;     /* in the current run */
+    size_t run_size;    /* results a run may hold */
+    size_t runs;        /* runs opened */
+    size_t written;     /* bytes so far */
+    size_t omitted;     /* findings over the limits, counted only */
 };
+
+static const char help_base[] = "https://vmxguard.invalid/docs/rules.md#";
 
 static const char *const sarif_level[4] = {"note", "note", "warning", "error"};
 static const char *const security_severity[4] = {"1.0", "3.0", "5.5", "8.0"};
@@ -77,13 +98,18 @@ static json_t *rule_json(const vg_profile *p, const vg_profile_rule *pr)
     for (size_t i = 0; tags && pr->refs && pr->refs[i]; i++)
         json_array_append_new(tags, S(pr->refs[i]));
     vg_severity sev = (unsigned)pr->severity < 4 ? pr->severity : VG_SEV_INFO;
-    return json_pack("{s:o, s:o, s:{s:o}, s:{s:o}, s:o, s:{s:s}, s:{s:o, s:s, s:s, s:o}}", "id",
-                     S(pr->rule->id), "name", pascal_name(pr->rule->id), "shortDescription", "text",
-                     S(pr->title ? pr->title : pr->rule->title), "fullDescription", "text",
-                     S(pr->rule->description ? pr->rule->description : pr->rule->title), "help",
-                     rule_help(pr), "defaultConfiguration", "level", sarif_level[sev], "properties",
-                     "tags", tags, "security-severity", security_severity[sev], "precision",
-                     "very-high", "profile", S(p->id));
+    vg_buf uri = VG_BUF_INIT; /* the rule's section of the rules page, `vmxguard explain` offline */
+    vg_buf_printf(&uri, "%s%s", help_base, pr->rule->id);
+    json_t *j = json_pack(
+        "{s:o, s:o, s:{s:o}, s:{s:o}, s:o, s:o, s:{s:s}, s:{s:o, s:s, s:s, s:o}}", "id",
+        S(pr->rule->id), "name", pascal_name(pr->rule->id), "shortDescription", "text",
+        S(pr->title ? pr->title : pr->rule->title), "fullDescription", "text",
+        S(pr->rule->description ? pr->rule->description : pr->rule->title), "help", rule_help(pr),
+        "helpUri", S(uri.data), "defaultConfiguration", "level", sarif_level[sev], "properties",
+        "tags", tags, "security-severity", security_severity[sev], "precision", "very-high",
+        "profile", S(p->id));
+    vg_buf_release(&uri);
+    return j;
 }
 
 /* driver.rules: each catalog rule once, from the first profile naming it. */
@@ -103,41 +129,112 @@ static json_t *driver_rules(vg_report *r, json_t *index)
     return rules;
 }
 
+/* Bytes out, counted against the file budget. */
+static int put(vg_report *r, struct sarif_state *s, const char *text, vg_error *err)
+{
+    size_t n = strlen(text);
+    s->written += n;
+    return vg_report_write(r, text, n, err);
+}
+
+static int put_json(vg_report *r, struct sarif_state *s, json_t *j, vg_error *err)
+{
+    if (!j)
+        return vg_error_set(err, VG_ENOMEM, "", 0, "out of memory building JSON");
+    char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(4));
+    json_decref(j);
+    if (!text)
+        return vg_error_set(err, VG_ENOMEM, "", 0, "out of memory building JSON");
+    int rc = put(r, s, text, err);
+    free(text);
+    return rc ? rc : put(r, s, "\n", err);
+}
+
+/* A run's head: the tool with every rule, its id, the URI bases. */
+static int open_run(vg_report *r, struct sarif_state *s, vg_error *err)
+{
+    char id[64];
+    if (s->runs++ == 0)
+        snprintf(id, sizeof id, "vmxguard/audit/");
+    else /* GitHub wants a category of its own for each run of one tool */
+        snprintf(id, sizeof id, "vmxguard/audit-part%zu/", s->runs);
+    s->results = 0;
+    int rc = put(r, s, s->runs == 1 ? "{\"tool\": " : ", {\"tool\": ", err);
+    if (rc == 0)
+        rc = put_json(r, s, json_incref(s->tool), err);
+    json_t *tail = json_pack(
+        "{s:{s:s}, s:{s:{s:{s:s}}, s:{s:s, s:{s:s}}}}", "automationDetails", "id", id,
+        "originalUriBaseIds", "SRCROOT", "description", "text",
+        "the folder vmxguard ran in: relative targets are relative to it", "ROOT", "uri",
+        "file:///", "description", "text", "the file system root, for absolute targets");
+    if (tail)
+        json_object_set_new(json_object_get(tail, "originalUriBaseIds"), "DATASTORES",
+                            json_pack("{s:{s:s}}", "description", "text",
+                                      "the datastores of the VM's server: ds1/vm/vm.vmx is "
+                                      "[ds1] vm/vm.vmx"));
+    char *text = tail ? json_dumps(tail, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(tail);
+    if (!text)
+        return rc ? rc : vg_error_set(err, VG_ENOMEM, "", 0, "out of memory");
+    /* the object's members, without its braces, continue the run object */
+    text[strlen(text) - 1] = '\0';
+    if (rc == 0)
+        rc = put(r, s, ", ", err);
+    if (rc == 0)
+        rc = put(r, s, text + 1, err);
+    free(text);
+    return rc ? rc : put(r, s, ", \"results\": [\n", err);
+}
+
+/* A run the next one continues: no diagnostics, they close the last run. */
+static int close_part(vg_report *r, struct sarif_state *s, vg_error *err)
+{
+    char tail[160];
+    snprintf(tail, sizeof tail,
+             "], \"properties\": {\"part\": %zu, \"continuedIn\": \"vmxguard/audit-part%zu/\"}}",
+             s->runs, s->runs + 1);
+    return put(r, s, tail, err);
+}
+
 static int sarif_begin(vg_report *r, vg_error *err)
 {
     struct sarif_state *s = calloc(1, sizeof *s);
     if (!s)
         return vg_error_set(err, VG_ENOMEM, "", 0, "out of memory");
     r->state = s;
+    s->run_size = r->opts.sarif_run_size && r->opts.sarif_run_size < RUN_RESULTS_MAX
+                      ? r->opts.sarif_run_size
+                      : RUN_RESULTS_MAX;
     s->rule_index = json_object();
     s->notifications = json_array();
     json_t *rules = s->rule_index ? driver_rules(r, s->rule_index) : NULL;
     if (!rules || !s->notifications)
         return vg_error_set(err, VG_ENOMEM, "", 0, "out of memory");
     /* informationUri: the project's homepage as debian/control declares it */
-    json_t *tool =
+    s->tool =
         json_pack("{s:{s:s, s:o, s:o, s:s, s:o}}", "driver", "name", "vmxguard", "version",
                   S(r->run.tool_version ? r->run.tool_version : vg_version()), "semanticVersion",
                   S(r->run.tool_version ? r->run.tool_version : vg_version()), "informationUri",
                   "https://vmxguard.invalid/", "rules", rules);
-    FILE *f = vg_report_stream(r);
-    fputs(
-        "{\"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\", \"version\": \"2.1.0\", "
-        "\"runs\": [{\"tool\": ",
-        f);
-    int rc = vg_report_json_put(r, tool, JSON_COMPACT, err);
-    if (rc == 0)
-        fputs(", \"automationDetails\": {\"id\": \"vmxguard/audit/\"}, \"results\": [\n", f);
-    return rc;
+    if (!s->tool)
+        return vg_error_set(err, VG_ENOMEM, "", 0, "out of memory");
+    int rc = put(r, s,
+                 "{\"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\", "
+                 "\"version\": \"2.1.0\", \"runs\": [",
+                 err);
+    return rc ? rc : open_run(r, s, err);
 }
 
-/* A .vmx path as a URI reference: relative stays relative, absolute becomes
- * file://, a datastore path "[ds1] vm/vm.vmx" becomes "ds1/vm/vm.vmx". */
-static char *artifact_uri(const char *path)
+/* A .vmx path as a relative URI reference and the base it is relative to:
+ * a relative path to SRCROOT, an absolute one to ROOT (file:///), a
+ * datastore path "[ds1] vm/vm.vmx" to DATASTORES as "ds1/vm/vm.vmx". */
+static char *artifact_uri(const char *path, const char **base)
 {
     vg_buf b = VG_BUF_INIT;
     const char *p = path;
+    *base = "SRCROOT";
     if (p[0] == '[') {
+        *base = "DATASTORES";
         const char *close = strchr(p, ']');
         if (close) {
             vg_buf_add(&b, "", 0);
@@ -149,7 +246,9 @@ static char *artifact_uri(const char *path)
                 p++;
         }
     } else if (p[0] == '/') {
-        vg_buf_adds(&b, "file://");
+        *base = "ROOT";
+        while (*p == '/')
+            p++;
     }
     for (; *p; p++) {
         unsigned char c = (unsigned char)*p;
@@ -163,26 +262,47 @@ static char *artifact_uri(const char *path)
     return vg_buf_detach(&b);
 }
 
+/* Where a finding is.  A file: the .vmx, at the line, or at its first line
+ * for a key that is absent (the finding is about the whole file).  A VM
+ * from the API has no file anyone can open: a logical location, the
+ * vCenter and then the VM by MoRef (its datastore path in properties). */
 static json_t *location(const vg_vm *vm, const vg_result *res)
 {
     const char *file = res->file ? res->file : vm->path;
-    char *uri = NULL;
-    vg_buf pseudo = VG_BUF_INIT;
-    if (!file) {
-        vg_buf_printf(&pseudo, "vsphere/%s/%s", vm->server ? vm->server : "unknown",
-                      vm->moref ? vm->moref : vg_report_vm_name(vm));
-        file = pseudo.data;
+    json_t *loc = json_object();
+    if (file && loc && !vm->server) {
+        const char *base;
+        char *uri = artifact_uri(file, &base);
+        json_t *phys = json_pack("{s:{s:o, s:s}}", "artifactLocation", "uri", S(uri), "uriBaseId",
+                                 base);
+        free(uri);
+        if (phys)
+            json_object_set_new(phys, "region",
+                                json_pack("{s:i}", "startLine",
+                                          res->file && res->line ? (int)res->line : 1));
+        json_object_set_new(loc, "physicalLocation", phys);
     }
-    uri = artifact_uri(file);
-    vg_buf_release(&pseudo);
-    const char *fq = vm->path ? vm->path : (vm->moref ? vm->moref : vg_report_vm_name(vm));
-    json_t *j =
-        json_pack("{s:{s:{s:o}, s:{s:i}}, s:[{s:o, s:o, s:s}]}", "physicalLocation",
-                  "artifactLocation", "uri", S(uri), "region", "startLine",
-                  res->file && res->line ? (int)res->line : 1, "logicalLocations", "name",
-                  S(vg_report_vm_name(vm)), "fullyQualifiedName", S(fq), "kind", "resource");
-    free(uri);
-    return j;
+    json_t *logical = json_array();
+    if (vm->server && logical) {
+        vg_buf fq = VG_BUF_INIT;
+        vg_buf_printf(&fq, "%s/%s", vm->server, vm->moref ? vm->moref : vg_report_vm_name(vm));
+        json_array_append_new(logical, json_pack("{s:o, s:o, s:s}", "name", S(vm->server),
+                                                 "fullyQualifiedName", S(vm->server), "kind",
+                                                 "namespace"));
+        json_t *v = json_pack("{s:o, s:o, s:s}", "name", S(vg_report_vm_name(vm)),
+                              "fullyQualifiedName", S(fq.data), "kind", "resource");
+        if (v && vm->path)
+            json_object_set_new(v, "properties", json_pack("{s:o}", "datastorePath", S(vm->path)));
+        json_array_append_new(logical, v);
+        vg_buf_release(&fq);
+    } else if (logical) {
+        const char *fq = vm->path ? vm->path : vg_report_vm_name(vm);
+        json_array_append_new(logical, json_pack("{s:o, s:o, s:s}", "name",
+                                                 S(vg_report_vm_name(vm)), "fullyQualifiedName",
+                                                 S(fq), "kind", "resource"));
+    }
+    json_object_set_new(loc, "logicalLocations", logical);
+    return json_pack("[o]", loc);
 }
 
 static json_t *message(const vg_vm *vm, const vg_result *res)
@@ -229,7 +349,7 @@ static json_t *result_json(struct sarif_state *s, const vg_vm *vm, const vg_resu
     int review = res->status == VG_ERROR;
     char *fp = fingerprint(vm, res);
     json_t *o =
-        json_pack("{s:o, s:o, s:s, s:s, s:o, s:[o], s:{s:o}, s:{s:o, s:o, s:s, s:s}}", "ruleId",
+        json_pack("{s:o, s:o, s:s, s:s, s:o, s:o, s:{s:o}, s:{s:o, s:o, s:s, s:s}}", "ruleId",
                   S(vg_report_rule_id(res)), "ruleIndex",
                   json_incref(json_object_get(s->rule_index, vg_report_rule_id(res))), "kind",
                   review ? "review" : "fail", "level", review ? "none" : sarif_level[sev],
@@ -257,9 +377,20 @@ static int sarif_vm(vg_report *r, const vg_vm_report *vr, vg_error *err)
             continue;
         if (!json_object_get(s->rule_index, vg_report_rule_id(res)))
             continue; /* a rule of no listed profile: cannot be indexed */
-        if (s->results++)
-            fputs(",\n", vg_report_stream(r));
-        int rc = vg_report_json_put(r, result_json(s, vr->vm, res), JSON_COMPACT, err);
+        int rc = VG_OK;
+        if (s->results >= s->run_size || s->written >= BYTES_MAX) {
+            if (s->runs >= RUNS_MAX || s->written >= BYTES_MAX) {
+                s->omitted++;
+                continue;
+            }
+            rc = close_part(r, s, err);
+            if (rc == VG_OK)
+                rc = open_run(r, s, err);
+        }
+        if (rc == VG_OK && s->results++)
+            rc = put(r, s, ",\n", err);
+        if (rc == VG_OK)
+            rc = put_json(r, s, result_json(s, vr->vm, res), err);
         if (rc)
             return rc;
     }
@@ -283,17 +414,32 @@ static int sarif_end(vg_report *r, const vg_audit_summary *sum, vg_error *err)
     struct sarif_state *s = r->state;
     char when[32];
     vg_report_iso_time(r->run.started, when, sizeof when);
+    if (s->omitted) {
+        char msg[300];
+        snprintf(msg, sizeof msg,
+                 "%zu findings not written: GitHub code scanning takes at most %d runs of %zu "
+                 "results and 10 MB compressed; the json format has them all",
+                 s->omitted, RUNS_MAX, s->run_size);
+        json_array_append_new(s->notifications, json_pack("{s:s, s:{s:s}}", "level", "warning",
+                                                          "message", "text", msg));
+    }
     json_t *inv = json_pack("[{s:b, s:s, s:O}]", "executionSuccessful", sum->errors == 0,
                             "startTimeUtc", when, "toolExecutionNotifications", s->notifications);
-    FILE *f = vg_report_stream(r);
-    fputs("], \"invocations\": ", f);
-    int rc = vg_report_json_put(r, inv, JSON_COMPACT, err);
-    if (rc == 0) {
-        fputs(", \"properties\": {\"summary\": ", f);
-        rc = vg_report_json_put(r, vg_report_json_summary(sum), JSON_COMPACT, err);
-    }
+    int rc = put(r, s, "], \"invocations\": ", err);
     if (rc == 0)
-        fputs("}}]}\n", f);
+        rc = put_json(r, s, inv, err);
+    else
+        json_decref(inv);
+    char omitted[64];
+    snprintf(omitted, sizeof omitted, ", \"omittedResults\": %zu", s->omitted);
+    if (rc == 0)
+        rc = put(r, s, ", \"properties\": {\"summary\": ", err);
+    if (rc == 0)
+        rc = put_json(r, s, vg_report_json_summary(sum), err);
+    if (rc == 0 && s->omitted)
+        rc = put(r, s, omitted, err);
+    if (rc == 0)
+        rc = put(r, s, "}}]}\n", err);
     return rc ? rc : vg_report_flush(r, err);
 }
 
@@ -303,6 +449,7 @@ static void sarif_free(vg_report *r)
     if (!s)
         return;
     json_decref(s->rule_index);
+    json_decref(s->tool);
     json_decref(s->notifications);
     free(s);
 }
