@@ -66,6 +66,7 @@ struct fix_run {
     FILE *msg; /* where progress and the summary go (stderr when the script goes to stdout) */
     size_t vms, changed, keys_set, keys_removed, unchanged, skipped, unfixed, errors, stale;
     size_t why[SKIP_COUNT]; /* skipped, by reason, for the summary */
+    size_t pending;         /* powered-on VMs changed with --force: pending a cold start */
 };
 
 static const char help_text[] =
@@ -525,6 +526,10 @@ static void summary(const struct fix_run *run)
     if (run->stale)
         fprintf(run->msg, ", %zu stale temp file(s) of an interrupted run removed", run->stale);
     fputc('\n', run->msg);
+    if (run->pending)
+        fprintf(run->msg, "  %s: %zu VM(s) applied, pending cold start (powered on: the new "
+                          "settings take effect at the next power off and on)\n",
+                run->ao.dry_run ? "would be" : "done", run->pending);
     for (int i = 0; i < SKIP_COUNT; i++) {
         if (run->why[i])
             fprintf(run->msg, "  skipped: %zu %s\n", run->why[i], skip_text[i]);
@@ -572,9 +577,23 @@ static int vsphere_wanted(struct fix_run *run, const vg_fix_vm *fv)
         run->unchanged++;
         return 0;
     }
+    if (run->ao.dry_run && fv->power == VG_POWER_ON && !run->ao.force) {
+        fprintf(run->msg,
+                "%s (%s): powered on: would be skipped (%zu setting(s) to change; they apply "
+                "only after a cold start: power it off first, or use --force)\n",
+                fv->name, fv->moref ? fv->moref : "?", fv->n_edits);
+        print_edits(run, fv, "would");
+        run->skipped++;
+        run->why[SKIP_RUNNING]++;
+        run->unfixed += rules_in(fv);
+        return 0;
+    }
     if (run->ao.dry_run) {
-        fprintf(run->msg, "%s (%s): would change %zu setting(s)\n", fv->name,
-                fv->moref ? fv->moref : "?", fv->n_edits);
+        int on = fv->power == VG_POWER_ON;
+        fprintf(run->msg, "%s (%s): would change %zu setting(s)%s\n", fv->name,
+                fv->moref ? fv->moref : "?", fv->n_edits,
+                on ? ", applied, pending cold start (powered on, --force)" : "");
+        run->pending += on;
         print_edits(run, fv, "would");
         run->changed++;
         for (size_t i = 0; i < fv->n_edits; i++) {
@@ -622,8 +641,12 @@ static void vsphere_result(struct fix_run *run, const vg_fix_vm *fv, vg_vsphere_
         size_t set = 0;
         for (size_t i = 0; i < fv->n_edits; i++)
             set += fv->edits[i].op == VG_FIX_SET;
-        fprintf(run->msg, "%s (%s): set %zu, removed %zu key(s); verified by reading it back\n",
-                fv->name, fv->moref, set, fv->n_edits - set);
+        /* a running VM reads its .vmx at power-on: the new values wait for a cold start */
+        int on = fv->power == VG_POWER_ON;
+        fprintf(run->msg, "%s (%s): set %zu, removed %zu key(s); verified by reading it back%s\n",
+                fv->name, fv->moref, set, fv->n_edits - set,
+                on ? "; applied, pending cold start (power off, then on)" : "");
+        run->pending += on;
         run->changed++;
         run->keys_set += set;
         run->keys_removed += fv->n_edits - set;

@@ -83,19 +83,29 @@ check "scripts leave the typed property out (header says so)" bash -c \
     "grep -q 'enableLogging = TRUE  (typed vSphere property: not in this script' '$work/fix2.sh' &&
      ! grep -v '^#' '$work/fix2.sh' | grep -q enableLogging"
 
-fix --dry-run "$URL" >"$work/dry" 2>&1
+fix --dry-run "$URL" >"$work/dry0" 2>&1
+check "dry run says which powered-on VMs it would skip" \
+    grep -qE '^DC0_[A-Z0-9_]+ \(vm-[0-9]+\): powered on: would be skipped' "$work/dry0"
+check "dry run counts them as skipped (running)" grep -qE 'skipped: [1-9][0-9]* running' "$work/dry0"
+fix --dry-run --force "$URL" >"$work/dry" 2>&1
+check "dry run --force: pending cold start per VM" \
+    grep -qE 'would change [0-9]+ setting\(s\), applied, pending cold start' "$work/dry"
 check "dry run lists the edits" grep -q 'would set isolation.tools.copy.disable = "TRUE"' "$work/dry"
 check "dry run lists the typed property" grep -q 'would set config.flags.enableLogging = "TRUE" (was false)' "$work/dry"
 check "dry run left enableLogging off" logging_is false
 check "dry run summary counts the keys to set" \
     grep -qE 'summary: [1-9][0-9]* VM\(s\) would change, [1-9][0-9]* key\(s\) to set, [1-9][0-9]* to remove' "$work/dry"
-fix --dry-run "$URL" >"$work/dry2" 2>&1
+fix --dry-run --force "$URL" >"$work/dry2" 2>&1
 check "dry run really changed nothing" cmp -s <(grep would "$work/dry") <(grep would "$work/dry2")
 fix --yes "$URL" >"$work/apply1" 2>&1; rc=$?
 check "powered-on VMs refused without --force (rc=$rc)" grep -q 'powered on; its settings apply only after a cold start' "$work/apply1"
 check "refused: enableLogging still off" logging_is false
 fix --yes --force "$URL" >"$work/apply2" 2>&1; rc=$?
 check "--force applies and reads back (rc=$rc)" grep -q 'verified by reading it back' "$work/apply2"
+check "--force on a powered-on VM: applied, pending cold start" \
+    grep -q 'verified by reading it back; applied, pending cold start' "$work/apply2"
+check "--force: the summary counts VMs pending a cold start" \
+    grep -qE 'done: [1-9][0-9]* VM\(s\) applied, pending cold start' "$work/apply2"
 check "after apply the planner finds nothing to change" nothing_left
 check "govc sees enableLogging true after apply" logging_is true
 fix --yes --force "$URL" >"$work/apply3" 2>&1
