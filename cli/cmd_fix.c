@@ -52,6 +52,7 @@ struct fix_run {
     const char *excludes[MAX_LIST];
     size_t n_excludes;
     const char *emit, *output;
+    vg_fix_emit_opts eo;
     const char *credentials, *cacert; /* vSphere targets */
     int insecure;
     int api; /* some target is a vCenter/ESXi: the summary counts VMs */
@@ -103,6 +104,8 @@ static const char help_text[] =
     "      --emit FORMAT      write a script instead of editing: govc, powercli,\n"
     "                         ansible, terraform, esxi-shell\n"
     "  -o, --output FILE      where --emit writes (default: standard output)\n"
+    "      --ansible-collection NAME  with --emit ansible: community.vmware (default,\n"
+    "                         vmware_guest) or vmware.vmware (vm_advanced_settings)\n"
     "      --color=WHEN       colour the diff: auto (default), always, never\n"
     "      --credentials FILE vSphere: user=/password= file (else VMXGUARD_USER and\n"
     "                         VMXGUARD_PASSWORD, else a prompt)\n"
@@ -137,6 +140,7 @@ enum {
     OPT_CRED,
     OPT_CACERT,
     OPT_INSECURE,
+    OPT_ANSIBLE_COLLECTION,
 };
 
 static const struct option long_opts[] = {
@@ -150,6 +154,7 @@ static const struct option long_opts[] = {
     {"devices", no_argument, NULL, OPT_DEVICES},
     {"exclude", required_argument, NULL, OPT_EXCLUDE},
     {"emit", required_argument, NULL, OPT_EMIT},
+    {"ansible-collection", required_argument, NULL, OPT_ANSIBLE_COLLECTION},
     {"output", required_argument, NULL, 'o'},
     {"color", required_argument, NULL, OPT_COLOR},
     {"colour", required_argument, NULL, OPT_COLOR},
@@ -208,6 +213,9 @@ static int parse_opts(struct fix_run *run, int argc, char **argv)
         case OPT_EMIT:
             run->emit = optarg;
             break;
+        case OPT_ANSIBLE_COLLECTION:
+            run->eo.ansible_collection = optarg;
+            break;
         case 'o':
             run->output = optarg;
             break;
@@ -249,6 +257,26 @@ static int check_usage(struct fix_run *run, int n_targets)
     if (run->output && !run->emit) {
         cli_error("fix: -o/--output goes with --emit FORMAT");
         return -1;
+    }
+    /* govc scripts remove and disconnect devices through the API */
+    run->fo.api_devices = run->emit && !strcmp(run->emit, "govc");
+    if (run->eo.ansible_collection && !(run->emit && !strcmp(run->emit, "ansible"))) {
+        cli_error("fix: --ansible-collection goes with --emit ansible");
+        return -1;
+    }
+    if (run->eo.ansible_collection) {
+        const char *const *names = vg_fix_emit_ansible_collections();
+        size_t i = 0;
+        while (names[i] && strcmp(names[i], run->eo.ansible_collection))
+            i++;
+        if (!names[i]) {
+            const char *guess = cli_did_you_mean(run->eo.ansible_collection, names);
+            cli_error("fix: unknown --ansible-collection '%s' (community.vmware, "
+                      "vmware.vmware)%s%s",
+                      run->eo.ansible_collection, guess ? "; did you mean " : "",
+                      guess ? guess : "");
+            return -1;
+        }
     }
     if (run->emit) {
         const char *const *names = vg_fix_emit_formats();
@@ -490,7 +518,7 @@ static int write_script(struct fix_run *run)
     size_t len = 0;
     vg_error err;
     vg_error_clear(&err);
-    if (vg_fix_emit(run->plan, run->emit, &text, &len, &err) != 0) {
+    if (vg_fix_emit_with(run->plan, run->emit, &run->eo, &text, &len, &err) != 0) {
         cli_print_error(&err);
         return -1;
     }

@@ -21,6 +21,8 @@ _vmxguard_optarg()
         COMPREPLY=($(compgen -W "text json jsonl csv junit sarif xccdf ckl cklb html" -- "$cur")) ;;
     --emit)
         COMPREPLY=($(compgen -W "govc powercli ansible terraform esxi-shell" -- "$cur")) ;;
+    --ansible-collection)
+        COMPREPLY=($(compgen -W "community.vmware vmware.vmware" -- "$cur")) ;;
     --color|--colour)
         COMPREPLY=($(compgen -W "auto always never" -- "$cur")) ;;
     --fail-on)

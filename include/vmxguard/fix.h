@@ -64,7 +64,8 @@ typedef struct vg_fix_vm {
     char *name;
     char *path; /* .vmx path or datastore path */
     char *moref;
-    char *uuid;
+    char *uuid;          /* BIOS UUID */
+    char *instance_uuid; /* vCenter instance UUID, NULL when the source had none */
     int locked; /* appeared to be running when planned */
     vg_power_state power;
     vg_fix_edit *edits; /* sorted: in file order of existing keys, new keys after */
@@ -76,6 +77,8 @@ typedef struct vg_fix_vm {
 
 typedef struct vg_fix_opts {
     int devices;                 /* also fix needs_human rules (e.g. <dev>.present = FALSE) */
+    int api_devices; /* with devices: the plan's consumer changes devices through the API
+                        (a govc script), so device rules of API VMs are planned too */
     const char *const *rule_ids; /* only these rules (NULL / 0 = all) */
     size_t n_rule_ids;
 } vg_fix_opts;
@@ -145,8 +148,23 @@ VG_EXPORT char *vg_fix_diff(const char *a, size_t alen, const char *b, size_t bl
  * "esxi-shell".  *out receives a malloc'd script of *len bytes. */
 VG_EXPORT int vg_fix_emit(const vg_fix_plan *plan, const char *format, char **out, size_t *len,
                           vg_error *err);
+
+/* What a script targets beyond its format; zero-initialised = the defaults. */
+typedef struct vg_fix_emit_opts {
+    /* Ansible: "community.vmware" (vmware_guest; default) or "vmware.vmware"
+     * (vm_advanced_settings, the collection VMware maintains). */
+    const char *ansible_collection;
+} vg_fix_emit_opts;
+
+/* vg_fix_emit with options (opts NULL = defaults).  An unknown collection
+ * is VG_EUSAGE with the names that exist. */
+VG_EXPORT int vg_fix_emit_with(const vg_fix_plan *plan, const char *format,
+                               const vg_fix_emit_opts *opts, char **out, size_t *len,
+                               vg_error *err);
 /* NULL-terminated list of format names, for help and "did you mean". */
 VG_EXPORT const char *const *vg_fix_emit_formats(void);
+/* NULL-terminated list of the Ansible collections vg_fix_emit_opts takes. */
+VG_EXPORT const char *const *vg_fix_emit_ansible_collections(void);
 
 /* Quoting of arbitrary bytes as one literal per language (malloc'd).
  * sh: POSIX single quotes; ps: PowerShell single-quoted string; yaml:

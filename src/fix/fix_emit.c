@@ -42,8 +42,9 @@ size_t fix_api_edits(const vg_fix_vm *fv)
     return n;
 }
 
-static void header_vm(const vg_fix_vm *fv, const char *comment, vg_buf *b)
+static void header_vm(const vg_fix_vm *fv, const char *format, const char *comment, vg_buf *b)
 {
+    int govc = !strcmp(format, "govc");
     vg_buf_printf(b, "%s  - ", comment);
     fix_add_comment_text(b, fv->name ? fv->name : "?");
     if (fv->path) {
@@ -60,7 +61,12 @@ static void header_vm(const vg_fix_vm *fv, const char *comment, vg_buf *b)
             vg_buf_adds(b, " = ");
             fix_add_comment_text(b, e->value);
         }
-        if (e->device)
+        const char *types;
+        enum fix_govc_action act = e->device ? fix_govc_device_action(e, &types) : FIX_GOVC_NONE;
+        if (govc && act != FIX_GOVC_NONE)
+            vg_buf_printf(b, "  (govc device.%s of every %s)",
+                          act == FIX_GOVC_REMOVE ? "remove" : "disconnect", types);
+        else if (e->device)
             vg_buf_adds(b, "  (device line: .vmx / esxi-shell only; through the API change the "
                            "device itself)");
         else if (fix_typed_key(e->key))
@@ -99,19 +105,43 @@ void fix_emit_header(const vg_fix_plan *plan, const char *format, const char *co
         vg_buf_printf(b, "%s No cold start needed.\n", comment);
     vg_buf_printf(b, "%s VMs:\n", comment);
     for (size_t i = 0; i < plan->n_vms; i++)
-        header_vm(plan->vms[i], comment, b);
+        header_vm(plan->vms[i], format, comment, b);
     vg_buf_printf(b, "%s\n", comment);
 }
 
-int vg_fix_emit(const vg_fix_plan *plan, const char *format, char **out, size_t *len, vg_error *err)
+static const char *const ansible_collections[] = {"community.vmware", "vmware.vmware", NULL};
+
+const char *const *vg_fix_emit_ansible_collections(void)
 {
+    return ansible_collections;
+}
+
+static int known_collection(const char *c)
+{
+    for (size_t i = 0; ansible_collections[i]; i++) {
+        if (!strcmp(c, ansible_collections[i]))
+            return 1;
+    }
+    return 0;
+}
+
+int vg_fix_emit_with(const vg_fix_plan *plan, const char *format, const vg_fix_emit_opts *opts,
+                     char **out, size_t *len, vg_error *err)
+{
+    static const vg_fix_emit_opts defaults = {NULL};
     *out = NULL;
     *len = 0;
+    if (!opts)
+        opts = &defaults;
+    if (opts->ansible_collection && !known_collection(opts->ansible_collection))
+        return vg_error_set(err, VG_EUSAGE, NULL, 0,
+                            "unknown Ansible collection '%s' (community.vmware, vmware.vmware)",
+                            opts->ansible_collection);
     for (size_t i = 0; format && i < N_FORMATS; i++) {
         if (strcmp(format, formats[i].name) != 0)
             continue;
         vg_buf b = VG_BUF_INIT;
-        int rc = formats[i].emit(plan, &b, err);
+        int rc = formats[i].emit(plan, opts, &b, err);
         if (!rc && b.oom)
             rc = vg_error_set(err, VG_ENOMEM, NULL, 0, "out of memory writing %s script", format);
         if (rc) {
@@ -125,4 +155,9 @@ int vg_fix_emit(const vg_fix_plan *plan, const char *format, char **out, size_t 
     return vg_error_set(err, VG_EUSAGE, NULL, 0,
                         "unknown emit format '%s' (govc, powercli, ansible, terraform, esxi-shell)",
                         format ? format : "");
+}
+
+int vg_fix_emit(const vg_fix_plan *plan, const char *format, char **out, size_t *len, vg_error *err)
+{
+    return vg_fix_emit_with(plan, format, NULL, out, len, err);
 }

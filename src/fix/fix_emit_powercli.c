@@ -3,6 +3,10 @@
  * / Remove-AdvancedSetting, checking each value before it writes so that a
  * second run changes nothing.  Names pass through vg_fix_quote_ps and, for
  * the -Name parameters that take wildcards, [WildcardPattern]::Escape.
+ * VMs audited through the API are found by MoRef and checked against their
+ * instance UUID (names are not unique in a vCenter); file VMs by name.  The
+ * script starts with a UTF-8 byte order mark: Windows PowerShell 5.1 reads
+ * a .ps1 without one in the ANSI code page and mangles non-ASCII names.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +35,23 @@ static const char prologue[] =
     "    $vm\n"
     "}\n"
     "\n"
+    "# The audited VM by MoRef (unique within a vCenter), else by instance UUID; the\n"
+    "# instance UUID, when known, must match, so a MoRef reused by another vCenter\n"
+    "# or after re-registration is refused.\n"
+    "function Get-VgVMById([string]$MoRef, [string]$InstanceUuid, [string]$Name) {\n"
+    "    if ($MoRef) {\n"
+    "        $vm = Get-VM -Id ('VirtualMachine-' + $MoRef) -ErrorAction SilentlyContinue\n"
+    "    } else {\n"
+    "        $filter = @{ 'Config.InstanceUuid' = '^' + [regex]::Escape($InstanceUuid) + '$' }\n"
+    "        $vm = Get-View -ViewType VirtualMachine -Filter $filter | Get-VIObjectByVIView\n"
+    "    }\n"
+    "    if (@($vm).Count -ne 1) { throw \"vmxguard: expected one VM '$Name' ($MoRef $InstanceUuid)\" }\n"
+    "    if ($InstanceUuid -and $vm.ExtensionData.Config.InstanceUuid -ne $InstanceUuid) {\n"
+    "        throw \"vmxguard: VM $MoRef is not '$Name' (instance UUID differs)\"\n"
+    "    }\n"
+    "    $vm\n"
+    "}\n"
+    "\n"
     "# Set only when the value differs (values compare case-sensitively, as vSphere stores them).\n"
     "function Set-VgSetting($VM, [string]$Key, [string]$Value) {\n"
     "    $cur = Get-AdvancedSetting -Entity $VM -Name ([WildcardPattern]::Escape($Key))\n"
@@ -54,8 +75,17 @@ static void ps_vm(const vg_fix_vm *fv, vg_buf *b)
         return;
     vg_buf_adds(b, "# ");
     fix_add_comment_text(b, fv->name ? fv->name : "?");
-    vg_buf_adds(b, "\n$vm = Get-VgVM ");
-    add_ps(b, fv->name);
+    if (fv->origin == VG_ORIGIN_VSPHERE && (fv->moref || fv->instance_uuid)) {
+        vg_buf_adds(b, "\n$vm = Get-VgVMById ");
+        add_ps(b, fv->moref);
+        vg_buf_addc(b, ' ');
+        add_ps(b, fv->instance_uuid);
+        vg_buf_addc(b, ' ');
+        add_ps(b, fv->name);
+    } else {
+        vg_buf_adds(b, "\n$vm = Get-VgVM ");
+        add_ps(b, fv->name);
+    }
     vg_buf_addc(b, '\n');
     for (size_t i = 0; i < fv->n_edits; i++) {
         const vg_fix_edit *e = &fv->edits[i];
@@ -72,9 +102,12 @@ static void ps_vm(const vg_fix_vm *fv, vg_buf *b)
     vg_buf_addc(b, '\n');
 }
 
-int fix_emit_powercli(const vg_fix_plan *plan, vg_buf *b, vg_error *err)
+int fix_emit_powercli(const vg_fix_plan *plan, const vg_fix_emit_opts *opts, vg_buf *b,
+                      vg_error *err)
 {
+    (void)opts;
     (void)err;
+    vg_buf_adds(b, "\xEF\xBB\xBF");
     fix_emit_header(plan, "powercli", "#", b);
     vg_buf_adds(b, prologue);
     for (size_t i = 0; i < plan->n_vms; i++)

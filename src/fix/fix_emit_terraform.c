@@ -90,8 +90,10 @@ static void terraform_vm(const vg_fix_vm *fv, size_t index, vg_buf *b)
                   fv->cold_start ? "needs a cold start" : "no cold start needed");
 }
 
-int fix_emit_terraform(const vg_fix_plan *plan, vg_buf *b, vg_error *err)
+int fix_emit_terraform(const vg_fix_plan *plan, const vg_fix_emit_opts *opts, vg_buf *b,
+                       vg_error *err)
 {
+    (void)opts;
     (void)err;
     fix_emit_header(plan, "terraform", "#", b);
     vg_buf_adds(b, "# Provider hashicorp/vsphere: any extra_config change marks the VM \"reboot\n"

@@ -20,12 +20,16 @@ struct fix_want {
 int fix_value_ok(const char *actual, const struct fix_want *w);
 
 /* Emitters write the whole script into b; header facts come from the plan. */
-typedef int (*fix_emitter)(const vg_fix_plan *plan, vg_buf *b, vg_error *err);
-int fix_emit_govc(const vg_fix_plan *plan, vg_buf *b, vg_error *err);
-int fix_emit_powercli(const vg_fix_plan *plan, vg_buf *b, vg_error *err);
-int fix_emit_ansible(const vg_fix_plan *plan, vg_buf *b, vg_error *err);
-int fix_emit_terraform(const vg_fix_plan *plan, vg_buf *b, vg_error *err);
-int fix_emit_esxi(const vg_fix_plan *plan, vg_buf *b, vg_error *err);
+typedef int (*fix_emitter)(const vg_fix_plan *plan, const vg_fix_emit_opts *opts, vg_buf *b,
+                           vg_error *err);
+int fix_emit_govc(const vg_fix_plan *plan, const vg_fix_emit_opts *opts, vg_buf *b, vg_error *err);
+int fix_emit_powercli(const vg_fix_plan *plan, const vg_fix_emit_opts *opts, vg_buf *b,
+                      vg_error *err);
+int fix_emit_ansible(const vg_fix_plan *plan, const vg_fix_emit_opts *opts, vg_buf *b,
+                     vg_error *err);
+int fix_emit_terraform(const vg_fix_plan *plan, const vg_fix_emit_opts *opts, vg_buf *b,
+                       vg_error *err);
+int fix_emit_esxi(const vg_fix_plan *plan, const vg_fix_emit_opts *opts, vg_buf *b, vg_error *err);
 
 /* The common header, each line prefixed with comment (e.g. "# "). */
 void fix_emit_header(const vg_fix_plan *plan, const char *format, const char *comment, vg_buf *b);
@@ -38,6 +42,11 @@ int fix_typed_key(const char *key);
 /* 1 when an API script writes e as an extraConfig key (not a device line,
  * not a typed field). */
 int fix_extra_config_edit(const vg_fix_edit *e);
+/* What a govc script does for a device edit: remove every device of the
+ * class, disconnect every connected one, or nothing (not a device edit
+ * govc can express; the header lists it). */
+enum fix_govc_action { FIX_GOVC_NONE = 0, FIX_GOVC_REMOVE, FIX_GOVC_DISCONNECT };
+enum fix_govc_action fix_govc_device_action(const vg_fix_edit *e, const char **types);
 /* Text safe inside a one-line comment: control bytes shown as '?'. */
 void fix_add_comment_text(vg_buf *b, const char *s);
 

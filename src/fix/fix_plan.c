@@ -243,8 +243,11 @@ static int unfixable(const vg_result *res, const vg_fix_opts *o, vg_vm_origin or
 {
     const vg_rule *r = res->prule->rule;
     /* an API VM's device and typed-property keys are synthesised, not extraConfig */
-    if (origin != VG_ORIGIN_FILE && (r->kind == VG_RULE_DEVICE || r->kind == VG_RULE_API_PROPERTY))
-        return r->kind == VG_RULE_DEVICE ? VG_FIX_NEEDS_HUMAN : VG_FIX_API_ONLY;
+    if (origin != VG_ORIGIN_FILE && r->kind == VG_RULE_API_PROPERTY)
+        return VG_FIX_API_ONLY;
+    /* ... unless the consumer changes the devices themselves (govc) */
+    if (origin != VG_ORIGIN_FILE && r->kind == VG_RULE_DEVICE && !(o && o->devices && o->api_devices))
+        return VG_FIX_NEEDS_HUMAN;
     if (r->kind == VG_RULE_MANUAL || r->kind == VG_RULE_GUEST || r->kind == VG_RULE_EVIDENCE ||
         res->prule->cmp == VG_CMP_MANUAL)
         return VG_FIX_MANUAL;
@@ -345,7 +348,8 @@ static int plan_result(struct planner *pl, const vg_result *res)
     if (is_typed_rule(pl, res))
         return plan_typed(pl, res);
     int why = unfixable(res, pl->opts, pl->fv->origin);
-    if (why >= 0 && pl->fv->origin != VG_ORIGIN_FILE && r->kind == VG_RULE_DEVICE)
+    if (why >= 0 && pl->fv->origin != VG_ORIGIN_FILE && r->kind == VG_RULE_DEVICE &&
+        !(pl->opts && pl->opts->api_devices))
         return add_unfixed(
             pl, res, r->key, (vg_fix_reason)why,
             "a device: change or remove it through vCenter (not an extraConfig key)");
@@ -494,8 +498,9 @@ static int copy_identity(vg_fix_vm *fv, const vg_vm *vm)
     fv->path = dup_or_null(vm->path);
     fv->moref = dup_or_null(vm->moref);
     fv->uuid = dup_or_null(vm->uuid);
+    fv->instance_uuid = dup_or_null(vm->instance_uuid);
     if ((vm->name && !fv->name) || (vm->path && !fv->path) || (vm->moref && !fv->moref) ||
-        (vm->uuid && !fv->uuid))
+        (vm->uuid && !fv->uuid) || (vm->instance_uuid && !fv->instance_uuid))
         return VG_ENOMEM;
     return 0;
 }
@@ -550,6 +555,7 @@ void vg_fix_vm_free(vg_fix_vm *fv)
     free(fv->path);
     free(fv->moref);
     free(fv->uuid);
+    free(fv->instance_uuid);
     free(fv);
 }
 

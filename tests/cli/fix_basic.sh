@@ -61,11 +61,15 @@ fix --yes "$tmp/ds/web01" >"$tmp/out" 2>"$tmp/err"; rc=$?
 check "second run: nothing to change" grep -q 'web01.vmx: nothing to change' "$tmp/out"
 check "second run leaves the file byte-identical" cmp -s "$tmp/ds/web01/web01.vmx" "$tmp/web01.fixed"
 
-# device lines belong in a .vmx: API scripts leave them out and say so
+# device lines belong in a .vmx: govc removes the device itself, the other
+# API scripts leave them out and say so
 cp "$tmp/ds/web01/web01.vmx" "$tmp/dev.vmx"
 fix --devices --emit govc "$tmp/dev.vmx" >"$tmp/govc.sh" 2>/dev/null
-check "govc script skips the device line" bash -c "! grep -q -- \"-e='serial0.present\" '$tmp/govc.sh'"
-check "govc header says the device line is .vmx only" grep -q 'serial0.present = FALSE.*device line' "$tmp/govc.sh"
+check "govc script sets no device line as a key" bash -c "! grep -q -- \"'serial0.present=\" '$tmp/govc.sh'"
+check "govc script removes the serial ports" grep -q "^vg_remove -vm='web01' VirtualSerialPort" "$tmp/govc.sh"
+check "govc header says how" grep -q 'serial0.present = FALSE.*govc device.remove of every VirtualSerialPort' "$tmp/govc.sh"
+fix --devices --emit powercli "$tmp/dev.vmx" >"$tmp/ps.ps1" 2>/dev/null
+check "powercli header says the device line is .vmx only" grep -q 'serial0.present = FALSE.*device line' "$tmp/ps.ps1"
 fix --devices --emit esxi-shell "$tmp/dev.vmx" >"$tmp/esxi.sh" 2>/dev/null
 check "esxi-shell script edits the device line" grep -q "vg_edit \"\$vmx\" 'serial0.present' 'FALSE'" "$tmp/esxi.sh"
 

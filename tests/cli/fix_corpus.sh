@@ -28,7 +28,7 @@ chmod u+w "$tmp/ds/"*.vmx
 n=$(ls "$tmp/ds" | wc -l)
 check "corpus copied ($n files)" [ "$n" -gt 100 ]
 
-# the plan, as govc lines: one "-e key=value" per edit
+# the plan, as govc lines: one 'key=value' argument of vg_change per edit
 "$VMXGUARD" fix --profile $profile --emit govc -o "$tmp/plan.sh" "$tmp/ds" 2>"$tmp/emit.err" >/dev/null
 "$VMXGUARD" fix --profile $profile --yes --color=never "$tmp/ds" >"$tmp/fix.out" 2>"$tmp/fix.err"; rc=$?
 check "fix ends with 0 or 1 (rc=$rc)" [ "$rc" -le 1 ]
@@ -62,7 +62,7 @@ for line in open(os.path.join(tmp, "audit.jsonl"), encoding="utf-8"):
 # keys the plan named, per VM comment block in the govc script
 plan_keys = set()
 for line in open(os.path.join(tmp, "plan.sh"), encoding="utf-8", errors="replace"):
-    m = re.match(r"^    -e='([^=]+)=", line)
+    m = re.match(r"^    '([^=]+)=", line)
     if m:
         plan_keys.add(m.group(1).lower())
 changed_files = 0

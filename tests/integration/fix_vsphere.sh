@@ -49,7 +49,7 @@ nothing_left() { fix --dry-run "$URL" >"$work/left" 2>&1; ! grep -q '): would ch
 check "bad settings set with govc" harden_badly
 fix --emit govc -o "$work/fix.sh" "$URL" >"$work/emit.out" 2>&1; rc=$?
 check "emit govc (rc=$rc)" [ "$rc" -le 1 ]
-check "script has one vm.change per VM" [ "$(grep -c 'vm.change -vm.uuid=' "$work/fix.sh")" -eq "$(echo $VMS | wc -w)" ]
+check "script has one vm.change per VM" [ "$(grep -c '^vg_change -vm.uuid=' "$work/fix.sh")" -eq "$(echo $VMS | wc -w)" ]
 PATH="$(dirname "$GOVC"):$PATH" sh "$work/fix.sh" >"$work/run1" 2>&1; rc=$?
 check "govc script runs (rc=$rc)" [ "$rc" -eq 0 ]
 check "after the script the planner finds nothing to change" nothing_left
