@@ -6,7 +6,9 @@
 #  - afterwards the audit passes those rules on every VM;
 #  - a second run makes no change at all: no vm.change, device.remove or
 #    device.disconnect call (govc wrapped to record what it is asked);
-#  - without --devices the script touches no device.
+#  - without --devices the script touches no device;
+#  - PowerCLI and Ansible (vmware.vmware) scripts of the same API VMs select
+#    each VM by MoRef (+ instance UUID for PowerCLI), as govc reports them.
 set -uo pipefail
 : "${VMXGUARD:?}" "${VG_SOURCE_DIR:?}"
 LAB=${VG_SHARED_DIR:-$VG_SOURCE_DIR/../shared}/lab/vcsim
@@ -102,6 +104,35 @@ GOVC_CALLS=$work/calls2 timeout 300 sh "$work/dev.sh" >"$work/run2" 2>&1; rc=$?
 check "second run (rc=$rc)" [ "$rc" -eq 0 ]
 check "second run changes nothing (no vm.change, device.remove, device.disconnect)" \
     bash -c "! grep -qxE 'vm.change|device.remove|device.disconnect' '$work/calls2'"
+
+# --- PowerCLI / Ansible: API VMs by MoRef, as vCenter knows them ----------
+for vm in $VMS; do
+    timeout 60 "$REAL_GOVC" vm.info -json "$vm" | /usr/bin/python3 -c '
+import json, sys
+vm = json.load(sys.stdin)["virtualMachines"][0]
+print(vm["self"]["value"], vm["config"]["instanceUuid"], vm["config"]["name"])'
+done | sort >"$work/ids"
+emit -o "$work/fix.ps1" --emit powercli
+emit -o "$work/vmware.yml" --emit ansible --ansible-collection vmware.vmware
+NPM=$VG_SOURCE_DIR/build-npm-fix/node_modules
+if [ -d "$NPM/tree-sitter-powershell" ]; then
+    node "$VG_SOURCE_DIR/tests/fixtures/powershell/parse.mjs" "$NPM" "$work/fix.ps1" >"$work/ps.json" \
+        2>"$work/ps.err"
+    check "powercli: parses without error" [ $? -eq 0 ]
+    /usr/bin/python3 - "$work/ps.json" >"$work/ps.ids" <<'PY'
+import json, sys
+for name, args in json.load(open(sys.argv[1]))["calls"]:
+    assert name == "Get-VgVMById" and all(k == "literal" for k, _ in args), (name, args)
+    print(" ".join(v for _, v in args))
+PY
+    check "powercli: every VM by MoRef and instance UUID, as govc reports them" \
+        bash -c "sort '$work/ps.ids' | cmp -s - '$work/ids'"
+else
+    echo "FAIL PowerShell grammar missing at $NPM (run scripts/setup.d/fix.sh)"; fails=$((fails + 1))
+fi
+check "ansible vmware.vmware: every VM by moid" \
+    bash -c "[ \"\$(grep -o 'moid: !unsafe \"[^\"]*\"' '$work/vmware.yml' | sed 's/.*\"\(.*\)\"/\\1/' | sort -u)\" = \
+              \"\$(cut -d' ' -f1 '$work/ids' | sort -u)\" ]"
 
 if [ "$fails" -eq 0 ]; then
     echo "all govc device checks passed"
