@@ -6,7 +6,8 @@
 # The tree is copied to a temporary folder first (without build folders,
 # node_modules and .git) so dpkg-buildpackage's debian/ scratch files and
 # obj-* folder never land in the repository.  Any lintian error (E:) fails
-# the build; warnings are shown.  The .deb ends up in build-deb/.
+# the build; warnings are shown.  The .debs (vmxguard, libvmxguard0,
+# libvmxguard-dev) end up in build-deb/.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 out=${VG_DEB_OUT:-$src/build-deb}
@@ -46,6 +47,6 @@ if grep -q '^E: ' "$work/lintian.log"; then
     exit 1
 fi
 mkdir -p "$out"
-cp "$work"/vmxguard_"$version"_*.deb "$out"/
+cp "$work"/*_"$version"_*.deb "$out"/
 cp "$work/build.log" "$out/build.log"
-ls -l "$out"/vmxguard_"$version"_*.deb
+ls -l "$out"/*_"$version"_*.deb

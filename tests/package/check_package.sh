@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The Debian package end to end: build it from the tree (scripts/build-deb.sh,
-# lintian clean of errors), install it with dpkg, run the installed program,
-# find its man page and completions, then remove it and check that nothing is
-# left.  Needs root (dpkg -i); `make check-package` runs it.
+# The Debian packages end to end: build them from the tree (scripts/build-deb.sh,
+# lintian clean of errors), install them with dpkg, run the installed program,
+# find its man page and completions, build examples/library/audit_summary.c
+# against libvmxguard-dev through pkg-config and run it, then remove them and
+# check that nothing is left.  Needs root (dpkg -i); `make check-package` runs it.
 set -euo pipefail
 src=${VG_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -11,15 +12,17 @@ start=$(date +%s)
 tmp=$(mktemp -d)
 installed=0
 cleanup() {
-    [ $installed -eq 1 ] && dpkg -r vmxguard >/dev/null 2>&1 || true
+    [ $installed -eq 1 ] && dpkg -r vmxguard libvmxguard-dev libvmxguard0 >/dev/null 2>&1 || true
     rm -rf "$tmp"
 }
 trap cleanup EXIT
 
 # Never overwrite a vmxguard that dpkg does not know about.
-if [ -e /usr/bin/vmxguard ] && ! dpkg -S /usr/bin/vmxguard >/dev/null 2>&1; then
-    fail "/usr/bin/vmxguard exists and belongs to no package; not overwriting it"
-fi
+for f in /usr/bin/vmxguard /usr/include/vmxguard.h; do
+    if [ -e "$f" ] && ! dpkg -S "$f" >/dev/null 2>&1; then
+        fail "$f exists and belongs to no package; not overwriting it"
+    fi
+done
 
 VG_DEB_OUT=$tmp/out bash "$src/scripts/build-deb.sh" >"$tmp/build.log" 2>&1 ||
     { tail -n 40 "$tmp/build.log" >&2; fail "scripts/build-deb.sh failed"; }
@@ -33,7 +36,19 @@ for f in ./usr/bin/vmxguard ./usr/share/man/man1/vmxguard.1.gz \
     grep -q " $f\$" "$tmp/contents" || fail "package lacks $f"
 done
 
-dpkg -i "$deb" >"$tmp/dpkg.log" 2>&1 || { cat "$tmp/dpkg.log" >&2; fail "dpkg -i failed"; }
+arch=$(dpkg --print-architecture)
+multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
+lib=$tmp/out/libvmxguard0_"$version"_"$arch".deb
+dev=$tmp/out/libvmxguard-dev_"$version"_"$arch".deb
+[ -f "$lib" ] && [ -f "$dev" ] || fail "libvmxguard0 / libvmxguard-dev not built"
+dpkg-deb -c "$lib" >"$tmp/lib-contents"
+grep -q " ./usr/lib/$multiarch/libvmxguard.so.0.1.0\$" "$tmp/lib-contents" || fail "libvmxguard0 lacks the library"
+dpkg-deb -c "$dev" >"$tmp/dev-contents"
+for f in ./usr/include/vmxguard.h ./usr/include/vmxguard/audit.h ./usr/lib/$multiarch/libvmxguard.a \
+         ./usr/lib/$multiarch/pkgconfig/vmxguard.pc; do
+    grep -q " $f" "$tmp/dev-contents" || fail "libvmxguard-dev lacks $f"
+done
+dpkg -i "$deb" "$lib" "$dev" >"$tmp/dpkg.log" 2>&1 || { cat "$tmp/dpkg.log" >&2; fail "dpkg -i failed"; }
 installed=1
 dpkg-query -W -f='${Status}' vmxguard | grep -qx 'install ok installed' || fail "dpkg does not list it"
 out=$(/usr/bin/vmxguard --version) || fail "vmxguard --version exited $?"
@@ -45,11 +60,23 @@ rc=0; /usr/bin/vmxguard audit "$src/examples/datastore1" >"$tmp/audit.txt" 2>&1 
 bash --norc --noprofile -c 'source /usr/share/bash-completion/completions/vmxguard && complete -p vmxguard' \
     >/dev/null || fail "installed bash completion does not load"
 
-dpkg -r vmxguard >"$tmp/dpkg.log" 2>&1 || { cat "$tmp/dpkg.log" >&2; fail "dpkg -r failed"; }
+# a program built against the installed library, as a user would
+cc -std=c11 -Wall -Wextra -Werror "$src/examples/library/audit_summary.c" \
+    $(pkg-config --cflags --libs vmxguard) -o "$tmp/audit_summary" 2>"$tmp/cc.log" ||
+    fail "cannot build against libvmxguard-dev: $(cat "$tmp/cc.log")"
+rc=0; "$tmp/audit_summary" "$src/examples/datastore1" >"$tmp/embed.txt" 2>&1 || rc=$?
+[ $rc -le 1 ] && grep -q "VM(s)" "$tmp/embed.txt" || fail "the example program failed (exit $rc)"
+ldd "$tmp/audit_summary" >"$tmp/ldd.txt"
+grep -qE "libvmxguard.so.0 => (/usr)?/lib/$multiarch/" "$tmp/ldd.txt" || fail "example does not load libvmxguard0"
+
+dpkg -r vmxguard libvmxguard-dev libvmxguard0 >"$tmp/dpkg.log" 2>&1 ||
+    { cat "$tmp/dpkg.log" >&2; fail "dpkg -r failed"; }
 installed=0
 [ ! -e /usr/bin/vmxguard ] || fail "/usr/bin/vmxguard is still there after dpkg -r"
 [ ! -e /usr/share/man/man1/vmxguard.1.gz ] || fail "man page still there after dpkg -r"
 [ ! -e /usr/share/doc/vmxguard ] || fail "docs still there after dpkg -r"
+[ ! -e /usr/include/vmxguard.h ] && [ ! -e "/usr/lib/$multiarch/libvmxguard.so.0" ] ||
+    fail "library files still there after dpkg -r"
 ! dpkg-query -W -f='${Status}' vmxguard 2>/dev/null | grep -q 'ok installed' || fail "still installed"
 end=$(date +%s)
 echo "ok: vmxguard $version built in $((built - start)) s, installed, ran, removed; $((end - start)) s in all"
