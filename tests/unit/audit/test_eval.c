@@ -145,7 +145,8 @@ static void build_profile(vg_absent copy_absent)
         [R_CDROM] = {.source_id = "T-12",
                      .cmp = VG_CMP_EQ,
                      .value = "FALSE",
-                     .absent = VG_ABSENT_PASS},
+                     .absent = VG_ABSENT_PASS,
+                     .disconnected = VG_DISCONNECTED_PASS},
         [R_KEEPOLD] = {.source_id = "T-13",
                        .cmp = VG_CMP_EQ,
                        .value = "10",
@@ -310,8 +311,17 @@ static void devices_need_every_instance_to_comply(void **state)
     expect_status("floppy0.present = \"TRUE\"\n", R_SERIAL, VG_PASS);
     expect_status("serial0.present = \"FALSE\"\n", R_SERIAL, VG_PASS);
     expect_status("serial0.present = \"TRUE\"\n", R_SERIAL, VG_FAIL);
+    /* present but not connected: as the entry says */
+    expect_status("serial0.present = \"TRUE\"\nserial0.startConnected = \"FALSE\"\n", R_SERIAL,
+                  VG_FAIL);
+    prules[R_SERIAL].disconnected = VG_DISCONNECTED_PASS;
     expect_status("serial0.present = \"TRUE\"\nserial0.startConnected = \"FALSE\"\n", R_SERIAL,
                   VG_PASS);
+    /* not connected at power on, but connected now (the API's .connected) */
+    expect_status("serial0.present = \"TRUE\"\nserial0.startConnected = \"FALSE\"\n"
+                  "serial0.connected = \"TRUE\"\n",
+                  R_SERIAL, VG_FAIL);
+    prules[R_SERIAL].disconnected = VG_DISCONNECTED_FAIL;
     expect_status("serial0.present = \"FALSE\"\nserial1.present = \"TRUE\"\n", R_SERIAL, VG_FAIL);
     expect_status("serial0.present = \"maybe\"\n", R_SERIAL, VG_FAIL);
 }
@@ -330,6 +340,12 @@ static void cdrom_rule_skips_disks_and_defaults_to_connected(void **state)
                   R_CDROM, VG_PASS);
     expect_status("ide1:0.present = \"FALSE\"\nide1:0.deviceType = \"cdrom-image\"\n", R_CDROM,
                   VG_PASS);
+    /* an entry that counts any present CD-ROM fails the disconnected one */
+    prules[R_CDROM].disconnected = VG_DISCONNECTED_FAIL;
+    expect_status("ide1:0.present = \"TRUE\"\nide1:0.deviceType = \"cdrom-image\"\n"
+                  "ide1:0.startConnected = \"FALSE\"\n",
+                  R_CDROM, VG_FAIL);
+    prules[R_CDROM].disconnected = VG_DISCONNECTED_PASS;
 }
 
 static void api_properties_from_source_then_vmx(void **state)
