@@ -27,6 +27,10 @@ typedef struct eval_ctx {
     const vg_vmx_doc *doc; /* may be NULL (no settings) */
     const vg_audit_opts *opts;
     letter_index by_letter;
+    /* Why the settings could not be looked at (NULL: they could).  Then a
+     * missing key is unknown, never "absent -> VMware default". */
+    const char *unreadable;
+    char unreadable_buf[256];
 } eval_ctx;
 
 static unsigned char lower_byte(char c)
@@ -277,6 +281,50 @@ static int duplicate_error(const eval_ctx *c, const vg_vmx_entry *e, vg_result *
     return 1;
 }
 
+/* Settings that could not be read: no document (vSphere gave no config; the
+ * source says why in an "error" fact), a file with no setting at all, or a
+ * line that is not `key = value` (the key looked for may be on it). */
+static void find_unreadable(eval_ctx *c)
+{
+    c->unreadable = NULL;
+    if (!c->doc) {
+        c->unreadable = "the VM has no settings to read";
+        for (size_t i = 0; i < c->vm->n_evidence; i++) {
+            const vg_vm_evidence *e = &c->vm->evidence[i];
+            if (!e->rule_id && e->status && strcasecmp(e->status, "error") == 0 && e->message)
+                c->unreadable = e->message;
+        }
+        return;
+    }
+    size_t nd = vg_vmx_doc_diag_count(c->doc), bad = 0;
+    unsigned first = 0;
+    for (size_t i = 0; i < nd; i++) {
+        const vg_vmx_diag *d = vg_vmx_doc_diag(c->doc, i);
+        if (d->code && strcmp(d->code, "unparsed-line") == 0 && !bad++)
+            first = d->line;
+    }
+    if (!vg_vmx_doc_count(c->doc))
+        snprintf(c->unreadable_buf, sizeof c->unreadable_buf,
+                 "no setting could be read from the file%s", bad ? " (no line is key = value)" : "");
+    else if (bad)
+        snprintf(c->unreadable_buf, sizeof c->unreadable_buf,
+                 "line %u%s of the file %s not key = value and may hold this key unread", first,
+                 bad > 1 ? " and others" : "", bad > 1 ? "are" : "is");
+    else
+        return;
+    c->unreadable = c->unreadable_buf;
+}
+
+/* "Could not look" is never "absent": an error that says why. */
+static void unreadable_result(const eval_ctx *c, vg_result *r)
+{
+    r->raw_status = VG_ERROR;
+    setf(&r->evidence, "could not look: %s", c->unreadable);
+    setf(&r->fix, "%s", c->doc ? "repair the .vmx (every line key = \"value\"), then audit again"
+                               : "make the VM's configuration readable (register it again or "
+                                 "restore its files), then audit again");
+}
+
 static void absent_result(const vg_profile_rule *pr, vg_result *r)
 {
     vg_buf b = VG_BUF_INIT;
@@ -327,6 +375,10 @@ static void eval_keys(const eval_ctx *c, const vg_profile_rule *pr, vg_result *r
     const vg_vmx_entry *m[MAX_MATCHES], *moot, *moot_by;
     size_t n = collect(c, pr->rule, m, MAX_MATCHES);
     n = drop_moot(c, pr->rule, m, n, &moot, &moot_by);
+    if (n == 0 && c->unreadable) {
+        unreadable_result(c, r);
+        return;
+    }
     if (n == 0) {
         absent_result(pr, r);
         if (moot) {
@@ -566,6 +618,10 @@ static void eval_device(const eval_ctx *c, const vg_profile_rule *pr, vg_result 
             shown_why = why;
         }
     }
+    if (!counted && c->unreadable) {
+        unreadable_result(c, r);
+        return;
+    }
     vg_buf b = VG_BUF_INIT;
     if (!counted) {
         vg_buf_printf(&b, "no %s device in use", rule->key);
@@ -599,6 +655,10 @@ static void eval_property(const eval_ctx *c, const vg_profile_rule *pr, vg_resul
     }
     if (rule->key && c->doc) {
         eval_keys(c, pr, r);
+        return;
+    }
+    if (!c->doc) { /* no API value and no settings: not "not visible" but unknown */
+        unreadable_result(c, r);
         return;
     }
     r->raw_status = VG_NOT_APPLICABLE;
@@ -652,8 +712,7 @@ static void eval_one(const eval_ctx *c, const vg_profile_rule *pr, vg_result *r)
     } else if (rule->kind == VG_RULE_API_PROPERTY) {
         eval_property(c, pr, r);
     } else if (!c->doc) {
-        r->raw_status = VG_ERROR;
-        r->evidence = strdup("the VM has no settings to read");
+        unreadable_result(c, r);
     } else if (rule->kind == VG_RULE_DEVICE) {
         eval_device(c, pr, r);
     } else {
@@ -714,7 +773,8 @@ int vg_audit_vm(const vg_vm *vm, const vg_profile *const *profiles, size_t n_pro
     *out = NULL;
     if (!vm || (n_profiles && !profiles))
         return vg_error_set(err, VG_EUSAGE, NULL, 0, "audit: no vm or no profiles");
-    eval_ctx c = {vm, vm->settings, opts ? opts : &no_opts, {{0}, NULL}};
+    eval_ctx c = {vm, vm->settings, opts ? opts : &no_opts, {{0}, NULL}, NULL, ""};
+    find_unreadable(&c);
     size_t total = 0;
     for (size_t p = 0; p < n_profiles; p++)
         total += profiles[p]->n_rules;

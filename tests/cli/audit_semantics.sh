@@ -72,6 +72,50 @@ for p in disa-vsphere8-vm cis-esxi-7 vmware-hg-5.5 disa-esx3; do
     [ "$(result "$f" $p disk-mode-not-nonpersistent)" = fail ] || fail "$p: ESX 3 nonpersistent disk passed"
 done
 
+# ---- could not look is never absent: broken files
+mkdir -p "$tmp/broken/junk" "$tmp/broken/oneline" "$tmp/broken/empty" "$tmp/broken/bin"
+printf 'this is not\na vmx file {\n' > "$tmp/broken/junk/junk.vmx"
+printf 'config.version = "8"\nisolation.tools.copy.disable "FALSE"\nRemoteDisplay.maxConnections = "1"\n' \
+    > "$tmp/broken/oneline/oneline.vmx"
+: > "$tmp/broken/empty/empty.vmx"
+printf 'config.version = "8"\n\0\0\0binary' > "$tmp/broken/bin/bin.vmx"
+for f in junk empty; do
+    v=$tmp/broken/$f/$f.vmx
+    "$V" audit --no-folder-evidence --format json "$v" > "$tmp/$f.json" 2>/dev/null
+    [ $? -eq 1 ] || fail "$f.vmx: audit did not exit 1"
+    python3 - "$tmp/$f.json" "$f" <<'PY' || fail "$f.vmx judged from defaults"
+import json, sys
+d = json.load(open(sys.argv[1]))
+res = []
+def walk(o):
+    if isinstance(o, dict):
+        if "rule" in o and "status" in o:
+            res.append(o)
+        for v in o.values():
+            walk(v)
+    elif isinstance(o, list):
+        for v in o:
+            walk(v)
+walk(d)
+# only what a .vmx never shows (FT encryption) may stay not applicable
+bad = [r["rule"] for r in res if r["status"] not in ("error", "manual") and
+       not (r["status"] == "not_applicable" and "not visible in a .vmx file" in r["evidence"])]
+if not res or bad or any("absent" in r["evidence"] for r in res):
+    sys.exit("%s: not error: %s" % (sys.argv[2], bad))
+PY
+done
+f=$tmp/broken/oneline/oneline.vmx
+[ "$(result "$f" disa-vsphere8-vm isolation-tools-copy-disable)" = error ] ||
+    fail "a key that may sit on an unreadable line was judged absent"
+result "$f" disa-vsphere8-vm isolation-tools-copy-disable evidence | grep -q 'could not look: line 2 of the file' ||
+    fail "the unreadable line is not named"
+[ "$(result "$f" disa-vsphere8-vm remotedisplay-maxconnections)" = pass ] ||
+    fail "a key that was read is not judged"
+"$V" audit "$tmp/broken/bin/bin.vmx" > "$tmp/bin.out" 2> "$tmp/bin.err"
+[ $? -eq 2 ] || fail "binary .vmx: not exit 2"
+grep -q 'bin.vmx' "$tmp/bin.err" || fail "binary .vmx not named on stderr"
+grep -q 'PASS\|absent' "$tmp/bin.out" && fail "binary .vmx got verdicts"
+
 out=$("$V" explain VMCH-80-000212) || fail "explain VMCH-80-000212"
 grep -Eq 'disa-vsphere8-vm +VMCH-80-000212' <<<"$out" || fail "DISA 8 entry missing"
 grep -A3 -E 'disa-vsphere8-vm +VMCH-80-000212' <<<"$out" |

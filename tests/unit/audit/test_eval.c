@@ -348,6 +348,38 @@ static void cdrom_rule_skips_disks_and_defaults_to_connected(void **state)
     prules[R_CDROM].disconnected = VG_DISCONNECTED_PASS;
 }
 
+static void settings_that_could_not_be_read_are_errors_not_absent(void **state)
+{
+    (void)state;
+    build_profile(VG_ABSENT_PASS);
+    /* a line that is not key = value may hold the key: unknown, not absent */
+    expect_status("isolation.tools.copy.disable \"FALSE\"\nRemoteDisplay.maxConnections = \"1\"\n",
+                  R_COPY, VG_ERROR);
+    expect_status("isolation.tools.copy.disable \"FALSE\"\nRemoteDisplay.maxConnections = \"1\"\n",
+                  R_MAXCONN, VG_PASS);
+    expect_status("junk line\nserial0.fileName = \"x\"\n", R_SERIAL, VG_ERROR);
+    /* nothing at all read: every settings rule is an error */
+    expect_status("", R_COPY, VG_ERROR);
+    expect_status("", R_SALT, VG_ERROR);
+    expect_status("", R_CDROM, VG_ERROR);
+    /* a VM the source could not read (no settings): the source's reason */
+    vg_vm *vm = vg_vm_new(VG_ORIGIN_VSPHERE);
+    assert_non_null(vm);
+    assert_int_equal(vg_vm_add_evidence(vm, NULL, "error", NULL, 0, "no config from vSphere"), 0);
+    vg_vm_report *rep = audit(vm, NULL);
+    static const int rules_read[] = {R_COPY, R_MAXCONN, R_SERIAL, R_SALT, R_LOGGING, R_MIGRATE,
+                                     R_FT, R_CDROM};
+    for (size_t i = 0; i < sizeof rules_read / sizeof rules_read[0]; i++) {
+        const vg_result *r = res(rep, rules_read[i]);
+        if (r->status != VG_ERROR || strcmp(r->evidence, "could not look: no config from vSphere"))
+            fail_msg("rule %d: %s (%s)", rules_read[i], vg_result_status_name(r->status),
+                     r->evidence);
+    }
+    assert_int_equal(res(rep, R_MANUAL)->status, VG_MANUAL);
+    vg_vm_report_free(rep);
+    vg_vm_free(vm);
+}
+
 static void api_properties_from_source_then_vmx(void **state)
 {
     (void)state;
@@ -457,6 +489,7 @@ int main(void)
         cmocka_unit_test(must_be_absent_keys_fail_when_set),
         cmocka_unit_test(devices_need_every_instance_to_comply),
         cmocka_unit_test(cdrom_rule_skips_disks_and_defaults_to_connected),
+        cmocka_unit_test(settings_that_could_not_be_read_are_errors_not_absent),
         cmocka_unit_test(api_properties_from_source_then_vmx),
         cmocka_unit_test(duplicate_keys_are_errors_with_both_lines),
         cmocka_unit_test(evidence_entries_decide_guest_rules),
