@@ -107,8 +107,16 @@ typedef struct vg_audit_summary {
 } vg_audit_summary;
 
 VG_EXPORT void vg_audit_summary_add(vg_audit_summary *s, const vg_vm_report *r);
-/* Score in percent: pass / (pass + fail), before or after waivers (waived counts as pass). */
+/* Score in percent: pass / (pass + fail), before or after waivers (waived counts as pass).
+ * Only meaningful when vg_audit_summary_scored: with nothing passed or failed (nothing
+ * audited, or only errors, manual and n/a results) there is no score, and this is 0. */
 VG_EXPORT double vg_audit_summary_score(const vg_audit_summary *s, int after_waivers);
+/* 1 when the run has a score; 0 when no result passed or failed (writers say so, never
+ * "100%": nothing audited is not compliant). */
+VG_EXPORT int vg_audit_summary_scored(const vg_audit_summary *s);
+/* Why there is no score: "nothing was audited" or "no rule passed or failed"; NULL when
+ * there is one. */
+VG_EXPORT const char *vg_audit_summary_no_score(const vg_audit_summary *s);
 
 #ifdef __cplusplus
 }
