@@ -42,7 +42,7 @@ struct audit_args {
     const char *credentials;
     int insecure;
     int no_folder_evidence;
-    int sessions; /* vSphere: parallel sessions per target, 0 = the library's default */
+    int sessions;    /* vSphere: parallel sessions per target, 0 = the library's default */
     int allow_empty; /* a target that yields no VM is fine */
 };
 

@@ -128,12 +128,11 @@ static void put_sig(FILE *o, size_t i, const log_sig *s)
         fprintf(o, "        .except = s%zu_except,\n        .n_except = %zu,\n", i, s->n_except);
     if (s->n_only)
         fprintf(o, "        .only = s%zu_only,\n        .n_only = %zu,\n", i, s->n_only);
-    fprintf(o,
-            "        .escalates = %d,\n        .esc_count = %zu,\n        .esc_peak_per_min = %zu,\n"
-            "        .esc_severity = (vg_severity)%d,\n",
-            s->escalates, s->esc_count, s->esc_peak_per_min, (int)s->esc_severity);
-    fprintf(o, "        .session_end = %d,\n        .line = %u,\n        .ignore_case = %d,\n    },\n",
-            s->session_end, s->line, s->ignore_case);
+    fprintf(o, "        .escalates = %d,\n        .esc_count = %zu,\n", s->escalates, s->esc_count);
+    fprintf(o, "        .esc_peak_per_min = %zu,\n        .esc_severity = (vg_severity)%d,\n",
+            s->esc_peak_per_min, (int)s->esc_severity);
+    fprintf(o, "        .session_end = %d,\n        .line = %u,\n", s->session_end, s->line);
+    fprintf(o, "        .ignore_case = %d,\n    },\n", s->ignore_case);
 }
 
 static void put_check(FILE *o, size_t i, const log_check *c)

@@ -67,10 +67,10 @@ VG_EXPORT void vg_vm_report_free(vg_vm_report *r);
 /* The four states a device rule tells apart (docs/audit.md has the table
  * of every device rule of every profile by state). */
 typedef enum vg_device_state {
-    VG_DEVICE_ABSENT = 0,       /* no line names the device */
-    VG_DEVICE_CONNECTED,        /* <dev>.present TRUE, startConnected TRUE */
-    VG_DEVICE_DISCONNECTED,     /* <dev>.present TRUE, startConnected FALSE */
-    VG_DEVICE_REMOVED,          /* <dev>.present FALSE */
+    VG_DEVICE_ABSENT = 0,   /* no line names the device */
+    VG_DEVICE_CONNECTED,    /* <dev>.present TRUE, startConnected TRUE */
+    VG_DEVICE_DISCONNECTED, /* <dev>.present TRUE, startConnected FALSE */
+    VG_DEVICE_REMOVED,      /* <dev>.present FALSE */
     VG_DEVICE_STATE_COUNT
 } vg_device_state;
 

@@ -125,8 +125,8 @@ static void add_once(const vg_vmx_entry **out, size_t *n, const vg_vmx_entry *e)
 
 /* Entries named by one spelling: a plain key (the entry VMware's reader
  * uses) or a pattern whose '*' stands for device numbers. */
-static size_t collect_name(const eval_ctx *c, const char *name, const vg_vmx_entry **out,
-                           size_t n, size_t max)
+static size_t collect_name(const eval_ctx *c, const char *name, const vg_vmx_entry **out, size_t n,
+                           size_t max)
 {
     if (n >= max)
         return n;
@@ -149,8 +149,7 @@ static size_t collect_name(const eval_ctx *c, const char *name, const vg_vmx_ent
 }
 
 /* Every entry that the rule's key or one of its aliases names, key first. */
-static size_t collect(const eval_ctx *c, const vg_rule *rule, const vg_vmx_entry **out,
-                      size_t max)
+static size_t collect(const eval_ctx *c, const vg_rule *rule, const vg_vmx_entry **out, size_t max)
 {
     size_t n = 0;
     if (!c->doc || !rule->key)
@@ -305,7 +304,8 @@ static void find_unreadable(eval_ctx *c)
     }
     if (!vg_vmx_doc_count(c->doc))
         snprintf(c->unreadable_buf, sizeof c->unreadable_buf,
-                 "no setting could be read from the file%s", bad ? " (no line is key = value)" : "");
+                 "no setting could be read from the file%s",
+                 bad ? " (no line is key = value)" : "");
     else if (bad)
         snprintf(c->unreadable_buf, sizeof c->unreadable_buf,
                  "line %u%s of the file %s not key = value and may hold this key unread", first,
@@ -320,9 +320,10 @@ static void unreadable_result(const eval_ctx *c, vg_result *r)
 {
     r->raw_status = VG_ERROR;
     setf(&r->evidence, "could not look: %s", c->unreadable);
-    setf(&r->fix, "%s", c->doc ? "repair the .vmx (every line key = \"value\"), then audit again"
-                               : "make the VM's configuration readable (register it again or "
-                                 "restore its files), then audit again");
+    setf(&r->fix, "%s",
+         c->doc ? "repair the .vmx (every line key = \"value\"), then audit again"
+                : "make the VM's configuration readable (register it again or "
+                  "restore its files), then audit again");
 }
 
 static void absent_result(const vg_profile_rule *pr, vg_result *r)
@@ -384,9 +385,10 @@ static void eval_keys(const eval_ctx *c, const vg_profile_rule *pr, vg_result *r
         if (moot) {
             char *ev = r->evidence, *shown = shown_value(c, moot);
             r->evidence = NULL;
-            setf(&r->evidence, "%s; %s = %s (line %u) is moot: %s = FALSE (line %u), the device "
-                 "does not exist", ev, moot->key, shown ? shown : "", moot->line, moot_by->key,
-                 moot_by->line);
+            setf(&r->evidence,
+                 "%s; %s = %s (line %u) is moot: %s = FALSE (line %u), the device "
+                 "does not exist",
+                 ev, moot->key, shown ? shown : "", moot->line, moot_by->key, moot_by->line);
             free(ev);
             free(shown);
         }
@@ -445,8 +447,7 @@ static const vg_vmx_entry *instance_key(const eval_ctx *c, const char *prefix, c
  * scsi0:1.present = FALSE) is moot: VMware never reads it.  Only for keys
  * whose device part is a pattern ("scsi*:*.mode"); returns the .present
  * line that removes the device, or NULL. */
-static const vg_vmx_entry *removed_by(const eval_ctx *c, const vg_rule *rule,
-                                      const vg_vmx_entry *e)
+static const vg_vmx_entry *removed_by(const eval_ctx *c, const vg_rule *rule, const vg_vmx_entry *e)
 {
     const char *dot = strrchr(e->key, '.');
     const char *rdot = rule->key ? strrchr(rule->key, '.') : NULL;
@@ -484,8 +485,7 @@ static int instance_counts(const eval_ctx *c, const vg_profile_rule *pr, const c
 {
     const vg_rule *rule = pr->rule;
     int present = 1;
-    if (pr->cmp != VG_CMP_ABSENT && instance_bool(c, prefix, "present", &present) == 0 &&
-        !present)
+    if (pr->cmp != VG_CMP_ABSENT && instance_bool(c, prefix, "present", &present) == 0 && !present)
         return 0;
     if (!rule->device_types)
         return 1;

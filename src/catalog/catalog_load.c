@@ -397,8 +397,9 @@ static int parse_disconnected(struct loader *ld, yaml_node_t *n, const char *wor
 {
     int device = pr->rule->kind == VG_RULE_DEVICE && pr->cmp != VG_CMP_MANUAL;
     if (!word)
-        return device ? fail(ld, n, "entry for device rule '%s' lacks 'disconnected' (pass or "
-                                    "fail: what a present but not connected device gets)",
+        return device ? fail(ld, n,
+                             "entry for device rule '%s' lacks 'disconnected' (pass or "
+                             "fail: what a present but not connected device gets)",
                              pr->rule->id)
                       : 0;
     if (!device)

@@ -115,8 +115,7 @@ int vg_logs_sig_match(const log_sig *s, const char *msg, size_t len, sig_caps *c
         const sig_tok *next = &s->toks[t + 1]; /* always a literal (checked at load) */
         size_t at = pos;
         for (;;) {
-            const char *hit = s->ignore_case ? msg + at
-                                             : memchr(msg + at, next->lit[0], len - at);
+            const char *hit = s->ignore_case ? msg + at : memchr(msg + at, next->lit[0], len - at);
             if (!hit)
                 return 0;
             at = (size_t)(hit - msg);
@@ -485,10 +484,9 @@ static int template_ok(loader *ld, const yaml_node_t *n, const log_sig *s, const
 
 static int load_signature(loader *ld, const yaml_node_t *n, log_sig *s)
 {
-    static const char *const known[] = {"id",   "category", "match",       "title",  "fix",
-                                        "rule", "severity", "device",      "opcode", "except",
-                                        "note", "seen",     "session_end", "only",   "escalate",
-                                        NULL};
+    static const char *const known[] = {
+        "id",     "category", "match", "title", "fix",         "rule", "severity", "device",
+        "opcode", "except",   "note",  "seen",  "session_end", "only", "escalate", NULL};
     s->line = (unsigned)n->start_mark.line + 1;
     s->kind = SIG_FINDING;
     int rc = check_keys(ld, n, known, "signature");
@@ -529,8 +527,8 @@ static int load_signature(loader *ld, const yaml_node_t *n, log_sig *s)
 
 static int load_fact(loader *ld, const yaml_node_t *n, log_sig *s)
 {
-    static const char *const known[] = {"match", "section",     "enter_section", "session_end",
-                                        "note",  "ignore_case", NULL};
+    static const char *const known[] = {
+        "match", "section", "enter_section", "session_end", "note", "ignore_case", NULL};
     s->line = (unsigned)n->start_mark.line + 1;
     s->kind = SIG_FACT;
     int rc = check_keys(ld, n, known, "fact");

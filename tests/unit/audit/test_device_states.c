@@ -95,9 +95,8 @@ static void every_device_entry_follows_its_data(void **state)
                 vg_error err;
                 assert_int_equal(vg_audit_device_verdict(prof, e, s, &got, &err), VG_OK);
                 if (got != expected(e, s))
-                    fail_msg("%s %s (%s), %s: expected %s, engine says %s", prof->id,
-                             e->source_id, e->rule->id, vg_device_state_name(s),
-                             word(expected(e, s)), word(got));
+                    fail_msg("%s %s (%s), %s: expected %s, engine says %s", prof->id, e->source_id,
+                             e->rule->id, vg_device_state_name(s), word(expected(e, s)), word(got));
             }
             if (e->disconnected == VG_DISCONNECTED_PASS)
                 disconnected_pass++;
@@ -310,7 +309,8 @@ static void mode_of_a_removed_disk_is_moot(void **state)
 {
     (void)state;
     char ev[512];
-    const char *removed = "scsi0:1.present = \"FALSE\"\nscsi0:1.mode = \"independent-nonpersistent\"\n";
+    const char *removed =
+        "scsi0:1.present = \"FALSE\"\nscsi0:1.mode = \"independent-nonpersistent\"\n";
     assert_int_equal(
         audit_text("disa-vsphere8-vm", "disk-mode-not-nonpersistent", removed, ev, sizeof ev),
         VG_PASS);
@@ -332,7 +332,8 @@ static void legacy_nonpersistent_mode_fails_every_nonpersistent_rule(void **stat
     (void)state;
     char ev[512];
     const char *legacy = "scsi0:0.present = \"TRUE\"\nscsi0:0.mode = \"nonpersistent\"\n";
-    const char *modern = "scsi0:0.present = \"TRUE\"\nscsi0:0.mode = \"independent-nonpersistent\"\n";
+    const char *modern =
+        "scsi0:0.present = \"TRUE\"\nscsi0:0.mode = \"independent-nonpersistent\"\n";
     size_t checked = 0;
     for (size_t p = 0; p < vg_catalog_profile_count(cat); p++) {
         const vg_profile *prof = vg_catalog_profile_at(cat, p);

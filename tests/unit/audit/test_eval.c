@@ -367,8 +367,8 @@ static void settings_that_could_not_be_read_are_errors_not_absent(void **state)
     assert_non_null(vm);
     assert_int_equal(vg_vm_add_evidence(vm, NULL, "error", NULL, 0, "no config from vSphere"), 0);
     vg_vm_report *rep = audit(vm, NULL);
-    static const int rules_read[] = {R_COPY, R_MAXCONN, R_SERIAL, R_SALT, R_LOGGING, R_MIGRATE,
-                                     R_FT, R_CDROM};
+    static const int rules_read[] = {R_COPY,    R_MAXCONN, R_SERIAL, R_SALT,
+                                     R_LOGGING, R_MIGRATE, R_FT,     R_CDROM};
     for (size_t i = 0; i < sizeof rules_read / sizeof rules_read[0]; i++) {
         const vg_result *r = res(rep, rules_read[i]);
         if (r->status != VG_ERROR || strcmp(r->evidence, "could not look: no config from vSphere"))

@@ -62,11 +62,11 @@ static char *probe_lines(const char *opcode, size_t n, long step)
     text[0] = '\0';
     for (size_t i = 0; i < n; i++) {
         long ms = (long)i * step;
-        len += (size_t)snprintf(text + len, cap - len,
-                                "2025-04-02T%02ld:%02ld:%02ld.%03ldZ In(05) vcpu-0 SCSI scsi0:0: "
-                                "Unsupported command %s issued. --ok\n",
-                                10 + ms / 3600000, ms / 60000 % 60, ms / 1000 % 60, ms % 1000,
-                                opcode);
+        len +=
+            (size_t)snprintf(text + len, cap - len,
+                             "2025-04-02T%02ld:%02ld:%02ld.%03ldZ In(05) vcpu-0 SCSI scsi0:0: "
+                             "Unsupported command %s issued. --ok\n",
+                             10 + ms / 3600000, ms / 60000 % 60, ms / 1000 % 60, ms % 1000, opcode);
     }
     return text;
 }
@@ -88,8 +88,7 @@ static void boot_probes_are_info_until_counted_or_polled(void **state)
     vg_log_sigs *s = sigs_ok();
     /* a boot: a few probes in one minute */
     assert_int_equal(probe_severity(s, "REPORT LUNS", 4, 10, "scsi-boot-probe"), VG_SEV_INFO);
-    assert_int_equal(probe_severity(s, "*UNKNOWN (0x85)*", 4, 10, "scsi-boot-probe"),
-                     VG_SEV_INFO);
+    assert_int_equal(probe_severity(s, "*UNKNOWN (0x85)*", 4, 10, "scsi-boot-probe"), VG_SEV_INFO);
     assert_int_equal(probe_severity(s, "READ BUFFER", 3, 10, "scsi-boot-probe"), VG_SEV_INFO);
     /* 32 over a day (one every 45 minutes): still what reboots do */
     assert_int_equal(probe_severity(s, "*UNKNOWN (0x85)*", 32, 45L * 60000, "scsi-boot-probe"),
