@@ -65,7 +65,8 @@ struct audit_args {
     int insecure;
     int insecure_from_govc;
     int no_folder_evidence;
-    int sessions; /* vSphere: parallel sessions per target, 0 = the library's default */
+    int sessions;    /* vSphere: parallel sessions per target, 0 = the library's default */
+    int allow_empty; /* a target that yields no VM is fine */
 };
 
 /* Everything the run shares between the worker threads and the writer. */
@@ -80,6 +81,11 @@ struct audit_run {
     size_t findings; /* results failing at or above fail_on */
     int write_failed; /* every output failed: stop reading */
     struct cli_progress *progress; /* drawn on a terminal only */
+    /* File targets, VMs seen below each and whether a problem named it:
+     * a target that yields nothing is an input error (empty_targets). */
+    const char **file_targets;
+    size_t n_file_targets, *target_vms;
+    unsigned char *target_named;
 };
 
 /* What a worker hands to the writer with each VM. */
@@ -113,6 +119,7 @@ static const struct option long_opts[] = {
     {"sessions", required_argument, NULL, 'N'},
     {"csv-raw", no_argument, NULL, 'W'},
     {"sarif-run-size", required_argument, NULL, 'Z'},
+    {"allow-empty", no_argument, NULL, 'Y'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -266,6 +273,9 @@ static int parse_args(int argc, char **argv, struct audit_args *a)
             break;
         case 'E':
             a->no_folder_evidence = 1;
+            break;
+        case 'Y':
+            a->allow_empty = 1;
             break;
         case 'N': {
             char *end = NULL;
@@ -432,9 +442,20 @@ static int shows_problems_on_stderr(const struct audit_output *o)
     return !o->path && !o->dir && strcmp(o->format, "text") == 0;
 }
 
+/* Is path target itself or below it? */
+static int below(const char *path, const char *target)
+{
+    size_t n = strlen(target);
+    while (n > 1 && target[n - 1] == '/')
+        n--;
+    return path && strncmp(path, target, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
 static void on_problem(const vg_error *problem, void *ctx)
 {
     struct audit_run *run = ctx;
+    for (size_t i = 0; i < run->n_file_targets; i++)
+        run->target_named[i] |= below(problem->file, run->file_targets[i]);
     run->sum.errors++;
     cli_print_error(problem);
     for (size_t i = 0; i < run->n_outputs; i++) {
@@ -503,6 +524,8 @@ static int write_vm(vg_vm *vm, void *payload, void *ctx)
         }
         vg_audit_summary_add(&run->sum, a->rep);
         count_findings(run, a->rep);
+        for (size_t i = 0; vm->origin == VG_ORIGIN_FILE && i < run->n_file_targets; i++)
+            run->target_vms[i] += below(vm->path, run->file_targets[i]);
         vg_vm_report_free(a->rep);
     }
     for (size_t i = 0; a && i < MAX_OUTPUTS; i++)
@@ -928,6 +951,29 @@ static int setup(const struct audit_args *a, int file_targets, vg_catalog **cat,
     return EXIT_OK;
 }
 
+/* A target that yields no VM (a datastore that failed to mount, a typo'd
+ * folder) is an input error unless --allow-empty; so is a run that audited
+ * nothing at all: nothing audited is not compliant. */
+static void empty_targets(const struct audit_args *a, struct audit_run *run)
+{
+    if (a->allow_empty)
+        return;
+    vg_error e;
+    for (size_t i = 0; i < run->n_file_targets; i++) {
+        if (run->target_vms[i] || run->target_named[i])
+            continue;
+        vg_error_set(&e, VG_ENOTFOUND, run->file_targets[i], 0,
+                     "no VM found (no .vmx below it, or every one excluded or a template); "
+                     "--allow-empty accepts an empty target");
+        on_problem(&e, run);
+    }
+    if (!run->sum.vms && !run->sum.errors) {
+        vg_error_set(&e, VG_ENOTFOUND, NULL, 0,
+                     "nothing was audited (no VM from any target); --allow-empty accepts that");
+        on_problem(&e, run);
+    }
+}
+
 static int audit_targets(char **targets, size_t n, const struct audit_args *a,
                          struct audit_run *run)
 {
@@ -949,9 +995,20 @@ static int audit_targets(char **targets, size_t n, const struct audit_args *a,
         else
             files[nf++] = targets[i];
     }
+    run->target_vms = calloc(nf ? nf : 1, sizeof *run->target_vms);
+    run->target_named = calloc(nf ? nf : 1, 1);
+    if (run->target_vms && run->target_named) {
+        run->file_targets = files;
+        run->n_file_targets = nf;
+    }
     audit_files(files, nf, a, run);
     if (!run->write_failed)
         audit_vsphere(urls, nu, a, run);
+    empty_targets(a, run);
+    run->n_file_targets = 0;
+    run->file_targets = NULL;
+    free(run->target_vms);
+    free(run->target_named);
     free(files);
     free(urls);
     return 0;
@@ -1128,6 +1185,8 @@ const struct cli_command cli_cmd_audit = {
     "      --sarif-run-size N  sarif: results per run, at most 25000 (GitHub code\n"
     "                          scanning's limit, the default); more go to further runs,\n"
     "                          up to 20, and the rest are counted with a warning\n"
+    "      --allow-empty       a target that yields no VM (or a run that audits none) is\n"
+    "                          not an error; without it: named on stderr, exit 2\n"
     "      --show-secrets      show values of secret-bearing keys (VNC password,\n"
     "                          guestinfo tokens) instead of <redacted>\n"
     "      --color WHEN        auto (default: only on a terminal, never with NO_COLOR),\n"

@@ -103,6 +103,14 @@ static void print_list(const char *label, const char **v)
     printf("\n");
 }
 
+static void print_list_indented(const char *label, const char **v)
+{
+    printf("    %-20s %s", "", label);
+    for (size_t i = 0; v[i]; i++)
+        printf(" %s", v[i]);
+    printf("\n");
+}
+
 static void print_defaults(const vg_rule *r)
 {
     if (!r->n_defaults)
@@ -121,6 +129,26 @@ static void print_defaults(const vg_rule *r)
         else
             printf("    %-16s %s\n", range, d->value);
     }
+}
+
+/* Device semantics: the engine's verdict per device state for this entry;
+ * the other spellings a "ne" entry also excludes (legacy disk modes). */
+static void print_semantics(const vg_profile *p, const vg_profile_rule *e)
+{
+    if (e->cmp == VG_CMP_NE && e->values && e->values[0])
+        print_list_indented("also not (the same mode by another name):", e->values);
+    if (e->rule->kind != VG_RULE_DEVICE || e->cmp == VG_CMP_MANUAL)
+        return;
+    printf("    %-20s devices:", "");
+    for (int s = 0; s < VG_DEVICE_STATE_COUNT; s++) {
+        vg_result_status st;
+        vg_error err;
+        if (vg_audit_device_verdict(p, e, (vg_device_state)s, &st, &err) != VG_OK)
+            return;
+        printf("%s %s %s", s ? "," : "", vg_device_state_name((vg_device_state)s),
+               st == VG_NOT_APPLICABLE ? "n/a" : vg_result_status_name(st));
+    }
+    printf("\n");
 }
 
 static void print_entry(const vg_profile *p, const vg_profile_rule *e)
@@ -154,6 +182,7 @@ static void print_entry(const vg_profile *p, const vg_profile_rule *e)
         printf("    %-20s spelled: %s\n", "", e->key);
     if (e->note)
         printf("    %-20s note: %s\n", "", e->note);
+    print_semantics(p, e);
 }
 
 static void explain(const vg_catalog *cat, const vg_rule *r)

@@ -150,6 +150,7 @@ static int put_profile_entries(FILE *o, const vg_catalog *cat, size_t i, const v
         put_field_str(o, "check", pr->check);
         put_field_str(o, "note", pr->note);
         put_field_str(o, "key", pr->key);
+        fprintf(o, "        .disconnected = (vg_disconnected)%d,\n", (int)pr->disconnected);
         fputs("    },\n", o);
     }
     if (!p->n_rules) /* `rules: []` */

@@ -71,6 +71,16 @@ static void put_sig_arrays(FILE *o, size_t i, const log_sig *s)
             fprintf(o, "    {%d, s%zu_except%zu},\n", s->except[e].cap, i, e);
         fputs("};\n", o);
     }
+    for (size_t e = 0; e < s->n_only; e++) {
+        snprintf(name, sizeof name, "s%zu_only%zu", i, e);
+        put_array(o, name, s->only[e].value);
+    }
+    if (s->n_only) {
+        fprintf(o, "static sig_except s%zu_only[] = {\n", i);
+        for (size_t e = 0; e < s->n_only; e++)
+            fprintf(o, "    {%d, s%zu_only%zu},\n", s->only[e].cap, i, e);
+        fputs("};\n", o);
+    }
     fprintf(o, "static sig_tok s%zu_toks[] = {\n", i);
     for (size_t t = 0; t < s->n_toks; t++) {
         const sig_tok *k = &s->toks[t];
@@ -116,8 +126,13 @@ static void put_sig(FILE *o, size_t i, const log_sig *s)
     fputs("},\n", o);
     if (s->n_except)
         fprintf(o, "        .except = s%zu_except,\n        .n_except = %zu,\n", i, s->n_except);
-    fprintf(o, "        .session_end = %d,\n        .line = %u,\n    },\n", s->session_end,
-            s->line);
+    if (s->n_only)
+        fprintf(o, "        .only = s%zu_only,\n        .n_only = %zu,\n", i, s->n_only);
+    fprintf(o, "        .escalates = %d,\n        .esc_count = %zu,\n", s->escalates, s->esc_count);
+    fprintf(o, "        .esc_peak_per_min = %zu,\n        .esc_severity = (vg_severity)%d,\n",
+            s->esc_peak_per_min, (int)s->esc_severity);
+    fprintf(o, "        .session_end = %d,\n        .line = %u,\n", s->session_end, s->line);
+    fprintf(o, "        .ignore_case = %d,\n    },\n", s->ignore_case);
 }
 
 static void put_check(FILE *o, size_t i, const log_check *c)

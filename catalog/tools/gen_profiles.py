@@ -364,6 +364,41 @@ SEED_NOTES = {
 }
 
 
+DEVICE_RULES = ('floppy-present', 'floppy-connected', 'serial-present', 'parallel-present',
+                'usb-present', 'cdrom-present', 'cdrom-connected', 'sound-present', 'ahci-present',
+                'pcipassthru-present')
+# Sources whose device control reads "disconnect the device": a device that is
+# present but not connected satisfies them (baselines.md 7.6: HG 4.1+, CIS
+# up to 7.0).  CIS 8 says "remove", DISA "a present device is a finding", the
+# SCG 7+ audit flags any such device in the hardware list: those fail it.
+ACCEPTS_DISCONNECTED = (
+    'VMware vSphere 4.1 Security Hardening Guide', 'VMware vSphere 5.0 Hardening Guide',
+    'VMware vSphere 5.1 Hardening Guide', 'VMware vSphere 5.5 Hardening Guide',
+    'VMware vSphere 6.0 Hardening Guide', 'VMware vSphere 6.5 Security Configuration Guide',
+    'VMware vSphere 6.7 Security Configuration Guide', 'CIS VMware ESXi 5.1 Benchmark',
+    'CIS VMware ESXi 5.5 Benchmark', 'CIS VMware ESXi 6.5 Benchmark',
+    'CIS VMware ESXi 6.7 Benchmark', 'CIS VMware ESXi 7.0 Benchmark')
+# Controllers and passthrough devices have no "not connected" state that
+# takes them out of the VM: present is present under every source.
+NOT_CONNECTABLE = ('usb-present', 'sound-present', 'ahci-present', 'pcipassthru-present')
+
+
+def disconnected_for(row, rule, n):
+    """What a present, not connected device gets under this entry."""
+    if rule in ('floppy-connected', 'cdrom-connected'):
+        return 'pass'   # the source checks the connection only
+    if n['cmp'] == 'absent' or rule in NOT_CONNECTABLE:
+        return 'fail'
+    return 'pass' if row['source'] in ACCEPTS_DISCONNECTED else 'fail'
+
+
+# ESX 2/3 named independent-nonpersistent "nonpersistent" (changes are thrown
+# away at power off, the hazard these rules name): each spelling fails wherever
+# the other does.
+DISK_MODE_OTHER = {'independent-nonpersistent': 'nonpersistent',
+                   'nonpersistent': 'independent-nonpersistent'}
+
+
 def entry_for(row, rule, rules_keys):
     sid, refs, title = source_ids(row)
     e = dict(rule=rule, source_id=sid, refs=refs)
@@ -377,8 +412,12 @@ def entry_for(row, rule, rules_keys):
         e['value'] = n['value']
     if 'values' in n:
         e['values'] = n['values']
+    if rule == 'disk-mode-not-nonpersistent' and n['cmp'] == 'ne':
+        e['values'] = [DISK_MODE_OTHER[n['value']]]
     if n['cmp'] != 'manual':
         e['absent'] = n['absent']
+    if rule in DEVICE_RULES and n['cmp'] != 'manual':
+        e['disconnected'] = disconnected_for(row, rule, n)
     e['severity'] = severity(row['severity'])
     e['severity_text'] = row['severity']
     if title:
@@ -429,7 +468,7 @@ def emit(pid, meta, entries):
     for e in entries:
         parts = []
         for k in ('rule', 'source_id', 'refs', 'cmp', 'value', 'values', 'absent', 'severity',
-                  'severity_text', 'title', 'key', 'note'):
+                  'severity_text', 'title', 'key', 'note', 'disconnected'):
             if k not in e or e[k] in (None, []):
                 continue
             v = e[k]

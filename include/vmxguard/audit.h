@@ -64,6 +64,24 @@ VG_EXPORT int vg_audit_vm(const vg_vm *vm, const vg_profile *const *profiles, si
                           const vg_audit_opts *opts, vg_vm_report **out, vg_error *err);
 VG_EXPORT void vg_vm_report_free(vg_vm_report *r);
 
+/* The four states a device rule tells apart (docs/audit.md has the table
+ * of every device rule of every profile by state). */
+typedef enum vg_device_state {
+    VG_DEVICE_ABSENT = 0,   /* no line names the device */
+    VG_DEVICE_CONNECTED,    /* <dev>.present TRUE, startConnected TRUE */
+    VG_DEVICE_DISCONNECTED, /* <dev>.present TRUE, startConnected FALSE */
+    VG_DEVICE_REMOVED,      /* <dev>.present FALSE */
+    VG_DEVICE_STATE_COUNT
+} vg_device_state;
+
+VG_EXPORT const char *vg_device_state_name(vg_device_state s); /* "absent", "present+connected" */
+/* The engine's own verdict for profile entry e (a device rule of profile p)
+ * on a VM holding one such device in state s: a small .vmx is written for
+ * the state and audited by vg_audit_vm, so explain, the docs table and the
+ * tests show what an audit does.  0 or a negative code. */
+VG_EXPORT int vg_audit_device_verdict(const vg_profile *p, const vg_profile_rule *e,
+                                      vg_device_state s, vg_result_status *out, vg_error *err);
+
 /* Lint a settings document on its own (used by audit; exposed for `vmx` tools). */
 VG_EXPORT int vg_audit_lint(const vg_vmx_doc *doc, vg_lint **out, size_t *n_out, vg_error *err);
 
@@ -89,8 +107,16 @@ typedef struct vg_audit_summary {
 } vg_audit_summary;
 
 VG_EXPORT void vg_audit_summary_add(vg_audit_summary *s, const vg_vm_report *r);
-/* Score in percent: pass / (pass + fail), before or after waivers (waived counts as pass). */
+/* Score in percent: pass / (pass + fail), before or after waivers (waived counts as pass).
+ * Only meaningful when vg_audit_summary_scored: with nothing passed or failed (nothing
+ * audited, or only errors, manual and n/a results) there is no score, and this is 0. */
 VG_EXPORT double vg_audit_summary_score(const vg_audit_summary *s, int after_waivers);
+/* 1 when the run has a score; 0 when no result passed or failed (writers say so, never
+ * "100%": nothing audited is not compliant). */
+VG_EXPORT int vg_audit_summary_scored(const vg_audit_summary *s);
+/* Why there is no score: "nothing was audited" or "no rule passed or failed"; NULL when
+ * there is one. */
+VG_EXPORT const char *vg_audit_summary_no_score(const vg_audit_summary *s);
 
 #ifdef __cplusplus
 }

@@ -43,6 +43,14 @@ typedef enum vg_absent {
     VG_ABSENT_NA,       /* missing means not applicable (e.g. device not present) */
 } vg_absent;
 
+/* Device rules: what a device that exists but is not connected gets (the
+ * source's own check decides: DISA's "a present device is a finding" fails
+ * it, CIS's and the older guides' "disconnect the device" pass it). */
+typedef enum vg_disconnected {
+    VG_DISCONNECTED_FAIL = 0, /* present is present, connected or not */
+    VG_DISCONNECTED_PASS,     /* present but not connected passes */
+} vg_disconnected;
+
 /* VMware's default for a range of product versions. */
 typedef struct vg_rule_default {
     const char *since;   /* "4.1", "7.0", NULL = always */
@@ -118,6 +126,8 @@ typedef struct vg_profile_rule {
     /* Added after the first cut (additive). */
     const char *key;         /* the key as this source spells it ("tools.setinfo.sizeLimit"),
                                 used when writing a fix for this baseline; NULL = rule key */
+    vg_disconnected disconnected; /* device rules: a present, not connected device (required
+                                     in the YAML of every device-rule entry) */
 } vg_profile_rule;
 
 typedef struct vg_profile {
@@ -159,6 +169,7 @@ VG_EXPORT const char *vg_comparison_name(vg_comparison c); /* "eq", "le", ... */
 /* Additive: reverse lookups and helpers used by the CLI and tests. */
 VG_EXPORT const char *vg_value_type_name(vg_value_type t); /* "bool", "int", "string" */
 VG_EXPORT const char *vg_absent_name(vg_absent a);         /* "fail", "pass", "na" */
+VG_EXPORT const char *vg_disconnected_name(vg_disconnected d); /* "fail", "pass" */
 /* Rules whose key, alias or legacy spelling matches key (case-insensitive; a rule key
  * with '*' matches any run of digits there).  Fills up to max rules, returns the count. */
 VG_EXPORT size_t vg_catalog_rules_for_key(const vg_catalog *cat, const char *key,

@@ -27,6 +27,10 @@ typedef struct eval_ctx {
     const vg_vmx_doc *doc; /* may be NULL (no settings) */
     const vg_audit_opts *opts;
     letter_index by_letter;
+    /* Why the settings could not be looked at (NULL: they could).  Then a
+     * missing key is unknown, never "absent -> VMware default". */
+    const char *unreadable;
+    char unreadable_buf[256];
 } eval_ctx;
 
 static unsigned char lower_byte(char c)
@@ -121,8 +125,8 @@ static void add_once(const vg_vmx_entry **out, size_t *n, const vg_vmx_entry *e)
 
 /* Entries named by one spelling: a plain key (the entry VMware's reader
  * uses) or a pattern whose '*' stands for device numbers. */
-static size_t collect_name(const eval_ctx *c, const char *name, const vg_vmx_entry **out,
-                           size_t n, size_t max)
+static size_t collect_name(const eval_ctx *c, const char *name, const vg_vmx_entry **out, size_t n,
+                           size_t max)
 {
     if (n >= max)
         return n;
@@ -145,8 +149,7 @@ static size_t collect_name(const eval_ctx *c, const char *name, const vg_vmx_ent
 }
 
 /* Every entry that the rule's key or one of its aliases names, key first. */
-static size_t collect(const eval_ctx *c, const vg_rule *rule, const vg_vmx_entry **out,
-                      size_t max)
+static size_t collect(const eval_ctx *c, const vg_rule *rule, const vg_vmx_entry **out, size_t max)
 {
     size_t n = 0;
     if (!c->doc || !rule->key)
@@ -277,6 +280,52 @@ static int duplicate_error(const eval_ctx *c, const vg_vmx_entry *e, vg_result *
     return 1;
 }
 
+/* Settings that could not be read: no document (vSphere gave no config; the
+ * source says why in an "error" fact), a file with no setting at all, or a
+ * line that is not `key = value` (the key looked for may be on it). */
+static void find_unreadable(eval_ctx *c)
+{
+    c->unreadable = NULL;
+    if (!c->doc) {
+        c->unreadable = "the VM has no settings to read";
+        for (size_t i = 0; i < c->vm->n_evidence; i++) {
+            const vg_vm_evidence *e = &c->vm->evidence[i];
+            if (!e->rule_id && e->status && strcasecmp(e->status, "error") == 0 && e->message)
+                c->unreadable = e->message;
+        }
+        return;
+    }
+    size_t nd = vg_vmx_doc_diag_count(c->doc), bad = 0;
+    unsigned first = 0;
+    for (size_t i = 0; i < nd; i++) {
+        const vg_vmx_diag *d = vg_vmx_doc_diag(c->doc, i);
+        if (d->code && strcmp(d->code, "unparsed-line") == 0 && !bad++)
+            first = d->line;
+    }
+    if (!vg_vmx_doc_count(c->doc))
+        snprintf(c->unreadable_buf, sizeof c->unreadable_buf,
+                 "no setting could be read from the file%s",
+                 bad ? " (no line is key = value)" : "");
+    else if (bad)
+        snprintf(c->unreadable_buf, sizeof c->unreadable_buf,
+                 "line %u%s of the file %s not key = value and may hold this key unread", first,
+                 bad > 1 ? " and others" : "", bad > 1 ? "are" : "is");
+    else
+        return;
+    c->unreadable = c->unreadable_buf;
+}
+
+/* "Could not look" is never "absent": an error that says why. */
+static void unreadable_result(const eval_ctx *c, vg_result *r)
+{
+    r->raw_status = VG_ERROR;
+    setf(&r->evidence, "could not look: %s", c->unreadable);
+    setf(&r->fix, "%s",
+         c->doc ? "repair the .vmx (every line key = \"value\"), then audit again"
+                : "make the VM's configuration readable (register it again or "
+                  "restore its files), then audit again");
+}
+
 static void absent_result(const vg_profile_rule *pr, vg_result *r)
 {
     vg_buf b = VG_BUF_INIT;
@@ -299,13 +348,50 @@ static void absent_result(const vg_profile_rule *pr, vg_result *r)
     r->evidence = vg_buf_detach(&b);
 }
 
+static const vg_vmx_entry *removed_by(const eval_ctx *c, const vg_rule *rule,
+                                      const vg_vmx_entry *e);
+
+/* Drop the settings of devices that are not there; the first one dropped
+ * and the line that removed its device go to *moot / *moot_by. */
+static size_t drop_moot(const eval_ctx *c, const vg_rule *rule, const vg_vmx_entry **m, size_t n,
+                        const vg_vmx_entry **moot, const vg_vmx_entry **moot_by)
+{
+    size_t kept = 0;
+    *moot = *moot_by = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const vg_vmx_entry *by = removed_by(c, rule, m[i]);
+        if (by && !*moot) {
+            *moot = m[i];
+            *moot_by = by;
+        }
+        if (!by)
+            m[kept++] = m[i];
+    }
+    return kept;
+}
+
 /* Settings-backed rules: every matching key must comply. */
 static void eval_keys(const eval_ctx *c, const vg_profile_rule *pr, vg_result *r)
 {
-    const vg_vmx_entry *m[MAX_MATCHES];
+    const vg_vmx_entry *m[MAX_MATCHES], *moot, *moot_by;
     size_t n = collect(c, pr->rule, m, MAX_MATCHES);
+    n = drop_moot(c, pr->rule, m, n, &moot, &moot_by);
+    if (n == 0 && c->unreadable) {
+        unreadable_result(c, r);
+        return;
+    }
     if (n == 0) {
         absent_result(pr, r);
+        if (moot) {
+            char *ev = r->evidence, *shown = shown_value(c, moot);
+            r->evidence = NULL;
+            setf(&r->evidence,
+                 "%s; %s = %s (line %u) is moot: %s = FALSE (line %u), the device "
+                 "does not exist",
+                 ev, moot->key, shown ? shown : "", moot->line, moot_by->key, moot_by->line);
+            free(ev);
+            free(shown);
+        }
         return;
     }
     size_t bad = 0;
@@ -329,6 +415,9 @@ static void eval_keys(const eval_ctx *c, const vg_profile_rule *pr, vg_result *r
         vg_buf_printf(&b, "; %zu more", bad - 1);
     if (unreadable)
         vg_buf_adds(&b, ": unexpected value");
+    else if (first_bad && pr->cmp == VG_CMP_NE && pr->values &&
+             vg_audit_value_ok(first_bad->value, pr->rule->type, VG_CMP_NE, pr->value, NULL) > 0)
+        vg_buf_printf(&b, ": another name of %s, which this baseline excludes", pr->value);
     else if (first_bad && pr->cmp == VG_CMP_ABSENT)
         vg_buf_adds(&b, ": the key must be absent");
     free(r->evidence);
@@ -354,11 +443,49 @@ static const vg_vmx_entry *instance_key(const eval_ctx *c, const char *prefix, c
     return vg_vmx_doc_find(c->doc, key);
 }
 
-static int instance_counts(const eval_ctx *c, const vg_rule *rule, const char *prefix)
+/* A setting of a device that is not there (scsi0:1.mode beside
+ * scsi0:1.present = FALSE) is moot: VMware never reads it.  Only for keys
+ * whose device part is a pattern ("scsi*:*.mode"); returns the .present
+ * line that removes the device, or NULL. */
+static const vg_vmx_entry *removed_by(const eval_ctx *c, const vg_rule *rule, const vg_vmx_entry *e)
 {
+    const char *dot = strrchr(e->key, '.');
+    const char *rdot = rule->key ? strrchr(rule->key, '.') : NULL;
+    if (!dot || !rdot || !memchr(rule->key, '*', (size_t)(rdot - rule->key)) ||
+        strcasecmp(dot, ".present") == 0 || (size_t)(dot - e->key) >= 128)
+        return NULL;
+    char prefix[128];
+    memcpy(prefix, e->key, (size_t)(dot - e->key));
+    prefix[dot - e->key] = '\0';
     const vg_vmx_entry *p = instance_key(c, prefix, "present");
+    int on;
+    return p && vg_audit_parse_bool(p->value, &on) == 0 && !on ? p : NULL;
+}
+
+static int instance_bool(const eval_ctx *c, const char *prefix, const char *leaf, int *out)
+{
+    const vg_vmx_entry *e = instance_key(c, prefix, leaf);
+    return e && vg_audit_parse_bool(e->value, out) == 0 ? 0 : -1;
+}
+
+/* In the VM's hardware but not connected: startConnected FALSE, and not
+ * connected now where the source knows (.connected, from the vSphere API). */
+static int not_connected(const eval_ctx *c, const char *prefix)
+{
+    int on;
+    if (instance_bool(c, prefix, "startConnected", &on) != 0 || on)
+        return 0;
+    return !(instance_bool(c, prefix, "connected", &on) == 0 && on);
+}
+
+/* Does the instance take part?  <prefix>.present = FALSE removes it (except
+ * under cmp absent, where the key itself must not exist); device_types keeps
+ * CD-ROM rules off disks on the same bus. */
+static int instance_counts(const eval_ctx *c, const vg_profile_rule *pr, const char *prefix)
+{
+    const vg_rule *rule = pr->rule;
     int present = 1;
-    if (p && vg_audit_parse_bool(p->value, &present) == 0 && !present)
+    if (pr->cmp != VG_CMP_ABSENT && instance_bool(c, prefix, "present", &present) == 0 && !present)
         return 0;
     if (!rule->device_types)
         return 1;
@@ -403,7 +530,9 @@ static size_t find_instances(const eval_ctx *c, const char *name, dev_instance *
     return n;
 }
 
-/* One instance: 1 complies, 0 fails, -1 unreadable, 2 not in use. */
+/* One instance: 1 complies, 0 fails, -1 unreadable, 2 not in use.  A
+ * device that is there but not connected gets what the profile entry says
+ * (disconnected: pass or fail), whatever key the rule reads. */
 static int check_instance(const eval_ctx *c, const vg_profile_rule *pr, const dev_instance *d,
                           const vg_vmx_entry **shown, const char **why)
 {
@@ -413,18 +542,27 @@ static int check_instance(const eval_ctx *c, const vg_profile_rule *pr, const de
     const char *value = e ? e->value : rule->instance_default;
     if (!value)
         return 2;
+    if (pr->cmp == VG_CMP_ABSENT) {
+        *why = ": the key must be absent";
+        return e ? 0 : 2;
+    }
+    int reads_present = strcasecmp(d->leaf, "present") == 0;
+    if (not_connected(c, d->prefix) &&
+        (reads_present || pr->disconnected == VG_DISCONNECTED_FAIL)) {
+        if (pr->disconnected == VG_DISCONNECTED_PASS) {
+            *why = " (not connected at power on; this baseline accepts a disconnected device)";
+            return 1;
+        }
+        *why = " (not connected at power on, yet present: this baseline counts any present "
+               "device)";
+        return 0;
+    }
     int ok = vg_audit_value_ok(value, rule->type, pr->cmp, pr->value, pr->values);
     int on;
     *why = ok < 0 ? ": unexpected value" : "";
-    if (ok == 0 && strcasecmp(d->leaf, "present") == 0 && vg_audit_parse_bool(value, &on) == 0 &&
-        on) {
-        const vg_vmx_entry *sc = instance_key(c, d->prefix, "startConnected");
-        if (sc && vg_audit_parse_bool(sc->value, &on) == 0 && !on) {
-            *why = " (not connected at power on)";
-            return 1;
-        }
-        *why = sc ? " (device present and connected)" : " (device present)";
-    }
+    if (ok == 0 && reads_present && vg_audit_parse_bool(value, &on) == 0 && on)
+        *why = instance_key(c, d->prefix, "startConnected") ? " (device present and connected)"
+                                                            : " (device present)";
     if (!e)
         *why = ok > 0 ? " (default)" : " (default: the key is missing)";
     return ok;
@@ -464,7 +602,7 @@ static void eval_device(const eval_ctx *c, const vg_profile_rule *pr, vg_result 
     const vg_vmx_entry *shown = NULL;
     const char *shown_why = "";
     for (size_t i = 0; i < n; i++) {
-        if (!instance_counts(c, rule, inst[i].prefix))
+        if (!instance_counts(c, pr, inst[i].prefix))
             continue;
         const vg_vmx_entry *e;
         const char *why;
@@ -479,6 +617,10 @@ static void eval_device(const eval_ctx *c, const vg_profile_rule *pr, vg_result 
             shown_i = i;
             shown_why = why;
         }
+    }
+    if (!counted && c->unreadable) {
+        unreadable_result(c, r);
+        return;
     }
     vg_buf b = VG_BUF_INIT;
     if (!counted) {
@@ -513,6 +655,10 @@ static void eval_property(const eval_ctx *c, const vg_profile_rule *pr, vg_resul
     }
     if (rule->key && c->doc) {
         eval_keys(c, pr, r);
+        return;
+    }
+    if (!c->doc) { /* no API value and no settings: not "not visible" but unknown */
+        unreadable_result(c, r);
         return;
     }
     r->raw_status = VG_NOT_APPLICABLE;
@@ -566,8 +712,7 @@ static void eval_one(const eval_ctx *c, const vg_profile_rule *pr, vg_result *r)
     } else if (rule->kind == VG_RULE_API_PROPERTY) {
         eval_property(c, pr, r);
     } else if (!c->doc) {
-        r->raw_status = VG_ERROR;
-        r->evidence = strdup("the VM has no settings to read");
+        unreadable_result(c, r);
     } else if (rule->kind == VG_RULE_DEVICE) {
         eval_device(c, pr, r);
     } else {
@@ -628,7 +773,8 @@ int vg_audit_vm(const vg_vm *vm, const vg_profile *const *profiles, size_t n_pro
     *out = NULL;
     if (!vm || (n_profiles && !profiles))
         return vg_error_set(err, VG_EUSAGE, NULL, 0, "audit: no vm or no profiles");
-    eval_ctx c = {vm, vm->settings, opts ? opts : &no_opts, {{0}, NULL}};
+    eval_ctx c = {vm, vm->settings, opts ? opts : &no_opts, {{0}, NULL}, NULL, ""};
+    find_unreadable(&c);
     size_t total = 0;
     for (size_t p = 0; p < n_profiles; p++)
         total += profiles[p]->n_rules;

@@ -39,5 +39,19 @@ double vg_audit_summary_score(const vg_audit_summary *s, int after_waivers)
         pass = s->raw_counts[VG_PASS];
         fail = s->raw_counts[VG_FAIL];
     }
-    return pass + fail ? 100.0 * (double)pass / (double)(pass + fail) : 100.0;
+    return pass + fail ? 100.0 * (double)pass / (double)(pass + fail) : 0.0;
+}
+
+int vg_audit_summary_scored(const vg_audit_summary *s)
+{
+    return s && s->counts[VG_PASS] + s->counts[VG_WAIVED] + s->counts[VG_FAIL] +
+                        s->raw_counts[VG_PASS] + s->raw_counts[VG_FAIL] >
+                    0;
+}
+
+const char *vg_audit_summary_no_score(const vg_audit_summary *s)
+{
+    if (vg_audit_summary_scored(s))
+        return NULL;
+    return !s || !s->vms ? "nothing was audited" : "no rule passed or failed";
 }

@@ -115,8 +115,14 @@ int vg_audit_value_ok(const char *actual, vg_value_type t, vg_comparison cmp, co
     case VG_CMP_EQ:
         return equal_as(actual, t, expected);
     case VG_CMP_NE: {
-        /* "anything but X": an unreadable value still is not X */
+        /* "anything but X" (and, when values are given, anything but those
+         * either: the same setting under an older name): an unreadable value
+         * still is not X */
         int eq = equal_as(actual, t, expected);
+        for (size_t i = 0; eq <= 0 && values && values[i]; i++) {
+            int other = equal_as(actual, t, values[i]);
+            eq = other > 0 ? 1 : eq;
+        }
         return eq < 0 ? (t == VG_TYPE_STRING ? 1 : -1) : !eq;
     }
     case VG_CMP_LE:

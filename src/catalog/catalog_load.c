@@ -271,6 +271,7 @@ static const struct field default_fields[] = {
 struct entry {
     vg_profile_rule pr;
     char *rule_id;
+    char *disconnected; /* "pass"/"fail" until checked against the rule's kind */
 };
 #define FE(name, type, member, req)                                                                \
     {                                                                                              \
@@ -290,6 +291,7 @@ static const struct field entry_fields[] = {
     FE("check", F_STR, pr.check, 0),
     FE("note", F_STR, pr.note, 0),
     FE("key", F_STR, pr.key, 0),
+    FE("disconnected", F_STR, disconnected, 0),
 };
 
 #define FP(name, type, member, req)                                                                \
@@ -379,6 +381,38 @@ static int check_entry(struct loader *ld, yaml_node_t *n, const vg_profile_rule 
     return 0;
 }
 
+/* Index = vg_disconnected. */
+static const char *const disconnected_names[] = {"fail", "pass"};
+
+const char *vg_disconnected_name(vg_disconnected d)
+{
+    return (unsigned)d < 2 ? disconnected_names[d] : "unknown";
+}
+
+/* Device rules say, per entry, what a present but not connected device gets:
+ * the sources disagree (DISA fails it, CIS and the older guides pass it), so
+ * the YAML must state it; other rules must not. */
+static int parse_disconnected(struct loader *ld, yaml_node_t *n, const char *word,
+                              vg_profile_rule *pr)
+{
+    int device = pr->rule->kind == VG_RULE_DEVICE && pr->cmp != VG_CMP_MANUAL;
+    if (!word)
+        return device ? fail(ld, n,
+                             "entry for device rule '%s' lacks 'disconnected' (pass or "
+                             "fail: what a present but not connected device gets)",
+                             pr->rule->id)
+                      : 0;
+    if (!device)
+        return fail(ld, n, "'disconnected' is only for device rules, not '%s'", pr->rule->id);
+    for (size_t i = 0; i < 2; i++) {
+        if (strcasecmp(word, disconnected_names[i]) == 0) {
+            pr->disconnected = (vg_disconnected)i;
+            return 0;
+        }
+    }
+    return fail(ld, n, "bad disconnected '%s' (pass or fail)", word);
+}
+
 static int parse_entry(struct loader *ld, yaml_node_t *n, vg_profile_rule *out)
 {
     struct entry e;
@@ -389,8 +423,11 @@ static int parse_entry(struct loader *ld, yaml_node_t *n, vg_profile_rule *out)
         if (!e.pr.rule)
             rc = fail(ld, n, "unknown rule id '%s'", e.rule_id);
     }
+    if (!rc)
+        rc = parse_disconnected(ld, n, e.disconnected, &e.pr);
     *out = e.pr; /* the caller frees the strings, also on error */
     free(e.rule_id);
+    free(e.disconnected);
     return rc ? rc : check_entry(ld, n, out);
 }
 

@@ -498,6 +498,11 @@ static void close_rates(vg_log_analysis *a, size_t n_sig_findings)
             double minutes = (double)(st->last_ms - st->first_ms) / 60000.0;
             f->rate_per_min = (double)f->count / (minutes < 1.0 ? 1.0 : minutes);
         }
+        /* a boot-time probe is info; counted or polled beyond what boots do, it
+         * is what the signature escalates to (docs/logs.md has the numbers) */
+        const log_sig *s = &a->sigs->sigs[st->sig];
+        if (s->escalates && (f->count > s->esc_count || f->peak_per_min > s->esc_peak_per_min))
+            f->severity = s->esc_severity;
     }
 }
 

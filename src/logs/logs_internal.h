@@ -62,8 +62,17 @@ typedef struct log_sig {
     int fact_field[SIG_MAX_CAPS]; /* index into the facts table, -1 none */
     sig_except *except;
     size_t n_except;
-    int session_end; /* the VMX ends its session with this line */
-    unsigned line;   /* of its entry in the YAML */
+    int session_end;  /* the VMX ends its session with this line */
+    unsigned line;    /* of its entry in the YAML */
+    int ignore_case;  /* letters of the pattern match either case (DICT keys are
+                         spelled as the .vmx spells them); no head quick reject */
+    sig_except *only; /* match only when each capture named here has one of its values */
+    size_t n_only;
+    /* A finding of this signature above either bound is raised to esc_severity
+     * (boot-time probes are info; the same command polled is not). */
+    int escalates;
+    size_t esc_count, esc_peak_per_min;
+    vg_severity esc_severity;
 } log_sig;
 
 /* A finding computed from the run as a whole (rotation, floods). */

@@ -54,7 +54,12 @@ const char *vg_log_category_name(vg_log_category c)
 
 /* Literal match at m; a space in the pattern matches a run of blanks.
  * Returns bytes consumed or (size_t)-1. */
-static size_t lit_match(const char *m, size_t mlen, const char *lit, size_t llen)
+static int fold(char c)
+{
+    return c >= 'A' && c <= 'Z' ? c | 0x20 : c;
+}
+
+static size_t lit_match(const char *m, size_t mlen, const char *lit, size_t llen, int nocase)
 {
     size_t i = 0;
     for (size_t j = 0; j < llen; j++) {
@@ -63,7 +68,7 @@ static size_t lit_match(const char *m, size_t mlen, const char *lit, size_t llen
                 return (size_t)-1;
             while (i < mlen && (m[i] == ' ' || m[i] == '\t'))
                 i++;
-        } else if (i < mlen && m[i] == lit[j]) {
+        } else if (i < mlen && (m[i] == lit[j] || (nocase && fold(m[i]) == fold(lit[j])))) {
             i++;
         } else {
             return (size_t)-1;
@@ -96,7 +101,7 @@ int vg_logs_sig_match(const log_sig *s, const char *msg, size_t len, sig_caps *c
     for (size_t t = 0; t < s->n_toks; t++) {
         const sig_tok *k = &s->toks[t];
         if (k->lit) {
-            size_t used = lit_match(msg + pos, len - pos, k->lit, k->len);
+            size_t used = lit_match(msg + pos, len - pos, k->lit, k->len, s->ignore_case);
             if (used == (size_t)-1)
                 return 0;
             pos += used;
@@ -110,12 +115,12 @@ int vg_logs_sig_match(const log_sig *s, const char *msg, size_t len, sig_caps *c
         const sig_tok *next = &s->toks[t + 1]; /* always a literal (checked at load) */
         size_t at = pos;
         for (;;) {
-            const char *hit = memchr(msg + at, next->lit[0] == ' ' ? ' ' : next->lit[0], len - at);
+            const char *hit = s->ignore_case ? msg + at : memchr(msg + at, next->lit[0], len - at);
             if (!hit)
                 return 0;
             at = (size_t)(hit - msg);
             if ((sig_word(hit, len - at) & next->head_mask) == next->head &&
-                lit_match(hit, len - at, next->lit, next->len) != (size_t)-1)
+                lit_match(hit, len - at, next->lit, next->len, s->ignore_case) != (size_t)-1)
                 break;
             if (++at >= len)
                 return 0;
@@ -129,7 +134,15 @@ int vg_logs_sig_match(const log_sig *s, const char *msg, size_t len, sig_caps *c
         if (caps->n[c] == n && memcmp(caps->p[c], s->except[i].value, n) == 0)
             return 0;
     }
-    return 1;
+    unsigned want = 0, have = 0; /* captures named by `only`, and those that matched */
+    for (size_t i = 0; i < s->n_only; i++) {
+        int c = s->only[i].cap;
+        size_t n = strlen(s->only[i].value);
+        want |= 1u << c;
+        if (caps->n[c] == n && memcmp(caps->p[c], s->only[i].value, n) == 0)
+            have |= 1u << c;
+    }
+    return want == have;
 }
 
 static int cap_slot(const log_sig *s, const char *name, size_t n)
@@ -344,8 +357,11 @@ static int compile(loader *ld, const yaml_node_t *n, log_sig *s)
     }
     if (!s->n_toks || s->pattern[0] == ' ')
         return fail(ld, n, "pattern '%s' is empty or starts with a blank", s->pattern);
-    for (size_t i = 0; i < s->n_toks; i++)
+    for (size_t i = 0; i < s->n_toks; i++) {
         set_head(&s->toks[i]);
+        if (s->ignore_case) /* the heads compare raw bytes */
+            s->toks[i].head = s->toks[i].head_mask = 0;
+    }
     s->head = s->toks[0].head;
     s->head_mask = s->toks[0].head_mask;
     const sig_tok *t0 = &s->toks[0];
@@ -383,6 +399,79 @@ static int load_except(loader *ld, const yaml_node_t *map, log_sig *s)
     return VG_OK;
 }
 
+static int add_only(loader *ld, const yaml_node_t *n, log_sig *s, int slot, const char *v)
+{
+    if (!v)
+        return fail(ld, n, "only: values must be text");
+    sig_except *grown = realloc(s->only, (s->n_only + 1) * sizeof *s->only);
+    if (!grown)
+        return vg_error_set(ld->err, VG_ENOMEM, ld->name, 0, "out of memory");
+    s->only = grown;
+    s->only[s->n_only].cap = slot;
+    s->only[s->n_only].value = strdup(v);
+    if (!s->only[s->n_only++].value)
+        return vg_error_set(ld->err, VG_ENOMEM, ld->name, 0, "out of memory");
+    return VG_OK;
+}
+
+/* only: {capture: value or [values]}: the line matches only with one of them. */
+static int load_only(loader *ld, const yaml_node_t *map, log_sig *s)
+{
+    yaml_node_t *n = field(ld, map, "only");
+    if (!n)
+        return VG_OK;
+    if (n->type != YAML_MAPPING_NODE)
+        return fail(ld, n, "only must map capture names to values");
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+        const char *k = scalar(yaml_document_get_node(&ld->doc, p->key));
+        yaml_node_t *v = yaml_document_get_node(&ld->doc, p->value);
+        int slot = k ? cap_slot(s, k, strlen(k)) : -1;
+        if (slot < 0 || !v)
+            return fail(ld, n, "only: '%s' is not a capture of the pattern", k ? k : "?");
+        int rc = VG_OK;
+        if (v->type == YAML_SEQUENCE_NODE) {
+            for (yaml_node_item_t *it = v->data.sequence.items.start;
+                 !rc && it < v->data.sequence.items.top; it++)
+                rc = add_only(ld, v, s, slot, scalar(yaml_document_get_node(&ld->doc, *it)));
+        } else {
+            rc = add_only(ld, v, s, slot, scalar(v));
+        }
+        if (rc)
+            return rc;
+    }
+    return VG_OK;
+}
+
+/* escalate: {count: N, peak_per_min: R, severity: S}: above N occurrences in
+ * the run, or R in one clock minute, the finding has severity S. */
+static int load_escalate(loader *ld, const yaml_node_t *map, log_sig *s)
+{
+    static const char *const known[] = {"count", "peak_per_min", "severity", NULL};
+    yaml_node_t *n = field(ld, map, "escalate");
+    if (!n)
+        return VG_OK;
+    if (n->type != YAML_MAPPING_NODE)
+        return fail(ld, n, "escalate must be a mapping (count, peak_per_min, severity)");
+    double count = 0, peak = 0;
+    int rc = check_keys(ld, n, known, "escalate");
+    if (!rc)
+        rc = num_field(ld, n, "count", &count);
+    if (!rc)
+        rc = num_field(ld, n, "peak_per_min", &peak);
+    if (!rc)
+        rc = severity_field(ld, n, &s->esc_severity);
+    if (rc)
+        return rc;
+    if (count < 1 || peak < 1 || count != (double)(size_t)count || peak != (double)(size_t)peak)
+        return fail(ld, n, "escalate: count and peak_per_min must be whole numbers above 0");
+    if (s->esc_severity <= s->severity)
+        return fail(ld, n, "escalate: severity must be above the signature's own");
+    s->escalates = 1;
+    s->esc_count = (size_t)count;
+    s->esc_peak_per_min = (size_t)peak;
+    return VG_OK;
+}
+
 static int template_ok(loader *ld, const yaml_node_t *n, const log_sig *s, const char *tpl)
 {
     for (const char *p = tpl ? strchr(tpl, '{') : NULL; p; p = strchr(p + 1, '{')) {
@@ -395,9 +484,9 @@ static int template_ok(loader *ld, const yaml_node_t *n, const log_sig *s, const
 
 static int load_signature(loader *ld, const yaml_node_t *n, log_sig *s)
 {
-    static const char *const known[] = {"id",   "category", "match",       "title",  "fix",
-                                        "rule", "severity", "device",      "opcode", "except",
-                                        "note", "seen",     "session_end", NULL};
+    static const char *const known[] = {
+        "id",     "category", "match", "title", "fix",         "rule", "severity", "device",
+        "opcode", "except",   "note",  "seen",  "session_end", "only", "escalate", NULL};
     s->line = (unsigned)n->start_mark.line + 1;
     s->kind = SIG_FINDING;
     int rc = check_keys(ld, n, known, "signature");
@@ -426,6 +515,10 @@ static int load_signature(loader *ld, const yaml_node_t *n, log_sig *s)
     if (!rc)
         rc = load_except(ld, n, s);
     if (!rc)
+        rc = load_only(ld, n, s);
+    if (!rc)
+        rc = load_escalate(ld, n, s);
+    if (!rc)
         rc = template_ok(ld, n, s, s->device_tpl);
     if (!rc)
         rc = template_ok(ld, n, s, s->opcode_tpl);
@@ -434,8 +527,8 @@ static int load_signature(loader *ld, const yaml_node_t *n, log_sig *s)
 
 static int load_fact(loader *ld, const yaml_node_t *n, log_sig *s)
 {
-    static const char *const known[] = {"match",       "section", "enter_section",
-                                        "session_end", "note",    NULL};
+    static const char *const known[] = {
+        "match", "section", "enter_section", "session_end", "note", "ignore_case", NULL};
     s->line = (unsigned)n->start_mark.line + 1;
     s->kind = SIG_FACT;
     int rc = check_keys(ld, n, known, "fact");
@@ -447,6 +540,8 @@ static int load_fact(loader *ld, const yaml_node_t *n, log_sig *s)
         rc = str_field(ld, n, "enter_section", 0, &s->enter_section, "fact");
     if (!rc)
         rc = bool_field(ld, n, "session_end", &s->session_end);
+    if (!rc)
+        rc = bool_field(ld, n, "ignore_case", &s->ignore_case);
     if (!rc)
         rc = compile(ld, n, s);
     for (size_t i = 0; !rc && i < s->n_caps; i++) {
@@ -527,7 +622,10 @@ static int index_sigs(loader *ld)
             return vg_error_set(ld->err, VG_ENOMEM, ld->name, 0, "out of memory");
         for (size_t i = 0; i < S->n; i++) {
             const sig_tok *t = &S->sigs[i].toks[0];
-            if (!t->lit || (unsigned char)t->lit[0] == b)
+            int c = t->lit ? (unsigned char)t->lit[0] : -1;
+            if (t->lit && S->sigs[i].ignore_case && fold((char)b) == fold((char)c))
+                c = b;
+            if (!t->lit || c == b)
                 S->by_byte[b][S->n_by_byte[b]++] = i;
         }
     }
@@ -636,6 +734,9 @@ static void sig_free(log_sig *s)
     for (size_t i = 0; i < s->n_except; i++)
         free(s->except[i].value);
     free(s->except);
+    for (size_t i = 0; i < s->n_only; i++)
+        free(s->only[i].value);
+    free(s->only);
     free(s->toks);
 }
 

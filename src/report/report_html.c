@@ -348,10 +348,13 @@ static void put_summary(xw *x, struct html_state *s, const vg_audit_summary *sum
     put_card(x, "VMs audited", v);
     snprintf(v, sizeof v, "%zu", sum->vms_failing);
     put_card(x, "VMs failing", v);
+    int scored = vg_audit_summary_scored(sum); /* no score: say why, never 100% */
     snprintf(v, sizeof v, "%.1f%%", vg_audit_summary_score(sum, 0));
-    put_card(x, "score before waivers", v);
+    put_card(x, "score before waivers", scored ? v : "none");
     snprintf(v, sizeof v, "%.1f%%", vg_audit_summary_score(sum, 1));
-    put_card(x, "score after waivers", v);
+    put_card(x, "score after waivers", scored ? v : "none");
+    if (!scored)
+        xw_elem(x, "p", vg_audit_summary_no_score(sum));
     static const vg_result_status order[] = {VG_FAIL,   VG_ERROR,          VG_WAIVED,
                                              VG_MANUAL, VG_NOT_APPLICABLE, VG_PASS};
     for (size_t i = 0; i < 6; i++) {

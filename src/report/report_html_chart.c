@@ -122,7 +122,8 @@ static int by_fails(const void *a, const void *b)
 
 void vg_html_chart_bars(xw *x, const char *title, struct html_bar *bars, size_t n, size_t top)
 {
-    qsort(bars, n, sizeof *bars, by_fails);
+    if (n) /* an empty run has no bars (and qsort may not get NULL) */
+        qsort(bars, n, sizeof *bars, by_fails);
     size_t shown = 0;
     while (shown < n && shown < top && bars[shown].fails)
         shown++;

@@ -270,13 +270,15 @@ json_t *vg_report_json_summary(const vg_audit_summary *sum)
     for (int s = 0; sev && s < 4; s++)
         json_object_set_new(sev, vg_severity_name(s),
                             json_integer((json_int_t)sum->fail_by_severity[s]));
-    return json_pack("{s:I, s:I, s:I, s:o, s:o, s:o, s:I, s:I, s:f, s:f}", "vms",
-                     (json_int_t)sum->vms, "vms_failing", (json_int_t)sum->vms_failing, "results",
-                     (json_int_t)sum->results, "counts", counts_object(sum->counts), "raw_counts",
-                     counts_object(sum->raw_counts), "fail_by_severity", sev, "errors",
-                     (json_int_t)sum->errors, "warnings", (json_int_t)sum->warnings,
-                     "score_before_waivers", vg_audit_summary_score(sum, 0), "score_after_waivers",
-                     vg_audit_summary_score(sum, 1));
+    int scored = vg_audit_summary_scored(sum); /* no score: null, never 100 */
+    return json_pack(
+        "{s:I, s:I, s:I, s:o, s:o, s:o, s:I, s:I, s:o, s:o}", "vms", (json_int_t)sum->vms,
+        "vms_failing", (json_int_t)sum->vms_failing, "results", (json_int_t)sum->results, "counts",
+        counts_object(sum->counts), "raw_counts", counts_object(sum->raw_counts),
+        "fail_by_severity", sev, "errors", (json_int_t)sum->errors, "warnings",
+        (json_int_t)sum->warnings, "score_before_waivers",
+        scored ? json_real(vg_audit_summary_score(sum, 0)) : json_null(), "score_after_waivers",
+        scored ? json_real(vg_audit_summary_score(sum, 1)) : json_null());
 }
 
 int vg_report_json_put(vg_report *r, json_t *j, size_t flags, vg_error *err)

@@ -425,8 +425,11 @@ static int text_end(vg_report *r, const vg_audit_summary *sum, vg_error *err)
                   sum->fail_by_severity[VG_SEV_INFO]);
     put_wrapped(&o, 0, "Failures: ", b.data, 2);
     vg_buf_reset(&b);
-    vg_buf_printf(&b, "%.1f%% before waivers, %.1f%% after waivers", vg_audit_summary_score(sum, 0),
-                  vg_audit_summary_score(sum, 1));
+    if (vg_audit_summary_no_score(sum)) /* never 100% for nothing */
+        vg_buf_printf(&b, "none: %s", vg_audit_summary_no_score(sum));
+    else
+        vg_buf_printf(&b, "%.1f%% before waivers, %.1f%% after waivers",
+                      vg_audit_summary_score(sum, 0), vg_audit_summary_score(sum, 1));
     put_wrapped(&o, 0, "Score:    ", b.data, 2);
     if (b.oom)
         out.oom = 1;

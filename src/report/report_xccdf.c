@@ -253,8 +253,7 @@ static void put_test_result(vg_report *r, xw *x, const vg_vm_report *vr, size_t 
     xw_attr(x, "system", "urn:xccdf:scoring:default");
     xw_attr(x, "maximum", "100");
     vg_buf_reset(&id);
-    vg_buf_printf(&id, "%.2f",
-                  (pass + fail) ? 100.0 * (double)pass / (double)(pass + fail) : 100.0);
+    vg_buf_printf(&id, "%.2f", (pass + fail) ? 100.0 * (double)pass / (double)(pass + fail) : 0.0);
     xw_text(x, id.data);
     xw_end(x);
     xw_end(x);

@@ -514,7 +514,8 @@ static int list_chunk(DIR *d, const char *after, chunk *c)
         c->n = 0;
         return -1;
     }
-    qsort(c->items, c->n, sizeof *c->items, cmp_items);
+    if (c->n) /* an empty folder has no items (and qsort may not get NULL) */
+        qsort(c->items, c->n, sizeof *c->items, cmp_items);
     return 0;
 }
 

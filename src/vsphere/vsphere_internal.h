@@ -86,6 +86,7 @@ typedef struct vs_reply {
     int ov_has_value;
     vs_device *dev;
     size_t n_dev;
+    int saw_config; /* a config.* property came back for this object */
     char task_fault[64];
     char task_msg[256];
 } vs_reply;

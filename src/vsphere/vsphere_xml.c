@@ -103,6 +103,7 @@ static void begin_object(vs_reply *r)
         fail(r, "out of memory", NULL);
     r->obj_type[0] = r->prop[0] = r->task_fault[0] = r->task_msg[0] = '\0';
     r->n_dev = 0;
+    r->saw_config = 0;
 }
 
 static int set_power(vg_vm *vm, const char *v)
@@ -187,7 +188,18 @@ static void end_object(vs_reply *r)
     if (!vm)
         return;
     r->n_objects++;
-    if (streq(r->obj_type, "VirtualMachine")) {
+    if (streq(r->obj_type, "VirtualMachine") && !r->saw_config) {
+        /* orphaned, inaccessible or invalid: vSphere has no configuration to
+         * give, so there are no settings, not empty ones (the audit must not
+         * read "key absent, VMware default" into what it could not see) */
+        if (vg_vm_add_evidence(vm, NULL, "error", NULL, 0,
+                               "vSphere returned no configuration for this VM (orphaned, "
+                               "inaccessible or invalid): its settings could not be read") != 0) {
+            vg_vm_free(vm);
+            fail(r, "out of memory", NULL);
+            return;
+        }
+    } else if (streq(r->obj_type, "VirtualMachine")) {
         r->vm = vm;
         vg_error e;
         if (ensure_settings(r) || vs_devices_to_vmx(r->dev, r->n_dev, vm->settings, &e) < 0) {
@@ -324,6 +336,7 @@ static void prop_leaf(vs_reply *r, int d, const char *text)
             fail(r, "out of memory", NULL);
     } else if (d == 6 && streq(under(r, 5), "propSet") && streq(n, "name")) {
         copy_str(r->prop, sizeof r->prop, text);
+        r->saw_config |= strncmp(text, "config.", 7) == 0;
     } else if (d == 6 && streq(under(r, 5), "propSet") && streq(n, "val")) {
         if (r->val_kind == VAL_SCALAR && apply_scalar(r, r->prop, text))
             fail(r, "out of memory", NULL);

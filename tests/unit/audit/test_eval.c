@@ -145,7 +145,8 @@ static void build_profile(vg_absent copy_absent)
         [R_CDROM] = {.source_id = "T-12",
                      .cmp = VG_CMP_EQ,
                      .value = "FALSE",
-                     .absent = VG_ABSENT_PASS},
+                     .absent = VG_ABSENT_PASS,
+                     .disconnected = VG_DISCONNECTED_PASS},
         [R_KEEPOLD] = {.source_id = "T-13",
                        .cmp = VG_CMP_EQ,
                        .value = "10",
@@ -310,8 +311,17 @@ static void devices_need_every_instance_to_comply(void **state)
     expect_status("floppy0.present = \"TRUE\"\n", R_SERIAL, VG_PASS);
     expect_status("serial0.present = \"FALSE\"\n", R_SERIAL, VG_PASS);
     expect_status("serial0.present = \"TRUE\"\n", R_SERIAL, VG_FAIL);
+    /* present but not connected: as the entry says */
+    expect_status("serial0.present = \"TRUE\"\nserial0.startConnected = \"FALSE\"\n", R_SERIAL,
+                  VG_FAIL);
+    prules[R_SERIAL].disconnected = VG_DISCONNECTED_PASS;
     expect_status("serial0.present = \"TRUE\"\nserial0.startConnected = \"FALSE\"\n", R_SERIAL,
                   VG_PASS);
+    /* not connected at power on, but connected now (the API's .connected) */
+    expect_status("serial0.present = \"TRUE\"\nserial0.startConnected = \"FALSE\"\n"
+                  "serial0.connected = \"TRUE\"\n",
+                  R_SERIAL, VG_FAIL);
+    prules[R_SERIAL].disconnected = VG_DISCONNECTED_FAIL;
     expect_status("serial0.present = \"FALSE\"\nserial1.present = \"TRUE\"\n", R_SERIAL, VG_FAIL);
     expect_status("serial0.present = \"maybe\"\n", R_SERIAL, VG_FAIL);
 }
@@ -330,6 +340,44 @@ static void cdrom_rule_skips_disks_and_defaults_to_connected(void **state)
                   R_CDROM, VG_PASS);
     expect_status("ide1:0.present = \"FALSE\"\nide1:0.deviceType = \"cdrom-image\"\n", R_CDROM,
                   VG_PASS);
+    /* an entry that counts any present CD-ROM fails the disconnected one */
+    prules[R_CDROM].disconnected = VG_DISCONNECTED_FAIL;
+    expect_status("ide1:0.present = \"TRUE\"\nide1:0.deviceType = \"cdrom-image\"\n"
+                  "ide1:0.startConnected = \"FALSE\"\n",
+                  R_CDROM, VG_FAIL);
+    prules[R_CDROM].disconnected = VG_DISCONNECTED_PASS;
+}
+
+static void settings_that_could_not_be_read_are_errors_not_absent(void **state)
+{
+    (void)state;
+    build_profile(VG_ABSENT_PASS);
+    /* a line that is not key = value may hold the key: unknown, not absent */
+    expect_status("isolation.tools.copy.disable \"FALSE\"\nRemoteDisplay.maxConnections = \"1\"\n",
+                  R_COPY, VG_ERROR);
+    expect_status("isolation.tools.copy.disable \"FALSE\"\nRemoteDisplay.maxConnections = \"1\"\n",
+                  R_MAXCONN, VG_PASS);
+    expect_status("junk line\nserial0.fileName = \"x\"\n", R_SERIAL, VG_ERROR);
+    /* nothing at all read: every settings rule is an error */
+    expect_status("", R_COPY, VG_ERROR);
+    expect_status("", R_SALT, VG_ERROR);
+    expect_status("", R_CDROM, VG_ERROR);
+    /* a VM the source could not read (no settings): the source's reason */
+    vg_vm *vm = vg_vm_new(VG_ORIGIN_VSPHERE);
+    assert_non_null(vm);
+    assert_int_equal(vg_vm_add_evidence(vm, NULL, "error", NULL, 0, "no config from vSphere"), 0);
+    vg_vm_report *rep = audit(vm, NULL);
+    static const int rules_read[] = {R_COPY,    R_MAXCONN, R_SERIAL, R_SALT,
+                                     R_LOGGING, R_MIGRATE, R_FT,     R_CDROM};
+    for (size_t i = 0; i < sizeof rules_read / sizeof rules_read[0]; i++) {
+        const vg_result *r = res(rep, rules_read[i]);
+        if (r->status != VG_ERROR || strcmp(r->evidence, "could not look: no config from vSphere"))
+            fail_msg("rule %d: %s (%s)", rules_read[i], vg_result_status_name(r->status),
+                     r->evidence);
+    }
+    assert_int_equal(res(rep, R_MANUAL)->status, VG_MANUAL);
+    vg_vm_report_free(rep);
+    vg_vm_free(vm);
 }
 
 static void api_properties_from_source_then_vmx(void **state)
@@ -441,6 +489,7 @@ int main(void)
         cmocka_unit_test(must_be_absent_keys_fail_when_set),
         cmocka_unit_test(devices_need_every_instance_to_comply),
         cmocka_unit_test(cdrom_rule_skips_disks_and_defaults_to_connected),
+        cmocka_unit_test(settings_that_could_not_be_read_are_errors_not_absent),
         cmocka_unit_test(api_properties_from_source_then_vmx),
         cmocka_unit_test(duplicate_keys_are_errors_with_both_lines),
         cmocka_unit_test(evidence_entries_decide_guest_rules),

@@ -24,7 +24,7 @@
 #if UINTPTR_MAX == UINT64_MAX
 _Static_assert(sizeof(vg_rule) == 168, "vg_rule changed: update the compiler and this test");
 _Static_assert(sizeof(vg_rule_default) == 32, "vg_rule_default changed");
-_Static_assert(sizeof(vg_profile_rule) == 96, "vg_profile_rule changed");
+_Static_assert(sizeof(vg_profile_rule) == 104, "vg_profile_rule changed");
 _Static_assert(sizeof(vg_profile) == 96, "vg_profile changed");
 #endif
 
@@ -139,6 +139,7 @@ static void same_entry(const char *w, const vg_catalog *bcat, const vg_profile_r
     same_str(w, "value", a->value, b->value);
     same_strv(w, "values", a->values, b->values);
     same_num(w, "absent", a->absent, b->absent);
+    same_num(w, "disconnected", a->disconnected, b->disconnected);
     same_num(w, "severity", a->severity, b->severity);
     same_str(w, "severity_text", a->severity_text, b->severity_text);
     same_str(w, "title", a->title, b->title);

@@ -26,9 +26,10 @@ static void device_commands_group_by_device_and_opcode(void **state)
     size_t n = 0;
     for (size_t i = 0; i < a->n_findings; i++) {
         const vg_log_finding *f = &a->findings[i];
-        if (strcmp(f->id, "scsi-unsupported-command") != 0)
+        if (strcmp(f->id, "scsi-boot-probe") != 0)
             continue;
         n++;
+        assert_int_equal(f->severity, VG_SEV_INFO); /* a boot-time probe, seen twice */
         if (!strcmp(f->device, "scsi0:0")) {
             assert_string_equal(f->opcode, "*UNKNOWN (0x85)*");
             assert_int_equal(f->count, 2);
@@ -48,6 +49,65 @@ static void device_commands_group_by_device_and_opcode(void **state)
     const vg_log_finding *m = must_find(a, "scsi-mode-sense-unsupported-page");
     assert_string_equal(m->opcode, "MODE SENSE(6) page 0x8");
     assert_int_equal(m->severity, VG_SEV_INFO);
+    vg_log_analysis_free(a);
+    vg_log_sigs_free(s);
+}
+
+/* n lines of one unsupported command, one every `step` ms from 10:00:00. */
+static char *probe_lines(const char *opcode, size_t n, long step)
+{
+    size_t cap = n * 128 + 1, len = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    text[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        long ms = (long)i * step;
+        len +=
+            (size_t)snprintf(text + len, cap - len,
+                             "2025-04-02T%02ld:%02ld:%02ld.%03ldZ In(05) vcpu-0 SCSI scsi0:0: "
+                             "Unsupported command %s issued. --ok\n",
+                             10 + ms / 3600000, ms / 60000 % 60, ms / 1000 % 60, ms % 1000, opcode);
+    }
+    return text;
+}
+
+static vg_severity probe_severity(const vg_log_sigs *s, const char *opcode, size_t n, long step,
+                                  const char *id)
+{
+    char *text = probe_lines(opcode, n, step);
+    vg_log_analysis *a = analyse_text(s, text, 0);
+    vg_severity sev = must_find(a, id)->severity;
+    vg_log_analysis_free(a);
+    free(text);
+    return sev;
+}
+
+static void boot_probes_are_info_until_counted_or_polled(void **state)
+{
+    (void)state;
+    vg_log_sigs *s = sigs_ok();
+    /* a boot: a few probes in one minute */
+    assert_int_equal(probe_severity(s, "REPORT LUNS", 4, 10, "scsi-boot-probe"), VG_SEV_INFO);
+    assert_int_equal(probe_severity(s, "*UNKNOWN (0x85)*", 4, 10, "scsi-boot-probe"), VG_SEV_INFO);
+    assert_int_equal(probe_severity(s, "READ BUFFER", 3, 10, "scsi-boot-probe"), VG_SEV_INFO);
+    /* 32 over a day (one every 45 minutes): still what reboots do */
+    assert_int_equal(probe_severity(s, "*UNKNOWN (0x85)*", 32, 45L * 60000, "scsi-boot-probe"),
+                     VG_SEV_INFO);
+    /* 33 in a run, spread out: a polling tool */
+    assert_int_equal(probe_severity(s, "*UNKNOWN (0x85)*", 33, 45L * 60000, "scsi-boot-probe"),
+                     VG_SEV_LOW);
+    /* 33 in one minute: a burst no boot sends (32 still passes as one) */
+    assert_int_equal(probe_severity(s, "REPORT LUNS", 33, 1000, "scsi-boot-probe"), VG_SEV_LOW);
+    assert_int_equal(probe_severity(s, "REPORT LUNS", 32, 1000, "scsi-boot-probe"), VG_SEV_INFO);
+    /* a command that is no boot probe stays low from the first one */
+    assert_int_equal(probe_severity(s, "*UNKNOWN (0xea)*", 1, 10, "scsi-unsupported-command"),
+                     VG_SEV_LOW);
+    /* 16-byte CDBs at boot: info */
+    vg_log_analysis *a = analyse_text(s,
+                                      "Apr 18 00:25:58.131: vcpu-0| SCSI (scsi0:0): SCSI-3 "
+                                      "16-byte CDB format not supported (LUN 0).\n",
+                                      0);
+    assert_int_equal(must_find(a, "scsi-cdb-boot-probe")->severity, VG_SEV_INFO);
     vg_log_analysis_free(a);
     vg_log_sigs_free(s);
 }
@@ -202,7 +262,7 @@ static void folder_evidence_reports_lock_and_log_rules(void **state)
     const char *log = "2024-08-09T22:36:03.981Z In(05) vmx Log for VMware Workstation pid=1 "
                       "version=17.0.0 build=build-20800274 option=Release\n"
                       "2024-08-09T22:36:04.000Z In(05) vcpu-0 SCSI scsi0:0: Unsupported command "
-                      "*UNKNOWN (0x85)* issued. --ok\n"
+                      "*UNKNOWN (0xea)* issued. --ok\n"
                       "2024-08-09T22:38:40.992Z In(05) vmx VMX exit (1).\n";
     write_file(dir, "vmware.log", log, strlen(log));
     char lck[256], path[256];
@@ -247,6 +307,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(device_commands_group_by_device_and_opcode),
+        cmocka_unit_test(boot_probes_are_info_until_counted_or_polled),
         cmocka_unit_test(vmx_exit_zero_is_not_a_failure),
         cmocka_unit_test(guest_flood_above_the_rate_is_a_finding),
         cmocka_unit_test(facts_come_from_header_and_configuration_only),

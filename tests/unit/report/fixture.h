@@ -79,19 +79,21 @@ static const char *const fix_in_values[] = {"required", NULL};
 
 static const vg_profile_rule fix_prules[] = {
     {&fix_rules[0], "VMCH-80-000189", (const char **)fix_refs0, VG_CMP_EQ, "TRUE", NULL,
-     VG_ABSENT_PASS, VG_SEV_MEDIUM, "CAT II", NULL, NULL, NULL, NULL},
+     VG_ABSENT_PASS, VG_SEV_MEDIUM, "CAT II", NULL, NULL, NULL, NULL, VG_DISCONNECTED_FAIL},
     {&fix_rules[1], "VMCH-80-000190", (const char **)fix_refs1, VG_CMP_ABSENT, NULL, NULL,
-     VG_ABSENT_PASS, VG_SEV_HIGH, "CAT I", NULL, NULL, NULL, NULL},
+     VG_ABSENT_PASS, VG_SEV_HIGH, "CAT I", NULL, NULL, NULL, NULL, VG_DISCONNECTED_FAIL},
     {&fix_rules[2], "VMCH-80-000191", (const char **)fix_refs2, VG_CMP_EQ, "TRUE", NULL,
-     VG_ABSENT_PASS, VG_SEV_LOW, "CAT III", NULL, NULL, NULL, NULL},
+     VG_ABSENT_PASS, VG_SEV_LOW, "CAT III", NULL, NULL, NULL, NULL, VG_DISCONNECTED_FAIL},
     {&fix_rules[3], "VMCH-80-000192", (const char **)fix_refs3, VG_CMP_MANUAL, NULL, NULL,
-     VG_ABSENT_FAIL, VG_SEV_MEDIUM, "CAT II", NULL, "Verify patches are current.", NULL, NULL},
+     VG_ABSENT_FAIL, VG_SEV_MEDIUM, "CAT II", NULL, "Verify patches are current.", NULL, NULL,
+     VG_DISCONNECTED_FAIL},
     {&fix_rules[4], "VMCH-80-000193", (const char **)fix_refs4, VG_CMP_ABSENT, NULL, NULL,
-     VG_ABSENT_NA, VG_SEV_LOW, "CAT III", NULL, NULL, NULL, NULL},
+     VG_ABSENT_NA, VG_SEV_LOW, "CAT III", NULL, NULL, NULL, NULL, VG_DISCONNECTED_FAIL},
     {&fix_rules[5], "VMCH-80-000194", (const char **)fix_refs5, VG_CMP_IN, NULL,
-     (const char **)fix_in_values, VG_ABSENT_FAIL, VG_SEV_MEDIUM, "CAT II", NULL, NULL, NULL, NULL},
+     (const char **)fix_in_values, VG_ABSENT_FAIL, VG_SEV_MEDIUM, "CAT II", NULL, NULL, NULL, NULL,
+     VG_DISCONNECTED_FAIL},
     {&fix_rules[6], "VMCH-80-000195", (const char **)fix_refs6, VG_CMP_LE, "1048576", NULL,
-     VG_ABSENT_FAIL, VG_SEV_MEDIUM, "CAT II", NULL, NULL, NULL, NULL},
+     VG_ABSENT_FAIL, VG_SEV_MEDIUM, "CAT II", NULL, NULL, NULL, NULL, VG_DISCONNECTED_FAIL},
 };
 
 static const vg_profile fix_profile = {
