@@ -28,6 +28,8 @@ enum vg_status {
     VG_EUSAGE = -6,    /* caller passed invalid arguments */
     VG_ECHANGED = -7,  /* file changed under us (fix refuses) */
     VG_ELOCKED = -8,   /* VM appears to be running */
+    VG_EHARDLINK = -9, /* file has other hard links (an atomic rewrite would split them) */
+    VG_EOUTSIDE = -10, /* a path's real file lies outside the targets it was reached from */
 };
 
 /*
