@@ -589,12 +589,17 @@ static int audit_vsphere(const char **urls, size_t n, const struct audit_args *a
 }
 #endif
 
-/* A symlink out of every target that was not followed: a warning. */
+/* A symlink out of every target, skipped or followed: a warning, and a
+ * line in the report (its problems), so the report says which. */
 static void on_link_note(const vg_error *note, void *ctx)
 {
     struct audit_run *run = ctx;
     run->sum.warnings++;
-    cli_warn("%s: %s (--follow-links follows it)", note->file, note->msg);
+    int skipped = strstr(note->msg, "not followed") != NULL;
+    cli_warn("%s: %s%s", note->file, note->msg, skipped ? " (--follow-links follows it)" : "");
+    vg_error err;
+    if (vg_report_problem(run->report, note, &err) != VG_OK)
+        run->write_failed = 1;
 }
 
 static int audit_files(const char **paths, size_t n, const struct audit_args *a,

@@ -333,6 +333,24 @@ static int add_log_bounded(vg_log_analysis *a, const char *path, unsigned long l
     return rc;
 }
 
+/* The log rules' evidence from entry first on says what was read only in
+ * part or not at all, so every report shows it beside the result. */
+static int note_bounded(vg_vm *vm, size_t first, const char *what)
+{
+    for (size_t i = first; i < vm->n_evidence; i++) {
+        vg_vm_evidence *e = &vm->evidence[i];
+        if (!e->rule_id || !e->message)
+            continue;
+        vg_buf b = VG_BUF_INIT;
+        vg_buf_printf(&b, "%s [%s]", e->message, what);
+        if (b.oom)
+            return VG_ENOMEM;
+        free(e->message);
+        e->message = vg_buf_detach(&b);
+    }
+    return VG_OK;
+}
+
 static int log_evidence(vg_vm *vm, const char *folder, const vg_log_sigs *sigs,
                         const vg_log_opts *opts, const char *const *log_names, vg_error *err)
 {
@@ -348,35 +366,39 @@ static int log_evidence(vg_vm *vm, const char *folder, const vg_log_sigs *sigs,
         vg_logs_list_free(logs);
         return vg_error_set(err, VG_ENOMEM, folder, 0, "out of memory");
     }
-    char msg[1024];
+    vg_buf bounded = VG_BUF_INIT; /* what was read only in part, for the log rules' evidence */
+    char skipped[1024] = "";
     for (size_t i = 0; rc == VG_OK && logs[i]; i++) {
         unsigned long long cut = 0;
         const char *why = NULL;
         rc = add_log_bounded(a, logs[i], &cut, &why, err);
-        if (rc == VG_OK && why) {
-            snprintf(msg, sizeof msg, "%s: %s (folder evidence reads no file through a link)",
-                     base_name(logs[i]), why);
-            if (vg_vm_add_evidence(vm, NULL, NULL, logs[i], 0, msg) != VG_OK)
-                rc = vg_error_set(err, VG_ENOMEM, logs[i], 0, "out of memory");
-        } else if (rc == VG_OK && cut) {
-            snprintf(msg, sizeof msg,
-                     "%s: %llu bytes; folder evidence read only its first and last %u MiB "
-                     "(%llu bytes not read; line numbers after the first part count from where "
-                     "reading resumed)",
-                     base_name(logs[i]), a->files[a->n_files - 1].bytes,
-                     EVIDENCE_HEAD / (1024u * 1024u), cut);
-            if (vg_vm_add_evidence(vm, NULL, NULL, logs[i], 0, msg) != VG_OK)
-                rc = vg_error_set(err, VG_ENOMEM, logs[i], 0, "out of memory");
-        }
+        if (rc == VG_OK && why && !skipped[0])
+            snprintf(skipped, sizeof skipped, "%s", logs[i]);
+        if (rc == VG_OK && why)
+            vg_buf_printf(&bounded, "%s%s %s", bounded.len ? "; " : "", base_name(logs[i]), why);
+        else if (rc == VG_OK && cut)
+            vg_buf_printf(&bounded,
+                          "%s%s: %llu bytes, only its first and last %u MiB read (line numbers "
+                          "after the first part count from where reading resumed)",
+                          bounded.len ? "; " : "", base_name(logs[i]),
+                          a->files[a->n_files - 1].bytes, EVIDENCE_HEAD / (1024u * 1024u));
     }
     vg_logs_list_free(logs);
     if (rc == VG_OK && vm->settings)
         rc = vg_logs_use_settings(a, vm->settings, vm->path);
     if (rc == VG_OK)
         rc = vg_log_analysis_finish(a, err);
+    size_t first = vm->n_evidence;
     if (rc == VG_OK && vg_logs_evidence_from_analysis(vm, a) != VG_OK)
         rc = vg_error_set(err, VG_ENOMEM, folder, 0, "out of memory");
+    if (rc == VG_OK && bounded.len && !bounded.oom && note_bounded(vm, first, bounded.data) != VG_OK)
+        rc = vg_error_set(err, VG_ENOMEM, folder, 0, "out of memory");
+    vg_buf_release(&bounded);
     vg_log_analysis_free(a);
+    if (rc == VG_OK && skipped[0]) /* said, and the VM goes on */
+        rc = vg_error_set(err, VG_EINPUT, skipped, 0,
+                          "a log that is a symbolic link, another file's hard link or no "
+                          "regular file: not read (folder evidence reads nothing through a link)");
     return rc;
 }
 

@@ -442,6 +442,12 @@ static int visit_by_stat(walk *w, const char *path, const char *name, int depth,
         return rc;
     }
     char *saved = w->via, *via = NULL;
+    rc = enqueue_note(w, path, "symbolic link to %.300s leads outside every target; followed on request",
+                      real);
+    if (rc != 0) {
+        free(real);
+        return rc;
+    }
     if (!saved) { /* the outermost link names the way in */
         size_t n = strlen(path) + strlen(real) + 5;
         if (!(via = malloc(n))) {
