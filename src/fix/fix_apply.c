@@ -113,8 +113,8 @@ static int check_save(const vg_fix_vm *fv, const char *real, const vg_fix_apply_
     int rc = vg_vmx_doc_save(NULL, real, &so, err);
     if (rc == VG_OK && so.nlink > 1) {
         vg_buf b = VG_BUF_INIT;
-        vg_buf_printf(&b, "%s: had %lu hard links; the other names keep the old content",
-                      fv->path, so.nlink);
+        vg_buf_printf(&b, "%s: had %lu hard links; the other names keep the old content", fv->path,
+                      so.nlink);
         out->note = vg_buf_detach(&b);
     }
     if (rc != VG_OK)

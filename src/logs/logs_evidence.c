@@ -58,7 +58,8 @@ static int open_plain(int dirfd, const char *name, struct stat *st, const char *
         return -1;
     }
     if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode) || st->st_nlink != 1) {
-        *why = S_ISREG(st->st_mode) ? "has other hard links, not read" : "not a regular file, not read";
+        *why = S_ISREG(st->st_mode) ? "has other hard links, not read"
+                                    : "not a regular file, not read";
         close(fd);
         return -1;
     }
@@ -297,8 +298,8 @@ static int add_log_bounded(vg_log_analysis *a, const char *path, unsigned long l
     if (fd < 0)
         return VG_OK;
     unsigned long long size = (unsigned long long)st.st_size;
-    size_t want = size > EVIDENCE_HEAD + EVIDENCE_TAIL ? EVIDENCE_HEAD + EVIDENCE_TAIL
-                                                        : (size_t)size;
+    size_t want =
+        size > EVIDENCE_HEAD + EVIDENCE_TAIL ? EVIDENCE_HEAD + EVIDENCE_TAIL : (size_t)size;
     char *buf = malloc(want + 1);
     if (!buf) {
         close(fd);
@@ -391,7 +392,8 @@ static int log_evidence(vg_vm *vm, const char *folder, const vg_log_sigs *sigs,
     size_t first = vm->n_evidence;
     if (rc == VG_OK && vg_logs_evidence_from_analysis(vm, a) != VG_OK)
         rc = vg_error_set(err, VG_ENOMEM, folder, 0, "out of memory");
-    if (rc == VG_OK && bounded.len && !bounded.oom && note_bounded(vm, first, bounded.data) != VG_OK)
+    if (rc == VG_OK && bounded.len && !bounded.oom &&
+        note_bounded(vm, first, bounded.data) != VG_OK)
         rc = vg_error_set(err, VG_ENOMEM, folder, 0, "out of memory");
     vg_buf_release(&bounded);
     vg_log_analysis_free(a);

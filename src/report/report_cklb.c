@@ -197,9 +197,9 @@ static int cklb_vm(vg_report *r, const vg_vm_report *vr, vg_error *err)
         int ok = f && json_dumpf(j, f, flags) == 0;
         if (f && fclose(f) != 0)
             ok = 0;
-        rc = ok ? VG_OK
-                : fd < 0 ? (*err = oerr, oerr.code)
-                         : vg_error_set(err, VG_EIO, path, 0, "cannot write the checklist");
+        rc = ok       ? VG_OK
+             : fd < 0 ? (*err = oerr, oerr.code)
+                      : vg_error_set(err, VG_EIO, path, 0, "cannot write the checklist");
     } else
         rc = json_dumpf(j, vg_report_stream(r), flags) == 0 &&
                      fputc('\n', vg_report_stream(r)) != EOF

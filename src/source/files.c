@@ -436,14 +436,14 @@ static int visit_by_stat(walk *w, const char *path, const char *name, int depth,
         return 0;
     }
     if (!w->opts->follow_outside_links) {
-        rc = enqueue_note(w, path, "symbolic link to %.300s leads outside every target; not followed",
-                          real);
+        rc = enqueue_note(w, path,
+                          "symbolic link to %.300s leads outside every target; not followed", real);
         free(real);
         return rc;
     }
     char *saved = w->via, *via = NULL;
-    rc = enqueue_note(w, path, "symbolic link to %.300s leads outside every target; followed on request",
-                      real);
+    rc = enqueue_note(
+        w, path, "symbolic link to %.300s leads outside every target; followed on request", real);
     if (rc != 0) {
         free(real);
         return rc;
@@ -798,8 +798,9 @@ static void process(walk *w, slot *s, int stopping)
     }
     if (s->via) {
         vg_buf msg = VG_BUF_INIT;
-        vg_buf_printf(&msg, "reached through the symbolic link %s, which leads outside every "
-                            "target (followed on request)",
+        vg_buf_printf(&msg,
+                      "reached through the symbolic link %s, which leads outside every "
+                      "target (followed on request)",
                       s->via);
         if (!msg.oom)
             vg_vm_add_evidence(vm, NULL, NULL, s->path, 0, msg.data);

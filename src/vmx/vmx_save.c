@@ -53,8 +53,8 @@ struct save {
     char dir[PATH_MAX];
     const char *base; /* within target */
     int dirfd;
-    int origfd; /* the original, locked; -1 for a new file */
-    char tmp[64];     /* name within dir */
+    int origfd;   /* the original, locked; -1 for a new file */
+    char tmp[64]; /* name within dir */
     char backup[PATH_MAX];
     int backup_made;
     int have_orig;
@@ -123,7 +123,8 @@ static int open_original(struct save *s, vg_vmx_save_opts *o)
             return 0;
         }
         if (errno == ELOOP)
-            return fail(s, VG_ECHANGED, "%s", "became a symbolic link since it was resolved; not written");
+            return fail(s, VG_ECHANGED, "%s",
+                        "became a symbolic link since it was resolved; not written");
         return fail(s, VG_EIO, "cannot open: %s", strerror(errno));
     }
     s->have_orig = 1;
@@ -245,7 +246,8 @@ static int copy_xattrs(int from, int to, char *bad, size_t badsz)
         int e = errno;
         /* a label the new file already got the same way (SELinux) is kept */
         char same[256];
-        ssize_t have = v && vl >= 0 && vl <= (ssize_t)sizeof same ? fgetxattr(to, nm, same, sizeof same) : -1;
+        ssize_t have =
+            v && vl >= 0 && vl <= (ssize_t)sizeof same ? fgetxattr(to, nm, same, sizeof same) : -1;
         if (have == vl && v && memcmp(same, v, (size_t)vl) == 0) {
             free(v);
             continue;
@@ -299,8 +301,8 @@ static int create_temp(struct save *s)
             suffix[i] = alnum[r % 62];
         suffix[6] = '\0';
         snprintf(s->tmp, sizeof s->tmp, TMP_MARK "%ld-%s", (long)getpid(), suffix);
-        int fd = openat(s->dirfd, s->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                        0600);
+        int fd =
+            openat(s->dirfd, s->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd >= 0 || errno != EEXIST)
             return fd;
     }
@@ -414,8 +416,8 @@ static int copy_to_backup(struct save *s, const char *name)
     int rc = fd < 0 ? -1 : 0;
     const char *what;
     char bad[256];
-    if (rc == 0 && (write_all(fd, data, len) != 0 || copy_attrs(fd, s, &what, bad, sizeof bad) != 0 ||
-                    fsync(fd) != 0))
+    if (rc == 0 && (write_all(fd, data, len) != 0 ||
+                    copy_attrs(fd, s, &what, bad, sizeof bad) != 0 || fsync(fd) != 0))
         rc = -1;
     int e = errno;
     if (fd >= 0 && close(fd) != 0)
@@ -443,8 +445,8 @@ static int make_backup(struct save *s)
             errno = ENAMETOOLONG;
             break;
         }
-        int m = snprintf(s->backup, sizeof s->backup, "%s/%s", strcmp(s->dir, "/") ? s->dir : "",
-                         name);
+        int m =
+            snprintf(s->backup, sizeof s->backup, "%s/%s", strcmp(s->dir, "/") ? s->dir : "", name);
         if (m < 0 || (size_t)m >= sizeof s->backup) {
             errno = ENAMETOOLONG;
             break;

@@ -314,7 +314,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(stale_temp_of_dead_writer_is_removed, setup, teardown),
         cmocka_unit_test_setup_teardown(mode_owner_and_group_are_kept, setup, teardown),
         cmocka_unit_test_setup_teardown(backup_keeps_previous_version, setup, teardown),
-        cmocka_unit_test_setup_teardown(symlinked_vmx_of_a_running_vm_elsewhere_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(symlinked_vmx_of_a_running_vm_elsewhere_is_refused, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(real_file_outside_the_targets_is_refused, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -150,7 +150,8 @@ static void extended_attributes_and_the_acl_survive_the_rewrite(void **state)
         have_acl = system(cmd) == 0;
     }
     char acl_before[512] = "";
-    ssize_t acl_len = have_acl ? getxattr(p, "system.posix_acl_access", acl_before, sizeof acl_before) : -1;
+    ssize_t acl_len =
+        have_acl ? getxattr(p, "system.posix_acl_access", acl_before, sizeof acl_before) : -1;
     vg_vmx_doc *doc = load_set(p);
     vg_error err;
     vg_vmx_save_opts o = {.check_unchanged = 1};
@@ -277,13 +278,19 @@ static void hard_links_have_their_own_code_and_no_flag_names(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(a_file_swapped_for_a_link_after_load_is_not_written_through, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_244_byte_name_is_saved_with_a_short_temp_name, setup, teardown),
-        cmocka_unit_test_setup_teardown(extended_attributes_and_the_acl_survive_the_rewrite, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_lock_held_by_another_program_refuses_the_save, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_file_swapped_for_a_link_after_load_is_not_written_through,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(a_244_byte_name_is_saved_with_a_short_temp_name, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(extended_attributes_and_the_acl_survive_the_rewrite, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(a_lock_held_by_another_program_refuses_the_save, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(a_same_size_change_after_load_is_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(stale_temps_of_dead_writers_go_in_both_name_forms, setup, teardown),
-        cmocka_unit_test_setup_teardown(hard_links_have_their_own_code_and_no_flag_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(stale_temps_of_dead_writers_go_in_both_name_forms, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(hard_links_have_their_own_code_and_no_flag_names, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
