@@ -502,6 +502,8 @@ int vg_vmx_doc_save(const vg_vmx_doc *doc, const char *path, vg_vmx_save_opts *o
     vg_vmx_save_opts *o = opts ? opts : &defaults;
     o->backup_path[0] = '\0';
     o->nlink = 0;
+    if (!path || (!doc && !o->check_only))
+        return vg_error_set(err, VG_EUSAGE, path, 0, "save needs a document and a path");
     struct save *s = calloc(1, sizeof *s);
     if (!s)
         return vg_error_set(err, VG_ENOMEM, path, 0, "out of memory");

@@ -143,7 +143,7 @@ static void links_into_the_target_are_not_followed_links_out_once(void **state)
     assert_string_equal(g.paths[0], "in/a/a.vmx");
     assert_string_equal(g.paths[1], "in/b/b.vmx");
     assert_string_equal(g.paths[2], "in/d-link-out/x.vmx");
-    assert_int_equal(g.notes, 0);
+    assert_true(g.notes >= 2); /* each link followed is said: d, e (and out/x/loop-up) */
     assert_int_equal(g.via, 1); /* x says it came through d-link-out */
     release(&g);
 }
