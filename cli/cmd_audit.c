@@ -597,9 +597,15 @@ static void on_link_note(const vg_error *note, void *ctx)
     run->sum.warnings++;
     int skipped = strstr(note->msg, "not followed") != NULL;
     cli_warn("%s: %s%s", note->file, note->msg, skipped ? " (--follow-links follows it)" : "");
-    vg_error err;
-    if (vg_report_problem(run->report, note, &err) != VG_OK)
-        run->write_failed = 1;
+    for (size_t i = 0; i < run->n_outputs; i++) {
+        struct audit_output *o = &run->outputs[i];
+        vg_error err;
+        if (o->failed || shows_problems_on_stderr(o))
+            continue;
+        errno = 0;
+        if (vg_report_problem(o->report, note, &err) != VG_OK)
+            output_failed(run, o, &err, errno);
+    }
 }
 
 static int audit_files(const char **paths, size_t n, const struct audit_args *a,
