@@ -113,9 +113,12 @@ static int out_buf_used;
 
 FILE *cli_open_output(const char *path)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    /* never through a planted link, never into a file someone else made
+     * (an earlier one is replaced by a new file); /dev/null and the like work */
+    vg_error err;
+    int fd = vg_output_create(path, 1, &err);
     if (fd < 0)
-        return NULL;
+        return NULL; /* errno says why (ELOOP: a link) */
     FILE *f = fdopen(fd, "w");
     if (!f)
         close(fd);

@@ -65,8 +65,9 @@ struct audit_args {
     int insecure;
     int insecure_from_govc;
     int no_folder_evidence;
-    int sessions;    /* vSphere: parallel sessions per target, 0 = the library's default */
-    int allow_empty; /* a target that yields no VM is fine */
+    int sessions;     /* vSphere: parallel sessions per target, 0 = the library's default */
+    int allow_empty;  /* a target that yields no VM is fine */
+    int follow_links; /* follow symlinks leading out of every target */
 };
 
 /* Everything the run shares between the worker threads and the writer. */
@@ -116,6 +117,7 @@ static const struct option long_opts[] = {
     {"credentials", required_argument, NULL, 'R'},
     {"insecure", no_argument, NULL, 'k'},
     {"no-folder-evidence", no_argument, NULL, 'E'},
+    {"follow-links", no_argument, NULL, 'L'},
     {"sessions", required_argument, NULL, 'N'},
     {"csv-raw", no_argument, NULL, 'W'},
     {"sarif-run-size", required_argument, NULL, 'Z'},
@@ -276,6 +278,9 @@ static int parse_args(int argc, char **argv, struct audit_args *a)
             break;
         case 'Y':
             a->allow_empty = 1;
+            break;
+        case 'L':
+            a->follow_links = 1;
             break;
         case 'N': {
             char *end = NULL;
@@ -607,6 +612,25 @@ static int audit_vsphere(const char **urls, size_t n, const struct audit_args *a
 }
 #endif
 
+/* A symlink out of every target, skipped or followed: a warning, and a
+ * line in the report (its problems), so the report says which. */
+static void on_link_note(const vg_error *note, void *ctx)
+{
+    struct audit_run *run = ctx;
+    run->sum.warnings++;
+    int skipped = strstr(note->msg, "not followed") != NULL;
+    cli_warn("%s: %s%s", note->file, note->msg, skipped ? " (--follow-links follows it)" : "");
+    for (size_t i = 0; i < run->n_outputs; i++) {
+        struct audit_output *o = &run->outputs[i];
+        vg_error err;
+        if (o->failed || shows_problems_on_stderr(o))
+            continue;
+        errno = 0;
+        if (vg_report_problem(o->report, note, &err) != VG_OK)
+            output_failed(run, o, &err, errno);
+    }
+}
+
 static int audit_files(const char **paths, size_t n, const struct audit_args *a,
                        struct audit_run *run)
 {
@@ -618,7 +642,9 @@ static int audit_files(const char **paths, size_t n, const struct audit_args *a,
                          .jobs = a->jobs,
                          .folder_evidence = !a->no_folder_evidence,
                          .on_problem = on_problem,
-                         .problem_ctx = run};
+                         .problem_ctx = run,
+                         .follow_outside_links = a->follow_links,
+                         .on_note = on_link_note};
     vg_vm_pipeline pl = {audit_prepare, write_vm, audit_discard, run};
     vg_error err;
     vg_error_clear(&err);
@@ -1171,6 +1197,8 @@ const struct cli_command cli_cmd_audit = {
     "                          work, in order, a last -f without -o to standard output\n"
     "      --output-dir DIR    one file per VM (ckl, cklb, xccdf); created, with its\n"
     "                          parents, if missing; other formats refuse it\n"
+    "      --follow-links      follow symlinks that lead out of every target (each VM\n"
+    "                          reached so says which link); skipped by default\n"
     "      --fail-on SEVERITY  exit 1 only for failures at or above: any (default), low,\n"
     "                          medium, high (cat3, cat2, cat1 also accepted)\n"
     "      --exclude GLOB      skip VMs or folders whose name or path matches (repeatable)\n"

@@ -15,12 +15,22 @@
 #define MAX_LIST 64
 
 /* Why a file or VM was skipped; the summary counts each. */
-enum { SKIP_DECLINED, SKIP_RUNNING, SKIP_CHANGED, SKIP_LINKS, SKIP_WRITE, SKIP_OTHER, SKIP_COUNT };
+enum {
+    SKIP_DECLINED,
+    SKIP_RUNNING,
+    SKIP_CHANGED,
+    SKIP_LINKS,
+    SKIP_OUTSIDE,
+    SKIP_WRITE,
+    SKIP_OTHER,
+    SKIP_COUNT
+};
 static const char *const skip_text[SKIP_COUNT] = {
     [SKIP_DECLINED] = "declined",
     [SKIP_RUNNING] = "running (power off, or --force)",
     [SKIP_CHANGED] = "changed while being fixed (run again)",
     [SKIP_LINKS] = "hard-linked (--force)",
+    [SKIP_OUTSIDE] = "real file outside the targets (through a symlink)",
     [SKIP_WRITE] = "could not be read or written",
     [SKIP_OTHER] = "other errors",
 };
@@ -32,8 +42,10 @@ static int skip_reason(int code)
         return SKIP_RUNNING;
     case VG_ECHANGED:
         return SKIP_CHANGED;
-    case VG_EUSAGE:
+    case VG_EHARDLINK:
         return SKIP_LINKS;
+    case VG_EOUTSIDE:
+        return SKIP_OUTSIDE;
     case VG_EIO:
     case VG_EINPUT:
         return SKIP_WRITE;
@@ -458,6 +470,8 @@ static void apply_one(struct fix_run *run, const vg_fix_vm *fv, vg_vm *vm)
     if (vg_fix_apply_vmx(fv, vm->settings, &run->ao, &out, &err) != 0) {
         fflush(stdout);
         cli_print_error(&err);
+        if (err.code == VG_ELOCKED || err.code == VG_EHARDLINK)
+            fprintf(stderr, "hint: --force edits it anyway\n");
         fprintf(run->msg, "%s: skipped, file left as it was\n", fv->path);
         run->skipped++;
         run->why[skip_reason(err.code)]++;
@@ -771,6 +785,13 @@ static void fix_vsphere(struct fix_run *run, const char *url)
     cli_govc_release(&govc);
 }
 
+/* A symlink out of every target: never followed by fix. */
+static void on_note(const vg_error *note, void *ctx)
+{
+    (void)ctx;
+    cli_warn("%s: %s", note->file, note->msg);
+}
+
 static int walk(struct fix_run *run, char **targets, size_t n)
 {
     const char *files[MAX_LIST];
@@ -784,7 +805,11 @@ static int walk(struct fix_run *run, char **targets, size_t n)
             return -1;
     }
     if (nf) {
+        /* a .vmx reached through a symlink is written only where it lies in a target */
+        run->ao.targets = files;
+        run->ao.n_targets = nf;
         vg_source_opts so = {0};
+        so.on_note = on_note;
         so.exclude = run->excludes;
         so.n_exclude = run->n_excludes;
         so.on_problem = on_problem;
@@ -795,6 +820,8 @@ static int walk(struct fix_run *run, char **targets, size_t n)
             cli_print_error(&err);
             run->errors++;
         }
+        run->ao.targets = NULL;
+        run->ao.n_targets = 0;
     }
     for (size_t i = 0; i < n && !run->quit; i++) {
         if (is_vsphere_target(targets[i]))

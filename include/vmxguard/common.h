@@ -28,6 +28,8 @@ enum vg_status {
     VG_EUSAGE = -6,    /* caller passed invalid arguments */
     VG_ECHANGED = -7,  /* file changed under us (fix refuses) */
     VG_ELOCKED = -8,   /* VM appears to be running */
+    VG_EHARDLINK = -9, /* file has other hard links (an atomic rewrite would split them) */
+    VG_EOUTSIDE = -10, /* a path's real file lies outside the targets it was reached from */
 };
 
 /*
@@ -72,6 +74,13 @@ typedef enum vg_result_status {
 } vg_result_status;
 
 VG_EXPORT const char *vg_result_status_name(vg_result_status s); /* "pass", "not_applicable" ... */
+
+/* Create an output file for writing (mode 0600, O_EXCL|O_NOFOLLOW): a
+ * symlink at path is refused, an existing regular file is replaced by a new
+ * one (unlinked, never truncated or written through), other existing kinds
+ * are refused unless allow_device and a character device.  Returns the file
+ * descriptor, or a negative error. */
+VG_EXPORT int vg_output_create(const char *path, int allow_device, vg_error *err);
 
 VG_EXPORT const char *vg_version(void); /* "0.1.0" */
 

@@ -107,6 +107,10 @@ typedef struct vg_fix_apply_opts {
     int backup;  /* keep FILE.vmxguard-YYYYmmddTHHMMSS beside it */
     int force;   /* also edit VMs that appear to run, and hard-linked files */
     int color;   /* colour the diff (ANSI) */
+    /* The targets the VMs were found under (as named): a .vmx whose real
+     * file lies outside all of them is refused (VG_EOUTSIDE).  0 = no check. */
+    const char *const *targets;
+    size_t n_targets;
 } vg_fix_apply_opts;
 
 typedef struct vg_fix_outcome {
@@ -121,11 +125,14 @@ typedef struct vg_fix_outcome {
 
 VG_EXPORT void vg_fix_outcome_release(vg_fix_outcome *o);
 
-/* Apply a plan to its .vmx file (fv->path).  doc: the document the plan was
- * computed from (its load-time bytes are re-checked before the rename, so a
- * file changed since the audit is skipped with VG_ECHANGED); NULL = load now.
- * doc is edited in place.  Refuses locked VMs (VG_ELOCKED) and hard-linked
- * files (VG_EUSAGE) unless force.  Writes with vg_vmx_doc_save (atomic). */
+/* Apply a plan to its .vmx file (fv->path, resolved once: a symlinked .vmx
+ * is checked and written where its real file lives).  doc: the document the
+ * plan was computed from (its load-time bytes are re-checked before the
+ * rename, so a file changed since the audit is skipped with VG_ECHANGED);
+ * NULL = load now.  doc is edited in place.  Refuses locked VMs (a lock
+ * beside the link or the real file; VG_ELOCKED) and hard-linked files
+ * (VG_EHARDLINK) unless force, and real files outside opts->targets
+ * (VG_EOUTSIDE) always.  Writes with vg_vmx_doc_save (atomic). */
 VG_EXPORT int vg_fix_apply_vmx(const vg_fix_vm *fv, vg_vmx_doc *doc, const vg_fix_apply_opts *opts,
                                vg_fix_outcome *out, vg_error *err);
 
@@ -133,10 +140,10 @@ VG_EXPORT int vg_fix_apply_vmx(const vg_fix_vm *fv, vg_vmx_doc *doc, const vg_fi
 typedef int (*vg_fix_applier)(const vg_fix_vm *fv, const vg_fix_apply_opts *opts,
                               vg_fix_outcome *out, void *ctx, vg_error *err);
 
-/* Remove temp files a killed run left beside path (vg_vmx_doc_save names
- * them ".NAME.vmxguard-tmp-PID-XXXXXX"; only those whose PID no longer runs
- * go, so a live writer's file is never touched).  Returns the number
- * removed or a negative error. */
+/* Remove temp files a killed run left beside path: vg_vmx_clean_stale
+ * (vg_vmx_doc_save names them ".vmxguard-tmp-PID-XXXXXX"; only those whose
+ * PID no longer runs go, so a live writer's file is never touched).  Returns
+ * the number removed or a negative error. */
 VG_EXPORT int vg_fix_clean_stale(const char *path, vg_error *err);
 
 /* Unified diff (3 lines of context) of two texts, "" when equal; caller frees.

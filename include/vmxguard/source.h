@@ -28,6 +28,11 @@ typedef struct vg_source_opts {
     int folder_evidence; /* gather VM-folder evidence (logs, locks) */
     vg_problem_sink on_problem;
     void *problem_ctx;
+    /* Symlinks leading out of every target are skipped (each one reported
+     * to on_note, with problem_ctx) unless follow_outside_links is set; then
+     * each VM reached that way carries an evidence entry naming the link. */
+    int follow_outside_links;
+    vg_problem_sink on_note; /* may be NULL; code VG_OK, path = the link */
 } vg_source_opts;
 
 /* Files and folders (recursive; *.vmx and, with include_templates, *.vmtx).

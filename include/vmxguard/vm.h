@@ -77,8 +77,11 @@ VG_EXPORT int vg_vm_add_evidence(vg_vm *vm, const char *rule_id, const char *sta
 VG_EXPORT int vg_vm_from_vmx_file(const char *path, vg_vm **out, vg_error *err);
 /* Same, for a caller that has just listed the VM's folder (the file
  * source): lock_hint 0 = the listing shows no "<file>.lck" folder and no
- * ".lck-*" file, so the folder is not read again; 1 = it shows one; -1 =
- * unknown (look, as vg_vm_from_vmx_file does). */
+ * ".lck-*" file, so the folder is not read again; 1 = it shows
+ * "<file>.lck" and no ".lck-*" (only that lock folder is looked into);
+ * 2 = it shows ".lck-*" (locked, nothing is read); -1 = unknown (look, as
+ * vg_vm_from_vmx_file does).  Lock detection uses names and lstat only: a
+ * "<file>.lck" that is a symlink counts as a lock and is not followed. */
 VG_EXPORT int vg_vm_from_vmx_file_hint(const char *path, int lock_hint, vg_vm **out,
                                        vg_error *err);
 

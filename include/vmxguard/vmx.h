@@ -126,19 +126,33 @@ typedef struct vg_vmx_save_opts {
     char backup_path[1024]; /* out: where the backup went ("" if none) */
     int break_hardlinks;    /* write a file with st_nlink > 1 anyway: this name gets the new
                                content, the other names keep the old one (default: refuse) */
+    int check_only;         /* run the refusals (read-only, not regular, hard links) and
+                               write nothing */
+    unsigned long nlink;    /* out: the original's link count (0 for a new file) */
 } vg_vmx_save_opts;
-/* Atomic write: temp file (O_EXCL, mode 0600, same folder, named
- * .FILE.vmxguard-tmp-PID-XXXXXX; leftovers of dead writers are removed),
- * write, owner/group/mode of the original, fsync, rename, fsync of the folder.
+/* Atomic write: the path is resolved once and everything else goes through
+ * a descriptor of the real folder; temp file (O_EXCL|O_NOFOLLOW, mode 0600,
+ * named .vmxguard-tmp-PID-XXXXXX; leftovers of dead writers are removed),
+ * write, owner/group/mode and every extended attribute (ACLs, security
+ * labels) of the original, fsync; the original locked with flock(LOCK_EX);
+ * a last check that the name is still the same inode with the same size,
+ * mtime and (check_unchanged) bytes; rename; fsync of the folder.
  * A symlink is followed and its target replaced (the link stays).  Refused:
- * read-only files (no write bit; VG_EIO), non-regular files and files with
- * several hard links unless break_hardlinks (VG_EINPUT).  A path that does not
- * exist is created (mode 0600).  On any error the original is left
- * as it was and no temporary file or backup of this call remains.  Only an
- * error flushing the folder after the rename ("written, but ...") means the
- * new content is already in place.  opts may be NULL. */
+ * read-only files (no write bit; VG_EIO), an extended attribute that cannot
+ * be kept (VG_EIO), non-regular files (VG_EINPUT), files with several hard
+ * links unless break_hardlinks (VG_EHARDLINK), a change or a lock held by
+ * another program (VG_ECHANGED).  A path that does not exist is created
+ * (mode 0600).  On any error the original is left as it was and no
+ * temporary file or backup of this call remains.  Only an error flushing
+ * the folder after the rename ("written, but ...") means the new content is
+ * already in place.  opts may be NULL. */
 VG_EXPORT int vg_vmx_doc_save(const vg_vmx_doc *doc, const char *path, vg_vmx_save_opts *opts,
                               vg_error *err);
+
+/* Remove temporary files that saves of path killed midway left in its
+ * real folder (only those whose writer's pid no longer runs).  Returns the
+ * number removed or a negative error. */
+VG_EXPORT int vg_vmx_clean_stale(const char *path, vg_error *err);
 
 /* Limits (messages name them). */
 #define VG_VMX_MAX_FILE (64u * 1024u * 1024u)

@@ -1,15 +1,18 @@
 /*
  * Applying a plan to a .vmx file.  The safety lives in two places: the vmx
- * module's atomic save (temp file, fsync, rename, folder fsync, re-check of
- * the bytes loaded) and here: refuse running VMs and hard-linked files
- * unless forced, hold an exclusive lock on the folder while writing so that
- * temp files a killed run left behind can be told from a live writer's and
- * removed, and report what changed as a unified diff.
+ * module's atomic save (one resolution of the path, a descriptor of the
+ * real folder, temp file, extended attributes kept, flock on the original,
+ * a last check of inode, size, mtime and bytes, rename, folder fsync; the
+ * one place that removes stale temp files and refuses hard-linked files)
+ * and here: the path is resolved once, and the lock of a running VM is
+ * looked for where the real file lives (a symlinked .vmx of a running VM
+ * elsewhere is refused); a real file outside every target is refused; the
+ * change is reported as a unified diff.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,9 +20,6 @@
 #include <unistd.h>
 
 #include "fix_internal.h"
-
-/* vg_vmx_doc_save names its temp files ".NAME.vmxguard-tmp-PID-XXXXXX". */
-#define TMP_MARK ".vmxguard-tmp-"
 
 void vg_fix_outcome_release(vg_fix_outcome *o)
 {
@@ -31,84 +31,95 @@ void vg_fix_outcome_release(vg_fix_outcome *o)
     o->note = NULL;
 }
 
-/* Folder and basename of the real file behind path (a symlink's target). */
-static int real_parts(const char *path, char *dir, size_t dsz, char *base, size_t bsz)
-{
-    char real[PATH_MAX];
-    if (!realpath(path, real))
-        return -1;
-    char *slash = strrchr(real, '/');
-    snprintf(base, bsz, "%s", slash + 1);
-    *slash = '\0';
-    snprintf(dir, dsz, "%s", real[0] ? real : "/");
-    return 0;
-}
-
-/* A temp file of base whose writer is gone (the pid in its name is dead):
- * only a killed run leaves one, and a live writer's is never touched. */
-static int is_stale(const char *name, const char *base)
-{
-    size_t bl = strlen(base), ml = strlen(TMP_MARK);
-    if (name[0] != '.' || strncmp(name + 1, base, bl) || strncmp(name + 1 + bl, TMP_MARK, ml))
-        return 0;
-    char *end;
-    long pid = strtol(name + 1 + bl + ml, &end, 10);
-    return pid > 0 && *end == '-' && kill((pid_t)pid, 0) != 0 && errno == ESRCH;
-}
-
 int vg_fix_clean_stale(const char *path, vg_error *err)
 {
-    char dir[PATH_MAX], base[NAME_MAX + 1];
-    if (real_parts(path, dir, sizeof dir, base, sizeof base) != 0)
-        return vg_error_set(err, VG_EIO, path, 0, "cannot resolve path: %s", strerror(errno));
-    DIR *d = opendir(dir);
-    if (!d)
-        return vg_error_set(err, VG_EIO, dir, 0, "cannot list folder: %s", strerror(errno));
-    int removed = 0, rc = 0;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        if (!is_stale(de->d_name, base))
-            continue;
-        if (unlinkat(dirfd(d), de->d_name, 0) == 0)
-            removed++;
-        else if (errno != ENOENT)
-            rc = vg_error_set(err, VG_EIO, dir, 0, "cannot remove stale temp file %s: %s",
-                              de->d_name, strerror(errno));
-    }
-    closedir(d);
-    return rc ? rc : removed;
+    return vg_vmx_clean_stale(path, err);
 }
 
-static int refuse_locked(const vg_fix_vm *fv, vg_error *err)
+/* Names and lstat only, in the real folder: "<file>.lck" (a folder with
+ * members, or a link: never followed) or NFS ".lck-*" files. */
+static int locked_at(const char *real)
 {
+    size_t n = strlen(real);
+    char *lck = malloc(n + 5);
+    if (!lck)
+        return 1; /* cannot tell: treat as running */
+    memcpy(lck, real, n);
+    memcpy(lck + n, ".lck", 5);
+    int locked = 0;
+    struct stat lst;
+    if (lstat(lck, &lst) == 0) {
+        if (!S_ISDIR(lst.st_mode)) {
+            locked = 1;
+        } else {
+            int fd = open(lck, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+            DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+            if (fd >= 0 && !d)
+                close(fd);
+            for (struct dirent *e; d && (e = readdir(d)) != NULL;)
+                locked |= strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+            if (d)
+                closedir(d);
+        }
+    }
+    char *slash = strrchr(lck, '/');
+    if (slash)
+        slash[slash == lck ? 1 : 0] = '\0';
+    DIR *d = locked ? NULL : opendir(slash ? lck : ".");
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;)
+        locked |= strncmp(e->d_name, ".lck-", 5) == 0;
+    if (d)
+        closedir(d);
+    free(lck);
+    return locked;
+}
+
+/* real lies in (or is) the real path of one of the targets. */
+static int inside_targets(const char *real, const vg_fix_apply_opts *o)
+{
+    if (!o->n_targets)
+        return 1;
+    for (size_t i = 0; i < o->n_targets; i++) {
+        char *t = o->targets[i] ? realpath(o->targets[i], NULL) : NULL;
+        if (!t)
+            continue;
+        size_t n = strlen(t);
+        int in = strncmp(real, t, n) == 0 &&
+                 (real[n] == '\0' || real[n] == '/' || (n == 1 && t[0] == '/'));
+        free(t);
+        if (in)
+            return 1;
+    }
+    return 0;
+}
+
+static int refuse_locked(const vg_fix_vm *fv, const char *real, vg_error *err)
+{
+    int elsewhere = strcmp(real, fv->path) != 0;
     return vg_error_set(err, VG_ELOCKED, fv->path, 0,
-                        "the VM appears to be running (lock files beside it): VMware rewrites "
+                        "the VM appears to be running (lock files beside %s): VMware rewrites "
                         "the .vmx of a running VM, and these settings apply only after a cold "
                         "start (power off, then power on; a guest reboot is not enough); power "
-                        "it off first, or use --force");
+                        "it off first",
+                        elsewhere ? real : "it");
 }
 
-/* A file with other hard links: rename would leave the other names on the
- * old content, so that needs --force and a note. */
-static int check_links(const vg_fix_vm *fv, const vg_fix_apply_opts *o, vg_fix_outcome *out,
-                       vg_error *err)
+/* The refusals of the save (read-only, not regular, hard links) before
+ * anything is shown or written; a forced hard-linked file gets a note. */
+static int check_save(const vg_fix_vm *fv, const char *real, const vg_fix_apply_opts *o,
+                      vg_fix_outcome *out, vg_error *err)
 {
-    struct stat st;
-    if (stat(fv->path, &st) != 0)
-        return vg_error_set(err, VG_EIO, fv->path, 0, "cannot stat: %s", strerror(errno));
-    if (st.st_nlink <= 1)
-        return 0;
-    if (!o->force && !o->dry_run)
-        return vg_error_set(err, VG_EUSAGE, fv->path, 0,
-                            "has %lu hard links; the atomic rewrite would give this name a new "
-                            "file and leave the other links on the old content; use --force to "
-                            "do that",
-                            (unsigned long)st.st_nlink);
-    vg_buf b = VG_BUF_INIT;
-    vg_buf_printf(&b, "%s: had %lu hard links; the other names keep the old content", fv->path,
-                  (unsigned long)st.st_nlink);
-    out->note = vg_buf_detach(&b);
-    return 0;
+    vg_vmx_save_opts so = {.check_only = 1, .break_hardlinks = o->force || o->dry_run};
+    int rc = vg_vmx_doc_save(NULL, real, &so, err);
+    if (rc == VG_OK && so.nlink > 1) {
+        vg_buf b = VG_BUF_INIT;
+        vg_buf_printf(&b, "%s: had %lu hard links; the other names keep the old content", fv->path,
+                      so.nlink);
+        out->note = vg_buf_detach(&b);
+    }
+    if (rc != VG_OK)
+        snprintf(err->file, sizeof err->file, "%s", fv->path);
+    return rc;
 }
 
 static int apply_edits(const vg_fix_vm *fv, vg_vmx_doc *doc, vg_fix_outcome *out, vg_error *err)
@@ -133,8 +144,8 @@ static int apply_edits(const vg_fix_vm *fv, vg_vmx_doc *doc, vg_fix_outcome *out
 }
 
 /* Edit doc, diff it against its serialisation before the edit, save. */
-static int edit_and_save(const vg_fix_vm *fv, vg_vmx_doc *doc, const vg_fix_apply_opts *o,
-                         vg_fix_outcome *out, vg_error *err)
+static int edit_and_save(const vg_fix_vm *fv, const char *real, vg_vmx_doc *doc,
+                         const vg_fix_apply_opts *o, vg_fix_outcome *out, vg_error *err)
 {
     char *before = NULL, *after = NULL;
     size_t blen = 0, alen = 0;
@@ -152,7 +163,7 @@ static int edit_and_save(const vg_fix_vm *fv, vg_vmx_doc *doc, const vg_fix_appl
     if (!rc && out->changed && !o->dry_run) {
         vg_vmx_save_opts so = {
             .backup = o->backup, .check_unchanged = 1, .break_hardlinks = o->force};
-        rc = vg_vmx_doc_save(doc, fv->path, &so, err);
+        rc = vg_vmx_doc_save(doc, real, &so, err);
         snprintf(out->backup_path, sizeof out->backup_path, "%s", so.backup_path);
     }
     if (!out->changed)
@@ -171,20 +182,30 @@ int vg_fix_apply_vmx(const vg_fix_vm *fv, vg_vmx_doc *doc, const vg_fix_apply_op
     if (!fv || !fv->path || fv->origin != VG_ORIGIN_FILE)
         return vg_error_set(err, VG_EUSAGE, fv ? fv->path : NULL, 0,
                             "not a .vmx file; apply through the source that owns the VM");
-    if (fv->locked && !o->force && !o->dry_run)
-        return refuse_locked(fv, err);
-    int rc = check_links(fv, o, out, err);
-    if (rc)
-        return rc;
-    if (!o->dry_run) {
+    /* once: the lock, the target check and the save all see this file */
+    char *real = realpath(fv->path, NULL);
+    if (!real)
+        return vg_error_set(err, errno == ENOENT ? VG_ENOTFOUND : VG_EIO, fv->path, 0,
+                            "cannot resolve: %s", strerror(errno));
+    int rc = 0;
+    if (!inside_targets(real, o))
+        rc = vg_error_set(err, VG_EOUTSIDE, fv->path, 0,
+                          "its real file %.300s lies outside every target; not written", real);
+    else if ((fv->locked || locked_at(real)) && !o->force && !o->dry_run)
+        rc = refuse_locked(fv, real, err);
+    else
+        rc = check_save(fv, real, o, out, err);
+    if (!rc && !o->dry_run) {
         vg_error ignored; /* a folder we cannot list still gets its save attempt */
-        rc = vg_fix_clean_stale(fv->path, &ignored);
-        out->stale_removed = rc > 0 ? (size_t)rc : 0;
+        int n = vg_vmx_clean_stale(real, &ignored);
+        out->stale_removed = n > 0 ? (size_t)n : 0;
     }
     vg_vmx_doc *owned = NULL;
-    rc = doc ? 0 : vg_vmx_doc_load(fv->path, &owned, err);
+    if (!rc && !doc)
+        rc = vg_vmx_doc_load(real, &owned, err);
     if (!rc)
-        rc = edit_and_save(fv, doc ? doc : owned, o, out, err);
+        rc = edit_and_save(fv, real, doc ? doc : owned, o, out, err);
     vg_vmx_doc_free(owned);
+    free(real);
     return rc;
 }

@@ -144,16 +144,6 @@ static int plan_remove(struct planner *pl, const vg_result *res, const struct fi
     return 0;
 }
 
-static size_t entry_index(const vg_vmx_doc *doc, const vg_vmx_entry *e)
-{
-    size_t n = vg_vmx_doc_count(doc);
-    for (size_t i = 0; i < n; i++) {
-        if (vg_vmx_doc_entry(doc, i) == e)
-            return i;
-    }
-    return ORDER_NEW;
-}
-
 /* Device instance named by prefix (serial0, ide1:0): does it exist and is it
  * of a type the rule covers? */
 static int instance_counts(const vg_vmx_doc *doc, const vg_rule *r, const char *prefix)
@@ -226,7 +216,7 @@ static int plan_set(struct planner *pl, const vg_result *res, const char *value,
         }
         seen++;
         if (!fix_value_ok(e->value, w) || e->duplicate) { /* set keeps one copy */
-            int rc = add_demand(pl, res, e->key, value, w, entry_index(pl->doc, e));
+            int rc = add_demand(pl, res, e->key, value, w, i);
             if (rc)
                 return rc;
         }

@@ -189,14 +189,17 @@ static int cklb_vm(vg_report *r, const vg_vm_report *vr, vg_error *err)
     size_t flags = JSON_INDENT(2) | JSON_PRESERVE_ORDER;
     if (path) {
         /* 0600 on create whatever the umask, like every file vmxguard writes */
-        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        vg_error oerr;
+        int fd = vg_output_create(path, 0, &oerr); /* no link followed, nothing truncated */
         FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
         if (fd >= 0 && !f)
             close(fd);
         int ok = f && json_dumpf(j, f, flags) == 0;
         if (f && fclose(f) != 0)
             ok = 0;
-        rc = ok ? VG_OK : vg_error_set(err, VG_EIO, path, 0, "cannot write the checklist");
+        rc = ok       ? VG_OK
+             : fd < 0 ? (*err = oerr, oerr.code)
+                      : vg_error_set(err, VG_EIO, path, 0, "cannot write the checklist");
     } else
         rc = json_dumpf(j, vg_report_stream(r), flags) == 0 &&
                      fputc('\n', vg_report_stream(r)) != EOF

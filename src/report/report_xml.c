@@ -54,7 +54,8 @@ int xw_open_path(xw *x, const char *path)
     x->failed = 0;
     x->fragment = 0;
     /* 0600 on create whatever the umask: checklists name VMs and settings */
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    vg_error ignored; /* the writer reports "cannot write" with the path */
+    int fd = vg_output_create(path, 0, &ignored);
     x->owned = fd >= 0 ? fdopen(fd, "wb") : NULL;
     if (fd >= 0 && !x->owned)
         close(fd);

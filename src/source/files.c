@@ -9,8 +9,13 @@
  * The walker waits when the ring is full, so memory is bounded by the ring
  * (a few VMs per job) and a chunk of the folder being listed, not by the
  * VM count: a folder is listed in sorted chunks of at most LIST_CHUNK
- * names, and nothing is kept per folder or VM once walked (see visit_link
- * for how symlinks are followed without a set of everything seen).
+ * names, and nothing is kept per folder or VM once walked (see
+ * visit_by_stat for the symlink rules).
+ *
+ * A folder bigger than one chunk is read once more per chunk, never once
+ * per VM: the first pass over it also notes what every VM of the folder
+ * needs from the listing (NFS lock files, the vmware*.log names), and a
+ * VM whose "<name>.lck" may sit in another chunk asks lstat, not readdir.
  */
 #define _GNU_SOURCE /* FNM_CASEFOLD */
 #include <dirent.h>
@@ -27,6 +32,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/buf.h"
 #include "vmxguard/logs.h"
 #include "vmxguard/source.h"
 
@@ -44,7 +50,8 @@ typedef struct slot {
     int lock_hint; /* what the folder listing says of a lock: 0 none, 1 some, -1 unknown */
     char **log_names; /* the folder's vmware*.log names (one block), NULL = not listed */
     void *payload;
-    int problem; /* err holds a problem to report instead of a VM */
+    char *via;   /* "LINK -> REAL": the link out of the targets it was reached through */
+    int problem; /* err holds a problem (1) or a note (2) to report instead of a VM */
     vg_error err;
     int evidence_problem; /* evidence_err: folder evidence failed, the VM goes on */
     vg_error evidence_err;
@@ -71,7 +78,8 @@ typedef struct walk {
     size_t wake_at; /* the deliverer sleeps until slots deliver_seq .. wake_at are done */
     /* walker thread only: */
     seen_set seen; /* (dev, ino) of what was reached through a symlink
-                      leading outside every target folder (see visit_link) */
+                      leading outside every target folder (see visit_by_stat) */
+    char *via;     /* the outside link being walked through, "LINK -> REAL" */
     char **roots;  /* real path of each target that is a folder, else NULL */
     size_t n_roots;
     struct {
@@ -160,9 +168,10 @@ static int batch_ready(const walk *w)
 
 /* Queue one item in order; waits while the ring is full.  -1 = stop. */
 static int enqueue(walk *w, const char *path, int lock_hint, char **log_names,
-                   const vg_error *problem)
+                   const vg_error *problem, int note)
 {
     char *copy = path ? strdup(path) : NULL;
+    char *via = path && w->via ? strdup(w->via) : NULL;
     pthread_mutex_lock(&w->mu);
     while (w->next_seq - w->deliver_seq >= w->window && !w->stop) {
         w->walker_waits = 1;
@@ -172,16 +181,18 @@ static int enqueue(walk *w, const char *path, int lock_hint, char **log_names,
     if (w->stop) {
         pthread_mutex_unlock(&w->mu);
         free(copy);
+        free(via);
         free(log_names);
         return -1;
     }
     slot *s = &w->ring[w->next_seq % w->window];
     memset(s, 0, sizeof *s);
     s->path = copy;
+    s->via = via;
     s->lock_hint = lock_hint;
     s->log_names = log_names;
-    if (problem || !copy) {
-        s->problem = 1;
+    if (problem || !copy || (w->via && !via)) {
+        s->problem = problem && note ? 2 : 1;
         if (problem)
             s->err = *problem;
         else
@@ -199,18 +210,37 @@ static int enqueue(walk *w, const char *path, int lock_hint, char **log_names,
     return 0;
 }
 
+static int enqueue_report(walk *w, int note, const char *path, int code, const char *fmt,
+                          va_list ap)
+{
+    vg_error e;
+    char msg[sizeof e.msg];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    vg_error_set(&e, code, path, 0, "%s", msg);
+    return enqueue(w, NULL, -1, NULL, &e, note);
+}
+
 static int enqueue_problem(walk *w, const char *path, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 static int enqueue_problem(walk *w, const char *path, int code, const char *fmt, ...)
 {
-    vg_error e;
-    char msg[sizeof e.msg];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    int rc = enqueue_report(w, 0, path, code, fmt, ap);
     va_end(ap);
-    vg_error_set(&e, code, path, 0, "%s", msg);
-    return enqueue(w, NULL, -1, NULL, &e);
+    return rc;
+}
+
+/* Something the user should know that is no input error (a link skipped). */
+static int enqueue_note(walk *w, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int enqueue_note(walk *w, const char *path, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = enqueue_report(w, 1, path, VG_OK, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 static int walk_dir(walk *w, const char *dir, int depth, int outside);
@@ -222,21 +252,24 @@ typedef struct dir_item {
     ino_t ino;
 } dir_item;
 
-/* A listed chunk of a folder as visit() sees it: its device and sorted
- * entries.  whole: the chunk is the whole folder, so what the listing says
- * of locks and logs is known (otherwise the VM's folder is looked at again). */
+/* What the first pass over a folder noted for all of its VMs, whatever
+ * chunk they come in. */
+typedef struct folder_facts {
+    int nfs_lock; /* a ".lck-*" entry: NFS lock files beside the .vmx */
+    char **logs;  /* the vmware*.log names (each malloc'd), for folder evidence */
+    size_t n_logs, cap_logs;
+    int logs_failed; /* out of memory while noting them: evidence lists itself */
+} folder_facts;
+
+/* A listed chunk of a folder as visit() sees it: its device, sorted
+ * entries and the folder's facts.  whole: the chunk is the whole folder. */
 typedef struct dir_view {
     dev_t dev;
     const dir_item *items;
     size_t n;
     int whole;
-    int outside;  /* reached through a symlink leading out of every target */
-    int nfs_lock; /* a ".lck-*" entry: NFS lock files beside the .vmx */
-    /* the vmware*.log names, gathered at the first VM file of the folder
-     * and copied to each of its VMs, so folder evidence need not list it */
-    int logs_known;
-    const char **logs;
-    size_t n_logs;
+    int outside; /* reached through a symlink leading out of every target */
+    const folder_facts *facts;
 } dir_view;
 
 static int cmp_items(const void *a, const void *b)
@@ -245,58 +278,84 @@ static int cmp_items(const void *a, const void *b)
 }
 
 /* What the listing says of a lock for VM file name (see vg_vm_from_vmx_file_hint):
- * "<name>.lck" present, or NFS lock files, or neither; -1 when not known. */
-static int lock_hint(const dir_view *dv, const char *name)
+ * 2 NFS lock files, 1 "<name>.lck" present, 0 neither.  "<name>.lck" sorts
+ * after name, so it is in this chunk unless the chunk ends before it; then
+ * one lstat answers (never a listing per VM). */
+static int lock_hint(const dir_view *dv, const char *path, const char *name)
 {
     char lck[NAME_MAX + 8];
-    if (!dv->whole)
-        return -1;
-    if (dv->nfs_lock)
-        return 1;
+    if (dv->facts->nfs_lock)
+        return 2;
     if (snprintf(lck, sizeof lck, "%s.lck", name) >= (int)sizeof lck)
         return -1;
     dir_item key = {.name = lck};
-    const dir_item *hit = bsearch(&key, dv->items, dv->n, sizeof *dv->items, cmp_items);
-    return hit ? 1 : 0;
+    if (bsearch(&key, dv->items, dv->n, sizeof *dv->items, cmp_items))
+        return 1;
+    if (dv->whole || (dv->n && strcmp(lck, dv->items[dv->n - 1].name) <= 0))
+        return 0;
+    size_t len = strlen(path);
+    char *p = malloc(len + 5);
+    if (!p)
+        return -1;
+    memcpy(p, path, len);
+    memcpy(p + len, ".lck", 5);
+    struct stat st;
+    int there = lstat(p, &st) == 0;
+    free(p);
+    return there;
 }
 
 /* The folder's log names as one block (pointers, then the strings), for a
  * slot to own; NULL when unknown or out of memory (evidence then lists). */
-static char **log_names_copy(dir_view *dv)
+static char **log_names_copy(const dir_view *dv)
 {
-    if (!dv->whole)
+    const folder_facts *f = dv->facts;
+    if (f->logs_failed)
         return NULL;
-    if (!dv->logs_known) {
-        dv->logs_known = 1;
-        for (size_t i = 0; i < dv->n; i++) {
-            if (!vg_logs_is_log_name(dv->items[i].name))
-                continue;
-            const char **g = realloc(dv->logs, (dv->n_logs + 1) * sizeof *g);
-            if (!g) {
-                dv->logs_known = -1;
-                break;
-            }
-            dv->logs = g;
-            dv->logs[dv->n_logs++] = dv->items[i].name;
-        }
-    }
-    if (dv->logs_known < 0)
-        return NULL;
-    size_t bytes = (dv->n_logs + 1) * sizeof(char *);
-    for (size_t i = 0; i < dv->n_logs; i++)
-        bytes += strlen(dv->logs[i]) + 1;
+    size_t bytes = (f->n_logs + 1) * sizeof(char *);
+    for (size_t i = 0; i < f->n_logs; i++)
+        bytes += strlen(f->logs[i]) + 1;
     char **out = malloc(bytes);
     if (!out)
         return NULL;
-    char *str = (char *)(out + dv->n_logs + 1);
-    for (size_t i = 0; i < dv->n_logs; i++) {
-        size_t len = strlen(dv->logs[i]) + 1;
-        memcpy(str, dv->logs[i], len);
+    char *str = (char *)(out + f->n_logs + 1);
+    for (size_t i = 0; i < f->n_logs; i++) {
+        size_t len = strlen(f->logs[i]) + 1;
+        memcpy(str, f->logs[i], len);
         out[i] = str;
         str += len;
     }
-    out[dv->n_logs] = NULL;
+    out[f->n_logs] = NULL;
     return out;
+}
+
+static void note_name(folder_facts *f, const char *name)
+{
+    if (strncmp(name, ".lck-", 5) == 0)
+        f->nfs_lock = 1;
+    if (f->logs_failed || !vg_logs_is_log_name(name))
+        return;
+    if (f->n_logs == f->cap_logs) {
+        size_t ncap = f->cap_logs ? f->cap_logs * 2 : 8;
+        char **g = realloc(f->logs, ncap * sizeof *g);
+        if (!g) {
+            f->logs_failed = 1;
+            return;
+        }
+        f->logs = g;
+        f->cap_logs = ncap;
+    }
+    if (!(f->logs[f->n_logs] = strdup(name)))
+        f->logs_failed = 1;
+    else
+        f->n_logs++;
+}
+
+static void facts_release(folder_facts *f)
+{
+    for (size_t i = 0; i < f->n_logs; i++)
+        free(f->logs[i]);
+    free(f->logs);
 }
 
 static int wanted_file(const vg_source_opts *o, const char *name)
@@ -331,15 +390,18 @@ static int visit_file(walk *w, const char *path, dev_t dev, ino_t ino, int outsi
             return r == 1 ? 0 : enqueue_problem(w, path, VG_ENOMEM, "%s", "out of memory");
         }
     }
-    return enqueue(w, path, hint, logs, NULL);
+    return enqueue(w, path, hint, logs, NULL, 0);
 }
 
 /*
  * Symlinks, and file systems without d_type: ask stat() what it is.  A
- * link is followed only when its target lies outside every target folder
- * (inside one, the walk reaches the same file or folder without the link,
- * so following it would audit a VM twice or loop); what is reached that
- * way is remembered by (dev, ino), so two links to one place count once.
+ * link into a target folder is never followed (the walk reaches the same
+ * file or folder without it, so following would audit a VM twice or
+ * loop).  A link leading out of every target is a tenant's way to make a
+ * root audit read the rest of the host (a link to "/"): it is skipped with
+ * a note unless the caller asked for follow_outside_links; then what is
+ * reached that way is remembered by (dev, ino), so two links to one place
+ * count once, and each VM found there says which link led to it.
  * Everything else needs no memory: a tree walked without links cannot
  * meet the same folder twice, and a folder that is its own ancestor (a bind
  * mount loop) is caught by the ancestor check in walk_dir.
@@ -360,19 +422,49 @@ static int visit_by_stat(walk *w, const char *path, const char *name, int depth,
         return enqueue_problem(w, path, VG_EINPUT, "%s", "not a regular file, skipped");
     if (S_ISDIR(st.st_mode) && ends_with(name, ".lck"))
         return 0;
-    if (is_link) {
-        char *real = realpath(path, NULL);
-        if (!real)
-            return 0; /* vanished between stat and now */
-        int inside = covered(w, real);
-        free(real);
-        if (inside)
-            return 0;
-        outside = 1;
+    if (!is_link) {
+        if (S_ISDIR(st.st_mode))
+            return walk_dir(w, path, depth + 1, outside);
+        return visit_file(w, path, st.st_dev, st.st_ino, outside, -1, NULL);
     }
+    char *real = realpath(path, NULL);
+    if (!real)
+        return 0; /* vanished between stat and now */
+    int rc = 0;
+    if (covered(w, real)) {
+        free(real);
+        return 0;
+    }
+    if (!w->opts->follow_outside_links) {
+        rc = enqueue_note(w, path,
+                          "symbolic link to %.300s leads outside every target; not followed", real);
+        free(real);
+        return rc;
+    }
+    char *saved = w->via, *via = NULL;
+    rc = enqueue_note(
+        w, path, "symbolic link to %.300s leads outside every target; followed on request", real);
+    if (rc != 0) {
+        free(real);
+        return rc;
+    }
+    if (!saved) { /* the outermost link names the way in */
+        size_t n = strlen(path) + strlen(real) + 5;
+        if (!(via = malloc(n))) {
+            free(real);
+            return enqueue_problem(w, path, VG_ENOMEM, "%s", "out of memory");
+        }
+        snprintf(via, n, "%s -> %s", path, real);
+        w->via = via;
+    }
+    free(real);
     if (S_ISDIR(st.st_mode))
-        return walk_dir(w, path, depth + 1, outside);
-    return visit_file(w, path, st.st_dev, st.st_ino, outside, -1, NULL);
+        rc = walk_dir(w, path, depth + 1, 1);
+    else
+        rc = visit_file(w, path, st.st_dev, st.st_ino, 1, -1, NULL);
+    w->via = saved;
+    free(via);
+    return rc;
 }
 
 /* One folder entry: a VM file, a folder to enter, or something to skip. */
@@ -387,7 +479,7 @@ static int visit(walk *w, const char *path, const dir_item *it, dir_view *dv, in
     case DT_REG:
         if (!wanted_file(w->opts, it->name))
             return 0;
-        return visit_file(w, path, dv->dev, it->ino, dv->outside, lock_hint(dv, it->name),
+        return visit_file(w, path, dv->dev, it->ino, dv->outside, lock_hint(dv, path, it->name),
                           log_names_copy(dv));
     case DT_FIFO:
     case DT_CHR:
@@ -449,7 +541,7 @@ static void heap_up(dir_item *h, size_t i)
 
 /* Names are kept in separately allocated strings while the heap evicts
  * the largest, then packed into one block once the chunk is final. */
-static int list_chunk(DIR *d, const char *after, chunk *c)
+static int list_chunk(DIR *d, const char *after, chunk *c, folder_facts *facts)
 {
     c->n = 0;
     c->more = 0;
@@ -459,7 +551,11 @@ static int list_chunk(DIR *d, const char *after, chunk *c)
     int oom = 0;
     while (!oom && (e = readdir(d)) != NULL) {
         const char *nm = e->d_name;
-        if (!strcmp(nm, ".") || !strcmp(nm, "..") || (after && strcmp(nm, after) <= 0))
+        if (!strcmp(nm, ".") || !strcmp(nm, ".."))
+            continue;
+        if (!after)
+            note_name(facts, nm);
+        if (after && strcmp(nm, after) <= 0)
             continue;
         if (c->n == LIST_CHUNK) {
             c->more = 1;
@@ -514,7 +610,7 @@ static int list_chunk(DIR *d, const char *after, chunk *c)
         c->n = 0;
         return -1;
     }
-    if (c->n) /* an empty folder has no items (and qsort may not get NULL) */
+    if (c->n) /* an empty folder has no items array at all */
         qsort(c->items, c->n, sizeof *c->items, cmp_items);
     return 0;
 }
@@ -560,8 +656,6 @@ static int walk_chunk(walk *w, const char *dir, const chunk *c, dir_view *dv, in
     int slash = dlen && dir[dlen - 1] == '/', rc = 0;
     dv->items = c->items;
     dv->n = c->n;
-    for (size_t i = 0; i < c->n; i++)
-        dv->nfs_lock |= strncmp(c->items[i].name, ".lck-", 5) == 0;
     for (size_t i = 0; rc == 0 && i < c->n; i++) {
         size_t len = dlen + strlen(c->items[i].name) + 2;
         char *path = malloc(len);
@@ -589,16 +683,16 @@ static int walk_dir(walk *w, const char *dir, int depth, int outside)
     w->anc[w->n_anc].dev = dev;
     w->anc[w->n_anc++].ino = ino;
     chunk c = {0};
+    folder_facts facts = {0};
     char *after = NULL;
     int first = 1;
     do {
-        if (list_chunk(d, after, &c) != 0) {
+        if (list_chunk(d, after, &c, &facts) != 0) {
             rc = enqueue_problem(w, dir, VG_ENOMEM, "%s", "out of memory");
             break;
         }
-        dir_view dv = {dev, NULL, 0, first && !c.more, outside, 0, 0, NULL, 0};
+        dir_view dv = {dev, NULL, 0, first && !c.more, outside, &facts};
         rc = walk_chunk(w, dir, &c, &dv, depth);
-        free(dv.logs);
         free(after);
         after = c.more && c.n ? strdup(c.items[c.n - 1].name) : NULL;
         if (c.more && c.n && !after && rc == 0)
@@ -606,6 +700,7 @@ static int walk_dir(walk *w, const char *dir, int depth, int outside)
         first = 0;
     } while (rc == 0 && after);
     free(after);
+    facts_release(&facts);
     free(c.items);
     free(c.names);
     closedir(d);
@@ -701,6 +796,16 @@ static void process(walk *w, slot *s, int stopping)
             return;
         }
     }
+    if (s->via) {
+        vg_buf msg = VG_BUF_INIT;
+        vg_buf_printf(&msg,
+                      "reached through the symbolic link %s, which leads outside every "
+                      "target (followed on request)",
+                      s->via);
+        if (!msg.oom)
+            vg_vm_add_evidence(vm, NULL, NULL, s->path, 0, msg.data);
+        vg_buf_release(&msg);
+    }
     if (vm->locked)
         vg_vm_add_evidence(vm, NULL, NULL, s->path, 0,
                            "VM appears powered on: its folder holds a lock (.vmx.lck or .lck-*)");
@@ -756,7 +861,10 @@ typedef struct deliver_stats {
 /* Hand one finished slot over (caller thread, in order). */
 static void deliver(walk *w, slot *s, deliver_stats *st, int stopped)
 {
-    if (s->problem) {
+    if (s->problem == 2) {
+        if (!stopped && w->opts->on_note)
+            w->opts->on_note(&s->err, w->opts->problem_ctx);
+    } else if (s->problem) {
         st->problems++;
         if (st->problems == 1)
             st->first_problem = s->err;
@@ -779,6 +887,7 @@ static void deliver(walk *w, slot *s, deliver_stats *st, int stopped)
         vg_vm_free(s->vm);
     }
     free(s->path);
+    free(s->via);
     free(s->log_names);
 }
 
@@ -857,8 +966,11 @@ int vg_source_files_pipeline(const char *const *paths, size_t n_paths, const vg_
             pthread_cond_broadcast(&w.space);
             pthread_mutex_unlock(&w.mu);
             pthread_join(walker, NULL);
-            for (size_t i = w.deliver_seq; i < w.next_seq; i++)
+            for (size_t i = w.deliver_seq; i < w.next_seq; i++) {
                 free(w.ring[i % w.window].path);
+                free(w.ring[i % w.window].via);
+                free(w.ring[i % w.window].log_names);
+            }
         }
         free(w.ring);
         vg_log_sigs_free(w.sigs);

@@ -5,10 +5,12 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "vmxguard/vm.h"
 
@@ -117,7 +119,9 @@ const char *vg_power_state_name(vg_power_state p)
  * its locks in metadata, so the folder is what hosted products and NFS show),
  * or `.lck-XXXXXXXX` files beside the .vmx on NFS datastores.
  */
-static int folder_shows_lock(const char *vmx_path)
+/* Names and lstat only: a "<name>.lck" that is a symlink counts as a lock
+ * by its name and is never followed (a tenant may point it anywhere). */
+static int folder_shows_lock(const char *vmx_path, int lock_dir_only)
 {
     size_t n = strlen(vmx_path);
     char *lck = malloc(n + 5);
@@ -126,7 +130,13 @@ static int folder_shows_lock(const char *vmx_path)
     memcpy(lck, vmx_path, n);
     memcpy(lck + n, ".lck", 5);
     int locked = 0;
-    DIR *d = opendir(lck);
+    int fd = open(lck, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    struct stat lst;
+    if (fd < 0 && lstat(lck, &lst) == 0 && S_ISLNK(lst.st_mode))
+        locked = 1;
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (fd >= 0 && !d)
+        close(fd);
     if (d) {
         struct dirent *e;
         while ((e = readdir(d)) != NULL) {
@@ -138,8 +148,8 @@ static int folder_shows_lock(const char *vmx_path)
         closedir(d);
     }
     free(lck);
-    if (locked)
-        return 1;
+    if (locked || lock_dir_only)
+        return locked;
     /* NFS: .lck-<hex> files in the VM folder */
     const char *slash = strrchr(vmx_path, '/');
     char *dir = slash ? strndup(vmx_path, (size_t)(slash - vmx_path)) : strdup(".");
@@ -212,7 +222,7 @@ int vg_vm_from_vmx_file_hint(const char *path, int lock_hint, vg_vm **out, vg_er
     vm->name = name;
     /* two folder reads per VM cost more than parsing it: skip them when
      * the caller's listing already says there is no lock */
-    vm->locked = lock_hint == 0 ? 0 : folder_shows_lock(path);
+    vm->locked = lock_hint == 0 ? 0 : lock_hint == 2 ? 1 : folder_shows_lock(path, lock_hint == 1);
     vm->power = vm->locked ? VG_POWER_ON : VG_POWER_UNKNOWN;
     *out = vm;
     return VG_OK;

@@ -112,40 +112,47 @@ static int make_line(vg_vmx_doc *doc, const char *text, size_t len, struct vmx_l
     return 0;
 }
 
-/* Drop line li (and its entry), keeping the cross indices right. */
-static void remove_line(vg_vmx_doc *doc, size_t li)
-{
-    struct vmx_line *ln = &doc->lines[li];
-    if (ln->kind == VMX_ENTRY) {
-        size_t ei = ln->entry;
-        memmove(&doc->entries[ei], &doc->entries[ei + 1],
-                (doc->nentries - ei - 1) * sizeof *doc->entries);
-        doc->nentries--;
-        for (size_t i = 0; i < doc->nlines; i++)
-            if (doc->lines[i].kind == VMX_ENTRY && doc->lines[i].entry > ei)
-                doc->lines[i].entry--;
-    }
-    memmove(&doc->lines[li], &doc->lines[li + 1], (doc->nlines - li - 1) * sizeof *doc->lines);
-    doc->nlines--;
-    for (size_t i = 0; i < doc->nentries; i++)
-        if (doc->entries[i].line > li)
-            doc->entries[i].line--;
-    if (doc->final_eol_missing && doc->nlines)
-        doc->lines[doc->nlines - 1].eol = VMX_EOL_NONE;
-}
+#define LINE_DROPPED 0xFFu /* a line kind only while remove_matching runs */
 
-/* Remove entries matching key after entry index keep (all when keep is -1). */
+/* Remove the entries matching key except entry keep (all when keep is -1),
+ * with their lines, in one pass over the lines and one over the entries:
+ * a file with 100,000 copies of a key costs a linear rewrite, not a
+ * memmove and a re-index per copy. */
 static int remove_matching(vg_vmx_doc *doc, const char *key, size_t keep)
 {
     size_t klen = strlen(key);
     int removed = 0;
-    for (size_t i = doc->nentries; i-- > 0;) {
+    for (size_t i = 0; i < doc->nentries; i++) {
         struct vmx_entry *e = &doc->entries[i];
         if (i != keep && vmx_key_equal(e->pub.key, e->key_len, key, klen)) {
-            remove_line(doc, e->line);
+            doc->lines[e->line].kind = LINE_DROPPED;
+            e->line = UINT32_MAX;
             removed++;
         }
     }
+    if (!removed)
+        return 0;
+    size_t nl = 0;
+    for (size_t li = 0; li < doc->nlines; li++) {
+        if (doc->lines[li].kind == LINE_DROPPED)
+            continue;
+        doc->lines[nl] = doc->lines[li];
+        if (doc->lines[nl].kind == VMX_ENTRY)
+            doc->entries[doc->lines[nl].entry].line = (uint32_t)nl;
+        nl++;
+    }
+    doc->nlines = nl;
+    size_t ne = 0;
+    for (size_t i = 0; i < doc->nentries; i++) {
+        if (doc->entries[i].line == UINT32_MAX)
+            continue;
+        doc->entries[ne] = doc->entries[i];
+        doc->lines[doc->entries[ne].line].entry = (uint32_t)ne;
+        ne++;
+    }
+    doc->nentries = ne;
+    if (doc->final_eol_missing && doc->nlines)
+        doc->lines[doc->nlines - 1].eol = VMX_EOL_NONE;
     return removed;
 }
 

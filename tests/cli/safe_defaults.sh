@@ -94,7 +94,8 @@ mode_ok "$vm" 640
 grep -q 'isolation.tools.copy.disable = "TRUE"' "$vm" || fail "fix: file not changed (test proves nothing)"
 b=$(ls "$w/ds/vm \$(id)/"*.vmxguard-* 2>/dev/null | head -1)
 [ -n "$b" ] && mode_ok "$b" 640 || fail "fix --backup: no backup"
-grep -F "$w/ds/vm \$(id)/" "$w/fix.trace" | grep O_CREAT > "$w/creates"
+# the save creates its temp file relative to a descriptor of the VM folder
+grep -F -e "$w/ds/vm \$(id)/" -e '".vmxguard-tmp-' "$w/fix.trace" | grep O_CREAT > "$w/creates"
 [ -s "$w/creates" ] || [ $can_trace = 0 ] || fail "fix: no file created in the VM folder (trace)"
 grep -v O_EXCL "$w/creates" | grep -v '\.vmxguard-' > "$w/noexcl"
 [ -s "$w/noexcl" ] && fail "fix: files created without O_EXCL: $(head -2 "$w/noexcl")"

@@ -174,8 +174,9 @@ static void hard_link_needs_force_and_says_so(void **state)
     vg_fix_vm fv = plan_for(path);
     vg_fix_outcome out;
     vg_error err;
-    assert_int_equal(vg_fix_apply_vmx(&fv, NULL, NULL, &out, &err), VG_EUSAGE);
+    assert_int_equal(vg_fix_apply_vmx(&fv, NULL, NULL, &out, &err), VG_EHARDLINK);
     assert_non_null(strstr(err.msg, "hard links"));
+    assert_null(strstr(err.msg, "--")); /* no CLI flag names in library messages */
     vg_fix_outcome_release(&out);
     assert_string_equal(read_file(path), original);
     vg_fix_apply_opts o = {.force = 1};
@@ -237,6 +238,70 @@ static void backup_keeps_previous_version(void **state)
     vg_fix_outcome_release(&out);
 }
 
+/* The lock beside the real file counts, not only beside the link. */
+static void symlinked_vmx_of_a_running_vm_elsewhere_is_refused(void **state)
+{
+    (void)state;
+    char real_dir[320], link[320], lck[340], member[360];
+    snprintf(real_dir, sizeof real_dir, "%s/real", dir);
+    snprintf(link, sizeof link, "%s/link.vmx", dir);
+    snprintf(lck, sizeof lck, "%s/real/t.vmx.lck", dir);
+    snprintf(member, sizeof member, "%s/M1.lck", lck);
+    assert_int_equal(mkdir(real_dir, 0755), 0);
+    char real[340];
+    snprintf(real, sizeof real, "%s/t.vmx", real_dir);
+    write_file(real, original);
+    assert_int_equal(mkdir(lck, 0755), 0);
+    write_file(member, "lock");
+    assert_int_equal(symlink("real/t.vmx", link), 0);
+    vg_fix_vm fv = plan_for(link); /* the walk saw no lock beside the link */
+    vg_fix_outcome out;
+    vg_error err;
+    assert_int_equal(vg_fix_apply_vmx(&fv, NULL, NULL, &out, &err), VG_ELOCKED);
+    assert_null(strstr(err.msg, "--"));
+    vg_fix_outcome_release(&out);
+    assert_string_equal(read_file(real), original);
+    /* a lock folder that is itself a link counts too, and is not followed */
+    assert_int_equal(unlink(member), 0);
+    assert_int_equal(rmdir(lck), 0);
+    assert_int_equal(symlink("/", lck), 0);
+    assert_int_equal(vg_fix_apply_vmx(&fv, NULL, NULL, &out, &err), VG_ELOCKED);
+    vg_fix_outcome_release(&out);
+    assert_string_equal(read_file(real), original);
+}
+
+/* A real file outside every target is never written, forced or not. */
+static void real_file_outside_the_targets_is_refused(void **state)
+{
+    (void)state;
+    char tdir[320], link[340], outside_dir[] = "/tmp/vg-fix-outside-XXXXXX", outside[300];
+    snprintf(tdir, sizeof tdir, "%s/target", dir);
+    assert_int_equal(mkdir(tdir, 0755), 0);
+    assert_non_null(mkdtemp(outside_dir));
+    snprintf(outside, sizeof outside, "%s/o.vmx", outside_dir);
+    write_file(outside, original);
+    snprintf(link, sizeof link, "%s/o.vmx", tdir);
+    assert_int_equal(symlink(outside, link), 0);
+    const char *targets[] = {tdir};
+    vg_fix_apply_opts o = {.force = 1, .targets = targets, .n_targets = 1};
+    vg_fix_vm fv = plan_for(link);
+    vg_fix_outcome out;
+    vg_error err;
+    assert_int_equal(vg_fix_apply_vmx(&fv, NULL, &o, &out, &err), VG_EOUTSIDE);
+    assert_non_null(strstr(err.msg, "outside every target"));
+    vg_fix_outcome_release(&out);
+    assert_string_equal(read_file(outside), original);
+    /* naming the link itself as a target names its real file: allowed */
+    const char *named[] = {link};
+    o.targets = named;
+    assert_int_equal(vg_fix_apply_vmx(&fv, NULL, &o, &out, &err), 0);
+    vg_fix_outcome_release(&out);
+    assert_string_equal(read_file(outside), fixed);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", outside_dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -249,6 +314,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(stale_temp_of_dead_writer_is_removed, setup, teardown),
         cmocka_unit_test_setup_teardown(mode_owner_and_group_are_kept, setup, teardown),
         cmocka_unit_test_setup_teardown(backup_keeps_previous_version, setup, teardown),
+        cmocka_unit_test_setup_teardown(symlinked_vmx_of_a_running_vm_elsewhere_is_refused, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(real_file_outside_the_targets_is_refused, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

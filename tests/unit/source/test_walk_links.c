@@ -1,7 +1,9 @@
 /*
  * The walker without a set of everything seen: symlinks into a target are
  * not followed (the walk reaches the same VM by its real path), symlinks out
- * of every target are followed once however many point to the same place,
+ * of every target are skipped with a note by default and, when asked for,
+ * followed once however many point to the same place (each VM says which
+ * link led to it),
  * link loops end, overlapping targets give each VM once, and a folder
  * bigger than one listing chunk (4,096 names) still yields every VM once,
  * in name order, with its lock seen.
@@ -65,7 +67,15 @@ typedef struct got {
     char **paths;
     size_t n;
     size_t locked;
+    size_t notes, via;
 } got;
+
+static void note(const vg_error *e, void *ctx)
+{
+    got *g = ctx;
+    assert_non_null(strstr(e->msg, "leads outside every target"));
+    g->notes++;
+}
 
 static int sink(vg_vm *vm, void *ctx)
 {
@@ -76,9 +86,14 @@ static int sink(vg_vm *vm, void *ctx)
                                                                 : vm->path;
     g->paths[g->n++] = strdup(rel);
     g->locked += vm->locked != 0;
+    for (size_t i = 0; i < vm->n_evidence; i++)
+        g->via += vm->evidence[i].message && strstr(vm->evidence[i].message, "symbolic link") &&
+                  strstr(vm->evidence[i].message, "-> ");
     vg_vm_free(vm);
     return 0;
 }
+
+static int follow;
 
 static void run(got *g, const char *const *rel, size_t n)
 {
@@ -89,7 +104,8 @@ static void run(got *g, const char *const *rel, size_t n)
         snprintf(abs[i], sizeof abs[i], "%s/%s", root, rel[i]);
         paths[i] = abs[i];
     }
-    vg_source_opts o = {.jobs = 3};
+    vg_source_opts o = {
+        .jobs = 3, .follow_outside_links = follow, .on_note = note, .problem_ctx = g};
     vg_error err;
     assert_int_equal(vg_source_files(paths, n, &o, sink, g, &err), VG_OK);
 }
@@ -101,16 +117,34 @@ static void release(got *g)
     free(g->paths);
 }
 
+static void links_out_of_the_targets_are_skipped_by_default(void **state)
+{
+    (void)state;
+    got g;
+    const char *t[] = {"in"};
+    follow = 0;
+    run(&g, t, 1);
+    assert_int_equal(g.n, 2);
+    assert_string_equal(g.paths[0], "in/a/a.vmx");
+    assert_string_equal(g.paths[1], "in/b/b.vmx");
+    assert_int_equal(g.notes, 2); /* d-link-out, e-link-out-again */
+    assert_int_equal(g.via, 0);
+    release(&g);
+}
+
 static void links_into_the_target_are_not_followed_links_out_once(void **state)
 {
     (void)state;
     got g;
     const char *t[] = {"in"};
+    follow = 1;
     run(&g, t, 1);
     assert_int_equal(g.n, 3);
     assert_string_equal(g.paths[0], "in/a/a.vmx");
     assert_string_equal(g.paths[1], "in/b/b.vmx");
     assert_string_equal(g.paths[2], "in/d-link-out/x.vmx");
+    assert_true(g.notes >= 2); /* each link followed is said: d, e (and out/x/loop-up) */
+    assert_int_equal(g.via, 1); /* x says it came through d-link-out */
     release(&g);
 }
 
@@ -118,6 +152,7 @@ static void overlapping_targets_give_each_vm_once(void **state)
 {
     (void)state;
     got g;
+    follow = 1;
     const char *t[] = {"in/a", "in", "in/a/a.vmx", "in"};
     run(&g, t, 4);
     assert_int_equal(g.n, 3);
@@ -154,6 +189,7 @@ static void a_folder_bigger_than_a_chunk_yields_every_vm_in_order(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(links_out_of_the_targets_are_skipped_by_default),
         cmocka_unit_test(links_into_the_target_are_not_followed_links_out_once),
         cmocka_unit_test(overlapping_targets_give_each_vm_once),
         cmocka_unit_test(a_folder_bigger_than_a_chunk_yields_every_vm_in_order),

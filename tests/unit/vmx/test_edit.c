@@ -228,6 +228,46 @@ static void removing_the_first_line_keeps_a_marked_key(void **state)
     vg_vmx_doc_free(doc);
 }
 
+/* Many copies of a key go in one pass; what stays keeps its order, its
+ * line numbers for lookups and its final-line-end shape. */
+static void set_over_interleaved_copies_keeps_the_rest_in_order(void **state)
+{
+    (void)state;
+    size_t cap = 3000 * 40 + 64, at = 0;
+    char *in = malloc(cap);
+    assert_non_null(in);
+    for (int i = 0; i < 3000; i++)
+        at += (size_t)snprintf(in + at, cap - at, "%s = \"%d\"\nk%d = \"v\"\n", i % 2 ? "A" : "a",
+                               i, i);
+    snprintf(in + at, cap - at, "# end\nlast = \"x\""); /* no final line end */
+    vg_vmx_doc *doc = parse_ok(in);
+    vg_error err;
+    assert_int_equal(vg_vmx_doc_set(doc, "a", "new", &err), 0);
+    assert_int_equal(vg_vmx_doc_count(doc), 3002);
+    assert_string_equal(vg_vmx_doc_find(doc, "a")->value, "new");
+    assert_false(vg_vmx_doc_find(doc, "a")->duplicate);
+    assert_string_equal(vg_vmx_doc_find(doc, "k2999")->value, "v");
+    assert_string_equal(vg_vmx_doc_entry(doc, 1)->key, "k0");
+    assert_string_equal(vg_vmx_doc_entry(doc, 3001)->key, "last");
+    char *out;
+    size_t len;
+    assert_int_equal(vg_vmx_doc_serialize(doc, &out, &len, &err), 0);
+    const char *head = "a = \"new\"\nk0 = \"v\"\nk1 = \"v\"\n";
+    assert_true(len > strlen(head) && memcmp(out, head, strlen(head)) == 0);
+    assert_true(len > 16 && memcmp(out + len - 16, "# end\nlast = \"x\"", 16) == 0);
+    assert_int_not_equal(out[len - 1], '\n');
+    free(out);
+    assert_int_equal(vg_vmx_doc_remove(doc, "last", &err), 1);
+    assert_int_equal(vg_vmx_doc_remove(doc, "A", &err), 1);
+    assert_null(vg_vmx_doc_find(doc, "a"));
+    assert_int_equal(vg_vmx_doc_count(doc), 3000);
+    assert_int_equal(vg_vmx_doc_serialize(doc, &out, &len, &err), 0);
+    assert_true(len > 6 && memcmp(out + len - 5, "# end", 5) == 0); /* the shape kept */
+    free(out);
+    vg_vmx_doc_free(doc);
+    free(in);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -248,6 +288,7 @@ int main(void)
         cmocka_unit_test(edits_keep_bom_comments_and_unparsed_lines),
         cmocka_unit_test(set_refuses_line_beyond_limit),
         cmocka_unit_test(removing_the_first_line_keeps_a_marked_key),
+        cmocka_unit_test(set_over_interleaved_copies_keeps_the_rest_in_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -61,6 +61,20 @@ int rename(const char *from, const char *to)
 #endif
 }
 
+/* the save renames relative to a descriptor of the real folder */
+int renameat(int fromfd, const char *from, int tofd, const char *to)
+{
+    if (fault == RENAME_EXDEV) {
+        errno = EXDEV;
+        return -1;
+    }
+#ifdef SYS_renameat
+    return (int)syscall(SYS_renameat, fromfd, from, tofd, to);
+#else
+    return (int)syscall(SYS_renameat2, fromfd, from, tofd, to, 0);
+#endif
+}
+
 static int setup(void **state)
 {
     (void)state;
