@@ -32,6 +32,7 @@ struct check {
     uint64_t root;     /* size of finished top-level nodes */
     struct anchor *tab; /* open addressing, capacity cap (a power of two) */
     size_t cap, used;
+    size_t n_anchors, n_aliases;
 };
 
 static uint64_t hash(const char *s)
@@ -104,8 +105,29 @@ static char *dup_anchor(const yaml_char_t *a)
     return a ? strdup((const char *)a) : NULL;
 }
 
+/* libyaml's loader looks each alias up in a list of all anchors, so their
+ * counts are bounded too (far above what a hand-written file uses). */
+static int count(struct check *c, const yaml_event_t *ev, size_t *n, size_t max,
+                 const char *what)
+{
+    if (++*n <= max)
+        return 0;
+    vg_error_set(c->err, VG_EINPUT, c->name, (unsigned)ev->start_mark.line + 1,
+                 "more than %zu YAML %s in one file", max, what);
+    return VG_EINPUT;
+}
+
 static int on_event(struct check *c, const yaml_event_t *ev)
 {
+    const yaml_char_t *anchor = ev->type == YAML_SCALAR_EVENT ? ev->data.scalar.anchor
+                                : ev->type == YAML_SEQUENCE_START_EVENT
+                                    ? ev->data.sequence_start.anchor
+                                : ev->type == YAML_MAPPING_START_EVENT ? ev->data.mapping_start.anchor
+                                                                       : NULL;
+    if (anchor && count(c, ev, &c->n_anchors, VG_YAML_MAX_ANCHORS, "anchors"))
+        return VG_EINPUT;
+    if (ev->type == YAML_ALIAS_EVENT && count(c, ev, &c->n_aliases, VG_YAML_MAX_ALIASES, "aliases"))
+        return VG_EINPUT;
     switch (ev->type) {
     case YAML_SEQUENCE_START_EVENT:
     case YAML_MAPPING_START_EVENT: {

@@ -6,7 +6,9 @@
  * aliases that together stand for at most VG_YAML_MAX_ALIAS_BYTES (plus
  * twice the file's size) of expanded text, since every reader walks an
  * alias as often as it is used ("billion laughs").  A recursive alias is
- * refused.  Errors name the file and line.
+ * refused, and anchors and aliases are counted (libyaml's loader resolves
+ * each alias by a linear search over all anchors).  Errors name the file
+ * and line.
  */
 #ifndef VG_UTIL_YAML_DOC_H
 #define VG_UTIL_YAML_DOC_H
@@ -18,6 +20,8 @@
 
 #define VG_YAML_MAX_DEPTH 64
 #define VG_YAML_MAX_ALIAS_BYTES (1u << 20)
+#define VG_YAML_MAX_ANCHORS 1000
+#define VG_YAML_MAX_ALIASES 10000
 
 /* Parse text into doc (the caller deletes it with yaml_document_delete on
  * success).  vg_yaml_load refuses a document without a root node ("empty
