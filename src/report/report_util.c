@@ -282,6 +282,11 @@ static size_t name_hash(const char *s)
     uint64_t h = 1469598103934665603ull;
     for (; *s; s++)
         h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    /* FNV's low bits mix poorly for names that differ only in a few
+     * digits before a common ending: fold the high bits in */
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 32;
     return (size_t)h;
 }
 

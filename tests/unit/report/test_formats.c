@@ -285,14 +285,20 @@ static double naming_seconds(size_t n)
     return (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 }
 
-/* 4,000 VMs of one display name: 4x the names, about 4x the time (the
- * old list search took N^3/3 string compares, 27 s at 4,000). */
+/* Many VMs of one display name: 4x the names, about 4x the time (the old
+ * list search took N^3/3 string compares, 27 s at 4,000). */
 static void one_name_many_times_is_linear(void **state)
 {
     (void)state;
-    double t1 = naming_seconds(2000), t4 = naming_seconds(8000);
-    if (t4 > 10 * t1 && t4 > 0.05)
-        fail_msg("8,000 names took %.3f s, 2,000 took %.3f s (%.1fx)", t4, t1, t4 / t1);
+    /* the best of three runs each: a loaded machine only ever adds time */
+    double t1 = 1e9, t4 = 1e9;
+    for (int r = 0; r < 3; r++) {
+        double a = naming_seconds(10000), b = naming_seconds(40000);
+        t1 = a < t1 ? a : t1;
+        t4 = b < t4 ? b : t4;
+    }
+    if (t4 > 10 * t1 && t4 > 0.1)
+        fail_msg("40,000 names took %.3f s, 10,000 took %.3f s (%.1fx)", t4, t1, t4 / t1);
 }
 
 static void checklists_need_a_vm(void **state)

@@ -56,10 +56,15 @@ static double parse_seconds(size_t n)
 static void many_extraconfig_keys_parse_in_linear_time(void **state)
 {
     (void)state;
-    double t1 = parse_seconds(20000), t4 = parse_seconds(80000);
+    double t1 = 1e9, t4 = 1e9; /* best of three: a loaded machine only adds time */
+    for (int r = 0; r < 3; r++) {
+        double a = parse_seconds(10000), b = parse_seconds(40000);
+        t1 = a < t1 ? a : t1;
+        t4 = b < t4 ? b : t4;
+    }
     /* linear: about 4x; re-indexing per key was 16x */
-    if (t4 > 9 * t1 && t4 > 0.2)
-        fail_msg("80,000 keys took %.2f s, 20,000 took %.2f s (%.1fx)", t4, t1, t4 / t1);
+    if (t4 > 10 * t1 && t4 > 0.1)
+        fail_msg("40,000 keys took %.2f s, 10,000 took %.2f s (%.1fx)", t4, t1, t4 / t1);
 }
 
 static void credentials_are_redacted_in_every_form(void **state)
