@@ -212,7 +212,11 @@ static char *clean_utf8(const char *s, int for_xml)
         }
         int illegal = for_xml && ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') ||
                                   cp == 0xFFFE || cp == 0xFFFF);
-        if (!illegal)
+        /* XML 1.0 cannot hold these even as references: replaced by U+FFFD,
+         * so the reader sees that something was there */
+        if (illegal)
+            vg_buf_adds(&b, "\xEF\xBF\xBD");
+        else
             vg_buf_add(&b, p, len);
         p += len, n -= len;
     }

@@ -84,13 +84,15 @@ static void xccdf_keeps_names_statuses_and_waiver(void **state)
     free(s);
 }
 
-static void xml_drops_control_bytes_and_repairs_utf8(void **state)
+static void xml_replaces_control_bytes_and_repairs_utf8(void **state)
 {
     (void)state;
     char *s = out_of("junit");
-    /* \x01 and ESC are illegal in XML 1.0: dropped; 0xFF becomes U+FFFD */
+    /* \x01 and ESC are illegal in XML 1.0, even as references: each becomes
+     * U+FFFD (visible, never silently lost), as does the byte 0xFF */
     expect_xpath(s, "string(//testcase[2]/failure/@message)",
-                 "serial0.present = TRUE (web01.vmx:31); fileName = \"/tmp/a[31m|22b\"");
+                 "serial0.present = TRUE (web01.vmx:31); fileName = "
+                 "\"/tmp/a\xEF\xBF\xBD\xEF\xBF\xBD[31m|22b\"");
     char *msg = xpath_string(s, "string(//testcase[6]/error/@message)");
     assert_non_null(strstr(msg, "bogus\xEF\xBF\xBD\" is not a known mode\nline two"));
     free(msg);
@@ -329,7 +331,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(junit_keeps_names_and_counts),
         cmocka_unit_test(xccdf_keeps_names_statuses_and_waiver),
-        cmocka_unit_test(xml_drops_control_bytes_and_repairs_utf8),
+        cmocka_unit_test(xml_replaces_control_bytes_and_repairs_utf8),
         cmocka_unit_test(ckl_has_every_rule_with_statuses),
         cmocka_unit_test(json_round_trips_every_string),
         cmocka_unit_test(csv_quotes_per_rfc4180),
