@@ -32,6 +32,13 @@ extern int cli_verbose;
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_print_error(const vg_error *err);
+/* Every message above is made terminal-safe (vg_term_escape_dup) as a
+ * whole.  For other human-readable output: cli_term(s) is s, or its escaped
+ * form when s holds anything a terminal acts on (valid until eight more
+ * calls on the same thread; never NULL); cli_term_write writes len bytes
+ * of s escaped. */
+const char *cli_term(const char *s);
+void cli_term_write(FILE *f, const char *s, size_t len, unsigned flags);
 /* --color=auto|always|never with NO_COLOR; returns 0 ok, -1 bad word. */
 int cli_set_color(const char *when);
 /* Open an output file for writing: created 0600 (whatever the umask), an

@@ -13,12 +13,58 @@ int cli_color = -1;
 int cli_quiet = 0;
 int cli_verbose = 0;
 
+/* Messages carry file names, values and server text: the whole message is
+ * escaped, so none of it can move the cursor, recolour or forge a line. */
 static void vprint(const char *prefix, const char *fmt, va_list ap)
 {
+    char small[1024];
+    va_list cp;
+    va_copy(cp, ap);
+    int n = vsnprintf(small, sizeof small, fmt, cp);
+    va_end(cp);
+    char *text = small;
+    if (n >= (int)sizeof small && (text = malloc((size_t)n + 1)) != NULL)
+        vsnprintf(text, (size_t)n + 1, fmt, ap);
+    if (!text) {
+        text = small;
+        n = (int)strlen(small);
+    }
     cli_progress_interrupt(); /* never write into a progress line */
     fprintf(stderr, "vmxguard: %s", prefix);
-    vfprintf(stderr, fmt, ap);
+    if (n > 0)
+        cli_term_write(stderr, text, (size_t)n, 0);
     fputc('\n', stderr);
+    if (text != small)
+        free(text);
+}
+
+const char *cli_term(const char *s)
+{
+    static _Thread_local char *ring[8];
+    static _Thread_local unsigned next;
+    if (!s)
+        return "";
+    size_t len = strlen(s);
+    if (vg_term_is_clean(s, len, 0))
+        return s;
+    unsigned i = next++ % 8;
+    free(ring[i]);
+    ring[i] = vg_term_escape_dup(s, len, 0);
+    return ring[i] ? ring[i] : "(unprintable)";
+}
+
+void cli_term_write(FILE *f, const char *s, size_t len, unsigned flags)
+{
+    if (vg_term_is_clean(s, len, flags)) {
+        fwrite(s, 1, len, f);
+        return;
+    }
+    char *e = vg_term_escape_dup(s, len, flags);
+    if (e)
+        fputs(e, f);
+    else
+        fputs("(unprintable)", f);
+    free(e);
 }
 
 void cli_error(const char *fmt, ...)

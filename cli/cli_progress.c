@@ -155,7 +155,10 @@ static struct cli_progress *progress_start_fd(const char *what, size_t total, in
     struct cli_progress *p = calloc(1, sizeof *p);
     if (!p)
         return NULL;
-    snprintf(p->what, sizeof p->what, "%s", what ? what : "working");
+    /* the label may name a target: shown terminal-safe */
+    char *safe = vg_term_escape_dup(what ? what : "working", strlen(what ? what : "working"), 0);
+    snprintf(p->what, sizeof p->what, "%s", safe ? safe : "working");
+    free(safe);
     p->fd = fd;
     atomic_init(&p->done, 0);
     atomic_init(&p->total, total);

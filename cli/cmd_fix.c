@@ -375,7 +375,7 @@ static void list_unfixed(struct fix_run *run, const vg_fix_vm *fv)
     for (size_t i = 0; i < fv->n_unfixed; i++) {
         const vg_fix_unfixed *u = &fv->unfixed[i];
         fprintf(run->msg, "  not fixed: %s (%s): %s\n", u->rule_id, vg_fix_reason_name(u->reason),
-                u->message);
+                cli_term(u->message));
     }
     run->unfixed += fv->n_unfixed;
 }
@@ -397,7 +397,7 @@ static int ask(struct fix_run *run, const vg_fix_vm *fv)
     fputs(out.diff, stdout);
     vg_fix_outcome_release(&out);
     for (;;) {
-        printf("apply to %s? [y,n,a,q] ", fv->path);
+        printf("apply to %s? [y,n,a,q] ", cli_term(fv->path)); /* a name must not redraw it */
         fflush(stdout);
         char line[32];
         if (!fgets(line, sizeof line, stdin) || line[0] == 'q') {
@@ -430,15 +430,15 @@ static void report_outcome(struct fix_run *run, const vg_fix_vm *fv, const vg_fi
     if (!o->changed) {
         run->unchanged++;
         if (!cli_quiet)
-            fprintf(run->msg, "%s: nothing to change\n", fv->path);
+            fprintf(run->msg, "%s: nothing to change\n", cli_term(fv->path));
         return;
     }
     if (run->ao.dry_run) {
         fputs(o->diff, stdout);
-        fprintf(run->msg, "%s: would set %zu, remove %zu key(s)\n", fv->path, o->keys_set,
+        fprintf(run->msg, "%s: would set %zu, remove %zu key(s)\n", cli_term(fv->path), o->keys_set,
                 o->keys_removed);
     } else {
-        fprintf(run->msg, "%s: set %zu, removed %zu key(s)%s%s\n", fv->path, o->keys_set,
+        fprintf(run->msg, "%s: set %zu, removed %zu key(s)%s%s\n", cli_term(fv->path), o->keys_set,
                 o->keys_removed, o->backup_path[0] ? "; backup " : "", o->backup_path);
     }
     run->changed++;
@@ -453,12 +453,12 @@ static void apply_one(struct fix_run *run, const vg_fix_vm *fv, vg_vm *vm)
         if (!run->ao.dry_run && fv->path && vg_fix_clean_stale(fv->path, &ignored) > 0)
             run->stale++;
         if (!cli_quiet)
-            fprintf(run->msg, "%s: nothing to change\n", fv->path);
+            fprintf(run->msg, "%s: nothing to change\n", cli_term(fv->path));
         run->unchanged++;
         return;
     }
     if (!run->ao.dry_run && !ask(run, fv)) {
-        fprintf(run->msg, "%s: skipped (declined)\n", fv->path);
+        fprintf(run->msg, "%s: skipped (declined)\n", cli_term(fv->path));
         run->skipped++;
         run->why[SKIP_DECLINED]++;
         run->unfixed += rules_in(fv);
@@ -472,7 +472,7 @@ static void apply_one(struct fix_run *run, const vg_fix_vm *fv, vg_vm *vm)
         cli_print_error(&err);
         if (err.code == VG_ELOCKED || err.code == VG_EHARDLINK)
             fprintf(stderr, "hint: --force edits it anyway\n");
-        fprintf(run->msg, "%s: skipped, file left as it was\n", fv->path);
+        fprintf(run->msg, "%s: skipped, file left as it was\n", cli_term(fv->path));
         run->skipped++;
         run->why[skip_reason(err.code)]++;
         run->errors += err.code != VG_ELOCKED;
@@ -498,7 +498,7 @@ static int on_vm(vg_vm *vm, void *ctx)
     } else if (run->emit || vm->origin == VG_ORIGIN_VSPHERE) {
         /* scripts need every VM; a vSphere target is applied in one session */
         if (!run->emit && fv->n_unfixed)
-            fprintf(run->msg, "%s:\n", fv->name);
+            fprintf(run->msg, "%s:\n", cli_term(fv->name));
         list_unfixed(run, fv);
         if (run->emit)
             list_unscripted(run, fv);
@@ -509,7 +509,7 @@ static int on_vm(vg_vm *vm, void *ctx)
         fv = NULL;
     } else {
         if (fv->n_unfixed)
-            fprintf(run->msg, "%s:\n", fv->path);
+            fprintf(run->msg, "%s:\n", cli_term(fv->path));
         list_unfixed(run, fv);
         apply_one(run, fv, vm);
     }
@@ -602,8 +602,8 @@ static void print_edits(const struct fix_run *run, const vg_fix_vm *fv, const ch
     for (size_t i = 0; i < fv->n_edits; i++) {
         const vg_fix_edit *e = &fv->edits[i];
         if (e->op == VG_FIX_SET)
-            fprintf(run->msg, "  %s set %s = \"%s\" (was %s)\n", verb, e->key, e->value,
-                    e->old_value ? e->old_value : "absent");
+            fprintf(run->msg, "  %s set %s = \"%s\" (was %s)\n", verb, cli_term(e->key),
+                    cli_term(e->value), e->old_value ? cli_term(e->old_value) : "absent");
         else
             fprintf(run->msg, "  %s remove %s\n", verb, e->key);
     }
@@ -615,7 +615,7 @@ static int vsphere_wanted(struct fix_run *run, const vg_fix_vm *fv)
 {
     if (!fv->n_edits) {
         if (!cli_quiet)
-            fprintf(run->msg, "%s: nothing to change\n", fv->name);
+            fprintf(run->msg, "%s: nothing to change\n", cli_term(fv->name));
         run->unchanged++;
         return 0;
     }
@@ -632,7 +632,7 @@ static int vsphere_wanted(struct fix_run *run, const vg_fix_vm *fv)
     }
     if (run->ao.dry_run) {
         int on = fv->power == VG_POWER_ON;
-        fprintf(run->msg, "%s (%s): would change %zu setting(s)%s\n", fv->name,
+        fprintf(run->msg, "%s (%s): would change %zu setting(s)%s\n", cli_term(fv->name),
                 fv->moref ? fv->moref : "?", fv->n_edits,
                 on ? ", applied, pending cold start (powered on, --force)" : "");
         run->pending += on;
@@ -686,7 +686,7 @@ static void vsphere_result(struct fix_run *run, const vg_fix_vm *fv, vg_vsphere_
         /* a running VM reads its .vmx at power-on: the new values wait for a cold start */
         int on = fv->power == VG_POWER_ON;
         fprintf(run->msg, "%s (%s): set %zu, removed %zu key(s); verified by reading it back%s\n",
-                fv->name, fv->moref, set, fv->n_edits - set,
+                cli_term(fv->name), fv->moref, set, fv->n_edits - set,
                 on ? "; applied, pending cold start (power off, then on)" : "");
         run->pending += on;
         run->changed++;

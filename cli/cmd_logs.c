@@ -100,20 +100,21 @@ static int parse_args(int argc, char **argv, struct logs_args *a)
 
 /* ---- text ------------------------------------------------------------------- */
 
-/* Log text is partly written by the guest: never let it reach a terminal
- * as control sequences. */
+/* Log text is partly written by the guest, and file names by a tenant:
+ * never let either reach a terminal as control sequences, bidi overrides
+ * or forged lines (shown escaped, vg_term_escape_dup). */
 static void put_clean(FILE *o, const char *s)
 {
-    for (const unsigned char *p = (const unsigned char *)(s ? s : "?"); *p; p++)
-        fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, o);
+    s = s ? s : "?";
+    cli_term_write(o, s, strlen(s), 0);
 }
 
 static void text_where(FILE *o, const char *label, const vg_log_where *w)
 {
     fprintf(o, "      %s ", label);
     if (w->ts[0])
-        fprintf(o, "%s ", w->ts);
-    fprintf(o, "%s", w->file ? w->file : "?");
+        fprintf(o, "%s ", cli_term(w->ts));
+    put_clean(o, w->file);
     if (w->line)
         fprintf(o, ":%u", w->line);
     fputc('\n', o);
@@ -157,7 +158,7 @@ static void text_files(FILE *o, const vg_log_analysis *a)
 {
     for (size_t i = 0; i < a->n_files; i++) {
         const vg_log_file *f = &a->files[i];
-        fprintf(o, "  log %s: %llu bytes, %u lines", f->path, f->bytes, f->lines);
+        fprintf(o, "  log %s: %llu bytes, %u lines", cli_term(f->path), f->bytes, f->lines);
         for (int k = 1; k < VG_LOG_FMT_COUNT; k++) {
             if (f->by_format[k])
                 fprintf(o, ", %zu %s", f->by_format[k], vg_log_format_name((vg_log_format)k));
@@ -181,7 +182,7 @@ static void text_files(FILE *o, const vg_log_analysis *a)
         fprintf(o, "%lld", a->keep_old);
     else
         fputs("unset", o);
-    fprintf(o, " (%s)\n", a->vmx ? a->vmx : "no .vmx beside the logs");
+    fprintf(o, " (%s)\n", a->vmx ? cli_term(a->vmx) : "no .vmx beside the logs");
 }
 
 static void text_finding(FILE *o, const vg_log_finding *f)
@@ -196,7 +197,7 @@ static void text_finding(FILE *o, const vg_log_finding *f)
         fputs(" opcode ", o);
         put_clean(o, f->opcode);
     }
-    fprintf(o, " x%zu\n      %s\n", f->count, f->title);
+    fprintf(o, " x%zu\n      %s\n", f->count, cli_term(f->title));
     if (f->first.file)
         text_where(o, "first", &f->first);
     if (f->last.file && (f->last.line != f->first.line || f->last.file != f->first.file))
@@ -208,13 +209,13 @@ static void text_finding(FILE *o, const vg_log_finding *f)
         put_clean(o, f->detail);
         fputc('\n', o);
     }
-    fprintf(o, "      fix: %s\n", f->fix);
+    fprintf(o, "      fix: %s\n", cli_term(f->fix));
 }
 
 static void write_text(FILE *o, const char *path, const vg_log_analysis *a, vg_severity fail_on)
 {
     size_t shown = 0;
-    fprintf(o, "%s\n", path);
+    fprintf(o, "%s\n", cli_term(path));
     text_facts(o, a);
     text_files(o, a);
     for (size_t i = 0; i < a->n_findings; i++)

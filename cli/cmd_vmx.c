@@ -108,7 +108,7 @@ static int run_get(const struct vmx_args *a)
             continue;
         }
         char *u = vg_vmx_doc_to_utf8(doc, e->value);
-        printf("%s\n", u ? u : "");
+        printf("%s\n", cli_term(u)); /* values are hostile: escaped for the terminal */
         free(u);
     }
     vg_vmx_doc_free(doc);
@@ -120,20 +120,20 @@ static const char *const level_names[] = {"warning", "error"};
 static void dump_text(const vg_vmx_doc *doc)
 {
     const char *enc = vg_vmx_doc_encoding(doc);
-    printf("# %s: %zu entries, encoding %s\n", vg_vmx_doc_name(doc), vg_vmx_doc_count(doc),
-           enc ? enc : "(none, UTF-8 assumed)");
+    printf("# %s: %zu entries, encoding %s\n", cli_term(vg_vmx_doc_name(doc)),
+           vg_vmx_doc_count(doc), enc ? cli_term(enc) : "(none, UTF-8 assumed)");
     for (size_t i = 0; i < vg_vmx_doc_count(doc); i++) {
         const vg_vmx_entry *e = vg_vmx_doc_entry(doc, i);
         char *k = vg_vmx_doc_to_utf8(doc, e->key), *v = vg_vmx_doc_to_utf8(doc, e->value);
-        printf("%u\t%s = \"%s\"%s\n", e->line, k ? k : "", v ? v : "",
+        printf("%u\t%s = \"%s\"%s\n", e->line, cli_term(k), cli_term(v),
                e->duplicate ? "\t# duplicate" : "");
         free(k);
         free(v);
     }
     for (size_t i = 0; i < vg_vmx_doc_diag_count(doc); i++) {
         const vg_vmx_diag *d = vg_vmx_doc_diag(doc, i);
-        printf("%s: %s:%u: %s [%s]\n", level_names[d->level == VG_DIAG_ERROR], vg_vmx_doc_name(doc),
-               d->line, d->msg, d->code);
+        printf("%s: %s:%u: %s [%s]\n", level_names[d->level == VG_DIAG_ERROR],
+               cli_term(vg_vmx_doc_name(doc)), d->line, cli_term(d->msg), cli_term(d->code));
     }
 }
 
@@ -274,7 +274,8 @@ static int save(const vg_vmx_doc *doc, const char *path, const struct vmx_args *
         return EXIT_USAGE;
     }
     if (o.backup_path[0] && !cli_quiet)
-        fprintf(stderr, "vmxguard: %s: previous version kept as %s\n", path, o.backup_path);
+        fprintf(stderr, "vmxguard: %s: previous version kept as %s\n", cli_term(path),
+                cli_term(o.backup_path));
     return EXIT_OK;
 }
 
@@ -299,7 +300,8 @@ static int run_set(const struct vmx_args *a)
         rc = EXIT_USAGE;
     } else if (!vg_vmx_doc_modified(doc)) {
         if (!cli_quiet)
-            fprintf(stderr, "vmxguard: %s: %s is already set so; nothing changed\n", path, key);
+            fprintf(stderr, "vmxguard: %s: %s is already set so; nothing changed\n",
+                    cli_term(path), cli_term(key));
     } else if (refuse_if_running(path, a->force)) {
         rc = EXIT_FINDINGS;
     } else {

@@ -165,20 +165,21 @@ static int run_ping(args *a, const char *target)
     }
     vg_vsphere_target t;
     vg_vsphere_parse_url(target, &t, &err);
-    printf("server:        %s\n", t.server);
-    printf("product:       %s\n", about.full_name);
-    printf("api:           %s %s\n", about.api_type, about.api_version);
-    printf("instance uuid: %s\n", about.instance_uuid);
-    printf("user:          %s\n", about.user);
+    printf("server:        %s\n", cli_term(t.server));
+    printf("product:       %s\n", cli_term(about.full_name));
+    printf("api:           %s %s\n", cli_term(about.api_type), cli_term(about.api_version));
+    printf("instance uuid: %s\n", cli_term(about.instance_uuid));
+    printf("user:          %s\n", cli_term(about.user));
     printf("login:         %.3f s\n", about.login_seconds);
     return EXIT_OK;
 }
 
 /* ------------------------------------------------------------ ls / show */
 
+/* Server text, shown terminal-safe (cli_term). */
 static const char *str(const char *s)
 {
-    return s ? s : "-";
+    return s ? cli_term(s) : "-";
 }
 
 static int print_row(vg_vm *vm, void *ctx)
@@ -199,16 +200,16 @@ static int print_vm(vg_vm *vm, void *ctx)
     printf("#   power %s, host %s, hardware %s, guest %s%s%s%s\n",
            vg_power_state_name(vm->power), str(vm->host), str(vm->hw_version),
            str(vm->guest_os), vm->is_template ? ", template" : "",
-           vm->managed_by ? ", managed by " : "", vm->managed_by ? vm->managed_by : "");
+           vm->managed_by ? ", managed by " : "", vm->managed_by ? str(vm->managed_by) : "");
     for (size_t i = 0; i < vm->n_props; i++)
-        printf("#   %s = %s\n", vm->props[i].name, str(vm->props[i].value));
+        printf("#   %s = %s\n", str(vm->props[i].name), str(vm->props[i].value));
     for (size_t i = 0; i < vm->n_evidence; i++)
-        printf("#   note: %s\n", vm->evidence[i].message);
+        printf("#   note: %s\n", str(vm->evidence[i].message));
     size_t n = vm->settings ? vg_vmx_doc_count(vm->settings) : 0;
     for (size_t i = 0; i < n; i++) {
         const vg_vmx_entry *e = vg_vmx_doc_entry(vm->settings, i);
         char *esc = vg_vmx_escape(e->value, strlen(e->value));
-        printf("%s = \"%s\"\n", e->key, esc ? esc : "");
+        printf("%s = \"%s\"\n", str(e->key), esc ? str(esc) : "");
         free(esc);
     }
     vg_vm_free(vm);
@@ -297,7 +298,7 @@ static int run_set(args *a, const char *target, char **words, int n)
         cli_print_error(&err);
         return EXIT_USAGE;
     }
-    printf("%s (%s): %s\n", a->vm, ch.moref, ch.message);
+    printf("%s (%s): %s\n", str(a->vm), str(ch.moref), str(ch.message));
     vg_vm_free(ch.after);
     return ch.status == 0 ? EXIT_OK : EXIT_FINDINGS;
 }

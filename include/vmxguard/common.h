@@ -84,6 +84,20 @@ VG_EXPORT int vg_output_create(const char *path, int allow_device, vg_error *err
 
 VG_EXPORT const char *vg_version(void); /* "0.1.0" */
 
+/*
+ * Text for a terminal: file names, values, log lines and server replies
+ * are hostile, so before any of them reaches a human-readable output every
+ * C0 control and DEL (\x1B, \t, \n, \r), C1 control (\u009B), bidi
+ * override, isolate or mark (\u202E, \u2066, \u200F, \u061C), line or
+ * paragraph separator (\u2028) and byte that is not UTF-8 (\xFF) is shown
+ * escaped.  Flags keep a line feed or a tab as it is (multi-line text).
+ */
+enum { VG_TERM_KEEP_NL = 1, VG_TERM_KEEP_TAB = 2 };
+/* 1 when the len bytes of s need no escape. */
+VG_EXPORT int vg_term_is_clean(const char *s, size_t len, unsigned flags);
+/* The escaped copy of len bytes of s: malloc'd, NUL-terminated; NULL on oom. */
+VG_EXPORT char *vg_term_escape_dup(const char *s, size_t len, unsigned flags);
+
 #ifdef __cplusplus
 }
 #endif

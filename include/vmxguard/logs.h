@@ -79,6 +79,9 @@ typedef struct vg_log_sigs vg_log_sigs;
 VG_EXPORT int vg_log_sigs_load_embedded(vg_log_sigs **out, vg_error *err);
 VG_EXPORT int vg_log_sigs_parse(const char *yaml, size_t len, const char *name, vg_log_sigs **out,
                                 vg_error *err);
+/* Signatures from a YAML file (read with the careful reader: a FIFO,
+ * device or oversized file is refused at once, never waited on). */
+VG_EXPORT int vg_log_sigs_load_file(const char *path, vg_log_sigs **out, vg_error *err);
 VG_EXPORT void vg_log_sigs_free(vg_log_sigs *s);
 
 typedef enum vg_log_category {

@@ -54,11 +54,6 @@ void vg_lint_tables_free(vg_lint_tables *t);
 /* Waivers (audit_waiver.c): mark r waived / expired when one matches. */
 int vg_waivers_apply(const vg_waivers *w, const vg_vm *vm, vg_result *r, time_t now);
 
-/* Small helpers over libyaml's document tree (audit_yaml.c). */
-#include <yaml.h>
-int vg_yaml_load(const char *text, size_t len, const char *name, yaml_document_t *doc,
-                 vg_error *err); /* 0 ok; doc must be deleted by the caller */
-yaml_node_t *vg_yaml_get(yaml_document_t *doc, yaml_node_t *map, const char *key);
-const char *vg_yaml_scalar(yaml_node_t *n); /* NULL unless a scalar */
-unsigned vg_yaml_line(const yaml_node_t *n);
+/* libyaml document helpers with depth and alias limits (util/yaml_doc.h). */
+#include "util/yaml_doc.h"
 #endif

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "audit/audit_internal.h"
+#include "util/file_read.h"
 
 typedef struct waiver {
     char **rules;
@@ -210,23 +211,13 @@ int vg_waivers_parse(const char *text, size_t len, const char *name, vg_waivers 
 int vg_waivers_load_file(const char *path, vg_waivers **out, vg_error *err)
 {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return vg_error_set(err, VG_EIO, path, 0, "cannot open: %s", strerror(errno));
-    vg_buf b = VG_BUF_INIT;
-    char chunk[8192];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && b.len < (16u << 20))
-        vg_buf_add(&b, chunk, n);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad || b.oom || b.len >= (16u << 20)) {
-        vg_buf_release(&b);
-        return vg_error_set(err, bad ? VG_EIO : VG_EINPUT, path, 0,
-                            bad ? "read error" : "waiver file too large (16 MiB limit)");
-    }
-    int rc = vg_waivers_parse(b.data ? b.data : "", b.len, path, out, err);
-    vg_buf_release(&b);
+    char *text;
+    size_t len;
+    int rc = vg_file_read(path, 16u << 20, "a waiver file", &text, &len, err);
+    if (rc)
+        return rc;
+    rc = vg_waivers_parse(text, len, path, out, err);
+    free(text);
     return rc;
 }
 

@@ -18,6 +18,8 @@
 #include "catalog/catalog_embedded.h"
 #include "catalog/catalog_internal.h"
 #include "util/buf.h"
+#include "util/file_read.h"
+#include "util/yaml_doc.h"
 
 #define MAX_FILE_SIZE (16u << 20)
 
@@ -597,19 +599,11 @@ int vg_catalog_add_yaml(vg_catalog *cat, const char *text, size_t len, const cha
     ld.name = name ? name : "(catalog)";
     ld.err = err;
     ld.cat = cat;
-    yaml_parser_t parser;
-    if (!yaml_parser_initialize(&parser))
-        return vg_error_set(err, VG_ENOMEM, ld.name, 0, "out of memory");
-    yaml_parser_set_input_string(&parser, (const unsigned char *)(text ? text : ""), len);
-    if (!yaml_parser_load(&parser, &ld.doc)) {
-        int rc = vg_error_set(err, VG_EINPUT, ld.name, (unsigned)parser.problem_mark.line + 1,
-                              "yaml: %s", parser.problem ? parser.problem : "malformed");
-        yaml_parser_delete(&parser);
+    int rc = vg_yaml_load_any(text, len, ld.name, &ld.doc, err);
+    if (rc)
         return rc;
-    }
-    int rc = parse_root(&ld, yaml_document_get_root_node(&ld.doc));
+    rc = parse_root(&ld, yaml_document_get_root_node(&ld.doc));
     yaml_document_delete(&ld.doc);
-    yaml_parser_delete(&parser);
     if (!rc)
         rc = vg_catalog_take(cat, ld.rules, ld.n_rules, ld.profiles, ld.n_profiles);
     if (rc) {
@@ -625,26 +619,13 @@ int vg_catalog_add_yaml(vg_catalog *cat, const char *text, size_t len, const cha
 
 int vg_catalog_add_file(vg_catalog *cat, const char *path, vg_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return vg_error_set(err, VG_EIO, path, 0, "cannot open: %s", strerror(errno));
-    vg_buf b = VG_BUF_INIT;
-    char chunk[8192];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && b.len <= MAX_FILE_SIZE)
-        vg_buf_add(&b, chunk, n);
-    int bad = ferror(f);
-    fclose(f);
-    int rc;
-    if (bad)
-        rc = vg_error_set(err, VG_EIO, path, 0, "read error");
-    else if (b.oom)
-        rc = vg_error_set(err, VG_ENOMEM, path, 0, "out of memory");
-    else if (b.len > MAX_FILE_SIZE)
-        rc = vg_error_set(err, VG_EINPUT, path, 0, "file larger than 16 MiB");
-    else
-        rc = vg_catalog_add_yaml(cat, b.data ? b.data : "", b.len, path, err);
-    vg_buf_release(&b);
+    char *text;
+    size_t len;
+    int rc = vg_file_read(path, MAX_FILE_SIZE, "a catalog file", &text, &len, err);
+    if (rc)
+        return rc;
+    rc = vg_catalog_add_yaml(cat, text, len, path, err);
+    free(text);
     return rc;
 }
 

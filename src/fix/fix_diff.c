@@ -3,12 +3,14 @@
  * confirmation prompt.  Fix edits are few and mostly appended, so the common
  * head and tail are trimmed first and a plain LCS table runs over the small
  * middle; an oversized middle is shown as one replacement, which is still a
- * correct diff.  No external program is run.
+ * correct diff.  No external program is run.  The diff is for a human: file
+ * names and lines are shown terminal-safe (util/term.h).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "fix_internal.h"
+#include "util/term.h"
 
 struct line {
     const char *s;
@@ -122,7 +124,14 @@ static void add_line(vg_buf *out, char kind, const struct line *l, int color)
     vg_buf_addc(out, kind);
     size_t n = l->n;
     int eol = n && l->s[n - 1] == '\n';
-    vg_buf_add(out, l->s, eol ? n - 1 : n);
+    size_t body = eol ? n - 1 : n;
+    /* A CR right before the LF moves nothing that matters (CRLF files);
+     * every other control, bidi override or bad byte in the .vmx is shown
+     * escaped, so a hostile line cannot redraw the diff being approved. */
+    int crlf = eol && body && l->s[body - 1] == '\r';
+    vg_term_escape(out, l->s, crlf ? body - 1 : body, VG_TERM_KEEP_TAB);
+    if (crlf)
+        vg_buf_addc(out, '\r');
     if (color && c >= 0)
         vg_buf_adds(out, colours[C_OFF]);
     vg_buf_adds(out, eol ? "\n" : "\n\\ No newline at end of file\n");
@@ -194,8 +203,11 @@ char *vg_fix_diff(const char *a, size_t alen, const char *b, size_t blen, const 
         goto done;
     }
     size_t k = edit_script(&la, &lb, ops);
-    vg_buf_printf(&out, "%s--- %s\n+++ %s%s\n", color ? colours[C_HEAD] : "", name_a, name_b,
-                  color ? colours[C_OFF] : "");
+    vg_buf_printf(&out, "%s--- ", color ? colours[C_HEAD] : "");
+    vg_term_escape(&out, name_a, strlen(name_a), 0);
+    vg_buf_adds(&out, "\n+++ ");
+    vg_term_escape(&out, name_b, strlen(name_b), 0);
+    vg_buf_printf(&out, "%s\n", color ? colours[C_OFF] : "");
     hunks(&out, ops, k, &la, &lb, color);
 done:
     free(la.v);

@@ -15,6 +15,8 @@
 #include <yaml.h>
 
 #include "logs/logs_internal.h"
+#include "util/file_read.h"
+#include "util/yaml_doc.h"
 
 const char *const vg_logs_fact_names[] = {"product",  "version",     "build",
                                           "host_os",  "hw_version",  "guest_os",
@@ -701,18 +703,11 @@ int vg_log_sigs_parse(const char *text, size_t len, const char *name, vg_log_sig
     if (!ld.sigs)
         return vg_error_set(err, VG_ENOMEM, ld.name, 0, "out of memory");
     ld.sigs->name = strdup(ld.name);
-    yaml_parser_t parser;
-    yaml_parser_initialize(&parser);
-    yaml_parser_set_input_string(&parser, (const unsigned char *)(text ? text : ""), len);
-    int rc;
-    if (!yaml_parser_load(&parser, &ld.doc)) {
-        rc = vg_error_set(err, VG_EINPUT, ld.name, (unsigned)parser.problem_mark.line + 1,
-                          "yaml: %s", parser.problem ? parser.problem : "malformed");
-        yaml_parser_delete(&parser);
+    int rc = vg_yaml_load_any(text, len, ld.name, &ld.doc, err);
+    if (rc) {
         vg_log_sigs_free(ld.sigs);
         return rc;
     }
-    yaml_parser_delete(&parser);
     rc = ld.sigs->name ? load_root(&ld) : vg_error_set(err, VG_ENOMEM, ld.name, 0, "out of memory");
     yaml_document_delete(&ld.doc);
     if (rc) {
@@ -721,6 +716,19 @@ int vg_log_sigs_parse(const char *text, size_t len, const char *name, vg_log_sig
     }
     *out = ld.sigs;
     return VG_OK;
+}
+
+int vg_log_sigs_load_file(const char *path, vg_log_sigs **out, vg_error *err)
+{
+    *out = NULL;
+    char *text;
+    size_t len;
+    int rc = vg_file_read(path, 16u << 20, "a signature file", &text, &len, err);
+    if (rc)
+        return rc;
+    rc = vg_log_sigs_parse(text, len, path, out, err);
+    free(text);
+    return rc;
 }
 
 static void sig_free(log_sig *s)

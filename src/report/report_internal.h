@@ -132,10 +132,19 @@ static inline void vg_report_adds(vg_buf *b, const char *s)
 void vg_report_add_uint(vg_buf *b, unsigned long long v);
 /* ISO 8601 UTC "2026-01-02T03:04:05Z"; t == 0 -> now is NOT used: the epoch. */
 void vg_report_iso_time(time_t t, char *out, size_t outsz);
+/* Names handed out so far (open addressing, strings owned by the set),
+ * each with the next suffix to try when it is used as a base again, so
+ * 2,000 VMs of one name get their names in linear time. */
+struct vg_name_set {
+    char **name;
+    unsigned *next;
+    size_t cap, n;
+};
+void vg_name_set_release(struct vg_name_set *s);
 /* A file name from a VM name: [A-Za-z0-9._-] kept, others '_', made unique
- * against names already in used (a NULL-terminated growing list owned by
- * the caller) by appending -2, -3 ...  Caller frees the result. */
-char *vg_report_file_name(const char *vm_name, const char *ext, char ***used, size_t *n_used);
+ * against the names already in used by appending -2, -3 ...  Caller frees
+ * the result; NULL when out of memory. */
+char *vg_report_file_name(const char *vm_name, const char *ext, struct vg_name_set *used);
 /* Join a NULL-terminated list with sep into b. */
 void vg_report_join(vg_buf *b, const char *const *list, const char *sep);
 
@@ -214,8 +223,7 @@ const char *vg_stig_severity(vg_severity s);
 /* Per-VM files for ckl/cklb (and xccdf with an output dir): unique names
  * in opts.output_dir, or the one stream when there is one VM. */
 struct per_vm_files {
-    char **used;
-    size_t n_used;
+    struct vg_name_set used;
     size_t vms;
 };
 /* Path for this VM's file (caller frees) or NULL with *use_stream = 1 when

@@ -160,7 +160,7 @@ int vg_per_vm_path(vg_report *r, struct per_vm_files *pf, const vg_vm *vm, const
     if (pf->vms++ == 0 && mkdir(r->opts.output_dir, 0700) != 0 && errno != EEXIST)
         return vg_error_set(err, VG_EIO, r->opts.output_dir, 0, "cannot create the folder: %s",
                             strerror(errno));
-    char *name = vg_report_file_name(vg_report_vm_name(vm), ext, &pf->used, &pf->n_used);
+    char *name = vg_report_file_name(vg_report_vm_name(vm), ext, &pf->used);
     *path = name ? vg_report_path(r->opts.output_dir, name) : NULL;
     free(name);
     if (!*path)
@@ -170,11 +170,7 @@ int vg_per_vm_path(vg_report *r, struct per_vm_files *pf, const vg_vm *vm, const
 
 void vg_per_vm_release(struct per_vm_files *pf)
 {
-    for (size_t i = 0; i < pf->n_used; i++)
-        free(pf->used[i]);
-    free(pf->used);
-    pf->used = NULL;
-    pf->n_used = 0;
+    vg_name_set_release(&pf->used);
 }
 
 const char *vg_stig_rule_key(const vg_profile *p, const vg_profile_rule *pr)

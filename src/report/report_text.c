@@ -2,14 +2,16 @@
  * The terminal report: per VM what fails first (by severity), then the
  * other statuses that need a look, each with its evidence and fix; lint
  * warnings; a run summary with the score before and after waivers.  Values
- * come from .vmx files, so control characters are shown escaped and never
- * reach the terminal raw.
+ * come from .vmx files and servers, so control characters, bidi controls
+ * and bad bytes are shown escaped (util/term.h) and never reach the
+ * terminal raw; long text is wrapped, never cut.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "report/report_internal.h"
+#include "util/term.h"
 
 #define ANSI_RESET "\033[0m"
 #define ANSI_BOLD "\033[1m"
@@ -34,23 +36,6 @@ struct text_out {
 struct text_state {
     vg_buf out;
     struct text_out o;
-};
-
-/* Control characters shown escaped, so .vmx values never reach the terminal raw. */
-static const struct vg_escapes text_escapes = {
-    .stop = {VG_ESC_STOP_C0, [0x7F] = 1, VG_ESC_STOP_HIGH},
-    .sub =
-        {
-            [0x00] = "\\x00", [0x01] = "\\x01", [0x02] = "\\x02", [0x03] = "\\x03",
-            [0x04] = "\\x04", [0x05] = "\\x05", [0x06] = "\\x06", [0x07] = "\\x07",
-            [0x08] = "\\x08", [0x09] = "\\t",   [0x0A] = "\\n",   [0x0B] = "\\x0B",
-            [0x0C] = "\\x0C", [0x0D] = "\\r",   [0x0E] = "\\x0E", [0x0F] = "\\x0F",
-            [0x10] = "\\x10", [0x11] = "\\x11", [0x12] = "\\x12", [0x13] = "\\x13",
-            [0x14] = "\\x14", [0x15] = "\\x15", [0x16] = "\\x16", [0x17] = "\\x17",
-            [0x18] = "\\x18", [0x19] = "\\x19", [0x1A] = "\\x1A", [0x1B] = "\\x1B",
-            [0x1C] = "\\x1C", [0x1D] = "\\x1D", [0x1E] = "\\x1E", [0x1F] = "\\x1F",
-            [0x7F] = "\\x7F",
-        },
 };
 
 static void add_spaces(vg_buf *b, size_t n)
@@ -97,27 +82,24 @@ static size_t fit(const char *s, size_t cols)
 }
 
 /*
- * Label+text in at most max_lines lines of width columns, the continuation
- * indented under the text; breaks at a space where it can and ends with
- * "..." when the text does not fit.  label may hold colour codes, so its
- * width is given as label_cols.
+ * Label+text wrapped to width columns, the continuation indented under the
+ * text; breaks at a space where it can.  Nothing is ever cut: a warning's
+ * last words are often the key it suggests.  label may hold colour codes,
+ * so its width is given as label_cols.  The text is made terminal-safe
+ * first (util/term.h): values, names and messages come from tenants.
  */
 static void put_label_wrapped(struct text_out *o, size_t indent, const char *label,
-                              size_t label_cols, const char *text, int max_lines)
+                              size_t label_cols, const char *text)
 {
     vg_buf *b = o->out;
     vg_buf_reset(&o->field);
-    vg_report_add(&o->field, "", 0); /* data is never NULL */
-    vg_report_add_clean(&o->field, text, &text_escapes);
+    vg_term_escape(&o->field, text, text ? strlen(text) : 0, 0);
     const char *p = o->field.data ? o->field.data : "";
     size_t width = (size_t)o->opts->width;
     size_t room = width > indent + label_cols + 10 ? width - indent - label_cols : 10;
-    for (int line = 0; line < max_lines; line++) {
+    for (int line = 0;; line++) {
         size_t n = fit(p, room);
-        int last = line == max_lines - 1;
-        if (p[n] && last && n > 3)
-            n = fit(p, room - 3);
-        else if (p[n] && !last) {
+        if (p[n]) {
             size_t sp = n;
             while (sp > n / 2 && p[sp] != ' ')
                 sp--;
@@ -128,8 +110,6 @@ static void put_label_wrapped(struct text_out *o, size_t indent, const char *lab
         if (!line)
             vg_report_adds(b, label);
         vg_report_add(b, p, n);
-        if (p[n] && last)
-            VG_REPORT_LIT(b, "...");
         vg_report_addc(b, '\n');
         p += n;
         while (*p == ' ')
@@ -139,10 +119,9 @@ static void put_label_wrapped(struct text_out *o, size_t indent, const char *lab
     }
 }
 
-static void put_wrapped(struct text_out *o, size_t indent, const char *label, const char *text,
-                        int max_lines)
+static void put_wrapped(struct text_out *o, size_t indent, const char *label, const char *text)
 {
-    put_label_wrapped(o, indent, label, columns(label, strlen(label)), text, max_lines);
+    put_label_wrapped(o, indent, label, columns(label, strlen(label)), text);
 }
 
 /* "FAIL    high    " with colours when asked; 16 columns. */
@@ -175,7 +154,7 @@ static void put_result_head(struct text_out *o, const vg_result *res)
     }
     vg_report_addc(&o->line, ' ');
     vg_report_adds(&o->line, vg_report_rule_title(res));
-    put_label_wrapped(o, 2, o->label.data ? o->label.data : "", 16, o->line.data, 2);
+    put_label_wrapped(o, 2, o->label.data ? o->label.data : "", 16, o->line.data);
 }
 
 static void put_waiver(struct text_out *o, const vg_result *res)
@@ -195,7 +174,7 @@ static void put_waiver(struct text_out *o, const vg_result *res)
         VG_REPORT_LIT(b, ", expires ");
         vg_report_adds(b, res->waiver_expires);
     }
-    put_wrapped(o, 10, "waiver: ", b->data ? b->data : "", 2);
+    put_wrapped(o, 10, "waiver: ", b->data ? b->data : "");
 }
 
 static void put_result(struct text_out *o, const vg_result *res)
@@ -204,9 +183,9 @@ static void put_result(struct text_out *o, const vg_result *res)
     int detail = res->status == VG_FAIL || res->status == VG_ERROR || res->status == VG_WAIVED ||
                  o->opts->verbose;
     if (detail && res->evidence)
-        put_wrapped(o, 10, "evidence: ", res->evidence, 2);
+        put_wrapped(o, 10, "evidence: ", res->evidence);
     if (detail && res->status != VG_PASS && res->fix && res->status != VG_NOT_APPLICABLE)
-        put_wrapped(o, 10, "fix: ", res->fix, 2);
+        put_wrapped(o, 10, "fix: ", res->fix);
     if (res->waiver_reason)
         put_waiver(o, res);
 }
@@ -229,7 +208,7 @@ static void put_vm_header(struct text_out *o, const vg_vm *vm)
 {
     if (o->opts->color)
         VG_REPORT_LIT(o->out, ANSI_BOLD);
-    put_wrapped(o, 0, "", vg_report_vm_name(vm), 3);
+    put_wrapped(o, 0, "", vg_report_vm_name(vm));
     if (o->opts->color)
         VG_REPORT_LIT(o->out, ANSI_RESET);
     vg_buf *l = &o->line;
@@ -242,12 +221,12 @@ static void put_vm_header(struct text_out *o, const vg_vm *vm)
         vg_report_adds(l, vm->server ? vm->server : "?");
     }
     if (l->len)
-        put_wrapped(o, 2, "", l->data, 2);
+        put_wrapped(o, 2, "", l->data);
     if (vm->uuid) /* a line of its own: a bios uuid has spaces and would wrap mid-way */
-        put_wrapped(o, 2, "uuid ", vm->uuid, 2);
+        put_wrapped(o, 2, "uuid ", vm->uuid);
     const char *note = vm_note(vm);
     if (note)
-        put_wrapped(o, 2, "note: ", note, 2);
+        put_wrapped(o, 2, "note: ", note);
 }
 
 static void put_lints(struct text_out *o, const vg_vm_report *vr)
@@ -270,7 +249,7 @@ static void put_lints(struct text_out *o, const vg_vm_report *vr)
             vg_report_adds(l, lint->suggest);
             vg_report_addc(l, ')');
         }
-        put_wrapped(o, 2, "warning: ", l->data, 2);
+        put_wrapped(o, 2, "warning: ", l->data);
     }
 }
 
@@ -333,7 +312,7 @@ static int text_vm_into(struct text_out *o, const vg_vm_report *vr, vg_error *er
     put_lints(o, vr);
     vg_buf_reset(&o->line);
     add_counts(&o->line, vr->counts);
-    put_wrapped(o, 2, "", o->line.data, 2);
+    put_wrapped(o, 2, "", o->line.data);
     vg_report_addc(o->out, '\n');
     if (o->field.oom || o->line.oom || o->label.oom)
         o->out->oom = 1;
@@ -387,7 +366,7 @@ static int text_problem(vg_report *r, const vg_error *problem, vg_error *err)
     vg_buf b = VG_BUF_INIT;
     struct text_out o;
     text_out_init(&o, &r->opts, &b);
-    put_wrapped(&o, 0, problem->code ? "error: " : "warning: ", msg, 4);
+    put_wrapped(&o, 0, problem->code ? "error: " : "warning: ", msg);
     text_out_release(&o);
     return text_put(r, &b, err);
 }
@@ -399,7 +378,7 @@ static void put_profiles(const vg_report *r, struct text_out *o, vg_buf *b)
         vg_buf_reset(b);
         vg_buf_printf(b, "%s%s%s (%zu rules, %zu automated)", p->id, p->version ? " " : "",
                       p->version ? p->version : "", p->n_rules, vg_profile_automated_count(p));
-        put_wrapped(o, 0, "Profile:  ", b->data, 2);
+        put_wrapped(o, 0, "Profile:  ", b->data);
     }
 }
 
@@ -414,23 +393,23 @@ static int text_end(vg_report *r, const vg_audit_summary *sum, vg_error *err)
     vg_buf_reset(&b);
     vg_buf_printf(&b, "%zu audited, %zu failing, %zu input errors, %zu warnings", sum->vms,
                   sum->vms_failing, sum->errors, sum->warnings);
-    put_wrapped(&o, 0, "VMs:      ", b.data, 2);
+    put_wrapped(&o, 0, "VMs:      ", b.data);
     vg_buf_reset(&b);
     vg_buf_printf(&b, "%zu results: ", sum->results);
     add_counts(&b, sum->counts);
-    put_wrapped(&o, 0, "Rules:    ", b.data, 3);
+    put_wrapped(&o, 0, "Rules:    ", b.data);
     vg_buf_reset(&b);
     vg_buf_printf(&b, "%zu high, %zu medium, %zu low, %zu info", sum->fail_by_severity[VG_SEV_HIGH],
                   sum->fail_by_severity[VG_SEV_MEDIUM], sum->fail_by_severity[VG_SEV_LOW],
                   sum->fail_by_severity[VG_SEV_INFO]);
-    put_wrapped(&o, 0, "Failures: ", b.data, 2);
+    put_wrapped(&o, 0, "Failures: ", b.data);
     vg_buf_reset(&b);
     if (vg_audit_summary_no_score(sum)) /* never 100% for nothing */
         vg_buf_printf(&b, "none: %s", vg_audit_summary_no_score(sum));
     else
         vg_buf_printf(&b, "%.1f%% before waivers, %.1f%% after waivers",
                       vg_audit_summary_score(sum, 0), vg_audit_summary_score(sum, 1));
-    put_wrapped(&o, 0, "Score:    ", b.data, 2);
+    put_wrapped(&o, 0, "Score:    ", b.data);
     if (b.oom)
         out.oom = 1;
     vg_buf_release(&b);

@@ -212,7 +212,11 @@ static char *clean_utf8(const char *s, int for_xml)
         }
         int illegal = for_xml && ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') ||
                                   cp == 0xFFFE || cp == 0xFFFF);
-        if (!illegal)
+        /* XML 1.0 cannot hold these even as references: replaced by U+FFFD,
+         * so the reader sees that something was there */
+        if (illegal)
+            vg_buf_adds(&b, "\xEF\xBF\xBD");
+        else
             vg_buf_add(&b, p, len);
         p += len, n -= len;
     }
@@ -277,7 +281,63 @@ void vg_report_iso_time(time_t t, char *out, size_t outsz)
         snprintf(out, outsz, "1970-01-01T00:00:00Z");
 }
 
-char *vg_report_file_name(const char *vm_name, const char *ext, char ***used, size_t *n_used)
+static size_t name_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    /* FNV's low bits mix poorly for names that differ only in a few
+     * digits before a common ending: fold the high bits in */
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 32;
+    return (size_t)h;
+}
+
+/* The slot of name: where it is, or the free one where it would go. */
+static size_t name_slot(const struct vg_name_set *s, const char *name)
+{
+    size_t i = name_hash(name) & (s->cap - 1);
+    while (s->name[i] && strcmp(s->name[i], name) != 0)
+        i = (i + 1) & (s->cap - 1);
+    return i;
+}
+
+static int name_set_grow(struct vg_name_set *s)
+{
+    if ((s->n + 1) * 2 <= s->cap)
+        return 0;
+    struct vg_name_set g = {NULL, NULL, s->cap ? s->cap * 2 : 64, s->n};
+    g.name = calloc(g.cap, sizeof *g.name);
+    g.next = calloc(g.cap, sizeof *g.next);
+    if (!g.name || !g.next) {
+        free(g.name);
+        free(g.next);
+        return -1;
+    }
+    for (size_t i = 0; i < s->cap; i++) {
+        if (s->name[i]) {
+            size_t j = name_slot(&g, s->name[i]);
+            g.name[j] = s->name[i];
+            g.next[j] = s->next[i];
+        }
+    }
+    free(s->name);
+    free(s->next);
+    *s = g;
+    return 0;
+}
+
+void vg_name_set_release(struct vg_name_set *s)
+{
+    for (size_t i = 0; i < s->cap; i++)
+        free(s->name[i]);
+    free(s->name);
+    free(s->next);
+    memset(s, 0, sizeof *s);
+}
+
+char *vg_report_file_name(const char *vm_name, const char *ext, struct vg_name_set *used)
 {
     vg_buf base = VG_BUF_INIT;
     for (const char *p = vm_name ? vm_name : ""; *p; p++) {
@@ -292,30 +352,40 @@ char *vg_report_file_name(const char *vm_name, const char *ext, char ***used, si
     if (base.len == 0)
         vg_buf_adds(&base, "vm");
     vg_buf name = VG_BUF_INIT;
-    for (unsigned k = 1;; k++) {
-        vg_buf_reset(&name);
-        vg_buf_add(&name, base.data, base.len);
-        if (k > 1)
+    vg_buf_add(&name, base.data, base.len);
+    vg_buf_adds(&name, ext);
+    if (name.oom || name_set_grow(used) != 0) {
+        vg_buf_release(&base);
+        vg_buf_release(&name);
+        return NULL;
+    }
+    /* The plain name's entry remembers the next suffix to try, so a name
+     * used N times costs N tries in all, not N^2. */
+    size_t first = name_slot(used, name.data);
+    unsigned k = 1;
+    if (used->name[first]) {
+        for (k = used->next[first] > 2 ? used->next[first] : 2;; k++) {
+            vg_buf_reset(&name);
+            vg_buf_add(&name, base.data, base.len);
             vg_buf_printf(&name, "-%u", k);
-        vg_buf_adds(&name, ext);
-        if (name.oom)
-            break;
-        size_t i = 0;
-        while (i < *n_used && strcmp((*used)[i], name.data) != 0)
-            i++;
-        if (i == *n_used)
-            break;
+            vg_buf_adds(&name, ext);
+            if (name.oom || !used->name[name_slot(used, name.data)])
+                break;
+        }
+        used->next[first] = k + 1;
     }
     vg_buf_release(&base);
     char *s = vg_buf_detach(&name);
-    char **grown = s ? realloc(*used, (*n_used + 1) * sizeof **used) : NULL;
-    if (!grown) {
+    char *copy = s ? strdup(s) : NULL;
+    if (!copy) {
         free(s);
         return NULL;
     }
-    *used = grown;
-    (*used)[(*n_used)++] = s;
-    return strdup(s);
+    size_t at = name_slot(used, s);
+    used->name[at] = s;
+    used->next[at] = k == 1 ? 2 : 0;
+    used->n++;
+    return copy;
 }
 
 void vg_report_join(vg_buf *b, const char *const *list, const char *sep)

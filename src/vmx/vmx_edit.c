@@ -266,10 +266,14 @@ int vg_vmx_doc_set(vg_vmx_doc *doc, const char *key, const char *value, vg_error
     free(esc);
     if (rc)
         return edit_error(doc, rc, key, err);
-    if (ei != (size_t)-1)
-        remove_matching(doc, key, ei);
+    int removed = ei != (size_t)-1 ? remove_matching(doc, key, ei) : 0;
     doc->modified = 1;
-    if (vmx_index(doc, NULL, 0))
+    /* a new key joins the index alone; only removed duplicates move entries */
+    if (ei == (size_t)-1)
+        rc = vmx_index_add(doc, doc->nentries - 1);
+    else if (removed)
+        rc = vmx_index(doc, NULL, 0);
+    if (rc)
         return edit_error(doc, VG_ENOMEM, key, err);
     return 0;
 }

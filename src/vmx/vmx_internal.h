@@ -93,6 +93,8 @@ uint32_t vmx_hash_key(const char *key, size_t len);
 int vmx_key_equal(const char *a, size_t alen, const char *b, size_t blen);
 /* Rebuild the key table and duplicate flags from entries; 0 or VG_ENOMEM. */
 int vmx_index(vg_vmx_doc *doc, vg_buf *diag_text, int report_duplicates);
+/* Index entry i, just appended with a key the index does not hold. */
+int vmx_index_add(vg_vmx_doc *doc, size_t i);
 /* First entry index for key, or (size_t)-1. */
 size_t vmx_find_index(const vg_vmx_doc *doc, const char *key, size_t len);
 void vmx_diag_add(vg_vmx_doc *doc, vg_buf *text, vg_diag_level level, unsigned line,

@@ -165,6 +165,12 @@ static int on_progress(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut, c
     if (stop_requested(c))
         return 1;
     double t = now_s();
+    /* A reply that drips just fast enough never stalls: the deadlines cut
+     * it.  Logging out (cleanup) has its own short CURLOPT_TIMEOUT. */
+    if (!c->cleanup && (t > c->request_deadline || t > c->run_deadline)) {
+        c->deadline_hit = t > c->run_deadline ? 2 : 1;
+        return 1;
+    }
     long long moved = (long long)dn + (long long)ut;
     if (t - c->window_t >= (double)c->timeout) {
         if (moved - c->window_bytes < (long long)STALL_RATE * c->timeout) {
@@ -212,6 +218,7 @@ int vs_conn_open(vs_conn *c, const char *url, const vg_vsphere_opts *opts, vg_er
         return vg_error_set(err, VG_ENOMEM, c->target.server, 0, "cannot create an HTTP handle");
     long timeout = opts->timeout > 0 ? opts->timeout : 60;
     c->timeout = timeout;
+    c->run_deadline = now_s() + (double)timeout * VS_RUN_TIMEOUTS;
     CURL *h = c->curl;
     int bad = 0;
     bad |= curl_easy_setopt(h, CURLOPT_URL, c->target.endpoint);
@@ -311,6 +318,16 @@ static int transfer_error(vs_conn *c, const char *method, CURLcode cc, vs_reply 
         return vg_error_set(err, VG_EIO, c->target.server, 0,
                             "%s: timed out (see --timeout): under %d bytes/s for %ld s", method,
                             STALL_RATE, c->timeout);
+    if (cc == CURLE_ABORTED_BY_CALLBACK && c->deadline_hit == 1)
+        return vg_error_set(err, VG_EIO, c->target.server, 0,
+                            "%s: timed out (see --timeout): no complete reply within %ld s "
+                            "(%d x --timeout per request)",
+                            method, c->timeout * VS_REQUEST_TIMEOUTS, VS_REQUEST_TIMEOUTS);
+    if (cc == CURLE_ABORTED_BY_CALLBACK && c->deadline_hit == 2)
+        return vg_error_set(err, VG_EIO, c->target.server, 0,
+                            "%s: timed out (see --timeout): the session ran past its %ld s "
+                            "limit (%d x --timeout per run)",
+                            method, c->timeout * VS_RUN_TIMEOUTS, VS_RUN_TIMEOUTS);
     if (cc == CURLE_WRITE_ERROR && r->stopped)
         return vg_error_set(err, VG_ERR, c->target.server, 0, "%s: stopped", method);
     if (cc == CURLE_WRITE_ERROR && r->bad)
@@ -348,16 +365,127 @@ static int status_error(vs_conn *c, const char *method, vg_error *err)
 {
     char *loc = NULL;
     if (c->http_status >= 300 && c->http_status < 400 &&
-        curl_easy_getinfo(c->curl, CURLINFO_REDIRECT_URL, &loc) == CURLE_OK && loc)
+        curl_easy_getinfo(c->curl, CURLINFO_REDIRECT_URL, &loc) == CURLE_OK && loc) {
+        char where[1024];
+        snprintf(where, sizeof where, "%s", loc);
+        vs_redact(c, where, sizeof where);
         return vg_error_set(err, VG_EIO, c->target.server, 0,
                             "%s: HTTP %ld redirect to %.200s not followed (give that URL as the "
                             "target if you trust it)",
-                            method, c->http_status, loc);
+                            method, c->http_status, where);
+    }
     return vg_error_set(err, VG_EIO, c->target.server, 0, "%s: HTTP %ld from %s", method,
                         c->http_status, c->target.endpoint);
 }
 
+/* ------------------------------------------------------------ redaction */
+
+static void url_encode(vg_buf *b, const char *s, const char *digits)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+            strchr("-._~", *p)) {
+            vg_buf_addc(b, (char)*p);
+        } else {
+            char e[3] = {'%', digits[*p >> 4], digits[*p & 15]};
+            vg_buf_add(b, e, 3);
+        }
+    }
+}
+
+/* s with only the characters in which XML-escaped. */
+static void xml_escape_some(vg_buf *b, const char *s, const char *which)
+{
+    static const char set[] = "&<>";
+    static const char *const names[] = {"&amp;", "&lt;", "&gt;"};
+    for (; *s; s++) {
+        const char *k = strchr(set, *s);
+        if (k && strchr(which, *s))
+            vg_buf_adds(b, names[k - set]);
+        else
+            vg_buf_addc(b, *s);
+    }
+}
+
+/* Every occurrence of needle in s (of size bytes) becomes "***". */
+static void replace_in(char *s, size_t size, const char *needle)
+{
+    size_t n = strlen(needle);
+    if (!n || !strstr(s, needle))
+        return;
+    vg_buf b = VG_BUF_INIT;
+    for (const char *p = s, *hit; *p; p = hit + n) {
+        hit = strstr(p, needle);
+        if (!hit) {
+            vg_buf_adds(&b, p);
+            break;
+        }
+        vg_buf_add(&b, p, (size_t)(hit - p));
+        vg_buf_adds(&b, "***");
+    }
+    snprintf(s, size, "%s", b.oom || !b.data ? "(message withheld: it held a credential)" : b.data);
+    if (b.data)
+        memset(b.data, 0, b.cap);
+    vg_buf_release(&b);
+}
+
+void vs_redact(const vs_conn *c, char *s, size_t size)
+{
+    const char *pw = c->opts ? c->opts->password : NULL;
+    if (pw && *pw) {
+        enum { N_FORMS = 6 };
+        vg_buf forms[N_FORMS];
+        for (int i = 0; i < N_FORMS; i++)
+            vg_buf_init(&forms[i]);
+        /* XML-escaped as we send it, and as others do (quotes, '>' kept) */
+        vs_xml_escape(&forms[0], pw);
+        xml_escape_some(&forms[1], pw, "&<>");
+        xml_escape_some(&forms[2], pw, "&<");
+        url_encode(&forms[3], pw, "0123456789ABCDEF");
+        url_encode(&forms[4], pw, "0123456789abcdef");
+        for (const char *p = pw; *p; p++) /* form encoding: a space as '+' */
+            vg_buf_addc(&forms[5], *p == ' ' ? '+' : *p);
+        /* encoded forms first, so none is left half-replaced by the raw one */
+        for (int i = 0; i < N_FORMS; i++) {
+            if (forms[i].data && strcmp(forms[i].data, pw) != 0)
+                replace_in(s, size, forms[i].data);
+        }
+        replace_in(s, size, pw);
+        for (int i = 0; i < N_FORMS; i++) {
+            if (forms[i].data)
+                memset(forms[i].data, 0, forms[i].cap);
+            vg_buf_release(&forms[i]);
+        }
+    }
+    /* the session cookie's value is a credential too, quoted or not */
+    const char *eq = strchr(c->cookie, '=');
+    if (eq && eq[1]) {
+        char v[sizeof c->cookie];
+        snprintf(v, sizeof v, "%s", eq + 1);
+        size_t n = strlen(v);
+        if (n > 2 && v[0] == '"' && v[n - 1] == '"') {
+            v[n - 1] = '\0';
+            replace_in(s, size, v + 1);
+        } else {
+            replace_in(s, size, v);
+        }
+    }
+}
+
+static int call_once(vs_conn *c, const char *method, const char *body, vs_reply *r,
+                     vg_error *err);
+
+/* Server text (fault strings, a redirect's location, parser messages) can
+ * echo what we sent: every message is cleaned of the credentials. */
 int vs_call(vs_conn *c, const char *method, const char *body, vs_reply *r, vg_error *err)
+{
+    int rc = call_once(c, method, body, r, err);
+    if (rc && err)
+        vs_redact(c, err->msg, sizeof err->msg);
+    return rc;
+}
+
+static int call_once(vs_conn *c, const char *method, const char *body, vs_reply *r, vg_error *err)
 {
     if (stop_requested(c))
         return vg_error_set(err, VG_ERR, c->target.server, 0, "%s: interrupted", method);
@@ -381,11 +509,24 @@ int vs_call(vs_conn *c, const char *method, const char *body, vs_reply *r, vg_er
     c->stalled = 0;
     c->window_t = now_s();
     c->window_bytes = 0;
+    c->deadline_hit = 0;
+    c->request_deadline = c->window_t + (double)c->timeout * VS_REQUEST_TIMEOUTS;
+    if (!c->cleanup) {
+        /* libcurl's own whole-transfer limit as a second guard */
+        double left = (c->request_deadline < c->run_deadline ? c->request_deadline
+                                                              : c->run_deadline) -
+                      c->window_t;
+        curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, left > 1 ? (long)left + 1 : 1L);
+    }
     curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, req.data);
     curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, (long)req.len);
     curl_easy_setopt(c->curl, CURLOPT_COOKIE, c->cookie[0] ? c->cookie : NULL);
     CURLcode cc = curl_easy_perform(c->curl);
     c->reply = NULL;
+    vs_redact(c, r->fault_string, sizeof r->fault_string);
+    vs_redact(c, r->fault_name, sizeof r->fault_name);
+    vs_redact(c, r->error, sizeof r->error);
+    vs_redact(c, c->curl_err, sizeof c->curl_err);
     /* the Login body holds the password: wipe it before it is freed */
     if (req.data)
         memset(req.data, 0, req.len);

@@ -125,7 +125,22 @@ typedef struct vs_conn {
     double window_t;
     long long window_bytes;
     int stalled;
+    /* deadlines (vsphere_http.c): one per request, one for the session */
+    double request_deadline, run_deadline;
+    int deadline_hit;      /* 1 the request's, 2 the run's */
 } vs_conn;
+
+/* Per-request and per-run time limits, as multiples of --timeout. */
+#define VS_REQUEST_TIMEOUTS 4
+#define VS_RUN_TIMEOUTS 100
+/* Paging limits: pages per query, empty pages in a row (vsphere_soap.c). */
+#define VS_MAX_PAGES 100000
+#define VS_MAX_EMPTY_PAGES 16
+
+/* Replace the credentials (the password in its raw, XML-escaped and
+ * URL-encoded forms, and the session cookie) in s with "***"; s is a
+ * NUL-terminated string in a buffer of size bytes. */
+void vs_redact(const vs_conn *c, char *s, size_t size);
 
 int vs_conn_open(vs_conn *c, const char *url, const vg_vsphere_opts *opts, vg_error *err);
 void vs_conn_close(vs_conn *c); /* destroys the view and logs out if needed */

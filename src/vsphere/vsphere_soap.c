@@ -5,6 +5,7 @@
  * maxObjects), DestroyView, Logout.  Morefs come from the service content,
  * never hard-coded (vCenter and ESXi name them differently).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,7 +206,8 @@ typedef struct page_ctx {
 } page_ctx;
 
 static int one_page(vs_conn *c, const char *method, vg_buf *b, page_ctx *pc, char *token,
-                    size_t token_size, char *bad_prop, size_t bad_size, vg_error *err)
+                    size_t token_size, char *bad_prop, size_t bad_size, size_t *n_objects,
+                    vg_error *err)
 {
     vs_reply r;
     if (vs_reply_init(&r, pc->fn, pc->ctx)) {
@@ -218,6 +220,7 @@ static int one_page(vs_conn *c, const char *method, vg_buf *b, page_ctx *pc, cha
                           "%s: the session is not logged in or has expired (NotAuthenticated)",
                           method);
     snprintf(token, token_size, "%s", rc == 0 ? r.token : "");
+    *n_objects = r.n_objects;
     if (bad_prop)
         snprintf(bad_prop, bad_size, "%s",
                  rc && strcmp(r.fault_type, "InvalidProperty") == 0 ? r.fault_name : "");
@@ -225,8 +228,70 @@ static int one_page(vs_conn *c, const char *method, vg_buf *b, page_ctx *pc, cha
     return rc;
 }
 
+/* Tokens seen in one query, as 64-bit hashes in an open-addressing set:
+ * a server that hands a token back a second time would page forever. */
+struct token_set {
+    uint64_t *slot; /* 0 = free */
+    size_t cap, used;
+};
+
+static uint64_t token_hash(const char *t)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *t; t++)
+        h = (h ^ (unsigned char)*t) * 1099511628211ull;
+    return h ? h : 1;
+}
+
+/* 1 if t was seen before, 0 if it is new (and now recorded), -1 on oom. */
+static int token_seen(struct token_set *ts, const char *t)
+{
+    if ((ts->used + 1) * 2 > ts->cap) {
+        size_t ncap = ts->cap ? ts->cap * 2 : 64;
+        uint64_t *ns = calloc(ncap, sizeof *ns);
+        if (!ns)
+            return -1;
+        for (size_t i = 0; i < ts->cap; i++) {
+            if (!ts->slot[i])
+                continue;
+            size_t j = (size_t)ts->slot[i] & (ncap - 1);
+            while (ns[j])
+                j = (j + 1) & (ncap - 1);
+            ns[j] = ts->slot[i];
+        }
+        free(ts->slot);
+        ts->slot = ns;
+        ts->cap = ncap;
+    }
+    uint64_t h = token_hash(t);
+    size_t j = (size_t)h & (ts->cap - 1);
+    for (; ts->slot[j]; j = (j + 1) & (ts->cap - 1)) {
+        if (ts->slot[j] == h)
+            return 1;
+    }
+    ts->slot[j] = h;
+    ts->used++;
+    return 0;
+}
+
+/* Why paging must stop, or NULL to go on. */
+static const char *paging_problem(struct token_set *ts, const char *token, size_t pages,
+                                  size_t empty)
+{
+    if (pages >= VS_MAX_PAGES)
+        return "more pages than a query may have";
+    if (empty >= VS_MAX_EMPTY_PAGES)
+        return "empty pages in a row, each with a continuation token";
+    int seen = token_seen(ts, token);
+    if (seen < 0)
+        return "out of memory";
+    return seen ? "a continuation token it had already given" : NULL;
+}
+
 /* RetrievePropertiesEx with spec, then ContinueRetrievePropertiesEx while a
- * token comes back.  A server may cut pages smaller than asked. */
+ * token comes back.  A server may cut pages smaller than asked, but not
+ * page forever: pages are capped, a run of empty pages and a repeated
+ * token end the query with an error naming the server. */
 static int retrieve(vs_conn *c, const char *spec, int page_size, page_ctx *pc, char *bad_prop,
                     size_t bad_size, vg_error *err)
 {
@@ -237,17 +302,31 @@ static int retrieve(vs_conn *c, const char *spec, int page_size, page_ctx *pc, c
     vg_buf_printf(&b, "<options><maxObjects>%d</maxObjects></options></RetrievePropertiesEx>",
                   page_size);
     char token[256];
+    size_t n_obj = 0, pages = 1, empty = 0;
+    struct token_set seen = {0};
     int rc = one_page(c, "RetrievePropertiesEx", &b, pc, token, sizeof token, bad_prop,
-                      bad_size, err);
+                      bad_size, &n_obj, err);
     while (rc == 0 && token[0]) {
+        empty = n_obj ? 0 : empty + 1;
+        const char *why = paging_problem(&seen, token, pages, empty);
+        if (why) {
+            rc = vg_error_set(err, VG_EINPUT, c->target.server, 0,
+                              "ContinueRetrievePropertiesEx: paging stopped after %zu pages: "
+                              "the server sent %s (at most %d pages, %d empty in a row)",
+                              pages, why, VS_MAX_PAGES, VS_MAX_EMPTY_PAGES);
+            break;
+        }
         vg_buf_adds(&b, "<ContinueRetrievePropertiesEx xmlns=\"urn:vim25\">");
         add_moref(&b, "_this", "PropertyCollector", c->pc);
         vg_buf_adds(&b, "<token>");
         vs_xml_escape(&b, token);
         vg_buf_adds(&b, "</token></ContinueRetrievePropertiesEx>");
         rc = one_page(c, "ContinueRetrievePropertiesEx", &b, pc, token, sizeof token, NULL, 0,
-                      err);
+                      &n_obj, err);
+        pages++;
     }
+    vg_buf_release(&b);
+    free(seen.slot);
     return rc;
 }
 

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Hostile vSphere endpoints (issue 11, part 4), beyond what
+# Hostile vSphere endpoints (issue 11, part 4; issue 22), beyond what
 # vsphere_replay.sh covers: entity expansion, XXE, external DTDs, gigantic,
-# endless, compressed and trickled replies, wrong content types, POST
-# redirects to another port, and TLS downgrade / wrong name / self-signed.
+# endless, compressed, trickled and dripping replies, endless paging, wrong
+# content types, POST redirects to another port, TLS downgrade / wrong name
+# / self-signed, fault strings that echo the password or carry terminal
+# controls.
 # The fake server (tests/fixtures/hostile/hostile_server.py) speaks HTTPS
 # with a throwaway CA made here with openssl.  Every case: exit 2, a clear
 # error naming the server, no crash or sanitizer report, bounded time and
@@ -203,6 +205,56 @@ expect_refused selfsigned/ping 'certificate|self.signed|verify|SSL|TLS'
 [ -s "$w/log" ] && fail "selfsigned: a request was sent"
 run 60 audit "$URLV"
 expect_refused selfsigned/audit 'certificate|self.signed|verify|SSL|TLS'
+
+# 7. a page that drips 200 bytes every half second (400 bytes/s, never a
+# stall): the per-request deadline (4 x --timeout) cuts it
+start drip
+run 30 vsphere ls --timeout 3 --cacert "$CA" "$URL"
+expect_refused drip/ls 'time'
+[ "$took" -le 16 ] || fail "drip: took ${took}s with --timeout 3 (deadline 12 s)"
+grep -q 'per request' "$w/err" || fail "drip: the error does not say which deadline: $(head -c 300 "$w/err")"
+
+# 8. endless paging: empty pages with a fresh token forever, and a token
+# that comes back; both stop with an error naming the server
+start endlesspages
+run 60 audit --cacert "$CA" "$URLV"
+expect_refused endlesspages/audit 'paging stopped.*empty pages'
+[ "$(grep -c ContinueRetrievePropertiesEx "$w/log")" -le 40 ] ||
+    fail "endlesspages: $(grep -c ContinueRetrievePropertiesEx "$w/log") pages asked for"
+start repeattoken
+run 60 audit --cacert "$CA" "$URLV"
+expect_refused repeattoken/audit 'paging stopped.*already given'
+
+# 9. a fault string that echoes the password (raw, XML-escaped and
+# URL-encoded): never printed in any of those forms
+SPECIAL_PW='Pw<&"Echo> 7q2z%!'
+start echopw
+VMXGUARD_PASSWORD=$SPECIAL_PW run 60 vsphere ping --cacert "$CA" "$URL"
+expect_refused echopw/ping 'login|InvalidLogin'
+for form in "$SPECIAL_PW" 'Pw&lt;&amp;' 'Pw%3C%26%22Echo%3E%207q2z%25%21' 'Echo'; do
+    grep -qF -- "$form" "$w/out" "$w/err" && fail "echopw: the password shows as '$form'"
+done
+grep -q '\*\*\*' "$w/err" || fail "echopw: no redaction mark in $(head -c 300 "$w/err")"
+
+# 10. server text that would drive the terminal: a fault string with C1
+# controls, bidi overrides and a forged line; a redirect with ESC
+start ctlfault
+run 60 vsphere ping --cacert "$CA" "$URL"
+expect_refused ctlfault/ping 'login'
+python3 - "$w/err" <<'EOF2' || fail "ctlfault: raw control characters reached stderr"
+import re, sys
+t = open(sys.argv[1], 'rb').read().decode('utf-8', 'replace')
+bad = re.findall('[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\u061c\u200e\u200f\u2028\u2029'
+                 '\u202a-\u202e\u2066-\u2069]', t)
+sys.exit(1 if bad else 0)
+EOF2
+grep -q '^vmxguard: forged line' "$w/err" && fail "ctlfault: a forged line reached stderr"
+grep -qF '\u202E' "$w/err" || fail "ctlfault: the override is not shown escaped"
+start ctlredirect
+run 60 vsphere ping --cacert "$CA" "$URL"
+expect_refused ctlredirect/ping 'redirect'
+grep -q "$(printf '\033')" "$w/err" && fail "ctlredirect: ESC reached stderr"
+grep -qF '\x1B[2J' "$w/err" || fail "ctlredirect: the location is not shown escaped"
 
 [ $fails -gt 0 ] && exit 1
 [ $known -gt 0 ] && { echo "hostile server: passed except $known KNOWN BUG case(s)"; exit 77; }

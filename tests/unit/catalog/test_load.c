@@ -188,7 +188,7 @@ struct bad_case {
 
 #define PROFILE_HEAD "profile:\n  id: p\n  title: t\n  source: s\n  version: '1'\n  rules:\n"
 static const struct bad_case bad_cases[] = {
-    {"rules: [\n", 2, "yaml:"},
+    {"rules: [\n", 2, "invalid YAML:"},
     {"- just a list\n", 1, "expected a mapping"},
     {"rulez: []\n", 1, "unknown top-level field 'rulez'"},
     {"rules: []\nrules: []\n", 2, "field 'rules' given twice"},
@@ -278,7 +278,7 @@ static void add_file_reads_a_user_profile(void **state)
 static void missing_file_is_an_io_error(void **state)
 {
     vg_error err;
-    assert_int_equal(vg_catalog_add_file(*state, "/nonexistent/x.yaml", &err), VG_EIO);
+    assert_int_equal(vg_catalog_add_file(*state, "/nonexistent/x.yaml", &err), VG_ENOTFOUND);
     assert_string_equal(err.file, "/nonexistent/x.yaml");
 }
 

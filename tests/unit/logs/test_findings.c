@@ -226,7 +226,7 @@ static void bad_signature_files_name_file_and_line(void **state)
          "names no capture", 2},
         {"signatures: []\nfacts:\n  - match: \"Host {colour}\"\n", "not a fact field", 3},
         {"signatures: []\nfacts: []\nchecks: []\n", "checks lacks 'backdoor-flood'", 1},
-        {"signatures: [\n", "yaml:", 2},
+        {"signatures: [\n", "invalid YAML:", 2},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         vg_log_sigs *s = NULL;

@@ -1,0 +1,26 @@
+/*
+ * Text for a terminal: nothing the tool prints may drive it.  File names,
+ * .vmx values, log lines and server replies are hostile; before any of
+ * them reaches a human-readable output, vg_term_escape makes every byte or
+ * character that a terminal acts on visible instead: C0 controls and DEL
+ * (\x1B, \t, \n, \r), C1 controls written as UTF-8 (\u009B), bidirectional
+ * overrides, isolates and marks (\u202E, \u2066, \u200F, \u061C), the line
+ * and paragraph separators (\u2028, \u2029), and bytes that are not UTF-8
+ * (\xFF).  Everything else passes unchanged, so ordinary text costs one
+ * scan.  A backslash is left as it is: it drives nothing.
+ */
+#ifndef VG_UTIL_TERM_H
+#define VG_UTIL_TERM_H
+
+#include <stddef.h>
+
+#include "util/buf.h"
+#include "vmxguard/common.h" /* VG_TERM_KEEP_NL, VG_TERM_KEEP_TAB, the public pair */
+
+/* Append len bytes of s to out, escaped as above. */
+void vg_term_escape(vg_buf *out, const char *s, size_t len, unsigned flags);
+/* s itself when it is clean, else its escaped form in scratch (reset
+ * first); never NULL ("" for NULL s).  Valid until scratch changes. */
+const char *vg_term_str(vg_buf *scratch, const char *s, unsigned flags);
+
+#endif
