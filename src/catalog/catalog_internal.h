@@ -20,6 +20,7 @@ struct vg_catalog {
     size_t n_static_rules;
     const vg_profile *static_profiles;
     size_t n_static_profiles;
+    struct vg_catalog_stig *stig; /* STIG identifiers and CCI map (catalog_stig.c), NULL = none */
 };
 
 void vg_catalog_rule_free(vg_rule *r);
@@ -38,6 +39,16 @@ int vg_catalog_adopt_static(vg_catalog *cat, const vg_rule *rules, size_t n_rule
 /* The old way: parse every embedded rules/ file, then every profiles/ file.
  * Used by the build-time compiler (cmake/catalog_compile.c). */
 int vg_catalog_load_embedded_yaml(vg_catalog **out, vg_error *err);
+
+/* STIG data (catalog_stig.c): a YAML document whose top field is stig: or
+ * cci: is STIG data, not rules/profiles; parse it into cat (its profile must
+ * be loaded already).  load_stig_embedded adds every embedded stig/ file. */
+struct yaml_document_s;
+int vg_catalog_stig_is_doc(struct yaml_document_s *doc);
+int vg_catalog_stig_parse(vg_catalog *cat, struct yaml_document_s *doc, const char *name,
+                          vg_error *err);
+void vg_catalog_stig_free(struct vg_catalog_stig *s);
+int vg_catalog_load_stig_embedded(vg_catalog *cat, vg_error *err);
 
 /* Name tables shared by the loader and the name functions: index = enum value. */
 extern const char *const vg_catalog_kind_names[];

@@ -570,6 +570,12 @@ int vg_catalog_add_yaml(vg_catalog *cat, const char *text, size_t len, const cha
         yaml_parser_delete(&parser);
         return rc;
     }
+    if (vg_catalog_stig_is_doc(&ld.doc)) { /* STIG identifiers: catalog_stig.c */
+        int rc = vg_catalog_stig_parse(cat, &ld.doc, ld.name, err);
+        yaml_document_delete(&ld.doc);
+        yaml_parser_delete(&parser);
+        return rc;
+    }
     int rc = parse_root(&ld, yaml_document_get_root_node(&ld.doc));
     yaml_document_delete(&ld.doc);
     yaml_parser_delete(&parser);
