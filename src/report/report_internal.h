@@ -48,6 +48,10 @@ extern const struct report_ops vg_report_xccdf_ops;
 extern const struct report_ops vg_report_ckl_ops;
 extern const struct report_ops vg_report_cklb_ops;
 extern const struct report_ops vg_report_html_ops;
+extern const struct report_ops vg_report_hdf_ops;
+
+/* SHA-256 of data as 64 lower-case hex digits and a NUL (report_hdf.c). */
+void vg_report_sha256_hex(char out[65], const void *data, size_t n);
 
 /* Where single-stream output goes (opts.out or stdout). */
 FILE *vg_report_stream(const vg_report *r);
