@@ -23,7 +23,18 @@
 
 #include "report/report_internal.h"
 
-#define S(x) vg_report_json_str(x)
+/* Text cleaned as for XML (C0 controls other than tab, LF, CR dropped,
+ * invalid UTF-8 replaced): HDF's consumers turn it into ckl and xccdf, and
+ * a control byte from a hostile .vmx must not break their XML. */
+static json_t *S(const char *s)
+{
+    if (!s)
+        return json_null();
+    char *clean = vg_report_xml_text(s);
+    json_t *j = clean ? json_string(clean) : NULL;
+    free(clean);
+    return j;
+}
 
 struct hdf_doc {
     json_t *root;
