@@ -46,6 +46,13 @@ while read -r prof count shape; do
     if [ "$prof" != disa-esx3 ] && [ "$ccis" -ne "$count" ]; then
         fail "$prof: $ccis CCI_REF for $count rules"
     fi
+    if [ "$prof" != disa-esx3 ]; then
+        g=$(ls "$d"/cklb/*.cklb | head -1)
+        node -e 'const c=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));
+            const r=c.stigs[0].rules; if (r.length!==+process.argv[2] || r.some(x=>!x.ccis.length||!/^CCI-/.test(x.ccis[0])))
+            { console.error(`${r.length} rules, some without ccis`); process.exit(1) }' "$g" "$count" ||
+            fail "$prof: $g lacks ccis"
+    fi
     bad=$(grep -A1 '<VULN_ATTRIBUTE>Rule_ID</VULN_ATTRIBUTE>' "$f" | sed -n 's/.*<ATTRIBUTE_DATA>\(.*\)<\/ATTRIBUTE_DATA>.*/\1/p' |
         grep -Evc "$shape" || true)
     [ "$bad" -eq 0 ] || fail "$prof: $bad Rule_IDs without the published shape $shape"
