@@ -376,8 +376,9 @@ static int xccdf_vm(vg_report *r, const vg_vm_report *vr, vg_error *err)
         return xccdf_vm_file(r, vr, err);
     if (s->vms == 2)
         xw_comment(&s->stream,
-                   " More than one TestResult: STIG Manager and STIG Viewer import the first "
-                   "only. Write one file per VM (the output-dir option) to import them all. ");
+                   " More than one TestResult: STIG Manager imports one TestResult per file "
+                   "and rejects this document. Write one file per VM (the output-dir option) "
+                   "to import them. ");
     put_test_result(r, &s->stream, vr, s->vms);
     if (s->stream.failed)
         return vg_error_set(err, VG_EIO, "", 0, "writing the xccdf report failed");
