@@ -608,7 +608,7 @@ static int audit_files(const char **paths, size_t n, const struct audit_args *a,
 /* Formats that can write one file per VM into a folder. */
 static int uses_output_dir(const char *format)
 {
-    static const char *const dir_formats[] = {"ckl", "cklb", "xccdf"};
+    static const char *const dir_formats[] = {"ckl", "cklb", "xccdf", "hdf"};
     for (size_t i = 0; format && i < sizeof dir_formats / sizeof dir_formats[0]; i++) {
         if (strcmp(format, dir_formats[i]) == 0)
             return 1;
@@ -1120,13 +1120,13 @@ const struct cli_command cli_cmd_audit = {
     "      --profile-file FILE add rules/profiles from a YAML file (docs/catalog-format.md);\n"
     "                          its profiles are used unless --profile says otherwise\n"
     "  -f, --format F          text (default), json, jsonl, csv, junit, sarif, xccdf,\n"
-    "                          ckl, cklb, html\n"
+    "                          ckl, cklb, html, hdf\n"
     "  -o, --output FILE       write the report to FILE instead of standard output\n"
     "      --output FORMAT:PATH  one more report from the same pass (repeatable):\n"
     "                          json:a.json, html:report.html, sarif:-, ckl:DIR/ (a\n"
     "                          folder for the per-VM formats); several -f/-o pairs also\n"
     "                          work, in order, a last -f without -o to standard output\n"
-    "      --output-dir DIR    one file per VM (ckl, cklb, xccdf); created, with its\n"
+    "      --output-dir DIR    one file per VM (ckl, cklb, xccdf, hdf); created, with its\n"
     "                          parents, if missing; other formats refuse it\n"
     "      --fail-on SEVERITY  exit 1 only for failures at or above: any (default), low,\n"
     "                          medium, high (cat3, cat2, cat1 also accepted)\n"
