@@ -617,15 +617,16 @@ int vg_catalog_add_file(vg_catalog *cat, const char *path, vg_error *err)
     return rc;
 }
 
-/* Embedded files: every rules/ file before any profile, other folders are not ours. */
+/* Embedded files: every rules/ file before any profile, STIG data last (it
+ * names profiles); other folders are not ours. */
 int vg_catalog_load_embedded_yaml(vg_catalog **out, vg_error *err)
 {
-    static const char *const passes[] = {"rules/", "profiles/"};
+    static const char *const passes[] = {"rules/", "profiles/", "stig/"};
     *out = NULL;
     vg_catalog *cat = vg_catalog_new();
     if (!cat)
         return vg_error_set(err, VG_ENOMEM, NULL, 0, "out of memory");
-    for (size_t p = 0; p < 2; p++) {
+    for (size_t p = 0; p < 3; p++) {
         for (const struct vg_embedded_file *f = vg_catalog_embedded; f->path; f++) {
             if (strncmp(f->path, passes[p], strlen(passes[p])) != 0)
                 continue;

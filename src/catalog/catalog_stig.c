@@ -1,9 +1,10 @@
 /*
  * STIG identifiers: catalog/stig/<profile>.yaml (`stig:`, the benchmarks a
  * profile's rules come from, each rule's published ids) and
- * catalog/stig/cci.yaml (`cci:`, CCI -> NIST SP 800-53 controls).  Parsed
- * from the embedded files when the catalog loads, or from a user's file
- * through vg_catalog_add_yaml; the checklist and hdf writers and `explain`
+ * catalog/stig/cci.yaml (`cci:`, CCI -> NIST SP 800-53 controls).  The
+ * embedded files are parsed at build time and compiled into static data
+ * (cmake/catalog_compile.c); a user's file is parsed here through
+ * vg_catalog_add_yaml; the checklist and hdf writers and `explain`
  * read them through the three lookups below.  Every field is checked by a
  * table like the rule loader's: unknown or missing fields name file and line.
  */
@@ -14,26 +15,8 @@
 #include <strings.h>
 #include <yaml.h>
 
-#include "catalog/catalog_embedded.h"
 #include "catalog/catalog_internal.h"
 
-struct stig_set {
-    char *profile;
-    vg_stig_benchmark *benchmarks;
-    size_t n;
-};
-
-struct cci_map {
-    char *cci;
-    const char **nist;
-};
-
-struct vg_catalog_stig {
-    struct stig_set *sets;
-    size_t n_sets;
-    struct cci_map *ccis;
-    size_t n_ccis;
-};
 
 struct sp {
     yaml_document_t *doc;
@@ -228,11 +211,33 @@ static int parse_bench(struct sp *p, yaml_node_t *n, vg_stig_benchmark *b)
     return 0;
 }
 
+/* The catalog's own, growable store; the compiled data is copied into it
+ * (pointers only: the static strings and rules stay where they are, and
+ * bench_release is never run on them) when a user's file adds to it. */
 static struct vg_catalog_stig *store(vg_catalog *cat)
 {
-    if (!cat->stig)
-        cat->stig = calloc(1, sizeof *cat->stig);
-    return cat->stig;
+    const struct vg_catalog_stig *old = cat->stig;
+    if (old && !old->is_static)
+        return cat->stig;
+    struct vg_catalog_stig *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    if (old) {
+        s->sets = malloc((old->n_sets + 1) * sizeof *s->sets);
+        s->ccis = malloc((old->n_ccis + 1) * sizeof *s->ccis);
+        if (!s->sets || !s->ccis) {
+            free(s->sets);
+            free(s->ccis);
+            free(s);
+            return NULL;
+        }
+        memcpy(s->sets, old->sets, old->n_sets * sizeof *s->sets);
+        memcpy(s->ccis, old->ccis, old->n_ccis * sizeof *s->ccis);
+        s->n_sets = s->n_static_sets = old->n_sets;
+        s->n_ccis = s->n_static_ccis = old->n_ccis;
+    }
+    cat->stig = s;
+    return s;
 }
 
 static int parse_stig(struct sp *p, vg_catalog *cat, yaml_node_t *n)
@@ -329,15 +334,15 @@ int vg_catalog_stig_parse(vg_catalog *cat, struct yaml_document_s *doc, const ch
 
 void vg_catalog_stig_free(struct vg_catalog_stig *s)
 {
-    if (!s)
+    if (!s || s->is_static)
         return;
-    for (size_t i = 0; i < s->n_sets; i++) {
+    for (size_t i = s->n_static_sets; i < s->n_sets; i++) {
         for (size_t k = 0; k < s->sets[i].n; k++)
             bench_release(&s->sets[i].benchmarks[k]);
         free(s->sets[i].benchmarks);
         free(s->sets[i].profile);
     }
-    for (size_t i = 0; i < s->n_ccis; i++) {
+    for (size_t i = s->n_static_ccis; i < s->n_ccis; i++) {
         free(s->ccis[i].cci);
         strv_free(s->ccis[i].nist);
     }
@@ -390,18 +395,4 @@ const char *const *vg_catalog_cci_nist(const vg_catalog *cat, const char *cci)
             return cat->stig->ccis[i].nist;
     }
     return NULL;
-}
-
-int vg_catalog_load_stig_embedded(vg_catalog *cat, vg_error *err)
-{
-    for (const struct vg_embedded_file *f = vg_catalog_embedded; f->path; f++) {
-        if (strncmp(f->path, "stig/", 5) != 0)
-            continue;
-        char name[512];
-        snprintf(name, sizeof name, "catalog/%s", f->path);
-        int rc = vg_catalog_add_yaml(cat, f->data, f->len, name, err);
-        if (rc)
-            return rc;
-    }
-    return 0;
 }
