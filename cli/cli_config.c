@@ -23,7 +23,7 @@
 
 static const char *const color_words[] = {"auto", "always", "never", NULL};
 static const char *const format_words[] = {"text",  "json", "jsonl", "csv",  "junit", "sarif",
-                                           "xccdf", "ckl",  "cklb",  "html", NULL};
+                                           "xccdf", "ckl",  "cklb",  "html", "hdf",  NULL};
 static const char *const fail_on_words[] = {"any",  "info", "low",  "medium", "high",
                                             "cat1", "cat2", "cat3", NULL};
 

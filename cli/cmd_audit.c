@@ -657,7 +657,7 @@ static int audit_files(const char **paths, size_t n, const struct audit_args *a,
 /* Formats that can write one file per VM into a folder. */
 static int uses_output_dir(const char *format)
 {
-    static const char *const dir_formats[] = {"ckl", "cklb", "xccdf"};
+    static const char *const dir_formats[] = {"ckl", "cklb", "xccdf", "hdf"};
     for (size_t i = 0; format && i < sizeof dir_formats / sizeof dir_formats[0]; i++) {
         if (strcmp(format, dir_formats[i]) == 0)
             return 1;
@@ -1062,6 +1062,18 @@ static void warn_sarif_limits(const struct audit_args *a, const struct audit_run
                  output_name(o), n, per_run, n - 20 * per_run);
 }
 
+/* An xccdf document with several TestResults is one STIG Manager rejects
+ * ("No Benchmark.TestResult.target element"): said when it is written, not
+ * found out at import (docs/formats.md, xccdf). */
+static void warn_xccdf_stream(const struct audit_run *run, const struct audit_output *o)
+{
+    if (o->failed || o->dir || strcmp(o->format, "xccdf") != 0 || run->sum.vms < 2)
+        return;
+    cli_warn("%s: %zu VMs in one xccdf document; STIG Manager imports one TestResult per "
+             "file and rejects this one: use --output-dir for one file per VM",
+             output_name(o), run->sum.vms);
+}
+
 /* After a fatal error (no VM read at all) the text report's summary of
  * nothing is noise on the terminal; files still get their closing. */
 static int skip_end(const struct audit_run *run, const struct audit_output *o)
@@ -1145,8 +1157,10 @@ static int run_audit(int argc, char **argv)
             if (run->outputs[i].failed > out_rc)
                 out_rc = run->outputs[i].failed;
         }
-        for (size_t i = 0; rc == EXIT_OK && i < run->n_outputs; i++)
+        for (size_t i = 0; rc == EXIT_OK && i < run->n_outputs; i++) {
             warn_sarif_limits(&a, run, &run->outputs[i]);
+            warn_xccdf_stream(run, &run->outputs[i]);
+        }
         if (rc == EXIT_OK) {
             rc = out_rc              ? out_rc
                  : run->sum.errors   ? EXIT_USAGE
@@ -1189,13 +1203,13 @@ const struct cli_command cli_cmd_audit = {
     "      --profile-file FILE add rules/profiles from a YAML file (docs/catalog-format.md);\n"
     "                          its profiles are used unless --profile says otherwise\n"
     "  -f, --format F          text (default), json, jsonl, csv, junit, sarif, xccdf,\n"
-    "                          ckl, cklb, html\n"
+    "                          ckl, cklb, html, hdf\n"
     "  -o, --output FILE       write the report to FILE instead of standard output\n"
     "      --output FORMAT:PATH  one more report from the same pass (repeatable):\n"
     "                          json:a.json, html:report.html, sarif:-, ckl:DIR/ (a\n"
     "                          folder for the per-VM formats); several -f/-o pairs also\n"
     "                          work, in order, a last -f without -o to standard output\n"
-    "      --output-dir DIR    one file per VM (ckl, cklb, xccdf); created, with its\n"
+    "      --output-dir DIR    one file per VM (ckl, cklb, xccdf, hdf); created, with its\n"
     "                          parents, if missing; other formats refuse it\n"
     "      --follow-links      follow symlinks that lead out of every target (each VM\n"
     "                          reached so says which link); skipped by default\n"

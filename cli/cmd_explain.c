@@ -185,6 +185,34 @@ static void print_entry(const vg_profile *p, const vg_profile_rule *e)
     print_semantics(p, e);
 }
 
+/* The entry's published STIG identifiers, its CCIs and their NIST SP 800-53
+ * controls (catalog/stig/), when the catalog has them. */
+static void print_stig(const vg_catalog *cat, const vg_profile *p, const vg_profile_rule *e)
+{
+    const vg_stig_benchmark *b = NULL;
+    const vg_stig_rule *s = vg_catalog_stig_rule(cat, p->id, e->source_id, &b);
+    if (!s)
+        return;
+    printf("    %-20s STIG: %s %s, %s, V%sR%s of %s%s\n", "", s->group_id, s->rule_id,
+           s->group_title, b->version, b->release, b->id,
+           b->checklist ? "" : " (another benchmark: not in this profile's checklists)");
+    for (size_t i = 0; s->ccis && s->ccis[i]; i++) {
+        const char *const *nist = vg_catalog_cci_nist(cat, s->ccis[i]);
+        printf("    %-20s CCI: %s -> NIST SP 800-53:", "", s->ccis[i]);
+        for (size_t k = 0; nist && nist[k]; k++)
+            printf("%s %s", k ? "," : "", nist[k]);
+        printf("%s\n", nist ? "" : " (not in the catalog's CCI map)");
+    }
+    if (!s->ccis)
+        printf("    %-20s CCI: none published (this STIG predates CCIs)\n", "");
+    if (s->legacy_ids && s->legacy_ids[0]) {
+        printf("    %-20s legacy ids:", "");
+        for (size_t i = 0; s->legacy_ids[i]; i++)
+            printf(" %s", s->legacy_ids[i]);
+        printf("\n");
+    }
+}
+
 static void explain(const vg_catalog *cat, const vg_rule *r)
 {
     printf("%s: %s\n", r->id, r->title);
@@ -221,6 +249,7 @@ static void explain(const vg_catalog *cat, const vg_rule *r)
         for (size_t i = 0; i < prof->n_rules; i++) {
             if (prof->rules[i].rule == r) {
                 print_entry(prof, &prof->rules[i]);
+                print_stig(cat, prof, &prof->rules[i]);
                 listed++;
             }
         }

@@ -18,7 +18,7 @@ _vmxguard_optarg()
     --rule|-r)
         COMPREPLY=($(compgen -W "$(vmxguard --list-rules 2>/dev/null)" -- "$cur")) ;;
     --format|-f)
-        COMPREPLY=($(compgen -W "text json jsonl csv junit sarif xccdf ckl cklb html" -- "$cur")) ;;
+        COMPREPLY=($(compgen -W "text json jsonl csv junit sarif xccdf ckl cklb html hdf" -- "$cur")) ;;
     --emit)
         COMPREPLY=($(compgen -W "govc powercli ansible terraform esxi-shell" -- "$cur")) ;;
     --ansible-collection)

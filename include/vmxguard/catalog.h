@@ -179,6 +179,51 @@ VG_EXPORT int vg_catalog_key_match(const char *pattern, const char *key);
 /* Number of profile entries that are automated (cmp != manual and kind not manual/guest). */
 VG_EXPORT size_t vg_profile_automated_count(const vg_profile *p);
 
+/*
+ * STIG identifiers (additive): what DISA publishes for the STIG rules a
+ * profile answers, loaded from the catalog/stig/ files (data, not code; the
+ * format is in docs/catalog-format.md).  A profile may draw on several
+ * benchmarks (disa-vsphere8-vm lists two ESXi host rules); only the one
+ * marked checklist is the STIG the profile's ckl/cklb/xccdf checklists
+ * stand for, listed whole, so a checklist holds exactly that STIG's rules.
+ */
+typedef struct vg_stig_rule {
+    const char *stig_id;      /* Rule_Ver: "VMCH-80-000189", matches a profile entry's source_id */
+    const char *group_id;     /* Vuln_Num: "V-258703" */
+    const char *group_title;  /* "SRG-OS-000480-VMM-002000" (older STIGs: a short title) */
+    const char *rule_id;      /* with revision: "SV-258703r959010_rule" */
+    const char *severity;     /* "high", "medium", "low" as published */
+    const char *weight;       /* "10.0" */
+    const char **ccis;        /* "CCI-000366"; NULL-terminated or NULL */
+    const char **legacy_ids;  /* "V-94563", "SV-104393"; NULL-terminated or NULL */
+    int covered;              /* 0: in the STIG, but no profile entry checks it */
+} vg_stig_rule;
+
+typedef struct vg_stig_benchmark {
+    const char *id;           /* XCCDF Benchmark id: "VMW_vSphere_8.0_Virtual_Machine_STIG" */
+    const char *title;
+    const char *version;      /* "2" */
+    const char *release;      /* "1" */
+    const char *release_info; /* "Release: 1 Benchmark Date: 01 Aug 2024" */
+    const char *date;         /* ISO date of the benchmark's status */
+    const char *filename;     /* "U_VMW_vSphere_8-0_Virtual_Machine_STIG_V2R1_Manual-xccdf.xml" */
+    const char *classification; /* "UNCLASSIFIED" */
+    int checklist;            /* the STIG the profile's checklists are */
+    const vg_stig_rule *rules; size_t n_rules;
+} vg_stig_benchmark;
+
+/* The benchmark the profile's checklists stand for, NULL when the catalog
+ * has no STIG data for it (the checklist then lists the profile's entries). */
+VG_EXPORT const vg_stig_benchmark *vg_catalog_stig_checklist(const vg_catalog *cat,
+                                                             const char *profile_id);
+/* The STIG facts of a profile entry (by its source_id) from any benchmark
+ * of the profile; *bench (may be NULL) receives the benchmark.  NULL if none. */
+VG_EXPORT const vg_stig_rule *vg_catalog_stig_rule(const vg_catalog *cat, const char *profile_id,
+                                                   const char *source_id,
+                                                   const vg_stig_benchmark **bench);
+/* NIST SP 800-53 controls a CCI maps to ("CM-6 b"), NULL-terminated; NULL if unknown. */
+VG_EXPORT const char *const *vg_catalog_cci_nist(const vg_catalog *cat, const char *cci);
+
 #ifdef __cplusplus
 }
 #endif

@@ -44,7 +44,8 @@ typedef struct vg_report_run {
     const char *hostname; /* machine that ran the audit */
 } vg_report_run;
 
-/* Format names: "text", "json", "jsonl", "csv", "junit", "sarif", "xccdf", "ckl", "cklb", "html".
+/* Format names: "text", "json", "jsonl", "csv", "junit", "sarif", "xccdf", "ckl", "cklb", "html",
+ * "hdf".
  */
 VG_EXPORT const char *const *vg_report_formats(void);
 /* One line describing a format (for --help), NULL if unknown.  Additive. */

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Installs the npm consumers the report tests feed vmxguard's output to
-# (tests/consumers/package.json, pinned by its lockfile) into
-# tests/consumers/node_modules.  Debian packages (chromium, xmllint, the
-# XCCDF schema) come from scripts/deps/report.txt.  Idempotent: a no-op when
+# Installs the npm consumers the report tests feed vmxguard's output to (STIG
+# Manager's parser, SARIF multitool, ajv, MITRE SAF CLI, inspecjs, Heimdall
+# Lite; tests/consumers/package.json, pinned by its lockfile) into
+# tests/consumers/node_modules (about 550 MB, two minutes the first time).
+# Debian packages (chromium, xmllint, the XCCDF schema, openssl) come from
+# scripts/deps/report.txt.  Idempotent: a no-op when
 # node_modules already matches the lockfile.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)

@@ -133,6 +133,7 @@ void vg_catalog_free(vg_catalog *cat)
             vg_catalog_profile_free(cat->profiles[i]);
     free(cat->rules);
     free(cat->profiles);
+    vg_catalog_stig_free(cat->stig);
     free(cat);
 }
 

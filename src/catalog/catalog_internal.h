@@ -20,6 +20,7 @@ struct vg_catalog {
     size_t n_static_rules;
     const vg_profile *static_profiles;
     size_t n_static_profiles;
+    struct vg_catalog_stig *stig; /* STIG identifiers and CCI map (catalog_stig.c), NULL = none */
 };
 
 void vg_catalog_rule_free(vg_rule *r);
@@ -38,6 +39,39 @@ int vg_catalog_adopt_static(vg_catalog *cat, const vg_rule *rules, size_t n_rule
 /* The old way: parse every embedded rules/ file, then every profiles/ file.
  * Used by the build-time compiler (cmake/catalog_compile.c). */
 int vg_catalog_load_embedded_yaml(vg_catalog **out, vg_error *err);
+
+/* STIG data of one profile, and one CCI's NIST controls (catalog_stig.c). */
+struct stig_set {
+    char *profile;
+    vg_stig_benchmark *benchmarks;
+    size_t n;
+};
+
+struct cci_map {
+    char *cci;
+    const char **nist;
+};
+
+struct vg_catalog_stig {
+    struct stig_set *sets;
+    size_t n_sets;
+    struct cci_map *ccis;
+    size_t n_ccis;
+    int is_static;       /* the compiled data itself: never freed */
+    size_t n_static_sets; /* leading entries pointing into the compiled data */
+    size_t n_static_ccis;
+};
+
+/* STIG data (catalog_stig.c): a YAML document whose top field is stig: or
+ * cci: is STIG data, not rules/profiles; parse it into cat (its profile must
+ * be loaded already). */
+struct yaml_document_s;
+int vg_catalog_stig_is_doc(struct yaml_document_s *doc);
+int vg_catalog_stig_parse(vg_catalog *cat, struct yaml_document_s *doc, const char *name,
+                          vg_error *err);
+void vg_catalog_stig_free(struct vg_catalog_stig *s);
+/* The compiled STIG data (cmake/catalog_compile.c writes it; NULL-free). */
+extern const struct vg_catalog_stig vg_catalog_compiled_stig;
 
 /* Name tables shared by the loader and the name functions: index = enum value. */
 extern const char *const vg_catalog_kind_names[];

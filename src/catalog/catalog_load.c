@@ -602,6 +602,11 @@ int vg_catalog_add_yaml(vg_catalog *cat, const char *text, size_t len, const cha
     int rc = vg_yaml_load_any(text, len, ld.name, &ld.doc, err);
     if (rc)
         return rc;
+    if (vg_catalog_stig_is_doc(&ld.doc)) { /* STIG identifiers: catalog_stig.c */
+        rc = vg_catalog_stig_parse(cat, &ld.doc, ld.name, err);
+        yaml_document_delete(&ld.doc);
+        return rc;
+    }
     rc = parse_root(&ld, yaml_document_get_root_node(&ld.doc));
     yaml_document_delete(&ld.doc);
     if (!rc)
@@ -629,15 +634,16 @@ int vg_catalog_add_file(vg_catalog *cat, const char *path, vg_error *err)
     return rc;
 }
 
-/* Embedded files: every rules/ file before any profile, other folders are not ours. */
+/* Embedded files: every rules/ file before any profile, STIG data last (it
+ * names profiles); other folders are not ours. */
 int vg_catalog_load_embedded_yaml(vg_catalog **out, vg_error *err)
 {
-    static const char *const passes[] = {"rules/", "profiles/"};
+    static const char *const passes[] = {"rules/", "profiles/", "stig/"};
     *out = NULL;
     vg_catalog *cat = vg_catalog_new();
     if (!cat)
         return vg_error_set(err, VG_ENOMEM, NULL, 0, "out of memory");
-    for (size_t p = 0; p < 2; p++) {
+    for (size_t p = 0; p < 3; p++) {
         for (const struct vg_embedded_file *f = vg_catalog_embedded; f->path; f++) {
             if (strncmp(f->path, passes[p], strlen(passes[p])) != 0)
                 continue;

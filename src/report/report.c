@@ -11,7 +11,7 @@
 static const struct report_ops *const formats[] = {
     &vg_report_text_ops,  &vg_report_json_ops,  &vg_report_jsonl_ops, &vg_report_csv_ops,
     &vg_report_junit_ops, &vg_report_sarif_ops, &vg_report_xccdf_ops, &vg_report_ckl_ops,
-    &vg_report_cklb_ops,  &vg_report_html_ops,
+    &vg_report_cklb_ops,  &vg_report_html_ops,  &vg_report_hdf_ops,
 };
 #define N_FORMATS (sizeof formats / sizeof formats[0])
 

@@ -1,9 +1,11 @@
 /*
  * DISA STIG Viewer 2 checklist (.ckl): one CHECKLIST per VM, ASSET from the
- * VM, one iSTIG per profile with every rule of the profile as a VULN (a rule
- * the VM has no result for is Not_Reviewed), STIG_DATA in the order STIG
- * Viewer 2.17 writes it, evidence in FINDING_DETAILS and the waiver in
- * COMMENTS.  Element order matters: STIG Viewer validates on import.
+ * VM, one iSTIG per profile holding exactly the rules of the profile's STIG
+ * (catalog STIG data: rules of other benchmarks the profile lists stay out,
+ * a STIG rule vmxguard does not check is Not_Reviewed), the STIG's published
+ * ids (CCI_REF, LEGACY_ID, SRG group title, rule revision), STIG_DATA in the
+ * order STIG Viewer 2.17 writes it, evidence in FINDING_DETAILS and the
+ * waiver or the open finding's fix in COMMENTS.  Element order matters: STIG Viewer validates on import.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -61,43 +63,55 @@ static void put_asset(xw *x, const vg_vm *vm)
     vg_buf_release(&comment);
 }
 
-static void put_stig_info(xw *x, const vg_profile *p, const vg_vm *vm)
+static void put_stig_info(const vg_report *r, xw *x, const vg_profile *p, const vg_vm *vm)
 {
+    const vg_stig_benchmark *b = vg_catalog_stig_checklist(r->run.catalog, p->id);
     char version[16], uuid[37];
     vg_stig_version(p, version, sizeof version);
-    vg_report_uuid(uuid, "ckl-istig", vg_stig_benchmark_id(p), vm->uuid ? vm->uuid : vm->path);
+    vg_report_uuid(uuid, "ckl-istig", vg_stig_bench_id(r, p), vm->uuid ? vm->uuid : vm->path);
     xw_start(x, "STIG_INFO");
-    si_data(x, "version", version);
-    si_data(x, "classification", "UNCLASSIFIED");
+    si_data(x, "version", b ? b->version : version);
+    si_data(x, "classification", b ? b->classification : "UNCLASSIFIED");
     si_data(x, "customname", NULL);
-    si_data(x, "stigid", vg_stig_benchmark_id(p));
+    si_data(x, "stigid", vg_stig_bench_id(r, p));
     si_data(x, "description", p->description);
-    si_data(x, "filename", p->file);
-    si_data(x, "releaseinfo", p->release);
-    si_data(x, "title", p->title ? p->title : p->id);
+    si_data(x, "filename", b && b->filename ? b->filename : p->file);
+    si_data(x, "releaseinfo", b ? b->release_info : p->release);
+    si_data(x, "title", b ? b->title : (p->title ? p->title : p->id));
     si_data(x, "uuid", uuid);
     si_data(x, "notice", "terms-of-use");
     si_data(x, "source", p->source);
     xw_end(x);
 }
 
-/* The STIG_DATA attributes STIG Viewer writes, in its order. */
-static void put_stig_data(xw *x, const vg_profile *p, const vg_profile_rule *pr,
+/* "<title> :: Version 2, Release: 1 Benchmark Date: ..." as STIG Viewer writes STIGRef. */
+static char *stig_ref(const vg_profile *p, const vg_stig_benchmark *b)
+{
+    if (!b)
+        return vg_stig_ref(p);
+    vg_buf s = VG_BUF_INIT;
+    vg_buf_printf(&s, "%s :: Version %s, %s", b->title, b->version, b->release_info);
+    return vg_buf_detach(&s);
+}
+
+/* The STIG_DATA attributes STIG Viewer writes, in its order.  Identifiers
+ * come from the STIG data; check and fix are vmxguard's own text. */
+static void put_stig_data(xw *x, const vg_profile *p, const struct stig_row *row,
                           const char *stig_uuid)
 {
-    const vg_rule *rule = pr->rule;
-    const char *vuln = vg_report_ref_matching(pr, "V-", NULL);
-    char *ref = vg_stig_ref(p);
-    stig_data(x, "Vuln_Num", vuln ? vuln : pr->source_id);
-    stig_data(x, "Severity", vg_stig_severity(pr->severity));
-    stig_data(x, "Group_Title", vg_report_ref_matching(pr, "SRG-", NULL));
-    stig_data(x, "Rule_ID", vg_stig_rule_key(p, pr));
-    stig_data(x, "Rule_Ver", pr->source_id ? pr->source_id : rule->id);
-    stig_data(x, "Rule_Title", pr->title ? pr->title : rule->title);
-    stig_data(x, "Vuln_Discuss", rule->description);
+    const vg_profile_rule *pr = row->n_entries ? row->entries[0] : NULL;
+    char *ref = stig_ref(p, row->bench);
+    char *title = vg_stig_row_title(row);
+    stig_data(x, "Vuln_Num", vg_stig_row_group(row));
+    stig_data(x, "Severity", vg_stig_row_severity(row));
+    stig_data(x, "Group_Title", vg_stig_row_group_title(row));
+    stig_data(x, "Rule_ID", vg_stig_row_rule_id(p, row));
+    stig_data(x, "Rule_Ver", vg_stig_row_version(row));
+    stig_data(x, "Rule_Title", title);
+    stig_data(x, "Vuln_Discuss", pr ? pr->rule->description : NULL);
     stig_data(x, "IA_Controls", NULL);
-    stig_data(x, "Check_Content", pr->check);
-    stig_data(x, "Fix_Text", rule->fix);
+    stig_data(x, "Check_Content", pr ? pr->check : NULL);
+    stig_data(x, "Fix_Text", pr ? pr->rule->fix : NULL);
     static const char *const empty[] = {"False_Positives", "False_Negatives"};
     for (size_t i = 0; i < 2; i++)
         stig_data(x, empty[i], NULL);
@@ -108,26 +122,36 @@ static void put_stig_data(xw *x, const vg_profile *p, const vg_profile_rule *pr,
     for (size_t i = 0; i < sizeof more / sizeof more[0]; i++)
         stig_data(x, more[i], NULL);
     stig_data(x, "Check_Content_Ref", "M");
-    stig_data(x, "Weight", "10.0");
+    stig_data(x, "Weight", row->srule ? row->srule->weight : "10.0");
     stig_data(x, "Class", "Unclass");
     stig_data(x, "STIGRef", ref);
     stig_data(x, "TargetKey", NULL);
     stig_data(x, "STIG_UUID", stig_uuid);
-    for (size_t i = 0; pr->refs && pr->refs[i]; i++) {
-        if (strncmp(pr->refs[i], "CCI-", 4) == 0)
-            stig_data(x, "CCI_REF", pr->refs[i]);
+    for (size_t i = 0; row->srule && row->srule->legacy_ids && row->srule->legacy_ids[i]; i++)
+        stig_data(x, "LEGACY_ID", row->srule->legacy_ids[i]);
+    if (row->srule) {
+        for (size_t i = 0; row->srule->ccis && row->srule->ccis[i]; i++)
+            stig_data(x, "CCI_REF", row->srule->ccis[i]);
+    } else {
+        for (size_t i = 0; pr && pr->refs && pr->refs[i]; i++) {
+            if (strncmp(pr->refs[i], "CCI-", 4) == 0)
+                stig_data(x, "CCI_REF", pr->refs[i]);
+        }
     }
+    if (!ref || !title)
+        x->failed = 1;
     free(ref);
+    free(title);
 }
 
-static void put_vuln(xw *x, const vg_profile *p, const vg_profile_rule *pr, const vg_result *res,
+static void put_vuln(xw *x, const vg_profile *p, const struct stig_row *row,
                      const char *stig_uuid)
 {
-    char *details = vg_stig_details(res);
-    char *comments = vg_stig_comments(res);
+    char *details = vg_stig_row_details(row);
+    char *comments = vg_stig_row_comments(row);
     xw_start(x, "VULN");
-    put_stig_data(x, p, pr, stig_uuid);
-    xw_elem(x, "STATUS", vg_stig_status(STIG_CKL, res ? res->status : VG_MANUAL));
+    put_stig_data(x, p, row, stig_uuid);
+    xw_elem(x, "STATUS", vg_stig_status(STIG_CKL, row->status));
     xw_elem(x, "FINDING_DETAILS", details);
     xw_elem(x, "COMMENTS", comments);
     xw_elem(x, "SEVERITY_OVERRIDE", NULL);
@@ -151,12 +175,17 @@ static void put_checklist(vg_report *r, xw *x, const vg_vm_report *vr)
     for (size_t i = 0; i < r->run.n_profiles; i++) {
         const vg_profile *p = r->run.profiles[i];
         char stig_uuid[37];
-        vg_report_uuid(stig_uuid, "ckl-stig", vg_stig_benchmark_id(p), p->version);
+        vg_report_uuid(stig_uuid, "ckl-stig", vg_stig_bench_id(r, p), p->version);
+        struct stig_row *rows;
+        size_t n = vg_stig_rows(r, p, vr, &rows);
+        if (!rows)
+            x->failed = 1;
         xw_start(x, "iSTIG");
-        put_stig_info(x, p, vr->vm);
-        for (size_t k = 0; k < p->n_rules; k++)
-            put_vuln(x, p, &p->rules[k], vg_stig_result(vr, &p->rules[k]), stig_uuid);
+        put_stig_info(r, x, p, vr->vm);
+        for (size_t k = 0; k < n; k++)
+            put_vuln(x, p, &rows[k], stig_uuid);
         xw_end(x);
+        free(rows);
     }
     xw_end(x);
     xw_end(x);

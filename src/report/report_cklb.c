@@ -51,56 +51,69 @@ static json_t *sv_short(const char *sv)
     return j;
 }
 
-static json_t *rule_texts(const vg_profile_rule *pr)
+static json_t *rule_texts(const struct stig_row *row)
 {
-    const vg_rule *rule = pr->rule;
-    return json_pack("{s:o, s:o, s:o, s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
-                     "rule_title", S(pr->title ? pr->title : rule->title), "discussion",
-                     S(rule->description ? rule->description : ""), "check_content",
-                     S(pr->check ? pr->check : ""), "fix_text", S(rule->fix ? rule->fix : ""),
-                     "false_positives", "", "false_negatives", "", "documentable", "false",
-                     "mitigations", "", "potential_impacts", "", "third_party_tools", "",
-                     "mitigation_control", "", "responsibility", "", "security_override_guidance",
-                     "", "ia_controls", "");
+    const vg_profile_rule *pr = row->n_entries ? row->entries[0] : NULL;
+    char *title = vg_stig_row_title(row);
+    json_t *j = json_pack(
+        "{s:o, s:o, s:o, s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "rule_title",
+        S(title), "discussion", S(pr && pr->rule->description ? pr->rule->description : ""),
+        "check_content", S(pr && pr->check ? pr->check : ""), "fix_text",
+        S(pr && pr->rule->fix ? pr->rule->fix : ""), "false_positives", "", "false_negatives", "",
+        "documentable", "false", "mitigations", "", "potential_impacts", "", "third_party_tools",
+        "", "mitigation_control", "", "responsibility", "", "security_override_guidance", "",
+        "ia_controls", "");
+    free(title);
+    return j;
 }
 
-static json_t *rule_ids(const vg_profile *p, const vg_profile_rule *pr, const char *stig_uuid)
+static json_t *strv_json(const char **v, const char *prefix)
 {
-    const char *vuln = vg_report_ref_matching(pr, "V-", NULL);
-    const char *key = vg_stig_rule_key(p, pr);
-    const char *group = vuln ? vuln : (pr->source_id ? pr->source_id : pr->rule->id);
-    const char *srg = vg_report_ref_matching(pr, "SRG-", NULL);
+    json_t *a = json_array();
+    for (size_t i = 0; a && v && v[i]; i++) {
+        if (!prefix || strncmp(v[i], prefix, strlen(prefix)) == 0)
+            json_array_append_new(a, S(v[i]));
+    }
+    return a;
+}
+
+static json_t *rule_ids(const vg_profile *p, const struct stig_row *row, const char *stig_uuid)
+{
+    const char *key = vg_stig_row_rule_id(p, row);
+    const char *group = vg_stig_row_group(row);
+    const char *gtitle = vg_stig_row_group_title(row);
+    const vg_profile_rule *pr = row->n_entries ? row->entries[0] : NULL;
     char uuid[37];
     vg_report_uuid(uuid, "cklb-rule", stig_uuid, key);
-    json_t *ccis = json_array();
-    for (size_t i = 0; ccis && pr->refs && pr->refs[i]; i++) {
-        if (strncmp(pr->refs[i], "CCI-", 4) == 0)
-            json_array_append_new(ccis, S(pr->refs[i]));
-    }
+    json_t *ccis = row->srule ? strv_json(row->srule->ccis, NULL)
+                              : strv_json(pr ? pr->refs : NULL, "CCI-");
+    json_t *legacy = strv_json(row->srule ? row->srule->legacy_ids : NULL, NULL);
     return json_pack(
-        "{s:s, s:s, s:s, s:n, s:n, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:s, s:o, s:o, s:[{s:o, "
-        "s:o, s:s}], s:{s:o, s:s}, s:[]}",
+        "{s:s, s:s, s:s, s:n, s:n, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:s, s:o, s:o, s:[{s:o, "
+        "s:o, s:s}], s:{s:o, s:s}, s:o}",
         "uuid", uuid, "stig_uuid", stig_uuid, "STIGUuid", stig_uuid, "target_key", "stig_ref",
         "group_id", S(group), "group_id_src", S(group), "rule_id", sv_short(key), "rule_id_src",
-        S(key), "rule_version", S(pr->source_id ? pr->source_id : pr->rule->id), "severity",
-        vg_stig_severity(pr->severity), "weight", "10.0", "classification", "Unclassified",
-        "group_title", S(srg ? srg : ""), "ccis", ccis, "group_tree", "id", S(group), "title",
-        S(srg ? srg : ""), "description", "<GroupDescription></GroupDescription>",
-        "check_content_ref", "href", S(pr->rule->file ? pr->rule->file : ""), "name", "M",
-        "legacy_ids");
+        S(key), "rule_version", S(vg_stig_row_version(row)), "severity",
+        vg_stig_row_severity(row), "weight", S(row->srule ? row->srule->weight : "10.0"),
+        "classification", "Unclassified", "group_title", S(gtitle), "ccis", ccis, "group_tree",
+        "id", S(group), "title", S(gtitle), "description", "<GroupDescription></GroupDescription>",
+        "check_content_ref", "href",
+        S(pr && pr->rule->file ? pr->rule->file : (row->bench && row->bench->filename
+                                                        ? row->bench->filename
+                                                        : "")),
+        "name", "M", "legacy_ids", legacy);
 }
 
-static json_t *rule_json(const vg_profile *p, const vg_profile_rule *pr, const vg_result *res,
-                         const char *stig_uuid, const char *when)
+static json_t *rule_json(const vg_profile *p, const struct stig_row *row, const char *stig_uuid,
+                         const char *when)
 {
-    json_t *o = rule_ids(p, pr, stig_uuid);
-    json_t *t = rule_texts(pr);
-    char *details = vg_stig_details(res);
-    char *comments = vg_stig_comments(res);
-    json_t *tail =
-        json_pack("{s:s, s:s, s:s, s:{}, s:o, s:o}", "createdAt", when, "updatedAt", when, "status",
-                  vg_stig_status(STIG_CKLB, res ? res->status : VG_MANUAL), "overrides",
-                  "finding_details", S(details), "comments", S(comments));
+    json_t *o = rule_ids(p, row, stig_uuid);
+    json_t *t = rule_texts(row);
+    char *details = vg_stig_row_details(row);
+    char *comments = vg_stig_row_comments(row);
+    json_t *tail = json_pack("{s:s, s:s, s:s, s:{}, s:o, s:o}", "createdAt", when, "updatedAt",
+                             when, "status", vg_stig_status(STIG_CKLB, row->status), "overrides",
+                             "finding_details", S(details), "comments", S(comments));
     free(details);
     free(comments);
     if (!o || !t || !tail || json_object_update(o, t) || json_object_update(o, tail)) {
@@ -112,26 +125,31 @@ static json_t *rule_json(const vg_profile *p, const vg_profile_rule *pr, const v
     return o;
 }
 
-static json_t *stig_json(const vg_profile *p, const vg_vm_report *vr, const char *when)
+static json_t *stig_json(const vg_report *r, const vg_profile *p, const vg_vm_report *vr,
+                         const char *when)
 {
+    const vg_stig_benchmark *b = vg_catalog_stig_checklist(r->run.catalog, p->id);
     char version[16], uuid[37];
     vg_stig_version(p, version, sizeof version);
     const char *vm_key = vr->vm->uuid ? vr->vm->uuid : vg_report_vm_name(vr->vm);
-    vg_report_uuid(uuid, "cklb-stig", vg_stig_benchmark_id(p), vm_key);
-    json_t *rules = json_array();
-    for (size_t k = 0; rules && k < p->n_rules; k++) {
-        json_t *j = rule_json(p, &p->rules[k], vg_stig_result(vr, &p->rules[k]), uuid, when);
-        if (!j || json_array_append_new(rules, j) != 0) {
-            json_decref(rules);
-            rules = NULL;
+    vg_report_uuid(uuid, "cklb-stig", vg_stig_bench_id(r, p), vm_key);
+    struct stig_row *rows;
+    size_t n = vg_stig_rows(r, p, vr, &rows);
+    json_t *jrules = rows ? json_array() : NULL;
+    for (size_t k = 0; jrules && k < n; k++) {
+        json_t *j = rule_json(p, &rows[k], uuid, when);
+        if (!j || json_array_append_new(jrules, j) != 0) {
+            json_decref(jrules);
+            jrules = NULL;
         }
     }
+    free(rows);
     return json_pack("{s:o, s:o, s:o, s:s, s:o, s:s, s:s, s:I, s:o}", "stig_name",
-                     S(p->title ? p->title : p->id), "display_name",
-                     S(p->source ? p->source : p->id), "stig_id", S(vg_stig_benchmark_id(p)),
-                     "version", version, "release_info", S(p->release ? p->release : ""), "uuid",
-                     uuid, "reference_identifier", "", "size", (json_int_t)p->n_rules, "rules",
-                     rules);
+                     S(b ? b->title : (p->title ? p->title : p->id)), "display_name",
+                     S(p->source ? p->source : p->id), "stig_id", S(vg_stig_bench_id(r, p)),
+                     "version", b ? b->version : version, "release_info",
+                     S(b ? b->release_info : (p->release ? p->release : "")), "uuid", uuid,
+                     "reference_identifier", "", "size", (json_int_t)n, "rules", jrules);
 }
 
 static json_t *checklist_json(vg_report *r, const vg_vm_report *vr)
@@ -139,7 +157,7 @@ static json_t *checklist_json(vg_report *r, const vg_vm_report *vr)
     struct cklb_state *s = r->state;
     json_t *stigs = json_array();
     for (size_t i = 0; stigs && i < r->run.n_profiles; i++) {
-        json_t *j = stig_json(r->run.profiles[i], vr, s->when);
+        json_t *j = stig_json(r, r->run.profiles[i], vr, s->when);
         if (!j || json_array_append_new(stigs, j) != 0) {
             json_decref(stigs);
             stigs = NULL;

@@ -48,6 +48,10 @@ extern const struct report_ops vg_report_xccdf_ops;
 extern const struct report_ops vg_report_ckl_ops;
 extern const struct report_ops vg_report_cklb_ops;
 extern const struct report_ops vg_report_html_ops;
+extern const struct report_ops vg_report_hdf_ops;
+
+/* SHA-256 of data as 64 lower-case hex digits and a NUL (report_hdf.c). */
+void vg_report_sha256_hex(char out[65], const void *data, size_t n);
 
 /* Where single-stream output goes (opts.out or stdout). */
 FILE *vg_report_stream(const vg_report *r);
@@ -219,6 +223,35 @@ void vg_report_uuid(char out[37], const char *a, const char *b, const char *c);
 const char *vg_stig_rule_key(const vg_profile *p, const vg_profile_rule *pr);
 /* The severity word DISA uses: "high", "medium", "low" (info -> low). */
 const char *vg_stig_severity(vg_severity s);
+
+/* One VULN of a checklist: a rule of the profile's STIG (catalog STIG data)
+ * with the profile entries that answer it (several entries may answer one
+ * rule, none when vmxguard has no check for it), or, for a profile without
+ * STIG data, one profile entry. */
+#define STIG_ROW_MAX 8
+struct stig_row {
+    const vg_stig_benchmark *bench;   /* NULL without STIG data */
+    const vg_stig_rule *srule;        /* NULL without STIG data */
+    const vg_profile_rule *entries[STIG_ROW_MAX];
+    const vg_result *results[STIG_ROW_MAX]; /* NULL: not evaluated */
+    size_t n_entries;
+    vg_result_status status;          /* the worst of the entries' (manual when none) */
+};
+/* The rows of p's checklist for vr, in the STIG's order.  *out: caller frees
+ * (NULL and 0 on oom). */
+size_t vg_stig_rows(const vg_report *r, const vg_profile *p, const vg_vm_report *vr,
+                    struct stig_row **out);
+const char *vg_stig_row_group(const struct stig_row *row);   /* "V-258703" */
+const char *vg_stig_row_rule_id(const vg_profile *p, const struct stig_row *row);
+const char *vg_stig_row_version(const struct stig_row *row); /* "VMCH-80-000189" */
+const char *vg_stig_row_group_title(const struct stig_row *row);
+const char *vg_stig_row_severity(const struct stig_row *row);
+/* Title, FINDING_DETAILS and COMMENTS of a row; caller frees (NULL on oom). */
+char *vg_stig_row_title(const struct stig_row *row);
+char *vg_stig_row_details(const struct stig_row *row);
+char *vg_stig_row_comments(const struct stig_row *row);
+/* The checklist's benchmark id: the STIG data's XCCDF id, else the profile's. */
+const char *vg_stig_bench_id(const vg_report *r, const vg_profile *p);
 
 /* Per-VM files for ckl/cklb (and xccdf with an output dir): unique names
  * in opts.output_dir, or the one stream when there is one VM. */

@@ -213,3 +213,155 @@ void vg_checklist_free(vg_report *r)
     vg_per_vm_release(files);
     free(files);
 }
+
+/* ---- checklist rows: one per STIG rule (or per profile entry without STIG data) ---- */
+
+/* Which status of several entries answering one STIG rule wins: an open
+ * finding first, then what was not decided, then an accepted exception. */
+static int row_rank(vg_result_status s)
+{
+    static const int rank[VG_RESULT_STATUS_COUNT] = {
+        [VG_FAIL] = 5, [VG_ERROR] = 4, [VG_MANUAL] = 3, [VG_WAIVED] = 2, [VG_PASS] = 1,
+        [VG_NOT_APPLICABLE] = 0};
+    return (unsigned)s < VG_RESULT_STATUS_COUNT ? rank[s] : 3;
+}
+
+static void row_add(struct stig_row *row, const vg_profile_rule *pr, const vg_result *res)
+{
+    if (row->n_entries < STIG_ROW_MAX) {
+        row->entries[row->n_entries] = pr;
+        row->results[row->n_entries] = res;
+        row->n_entries++;
+    }
+    vg_result_status s = res ? res->status : VG_MANUAL;
+    if (row->n_entries == 1 || row_rank(s) > row_rank(row->status))
+        row->status = s;
+}
+
+size_t vg_stig_rows(const vg_report *r, const vg_profile *p, const vg_vm_report *vr,
+                    struct stig_row **out)
+{
+    const vg_stig_benchmark *b = vg_catalog_stig_checklist(r->run.catalog, p->id);
+    size_t n = b ? b->n_rules : p->n_rules;
+    struct stig_row *rows = calloc(n ? n : 1, sizeof *rows);
+    *out = rows;
+    if (!rows)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        rows[i].bench = b;
+        rows[i].srule = b ? &b->rules[i] : NULL;
+        rows[i].status = VG_MANUAL;
+        if (!b)
+            row_add(&rows[i], &p->rules[i], vg_stig_result(vr, &p->rules[i]));
+    }
+    for (size_t k = 0; b && k < p->n_rules; k++) {
+        const vg_profile_rule *pr = &p->rules[k];
+        for (size_t i = 0; pr->source_id && i < n; i++) {
+            if (strcmp(rows[i].srule->stig_id, pr->source_id) == 0) {
+                row_add(&rows[i], pr, vg_stig_result(vr, pr));
+                break;
+            }
+        }
+    }
+    return n;
+}
+
+const char *vg_stig_row_group(const struct stig_row *row)
+{
+    if (row->srule)
+        return row->srule->group_id;
+    const vg_profile_rule *pr = row->entries[0];
+    const char *v = vg_report_ref_matching(pr, "V-", NULL);
+    return v ? v : (pr->source_id ? pr->source_id : pr->rule->id);
+}
+
+const char *vg_stig_row_rule_id(const vg_profile *p, const struct stig_row *row)
+{
+    return row->srule ? row->srule->rule_id : vg_stig_rule_key(p, row->entries[0]);
+}
+
+const char *vg_stig_row_version(const struct stig_row *row)
+{
+    if (row->srule)
+        return row->srule->stig_id;
+    const vg_profile_rule *pr = row->entries[0];
+    return pr->source_id ? pr->source_id : pr->rule->id;
+}
+
+const char *vg_stig_row_group_title(const struct stig_row *row)
+{
+    if (row->srule)
+        return row->srule->group_title;
+    const char *srg = vg_report_ref_matching(row->entries[0], "SRG-", NULL);
+    return srg ? srg : "";
+}
+
+const char *vg_stig_row_severity(const struct stig_row *row)
+{
+    if (row->srule)
+        return row->srule->severity;
+    return vg_stig_severity(row->entries[0]->severity);
+}
+
+char *vg_stig_row_title(const struct stig_row *row)
+{
+    vg_buf b = VG_BUF_INIT;
+    if (!row->n_entries)
+        vg_buf_printf(&b, "%s (no vmxguard check: review by hand)", row->srule->stig_id);
+    for (size_t i = 0; i < row->n_entries; i++) {
+        const vg_profile_rule *pr = row->entries[i];
+        vg_buf_printf(&b, "%s%s", i ? "; " : "", pr->title ? pr->title : pr->rule->title);
+    }
+    return vg_buf_detach(&b);
+}
+
+/* Several entries: each one's evidence under its catalog id. */
+char *vg_stig_row_details(const struct stig_row *row)
+{
+    if (row->n_entries == 1)
+        return vg_stig_details(row->results[0]);
+    vg_buf b = VG_BUF_INIT;
+    if (!row->n_entries)
+        vg_buf_adds(&b, "vmxguard has no automated or manual check for this STIG rule; it was "
+                        "not reviewed.");
+    for (size_t i = 0; i < row->n_entries; i++) {
+        char *d = vg_stig_details(row->results[i]);
+        vg_buf_printf(&b, "%s[%s] %s: %s", i ? "\n\n" : "", row->entries[i]->rule->id,
+                      vg_stig_status(STIG_XCCDF,
+                                     row->results[i] ? row->results[i]->status : VG_MANUAL),
+                      d ? d : "");
+        free(d);
+    }
+    return vg_buf_detach(&b);
+}
+
+/* COMMENTS: waivers, and for an open finding what failed and how to fix it,
+ * so a collection that requires a comment on Open reviews takes them as
+ * submitted.  "" for anything else. */
+char *vg_stig_row_comments(const struct stig_row *row)
+{
+    vg_buf b = VG_BUF_INIT;
+    for (size_t i = 0; i < row->n_entries; i++) {
+        const vg_result *res = row->results[i];
+        char *w = vg_stig_comments(res);
+        if (w && *w)
+            vg_buf_printf(&b, "%s%s", b.len ? "\n" : "", w);
+        free(w);
+        if (res && res->status == VG_FAIL) {
+            const char *fix = res->fix ? res->fix : row->entries[i]->rule->fix;
+            vg_buf_printf(&b, "%sOpen: vmxguard found %s not met (%s)%s%s", b.len ? "\n" : "",
+                          row->entries[i]->rule->id,
+                          res->key ? res->key : vg_report_rule_title(res), fix ? ". Fix: " : "",
+                          fix ? fix : "");
+        }
+    }
+    if (!b.data)
+        vg_buf_adds(&b, "");
+    return vg_buf_detach(&b);
+}
+
+const char *vg_stig_bench_id(const vg_report *r, const vg_profile *p)
+{
+    const vg_stig_benchmark *b = vg_catalog_stig_checklist(r->run.catalog, p->id);
+    return b ? b->id : vg_stig_benchmark_id(p);
+}

@@ -36,10 +36,11 @@ static void add_id_part(vg_buf *b, const char *s)
 
 /* SCC's id for a DISA rule; else ours from the short rule key, with the
  * profile when several profiles share the Benchmark (ids must be unique). */
-static char *rule_xid(const vg_report *r, const vg_profile *p, const vg_profile_rule *pr)
+static char *rule_xid(const vg_report *r, const vg_profile *p, const struct stig_row *row)
 {
     vg_buf b = VG_BUF_INIT;
-    const char *sv = vg_report_ref_matching(pr, "SV-", "_rule");
+    const vg_profile_rule *pr = row->entries[0];
+    const char *sv = row->srule ? row->srule->rule_id : vg_report_ref_matching(pr, "SV-", "_rule");
     if (sv) {
         vg_buf_adds(&b, "xccdf_mil.disa.stig_rule_");
         add_id_part(&b, sv);
@@ -60,7 +61,7 @@ static char *benchmark_xid(const vg_report *r)
     const vg_profile *p = r->run.n_profiles == 1 ? r->run.profiles[0] : NULL;
     if (p && p->benchmark_id) {
         vg_buf_adds(&b, "xccdf_mil.disa.stig_benchmark_");
-        add_id_part(&b, p->benchmark_id);
+        add_id_part(&b, vg_stig_bench_id(r, p));
     } else {
         vg_buf_adds(&b, "xccdf_org.vmxguard_benchmark_");
         add_id_part(&b, p ? p->id : "run");
@@ -68,43 +69,86 @@ static char *benchmark_xid(const vg_report *r)
     return vg_buf_detach(&b);
 }
 
-static void put_idents(xw *x, const vg_profile_rule *pr)
+static void put_ident(xw *x, const char *system, const char *id)
 {
+    xw_start(x, "ident");
+    xw_attr(x, "system", system);
+    xw_text(x, id);
+    xw_end(x);
+}
+
+/* CCIs and legacy ids: the STIG data's, else those in the entry's refs. */
+static void put_idents(xw *x, const struct stig_row *row)
+{
+    if (row->srule) {
+        for (size_t i = 0; row->srule->ccis && row->srule->ccis[i]; i++)
+            put_ident(x, "http://cyber.mil/cci", row->srule->ccis[i]);
+        for (size_t i = 0; row->srule->legacy_ids && row->srule->legacy_ids[i]; i++)
+            put_ident(x, "http://cyber.mil/legacy", row->srule->legacy_ids[i]);
+        return;
+    }
     static const struct {
         const char *prefix, *system;
     } systems[] = {{"CCI-", "http://cyber.mil/cci"},
                    {"V-", "http://cyber.mil/legacy"},
                    {"SV-", "http://cyber.mil/legacy"}};
+    const vg_profile_rule *pr = row->entries[0];
     for (size_t i = 0; pr->refs && pr->refs[i]; i++) {
         for (size_t k = 0; k < sizeof systems / sizeof systems[0]; k++) {
             if (strncmp(pr->refs[i], systems[k].prefix, strlen(systems[k].prefix)) == 0) {
-                xw_start(x, "ident");
-                xw_attr(x, "system", systems[k].system);
-                xw_text(x, pr->refs[i]);
-                xw_end(x);
+                put_ident(x, systems[k].system, pr->refs[i]);
                 break;
             }
         }
     }
 }
 
-static void put_rule(const vg_report *r, xw *x, const vg_profile *p, const vg_profile_rule *pr)
+static void put_rule(const vg_report *r, xw *x, const vg_profile *p, const struct stig_row *row)
 {
-    char *id = rule_xid(r, p, pr);
+    char *id = rule_xid(r, p, row);
+    char *title = vg_stig_row_title(row);
+    const vg_profile_rule *pr = row->n_entries ? row->entries[0] : NULL;
     xw_start(x, "Rule");
     xw_attr(x, "id", id);
-    xw_attr(x, "severity", vg_stig_severity(pr->severity));
+    xw_attr(x, "severity", vg_stig_row_severity(row));
     xw_attr(x, "selected", "true");
-    xw_attr(x, "weight", "10.0");
-    xw_elem(x, "title", pr->title ? pr->title : pr->rule->title);
-    xw_elem(x, "description", pr->rule->description);
-    put_idents(x, pr);
-    if (pr->rule->fix)
+    xw_attr(x, "weight", row->srule ? row->srule->weight : "10.0");
+    xw_elem(x, "version", vg_stig_row_version(row));
+    xw_elem(x, "title", title);
+    xw_elem(x, "description", pr ? pr->rule->description : NULL);
+    put_idents(x, row);
+    if (pr && pr->rule->fix)
         xw_elem(x, "fixtext", pr->rule->fix);
     xw_end(x);
-    if (!id)
+    if (!id || !title)
         x->failed = 1;
     free(id);
+    free(title);
+}
+
+/* Every profile's rows for vr (vr NULL: no results, for the Benchmark's Rules). */
+static void put_rows(vg_report *r, xw *x, const vg_vm_report *vr, const char *when,
+                     void (*each)(vg_report *, xw *, const vg_profile *, const struct stig_row *,
+                                  const char *))
+{
+    static const vg_vm_report none;
+    for (size_t i = 0; i < r->run.n_profiles; i++) {
+        const vg_profile *p = r->run.profiles[i];
+        struct stig_row *rows;
+        size_t n = vg_stig_rows(r, p, vr ? vr : &none, &rows);
+        if (!rows)
+            x->failed = 1;
+        for (size_t k = 0; k < n; k++)
+            each(r, x, p, &rows[k], when);
+        free(rows);
+    }
+}
+
+static void rule_each(vg_report *r, xw *x, const vg_profile *p, const struct stig_row *row,
+                      const char *when)
+{
+    (void)when;
+    put_rule(r, x, p, row);
 }
 
 static void put_benchmark_head(vg_report *r, xw *x)
@@ -132,11 +176,7 @@ static void put_benchmark_head(vg_report *r, xw *x)
         xw_end(x);
     }
     xw_elem(x, "version", p0 && r->run.n_profiles == 1 && p0->version ? p0->version : "1");
-    for (size_t i = 0; i < r->run.n_profiles; i++) {
-        const vg_profile *p = r->run.profiles[i];
-        for (size_t k = 0; k < p->n_rules; k++)
-            put_rule(r, x, p, &p->rules[k]);
-    }
+    put_rows(r, x, NULL, NULL, rule_each);
     if (!id)
         x->failed = 1;
     free(id);
@@ -190,33 +230,69 @@ static void put_override(xw *x, const vg_result *res, const char *when)
     vg_buf_release(&authority);
 }
 
-static void put_rule_result(const vg_report *r, xw *x, const vg_profile *p,
-                            const vg_profile_rule *pr, const vg_result *res, const char *when)
+/* The review as STIG Manager's own XCCDF carries it: detail and comment in
+ * the check's content (elements of another namespace, which XCCDF allows
+ * there), so an Open finding imports with its comment and is submitted. */
+static void put_review(xw *x, const struct stig_row *row, const char *details)
 {
-    char *id = rule_xid(r, p, pr);
-    char *details = vg_stig_details(res);
+    char *comment = vg_stig_row_comments(row);
+    if (!comment)
+        x->failed = 1;
+    if (comment && *comment) {
+        xw_start(x, "check");
+        xw_attr(x, "system", "urn:vmxguard:review");
+        xw_start(x, "check-content");
+        xw_start(x, "vg:detail");
+        xw_attr(x, "xmlns:vg", "urn:vmxguard:review");
+        xw_text(x, details);
+        xw_end(x);
+        xw_start(x, "vg:comment");
+        xw_attr(x, "xmlns:vg", "urn:vmxguard:review");
+        xw_text(x, comment);
+        xw_end(x);
+        xw_end(x);
+        xw_end(x);
+    }
+    free(comment);
+}
+
+static void put_rule_result(vg_report *r, xw *x, const vg_profile *p, const struct stig_row *row,
+                            const char *when)
+{
+    char *id = rule_xid(r, p, row);
+    char *details = vg_stig_row_details(row);
     xw_start(x, "rule-result");
     xw_attr(x, "idref", id);
     xw_attr(x, "role", "full");
-    xw_attr(x, "severity", vg_stig_severity(pr->severity));
+    xw_attr(x, "severity", vg_stig_row_severity(row));
     xw_attr(x, "time", when);
-    xw_attr(x, "weight", "10.0");
-    xw_elem(x, "result", vg_stig_status(STIG_XCCDF, res ? res->status : VG_MANUAL));
-    if (res && res->status == VG_WAIVED)
-        put_override(x, res, when);
-    put_idents(x, pr);
+    xw_attr(x, "weight", row->srule ? row->srule->weight : "10.0");
+    xw_elem(x, "result", vg_stig_status(STIG_XCCDF, row->status));
+    for (size_t i = 0; i < row->n_entries; i++) {
+        const vg_result *res = row->results[i];
+        if (res && res->status == VG_WAIVED && row->status == VG_WAIVED)
+            put_override(x, res, when);
+    }
+    put_idents(x, row);
     xw_start(x, "message");
-    xw_attr(x, "severity", res && res->status == VG_ERROR ? "error" : "info");
+    xw_attr(x, "severity", row->status == VG_ERROR ? "error" : "info");
     xw_text(x, details);
     xw_end(x);
-    if (res && res->key) {
-        xw_start(x, "instance");
-        xw_attr(x, "context", "vmx-key");
-        xw_text(x, res->key);
-        xw_end(x);
+    for (size_t i = 0; i < row->n_entries; i++) {
+        const vg_result *res = row->results[i];
+        if (res && res->key) {
+            xw_start(x, "instance");
+            xw_attr(x, "context", "vmx-key");
+            xw_text(x, res->key);
+            xw_end(x);
+        }
     }
-    if (res && res->fix && (res->status == VG_FAIL || res->status == VG_WAIVED))
-        xw_elem(x, "fix", res->fix);
+    for (size_t i = 0; i < row->n_entries; i++) {
+        const vg_result *res = row->results[i];
+        if (res && res->fix && (res->status == VG_FAIL || res->status == VG_WAIVED))
+            xw_elem(x, "fix", res->fix);
+    }
+    put_review(x, row, details);
     xw_end(x);
     if (!id || !details)
         x->failed = 1;
@@ -244,11 +320,7 @@ static void put_test_result(vg_report *r, xw *x, const vg_vm_report *vr, size_t 
     xw_elem(x, "title", id.data);
     put_target(x, vr->vm);
     size_t pass = vr->counts[VG_PASS] + vr->counts[VG_WAIVED], fail = vr->counts[VG_FAIL];
-    for (size_t i = 0; i < r->run.n_profiles; i++) {
-        const vg_profile *p = r->run.profiles[i];
-        for (size_t k = 0; k < p->n_rules; k++)
-            put_rule_result(r, x, p, &p->rules[k], vg_stig_result(vr, &p->rules[k]), when);
-    }
+    put_rows(r, x, vr, when, put_rule_result);
     xw_start(x, "score");
     xw_attr(x, "system", "urn:xccdf:scoring:default");
     xw_attr(x, "maximum", "100");
@@ -301,6 +373,11 @@ static int xccdf_vm(vg_report *r, const vg_vm_report *vr, vg_error *err)
     s->vms++;
     if (r->opts.output_dir)
         return xccdf_vm_file(r, vr, err);
+    if (s->vms == 2)
+        xw_comment(&s->stream,
+                   " More than one TestResult: STIG Manager imports one TestResult per file "
+                   "and rejects this document. Write one file per VM (the output-dir option) "
+                   "to import them. ");
     put_test_result(r, &s->stream, vr, s->vms);
     if (s->stream.failed)
         return vg_error_set(err, VG_EIO, "", 0, "writing the xccdf report failed");

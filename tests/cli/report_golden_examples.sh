@@ -30,7 +30,7 @@ audit() {
 }
 
 mkdir -p "$work/out"
-for f in text json jsonl csv junit sarif xccdf html; do
+for f in text json jsonl csv junit sarif xccdf html hdf; do
     audit --format "$f" -o "$work/out/examples.$f"
 done
 for f in ckl cklb; do

@@ -67,12 +67,44 @@ static const char *const own_profiles[] = {
     "vm-folder-evidence", /* folder evidence rules, catalog/profiles/vm-folder-evidence.yaml */
 };
 
+/* Later releases of a transcribed baseline with the same rules, where only
+ * the release facts differ: not rows of the TSV, but checked entry by entry
+ * against the profile the rows back (release_variants_keep_the_rules). */
+static const struct {
+    const char *profile, *same_rules_as;
+} release_variants[] = {
+    {"vcf9-stig-readiness-y26m05", "vcf9-stig-readiness"},
+    {"vcf9-stig-readiness-y26m09", "vcf9-stig-readiness"},
+};
+
+static int is_release_variant(const char *id)
+{
+    for (size_t i = 0; i < sizeof release_variants / sizeof release_variants[0]; i++)
+        if (strcmp(release_variants[i].profile, id) == 0)
+            return 1;
+    return 0;
+}
+
 static int is_own_profile(const char *id)
 {
     for (size_t i = 0; i < sizeof own_profiles / sizeof own_profiles[0]; i++)
         if (strcmp(own_profiles[i], id) == 0)
             return 1;
-    return 0;
+    return is_release_variant(id);
+}
+
+static int same_str(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static int same_strv(const char **a, const char **b)
+{
+    size_t i = 0;
+    for (; a && b && a[i] && b[i]; i++)
+        if (strcmp(a[i], b[i]) != 0)
+            return 0;
+    return (!a || !a[i]) && (!b || !b[i]);
 }
 
 /* The seed lists have no ids; the profile names the list instead. */
@@ -601,9 +633,32 @@ static void every_shipped_profile_is_in_the_mapping(void **state)
     assert_int_equal(transcribed, 28); /* every baseline of baselines.tsv */
 }
 
+static void release_variants_keep_the_rules(void **state)
+{
+    (void)state;
+    for (size_t v = 0; v < sizeof release_variants / sizeof release_variants[0]; v++) {
+        const vg_profile *p = vg_catalog_profile(cat, release_variants[v].profile);
+        const vg_profile *base = vg_catalog_profile(cat, release_variants[v].same_rules_as);
+        assert_non_null(p);
+        assert_non_null(base);
+        assert_int_equal(p->n_rules, base->n_rules);
+        for (size_t i = 0; i < p->n_rules; i++) {
+            const vg_profile_rule *a = &p->rules[i], *b = &base->rules[i];
+            if (a->rule != b->rule || !same_str(a->source_id, b->source_id) ||
+                a->cmp != b->cmp || !same_str(a->value, b->value) ||
+                !same_strv(a->values, b->values) || a->absent != b->absent ||
+                a->severity != b->severity || !same_strv(a->refs, b->refs) ||
+                !same_str(a->key, b->key))
+                fail_msg("%s entry %zu (%s) differs from %s", p->id, i,
+                         a->source_id ? a->source_id : "?", base->id);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(release_variants_keep_the_rules),
         cmocka_unit_test(every_shipped_profile_is_in_the_mapping),
         cmocka_unit_test(every_tsv_row_matches_its_profile_entry),
     };
