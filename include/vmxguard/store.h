@@ -104,22 +104,34 @@ VG_EXPORT void vg_store_runs_free(vg_store_run_info *runs, size_t n);
  * VG_ENOTFOUND when there is no such run. */
 VG_EXPORT int vg_store_resolve_run(vg_store *s, const char *spec, int64_t *run_id, vg_error *err);
 
+/* How a run is replayed.  May be NULL for the defaults. */
+typedef struct vg_replay_opts {
+    /* Profiles whose results are left out, as the audit leaves its own
+     * folder-evidence profile out of checklist formats (ckl, cklb, xccdf);
+     * the totals are then counted from what is replayed. */
+    const char *const *skip_profiles;
+    size_t n_skip_profiles;
+} vg_replay_opts;
+
 /*
  * Render stored run run_id through r (a writer from vg_report_new, not yet
  * begun): begin with the stored run metadata, every VM in the stored order,
- * the stored problems, end with the stored totals.  Profiles are looked up
- * by id in cat (the catalog the run used, normally the embedded one); a
- * profile missing from cat is VG_ENOTFOUND; a profile whose version differs
- * is rendered, and its id is put into *changed (may be NULL; caller frees;
- * NULL when all versions match).
+ * the stored problems where they came among the VMs, end with the totals.
+ * Profiles are looked up by id in cat (the catalog the run used, normally
+ * the embedded one); a profile missing from cat is VG_ENOTFOUND; a profile
+ * whose version differs is rendered, and its id is put into *changed (may
+ * be NULL; caller frees; NULL when all versions match).
  */
-VG_EXPORT int vg_store_replay(vg_store *s, int64_t run_id, const vg_catalog *cat, vg_report *r,
-                              char **changed, vg_error *err);
+VG_EXPORT int vg_store_replay(vg_store *s, int64_t run_id, const vg_catalog *cat,
+                              const vg_replay_opts *opts, vg_report *r, char **changed,
+                              vg_error *err);
 
 /* The same from a saved JSON report (`audit --format json`), for
- * `vmxguard report audit.json --format html`. */
-VG_EXPORT int vg_report_replay_json(const char *path, const vg_catalog *cat, vg_report *r,
-                                    char **changed, vg_error *err);
+ * `vmxguard report audit.json --format html`.  Problems come after the VMs
+ * (the JSON keeps no place for them among the VMs). */
+VG_EXPORT int vg_report_replay_json(const char *path, const vg_catalog *cat,
+                                    const vg_replay_opts *opts, vg_report *r, char **changed,
+                                    vg_error *err);
 
 /* ---- comparing two runs ---- */
 
