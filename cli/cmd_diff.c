@@ -42,6 +42,8 @@ static const struct option long_opts[] = {
     {"cacert", required_argument, NULL, 'C'},
     {"insecure", no_argument, NULL, 'k'},
     {"quiet", no_argument, NULL, 'q'},
+    {"color", required_argument, NULL, 'c'},
+    {"colour", required_argument, NULL, 'c'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -419,6 +421,12 @@ static int parse_args(int argc, char **argv, struct diff_args *a)
         case 'C': a->cacert = optarg; break;
         case 'k': a->insecure = 1; break;
         case 'q': cli_quiet = 1; break;
+        case 'c':
+            if (cli_set_color(optarg) != 0) {
+                cli_error("--color wants auto, always or never, not '%s'", optarg);
+                return -1;
+            }
+            break; /* accepted like every command's; the diff has no colour */
         case 'h': return 1;
         default: return -1;
         }

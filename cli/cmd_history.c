@@ -18,6 +18,8 @@ static const struct option long_opts[] = {
     {"store", required_argument, NULL, 's'},
     {"format", required_argument, NULL, 'f'},
     {"output", required_argument, NULL, 'o'},
+    {"color", required_argument, NULL, 'c'},
+    {"colour", required_argument, NULL, 'c'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -87,6 +89,12 @@ static int run_history(int argc, char **argv)
         case 's': store = optarg; break;
         case 'f': format = optarg; break;
         case 'o': output = optarg; break;
+        case 'c':
+            if (cli_set_color(optarg) != 0) {
+                cli_error("--color wants auto, always or never, not '%s'", optarg);
+                return EXIT_USAGE;
+            }
+            break; /* accepted like every command's; the listing has no colour */
         case 'h': return cli_help(&cli_cmd_history);
         default:
             fprintf(stderr, "usage: vmxguard history --store STORE [--format text|json]\n");
