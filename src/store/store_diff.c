@@ -23,37 +23,46 @@ const char *vg_store_change_kind_name(vg_store_change_kind k)
     return (unsigned)k < VG_CHANGE_KIND_COUNT ? kind_names[k] : "unknown";
 }
 
-/* Parameters: run A, run B. */
+/* VMs in one run only, or in both at another path or name.  Each part is
+ * an indexed look-up per VM (run_vms_by_vm), never a join of whole runs.
+ * Parameters: A, B, B, A, A, B. */
 static const char vm_sql[] =
-    "SELECT COALESCE(b.vm_id, a.vm_id), a.name, a.path, b.name, b.path, "
-    "COALESCE(b.moref, a.moref), COALESCE(b.server, a.server), COALESCE(b.uuid, a.uuid), "
-    "COALESCE(b.instance_uuid, a.instance_uuid), b.vmx_mtime, "
-    "CASE WHEN a.vm_id IS NULL THEN 1 WHEN b.vm_id IS NULL THEN 2 ELSE 3 END "
-    "FROM (SELECT * FROM run_vms WHERE run_id = ?) a "
-    "FULL OUTER JOIN (SELECT * FROM run_vms WHERE run_id = ?) b ON a.vm_id = b.vm_id "
-    "WHERE a.vm_id IS NULL OR b.vm_id IS NULL OR a.path IS DISTINCT FROM b.path "
-    "OR a.name IS DISTINCT FROM b.name";
+    "SELECT b.vm_id, NULL, NULL, b.name, b.path, b.moref, b.server, b.uuid, b.instance_uuid, "
+    "b.vmx_mtime, 1 FROM run_vms b WHERE b.run_id = ? AND NOT EXISTS "
+    "(SELECT 1 FROM run_vms a WHERE a.vm_id = b.vm_id AND a.run_id = ?) "
+    "UNION ALL "
+    "SELECT a.vm_id, a.name, a.path, NULL, NULL, a.moref, a.server, a.uuid, a.instance_uuid, "
+    "NULL, 2 FROM run_vms a WHERE a.run_id = ? AND NOT EXISTS "
+    "(SELECT 1 FROM run_vms b WHERE b.vm_id = a.vm_id AND b.run_id = ?) "
+    "UNION ALL "
+    "SELECT b.vm_id, a.name, a.path, b.name, b.path, b.moref, b.server, b.uuid, "
+    "b.instance_uuid, b.vmx_mtime, 3 FROM run_vms a JOIN run_vms b "
+    "ON b.vm_id = a.vm_id AND b.run_id = ? WHERE a.run_id = ? "
+    "AND (a.path IS DISTINCT FROM b.path OR a.name IS DISTINCT FROM b.name)";
 
-/* Parameters: A, B, A, B (results of VMs in both runs), B (VM columns). */
-static const char result_sql[] =
-    "WITH ra AS (SELECT v.vm_id, r.profile_id, r.rule_id, r.status, r.actual, r.evidence, "
-    "r.key, r.severity FROM results r JOIN run_vms v ON v.run_id = r.run_id AND v.seq = r.vm_seq "
-    "WHERE r.run_id = ? AND v.vm_id IN (SELECT vm_id FROM run_vms WHERE run_id = ?)), "
-    "rb AS (SELECT v.vm_id, r.profile_id, r.rule_id, r.status, r.actual, r.evidence, r.key, "
-    "r.severity, r.waiver_expired FROM results r JOIN run_vms v ON v.run_id = r.run_id "
-    "AND v.seq = r.vm_seq WHERE r.run_id = ? AND v.vm_id IN "
-    "(SELECT vm_id FROM run_vms WHERE run_id = ?)) "
-    "SELECT d.vm_id, d.profile_id, d.rule_id, d.old_status, d.new_status, d.old_actual, "
-    "d.new_actual, d.old_evidence, d.new_evidence, d.key, d.severity, d.waiver_expired, "
-    "vb.name, vb.path, vb.moref, vb.server, vb.uuid, vb.instance_uuid, vb.vmx_mtime FROM ("
-    "SELECT COALESCE(rb.vm_id, ra.vm_id) AS vm_id, COALESCE(rb.profile_id, ra.profile_id) "
-    "AS profile_id, COALESCE(rb.rule_id, ra.rule_id) AS rule_id, ra.status AS old_status, "
-    "rb.status AS new_status, ra.actual AS old_actual, rb.actual AS new_actual, "
-    "ra.evidence AS old_evidence, rb.evidence AS new_evidence, COALESCE(rb.key, ra.key) AS key, "
-    "COALESCE(rb.severity, ra.severity) AS severity, rb.waiver_expired AS waiver_expired "
-    "FROM ra FULL OUTER JOIN rb ON ra.vm_id = rb.vm_id AND ra.profile_id = rb.profile_id "
-    "AND ra.rule_id = rb.rule_id WHERE ra.status IS DISTINCT FROM rb.status) d "
-    "JOIN run_vms vb ON vb.run_id = ? AND vb.vm_id = d.vm_id";
+/* Results of VMs in both runs whose status differs, or that one run has
+ * and the other not: each result of B looks up its twin in A among that
+ * VM's results (the primary key's prefix), and the results of A without a
+ * twin in B are added.  Parameters: A, B (first part), B, A (second). */
+#define RESULT_COLUMNS                                                                          \
+    "vb.vm_id, %s.profile_id, %s.rule_id, ra.status, rb.status, ra.actual, rb.actual, "         \
+    "ra.evidence, rb.evidence, COALESCE(rb.key, ra.key), COALESCE(rb.severity, ra.severity), " \
+    "rb.waiver_expired, vb.name, vb.path, vb.moref, vb.server, vb.uuid, vb.instance_uuid, "    \
+    "vb.vmx_mtime "
+static const char result_sql_fmt[] =
+    "SELECT " RESULT_COLUMNS
+    "FROM run_vms vb JOIN results rb ON rb.run_id = vb.run_id AND rb.vm_seq = vb.seq "
+    "JOIN run_vms va ON va.vm_id = vb.vm_id AND va.run_id = ? "
+    "LEFT JOIN results ra ON ra.run_id = va.run_id AND ra.vm_seq = va.seq "
+    "AND ra.profile_id = rb.profile_id AND ra.rule_id = rb.rule_id "
+    "WHERE vb.run_id = ? AND ra.status IS DISTINCT FROM rb.status "
+    "UNION ALL "
+    "SELECT " RESULT_COLUMNS
+    "FROM run_vms vb JOIN run_vms va ON va.vm_id = vb.vm_id AND va.run_id = ? "
+    "JOIN results ra ON ra.run_id = va.run_id AND ra.vm_seq = va.seq "
+    "LEFT JOIN results rb ON rb.run_id = vb.run_id AND rb.vm_seq = vb.seq "
+    "AND rb.profile_id = ra.profile_id AND rb.rule_id = ra.rule_id "
+    "WHERE vb.run_id = ? AND rb.status IS NULL";
 
 static vg_store_change_kind classify(const char *old_s, const char *new_s, int expired)
 {
@@ -115,8 +124,9 @@ static int vm_changes(vg_store *s, vg_store_diff *d, size_t *cap, vg_error *err)
     const struct store_ops *o = s->ops;
     db_stmt *st = NULL;
     struct params p = {.n = 0};
-    vg_store_p_int(&p, d->a.id);
-    vg_store_p_int(&p, d->b.id);
+    int64_t ids[6] = {d->b.id, d->a.id, d->a.id, d->b.id, d->b.id, d->a.id};
+    for (int i = 0; i < 6; i++)
+        vg_store_p_int(&p, ids[i]);
     int rc = o->prepare(s, vm_sql, &st, err);
     if (rc == VG_OK)
         rc = o->run(st, p.v, p.n, err);
@@ -157,10 +167,12 @@ static int result_changes(vg_store *s, vg_store_diff *d, size_t *cap, vg_error *
     const struct store_ops *o = s->ops;
     db_stmt *st = NULL;
     struct params p = {.n = 0};
-    int64_t ids[5] = {d->a.id, d->b.id, d->b.id, d->a.id, d->b.id};
-    for (int i = 0; i < 5; i++)
+    int64_t ids[4] = {d->a.id, d->b.id, d->a.id, d->b.id};
+    for (int i = 0; i < 4; i++)
         vg_store_p_int(&p, ids[i]);
-    int rc = o->prepare(s, result_sql, &st, err);
+    char sql[sizeof result_sql_fmt + 64];
+    snprintf(sql, sizeof sql, result_sql_fmt, "rb", "rb", "ra", "ra");
+    int rc = o->prepare(s, sql, &st, err);
     if (rc == VG_OK)
         rc = o->run(st, p.v, p.n, err);
     int oom = 0;
