@@ -233,7 +233,7 @@ int vg_report_replay_json(const char *path, const vg_catalog *cat, const vg_repl
     }
     json_t *targets = json_object_get(run, "targets");
     size_t n_targets = json_is_array(targets) ? json_array_size(targets) : 0;
-    const char **tl = calloc(n_targets ? n_targets : 1, sizeof *tl);
+    const char **tl = calloc(n_targets + 1, sizeof *tl); /* NULL-terminated, as argv */
     if (rc == VG_OK && !tl)
         rc = vg_error_set(err, VG_ENOMEM, path, 0, "out of memory");
     for (size_t i = 0; rc == VG_OK && i < n_targets; i++) {

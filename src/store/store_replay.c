@@ -281,8 +281,9 @@ static int load_targets_profiles(vg_store *s, int64_t run_id, struct stored_run 
     size_t cap = 0;
     while (rc == VG_OK && (rc = o->next(st, err)) == 1) {
         rc = VG_OK;
-        if (sr->n_targets == cap) {
+        if (sr->n_targets + 1 >= cap) {
             cap = cap ? cap * 2 : 8;
+            /* NULL-terminated, as argv is: writers join the list */
             char **t = realloc(sr->targets, cap * sizeof *t);
             if (!t) {
                 rc = vg_error_set(err, VG_ENOMEM, s->where, 0, "out of memory");
@@ -295,7 +296,7 @@ static int load_targets_profiles(vg_store *s, int64_t run_id, struct stored_run 
         if (oom)
             rc = vg_error_set(err, VG_ENOMEM, s->where, 0, "out of memory");
         else
-            sr->n_targets++;
+            sr->targets[++sr->n_targets] = NULL;
     }
     o->finalize(st);
     st = NULL;
