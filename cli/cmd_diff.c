@@ -84,7 +84,8 @@ static int on_event(const vg_vsphere_event *ev, void *ctx)
             continue;
         char detail[1024];
         snprintf(detail, sizeof detail, "%s%s%s%s%s", ev->keys && *ev->keys ? "extraConfig: " : "",
-                 ev->keys ? ev->keys : "", ev->keys && *ev->keys && ev->devices && *ev->devices ? "; " : "",
+                 ev->keys ? ev->keys : "",
+                 ev->keys && *ev->keys && ev->devices && *ev->devices ? "; " : "",
                  ev->devices && *ev->devices ? "devices: " : "", ev->devices ? ev->devices : "");
         free(c->changed_by);
         free(c->change_detail);
@@ -127,11 +128,11 @@ static void attribute(const struct diff_args *a, vg_store_diff *d, const char *t
         char *user = NULL, *password = NULL;
         if (n && vg_vsphere_credentials(vt.user[0] ? vt.user : NULL, a->credentials, 1, &user,
                                         &password, &err) == VG_OK) {
-            vg_vsphere_opts vo = {.user = user, .password = password, .cacert = a->cacert,
-                                  .insecure = a->insecure};
+            vg_vsphere_opts vo = {
+                .user = user, .password = password, .cacert = a->cacert, .insecure = a->insecure};
             struct event_ctx ec = {d, vt.server};
-            if (vg_vsphere_reconfig_events(t, &vo, morefs, n, d->a.started, d->b.finished,
-                                           on_event, &ec, &err) != VG_OK)
+            if (vg_vsphere_reconfig_events(t, &vo, morefs, n, d->a.started, d->b.finished, on_event,
+                                           &ec, &err) != VG_OK)
                 cli_print_error(&err);
             vg_vsphere_credentials_free(user, password);
         } else if (n) {
@@ -167,18 +168,22 @@ static void origin_text(const vg_store_change *c, char *out, size_t n)
 /* ------------------------------------------------------------ text */
 
 static const char *const kind_labels[VG_CHANGE_KIND_COUNT] = {
-    [VG_CHANGE_NEW_FAIL] = "NEWLY FAILING", [VG_CHANGE_FIXED] = "FIXED",
-    [VG_CHANGE_WAIVED] = "WAIVED", [VG_CHANGE_WAIVER_EXPIRED] = "WAIVER EXPIRED",
-    [VG_CHANGE_STATUS] = "CHANGED", [VG_CHANGE_VM_APPEARED] = "VM APPEARED",
-    [VG_CHANGE_VM_DISAPPEARED] = "VM DISAPPEARED", [VG_CHANGE_VM_MOVED] = "VM MOVED",
+    [VG_CHANGE_NEW_FAIL] = "NEWLY FAILING",
+    [VG_CHANGE_FIXED] = "FIXED",
+    [VG_CHANGE_WAIVED] = "WAIVED",
+    [VG_CHANGE_WAIVER_EXPIRED] = "WAIVER EXPIRED",
+    [VG_CHANGE_STATUS] = "CHANGED",
+    [VG_CHANGE_VM_APPEARED] = "VM APPEARED",
+    [VG_CHANGE_VM_DISAPPEARED] = "VM DISAPPEARED",
+    [VG_CHANGE_VM_MOVED] = "VM MOVED",
 };
 
 static void run_line(FILE *out, const char *label, const vg_store_run_info *r)
 {
     char when[32];
     iso(r->started, when, sizeof when);
-    fprintf(out, "%s run %lld  %s  %zu VMs, %zu failures, score %.1f%%\n", label,
-            (long long)r->id, when, r->vms, r->counts[VG_FAIL], r->score);
+    fprintf(out, "%s run %lld  %s  %zu VMs, %zu failures, score %.1f%%\n", label, (long long)r->id,
+            when, r->vms, r->counts[VG_FAIL], r->score);
 }
 
 static void print_text(FILE *out, const vg_store_diff *d)
@@ -193,7 +198,7 @@ static void print_text(FILE *out, const vg_store_diff *d)
                     or_dash(c->old_path), or_dash(c->vm_path),
                     c->old_name && c->vm_name && strcmp(c->old_name, c->vm_name) ? "  was " : "",
                     c->old_name && c->vm_name && strcmp(c->old_name, c->vm_name) ? c->old_name
-                                                                                   : "");
+                                                                                 : "");
         else if (c->kind >= VG_CHANGE_VM_APPEARED)
             fprintf(out, "%-15s %s  %s\n", kind_labels[c->kind], or_dash(c->vm_name),
                     or_dash(c->vm_path));
@@ -213,8 +218,9 @@ static void print_text(FILE *out, const vg_store_diff *d)
     }
     if (d->n_changes)
         fputc('\n', out);
-    fprintf(out, "%zu newly failing, %zu fixed, %zu waived, %zu waiver expired, %zu changed; "
-                 "VMs: %zu appeared, %zu disappeared, %zu moved\n",
+    fprintf(out,
+            "%zu newly failing, %zu fixed, %zu waived, %zu waiver expired, %zu changed; "
+            "VMs: %zu appeared, %zu disappeared, %zu moved\n",
             d->counts[VG_CHANGE_NEW_FAIL], d->counts[VG_CHANGE_FIXED], d->counts[VG_CHANGE_WAIVED],
             d->counts[VG_CHANGE_WAIVER_EXPIRED], d->counts[VG_CHANGE_STATUS],
             d->counts[VG_CHANGE_VM_APPEARED], d->counts[VG_CHANGE_VM_DISAPPEARED],
@@ -255,11 +261,11 @@ static json_t *origin_json(const vg_store_change *c)
 
 static json_t *change_json(const vg_store_change *c)
 {
-    json_t *vm = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
-                           (json_int_t)c->vm_id, "name", jstr(c->vm_name), "path", jstr(c->vm_path),
-                           "old_name", jstr(c->old_name), "old_path", jstr(c->old_path), "moref",
-                           jstr(c->moref), "server", jstr(c->server), "uuid", jstr(c->uuid),
-                           "instance_uuid", jstr(c->instance_uuid));
+    json_t *vm =
+        json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)c->vm_id,
+                  "name", jstr(c->vm_name), "path", jstr(c->vm_path), "old_name", jstr(c->old_name),
+                  "old_path", jstr(c->old_path), "moref", jstr(c->moref), "server", jstr(c->server),
+                  "uuid", jstr(c->uuid), "instance_uuid", jstr(c->instance_uuid));
     return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
                      "kind", vg_store_change_kind_name(c->kind), "vm", vm, "profile",
                      jstr(c->profile), "rule", jstr(c->rule), "title", jstr(c->title), "severity",
@@ -286,13 +292,15 @@ static int print_json(FILE *out, const vg_store_diff *d, const vg_store_run_info
     for (size_t i = 0; changes && i < d->n_changes; i++)
         json_array_append_new(changes, change_json(&d->changes[i]));
     json_t *doc = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "format", "vmxguard-diff", "run_a",
-                            run_json(&d->a), "run_b", run_json(&d->b), "counts", counts,
-                            "changes", changes, "trend", trend_json(runs, n));
-    int rc = doc && json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-                                            JSON_REAL_PRECISION(4)) == 0 &&
-                     fputc('\n', out) != EOF
-                 ? 0
-                 : -1;
+                            run_json(&d->a), "run_b", run_json(&d->b), "counts", counts, "changes",
+                            changes, "trend", trend_json(runs, n));
+    int rc =
+        doc &&
+                json_dumpf(doc, out,
+                           JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(4)) == 0 &&
+                fputc('\n', out) != EOF
+            ? 0
+            : -1;
     json_decref(doc);
     return rc;
 }
@@ -303,11 +311,21 @@ static void html_esc(FILE *out, const char *s)
 {
     for (; s && *s; s++) {
         switch (*s) {
-        case '<': fputs("&lt;", out); break;
-        case '>': fputs("&gt;", out); break;
-        case '&': fputs("&amp;", out); break;
-        case '"': fputs("&quot;", out); break;
-        case '\'': fputs("&#39;", out); break;
+        case '<':
+            fputs("&lt;", out);
+            break;
+        case '>':
+            fputs("&gt;", out);
+            break;
+        case '&':
+            fputs("&amp;", out);
+            break;
+        case '"':
+            fputs("&quot;", out);
+            break;
+        case '\'':
+            fputs("&#39;", out);
+            break;
         default:
             /* C0 controls are not allowed in HTML text */
             if ((unsigned char)*s >= 0x20 || *s == '\t' || *s == '\n')
@@ -325,15 +343,18 @@ static void trend_svg(FILE *out, const vg_store_run_info *runs, size_t n)
         if (runs[i].counts[VG_FAIL] > top)
             top = runs[i].counts[VG_FAIL];
     double step = n > 1 ? (double)(w - 2 * pad) / (double)(n - 1) : 0;
-    fprintf(out, "<svg class=\"trend\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" "
-                 "role=\"img\" aria-label=\"score and failures per run\">\n", w, h, w, h);
+    fprintf(out,
+            "<svg class=\"trend\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" "
+            "role=\"img\" aria-label=\"score and failures per run\">\n",
+            w, h, w, h);
     fprintf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#999\"/>\n", pad, h - pad,
             w - pad, h - pad);
     for (size_t i = 0; i < n; i++) {
         double x = pad + step * (double)i;
         double bh = (double)(h - 2 * pad) * (double)runs[i].counts[VG_FAIL] / (double)top;
-        fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"8\" height=\"%.1f\" fill=\"#d9534f\">"
-                     "<title>run %lld: %zu failures</title></rect>\n",
+        fprintf(out,
+                "<rect x=\"%.1f\" y=\"%.1f\" width=\"8\" height=\"%.1f\" fill=\"#d9534f\">"
+                "<title>run %lld: %zu failures</title></rect>\n",
                 x - 4, (double)(h - pad) - bh, bh, (long long)runs[i].id, runs[i].counts[VG_FAIL]);
     }
     fputs("<polyline fill=\"none\" stroke=\"#2a7ae2\" stroke-width=\"2\" points=\"", out);
@@ -342,10 +363,13 @@ static void trend_svg(FILE *out, const vg_store_run_info *runs, size_t n)
                 (double)(h - pad) - (double)(h - 2 * pad) * runs[i].score / 100.0);
     fputs("\"/>\n", out);
     for (size_t i = 0; i < n; i++)
-        fprintf(out, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">%lld</text>\n",
+        fprintf(out,
+                "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">%lld</text>\n",
                 pad + step * (double)i, h - pad + 14, (long long)runs[i].id);
-    fprintf(out, "<text x=\"%d\" y=\"14\" font-size=\"11\">score %% (line), failures (bars, "
-                 "top %zu) per run</text>\n</svg>\n", pad, top);
+    fprintf(out,
+            "<text x=\"%d\" y=\"14\" font-size=\"11\">score %% (line), failures (bars, "
+            "top %zu) per run</text>\n</svg>\n",
+            pad, top);
 }
 
 static void print_html(FILE *out, const vg_store_diff *d, const vg_store_run_info *runs, size_t n)
@@ -354,16 +378,20 @@ static void print_html(FILE *out, const vg_store_diff *d, const vg_store_run_inf
           "<title>vmxguard diff</title>\n<style>\nbody{font-family:sans-serif;margin:2em}\n"
           "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;"
           "text-align:left;vertical-align:top}\n.newly_failing,.waiver_expired{background:#fde"
-          "}\n.fixed{background:#efe}\n</style></head><body>\n<h1>vmxguard diff</h1>\n", out);
+          "}\n.fixed{background:#efe}\n</style></head><body>\n<h1>vmxguard diff</h1>\n",
+          out);
     const vg_store_run_info *r2[2] = {&d->a, &d->b};
     fputs("<table><tr><th></th><th>run</th><th>started</th><th>VMs</th><th>failures</th>"
-          "<th>score</th></tr>\n", out);
+          "<th>score</th></tr>\n",
+          out);
     for (int i = 0; i < 2; i++) {
         char when[32];
         iso(r2[i]->started, when, sizeof when);
-        fprintf(out, "<tr><td>%s</td><td>%lld</td><td>%s</td><td>%zu</td><td>%zu</td>"
-                     "<td>%.1f%%</td></tr>\n", i ? "to" : "from", (long long)r2[i]->id, when,
-                r2[i]->vms, r2[i]->counts[VG_FAIL], r2[i]->score);
+        fprintf(out,
+                "<tr><td>%s</td><td>%lld</td><td>%s</td><td>%zu</td><td>%zu</td>"
+                "<td>%.1f%%</td></tr>\n",
+                i ? "to" : "from", (long long)r2[i]->id, when, r2[i]->vms, r2[i]->counts[VG_FAIL],
+                r2[i]->score);
     }
     fputs("</table>\n<h2>Trend</h2>\n", out);
     trend_svg(out, runs, n);
@@ -371,7 +399,8 @@ static void print_html(FILE *out, const vg_store_diff *d, const vg_store_run_inf
     for (int k = 0; k < VG_CHANGE_KIND_COUNT; k++)
         fprintf(out, "%s%s: %zu", k ? ", " : "", vg_store_change_kind_name(k), d->counts[k]);
     fputs("</p>\n<table><tr><th>change</th><th>VM</th><th>rule</th><th>severity</th>"
-          "<th>before</th><th>after</th><th>evidence now</th><th>origin</th></tr>\n", out);
+          "<th>before</th><th>after</th><th>evidence now</th><th>origin</th></tr>\n",
+          out);
     for (size_t i = 0; i < d->n_changes; i++) {
         const vg_store_change *c = &d->changes[i];
         char origin[1400];
@@ -413,22 +442,40 @@ static int parse_args(int argc, char **argv, struct diff_args *a)
     optind = 1;
     while ((c = cli_getopt_long(argc, argv, "f:o:qh", long_opts, NULL)) != -1) {
         switch (c) {
-        case 's': a->store = optarg; break;
-        case 'f': a->format = optarg; break;
-        case 'o': a->output = optarg; break;
-        case 'e': a->events = 1; break;
-        case 'R': a->credentials = optarg; break;
-        case 'C': a->cacert = optarg; break;
-        case 'k': a->insecure = 1; break;
-        case 'q': cli_quiet = 1; break;
+        case 's':
+            a->store = optarg;
+            break;
+        case 'f':
+            a->format = optarg;
+            break;
+        case 'o':
+            a->output = optarg;
+            break;
+        case 'e':
+            a->events = 1;
+            break;
+        case 'R':
+            a->credentials = optarg;
+            break;
+        case 'C':
+            a->cacert = optarg;
+            break;
+        case 'k':
+            a->insecure = 1;
+            break;
+        case 'q':
+            cli_quiet = 1;
+            break;
         case 'c':
             if (cli_set_color(optarg) != 0) {
                 cli_error("--color wants auto, always or never, not '%s'", optarg);
                 return -1;
             }
             break; /* accepted like every command's; the diff has no colour */
-        case 'h': return 1;
-        default: return -1;
+        case 'h':
+            return 1;
+        default:
+            return -1;
         }
     }
     if (argc - optind > 2) {
@@ -523,8 +570,7 @@ static int run_diff(int argc, char **argv)
     if (a.events)
         attribute(&a, d, d->b.targets);
     int rc = write_diff(&a, d, runs, upto);
-    if (rc == EXIT_OK &&
-        (d->counts[VG_CHANGE_NEW_FAIL] || d->counts[VG_CHANGE_WAIVER_EXPIRED]))
+    if (rc == EXIT_OK && (d->counts[VG_CHANGE_NEW_FAIL] || d->counts[VG_CHANGE_WAIVER_EXPIRED]))
         rc = EXIT_FINDINGS;
     vg_store_runs_free(runs, n);
     vg_store_diff_free(d);

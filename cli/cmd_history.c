@@ -54,14 +54,15 @@ static json_t *run_json(const vg_store_run_info *r)
     iso(r->finished, finished, sizeof finished);
     json_t *counts = json_object();
     for (int s = 0; counts && s < VG_RESULT_STATUS_COUNT; s++)
-        json_object_set_new(counts, vg_result_status_name(s), json_integer((json_int_t)r->counts[s]));
+        json_object_set_new(counts, vg_result_status_name(s),
+                            json_integer((json_int_t)r->counts[s]));
     return json_pack("{s:I, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:I, s:I, s:I, s:o, s:I, s:I, s:f}",
                      "id", (json_int_t)r->id, "started", started, "finished", finished,
                      "tool_version", r->tool_version, "hostname", r->hostname, "targets",
-                     r->targets, "profiles", r->profiles, "vms", (json_int_t)r->vms,
-                     "vms_failing", (json_int_t)r->vms_failing, "results",
-                     (json_int_t)r->results, "counts", counts, "errors", (json_int_t)r->errors,
-                     "warnings", (json_int_t)r->warnings, "score", r->score);
+                     r->targets, "profiles", r->profiles, "vms", (json_int_t)r->vms, "vms_failing",
+                     (json_int_t)r->vms_failing, "results", (json_int_t)r->results, "counts",
+                     counts, "errors", (json_int_t)r->errors, "warnings", (json_int_t)r->warnings,
+                     "score", r->score);
 }
 
 static int print_json(FILE *out, const vg_store_run_info *runs, size_t n)
@@ -70,11 +71,13 @@ static int print_json(FILE *out, const vg_store_run_info *runs, size_t n)
     for (size_t i = 0; arr && i < n; i++)
         json_array_append_new(arr, run_json(&runs[i]));
     json_t *doc = arr ? json_pack("{s:s, s:o}", "format", "vmxguard-history", "runs", arr) : NULL;
-    int rc = doc && json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-                                            JSON_REAL_PRECISION(4)) == 0 &&
-                     fputc('\n', out) != EOF
-                 ? 0
-                 : -1;
+    int rc =
+        doc &&
+                json_dumpf(doc, out,
+                           JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(4)) == 0 &&
+                fputc('\n', out) != EOF
+            ? 0
+            : -1;
     json_decref(doc);
     return rc;
 }
@@ -86,16 +89,23 @@ static int run_history(int argc, char **argv)
     optind = 1;
     while ((c = cli_getopt_long(argc, argv, "f:o:h", long_opts, NULL)) != -1) {
         switch (c) {
-        case 's': store = optarg; break;
-        case 'f': format = optarg; break;
-        case 'o': output = optarg; break;
+        case 's':
+            store = optarg;
+            break;
+        case 'f':
+            format = optarg;
+            break;
+        case 'o':
+            output = optarg;
+            break;
         case 'c':
             if (cli_set_color(optarg) != 0) {
                 cli_error("--color wants auto, always or never, not '%s'", optarg);
                 return EXIT_USAGE;
             }
             break; /* accepted like every command's; the listing has no colour */
-        case 'h': return cli_help(&cli_cmd_history);
+        case 'h':
+            return cli_help(&cli_cmd_history);
         default:
             fprintf(stderr, "usage: vmxguard history --store STORE [--format text|json]\n");
             return EXIT_USAGE;

@@ -51,17 +51,37 @@ static int parse_args(int argc, char **argv, struct report_args *a)
     optind = 1;
     while ((c = cli_getopt_long(argc, argv, "f:o:vqh", long_opts, NULL)) != -1) {
         switch (c) {
-        case 's': a->store = optarg; break;
-        case 'r': a->run = optarg; break;
-        case 'f': a->format = optarg; break;
-        case 'o': a->output = optarg; break;
-        case 'D': a->output_dir = optarg; break;
-        case 'P': a->profile_file = optarg; break;
-        case 'c': a->color = optarg; break;
-        case 'v': cli_verbose = 1; break;
-        case 'q': cli_quiet = 1; break;
-        case 'h': return 1;
-        default: return -1;
+        case 's':
+            a->store = optarg;
+            break;
+        case 'r':
+            a->run = optarg;
+            break;
+        case 'f':
+            a->format = optarg;
+            break;
+        case 'o':
+            a->output = optarg;
+            break;
+        case 'D':
+            a->output_dir = optarg;
+            break;
+        case 'P':
+            a->profile_file = optarg;
+            break;
+        case 'c':
+            a->color = optarg;
+            break;
+        case 'v':
+            cli_verbose = 1;
+            break;
+        case 'q':
+            cli_quiet = 1;
+            break;
+        case 'h':
+            return 1;
+        default:
+            return -1;
         }
     }
     if (optind < argc)

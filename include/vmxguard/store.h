@@ -42,7 +42,7 @@ typedef struct vg_store_run vg_store_run;
 
 /* Flags of vg_store_open. */
 enum {
-    VG_STORE_CREATE = 1, /* create the SQLite file / the tables when missing */
+    VG_STORE_CREATE = 1,   /* create the SQLite file / the tables when missing */
     VG_STORE_READONLY = 2, /* never write (report, history, diff) */
 };
 
@@ -136,14 +136,14 @@ VG_EXPORT int vg_report_replay_json(const char *path, const vg_catalog *cat,
 /* ---- comparing two runs ---- */
 
 typedef enum vg_store_change_kind {
-    VG_CHANGE_NEW_FAIL = 0,      /* failing now, not before (or a new rule on an old VM) */
-    VG_CHANGE_FIXED,             /* failing before, passing (or n/a) now */
-    VG_CHANGE_WAIVED,            /* failing before, waived now */
-    VG_CHANGE_WAIVER_EXPIRED,    /* waived before, failing now because the waiver expired */
-    VG_CHANGE_STATUS,            /* any other status change (manual, error ...) */
-    VG_CHANGE_VM_APPEARED,       /* VM in run B only */
-    VG_CHANGE_VM_DISAPPEARED,    /* VM in run A only */
-    VG_CHANGE_VM_MOVED,          /* same VM, other path or name */
+    VG_CHANGE_NEW_FAIL = 0,   /* failing now, not before (or a new rule on an old VM) */
+    VG_CHANGE_FIXED,          /* failing before, passing (or n/a) now */
+    VG_CHANGE_WAIVED,         /* failing before, waived now */
+    VG_CHANGE_WAIVER_EXPIRED, /* waived before, failing now because the waiver expired */
+    VG_CHANGE_STATUS,         /* any other status change (manual, error ...) */
+    VG_CHANGE_VM_APPEARED,    /* VM in run B only */
+    VG_CHANGE_VM_DISAPPEARED, /* VM in run A only */
+    VG_CHANGE_VM_MOVED,       /* same VM, other path or name */
     VG_CHANGE_KIND_COUNT
 } vg_store_change_kind;
 
@@ -153,21 +153,21 @@ VG_EXPORT const char *vg_store_change_kind_name(vg_store_change_kind k);
 
 typedef struct vg_store_change {
     vg_store_change_kind kind;
-    int64_t vm_id;       /* the store's VM identity (same VM across runs) */
-    char *vm_name;       /* as in run B (run A for a VM that disappeared) */
+    int64_t vm_id; /* the store's VM identity (same VM across runs) */
+    char *vm_name; /* as in run B (run A for a VM that disappeared) */
     char *vm_path;
-    char *old_name;      /* VM_MOVED: as in run A; else NULL */
+    char *old_name; /* VM_MOVED: as in run A; else NULL */
     char *old_path;
     char *moref;
     char *server;
     char *uuid;
     char *instance_uuid;
-    char *profile;       /* result changes only; NULL for VM changes */
+    char *profile; /* result changes only; NULL for VM changes */
     char *rule;
     char *title;
     char *severity;
-    char *old_status;    /* NULL when the rule was not evaluated in run A */
-    char *new_status;    /* NULL when not evaluated in run B */
+    char *old_status; /* NULL when the rule was not evaluated in run A */
+    char *new_status; /* NULL when not evaluated in run B */
     char *old_actual;
     char *new_actual;
     char *old_evidence;
@@ -175,8 +175,8 @@ typedef struct vg_store_change {
     char *key;
     /* Origin of the change, where known (vg_store_diff leaves these empty;
      * the caller fills them, e.g. from vCenter events; docs/store.md). */
-    time_t vmx_mtime;    /* file VMs: the .vmx mtime recorded in run B, 0 if unknown */
-    char *changed_by;    /* vSphere: the user of the VmReconfiguredEvent */
+    time_t vmx_mtime; /* file VMs: the .vmx mtime recorded in run B, 0 if unknown */
+    char *changed_by; /* vSphere: the user of the VmReconfiguredEvent */
     time_t changed_at;
     char *change_detail; /* "extraConfig: isolation.tools.copy.disable; devices: ..." */
 } vg_store_change;
@@ -195,8 +195,8 @@ VG_EXPORT void vg_store_diff_free(vg_store_diff *d);
 /* ---- events (vmxguard watch) ---- */
 
 typedef struct vg_store_event {
-    time_t at;                 /* when the change was seen */
-    const char *server;        /* vCenter, NULL for files */
+    time_t at;          /* when the change was seen */
+    const char *server; /* vCenter, NULL for files */
     const char *vm_name;
     const char *vm_path;
     const char *moref;
@@ -204,10 +204,10 @@ typedef struct vg_store_event {
     const char *instance_uuid; /* identity as in runs: instance UUID, BIOS UUID, path */
     const char *profile;
     const char *rule;
-    const char *old_status;    /* vg_result_status_name(), NULL for a first sight */
+    const char *old_status; /* vg_result_status_name(), NULL for a first sight */
     const char *new_status;
-    const char *user;          /* who changed it, when known */
-    const char *detail;        /* free text: evidence, event id ... */
+    const char *user;   /* who changed it, when known */
+    const char *detail; /* free text: evidence, event id ... */
 } vg_store_event;
 
 /* Append one event in its own transaction.  *event_id (may be NULL) gets its id. */

@@ -12,10 +12,14 @@
 #include "store/store_internal.h"
 
 static const char *const kind_names[VG_CHANGE_KIND_COUNT] = {
-    [VG_CHANGE_NEW_FAIL] = "newly_failing",   [VG_CHANGE_FIXED] = "fixed",
-    [VG_CHANGE_WAIVED] = "waived",            [VG_CHANGE_WAIVER_EXPIRED] = "waiver_expired",
-    [VG_CHANGE_STATUS] = "changed",           [VG_CHANGE_VM_APPEARED] = "vm_appeared",
-    [VG_CHANGE_VM_DISAPPEARED] = "vm_disappeared", [VG_CHANGE_VM_MOVED] = "vm_moved",
+    [VG_CHANGE_NEW_FAIL] = "newly_failing",
+    [VG_CHANGE_FIXED] = "fixed",
+    [VG_CHANGE_WAIVED] = "waived",
+    [VG_CHANGE_WAIVER_EXPIRED] = "waiver_expired",
+    [VG_CHANGE_STATUS] = "changed",
+    [VG_CHANGE_VM_APPEARED] = "vm_appeared",
+    [VG_CHANGE_VM_DISAPPEARED] = "vm_disappeared",
+    [VG_CHANGE_VM_MOVED] = "vm_moved",
 };
 
 const char *vg_store_change_kind_name(vg_store_change_kind k)
@@ -44,10 +48,10 @@ static const char vm_sql[] =
  * and the other not: each result of B looks up its twin in A among that
  * VM's results (the primary key's prefix), and the results of A without a
  * twin in B are added.  Parameters: A, B (first part), B, A (second). */
-#define RESULT_COLUMNS                                                                          \
-    "vb.vm_id, %s.profile_id, %s.rule_id, ra.status, rb.status, ra.actual, rb.actual, "         \
-    "ra.evidence, rb.evidence, COALESCE(rb.key, ra.key), COALESCE(rb.severity, ra.severity), " \
-    "rb.waiver_expired, vb.name, vb.path, vb.moref, vb.server, vb.uuid, vb.instance_uuid, "    \
+#define RESULT_COLUMNS                                                                             \
+    "vb.vm_id, %s.profile_id, %s.rule_id, ra.status, rb.status, ra.actual, rb.actual, "            \
+    "ra.evidence, rb.evidence, COALESCE(rb.key, ra.key), COALESCE(rb.severity, ra.severity), "     \
+    "rb.waiver_expired, vb.name, vb.path, vb.moref, vb.server, vb.uuid, vb.instance_uuid, "        \
     "vb.vmx_mtime "
 static const char result_sql_fmt[] =
     "SELECT " RESULT_COLUMNS
@@ -82,11 +86,11 @@ static vg_store_change_kind classify(const char *old_s, const char *new_s, int e
 
 static void change_release(vg_store_change *c)
 {
-    char **strs[] = {&c->vm_name,      &c->vm_path,     &c->old_name,     &c->old_path,
-                     &c->moref,        &c->server,      &c->uuid,         &c->instance_uuid,
-                     &c->profile,      &c->rule,        &c->title,        &c->severity,
-                     &c->old_status,   &c->new_status,  &c->old_actual,   &c->new_actual,
-                     &c->old_evidence, &c->new_evidence, &c->key,         &c->changed_by,
+    char **strs[] = {&c->vm_name,      &c->vm_path,      &c->old_name,   &c->old_path,
+                     &c->moref,        &c->server,       &c->uuid,       &c->instance_uuid,
+                     &c->profile,      &c->rule,         &c->title,      &c->severity,
+                     &c->old_status,   &c->new_status,   &c->old_actual, &c->new_actual,
+                     &c->old_evidence, &c->new_evidence, &c->key,        &c->changed_by,
                      &c->change_detail};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         free(*strs[i]);
@@ -185,14 +189,14 @@ static int result_changes(vg_store *s, vg_store_diff *d, size_t *cap, vg_error *
         }
         int k = 0;
         c->vm_id = vg_store_col_int(st, o, k++);
-        char **strs[] = {&c->profile,    &c->rule,         &c->old_status,   &c->new_status,
-                         &c->old_actual, &c->new_actual,   &c->old_evidence, &c->new_evidence,
+        char **strs[] = {&c->profile,    &c->rule,       &c->old_status,   &c->new_status,
+                         &c->old_actual, &c->new_actual, &c->old_evidence, &c->new_evidence,
                          &c->key,        &c->severity};
         for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
             *strs[i] = vg_store_dup(o->col(st, k++), &oom);
         int expired = vg_store_col_int(st, o, k++) != 0;
-        char **vm[] = {&c->vm_name, &c->vm_path, &c->moref, &c->server, &c->uuid,
-                       &c->instance_uuid};
+        char **vm[] = {&c->vm_name, &c->vm_path, &c->moref,
+                       &c->server,  &c->uuid,    &c->instance_uuid};
         for (size_t i = 0; i < sizeof vm / sizeof vm[0]; i++)
             *vm[i] = vg_store_dup(o->col(st, k++), &oom);
         c->vmx_mtime = (time_t)vg_store_col_int(st, o, k++);

@@ -76,8 +76,8 @@ int vg_store_schema_check(vg_store *s, vg_error *err);
 int vg_store_exec(vg_store *s, const char *sql, vg_error *err);
 /* Prepare, run with params, return the first column of the first row as
  * an int64 in *out (found = 1), or found = 0 when no row. */
-int vg_store_query_int(vg_store *s, const char *sql, const char *const *params, int n,
-                       int64_t *out, int *found, vg_error *err);
+int vg_store_query_int(vg_store *s, const char *sql, const char *const *params, int n, int64_t *out,
+                       int *found, vg_error *err);
 
 /* Text parameters built from numbers without allocating. */
 struct params {
@@ -91,7 +91,6 @@ void vg_store_p_real(struct params *p, double v);
 
 long long vg_store_col_int(db_stmt *st, const struct store_ops *ops, int i);
 char *vg_store_col_dup(db_stmt *st, const struct store_ops *ops, int i);
-
 
 /* ---- replay (store_replay.c), shared by the store and the JSON reader ---- */
 #define REPLAY_MAX_PROFILES 64

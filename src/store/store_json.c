@@ -73,10 +73,16 @@ static int vm_from(json_t *j, vg_vm **out, const char *where, vg_error *err)
     struct {
         char **field;
         const char *key;
-    } f[] = {{&vm->name, "name"},         {&vm->path, "path"},     {&vm->moref, "moref"},
-             {&vm->uuid, "uuid"},         {&vm->instance_uuid, "instance_uuid"},
-             {&vm->server, "server"},     {&vm->host, "host"},     {&vm->hw_version, "hw_version"},
-             {&vm->guest_os, "guest_os"}, {&vm->managed_by, "managed_by"}};
+    } f[] = {{&vm->name, "name"},
+             {&vm->path, "path"},
+             {&vm->moref, "moref"},
+             {&vm->uuid, "uuid"},
+             {&vm->instance_uuid, "instance_uuid"},
+             {&vm->server, "server"},
+             {&vm->host, "host"},
+             {&vm->hw_version, "hw_version"},
+             {&vm->guest_os, "guest_os"},
+             {&vm->managed_by, "managed_by"}};
     int rc = VG_OK;
     for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
         if (vg_vm_set_str(f[i].field, jstr(j, f[i].key)) != VG_OK)

@@ -130,8 +130,8 @@ static int pg_exec(vg_store *s, const char *sql, vg_error *err)
     drain(s);
     PGresult *r = PQexec(s->db, sql);
     ExecStatusType t = PQresultStatus(r);
-    int rc = (t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK) ? VG_OK
-                                                              : pg_fail(s, err, "postgresql", r);
+    int rc =
+        (t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK) ? VG_OK : pg_fail(s, err, "postgresql", r);
     PQclear(r);
     return rc;
 }
@@ -278,12 +278,22 @@ static void copy_value(vg_buf *b, const char *v)
     for (const char *c = v;; c++) {
         char e = 0;
         switch (*c) {
-        case '\\': e = '\\'; break;
-        case '\t': e = 't'; break;
-        case '\n': e = 'n'; break;
-        case '\r': e = 'r'; break;
-        case '\0': break;
-        default: continue;
+        case '\\':
+            e = '\\';
+            break;
+        case '\t':
+            e = 't';
+            break;
+        case '\n':
+            e = 'n';
+            break;
+        case '\r':
+            e = 'r';
+            break;
+        case '\0':
+            break;
+        default:
+            continue;
         }
         vg_buf_add(b, run, (size_t)(c - run));
         if (!*c)
@@ -318,11 +328,11 @@ static int pg_bulk_flush(vg_store *s, vg_error *err)
             return rc;
         }
         PQclear(r);
-        int ok = PQputCopyData(s->db, b->data, (int)b->len) == 1 &&
-                 PQputCopyEnd(s->db, NULL) == 1;
+        int ok = PQputCopyData(s->db, b->data, (int)b->len) == 1 && PQputCopyEnd(s->db, NULL) == 1;
         r = PQgetResult(s->db);
-        int rc = ok && PQresultStatus(r) == PGRES_COMMAND_OK ? VG_OK
-                                                             : pg_fail(s, err, "postgresql copy", r);
+        int rc = ok && PQresultStatus(r) == PGRES_COMMAND_OK
+                     ? VG_OK
+                     : pg_fail(s, err, "postgresql copy", r);
         PQclear(r);
         while ((r = PQgetResult(s->db)))
             PQclear(r);

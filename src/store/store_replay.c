@@ -154,7 +154,8 @@ int vg_store_replay_rule(struct replay_profiles *rp, const char *profile_id, con
                                            "profile '%s' is not in this catalog", profile_id);
     }
     if (k == rp->n)
-        return vg_error_set(err, VG_EINPUT, where, 0, "a result names profile '%s', not one of the run's",
+        return vg_error_set(err, VG_EINPUT, where, 0,
+                            "a result names profile '%s', not one of the run's",
                             profile_id ? profile_id : "");
     const vg_profile *p = rp->p[k];
     /* results come in profile order: try where the last one was found first */
@@ -271,8 +272,7 @@ static int load_header(vg_store *s, int64_t run_id, struct stored_run *sr, vg_er
     return rc;
 }
 
-static int load_targets_profiles(vg_store *s, int64_t run_id, struct stored_run *sr,
-                                 vg_error *err)
+static int load_targets_profiles(vg_store *s, int64_t run_id, struct stored_run *sr, vg_error *err)
 {
     const struct store_ops *o = s->ops;
     db_stmt *st = NULL;
@@ -337,9 +337,9 @@ static int load_vms(vg_store *s, int64_t run_id, struct stored_run *sr, vg_error
             break;
         }
         sr->vms[sr->n_vms++] = (struct stored_vm){vm, NULL, 0, 0};
-        char **fields[] = {&vm->name,   &vm->path, &vm->moref,      &vm->uuid,
-                           &vm->instance_uuid, &vm->server, &vm->host, &vm->hw_version,
-                           &vm->guest_os, &vm->managed_by};
+        char **fields[] = {&vm->name,          &vm->path,      &vm->moref, &vm->uuid,
+                           &vm->instance_uuid, &vm->server,    &vm->host,  &vm->hw_version,
+                           &vm->guest_os,      &vm->managed_by};
         for (int i = 0; i < 10; i++) {
             if (vg_vm_set_str(fields[i], o->col(st, i)) != VG_OK)
                 rc = vg_error_set(err, VG_ENOMEM, s->where, 0, "out of memory");
@@ -523,8 +523,8 @@ static int stream_results(vg_store *s, int64_t run_id, struct stored_run *sr, vg
     return rc < 0 ? rc : VG_OK;
 }
 
-int vg_store_replay(vg_store *s, int64_t run_id, const vg_catalog *cat,
-                    const vg_replay_opts *opts, vg_report *r, char **changed, vg_error *err)
+int vg_store_replay(vg_store *s, int64_t run_id, const vg_catalog *cat, const vg_replay_opts *opts,
+                    vg_report *r, char **changed, vg_error *err)
 {
     if (changed)
         *changed = NULL;

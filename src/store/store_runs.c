@@ -8,9 +8,9 @@
 
 #include "store/store_internal.h"
 
-#define RUN_COLUMNS                                                                            \
-    "r.id, r.started, r.finished, r.tool_version, r.hostname, r.vms, r.vms_failing, "       \
-    "r.results, r.pass, r.fail, r.not_applicable, r.manual, r.error, r.waived, r.errors, "  \
+#define RUN_COLUMNS                                                                                \
+    "r.id, r.started, r.finished, r.tool_version, r.hostname, r.vms, r.vms_failing, "              \
+    "r.results, r.pass, r.fail, r.not_applicable, r.manual, r.error, r.waived, r.errors, "         \
     "r.warnings, r.score"
 
 static void join_into(vg_store *s, const char *sql, int64_t run_id, char **out, int *oom)
@@ -23,8 +23,7 @@ static void join_into(vg_store *s, const char *sql, int64_t run_id, char **out, 
     if (s->ops->prepare(s, sql, &st, &err) == VG_OK && s->ops->run(st, p.v, p.n, &err) == VG_OK) {
         while (s->ops->next(st, &err) == 1) {
             const char *a = s->ops->col(st, 0), *v = s->ops->col(st, 1);
-            vg_buf_printf(&b, "%s%s%s%s", b.len ? ", " : "", a ? a : "", v ? "@" : "",
-                          v ? v : "");
+            vg_buf_printf(&b, "%s%s%s%s", b.len ? ", " : "", a ? a : "", v ? "@" : "", v ? v : "");
         }
     }
     s->ops->finalize(st);
@@ -179,8 +178,8 @@ int vg_store_resolve_run(vg_store *s, const char *spec, int64_t *run_id, vg_erro
         int64_t v = 0;
         struct params p = {.n = 0};
         vg_store_p_int(&p, id);
-        int rc = vg_store_query_int(s, "SELECT id FROM runs WHERE id = ?", p.v, p.n, &v, &found,
-                                    err);
+        int rc =
+            vg_store_query_int(s, "SELECT id FROM runs WHERE id = ?", p.v, p.n, &v, &found, err);
         if (rc)
             return rc;
         if (!found)

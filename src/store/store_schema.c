@@ -87,13 +87,13 @@ static const char *const migrations[] = {schema_v1};
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 
 static const char *const run_vm_cols[] = {
-    "run_id", "seq",        "vm_id",    "name",       "path",   "moref",  "uuid",
-    "instance_uuid", "server", "host", "hw_version", "guest_os", "managed_by", "origin",
-    "power",  "locked",     "template", "vmx_mtime",  "fails"};
+    "run_id",        "seq",    "vm_id",    "name",       "path",     "moref",      "uuid",
+    "instance_uuid", "server", "host",     "hw_version", "guest_os", "managed_by", "origin",
+    "power",         "locked", "template", "vmx_mtime",  "fails"};
 static const char *const result_cols[] = {
-    "run_id",     "vm_seq",   "seq",      "profile_id",    "rule_id",         "status",
-    "raw_status", "severity", "key",      "actual",        "expected",        "evidence",
-    "fix",        "file",     "line",     "waiver_reason", "waiver_approver", "waiver_expires",
+    "run_id",        "vm_seq",   "seq",  "profile_id",    "rule_id",         "status",
+    "raw_status",    "severity", "key",  "actual",        "expected",        "evidence",
+    "fix",           "file",     "line", "waiver_reason", "waiver_approver", "waiver_expires",
     "waiver_expired"};
 static const char *const lint_cols[] = {"run_id", "vm_seq",  "seq",    "key",
                                         "line",   "message", "suggest"};
@@ -148,8 +148,8 @@ int vg_store_exec(vg_store *s, const char *sql, vg_error *err)
     return s->ops->exec(s, sql, err);
 }
 
-int vg_store_query_int(vg_store *s, const char *sql, const char *const *params, int n,
-                       int64_t *out, int *found, vg_error *err)
+int vg_store_query_int(vg_store *s, const char *sql, const char *const *params, int n, int64_t *out,
+                       int *found, vg_error *err)
 {
     db_stmt *st = NULL;
     int rc = s->ops->prepare(s, sql, &st, err);
@@ -189,8 +189,9 @@ static int apply_migration(vg_store *s, size_t i, vg_error *err)
     if (rc)
         return rc;
     db_stmt *st = NULL;
-    rc = s->ops->prepare(s, i == 0 ? "INSERT INTO vg_meta (key, value) VALUES ('schema_version', ?)"
-                                   : "UPDATE vg_meta SET value = ? WHERE key = 'schema_version'",
+    rc = s->ops->prepare(s,
+                         i == 0 ? "INSERT INTO vg_meta (key, value) VALUES ('schema_version', ?)"
+                                : "UPDATE vg_meta SET value = ? WHERE key = 'schema_version'",
                          &st, err);
     const char *p[1] = {ver};
     if (rc == VG_OK)

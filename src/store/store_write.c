@@ -31,10 +31,11 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_BY_UUID] = "SELECT id FROM vms WHERE uuid = ? "
                    "AND (instance_uuid IS NULL OR CAST(? AS TEXT) IS NULL) "
                    "ORDER BY CASE WHEN path = ? THEN 0 ELSE 1 END, id",
-    [ST_BY_PATH] = "SELECT id FROM vms WHERE path = ? AND server IS NOT DISTINCT FROM CAST(? AS TEXT) "
-                   "AND (uuid IS NULL OR CAST(? AS TEXT) IS NULL OR uuid = ?) "
-                   "AND (instance_uuid IS NULL OR CAST(? AS TEXT) IS NULL OR instance_uuid = ?) "
-                   "ORDER BY id",
+    [ST_BY_PATH] =
+        "SELECT id FROM vms WHERE path = ? AND server IS NOT DISTINCT FROM CAST(? AS TEXT) "
+        "AND (uuid IS NULL OR CAST(? AS TEXT) IS NULL OR uuid = ?) "
+        "AND (instance_uuid IS NULL OR CAST(? AS TEXT) IS NULL OR instance_uuid = ?) "
+        "ORDER BY id",
     [ST_UPDATE_VM] = "UPDATE vms SET instance_uuid = COALESCE(?, instance_uuid), "
                      "uuid = COALESCE(?, uuid), server = ?, path = ?, name = ?, last_run = ? "
                      "WHERE id = ?",
@@ -55,7 +56,8 @@ static int set_has(const struct id_set *set, int64_t id)
 {
     if (!set->cap)
         return 0;
-    for (size_t i = (size_t)id * 0x9E3779B97F4A7C15ull & (set->cap - 1);; i = (i + 1) & (set->cap - 1)) {
+    for (size_t i = (size_t)id * 0x9E3779B97F4A7C15ull & (set->cap - 1);;
+         i = (i + 1) & (set->cap - 1)) {
         if (set->slots[i] == id)
             return 1;
         if (!set->slots[i])
@@ -473,9 +475,9 @@ int vg_store_append_event(vg_store *s, const vg_store_event *ev, int64_t *event_
         vg_store_p_int(&p, vm_id);
     else
         vg_store_p_str(&p, NULL);
-    const char *strs[] = {ev->server,     ev->vm_name,    ev->vm_path, ev->moref,
+    const char *strs[] = {ev->server,     ev->vm_name,       ev->vm_path, ev->moref,
                           ev->uuid,       ev->instance_uuid, ev->profile, ev->rule,
-                          ev->old_status, ev->new_status, ev->user,    ev->detail};
+                          ev->old_status, ev->new_status,    ev->user,    ev->detail};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         vg_store_p_str(&p, strs[i]);
     int64_t id = 0;

@@ -188,9 +188,9 @@ static void events_append_and_find_their_vm(void **state)
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT vm_id, user_name FROM events ORDER BY id", -1,
-                                        &st, NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "SELECT vm_id, user_name FROM events ORDER BY id", -1, &st, NULL),
+        SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
     assert_int_equal(sqlite3_column_type(st, 0), SQLITE_INTEGER);
     assert_string_equal((const char *)sqlite3_column_text(st, 1), "VSPHERE.LOCAL\\admin");
