@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "cli.h"
@@ -68,6 +69,20 @@ struct event_ctx {
     const char *server;
 };
 
+/* Is key one of the ", "-joined keys (case-insensitive, as VMware reads them)? */
+static int list_has(const char *keys, const char *key)
+{
+    size_t n = strlen(key);
+    for (const char *p = keys; p && *p;) {
+        const char *end = strstr(p, ", ");
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == n && strncasecmp(p, key, n) == 0)
+            return 1;
+        p = end ? end + 2 : NULL;
+    }
+    return 0;
+}
+
 /* Each event is told to every changed result of its VM; the latest wins
  * (events come oldest first), and the details of all are joined. */
 static int on_event(const vg_vsphere_event *ev, void *ctx)
@@ -80,7 +95,7 @@ static int on_event(const vg_vsphere_event *ev, void *ctx)
             continue;
         /* an event that names keys counts for a result only when it
          * touched that result's key */
-        if (ev->keys && *ev->keys && c->key && !strstr(ev->keys, c->key))
+        if (ev->keys && *ev->keys && c->key && !list_has(ev->keys, c->key))
             continue;
         char detail[1024];
         snprintf(detail, sizeof detail, "%s%s%s%s%s", ev->keys && *ev->keys ? "extraConfig: " : "",
