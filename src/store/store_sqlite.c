@@ -229,7 +229,10 @@ int vg_store_sqlite_open(const char *path, int flags, vg_store *s, vg_error *err
     sqlite3_busy_timeout(db, 30000);
     int rc = VG_OK;
     if (!(flags & VG_STORE_READONLY))
-        rc = sq_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL", err);
+        rc = sq_exec(s,
+                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                     "PRAGMA cache_size=-32768",
+                     err);
     if (rc == VG_OK)
         rc = sq_exec(s, "PRAGMA foreign_keys=ON", err);
     return rc;
