@@ -37,6 +37,7 @@ static const struct config_key {
     {"color", color_words, 0}, {"fail-on", fail_on_words, 0},
     {"cacert", NULL, 0},       {"server", NULL, 0},
     {"jobs", NULL, 1},         {"waivers", NULL, 0},
+    {"store", NULL, 0}, /* results store for audit --store (SQLite path or postgresql://) */
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 

@@ -68,6 +68,7 @@ struct audit_args {
     int sessions;     /* vSphere: parallel sessions per target, 0 = the library's default */
     int allow_empty;  /* a target that yields no VM is fine */
     int follow_links; /* follow symlinks leading out of every target */
+    const char *store; /* results store: SQLite path or postgresql:// URI; "" = none */
 };
 
 /* Everything the run shares between the worker threads and the writer. */
@@ -87,6 +88,10 @@ struct audit_run {
     const char **file_targets;
     size_t n_file_targets, *target_vms;
     unsigned char *target_named;
+    vg_report_run rr;              /* what the report and the store record of the run */
+    vg_store *store;               /* --store: the run is recorded there too */
+    vg_store_run *store_run;
+    int store_failed; /* the run could not be stored: exit 2 */
 };
 
 /* What a worker hands to the writer with each VM. */
@@ -119,6 +124,7 @@ static const struct option long_opts[] = {
     {"no-folder-evidence", no_argument, NULL, 'E'},
     {"follow-links", no_argument, NULL, 'L'},
     {"sessions", required_argument, NULL, 'N'},
+    {"store", required_argument, NULL, 's'},
     {"csv-raw", no_argument, NULL, 'W'},
     {"sarif-run-size", required_argument, NULL, 'Z'},
     {"allow-empty", no_argument, NULL, 'Y'},
@@ -198,6 +204,7 @@ static int parse_args(int argc, char **argv, struct audit_args *a)
     a->cacert = cli_config_get("cacert");
     a->waivers = cli_config_get("waivers");
     a->color = cli_config_get("color");
+    a->store = cli_config_get("store");
     if ((v = cli_config_get("jobs")) && parse_jobs(v, &a->jobs))
         return -1;
     optind = 1;
@@ -292,6 +299,9 @@ static int parse_args(int argc, char **argv, struct audit_args *a)
             a->sessions = (int)n;
             break;
         }
+        case 's':
+            a->store = optarg;
+            break;
         case 'h':
             return 1;
         default:
@@ -456,6 +466,24 @@ static int below(const char *path, const char *target)
     return path && strncmp(path, target, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
+/* --store: a failed store write stops the run (a half-recorded run is
+ * worse than none) and is rolled back at the end. */
+static void store_failed(struct audit_run *run, const vg_error *err)
+{
+    cli_print_error(err);
+    vg_store_run_abort(run->store_run);
+    run->store_run = NULL;
+    run->store_failed = 1;
+    run->write_failed = 1;
+}
+
+static void store_problem(struct audit_run *run, const vg_error *problem)
+{
+    vg_error err;
+    if (run->store_run && vg_store_run_problem(run->store_run, problem, &err) != VG_OK)
+        store_failed(run, &err);
+}
+
 static void on_problem(const vg_error *problem, void *ctx)
 {
     struct audit_run *run = ctx;
@@ -472,6 +500,7 @@ static void on_problem(const vg_error *problem, void *ctx)
         if (vg_report_problem(o->report, problem, &err) != VG_OK)
             output_failed(run, o, &err, errno);
     }
+    store_problem(run, problem);
 }
 
 /* The file's own oddities (duplicate keys, unparsed lines) go to stderr
@@ -527,6 +556,9 @@ static int write_vm(vg_vm *vm, void *payload, void *ctx)
             if (rc != VG_OK)
                 output_failed(run, o, &err, errno);
         }
+        vg_error serr;
+        if (run->store_run && vg_store_run_vm(run->store_run, a->rep, &serr) != VG_OK)
+            store_failed(run, &serr);
         vg_audit_summary_add(&run->sum, a->rep);
         count_findings(run, a->rep);
         for (size_t i = 0; vm->origin == VG_ORIGIN_FILE && i < run->n_file_targets; i++)
@@ -868,7 +900,7 @@ static int start_report(const struct audit_args *a, vg_catalog *cat, struct audi
     static char host[256];
     if (!host[0] && gethostname(host, sizeof host - 1) != 0)
         host[0] = '\0';
-    vg_report_run rr = {.tool_version = vg_version(),
+    vg_report_run rr = run->rr = (vg_report_run){.tool_version = vg_version(),
                         .started = run->aopts.now,
                         .catalog = cat,
                         .profiles = run->profiles,
@@ -883,6 +915,44 @@ static int start_report(const struct audit_args *a, vg_catalog *cat, struct audi
     }
     o->render = !o->dir && vg_report_can_render(o->report);
     return 0;
+}
+
+/* --store: open (creating a SQLite file) before the first VM, so a store
+ * that cannot be written stops the run before any work. */
+static int open_store(const struct audit_args *a, struct audit_run *run)
+{
+    if (!a->store || !*a->store)
+        return EXIT_OK;
+    vg_error err;
+    if (vg_store_open(a->store, VG_STORE_CREATE, &run->store, &err) != VG_OK ||
+        vg_store_run_begin(run->store, &run->rr, &run->store_run, &err) != VG_OK) {
+        cli_print_error(&err);
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+static void commit_store(const struct audit_args *a, struct audit_run *run)
+{
+    if (!run->store_run)
+        return;
+    vg_error err;
+    int64_t id = 0;
+    if (run->write_failed) {
+        vg_store_run_abort(run->store_run);
+        run->store_run = NULL;
+        run->store_failed = 1;
+        cli_warn("%s: the run was not stored (writing its reports failed)", a->store);
+        return;
+    }
+    int rc = vg_store_run_commit(run->store_run, &run->sum, &id, &err);
+    run->store_run = NULL;
+    if (rc != VG_OK) {
+        cli_print_error(&err);
+        run->store_failed = 1;
+    } else if (cli_verbose) {
+        cli_warn("stored as run %lld in %s", (long long)id, vg_store_backend(run->store));
+    }
 }
 
 static void report_unused_waivers(const vg_waivers *w, struct audit_run *run)
@@ -900,6 +970,7 @@ static void report_unused_waivers(const vg_waivers *w, struct audit_run *run)
             if (!o->failed && !shows_problems_on_stderr(o))
                 vg_report_problem(o->report, &e, &err);
         }
+        store_problem(run, &e);
         run->sum.warnings++;
     }
 }
@@ -1134,6 +1205,8 @@ static int run_audit(int argc, char **argv)
         if (!watched || a.outputs[i].out == stdout)
             watched = a.outputs[i].out;
     }
+    if (rc == EXIT_OK)
+        rc = open_store(&a, run);
     if (rc == EXIT_OK) {
         run->progress = cli_progress_start_output("auditing", 0, watched);
         audit_targets(argv + optind, (size_t)(argc - optind), &a, run);
@@ -1147,8 +1220,11 @@ static int run_audit(int argc, char **argv)
                 vg_report_end(o->report, &run->sum, &err) != VG_OK)
                 output_failed(run, o, &err, errno);
         }
+        commit_store(&a, run);
     }
     if (run) {
+        vg_store_run_abort(run->store_run);
+        vg_store_close(run->store);
         for (size_t i = 0; i < run->n_outputs; i++)
             vg_report_free(run->outputs[i].report);
         close_outputs(run);
@@ -1163,6 +1239,7 @@ static int run_audit(int argc, char **argv)
         }
         if (rc == EXIT_OK) {
             rc = out_rc              ? out_rc
+                 : run->store_failed ? EXIT_USAGE
                  : run->sum.errors   ? EXIT_USAGE
                  : run->findings     ? EXIT_FINDINGS
                                      : EXIT_OK;
@@ -1241,6 +1318,10 @@ const struct cli_command cli_cmd_audit = {
     "                          VMXGUARD_PASSWORD, else a prompt)\n"
     "      --cacert FILE       vSphere: trust this PEM bundle\n"
     "      --insecure          vSphere: do not check the server certificate\n"
+    "      --store STORE       also record the run (targets, profiles, VMs, results) in a\n"
+    "                          results store: a SQLite file (created if missing) or\n"
+    "                          postgresql://...; see 'vmxguard history', 'report', 'diff'\n"
+    "                          and docs/store.md.  Default from the config key store\n"
     "\n"
     "exit codes: 0 nothing failed, 1 failures at or above --fail-on,\n"
     "2 usage error, an input could not be read (the others are still audited) or\n"
@@ -1256,5 +1337,6 @@ const struct cli_command cli_cmd_audit = {
     "  vmxguard audit ds1/ --format ckl --output-dir ckl/ --include-templates\n"
     "  vmxguard audit ds1/ --no-folder-evidence --format csv -o ds1.csv\n"
     "  vmxguard audit vsphere://admin@vcenter.example.org --credentials ~/.vmxguard-cred\n"
+    "  vmxguard audit ds1/ --store ~/vmxguard.db -q -o /dev/null\n"
     "  vmxguard audit my.vmx --profile-file site.yaml --show-secrets --color=never -q\n",
 };

@@ -82,3 +82,11 @@ void vg_vsphere_interrupt(void)
 {
     /* nothing is ever in flight */
 }
+
+int vg_vsphere_reconfig_events(const char *url, const vg_vsphere_opts *opts,
+                               const char *const *morefs, size_t n_morefs, time_t since,
+                               time_t until, vg_vsphere_event_fn fn, void *ctx, vg_error *err)
+{
+    (void)opts, (void)morefs, (void)n_morefs, (void)since, (void)until, (void)fn, (void)ctx;
+    return unavailable(url ? url : "vsphere", err);
+}

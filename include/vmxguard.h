@@ -31,5 +31,8 @@
 #if __has_include("vmxguard/guest.h")
 #include "vmxguard/guest.h"
 #endif
+#if __has_include("vmxguard/store.h")
+#include "vmxguard/store.h"
+#endif
 
 #endif

@@ -14,6 +14,7 @@
 #define VMXGUARD_VSPHERE_H
 
 #include <stddef.h>
+#include <time.h>
 #include "common.h"
 #include "source.h"
 #include "vm.h"
@@ -118,6 +119,28 @@ typedef struct vg_vsphere_change {
 VG_EXPORT int vg_vsphere_reconfig(const char *url, const vg_vsphere_opts *opts,
                                   vg_vsphere_change *changes, size_t n_changes, int jobs,
                                   vg_error *err);
+
+/* A VmReconfiguredEvent: who changed a VM's configuration, when, and what
+ * the ConfigSpec touched (additive; vsphere_events.c). */
+typedef struct vg_vsphere_event {
+    const char *moref;   /* the VM */
+    const char *user;    /* userName, "" when vCenter has none */
+    time_t created;      /* createdTime */
+    const char *keys;    /* extraConfig keys the spec set, ", " joined, "" if none */
+    const char *devices; /* device changes: "edit VirtualSerialPort, add VirtualCdrom" */
+    const char *message; /* fullFormattedMessage */
+} vg_vsphere_event;
+/* Called per event, oldest first per VM; strings live for the call only.
+ * Return non-zero to stop. */
+typedef int (*vg_vsphere_event_fn)(const vg_vsphere_event *ev, void *ctx);
+
+/* The VmReconfiguredEvents of each VM in morefs between since and until
+ * (UTC; 0 = open), in one session: EventManager.CreateCollectorForEvents
+ * per VM, ReadNextEvents, DestroyCollector. */
+VG_EXPORT int vg_vsphere_reconfig_events(const char *url, const vg_vsphere_opts *opts,
+                                         const char *const *morefs, size_t n_morefs,
+                                         time_t since, time_t until, vg_vsphere_event_fn fn,
+                                         void *ctx, vg_error *err);
 
 /* Async-signal-safe: ask running vSphere calls to stop (they log out and
  * fail with "interrupted").  The SIGINT handler calls this. */
