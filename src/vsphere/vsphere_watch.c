@@ -729,8 +729,10 @@ static void close_conn(watch_server *s, int keep_session)
         return;
     vs_conn *c = &s->conn;
     if (keep_session) {
-        /* the session stays on the server for a resume: no logout */
-        snprintf(s->cookie, sizeof s->cookie, "%s", c->cookie);
+        /* the session stays on the server for a resume: no logout (a
+         * failed resume may not have presented the cookie yet) */
+        if (c->cookie[0])
+            snprintf(s->cookie, sizeof s->cookie, "%s", c->cookie);
         c->logged_in = 0;
         c->view[0] = '\0';
     } else if (c->logged_in && c->curl) {
@@ -798,14 +800,13 @@ static int resume(watch_server *s, update *u, int *lost, vg_error *err)
 {
     int rc = vs_conn_open(&s->conn, s->url, &s->opts, err);
     s->have_conn = 1;
-    if (rc == 0)
-        rc = vs_service_content(&s->conn, err);
     if (rc)
         return rc;
     snprintf(s->conn.cookie, sizeof s->conn.cookie, "%s", s->cookie);
     snprintf(s->conn.view, sizeof s->conn.view, "%s", s->view);
     s->conn.logged_in = 1;
-    return wait_call(s, u, lost, err);
+    rc = vs_service_content(&s->conn, err);
+    return rc ? rc : wait_call(s, u, lost, err);
 }
 
 static void nap(const watch_server *s, int seconds)
