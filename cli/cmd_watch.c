@@ -260,9 +260,22 @@ static int on_event(const vg_watch_event *ev, void *ctx)
 
 /* ------------------------------------------------------------ options */
 
-enum { OPT_CRED = 256, OPT_CACERT, OPT_INSECURE, OPT_TIMEOUT, OPT_TEMPLATES, OPT_EXCLUDE,
-       OPT_SYSLOG, OPT_STORE, OPT_MAXWAIT, OPT_BACKOFF, OPT_NOUSER, OPT_WAIVERS, OPT_SECRETS,
-       OPT_PFILE };
+enum {
+    OPT_CRED = 256,
+    OPT_CACERT,
+    OPT_INSECURE,
+    OPT_TIMEOUT,
+    OPT_TEMPLATES,
+    OPT_EXCLUDE,
+    OPT_SYSLOG,
+    OPT_STORE,
+    OPT_MAXWAIT,
+    OPT_BACKOFF,
+    OPT_NOUSER,
+    OPT_WAIVERS,
+    OPT_SECRETS,
+    OPT_PFILE
+};
 
 static const struct option long_opts[] = {
     {"profile", required_argument, NULL, 'p'},
@@ -317,24 +330,58 @@ static int parse_args(int argc, char **argv, struct watch_args *a)
     while ((c = cli_getopt_long(argc, argv, "p:qh", long_opts, NULL)) != -1) {
         int bad = 0;
         switch (c) {
-        case 'p': bad = add_to(a->profiles, &a->n_profiles, optarg, "--profile"); break;
-        case OPT_PFILE: a->profile_file = optarg; break;
-        case OPT_WAIVERS: a->waivers = optarg; break;
-        case OPT_CRED: a->credentials = optarg; break;
-        case OPT_CACERT: a->cacert = optarg; break;
-        case OPT_INSECURE: a->insecure = 1; break;
-        case OPT_TIMEOUT: bad = parse_seconds(optarg, "--timeout", &a->timeout); break;
-        case OPT_TEMPLATES: a->include_templates = 1; break;
-        case OPT_EXCLUDE: bad = add_to(a->exclude, &a->n_exclude, optarg, "--exclude"); break;
-        case OPT_SYSLOG: a->use_syslog = 1; break;
-        case OPT_STORE: a->store = optarg; break;
-        case OPT_MAXWAIT: bad = parse_seconds(optarg, "--max-wait", &a->max_wait); break;
-        case OPT_BACKOFF: bad = parse_seconds(optarg, "--backoff-max", &a->backoff_max); break;
-        case OPT_NOUSER: a->no_user = 1; break;
-        case OPT_SECRETS: a->show_secrets = 1; break;
-        case 'q': cli_quiet = 1; break;
-        case 'h': return 1;
-        default: return -1;
+        case 'p':
+            bad = add_to(a->profiles, &a->n_profiles, optarg, "--profile");
+            break;
+        case OPT_PFILE:
+            a->profile_file = optarg;
+            break;
+        case OPT_WAIVERS:
+            a->waivers = optarg;
+            break;
+        case OPT_CRED:
+            a->credentials = optarg;
+            break;
+        case OPT_CACERT:
+            a->cacert = optarg;
+            break;
+        case OPT_INSECURE:
+            a->insecure = 1;
+            break;
+        case OPT_TIMEOUT:
+            bad = parse_seconds(optarg, "--timeout", &a->timeout);
+            break;
+        case OPT_TEMPLATES:
+            a->include_templates = 1;
+            break;
+        case OPT_EXCLUDE:
+            bad = add_to(a->exclude, &a->n_exclude, optarg, "--exclude");
+            break;
+        case OPT_SYSLOG:
+            a->use_syslog = 1;
+            break;
+        case OPT_STORE:
+            a->store = optarg;
+            break;
+        case OPT_MAXWAIT:
+            bad = parse_seconds(optarg, "--max-wait", &a->max_wait);
+            break;
+        case OPT_BACKOFF:
+            bad = parse_seconds(optarg, "--backoff-max", &a->backoff_max);
+            break;
+        case OPT_NOUSER:
+            a->no_user = 1;
+            break;
+        case OPT_SECRETS:
+            a->show_secrets = 1;
+            break;
+        case 'q':
+            cli_quiet = 1;
+            break;
+        case 'h':
+            return 1;
+        default:
+            return -1;
         }
         if (bad)
             return -1;

@@ -166,7 +166,7 @@ typedef struct vg_watch_event {
     int rebaseline;            /* BASELINE: 0 the first audit, 1 after a new session */
     size_t n_vms;              /* BASELINE: VMs audited */
     size_t counts[VG_RESULT_STATUS_COUNT]; /* BASELINE: all results; VM_ADDED: the VM's */
-    double seconds;            /* BASELINE: how long it took */
+    double seconds;            /* BASELINE: from login to the last VM audited */
     int retry_in;              /* DISCONNECTED: seconds until the next try */
     const char *message;       /* BASELINE (re-baseline: why), DISCONNECTED, RESUMED,
                                 * PROBLEM: what happened */

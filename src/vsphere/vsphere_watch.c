@@ -35,8 +35,8 @@
 #include "vsphere_internal.h"
 #include "vsphere_watch.h"
 
-#define REFETCH_CHUNK 200    /* VMs per RetrievePropertiesEx of changed VMs */
-#define EVENT_PAGE 50        /* latestPage size of the event collector */
+#define REFETCH_CHUNK 200 /* VMs per RetrievePropertiesEx of changed VMs */
+#define EVENT_PAGE 50     /* latestPage size of the event collector */
 #define MAX_OBJECT_UPDATES 1000
 
 typedef struct watch_run {
@@ -95,7 +95,8 @@ typedef struct watch_server {
     char why[600]; /* why the last session ended */
     /* baseline totals */
     size_t bl_vms, bl_counts[VG_RESULT_STATUS_COUNT];
-    update *cur; /* attribution of the changes being read */
+    struct timespec session_start; /* the baseline's time counts from here */
+    update *cur;                   /* attribution of the changes being read */
     int fatal;
     vg_error err;
     pthread_t thread;
@@ -317,8 +318,7 @@ static void update_release(update *u)
     memset(u, 0, sizeof *u);
 }
 
-static void add_who(update *u, const char *moref, const char *user, const char *when,
-                    long long key)
+static void add_who(update *u, const char *moref, const char *user, const char *when, long long key)
 {
     for (size_t i = 0; i < u->n_who; i++) {
         if (strcmp(u->who[i].moref, moref) == 0) {
@@ -471,8 +471,9 @@ static int wait_call(watch_server *s, update *u, int *lost, vg_error *err)
     add_moref(&b, "_this", "PropertyCollector", s->pc);
     vg_buf_adds(&b, "<version>");
     vs_xml_escape(&b, u->initial ? "" : s->version);
-    vg_buf_printf(&b, "</version><options><maxWaitSeconds>%d</maxWaitSeconds>"
-                      "<maxObjectUpdates>%d</maxObjectUpdates></options></WaitForUpdatesEx>",
+    vg_buf_printf(&b,
+                  "</version><options><maxWaitSeconds>%d</maxWaitSeconds>"
+                  "<maxObjectUpdates>%d</maxObjectUpdates></options></WaitForUpdatesEx>",
                   u->initial ? 0 : max_wait(s), MAX_OBJECT_UPDATES);
     vs_reply r;
     if (b.oom || vs_reply_init(&r, NULL, NULL)) {
@@ -564,8 +565,8 @@ static int judge(watch_server *s, vg_vm *vm, int quiet)
     vg_vm_report *rep = NULL;
     vg_error e;
     if (vg_vm_set_str(&vm->server, s->server) ||
-        vg_audit_vm(vm, run->opts->profiles, run->opts->n_profiles, &run->opts->audit, &rep,
-                    &e) != VG_OK) {
+        vg_audit_vm(vm, run->opts->profiles, run->opts->n_profiles, &run->opts->audit, &rep, &e) !=
+            VG_OK) {
         char msg[700];
         snprintf(msg, sizeof msg, "%s (%s): not audited: %.500s", vm->name ? vm->name : "?",
                  vm->moref, rep ? "" : e.msg);
@@ -665,8 +666,7 @@ static int wait_process(watch_server *s, update *u, vg_error *err)
     judge_ctx j = {s, 0, 0};
     for (size_t i = 0; rc == 0 && i < n && !stopping(s); i += REFETCH_CHUNK) {
         size_t k = n - i < REFETCH_CHUNK ? n - i : REFETCH_CHUNK;
-        rc = vs_retrieve_vm_list(&s->conn, (const char *const *)u->refetch + i, k, on_vm, &j,
-                                 err);
+        rc = vs_retrieve_vm_list(&s->conn, (const char *const *)u->refetch + i, k, on_vm, &j, err);
         if (j.rc)
             rc = vg_error_set(err, VG_ENOMEM, s->server, 0, "out of memory");
     }
@@ -676,8 +676,8 @@ static int wait_process(watch_server *s, update *u, vg_error *err)
 
 static int baseline(watch_server *s, vg_error *err)
 {
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    struct timespec t1;
+    const struct timespec t0 = s->session_start;
     s->gen++;
     s->bl_vms = 0;
     memset(s->bl_counts, 0, sizeof s->bl_counts);
@@ -764,6 +764,7 @@ static void close_conn(watch_server *s, int keep_session)
 
 static int new_session(watch_server *s, vg_error *err)
 {
+    clock_gettime(CLOCK_MONOTONIC, &s->session_start);
     int rc = vs_session_open(&s->conn, s->url, &s->opts, err);
     s->have_conn = 1;
     if (rc == 0)

@@ -23,7 +23,7 @@ typedef struct vg_watch_table {
     vg_watch_vm **slots; /* open addressing, linear probing; NULL = free */
     size_t cap;          /* power of two */
     size_t n;
-    size_t n_status;     /* status bytes per VM */
+    size_t n_status; /* status bytes per VM */
 } vg_watch_table;
 
 void vg_watch_table_init(vg_watch_table *t, size_t n_status);

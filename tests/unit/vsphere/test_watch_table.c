@@ -79,8 +79,8 @@ static int on_leaf(const struct vs_reply *r, int d, const char *text, void *ctx)
 {
     leaves *l = ctx;
     if (l->n < 16)
-        snprintf(l->seen[l->n++], sizeof l->seen[0], "%d %s/%s=%s", d, r->names[d - 1],
-                 r->names[d], text);
+        snprintf(l->seen[l->n++], sizeof l->seen[0], "%d %s/%s=%s", d, r->names[d - 1], r->names[d],
+                 text);
     return l->stop_at && (int)l->n >= l->stop_at;
 }
 
