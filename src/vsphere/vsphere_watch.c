@@ -650,23 +650,39 @@ static int wait_process(watch_server *s, update *u, vg_error *err)
         if (w)
             removed(s, w);
     }
+    /* sorted, without repeats and without the VMs that left */
     size_t n = 0;
-    if (u->n_refetch) {
+    if (u->n_refetch)
         qsort(u->refetch, u->n_refetch, sizeof *u->refetch, cmp_str);
-        for (size_t i = 0; i < u->n_refetch; i++) {
-            if (n && strcmp(u->refetch[n - 1], u->refetch[i]) == 0) {
-                free(u->refetch[i]);
-                continue;
-            }
+    for (size_t i = 0; i < u->n_refetch; i++) {
+        int drop = n && strcmp(u->refetch[n - 1], u->refetch[i]) == 0;
+        for (size_t g = 0; g < u->n_gone && !drop; g++)
+            drop = strcmp(u->gone[g], u->refetch[i]) == 0;
+        if (drop)
+            free(u->refetch[i]);
+        else
             u->refetch[n++] = u->refetch[i];
-        }
-        u->n_refetch = n;
     }
+    u->n_refetch = n;
     int rc = 0;
     judge_ctx j = {s, 0, 0};
     for (size_t i = 0; rc == 0 && i < n && !stopping(s); i += REFETCH_CHUNK) {
         size_t k = n - i < REFETCH_CHUNK ? n - i : REFETCH_CHUNK;
-        rc = vs_retrieve_vm_list(&s->conn, (const char *const *)u->refetch + i, k, on_vm, &j, err);
+        const char *const *morefs = (const char *const *)u->refetch + i;
+        rc = vs_retrieve_vm_list(&s->conn, morefs, k, on_vm, &j, err);
+        /* a VM deleted since the update faults the whole call: read them
+         * one by one and skip the gone ones (their "leave" follows) */
+        for (size_t m = 0; rc && !j.rc && m < k && strstr(err->msg, "(ManagedObjectNotFound)");
+             m++) {
+            vg_error e;
+            int one = vs_retrieve_vm_list(&s->conn, morefs + m, 1, on_vm, &j, &e);
+            if (one && !strstr(e.msg, "(ManagedObjectNotFound)")) {
+                *err = e;
+                break;
+            }
+            if (m + 1 == k)
+                rc = 0;
+        }
         if (j.rc)
             rc = vg_error_set(err, VG_ENOMEM, s->server, 0, "out of memory");
     }

@@ -88,6 +88,14 @@ n_rules=$(count '.type == "result" and .vm.name == "watchvm" and .old_status == 
 [ "$n_rules" -gt 10 ] || fail "the new VM's results come with it (got $n_rules)"
 govc "$P2" vm.destroy watchvm || fail "govc vm.destroy"
 wait_for 1 '.type == "vm_removed" and .vm.name == "watchvm"' 5 || fail "no vm_removed"
+# changed and destroyed at once: the update names a VM that is gone by the
+# time it would be read - still just a removal, no lost connection
+govc "$P2" vm.create -on=false -net 'VM Network' shortvm >/dev/null || fail "govc vm.create 2"
+wait_for 1 '.type == "vm_added" and .vm.name == "shortvm"' 5 || fail "no vm_added (2)"
+govc "$P2" vm.change -vm shortvm -e isolation.tools.paste.disable=FALSE &&
+    govc "$P2" vm.destroy shortvm || fail "govc change + destroy"
+wait_for 1 '.type == "vm_removed" and .vm.name == "shortvm"' 5 || fail "no vm_removed (2)"
+[ "$(count '.type == "disconnected" or .type == "problem"')" = 0 ] || fail "no connection trouble"
 
 # SIGTERM: clean exit, nothing printed after it
 kill -TERM "$wpid"
