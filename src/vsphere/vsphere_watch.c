@@ -220,9 +220,13 @@ static int create_collectors(watch_server *s, vg_error *err)
     return 0;
 }
 
-/* CreateFilter on the view (every property the audit reads) and the event
- * collector; a property the server does not know is dropped, as the fetch
- * does. */
+/* Two filters on our collector: the view's VMs with every property the
+ * audit reads (a property the server does not know is dropped, as the
+ * fetch does), and the event collector's latestPage.  One filter with both
+ * property specs would be the same to vCenter, but vcsim 0.24 then looks
+ * each updated object up in its global registry while matching the spec of
+ * the other type, and crashes (losing that update) on the session-scoped
+ * event collector or on a VM that was just destroyed. */
 static int create_filter(watch_server *s, vg_error *err)
 {
     size_t n;
@@ -234,30 +238,17 @@ static int create_filter(watch_server *s, vg_error *err)
         vg_buf b = VG_BUF_INIT;
         vg_buf_adds(&b, "<CreateFilter xmlns=\"urn:vim25\">");
         add_moref(&b, "_this", "PropertyCollector", s->pc);
-        /* the collector's propSet first: vcsim 0.24 looks up the object of
-         * every update in its global registry when a propSet of another
-         * type comes first, and crashes on the session-scoped collector */
-        vg_buf_adds(&b, "<spec>");
-        if (s->collector[0])
-            vg_buf_adds(&b, "<propSet><type>EventHistoryCollector</type>"
-                            "<pathSet>latestPage</pathSet></propSet>");
-        vg_buf_adds(&b, "<propSet><type>VirtualMachine</type>");
+        vg_buf_adds(&b, "<spec><propSet><type>VirtualMachine</type>");
         for (size_t i = 0; i < n; i++) {
             if (!skip[i])
                 vg_buf_printf(&b, "<pathSet>%s</pathSet>", paths[i]);
         }
-        vg_buf_adds(&b, "</propSet>");
-        vg_buf_adds(&b, "<objectSet>");
+        vg_buf_adds(&b, "</propSet><objectSet>");
         add_moref(&b, "obj", "ContainerView", s->view);
         vg_buf_adds(&b, "<skip>true</skip><selectSet xsi:type=\"TraversalSpec\"><name>view</name>"
                         "<type>ContainerView</type><path>view</path><skip>false</skip>"
-                        "</selectSet></objectSet>");
-        if (s->collector[0]) {
-            vg_buf_adds(&b, "<objectSet>");
-            add_moref(&b, "obj", "EventHistoryCollector", s->collector);
-            vg_buf_adds(&b, "</objectSet>");
-        }
-        vg_buf_adds(&b, "</spec><partialUpdates>false</partialUpdates></CreateFilter>");
+                        "</selectSet></objectSet></spec><partialUpdates>false</partialUpdates>"
+                        "</CreateFilter>");
         vs_reply r;
         if (b.oom || vs_reply_init(&r, NULL, NULL)) {
             vg_buf_release(&b);
@@ -274,10 +265,22 @@ static int create_filter(watch_server *s, vg_error *err)
                 drop = i;
         }
         vs_reply_release(&r);
-        if (rc == 0 || drop == n || attempt >= 8)
+        if (rc == 0)
+            break;
+        if (drop == n || attempt >= 8)
             return rc;
         skip[drop] = 1;
     }
+    if (!s->collector[0])
+        return 0;
+    vg_buf b = VG_BUF_INIT;
+    vg_buf_adds(&b, "<CreateFilter xmlns=\"urn:vim25\">");
+    add_moref(&b, "_this", "PropertyCollector", s->pc);
+    vg_buf_adds(&b, "<spec><propSet><type>EventHistoryCollector</type><pathSet>latestPage"
+                    "</pathSet></propSet><objectSet>");
+    add_moref(&b, "obj", "EventHistoryCollector", s->collector);
+    vg_buf_adds(&b, "</objectSet></spec><partialUpdates>false</partialUpdates></CreateFilter>");
+    return call(s, "CreateFilter", &b, NULL, 0, err);
 }
 
 /* ------------------------------------------------------ update replies */

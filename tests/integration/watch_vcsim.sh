@@ -20,7 +20,7 @@ wpid=
 cleanup() {
     [ -n "$wpid" ] && kill -9 "$wpid" 2>/dev/null
     for d in "$work"/vc*; do [ -d "$d" ] && bash "$LAB/stop.sh" -d "$d" >/dev/null 2>&1; done
-    rm -rf "$work"
+    [ -n "${KEEP:-}" ] && cp "$work/out" /tmp/watch_vcsim.out; rm -rf "$work"
 }
 trap cleanup EXIT
 fails=0
