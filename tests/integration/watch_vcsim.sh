@@ -105,5 +105,12 @@ wpid=
 grep -q 'stopped by SIGTERM' "$work/err" || fail "SIGTERM: message"
 jq -e . "$work/out" > /dev/null || fail "every line is JSON"
 
+# a refused login is final: a problem line, then exit 2 when no target is left
+VMXGUARD_PASSWORD=wrong timeout 30 "$VMXGUARD" watch "http://127.0.0.1:$P1/sdk" \
+    > "$work/out" 2> "$work/err"; rc=$?
+[ "$rc" = 2 ] || fail "wrong password: exit $rc"
+jq -e 'select(.type == "problem") | .message | test("login failed")' "$work/out" > /dev/null ||
+    fail "wrong password: no problem line"
+
 [ $fails = 0 ] && echo "watch vcsim: all passed"
 exit $((fails > 0))
