@@ -567,6 +567,7 @@ static int judge(watch_server *s, vg_vm *vm, int quiet)
     }
     vg_vm_report *rep = NULL;
     vg_error e;
+    vg_error_set(&e, VG_ENOMEM, s->server, 0, "out of memory");
     if (vg_vm_set_str(&vm->server, s->server) ||
         vg_audit_vm(vm, run->opts->profiles, run->opts->n_profiles, &run->opts->audit, &rep, &e) !=
             VG_OK) {
@@ -670,7 +671,9 @@ static int wait_process(watch_server *s, update *u, vg_error *err)
     int rc = 0;
     judge_ctx j = {s, 0, 0};
     for (size_t i = 0; rc == 0 && i < n && !stopping(s); i += REFETCH_CHUNK) {
-        size_t k = n - i < REFETCH_CHUNK ? n - i : REFETCH_CHUNK;
+        size_t k = n - i;
+        if (k > REFETCH_CHUNK)
+            k = REFETCH_CHUNK;
         const char *const *morefs = (const char *const *)u->refetch + i;
         rc = vs_retrieve_vm_list(&s->conn, morefs, k, on_vm, &j, err);
         /* a VM deleted since the update faults the whole call: read them
@@ -831,7 +834,7 @@ static int resume(watch_server *s, update *u, int *lost, vg_error *err)
 
 static void nap(const watch_server *s, int seconds)
 {
-    struct timespec tick = {0, 100 * 1000 * 1000};
+    struct timespec tick = {0, 100000000L}; /* 0.1 s */
     for (int i = 0; i < seconds * 10 && !stopping(s); i++)
         nanosleep(&tick, NULL);
 }
