@@ -4,7 +4,8 @@
 # Starts vcsim with N VMs (plain HTTP on loopback: TLS is not what is
 # measured), gives each VM ~K hardening extraConfig keys with the lab's
 # populate_extraconfig.py, starts one `vmxguard watch` and measures:
-#   - the baseline: wall time (as the watch reports it), RSS and CPU after it;
+#   - the plain audit of the estate (audit -f json), then the watch's
+#     baseline: wall time (as the watch reports it), RSS and CPU after it;
 #   - C VMs changed one after the other with govc
 #     (RemoteDisplay.maxConnections=1, a key the population leaves unset, so
 #     every change turns a failing result into a passing one), waiting for
@@ -31,7 +32,7 @@ while [ $# -gt 0 ]; do
     -c) CHANGES=$2; shift 2 ;;
     -i) IDLE=$2; shift 2 ;;
     -b) BIN=$2; shift 2 ;;
-    *) sed -n '2,22p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,23p' "$0" >&2; exit 2 ;;
     esac
 done
 [ "$KEYS" -le 21 ] || { echo "-k: at most 21 (the 22nd key is the one changed)" >&2; exit 2; }
@@ -64,6 +65,12 @@ wait_events() { # count, seconds
     return 1
 }
 
+# the plain audit of the same estate, for comparison with the baseline
+t0=$(date +%s.%N)
+"$BIN" audit "http://127.0.0.1:$PORT/sdk" -f json -o /dev/null -q 2> "$work/audit.err" || [ $? = 1 ] ||
+    { cat "$work/audit.err" >&2; exit 1; }
+audit_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+echo "plain audit: ${audit_s}s" >&2
 "$BIN" watch "http://127.0.0.1:$PORT/sdk" --timeout 300 -q > "$work/out" 2> "$work/err" &
 wpid=$!
 for ((i = 0; i < 3000; i++)); do grep -q '"type":"baseline"' "$work/out" 2>/dev/null && break; sleep 0.2; done
@@ -105,6 +112,6 @@ cpu_per=$(awk -v a="$cpu0" -v b="$cpu1" -v n="$CHANGES" 'BEGIN { printf "%.1f", 
 vc_per=$(awk -v a="$vc0" -v b="$vc1" -v n="$CHANGES" 'BEGIN { printf "%.0f", (b - a) * 1000 / n }')
 idle_cpu=$(awk -v a="$cpu1" -v b="$cpu2" -v s="$IDLE" 'BEGIN { printf "%.2f", (b - a) * 1000 / s }')
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
-echo "| VMs | baseline (s) | RSS after baseline | after $((CHANGES / 4)) / $((CHANGES / 2)) / $CHANGES VMs changed | after ${IDLE} s idle | watch CPU per change | vcsim CPU per change | idle CPU | event latency median / p95 |"
-echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-echo "| $base_vms | $base_s | $(mib "$rss0") MiB | $(mib "$rss_q") / $(mib "$rss_h") / $(mib "$rss_all") MiB | $(mib "$rss_idle") MiB | $cpu_per ms | $vc_per ms | $idle_cpu ms/s | $lat_med / $lat_p95 s |"
+echo "| VMs | plain audit (s) | watch baseline (s) | RSS after baseline | after $((CHANGES / 4)) / $((CHANGES / 2)) / $CHANGES VMs changed | after ${IDLE} s idle | watch CPU per change | vcsim CPU per change | idle CPU | event latency median / p95 |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| $base_vms | $audit_s | $(printf '%.2f' "$base_s") | $(mib "$rss0") MiB | $(mib "$rss_q") / $(mib "$rss_h") / $(mib "$rss_all") MiB | $(mib "$rss_idle") MiB | $cpu_per ms | $vc_per ms | $idle_cpu ms/s | $lat_med / $lat_p95 s |"

@@ -640,6 +640,12 @@ static int on_vm(vg_vm *vm, const char *obj_type, void *ctx)
     return j->rc || stopping(j->s);
 }
 
+/* The baseline's sink: the fetch (vsphere_fetch.c) delivers on this thread. */
+static int baseline_vm(vg_vm *vm, void *ctx)
+{
+    return on_vm(vm, "VirtualMachine", ctx);
+}
+
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -704,7 +710,9 @@ static int baseline(watch_server *s, vg_error *err)
     s->bl_vms = 0;
     memset(s->bl_counts, 0, sizeof s->bl_counts);
     judge_ctx j = {s, !s->baselined, 0};
-    int rc = vs_retrieve_vms(&s->conn, 0, on_vm, &j, err);
+    /* the audit's own fetch: the view listed, then shares of it read over
+     * parallel sessions (vsphere_fetch.c), templates and excludes applied */
+    int rc = vg_vsphere_fetch(s->url, &s->opts, baseline_vm, &j, err);
     if (j.rc)
         rc = vg_error_set(err, VG_ENOMEM, s->server, 0, "out of memory");
     if (rc || stopping(s))
