@@ -15,6 +15,8 @@
 
 #include <stddef.h>
 #include <time.h>
+
+#include "audit.h"
 #include "common.h"
 #include "source.h"
 #include "vm.h"
@@ -141,6 +143,82 @@ VG_EXPORT int vg_vsphere_reconfig_events(const char *url, const vg_vsphere_opts 
                                          const char *const *morefs, size_t n_morefs,
                                          time_t since, time_t until, vg_vsphere_event_fn fn,
                                          void *ctx, vg_error *err);
+/* ---------------------------------------------------------------- watch
+ * vg_vsphere_watch keeps one session per vCenter, audits every VM once (the
+ * baseline), then waits for property updates (PropertyCollector
+ * WaitForUpdatesEx on a ContainerView, with the properties the audit reads,
+ * plus the latestPage of an EventHistoryCollector for VmReconfiguredEvent)
+ * and re-audits only the VMs that changed.  Each result whose status changed
+ * becomes one event.  A dropped connection is retried with exponential
+ * backoff; when the server still knows the session, updates resume from the
+ * last version, otherwise the server is audited again (a re-baseline, whose
+ * differences to the state before are events too).  The call returns when
+ * vg_vsphere_interrupt() is called (from a signal handler, say) or the sink
+ * asks to stop; it installs no signal handler itself. */
+
+typedef enum vg_watch_kind {
+    VG_WATCH_BASELINE = 0, /* a server's VMs were audited (first time or re-baseline) */
+    VG_WATCH_RESULT,       /* one result of one VM changed status */
+    VG_WATCH_VM_ADDED,     /* a VM appeared; its results follow as RESULT events */
+    VG_WATCH_VM_REMOVED,   /* a VM went away (deleted, or now a template or excluded) */
+    VG_WATCH_DISCONNECTED, /* the server was lost; the next try is in retry_in seconds */
+    VG_WATCH_RESUMED,      /* reconnected within the same session: nothing missed */
+    VG_WATCH_PROBLEM,      /* something failed that the watch carries on without */
+    VG_WATCH_KIND_COUNT
+} vg_watch_kind;
+
+/* "baseline", "result", "vm_added", "vm_removed", "disconnected", "resumed", "problem". */
+VG_EXPORT const char *vg_watch_kind_name(vg_watch_kind k);
+
+typedef struct vg_watch_event {
+    vg_watch_kind kind;
+    const char *server;        /* host[:port] of the target */
+    struct timespec time;      /* wall clock when the watch saw it */
+    const vg_vm *vm;           /* RESULT, VM_ADDED: as just read; VM_REMOVED: identity only */
+    const vg_result *result;   /* RESULT: the new result (profile, rule, evidence) */
+    int has_old;               /* RESULT: 0 when the VM is new (no old status) */
+    vg_result_status old_status;
+    vg_result_status new_status;
+    const char *user;          /* RESULT, VM_ADDED: who reconfigured the VM (the
+                                * VmReconfiguredEvent's userName), NULL if unknown */
+    const char *user_time;     /* that event's createdTime as the server wrote it */
+    long long event_key;       /* that event's key, 0 if none */
+    const char *version;       /* property collector version the change came with */
+    int rebaseline;            /* BASELINE: 0 the first audit, 1 after a new session */
+    size_t n_vms;              /* BASELINE: VMs audited */
+    size_t counts[VG_RESULT_STATUS_COUNT]; /* BASELINE: all results; VM_ADDED: the VM's */
+    double seconds;            /* BASELINE: from login to the last VM audited */
+    int retry_in;              /* DISCONNECTED: seconds until the next try */
+    const char *message;       /* BASELINE (re-baseline: why), DISCONNECTED, RESUMED,
+                                * PROBLEM: what happened */
+} vg_watch_event;
+
+/* Receives each event, from the watch's threads but never two at a time.
+ * Everything it points to is valid only during the call.  Return non-zero
+ * to stop the watch. */
+typedef int (*vg_watch_sink)(const vg_watch_event *ev, void *ctx);
+
+typedef struct vg_watch_opts {
+    vg_vsphere_opts vsphere;   /* login, TLS, timeout, templates, excludes (sessions,
+                                * page_size and keep_sigint are not used) */
+    const vg_profile *const *profiles;
+    size_t n_profiles;
+    vg_audit_opts audit;
+    int max_wait;              /* seconds one WaitForUpdatesEx may block; 0 = half of
+                                * the timeout, at most 30 (it must stay below it) */
+    int backoff_min;           /* seconds before the first retry; 0 = 1 */
+    int backoff_max;           /* longest pause between retries; 0 = 60 */
+    int no_user_lookup;        /* do not ask the EventManager who changed a VM */
+} vg_watch_opts;
+
+/* Watch every target (one thread and session each) until interrupted.  A
+ * target whose login is refused or whose URL is bad gets a PROBLEM event
+ * and is dropped; the others go on.  Returns 0 after an interrupt or a stop
+ * from the sink, negative (err names the first failure) when no target
+ * could be watched. */
+VG_EXPORT int vg_vsphere_watch(const char *const *urls, size_t n_urls,
+                               const vg_watch_opts *opts, vg_watch_sink sink, void *ctx,
+                               vg_error *err);
 
 /* Async-signal-safe: ask running vSphere calls to stop (they log out and
  * fail with "interrupted").  The SIGINT handler calls this. */

@@ -505,7 +505,7 @@ static int call_once(vs_conn *c, const char *method, const char *body, vs_reply 
     vg_buf_reset(&c->snippet);
     c->reply = r;
     c->body_bytes = 0;
-    c->body_limit = r->on_object ? VS_MAX_PAGE_REPLY : VS_MAX_SMALL_REPLY;
+    c->body_limit = r->on_object || r->on_leaf ? VS_MAX_PAGE_REPLY : VS_MAX_SMALL_REPLY;
     c->stalled = 0;
     c->window_t = now_s();
     c->window_bytes = 0;

@@ -43,6 +43,13 @@ typedef struct vs_device {
  * ownership of vm.  Return non-zero to stop the parse. */
 typedef int (*vs_object_fn)(vg_vm *vm, const char *obj_type, void *ctx);
 
+/* Called instead of keeping path/value pairs for every leaf under returnval
+ * of a small reply (depth >= 4), when set (WaitForUpdatesEx, watch): the
+ * reply's names[] and xtype[] up to depth are valid during the call.
+ * Return non-zero to stop the parse. */
+struct vs_reply;
+typedef int (*vs_leaf_fn)(const struct vs_reply *r, int depth, const char *text, void *ctx);
+
 /* Everything one SOAP reply can tell us.  Small replies keep their leaves as
  * path/value pairs relative to returnval; property replies stream objects. */
 typedef struct vs_reply {
@@ -65,6 +72,8 @@ typedef struct vs_reply {
     size_t n_objects;
     vs_object_fn on_object;
     void *object_ctx;
+    vs_leaf_fn on_leaf;    /* set after vs_reply_init; see vs_leaf_fn */
+    void *leaf_ctx;
     /* parser state */
     xmlParserCtxtPtr xml;
     int depth;

@@ -381,6 +381,13 @@ static void small_leaf(vs_reply *r, int d, const char *text)
         copy_str(r->returnval, sizeof r->returnval, text);
         return;
     }
+    if (r->on_leaf) {
+        if (d >= 4 && streq(r->names[3], "returnval") && r->on_leaf(r, d, text, r->leaf_ctx)) {
+            r->stopped = 1;
+            fail(r, "stopped by the caller", NULL);
+        }
+        return;
+    }
     if (d < 4 || r->n_kv >= VS_MAX_KV || !streq(r->names[3], "returnval"))
         return;
     vg_buf path = VG_BUF_INIT;
