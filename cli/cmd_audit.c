@@ -605,6 +605,46 @@ static int audit_files(const char **paths, size_t n, const struct audit_args *a,
     return rc;
 }
 
+#ifdef VMXGUARD_TEMPLATE_H
+/* Templates (OVF/OVA, Packer, Terraform) named on the command line: each
+ * VM they describe is audited and written on this thread, in order. */
+static int is_template_target(const char *t)
+{
+    return vg_template_detect(t) != VG_TEMPLATE_NONE;
+}
+
+static int template_vm(vg_vm *vm, void *ctx)
+{
+    return write_vm(vm, audit_prepare(vm, ctx), ctx);
+}
+
+static int audit_templates(const char **paths, size_t n, struct audit_run *run)
+{
+    for (size_t i = 0; i < n && !run->write_failed; i++) {
+        vg_error err;
+        vg_error_clear(&err);
+        if (vg_template_read(paths[i], VG_TEMPLATE_NONE, template_vm, run, &err) != VG_OK &&
+            !run->write_failed)
+            on_problem(&err, run);
+    }
+    return 0;
+}
+#else
+static int is_template_target(const char *t)
+{
+    (void)t;
+    return 0;
+}
+
+static int audit_templates(const char **paths, size_t n, struct audit_run *run)
+{
+    (void)paths;
+    (void)n;
+    (void)run;
+    return 0;
+}
+#endif
+
 /* Formats that can write one file per VM into a folder. */
 static int uses_output_dir(const char *format)
 {
@@ -942,14 +982,26 @@ static int audit_targets(char **targets, size_t n, const struct audit_args *a,
         cli_error("out of memory");
         return -1;
     }
-    size_t nf = 0, nu = 0;
+    const char **templates = calloc(n ? n : 1, sizeof *templates);
+    if (!templates) {
+        free(files);
+        free(urls);
+        cli_error("out of memory");
+        return -1;
+    }
+    size_t nf = 0, nu = 0, nt = 0;
     for (size_t i = 0; i < n; i++) {
         if (is_vsphere_target(targets[i]))
             urls[nu++] = targets[i];
+        else if (is_template_target(targets[i]))
+            templates[nt++] = targets[i];
         else
             files[nf++] = targets[i];
     }
     audit_files(files, nf, a, run);
+    if (!run->write_failed)
+        audit_templates(templates, nt, run);
+    free(templates);
     if (!run->write_failed)
         audit_vsphere(urls, nu, a, run);
     free(files);

@@ -28,6 +28,9 @@
 #if __has_include("vmxguard/logs.h")
 #include "vmxguard/logs.h"
 #endif
+#if __has_include("vmxguard/template.h")
+#include "vmxguard/template.h"
+#endif
 #if __has_include("vmxguard/guest.h")
 #include "vmxguard/guest.h"
 #endif
