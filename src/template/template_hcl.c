@@ -604,6 +604,10 @@ static hcl_value *parse_list(hp *p)
     while (v && !p->failed) {
         if (skip_ws(p, 1) != 0)
             break;
+        if (p->i >= p->n) {
+            fail_at(p, off, "'[' is not closed (no matching ']')");
+            break;
+        }
         if (peek(p, 0) == ']') {
             p->i++;
             v->end = p->i;
@@ -685,6 +689,10 @@ static hcl_value *parse_object(hp *p)
     while (v && !p->failed) {
         if (skip_ws(p, 1) != 0)
             break;
+        if (p->i >= p->n) {
+            fail_at(p, off, "'{' is not closed (no matching '}')");
+            break;
+        }
         if (peek(p, 0) == '}') {
             p->i++;
             v->end = p->i;
