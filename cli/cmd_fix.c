@@ -743,6 +743,145 @@ static void fix_vsphere(struct fix_run *run, const char *url)
     cli_govc_release(&govc);
 }
 
+#ifdef VMXGUARD_TEMPLATE_H
+/* Templates (Packer, Terraform, OVF/OVA): every VM of one file is planned
+ * first, then the file gets one edit (an OVA: a new archive beside it). */
+struct tmpl_fix {
+    struct fix_run *run;
+    vg_fix_plan *plan;
+};
+
+static int template_vm(vg_vm *vm, void *ctx)
+{
+    struct tmpl_fix *tf = ctx;
+    struct fix_run *run = tf->run;
+    vg_vm_report *rep = NULL;
+    vg_fix_vm *fv = NULL;
+    vg_error err;
+    vg_error_clear(&err);
+    run->vms++;
+    if (vg_audit_vm(vm, run->profiles, run->n_profiles, NULL, &rep, &err) != 0 ||
+        vg_fix_plan_vm(rep, &run->fo, &fv, &err) != 0) {
+        cli_print_error(&err);
+        run->errors++;
+    } else {
+        if (fv->n_unfixed)
+            fprintf(run->msg, "%s (%s):\n", fv->path, fv->name);
+        list_unfixed(run, fv);
+        if (run->emit)
+            list_unscripted(run, fv);
+        if (vg_fix_plan_add(run->emit ? run->plan : tf->plan, fv, &err) != 0) {
+            cli_print_error(&err);
+            run->errors++;
+        }
+        fv = NULL;
+    }
+    vg_fix_vm_free(fv);
+    vg_vm_report_free(rep);
+    vg_vm_free(vm);
+    return run->quit;
+}
+
+static size_t template_edits(const vg_fix_plan *p)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < p->n_vms; i++)
+        n += p->vms[i]->n_edits;
+    return n;
+}
+
+/* Without --yes on a terminal: show the diff and ask, as for a .vmx. */
+static int ask_template(struct fix_run *run, const char *path, const vg_fix_plan *p)
+{
+    if (run->yes || run->all_yes)
+        return 1;
+    vg_fix_apply_opts preview = run->ao;
+    preview.dry_run = 1;
+    vg_fix_outcome out;
+    vg_error err;
+    vg_error_clear(&err);
+    if (vg_fix_apply_template(path, p->vms, p->n_vms, &preview, &out, &err) != 0) {
+        vg_fix_outcome_release(&out);
+        return 1; /* the real apply reports the error */
+    }
+    fputs(out.diff, stdout);
+    vg_fix_outcome_release(&out);
+    for (;;) {
+        printf("apply to %s? [y,n,a,q] ", path);
+        fflush(stdout);
+        char line[32];
+        if (!fgets(line, sizeof line, stdin) || line[0] == 'q') {
+            run->quit = 1;
+            return 0;
+        }
+        if (line[0] == 'y' || line[0] == 'a') {
+            run->all_yes = line[0] == 'a';
+            return 1;
+        }
+        if (line[0] == 'n')
+            return 0;
+    }
+}
+
+static void fix_template(struct fix_run *run, const char *path)
+{
+    struct tmpl_fix tf = {run, vg_fix_plan_new("")};
+    vg_error err;
+    vg_error_clear(&err);
+    if (!tf.plan) {
+        cli_error("out of memory");
+        run->errors++;
+        return;
+    }
+    if (vg_template_read(path, VG_TEMPLATE_NONE, template_vm, &tf, &err) != VG_OK) {
+        cli_print_error(&err);
+        run->errors++;
+    } else if (!run->emit && !template_edits(tf.plan)) {
+        if (!cli_quiet)
+            fprintf(run->msg, "%s: nothing to change\n", path);
+        run->unchanged++;
+    } else if (!run->emit && !run->ao.dry_run && !ask_template(run, path, tf.plan)) {
+        fprintf(run->msg, "%s: skipped (declined)\n", path);
+        run->skipped++;
+        run->why[SKIP_DECLINED]++;
+    } else if (!run->emit) {
+        vg_fix_outcome out;
+        vg_error_clear(&err);
+        if (vg_fix_apply_template(path, tf.plan->vms, tf.plan->n_vms, &run->ao, &out, &err) !=
+            0) {
+            fflush(stdout);
+            cli_print_error(&err);
+            fprintf(run->msg, "%s: skipped, file left as it was\n", path);
+            run->skipped++;
+            run->why[skip_reason(err.code)]++;
+            run->errors++;
+        } else {
+            struct vg_fix_vm one = {.path = (char *)path};
+            report_outcome(run, &one, &out);
+        }
+        vg_fix_outcome_release(&out);
+    }
+    vg_fix_plan_free(tf.plan);
+}
+
+static int is_template_target(const char *t)
+{
+    return vg_template_detect(t) != VG_TEMPLATE_NONE;
+}
+#else
+static void fix_template(struct fix_run *run, const char *path)
+{
+    (void)run;
+    (void)path;
+}
+
+static int is_template_target(const char *t)
+{
+    (void)t;
+    return 0;
+}
+#endif
+
 static int walk(struct fix_run *run, char **targets, size_t n)
 {
     const char *files[MAX_LIST];
@@ -752,6 +891,8 @@ static int walk(struct fix_run *run, char **targets, size_t n)
             run->api = 1;
             continue;
         }
+        if (is_template_target(targets[i]))
+            continue;
         if (push(files, &nf, targets[i], "TARGET") != 0)
             return -1;
     }
@@ -767,6 +908,10 @@ static int walk(struct fix_run *run, char **targets, size_t n)
             cli_print_error(&err);
             run->errors++;
         }
+    }
+    for (size_t i = 0; i < n && !run->quit; i++) {
+        if (!is_vsphere_target(targets[i]) && is_template_target(targets[i]))
+            fix_template(run, targets[i]);
     }
     for (size_t i = 0; i < n && !run->quit; i++) {
         if (is_vsphere_target(targets[i]))

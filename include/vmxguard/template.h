@@ -58,6 +58,27 @@ VG_EXPORT int vg_template_read_mem(const char *data, size_t len, const char *nam
                                    vg_template_kind kind, vg_vm_sink sink, void *ctx,
                                    vg_error *err);
 
+/*
+ * Fixing at the source (src/fix/fix_template*.c).  fvs are the plans of
+ * VMs read from path (vg_fix_plan_vm of their audits), matched by name; all
+ * of one file's VMs are applied in one write.  Packer HCL/JSON and .tf:
+ * the file is edited in place, atomically, keeping every other byte; an
+ * OVF's ExtraConfig is edited the same way and its manifest digest (the
+ * .mf beside it) updated; an OVA is never changed: a new archive
+ * "NAME.vmxguard.ova" is written beside it (refused if that exists), its
+ * path in out->note.  Device edits are skipped where devices are not keys
+ * (vSphere builders, Terraform, OVF); out->note says so.  Plans and states
+ * (terraform show -json) are refused: fix the .tf.  opts->dry_run: out->diff
+ * only.  Edited text is read back before writing; unless every edit shows,
+ * nothing is written.
+ */
+#if __has_include("vmxguard/fix.h")
+#include "fix.h"
+VG_EXPORT int vg_fix_apply_template(const char *path, vg_fix_vm *const *fvs, size_t n,
+                                    const vg_fix_apply_opts *opts, vg_fix_outcome *out,
+                                    vg_error *err);
+#endif
+
 /* Limits (messages name them). */
 #define VG_TEMPLATE_MAX_FILE (16u * 1024u * 1024u) /* a descriptor, template or plan */
 #define VG_TEMPLATE_MAX_MEMBERS 4096u              /* members of one OVA */

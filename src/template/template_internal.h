@@ -33,6 +33,7 @@ typedef struct tmpl_vm {
     tmpl_diag *d;
     size_t nd, capd;
     int oom;
+    int go_templates; /* legacy Packer JSON: "{{user `x`}}" is computed */
 } tmpl_vm;
 
 tmpl_vm *vg_tmpl_vm_new(const char *name, const char *path);
@@ -100,5 +101,12 @@ typedef struct tmpl_map_site {
  * malloc'd (free it); the pointers point into f. */
 int vg_tmpl_sites(const hcl_file *f, vg_template_kind kind, tmpl_map_site **out, size_t *n,
                   const char *name, vg_error *err);
+
+/* The VM name the reader gives a site's VM (malloc'd). */
+char *vg_tmpl_site_name(const tmpl_map_site *s, vg_template_kind kind);
+/* Whether a builder writes a .vmx (vmware-iso/vmx: device keys in
+ * vmx_data work) or talks to vSphere (configuration_parameters, Terraform:
+ * devices are changed through the API, not by keys). */
+int vg_tmpl_site_writes_vmx(const tmpl_map_site *s, vg_template_kind kind);
 
 #endif

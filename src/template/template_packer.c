@@ -113,6 +113,7 @@ static int packer_vm(const struct builder *b, const attrs *a, const char *vm_nam
     tmpl_vm *tv = vg_tmpl_vm_new(vm_name, name);
     if (!tv)
         return vg_error_set(err, VG_ENOMEM, name, 0, "out of memory");
+    tv->go_templates = a->obj != NULL;
     if (b->vsphere) {
         option_key(tv, a, "vm_version", "virtualHW.version");
         option_key(tv, a, "guest_os_type", "guestOS");
@@ -154,6 +155,25 @@ static char *tf_vm_name(const hcl_block *blk)
     if (s)
         snprintf(s, n, "%s.%s", blk->labels[0], blk->labels[1]);
     return s;
+}
+
+char *vg_tmpl_site_name(const tmpl_map_site *s, vg_template_kind kind)
+{
+    if (kind == VG_TEMPLATE_PACKER_JSON)
+        return strdup(s->vm_name);
+    return kind == VG_TEMPLATE_TERRAFORM ? tf_vm_name(s->block) : hcl_vm_name(s->block);
+}
+
+static const char *json_str(const hcl_value *obj, const char *key);
+
+int vg_tmpl_site_writes_vmx(const tmpl_map_site *s, vg_template_kind kind)
+{
+    const struct builder *b = NULL;
+    if (kind == VG_TEMPLATE_PACKER_JSON)
+        b = builder_of(json_str(s->owner, "type"));
+    else if (kind == VG_TEMPLATE_PACKER_HCL)
+        b = builder_of(s->block->labels[0]);
+    return b && !b->vsphere;
 }
 
 static const char *json_str(const hcl_value *obj, const char *key)

@@ -101,7 +101,7 @@ static int resource_vm(const char *address, const hcl_value *vals, const hcl_val
         return vg_error_set(err, VG_ENOMEM, name, 0, "out of memory");
     option(tv, vals, unknown, "hardware_version", "virtualHW.version");
     option(tv, vals, unknown, "guest_id", "guestOS");
-    option(tv, vals, unknown, "uuid", "uuid.bios");
+    option(tv, vals, NULL, "uuid", "uuid.bios"); /* an id, audited by no rule */
     cdroms(tv, vals, unknown);
     extra_config(tv, vals, unknown);
     vg_vm *vm = NULL;

@@ -146,7 +146,10 @@ void vg_tmpl_set_object(tmpl_vm *tv, const hcl_value *obj, const char *what)
             continue;
         }
         const char *s = vg_tmpl_scalar(it->value);
-        if (s) {
+        if (s && tv->go_templates && it->value->kind == HCL_STRING && strstr(s, "{{") &&
+            strstr(s, "}}")) {
+            vg_tmpl_set(tv, it->key, s, it->line, 1);
+        } else if (s) {
             vg_tmpl_set(tv, it->key, s, it->line, 0);
         } else if (it->value->kind == HCL_NULL) {
             /* null leaves the key out, as Packer and Terraform do */
@@ -215,7 +218,12 @@ int vg_tmpl_finish(tmpl_vm *tv, const char *docname, vg_vm **out, vg_error *err)
                          "\"%.100s\" is not a key a .vmx file can hold; ignored", s->key);
             continue;
         }
-        if (s->unknown)
+        if (s->unknown && strcmp(s->value, "(known after apply)") == 0)
+            vg_tmpl_diag(tv, VG_DIAG_WARNING, s->line, "value-unknown",
+                         "%s: value known only after apply; rules that need a literal value "
+                         "fail",
+                         s->key);
+        else if (s->unknown)
             vg_tmpl_diag(tv, VG_DIAG_WARNING, s->line, "value-unknown",
                          "%s: value not known before build (%.200s); rules that need a literal "
                          "value fail",
