@@ -572,11 +572,11 @@ int vg_fix_apply_template(const char *path, vg_fix_vm *const *fvs, size_t n,
     if (kind == VG_TEMPLATE_OVF || kind == VG_TEMPLATE_OVA)
         return vg_fix_apply_ovf(path, kind, fvs, n, opts, out, err);
     if (kind == VG_TEMPLATE_TF_JSON)
-        return vg_error_set(err, VG_EUSAGE, path, 0,
+        return vg_error_set(err, VG_ERR, path, 0,
                             "a plan or state is Terraform's output: fix the .tf files it was "
                             "made from");
     if (kind == VG_TEMPLATE_NONE)
-        return vg_error_set(err, VG_EUSAGE, path, 0, "not a template vmxguard can fix");
+        return vg_error_set(err, VG_ERR, path, 0, "not a template vmxguard can fix");
     char *src;
     size_t len;
     int rc = vg_tmpl_read_file(path, &src, &len, err);
