@@ -21,6 +21,9 @@ STATIC_LIBS     = -lxml2 -licui18n -licuuc -licudata -llzma -lz -ljansson -lyaml
                   -lstdc++ -lm -lpthread -ldl
 STATIC_CFLAGS   = -std=c11 -O2 -Wall -Wextra -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
                   -DVG_VERSION='"static"'
+# no template readers either: libarchive's dependencies (acl, zstd, lz4)
+# ship no static archives; the CLI then treats templates as plain files
+STATIC_CFLAGS  += -DVG_NO_TEMPLATES
 
 .PHONY: static static-bin
 
