@@ -59,7 +59,8 @@ static int by_offset(const void *a, const void *b)
 
 int vg_fix_splices_apply(fix_splices *s, const char *src, size_t len, char **out, size_t *outlen)
 {
-    qsort(s->v, s->n, sizeof *s->v, by_offset);
+    if (s->n > 1)
+        qsort(s->v, s->n, sizeof *s->v, by_offset);
     vg_buf b = VG_BUF_INIT;
     size_t at = 0;
     for (size_t i = 0; i < s->n; i++) {

@@ -207,7 +207,8 @@ int vg_tmpl_finish(tmpl_vm *tv, const char *docname, vg_vm **out, vg_error *err)
         vg_tmpl_vm_free(tv);
         return vg_error_set(err, VG_ENOMEM, path, 0, "out of memory");
     }
-    qsort(tv->s, tv->n, sizeof *tv->s, by_line);
+    if (tv->n > 1)
+        qsort(tv->s, tv->n, sizeof *tv->s, by_line);
     vg_buf text = VG_BUF_INIT;
     unsigned *lines = calloc(tv->n ? tv->n : 1, sizeof *lines);
     size_t ne = 0;
