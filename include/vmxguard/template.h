@@ -83,6 +83,7 @@ VG_EXPORT int vg_fix_apply_template(const char *path, vg_fix_vm *const *fvs, siz
 #define VG_TEMPLATE_MAX_FILE (16u * 1024u * 1024u) /* a descriptor, template or plan */
 #define VG_TEMPLATE_MAX_MEMBERS 4096u              /* members of one OVA */
 #define VG_TEMPLATE_MAX_DEPTH 64u                  /* nesting of HCL/JSON values */
+#define VG_TEMPLATE_MAX_ITEMS 10000u               /* keys of one HCL/JSON map */
 
 #ifdef __cplusplus
 }

@@ -677,6 +677,55 @@ static int parse_key(hp *p, hcl_item *it)
     return it->key ? 0 : -1;
 }
 
+/* Keys of one object seen so far: open addressing over item indices + 1. */
+typedef struct keyset {
+    size_t *slot;
+    size_t size;
+} keyset;
+
+static size_t str_hash(const char *k)
+{
+    size_t h = 5381;
+    for (; *k; k++)
+        h = h * 33 + (unsigned char)*k;
+    return h;
+}
+
+/* Add item i's key: the index of an earlier item with that key, or
+ * SIZE_MAX (also on allocation failure, which is then reported). */
+static size_t key_seen(hp *p, keyset *ks, const items *l, size_t i)
+{
+    if ((i + 1) * 2 > ks->size) {
+        size_t size = ks->size ? ks->size * 2 : 32;
+        size_t *ns = calloc(size, sizeof *ns);
+        if (!ns) {
+            fail_at(p, 0, "out of memory");
+            return SIZE_MAX;
+        }
+        free(ks->slot);
+        ks->slot = ns;
+        ks->size = size;
+        for (size_t k = 0; k < i; k++) {
+            if (l->v[k].key_unknown)
+                continue;
+            size_t h = str_hash(l->v[k].key) & (size - 1);
+            while (ks->slot[h])
+                h = (h + 1) & (size - 1);
+            ks->slot[h] = k + 1;
+        }
+    }
+    size_t mask = ks->size - 1;
+    for (size_t h = str_hash(l->v[i].key) & mask;; h = (h + 1) & mask) {
+        size_t v = ks->slot[h];
+        if (!v) {
+            ks->slot[h] = i + 1;
+            return SIZE_MAX;
+        }
+        if (strcmp(l->v[v - 1].key, l->v[i].key) == 0)
+            return v - 1;
+    }
+}
+
 static hcl_value *parse_object(hp *p)
 {
     size_t off = p->i++;
@@ -686,6 +735,7 @@ static hcl_value *parse_object(hp *p)
         return skip_for(p, off, '}');
     hcl_value *v = new_value(p, HCL_OBJECT, off);
     items l = {0};
+    keyset seen = {0};
     while (v && !p->failed) {
         if (skip_ws(p, 1) != 0)
             break;
@@ -698,7 +748,12 @@ static hcl_value *parse_object(hp *p)
             v->end = p->i;
             v->n_items = l.n;
             v->items = items_keep(p, &l);
+            free(seen.slot);
             return p->failed ? NULL : v;
+        }
+        if (l.n >= VG_TEMPLATE_MAX_ITEMS) {
+            fail_at(p, p->i, "more than %u items in one map", VG_TEMPLATE_MAX_ITEMS);
+            break;
         }
         hcl_item *it = items_push(p, &l);
         if (!it || parse_key(p, it) != 0)
@@ -719,13 +774,10 @@ static hcl_value *parse_object(hp *p)
             break;
         if (!(it->value = parse_expr(p, p->json)))
             break;
-        for (size_t k = 0; k + 1 < l.n; k++) {
-            if (!it->key_unknown && !l.v[k].key_unknown && strcmp(l.v[k].key, it->key) == 0) {
-                fail_at(p, it->off, "duplicate object key \"%.100s\" (first on line %u)", it->key,
-                        l.v[k].line);
-                break;
-            }
-        }
+        size_t first = it->key_unknown ? SIZE_MAX : key_seen(p, &seen, &l, l.n - 1);
+        if (first != SIZE_MAX)
+            fail_at(p, it->off, "duplicate object key \"%.100s\" (first on line %u)", it->key,
+                    l.v[first].line);
         if (p->failed || skip_ws(p, p->json) != 0)
             break;
         int c = peek(p, 0);
@@ -737,6 +789,7 @@ static hcl_value *parse_object(hp *p)
                     p->json ? "" : "a line end or ", what_at(p, p->i, wb, 16));
         }
     }
+    free(seen.slot);
     free(l.v);
     return NULL;
 }

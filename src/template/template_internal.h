@@ -30,6 +30,8 @@ typedef struct tmpl_vm {
     vg_vm *vm; /* identity and properties are filled directly */
     tmpl_setting *s;
     size_t n, cap;
+    size_t *index; /* open addressing over s by lower-cased key: slot = i + 1 */
+    size_t index_size;
     tmpl_diag *d;
     size_t nd, capd;
     int oom;

@@ -43,6 +43,7 @@ void vg_tmpl_vm_free(tmpl_vm *tv)
         free(tv->s[i].value);
     }
     free(tv->s);
+    free(tv->index);
     for (size_t i = 0; i < tv->nd; i++)
         free(tv->d[i].msg);
     free(tv->d);
@@ -50,22 +51,55 @@ void vg_tmpl_vm_free(tmpl_vm *tv)
     free(tv);
 }
 
+static size_t key_hash(const char *k)
+{
+    size_t h = 5381;
+    for (; *k; k++)
+        h = h * 33 + (unsigned char)(*k >= 'A' && *k <= 'Z' ? *k + 32 : *k);
+    return h;
+}
+
+/* Slot of key in the index: its entry, or the empty slot it would take. */
+static size_t slot_of(const tmpl_vm *tv, const char *key)
+{
+    size_t mask = tv->index_size - 1;
+    for (size_t i = key_hash(key) & mask;; i = (i + 1) & mask) {
+        size_t v = tv->index[i];
+        if (!v || strcasecmp(tv->s[v - 1].key, key) == 0)
+            return i;
+    }
+}
+
+static int grow_index(tmpl_vm *tv)
+{
+    size_t size = tv->index_size ? tv->index_size * 2 : 64;
+    size_t *ni = calloc(size, sizeof *ni);
+    if (!ni)
+        return -1;
+    free(tv->index);
+    tv->index = ni;
+    tv->index_size = size;
+    for (size_t i = 0; i < tv->n; i++)
+        tv->index[slot_of(tv, tv->s[i].key)] = i + 1;
+    return 0;
+}
+
 void vg_tmpl_set(tmpl_vm *tv, const char *key, const char *value, unsigned line, int unknown)
 {
     char *k = strdup(key), *v = strdup(value ? value : "");
-    if (!k || !v) {
+    if (!k || !v || ((tv->n + 1) * 2 > tv->index_size && grow_index(tv) != 0)) {
         free(k);
         free(v);
         tv->oom = 1;
         return;
     }
-    for (size_t i = 0; i < tv->n; i++) {
-        if (strcasecmp(tv->s[i].key, key) == 0) {
-            free(tv->s[i].key);
-            free(tv->s[i].value);
-            tv->s[i] = (tmpl_setting){k, v, line, unknown};
-            return;
-        }
+    size_t slot = slot_of(tv, key);
+    if (tv->index[slot]) {
+        tmpl_setting *old = &tv->s[tv->index[slot] - 1];
+        free(old->key);
+        free(old->value);
+        *old = (tmpl_setting){k, v, line, unknown};
+        return;
     }
     if (tv->n == tv->cap) {
         size_t cap = tv->cap ? tv->cap * 2 : 16;
@@ -80,6 +114,7 @@ void vg_tmpl_set(tmpl_vm *tv, const char *key, const char *value, unsigned line,
         tv->cap = cap;
     }
     tv->s[tv->n++] = (tmpl_setting){k, v, line, unknown};
+    tv->index[slot] = tv->n;
 }
 
 void vg_tmpl_diag(tmpl_vm *tv, vg_diag_level level, unsigned line, const char *code,
