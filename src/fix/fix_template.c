@@ -109,7 +109,15 @@ typedef struct tfix {
     int json;
     fix_splices sp;
     int rc;
+    const char *eol; /* the file's line end, for new lines */
 } tfix;
+
+/* CR LF when the file's first line ends so, else LF. */
+static const char *eol_of(const char *src, size_t len)
+{
+    const char *nl = memchr(src, '\n', len);
+    return nl && nl > src && nl[-1] == '\r' ? "\r\n" : "\n";
+}
 
 static char *quote(const tfix *t, const char *s)
 {
@@ -276,18 +284,19 @@ static void insert_items(tfix *t, const hcl_value *map, const newkv *kv, size_t 
     if (map->multiline && !t->json && first_on_line(t, close)) {
         for (size_t i = 0; i < n; i++) {
             item_line(t, &b, map, indent, &kv[i]);
-            vg_buf_addc(&b, '\n');
+            vg_buf_adds(&b, t->eol);
         }
         add(t, line_start(t, close), line_start(t, close), b.data);
     } else if (map->multiline) {
         /* JSON (or a '}' after the last item): after the last item's value */
         size_t at = map->items[map->n_items - 1].value->end;
         for (size_t i = 0; i < n; i++) {
-            vg_buf_adds(&b, kept || i ? ",\n" : "\n");
+            vg_buf_adds(&b, kept || i ? "," : "");
+            vg_buf_adds(&b, t->eol);
             item_line(t, &b, map, indent, &kv[i]);
         }
         if (!t->json && !first_on_line(t, close))
-            vg_buf_addc(&b, '\n');
+            vg_buf_adds(&b, t->eol);
         add(t, at, at, b.data);
     } else {
         /* one line: "{ a = 1 }" or "{}" */
@@ -321,12 +330,12 @@ static void insert_map(tfix *t, const tmpl_map_site *s, const char *attr, const 
         }
         snprintf(inner, sizeof inner, "%s  ", indent);
         size_t at = o->n_items ? o->items[o->n_items - 1].value->end : o->off + 1;
-        vg_buf_printf(&b, "%s\n%s\"%s\": {", o->n_items ? "," : "", indent, attr);
+        vg_buf_printf(&b, "%s%s%s\"%s\": {", o->n_items ? "," : "", t->eol, indent, attr);
         for (size_t i = 0; i < n; i++) {
-            vg_buf_adds(&b, i ? ",\n" : "\n");
+            vg_buf_printf(&b, "%s%s", i ? "," : "", t->eol);
             item_line(t, &b, NULL, inner, &kv[i]);
         }
-        vg_buf_printf(&b, "\n%s}", indent);
+        vg_buf_printf(&b, "%s%s}", t->eol, indent);
         add(t, at, at, b.data);
     } else {
         const hcl_block *blk = s->block;
@@ -338,12 +347,12 @@ static void insert_map(tfix *t, const tmpl_map_site *s, const char *attr, const 
         }
         snprintf(inner, sizeof inner, "%s  ", indent);
         int own_line = first_on_line(t, blk->close);
-        vg_buf_printf(&b, "%s%s%s = {\n", own_line ? "" : "\n", indent, attr);
+        vg_buf_printf(&b, "%s%s%s = {%s", own_line ? "" : t->eol, indent, attr, t->eol);
         for (size_t i = 0; i < n; i++) {
             item_line(t, &b, NULL, inner, &kv[i]);
-            vg_buf_addc(&b, '\n');
+            vg_buf_adds(&b, t->eol);
         }
-        vg_buf_printf(&b, "%s}\n", indent);
+        vg_buf_printf(&b, "%s}%s", indent, t->eol);
         size_t at = own_line ? line_start(t, blk->close) : blk->close;
         add(t, at, at, b.data);
     }
@@ -486,7 +495,7 @@ int vg_fix_template_text(const char *src, size_t len, const char *name, vg_templ
     tmpl_map_site *sites = NULL;
     size_t ns = 0;
     rc = vg_tmpl_sites(f, kind, &sites, &ns, name, err);
-    tfix t = {src, len, f, json, {0}, VG_OK};
+    tfix t = {src, len, f, json, {0}, VG_OK, eol_of(src, len)};
     size_t skipped = 0;
     int skip_devices = 0;
     for (size_t i = 0; rc == VG_OK && i < n; i++) {

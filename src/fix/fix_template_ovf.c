@@ -42,6 +42,7 @@ typedef struct ofix {
     fix_splices sp;
     int rc;
     size_t skipped;
+    const char *eol; /* the descriptor's line end */
 } ofix;
 
 static int is_el(const xmlNode *n, const char *local)
@@ -316,19 +317,19 @@ static void insert_extra(ofix *t, const xmlNode *vhs, const char *const *keys,
             t->rc = VG_ENOMEM;
         } else {
             const char *p = vp ? vp : "vmw";
-            vg_buf_printf(&b, "%s%s<%s:ExtraConfig", own_line ? "" : "\n", indent, p);
+            vg_buf_printf(&b, "%s%s<%s:ExtraConfig", own_line ? "" : t->eol, indent, p);
             if (!vp)
                 vg_buf_printf(&b, " xmlns:vmw=\"%s\"", VMW_NS);
             if (!op)
                 vg_buf_printf(&b, " xmlns:ovf=\"%s\"", OVF_NS);
             vg_buf_printf(&b, " %s:required=\"false\" %s:key=\"%s\" %s:value=\"%s\"/>%s",
-                          op ? op : "ovf", p, k, p, v, own_line ? "\n" : "");
+                          op ? op : "ovf", p, k, p, v, own_line ? t->eol : "");
         }
         free(k);
         free(v);
     }
     if (!own_line)
-        vg_buf_addc(&b, '\n');
+        vg_buf_adds(&b, t->eol);
     if (b.oom)
         t->rc = VG_ENOMEM;
     add(t, own_line ? line_begin(t, at) : at, own_line ? line_begin(t, at) : at, b.data);
@@ -436,7 +437,9 @@ static int ovf_text(const char *src, size_t len, const char *docname, vg_fix_vm 
                                       XML_PARSE_BIG_LINES);
     if (!doc)
         return vg_error_set(err, VG_EINPUT, docname, 0, "not well-formed XML");
-    ofix t = {src, len, NULL, 0, {0}, VG_OK, 0};
+    const char *first_nl = memchr(src, '\n', len);
+    ofix t = {src,   len, NULL, 0, {0}, VG_OK, 0,
+              first_nl && first_nl > src && first_nl[-1] == '\r' ? "\r\n" : "\n"};
     size_t nl = 1;
     for (size_t i = 0; i < len; i++)
         nl += src[i] == '\n';
