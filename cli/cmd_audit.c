@@ -565,9 +565,16 @@ static int audit_vsphere(const char **urls, size_t n, const struct audit_args *a
     vg_error_clear(&err);
     int rc = n == 1 ? vg_vsphere_fetch(urls[0], &vo, vsphere_vm, run, &err)
                     : vg_vsphere_fetch_many(urls, n, &vo, vsphere_vm, run, on_problem, run, &err);
-    vg_vsphere_credentials_free(user, password);
     if (rc != VG_OK && (n == 1 || err.msg[0]))
         on_problem(&err, run);
+    /* with --include-templates: the content libraries' OVF templates too */
+    for (size_t i = 0; a->include_templates && i < n && !run->write_failed; i++) {
+        vg_error_clear(&err);
+        if (vg_vsphere_library_fetch(urls[i], &vo, vsphere_vm, run, on_problem, run, &err) !=
+            VG_OK)
+            on_problem(&err, run);
+    }
+    vg_vsphere_credentials_free(user, password);
     return rc;
 }
 #else
@@ -1147,6 +1154,10 @@ const struct cli_command cli_cmd_audit = {
     "commands, VMX failures, running lock) is added to the chosen baselines and\n"
     "listed in the summary (not in ckl, cklb and xccdf checklists, which answer one\n"
     "benchmark); --no-folder-evidence skips it.\n"
+    "Templates named as targets are audited as the VMs they make: Packer\n"
+    "(*.pkr.hcl, legacy JSON), Terraform (*.tf, `terraform show -json` plans and\n"
+    "states), OVF (*.ovf, checked against NAME.mf) and OVA archives; see\n"
+    "docs/templates.md.\n"
     "On a terminal a progress line (VMs audited, rate) is drawn on standard error;\n"
     "never in pipes or files.  Defaults for profile, format, color, fail-on, jobs,\n"
     "cacert and waivers may come from /etc/vmxguard/config or\n"
@@ -1169,7 +1180,8 @@ const struct cli_command cli_cmd_audit = {
     "      --fail-on SEVERITY  exit 1 only for failures at or above: any (default), low,\n"
     "                          medium, high (cat3, cat2, cat1 also accepted)\n"
     "      --exclude GLOB      skip VMs or folders whose name or path matches (repeatable)\n"
-    "      --include-templates also audit templates (*.vmtx)\n"
+    "      --include-templates also audit templates (*.vmtx; on vCenter, VM templates\n"
+    "                          and content-library OVF templates)\n"
     "      --waivers FILE      accepted exceptions (YAML: rules, vm, reason, approver,\n"
     "                          expires); see docs/audit.md\n"
     "      --no-folder-evidence  read only the .vmx: no logs, no lock, and no\n"

@@ -83,6 +83,8 @@ static const char help_text[] =
     "TARGET is a .vmx file, a folder (searched recursively) or a vCenter/ESXi\n"
     "(vsphere://[user@]host or https://host/sdk: edits go out as one\n"
     "ReconfigVM_Task per VM and are read back; powered-on VMs need --force).\n"
+    "A Packer template, .tf file or OVF is edited in place keeping every other\n"
+    "byte; an OVA gets a fixed copy NAME.vmxguard.ova beside it (docs/templates.md).\n"
     "For such VMs the typed properties config.flags.enableLogging,\n"
     "config.migrateEncryption and config.ftEncryptionMode are fixed too; scripts\n"
     "(--emit) name them in their header but cannot set them.\n"
