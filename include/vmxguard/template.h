@@ -25,13 +25,13 @@ extern "C" {
 #endif
 
 typedef enum vg_template_kind {
-    VG_TEMPLATE_NONE = 0,     /* not a template (a .vmx, a folder, ...) */
-    VG_TEMPLATE_OVF,          /* .ovf descriptor */
-    VG_TEMPLATE_OVA,          /* .ova tar archive */
-    VG_TEMPLATE_PACKER_HCL,   /* .pkr.hcl */
-    VG_TEMPLATE_PACKER_JSON,  /* legacy Packer JSON (builders[]) */
-    VG_TEMPLATE_TERRAFORM,    /* .tf */
-    VG_TEMPLATE_TF_JSON,      /* terraform show -json: plan or state; terraform.tfstate */
+    VG_TEMPLATE_NONE = 0,    /* not a template (a .vmx, a folder, ...) */
+    VG_TEMPLATE_OVF,         /* .ovf descriptor */
+    VG_TEMPLATE_OVA,         /* .ova tar archive */
+    VG_TEMPLATE_PACKER_HCL,  /* .pkr.hcl */
+    VG_TEMPLATE_PACKER_JSON, /* legacy Packer JSON (builders[]) */
+    VG_TEMPLATE_TERRAFORM,   /* .tf */
+    VG_TEMPLATE_TF_JSON,     /* terraform show -json: plan or state; terraform.tfstate */
     VG_TEMPLATE_KIND_COUNT
 } vg_template_kind;
 

@@ -243,8 +243,7 @@ typedef struct newkv {
 } newkv;
 
 /* One line of a new item, aligned like the map's last item. */
-static void item_line(tfix *t, vg_buf *b, const hcl_value *map, const char *indent,
-                      const newkv *kv)
+static void item_line(tfix *t, vg_buf *b, const hcl_value *map, const char *indent, const newkv *kv)
 {
     char *k = quote(t, kv->key), *v = quote(t, kv->value);
     if (!k || !v) {
@@ -263,8 +262,8 @@ static void item_line(tfix *t, vg_buf *b, const hcl_value *map, const char *inde
         size_t used = strlen(indent) + strlen(k);
         pad = eq_col > used ? eq_col - used : 1;
     }
-    vg_buf_printf(b, "%s%s%s%*s%s %s", indent, k, t->json ? ":" : "", t->json ? 0 : (int)pad,
-                  "", t->json ? "" : "=", v);
+    vg_buf_printf(b, "%s%s%s%*s%s %s", indent, k, t->json ? ":" : "", t->json ? 0 : (int)pad, "",
+                  t->json ? "" : "=", v);
     free(k);
     free(v);
 }
@@ -315,8 +314,7 @@ static void insert_items(tfix *t, const hcl_value *map, const newkv *kv, size_t 
 }
 
 /* A whole new map attribute in a block (HCL) or builder object (JSON). */
-static void insert_map(tfix *t, const tmpl_map_site *s, const char *attr, const newkv *kv,
-                       size_t n)
+static void insert_map(tfix *t, const tmpl_map_site *s, const char *attr, const newkv *kv, size_t n)
 {
     vg_buf b = VG_BUF_INIT;
     char indent[128], inner[140];
@@ -476,8 +474,9 @@ int vg_fix_verify_template(const char *data, size_t len, const char *name, vg_te
         return vg_error_set(err, VG_ERR, name, e2.line,
                             "the edited template does not read back (%s); left as it was", e2.msg);
     if (!v.ok)
-        return vg_error_set(err, VG_ERR, name, 0, "the edited template does not hold the fix (%s); "
-                                                   "left as it was",
+        return vg_error_set(err, VG_ERR, name, 0,
+                            "the edited template does not hold the fix (%s); "
+                            "left as it was",
                             v.why);
     return VG_OK;
 }
@@ -546,8 +545,7 @@ int vg_fix_template_text(const char *src, size_t len, const char *name, vg_templ
 
 /* Write new bytes over path atomically, if its bytes are still old ones. */
 int vg_fix_write_bytes(const char *path, const char *old, size_t oldlen, const char *data,
-                       size_t len, const vg_fix_apply_opts *opts, vg_fix_outcome *o,
-                       vg_error *err)
+                       size_t len, const vg_fix_apply_opts *opts, vg_fix_outcome *o, vg_error *err)
 {
     char *now;
     size_t nowlen;

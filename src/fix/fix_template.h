@@ -39,8 +39,7 @@ int vg_fix_verify_template(const char *data, size_t len, const char *name, vg_te
 /* Atomic write of data over path, refused (VG_ECHANGED) if path no longer
  * holds old. */
 int vg_fix_write_bytes(const char *path, const char *old, size_t oldlen, const char *data,
-                       size_t len, const vg_fix_apply_opts *opts, vg_fix_outcome *o,
-                       vg_error *err);
+                       size_t len, const vg_fix_apply_opts *opts, vg_fix_outcome *o, vg_error *err);
 int vg_fix_apply_ovf(const char *path, vg_template_kind kind, vg_fix_vm *const *fvs, size_t n,
                      const vg_fix_apply_opts *opts, vg_fix_outcome *out, vg_error *err);
 

@@ -61,15 +61,32 @@ static char *xml_escape(const char *s)
     vg_buf b = VG_BUF_INIT;
     for (const char *p = s; *p; p++) {
         switch (*p) {
-        case '&': vg_buf_adds(&b, "&amp;"); break;
-        case '<': vg_buf_adds(&b, "&lt;"); break;
-        case '>': vg_buf_adds(&b, "&gt;"); break;
-        case '"': vg_buf_adds(&b, "&quot;"); break;
-        case '\'': vg_buf_adds(&b, "&apos;"); break;
-        case '\n': vg_buf_adds(&b, "&#10;"); break;
-        case '\r': vg_buf_adds(&b, "&#13;"); break;
-        case '\t': vg_buf_adds(&b, "&#9;"); break;
-        default: vg_buf_addc(&b, *p);
+        case '&':
+            vg_buf_adds(&b, "&amp;");
+            break;
+        case '<':
+            vg_buf_adds(&b, "&lt;");
+            break;
+        case '>':
+            vg_buf_adds(&b, "&gt;");
+            break;
+        case '"':
+            vg_buf_adds(&b, "&quot;");
+            break;
+        case '\'':
+            vg_buf_adds(&b, "&apos;");
+            break;
+        case '\n':
+            vg_buf_adds(&b, "&#10;");
+            break;
+        case '\r':
+            vg_buf_adds(&b, "&#13;");
+            break;
+        case '\t':
+            vg_buf_adds(&b, "&#9;");
+            break;
+        default:
+            vg_buf_addc(&b, *p);
         }
     }
     return vg_buf_detach(&b);
@@ -154,8 +171,8 @@ static int element_span(const ofix *t, const xmlNode *n, size_t *start, size_t *
 }
 
 /* The span of attribute aname's value (inside its quotes) in [start, end). */
-static int attr_value_span(const ofix *t, size_t start, size_t end, const char *aname,
-                           size_t *vs, size_t *ve)
+static int attr_value_span(const ofix *t, size_t start, size_t end, const char *aname, size_t *vs,
+                           size_t *ve)
 {
     size_t al = strlen(aname);
     char quote = 0;
@@ -411,8 +428,8 @@ static void fix_vs(ofix *t, const xmlNode *vs, const vg_fix_vm *fv, vg_fix_outco
     free(values);
 }
 
-static void walk(ofix *t, const xmlNode *parent, vg_fix_vm *const *fvs, size_t n,
-                 vg_fix_outcome *o, unsigned depth)
+static void walk(ofix *t, const xmlNode *parent, vg_fix_vm *const *fvs, size_t n, vg_fix_outcome *o,
+                 unsigned depth)
 {
     for (const xmlNode *c = parent->children; c && depth < VG_TEMPLATE_MAX_DEPTH; c = c->next) {
         if (is_el(c, "VirtualSystemCollection")) {
@@ -438,8 +455,8 @@ static int ovf_text(const char *src, size_t len, const char *docname, vg_fix_vm 
     if (!doc)
         return vg_error_set(err, VG_EINPUT, docname, 0, "not well-formed XML");
     const char *first_nl = memchr(src, '\n', len);
-    ofix t = {src,   len, NULL, 0, {0}, VG_OK, 0,
-              first_nl && first_nl > src && first_nl[-1] == '\r' ? "\r\n" : "\n"};
+    ofix t = {src, len,   NULL, 0,
+              {0}, VG_OK, 0,    first_nl && first_nl > src && first_nl[-1] == '\r' ? "\r\n" : "\n"};
     size_t nl = 1;
     for (size_t i = 0; i < len; i++)
         nl += src[i] == '\n';
@@ -733,8 +750,9 @@ int vg_fix_apply_ovf(const char *path, vg_template_kind kind, vg_fix_vm *const *
                     : vg_error_set(err, VG_ENOMEM, path, 0, "out of memory");
             if (rc == VG_OK) {
                 char note[2400];
-                snprintf(note, sizeof note, "%s: the fixed appliance is %s (the original is left "
-                                            "as it was)",
+                snprintf(note, sizeof note,
+                         "%s: the fixed appliance is %s (the original is left "
+                         "as it was)",
                          path, np);
                 free(out->note);
                 out->note = strdup(note);

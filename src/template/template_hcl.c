@@ -953,8 +953,8 @@ static hcl_value *parse_unary(hp *p)
 /* Length of a binary operator at p->i, 0 if none. */
 static size_t binary_op(const hp *p)
 {
-    static const char *const ops[] = {"==", "!=", "<=", ">=", "&&", "||", "<", ">",
-                                      "+",  "-",  "*",  "/",  "%"};
+    static const char *const ops[] = {"==", "!=", "<=", ">=", "&&", "||", "<",
+                                      ">",  "+",  "-",  "*",  "/",  "%"};
     for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
         size_t n = strlen(ops[k]);
         if (p->i + n <= p->n && memcmp(p->s + p->i, ops[k], n) == 0)

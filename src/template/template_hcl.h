@@ -35,7 +35,7 @@ struct hcl_value {
     size_t off, end;    /* byte span in the source */
     hcl_item *items;    /* LIST, OBJECT */
     size_t n_items;
-    int multiline;      /* OBJECT/LIST: items on their own lines */
+    int multiline; /* OBJECT/LIST: items on their own lines */
 };
 
 typedef struct hcl_block hcl_block;

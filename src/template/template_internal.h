@@ -70,11 +70,11 @@ int vg_tmpl_read_packer_json(const char *data, size_t len, const char *name, vg_
                              void *ctx, vg_error *err);
 int vg_tmpl_read_tf(const char *data, size_t len, const char *name, vg_vm_sink sink, void *ctx,
                     vg_error *err);
-int vg_tmpl_read_tf_json(const char *data, size_t len, const char *name, vg_vm_sink sink,
-                         void *ctx, vg_error *err);
+int vg_tmpl_read_tf_json(const char *data, size_t len, const char *name, vg_vm_sink sink, void *ctx,
+                         vg_error *err);
 /* docname: what evidence names (the .ovf, or "x.ova/member.ovf"). */
-int vg_tmpl_read_ovf(const char *data, size_t len, const char *docname, vg_vm_sink sink,
-                     void *ctx, vg_error *err);
+int vg_tmpl_read_ovf(const char *data, size_t len, const char *docname, vg_vm_sink sink, void *ctx,
+                     vg_error *err);
 int vg_tmpl_read_ova(const char *path, vg_vm_sink sink, void *ctx, vg_error *err);
 
 /* Check JSON with jansson (strict grammar, duplicate keys refused). */
@@ -87,11 +87,11 @@ int vg_tmpl_json_check(const char *data, size_t len, const char *name, vg_error 
  * fixer cannot disagree.
  */
 typedef struct tmpl_map_site {
-    const char *vm_name;      /* as vg_vm.name */
+    const char *vm_name; /* as vg_vm.name */
     /* the object attributes holding settings, in the order they apply
      * (Packer: vmx_data, then vmx_data_post); item NULL when absent */
     const hcl_item *item[2];
-    const char *attr[2];      /* their names */
+    const char *attr[2]; /* their names */
     size_t n_maps;
     /* where a missing attribute goes: the block (HCL) or the builder
      * object (JSON) */

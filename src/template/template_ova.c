@@ -117,8 +117,8 @@ int vg_tmpl_manifest_check(const char *mf, size_t mflen, const char *mfname, con
                                     "digest algorithm %s is not SHA1, SHA256 or SHA512", m.alg);
             if (strcasecmp(got, m.digest) != 0)
                 return vg_error_set(err, VG_EINPUT, mfname, line,
-                                    "checksum mismatch: %s(%s) is %s, the manifest says %s",
-                                    m.alg, member, got, m.digest);
+                                    "checksum mismatch: %s(%s) is %s, the manifest says %s", m.alg,
+                                    member, got, m.digest);
             return VG_OK;
         }
         ls = le + 1;
@@ -224,8 +224,7 @@ static int check_entry(tmpl_ova *o, struct archive_entry *e, const char *path, o
                             name, (long long)size);
     for (size_t i = 0; i < o->n_names; i++) {
         if (strcmp(o->names[i], name) == 0)
-            return vg_error_set(err, VG_EINPUT, path, 0, "member %s appears twice (refused)",
-                                name);
+            return vg_error_set(err, VG_EINPUT, path, 0, "member %s appears twice (refused)", name);
     }
     if (o->n_names >= VG_TEMPLATE_MAX_MEMBERS)
         return vg_error_set(err, VG_EINPUT, path, 0, "more than %u members (refused)",
@@ -315,8 +314,8 @@ int vg_tmpl_ova_open(const char *path, tmpl_ova *o, vg_error *err)
             if (o->mf)
                 rc = vg_error_set(err, VG_EINPUT, path, 0, "more than one manifest (%s)", name);
             else if (size > MAX_MANIFEST)
-                rc = vg_error_set(err, VG_EINPUT, path, 0, "manifest %s is larger than 1 MiB",
-                                  name);
+                rc =
+                    vg_error_set(err, VG_EINPUT, path, 0, "manifest %s is larger than 1 MiB", name);
             else if ((rc = read_member(a, size, path, name, &o->mf, &o->mf_len, err)) == VG_OK &&
                      !(o->mf_name = strdup(name)))
                 rc = vg_error_set(err, VG_ENOMEM, path, 0, "out of memory");
@@ -355,8 +354,7 @@ int vg_tmpl_read_ova(const char *path, vg_vm_sink sink, void *ctx, vg_error *err
             rc = vg_error_set(err, VG_ENOMEM, path, 0, "out of memory");
         } else {
             snprintf(mfname, mn, "%s/%s", path, o.mf_name);
-            rc = vg_tmpl_manifest_check(o.mf, o.mf_len, mfname, o.ovf_name, o.ovf, o.ovf_len,
-                                        err);
+            rc = vg_tmpl_manifest_check(o.mf, o.mf_len, mfname, o.ovf_name, o.ovf, o.ovf_len, err);
             free(mfname);
         }
     }

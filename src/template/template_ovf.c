@@ -118,7 +118,9 @@ static const struct {
     const char *subtype;
     const char *virtual_dev;
 } scsi_types[] = {
-    {"lsilogic", "lsilogic"},     {"lsilogicsas", "lsisas1068"}, {"VirtualSCSI", "pvscsi"},
+    {"lsilogic", "lsilogic"},
+    {"lsilogicsas", "lsisas1068"},
+    {"VirtualSCSI", "pvscsi"},
     {"buslogic", "buslogic"},
 };
 
@@ -139,8 +141,8 @@ static void controller(hw *h, const xmlNode *item, const char *prefix, int *coun
         char dev[32];
         snprintf(dev, sizeof dev, "%s%ld", prefix, bus);
         put(h, dev, "present", "TRUE", line);
-        for (size_t i = 0; subtype && strcmp(prefix, "scsi") == 0 &&
-                           i < sizeof scsi_types / sizeof scsi_types[0];
+        for (size_t i = 0;
+             subtype && strcmp(prefix, "scsi") == 0 && i < sizeof scsi_types / sizeof scsi_types[0];
              i++) {
             if (strcasecmp(subtype, scsi_types[i].subtype) == 0)
                 put(h, dev, "virtualDev", scsi_types[i].virtual_dev, line);
@@ -211,19 +213,31 @@ static void item(hw *h, const xmlNode *it)
     long type = num(rt, -1);
     unsigned line = line_of(it);
     switch (type) {
-    case RT_IDE: controller(h, it, "ide", &h->ide, sub, line); break;
-    case RT_SCSI: controller(h, it, "scsi", &h->scsi, sub, line); break;
+    case RT_IDE:
+        controller(h, it, "ide", &h->ide, sub, line);
+        break;
+    case RT_SCSI:
+        controller(h, it, "scsi", &h->scsi, sub, line);
+        break;
     case RT_OTHER_STORAGE:
         if (sub && strstr(sub, "sata"))
             controller(h, it, "sata", &h->sata, sub, line);
         else if (sub && strstr(sub, "nvme"))
             controller(h, it, "nvme", &h->nvme, sub, line);
         break;
-    case RT_FLOPPY: numbered(h, "floppy", &h->floppy, it, line); break;
+    case RT_FLOPPY:
+        numbered(h, "floppy", &h->floppy, it, line);
+        break;
     case RT_CD:
-    case RT_DVD: cdrom(h, it, sub, line); break;
-    case RT_SERIAL: numbered(h, "serial", &h->serial, it, line); break;
-    case RT_PARALLEL: numbered(h, "parallel", &h->parallel, it, line); break;
+    case RT_DVD:
+        cdrom(h, it, sub, line);
+        break;
+    case RT_SERIAL:
+        numbered(h, "serial", &h->serial, it, line);
+        break;
+    case RT_PARALLEL:
+        numbered(h, "parallel", &h->parallel, it, line);
+        break;
     case RT_ETHERNET: {
         char dev[32];
         snprintf(dev, sizeof dev, "ethernet%d", h->ethernet++);
@@ -253,7 +267,8 @@ static void item(hw *h, const xmlNode *it)
         if (type == RT_SOUND || (sub && strstr(sub, "soundcard")))
             vg_tmpl_set(h->tv, "sound.present", "TRUE", line, 0);
         break;
-    default: break;
+    default:
+        break;
     }
     xmlFree(rt);
     xmlFree(sub);
@@ -366,8 +381,8 @@ static int systems(ovf_walk *w, const xmlNode *parent, unsigned depth)
     return VG_OK;
 }
 
-int vg_tmpl_read_ovf(const char *data, size_t len, const char *docname, vg_vm_sink sink,
-                     void *ctx, vg_error *err)
+int vg_tmpl_read_ovf(const char *data, size_t len, const char *docname, vg_vm_sink sink, void *ctx,
+                     vg_error *err)
 {
     if (len > VG_TEMPLATE_MAX_FILE)
         return vg_error_set(err, VG_EINPUT, docname, 0, "larger than %u MiB",

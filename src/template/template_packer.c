@@ -107,8 +107,8 @@ static void vsphere_usb(tmpl_vm *tv, const attrs *a)
     }
 }
 
-static int packer_vm(const struct builder *b, const attrs *a, const char *vm_name,
-                     const char *name, vg_vm_sink sink, void *ctx, vg_error *err)
+static int packer_vm(const struct builder *b, const attrs *a, const char *vm_name, const char *name,
+                     vg_vm_sink sink, void *ctx, vg_error *err)
 {
     tmpl_vm *tv = vg_tmpl_vm_new(vm_name, name);
     if (!tv)
@@ -261,8 +261,8 @@ static int no_vms(const char *name, vg_template_kind kind, vg_error *err)
                               "in this template");
 }
 
-static int read_packer(const hcl_file *f, vg_template_kind kind, const char *name,
-                       vg_vm_sink sink, void *ctx, vg_error *err)
+static int read_packer(const hcl_file *f, vg_template_kind kind, const char *name, vg_vm_sink sink,
+                       void *ctx, vg_error *err)
 {
     tmpl_map_site *sites;
     size_t n;
@@ -344,8 +344,7 @@ void vg_tmpl_tf_cdrom(tmpl_vm *tv, size_t index, const hcl_value *client, const 
     vg_tmpl_set(tv, key, "TRUE", line, 0);
 }
 
-static int tf_vm(const hcl_block *blk, const char *name, vg_vm_sink sink, void *ctx,
-                 vg_error *err)
+static int tf_vm(const hcl_block *blk, const char *name, vg_vm_sink sink, void *ctx, vg_error *err)
 {
     char *vm_name = tf_vm_name(blk);
     tmpl_vm *tv = vm_name ? vg_tmpl_vm_new(vm_name, name) : NULL;

@@ -78,9 +78,8 @@ static void cdroms(tmpl_vm *tv, const hcl_value *vals, const hcl_value *unknown)
     const hcl_value *ucd = get(unknown, "cdrom");
     for (size_t i = 0; cd && cd->kind == HCL_LIST && i < cd->n_items; i++) {
         const hcl_value *o = cd->items[i].value;
-        const hcl_value *u = ucd && ucd->kind == HCL_LIST && i < ucd->n_items
-                                 ? ucd->items[i].value
-                                 : NULL;
+        const hcl_value *u =
+            ucd && ucd->kind == HCL_LIST && i < ucd->n_items ? ucd->items[i].value : NULL;
         const hcl_value *client = get(o, "client_device");
         const hcl_value *path = get(o, "path");
         /* an unknown path stays unknown: pass the marker as an unknown value */
@@ -187,8 +186,8 @@ static int raw_state(walk *w, const hcl_value *rs)
             if (ik && n > 0 && (size_t)n < sizeof addr)
                 snprintf(addr + n, sizeof addr - (size_t)n,
                          ik->kind == HCL_STRING ? "[\"%.200s\"]" : "[%.200s]", ik->text);
-            int rc = resource_vm(addr, get(in, "attributes"), NULL, w->name, w->sink, w->ctx,
-                                 w->err);
+            int rc =
+                resource_vm(addr, get(in, "attributes"), NULL, w->name, w->sink, w->ctx, w->err);
             if (rc != VG_OK)
                 return rc;
             w->vms++;
@@ -197,8 +196,8 @@ static int raw_state(walk *w, const hcl_value *rs)
     return VG_OK;
 }
 
-int vg_tmpl_read_tf_json(const char *data, size_t len, const char *name, vg_vm_sink sink,
-                         void *ctx, vg_error *err)
+int vg_tmpl_read_tf_json(const char *data, size_t len, const char *name, vg_vm_sink sink, void *ctx,
+                         vg_error *err)
 {
     int rc = vg_tmpl_json_check(data, len, name, err);
     hcl_file *f = NULL;

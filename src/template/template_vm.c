@@ -4,15 +4,15 @@
  * escapes behave as for a file) whose entries carry the template's line
  * numbers and whose diagnostics speak about the template.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <fcntl.h>
 #include <unistd.h>
-#include <errno.h>
 
 #include "template/template_internal.h"
 #include "util/buf.h"
@@ -176,8 +176,7 @@ void vg_tmpl_set_object(tmpl_vm *tv, const hcl_value *obj, const char *what)
         const hcl_item *it = &obj->items[i];
         if (it->key_unknown) {
             vg_tmpl_diag(tv, VG_DIAG_WARNING, it->line, "key-unknown",
-                         "%s: a key computed at build time (%s) cannot be audited", what,
-                         it->key);
+                         "%s: a key computed at build time (%s) cannot be audited", what, it->key);
             continue;
         }
         const char *s = vg_tmpl_scalar(it->value);
@@ -227,8 +226,7 @@ static int add_diags(vg_vmx_doc *doc, const tmpl_vm *tv)
     if (keep)
         vg_buf_add(&text, doc->diag_text, keep);
     for (size_t i = 0; i < tv->nd; i++)
-        vmx_diag_add(doc, &text, tv->d[i].level, tv->d[i].line, tv->d[i].code, "%s",
-                     tv->d[i].msg);
+        vmx_diag_add(doc, &text, tv->d[i].level, tv->d[i].line, tv->d[i].code, "%s", tv->d[i].msg);
     int oom = text.oom;
     vmx_diag_fix(doc, &text);
     return oom ? VG_ENOMEM : VG_OK;
@@ -274,9 +272,9 @@ int vg_tmpl_finish(tmpl_vm *tv, const char *docname, vg_vm **out, vg_error *err)
         lines[ne++] = s->line;
     }
     vg_vmx_doc *doc = NULL;
-    int rc = !lines || text.oom ? vg_error_set(err, VG_ENOMEM, path, 0, "out of memory")
-                                : vg_vmx_doc_parse(text.data ? text.data : "", text.len, docname,
-                                                   &doc, err);
+    int rc = !lines || text.oom
+                 ? vg_error_set(err, VG_ENOMEM, path, 0, "out of memory")
+                 : vg_vmx_doc_parse(text.data ? text.data : "", text.len, docname, &doc, err);
     vg_buf_release(&text);
     if (rc == VG_OK && doc->nentries != ne)
         rc = vg_error_set(err, VG_ERR, docname, 0, "settings did not survive the .vmx parser");

@@ -90,8 +90,9 @@ static int perform(rest *r, const char *method, const char *url, const char *jso
     r->status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
     if (r->over)
-        return vg_error_set(err, VG_EINPUT, r->server, 0, "content library: reply larger than %zu "
-                                                          "bytes (refused)",
+        return vg_error_set(err, VG_EINPUT, r->server, 0,
+                            "content library: reply larger than %zu "
+                            "bytes (refused)",
                             limit);
     if (cc != CURLE_OK)
         return vg_error_set(err, VG_EIO, r->server, 0, "content library: %s",
@@ -118,8 +119,8 @@ static int call(rest *r, const char *method, const char *path, const char *json,
     json_error_t je;
     json_t *j = r->body.len ? json_loadb(r->body.data, r->body.len, 0, &je) : json_object();
     if (!j)
-        return vg_error_set(err, VG_EINPUT, r->server, 0,
-                            "content library: %s: not JSON (%s)", path, je.text);
+        return vg_error_set(err, VG_EINPUT, r->server, 0, "content library: %s: not JSON (%s)",
+                            path, je.text);
     json_t *v = json_object_get(j, "value");
     *value = v ? json_incref(v) : json_null();
     json_decref(j);
@@ -225,8 +226,8 @@ static void sleep_ms(long ms)
 }
 
 /* The first *.ovf file of a download session, prepared; its URI in uri. */
-static int prepared_ovf(rest *r, const char *sid, char *name, size_t nsize, char *uri,
-                        size_t usize, vg_error *err)
+static int prepared_ovf(rest *r, const char *sid, char *name, size_t nsize, char *uri, size_t usize,
+                        vg_error *err)
 {
     char path[512];
     json_t *files = NULL;
@@ -272,15 +273,14 @@ static int prepared_ovf(rest *r, const char *sid, char *name, size_t nsize, char
             snprintf(uri, usize, "%s", u);
         json_decref(st);
         if (failed)
-            return vg_error_set(err, VG_ERR, r->server, 0, "the server could not prepare %s",
-                                name);
+            return vg_error_set(err, VG_ERR, r->server, 0, "the server could not prepare %s", name);
         if (ready || rc != VG_OK)
             return rc;
         sleep_ms(250);
     }
-    return rc == VG_OK ? vg_error_set(err, VG_ERR, r->server, 0, "%s was not prepared in time",
-                                      name)
-                       : rc;
+    return rc == VG_OK
+               ? vg_error_set(err, VG_ERR, r->server, 0, "%s was not prepared in time", name)
+               : rc;
 }
 
 /* Names the VMs of one item and hands them on. */
@@ -332,14 +332,14 @@ static int deliver(item_sink *s, vg_error *err)
 }
 
 /* One OVF item: download its descriptor and read it. */
-static int one_item(rest *r, const char *lib, const char *iid, const char *iname,
-                    item_sink *s, vg_error *err)
+static int one_item(rest *r, const char *lib, const char *iid, const char *iname, item_sink *s,
+                    vg_error *err)
 {
     char body[300], path[300], name[256], uri[1200];
     json_t *sid_v = NULL;
     snprintf(body, sizeof body, "{\"create_spec\":{\"library_item_id\":\"%s\"}}", iid);
-    int rc = call(r, "POST", "/com/vmware/content/library/item/download-session", body, &sid_v,
-                  err);
+    int rc =
+        call(r, "POST", "/com/vmware/content/library/item/download-session", body, &sid_v, err);
     const char *sid = json_string_value(sid_v);
     if (rc == VG_OK && !id_ok(sid))
         rc = vg_error_set(err, VG_EINPUT, r->server, 0, "download session id is not an id");

@@ -85,14 +85,9 @@ static void computed_values_stay_unknown(void **state)
                       "h = -var.n\n";
     hcl_file *f = parse(src, 0);
     const char *names[] = {"a", "b", "c", "d", "e", "f", "g", "h"};
-    const char *texts[] = {"var.x",
-                           "\"pre ${var.y} post\"",
-                           "upper(\"x\")",
-                           "var.on ? \"TRUE\" : \"FALSE\"",
-                           "1 + 2",
-                           "[for s in var.l : s]",
-                           "local.m[\"k\"].z",
-                           "-var.n"};
+    const char *texts[] = {
+        "var.x", "\"pre ${var.y} post\"", "upper(\"x\")",     "var.on ? \"TRUE\" : \"FALSE\"",
+        "1 + 2", "[for s in var.l : s]",  "local.m[\"k\"].z", "-var.n"};
     for (size_t i = 0; i < 8; i++) {
         const hcl_value *v = attr(f, names[i]);
         if (v->kind != HCL_UNKNOWN || strcmp(v->text, texts[i]) != 0)
