@@ -36,8 +36,11 @@ int vg_fix_splices_add(fix_splices *s, size_t off, size_t end, const char *text)
     char *t = strdup(text ? text : "");
     if (!t)
         return VG_ENOMEM;
-    s->v[s->n] = (fix_splice){off, end, t, s->n};
-    s->n++;
+    fix_splice *p = &s->v[s->n];
+    p->off = off;
+    p->end = end;
+    p->text = t;
+    p->seq = s->n++;
     return VG_OK;
 }
 

@@ -98,7 +98,10 @@ void vg_tmpl_set(tmpl_vm *tv, const char *key, const char *value, unsigned line,
         tmpl_setting *old = &tv->s[tv->index[slot] - 1];
         free(old->key);
         free(old->value);
-        *old = (tmpl_setting){k, v, line, unknown};
+        old->key = k;
+        old->value = v;
+        old->line = line;
+        old->unknown = unknown;
         return;
     }
     if (tv->n == tv->cap) {
@@ -113,7 +116,11 @@ void vg_tmpl_set(tmpl_vm *tv, const char *key, const char *value, unsigned line,
         tv->s = ns;
         tv->cap = cap;
     }
-    tv->s[tv->n++] = (tmpl_setting){k, v, line, unknown};
+    tmpl_setting *ns = &tv->s[tv->n++];
+    ns->key = k;
+    ns->value = v;
+    ns->line = line;
+    ns->unknown = unknown;
     tv->index[slot] = tv->n;
 }
 
