@@ -770,9 +770,7 @@ static int template_vm(vg_vm *vm, void *ctx)
         if (fv->n_unfixed)
             fprintf(run->msg, "%s (%s):\n", fv->path, fv->name);
         list_unfixed(run, fv);
-        if (run->emit)
-            list_unscripted(run, fv);
-        if (vg_fix_plan_add(run->emit ? run->plan : tf->plan, fv, &err) != 0) {
+        if (vg_fix_plan_add(tf->plan, fv, &err) != 0) {
             cli_print_error(&err);
             run->errors++;
         }
@@ -827,6 +825,12 @@ static int ask_template(struct fix_run *run, const char *path, const vg_fix_plan
 
 static void fix_template(struct fix_run *run, const char *path)
 {
+    if (run->emit) {
+        cli_error("%s: a template is fixed in the file itself; --emit writes scripts for VMs",
+                  path);
+        run->errors++;
+        return;
+    }
     struct tmpl_fix tf = {run, vg_fix_plan_new("")};
     vg_error err;
     vg_error_clear(&err);
@@ -838,15 +842,15 @@ static void fix_template(struct fix_run *run, const char *path)
     if (vg_template_read(path, VG_TEMPLATE_NONE, template_vm, &tf, &err) != VG_OK) {
         cli_print_error(&err);
         run->errors++;
-    } else if (!run->emit && !template_edits(tf.plan)) {
+    } else if (!template_edits(tf.plan)) {
         if (!cli_quiet)
             fprintf(run->msg, "%s: nothing to change\n", path);
         run->unchanged++;
-    } else if (!run->emit && !run->ao.dry_run && !ask_template(run, path, tf.plan)) {
+    } else if (!run->ao.dry_run && !ask_template(run, path, tf.plan)) {
         fprintf(run->msg, "%s: skipped (declined)\n", path);
         run->skipped++;
         run->why[SKIP_DECLINED]++;
-    } else if (!run->emit) {
+    } else {
         vg_fix_outcome out;
         vg_error_clear(&err);
         if (vg_fix_apply_template(path, tf.plan->vms, tf.plan->n_vms, &run->ao, &out, &err) !=
