@@ -625,9 +625,16 @@ static int audit_vsphere(const char **urls, size_t n, const struct audit_args *a
     vg_error_clear(&err);
     int rc = n == 1 ? vg_vsphere_fetch(urls[0], &vo, vsphere_vm, run, &err)
                     : vg_vsphere_fetch_many(urls, n, &vo, vsphere_vm, run, on_problem, run, &err);
-    vg_vsphere_credentials_free(user, password);
     if (rc != VG_OK && (n == 1 || err.msg[0]))
         on_problem(&err, run);
+    /* with --include-templates: the content libraries' OVF templates too */
+    for (size_t i = 0; a->include_templates && i < n && !run->write_failed; i++) {
+        vg_error_clear(&err);
+        if (vg_vsphere_library_fetch(urls[i], &vo, vsphere_vm, run, on_problem, run, &err) !=
+            VG_OK)
+            on_problem(&err, run);
+    }
+    vg_vsphere_credentials_free(user, password);
     return rc;
 }
 #else
@@ -685,6 +692,46 @@ static int audit_files(const char **paths, size_t n, const struct audit_args *a,
         on_problem(&err, run);
     return rc;
 }
+
+#ifdef VMXGUARD_TEMPLATE_H
+/* Templates (OVF/OVA, Packer, Terraform) named on the command line: each
+ * VM they describe is audited and written on this thread, in order. */
+static int is_template_target(const char *t)
+{
+    return vg_template_detect(t) != VG_TEMPLATE_NONE;
+}
+
+static int template_vm(vg_vm *vm, void *ctx)
+{
+    return write_vm(vm, audit_prepare(vm, ctx), ctx);
+}
+
+static int audit_templates(const char **paths, size_t n, struct audit_run *run)
+{
+    for (size_t i = 0; i < n && !run->write_failed; i++) {
+        vg_error err;
+        vg_error_clear(&err);
+        if (vg_template_read(paths[i], VG_TEMPLATE_NONE, template_vm, run, &err) != VG_OK &&
+            !run->write_failed)
+            on_problem(&err, run);
+    }
+    return 0;
+}
+#else
+static int is_template_target(const char *t)
+{
+    (void)t;
+    return 0;
+}
+
+static int audit_templates(const char **paths, size_t n, struct audit_run *run)
+{
+    (void)paths;
+    (void)n;
+    (void)run;
+    return 0;
+}
+#endif
 
 /* Formats that can write one file per VM into a folder. */
 static int uses_output_dir(const char *format)
@@ -1085,10 +1132,19 @@ static int audit_targets(char **targets, size_t n, const struct audit_args *a,
         cli_error("out of memory");
         return -1;
     }
-    size_t nf = 0, nu = 0;
+    const char **templates = calloc(n ? n : 1, sizeof *templates);
+    if (!templates) {
+        free(files);
+        free(urls);
+        cli_error("out of memory");
+        return -1;
+    }
+    size_t nf = 0, nu = 0, nt = 0;
     for (size_t i = 0; i < n; i++) {
         if (is_vsphere_target(targets[i]))
             urls[nu++] = targets[i];
+        else if (is_template_target(targets[i]))
+            templates[nt++] = targets[i];
         else
             files[nf++] = targets[i];
     }
@@ -1099,6 +1155,9 @@ static int audit_targets(char **targets, size_t n, const struct audit_args *a,
         run->n_file_targets = nf;
     }
     audit_files(files, nf, a, run);
+    if (!run->write_failed)
+        audit_templates(templates, nt, run);
+    free(templates);
     if (!run->write_failed)
         audit_vsphere(urls, nu, a, run);
     empty_targets(a, run);
@@ -1269,6 +1328,10 @@ const struct cli_command cli_cmd_audit = {
     "commands, VMX failures, running lock) is added to the chosen baselines and\n"
     "listed in the summary (not in ckl, cklb and xccdf checklists, which answer one\n"
     "benchmark); --no-folder-evidence skips it.\n"
+    "Templates named as targets are audited as the VMs they make: Packer\n"
+    "(*.pkr.hcl, legacy JSON), Terraform (*.tf, `terraform show -json` plans and\n"
+    "states), OVF (*.ovf, checked against NAME.mf) and OVA archives; see\n"
+    "docs/templates.md.\n"
     "On a terminal a progress line (VMs audited, rate) is drawn on standard error;\n"
     "never in pipes or files.  Defaults for profile, format, color, fail-on, jobs,\n"
     "cacert and waivers may come from /etc/vmxguard/config or\n"
@@ -1293,7 +1356,8 @@ const struct cli_command cli_cmd_audit = {
     "      --fail-on SEVERITY  exit 1 only for failures at or above: any (default), low,\n"
     "                          medium, high (cat3, cat2, cat1 also accepted)\n"
     "      --exclude GLOB      skip VMs or folders whose name or path matches (repeatable)\n"
-    "      --include-templates also audit templates (*.vmtx)\n"
+    "      --include-templates also audit templates (*.vmtx; on vCenter, VM templates\n"
+    "                          and content-library OVF templates)\n"
     "      --waivers FILE      accepted exceptions (YAML: rules, vm, reason, approver,\n"
     "                          expires); see docs/audit.md\n"
     "      --no-folder-evidence  read only the .vmx: no logs, no lock, and no\n"

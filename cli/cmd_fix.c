@@ -96,6 +96,8 @@ static const char help_text[] =
     "TARGET is a .vmx file, a folder (searched recursively) or a vCenter/ESXi\n"
     "(vsphere://[user@]host or https://host/sdk: edits go out as one\n"
     "ReconfigVM_Task per VM and are read back; powered-on VMs need --force).\n"
+    "A Packer template, .tf file or OVF is edited in place keeping every other\n"
+    "byte; an OVA gets a fixed copy NAME.vmxguard.ova beside it (docs/templates.md).\n"
     "For such VMs the typed properties config.flags.enableLogging,\n"
     "config.migrateEncryption and config.ftEncryptionMode are fixed too; scripts\n"
     "(--emit) name them in their header but cannot set them.\n"
@@ -792,6 +794,149 @@ static void on_note(const vg_error *note, void *ctx)
     cli_warn("%s: %s", note->file, note->msg);
 }
 
+#ifdef VMXGUARD_TEMPLATE_H
+/* Templates (Packer, Terraform, OVF/OVA): every VM of one file is planned
+ * first, then the file gets one edit (an OVA: a new archive beside it). */
+struct tmpl_fix {
+    struct fix_run *run;
+    vg_fix_plan *plan;
+};
+
+static int template_vm(vg_vm *vm, void *ctx)
+{
+    struct tmpl_fix *tf = ctx;
+    struct fix_run *run = tf->run;
+    vg_vm_report *rep = NULL;
+    vg_fix_vm *fv = NULL;
+    vg_error err;
+    vg_error_clear(&err);
+    run->vms++;
+    if (vg_audit_vm(vm, run->profiles, run->n_profiles, NULL, &rep, &err) != 0 ||
+        vg_fix_plan_vm(rep, &run->fo, &fv, &err) != 0) {
+        cli_print_error(&err);
+        run->errors++;
+    } else {
+        if (fv->n_unfixed)
+            fprintf(run->msg, "%s (%s):\n", fv->path, fv->name);
+        list_unfixed(run, fv);
+        if (vg_fix_plan_add(tf->plan, fv, &err) != 0) {
+            cli_print_error(&err);
+            run->errors++;
+        }
+        fv = NULL;
+    }
+    vg_fix_vm_free(fv);
+    vg_vm_report_free(rep);
+    vg_vm_free(vm);
+    return run->quit;
+}
+
+static size_t template_edits(const vg_fix_plan *p)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < p->n_vms; i++)
+        n += p->vms[i]->n_edits;
+    return n;
+}
+
+/* Without --yes on a terminal: show the diff and ask, as for a .vmx. */
+static int ask_template(struct fix_run *run, const char *path, const vg_fix_plan *p)
+{
+    if (run->yes || run->all_yes)
+        return 1;
+    vg_fix_apply_opts preview = run->ao;
+    preview.dry_run = 1;
+    vg_fix_outcome out;
+    vg_error err;
+    vg_error_clear(&err);
+    if (vg_fix_apply_template(path, p->vms, p->n_vms, &preview, &out, &err) != 0) {
+        vg_fix_outcome_release(&out);
+        return 1; /* the real apply reports the error */
+    }
+    fputs(out.diff, stdout);
+    vg_fix_outcome_release(&out);
+    for (;;) {
+        printf("apply to %s? [y,n,a,q] ", path);
+        fflush(stdout);
+        char line[32];
+        if (!fgets(line, sizeof line, stdin) || line[0] == 'q') {
+            run->quit = 1;
+            return 0;
+        }
+        if (line[0] == 'y' || line[0] == 'a') {
+            run->all_yes = line[0] == 'a';
+            return 1;
+        }
+        if (line[0] == 'n')
+            return 0;
+    }
+}
+
+static void fix_template(struct fix_run *run, const char *path)
+{
+    if (run->emit) {
+        cli_error("%s: a template is fixed in the file itself; --emit writes scripts for VMs",
+                  path);
+        run->errors++;
+        return;
+    }
+    struct tmpl_fix tf = {run, vg_fix_plan_new("")};
+    vg_error err;
+    vg_error_clear(&err);
+    if (!tf.plan) {
+        cli_error("out of memory");
+        run->errors++;
+        return;
+    }
+    if (vg_template_read(path, VG_TEMPLATE_NONE, template_vm, &tf, &err) != VG_OK) {
+        cli_print_error(&err);
+        run->errors++;
+    } else if (!template_edits(tf.plan)) {
+        if (!cli_quiet)
+            fprintf(run->msg, "%s: nothing to change\n", path);
+        run->unchanged++;
+    } else if (!run->ao.dry_run && !ask_template(run, path, tf.plan)) {
+        fprintf(run->msg, "%s: skipped (declined)\n", path);
+        run->skipped++;
+        run->why[SKIP_DECLINED]++;
+    } else {
+        vg_fix_outcome out;
+        vg_error_clear(&err);
+        if (vg_fix_apply_template(path, tf.plan->vms, tf.plan->n_vms, &run->ao, &out, &err) !=
+            0) {
+            fflush(stdout);
+            cli_print_error(&err);
+            fprintf(run->msg, "%s: skipped, file left as it was\n", path);
+            run->skipped++;
+            run->why[skip_reason(err.code)]++;
+            run->errors++;
+        } else {
+            struct vg_fix_vm one = {.path = (char *)path};
+            report_outcome(run, &one, &out);
+        }
+        vg_fix_outcome_release(&out);
+    }
+    vg_fix_plan_free(tf.plan);
+}
+
+static int is_template_target(const char *t)
+{
+    return vg_template_detect(t) != VG_TEMPLATE_NONE;
+}
+#else
+static void fix_template(struct fix_run *run, const char *path)
+{
+    (void)run;
+    (void)path;
+}
+
+static int is_template_target(const char *t)
+{
+    (void)t;
+    return 0;
+}
+#endif
+
 static int walk(struct fix_run *run, char **targets, size_t n)
 {
     const char *files[MAX_LIST];
@@ -801,6 +946,8 @@ static int walk(struct fix_run *run, char **targets, size_t n)
             run->api = 1;
             continue;
         }
+        if (is_template_target(targets[i]))
+            continue;
         if (push(files, &nf, targets[i], "TARGET") != 0)
             return -1;
     }
@@ -822,6 +969,10 @@ static int walk(struct fix_run *run, char **targets, size_t n)
         }
         run->ao.targets = NULL;
         run->ao.n_targets = 0;
+    }
+    for (size_t i = 0; i < n && !run->quit; i++) {
+        if (!is_vsphere_target(targets[i]) && is_template_target(targets[i]))
+            fix_template(run, targets[i]);
     }
     for (size_t i = 0; i < n && !run->quit; i++) {
         if (is_vsphere_target(targets[i]))

@@ -48,6 +48,18 @@ int vg_vsphere_fetch(const char *url, const vg_vsphere_opts *opts, vg_vm_sink si
     return unavailable(url, err);
 }
 
+int vg_vsphere_library_fetch(const char *url, const vg_vsphere_opts *opts, vg_vm_sink sink,
+                             void *ctx, vg_problem_sink on_problem, void *problem_ctx,
+                             vg_error *err)
+{
+    (void)opts;
+    (void)sink;
+    (void)ctx;
+    (void)on_problem;
+    (void)problem_ctx;
+    return unavailable(url, err);
+}
+
 int vg_vsphere_fetch_many(const char *const *urls, size_t n_urls, const vg_vsphere_opts *opts,
                           vg_vm_sink sink, void *ctx, vg_problem_sink on_problem,
                           void *problem_ctx, vg_error *err)

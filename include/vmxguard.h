@@ -28,6 +28,11 @@
 #if __has_include("vmxguard/logs.h")
 #include "vmxguard/logs.h"
 #endif
+/* VG_NO_TEMPLATES: the static guest binary (mk/static.mk) has no template
+ * readers (Debian ships libarchive's dependencies without static archives). */
+#if __has_include("vmxguard/template.h") && !defined(VG_NO_TEMPLATES)
+#include "vmxguard/template.h"
+#endif
 #if __has_include("vmxguard/guest.h")
 #include "vmxguard/guest.h"
 #endif

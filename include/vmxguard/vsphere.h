@@ -73,6 +73,17 @@ VG_EXPORT int vg_vsphere_parse_url(const char *url, vg_vsphere_target *out, vg_e
 VG_EXPORT int vg_vsphere_fetch(const char *url, const vg_vsphere_opts *opts, vg_vm_sink sink,
                                void *ctx, vg_error *err);
 
+/* Content-library OVF templates of the target (vsphere_library.c): every
+ * library item of type "ovf" has its descriptor downloaded through the REST
+ * API (/rest, vCenter 6.5+) and read like an .ovf file; each VM is named
+ * after its item ("LIBRARY/ITEM"), marked a template, and its settings
+ * document is "[content library LIBRARY] ITEM/FILE.ovf".  Disks are never
+ * downloaded.  A server without the REST service (ESXi) has no libraries:
+ * 0.  Items that cannot be read go to on_problem; the others go on. */
+VG_EXPORT int vg_vsphere_library_fetch(const char *url, const vg_vsphere_opts *opts,
+                                       vg_vm_sink sink, void *ctx, vg_problem_sink on_problem,
+                                       void *problem_ctx, vg_error *err);
+
 /* Several targets at once (one thread and one connection each), merged:
  * VMs reach sink on the caller's thread, target by target in the order
  * given (later targets are buffered, at most 256 VMs each, while earlier
