@@ -20,12 +20,28 @@ chrome() {
         "$@" "$url" >"$out" 2>"$err" || fail "chromium failed on $url: $(tail -3 "$err")"
 }
 
+data_block_safe() {
+    # (what a browser reads as the block ends at the first "</script": it
+    # must be the whole JSON document, with no < > & or control left raw)
+    node -e 'const h=require("fs").readFileSync(process.argv[1],"utf8");
+        const tag="<script type=\"application/json\" id=\"vg-data\">", i=h.indexOf(tag);
+        if (i<0) process.exit(2);
+        const rest=h.slice(i+tag.length), d=rest.slice(0,rest.search(/<\/script/i));
+        if (/[<>&\x00-\x1f\x7f]/.test(d)) process.exit(3);
+        JSON.parse(d);' "$1" || return 1
+}
+
 no_console() {
     if grep -q ':CONSOLE' "$1"; then
         grep ':CONSOLE' "$1" >&2
         return 1
     fi
 }
+
+# The data block check must be able to fail: a string that ends the block.
+sed 's#<script type="application/json" id="vg-data">{#&"x":"</script>",#' \
+    "$VG_SOURCE_DIR/tests/golden/report/fixture.html" > "$work/early-end.html"
+data_block_safe "$work/early-end.html" 2>/dev/null && fail "a block ended early was not seen"
 
 # The console check must be able to fail: a page with a script error.
 printf '<!DOCTYPE html><title>t</title><script>undefinedFunction();</script>' > "$work/bad.html"
@@ -45,10 +61,7 @@ for d in $(sample_dirs html); do
             .includes(x.status)).length,0))' "$d/fixture.json")
     grep -q ">$total of $total findings<" "$work/dom.html" || fail "$page: the list script did not run"
     grep -q ' data-ready="[0-9]*"' "$work/dom.html" || fail "$page: not marked ready"
-    # the data block: escaped so that nothing inside can end it
-    perl -0ne 'm{<script type="application/json" id="vg-data">(.*?)</script>}s or exit 2;
-        my $d=$1; exit 3 if $d =~ m{</script|<!--|[<>&]}i; exit 4 if $d =~ /[\x00-\x1f\x7f]/;' "$page" ||
-        fail "$page: data block missing or not safely escaped (perl exit $?)"
+    data_block_safe "$page" 2>/dev/null || fail "$page: data block missing or not safely escaped"
     node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1]));
         for (const v of r.vms) for (const x of v.results) if (x.status==="fail") console.log(x.rule)' \
         "$d/fixture.json" | sort -u > "$work/failing"
