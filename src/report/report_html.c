@@ -1,28 +1,216 @@
 /*
  * The HTML report: one self-contained page (inline CSS, script and SVG; a
- * Content-Security-Policy that forbids any fetch) with the run summary and
- * charts first, then a sortable, filterable table of every result, then a
- * collapsible section per VM with evidence and fix.  The summary comes
- * first but is known last, so table rows and VM sections are written to
+ * Content-Security-Policy that forbids any fetch) that opens quickly at
+ * estate scale.  Written as markup: the run summary, per-profile scores,
+ * charts, problems and a table of every rule with its counts per status
+ * (all bounded by the number of rules, and readable without JavaScript).
+ * Written as data: one compact JSON document in a
+ * <script type="application/json"> block holding every VM with its counts
+ * and every result that is not a pass or n/a (fail, error, waived, manual)
+ * in full, evidence and fix included; passes are only counted, per rule and
+ * per VM.  The page script parses it and draws windowed tables that create
+ * DOM rows only for what is on screen.  VMs and findings are written to
  * temporary files while VMs stream past and copied in at the end; memory
- * holds only the chart totals.  Everything goes through xmlTextWriter, so
- * names and values are escaped; markup written raw is this file's constants.
+ * holds the per-rule and per-profile totals, one chart bar per VM, and the
+ * distinct fix / expected / waiver texts (shared through a string table).
+ * Markup goes through xmlTextWriter; the JSON escaper below turns '<', '>'
+ * and '&' into \u escapes, so no "</script" or "<!--" can end the block,
+ * and every control character is escaped.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "report/report_html.h"
 
+/* A rule as seen in this run (keyed by its profile rule). */
+struct html_rule {
+    const vg_profile_rule *key;
+    char *id, *source, *title;
+    vg_severity sev;
+    size_t counts[VG_RESULT_STATUS_COUNT];
+};
+
+struct html_profile {
+    const vg_profile *p;
+    size_t counts[VG_RESULT_STATUS_COUNT], raw[VG_RESULT_STATUS_COUNT];
+};
+
+/* Distinct strings, open addressing on an FNV-1a hash. */
+struct html_strings {
+    char **s;        /* by index, in order of first use */
+    size_t n;
+    size_t *slot;    /* index + 1, 0 = empty */
+    size_t cap;      /* slots, a power of two */
+};
+
 struct html_state {
-    FILE *rows_file, *vms_file; /* tmpfile()s, copied into the page at end */
-    xw rows, vms;
+    FILE *rows_file, *vms_file; /* tmpfile()s of JSON array members */
+    size_t n_rows, n_vms;
     struct html_totals t;
+    struct html_rule *rules;
+    size_t n_rules, rules_cap;
+    size_t *rule_slot; /* rule index + 1 by pointer hash */
+    size_t rule_slots;
+    struct html_profile *profiles;
+    size_t n_profiles;
+    struct html_strings strs;
+    vg_buf line; /* one VM's JSON, reused */
     vg_buf problems; /* problem lines, NUL-separated, written at end */
     size_t n_problems;
 };
 
 static const char *const status_words[VG_RESULT_STATUS_COUNT] = {"pass",   "fail",  "n/a",
                                                                  "manual", "error", "waived"};
+
+/* JSON string escapes that are also safe inside an HTML script element:
+ * quote, backslash, every C0 control and DEL, and '<', '>', '&'. */
+static const struct vg_escapes html_json_escapes = {
+    .stop = {VG_ESC_STOP_C0, ['"'] = 1, ['\\'] = 1, ['<'] = 1, ['>'] = 1, ['&'] = 1,
+             [0x7F] = 1, VG_ESC_STOP_HIGH},
+    .sub =
+        {
+            [0x00] = "\\u0000", [0x01] = "\\u0001", [0x02] = "\\u0002", [0x03] = "\\u0003",
+            [0x04] = "\\u0004", [0x05] = "\\u0005", [0x06] = "\\u0006", [0x07] = "\\u0007",
+            [0x08] = "\\b",     [0x09] = "\\t",     [0x0A] = "\\n",     [0x0B] = "\\u000B",
+            [0x0C] = "\\f",     [0x0D] = "\\r",     [0x0E] = "\\u000E", [0x0F] = "\\u000F",
+            [0x10] = "\\u0010", [0x11] = "\\u0011", [0x12] = "\\u0012", [0x13] = "\\u0013",
+            [0x14] = "\\u0014", [0x15] = "\\u0015", [0x16] = "\\u0016", [0x17] = "\\u0017",
+            [0x18] = "\\u0018", [0x19] = "\\u0019", [0x1A] = "\\u001A", [0x1B] = "\\u001B",
+            [0x1C] = "\\u001C", [0x1D] = "\\u001D", [0x1E] = "\\u001E", [0x1F] = "\\u001F",
+            ['"'] = "\\\"",     ['\\'] = "\\\\",    ['<'] = "\\u003C",  ['>'] = "\\u003E",
+            ['&'] = "\\u0026",  [0x7F] = "\\u007F",
+        },
+};
+
+static void json_str(vg_buf *b, const char *s)
+{
+    if (!s) {
+        VG_REPORT_LIT(b, "null");
+        return;
+    }
+    vg_report_addc(b, '"');
+    vg_report_add_clean(b, s, &html_json_escapes);
+    vg_report_addc(b, '"');
+}
+
+static void json_counts(vg_buf *b, const size_t *counts)
+{
+    for (int st = 0; st < VG_RESULT_STATUS_COUNT; st++) {
+        vg_report_addc(b, ',');
+        vg_report_add_uint(b, counts[st]);
+    }
+}
+
+static uint64_t fnv(const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ p[i]) * 1099511628211ULL;
+    return h;
+}
+
+/* Index of s in the string table (added when new); -1 for NULL; -2 on oom. */
+static long long str_index(struct html_strings *t, const char *s)
+{
+    if (!s)
+        return -1;
+    if (2 * (t->n + 1) > t->cap) {
+        size_t cap = t->cap ? 2 * t->cap : 256;
+        size_t *slot = calloc(cap, sizeof *slot);
+        if (!slot)
+            return -2;
+        for (size_t i = 0; i < t->n; i++) {
+            size_t h = (size_t)fnv(t->s[i], strlen(t->s[i])) & (cap - 1);
+            while (slot[h])
+                h = (h + 1) & (cap - 1);
+            slot[h] = i + 1;
+        }
+        char **grown = realloc(t->s, cap / 2 * sizeof *grown);
+        if (!grown) {
+            free(slot);
+            return -2;
+        }
+        t->s = grown;
+        free(t->slot);
+        t->slot = slot;
+        t->cap = cap;
+    }
+    size_t h = (size_t)fnv(s, strlen(s)) & (t->cap - 1);
+    for (; t->slot[h]; h = (h + 1) & (t->cap - 1)) {
+        if (strcmp(t->s[t->slot[h] - 1], s) == 0)
+            return (long long)(t->slot[h] - 1);
+    }
+    char *copy = strdup(s);
+    if (!copy)
+        return -2;
+    t->s[t->n] = copy;
+    t->slot[h] = ++t->n;
+    return (long long)(t->n - 1);
+}
+
+/* Index of the rule res belongs to (added when new), or -1 on oom. */
+static long long rule_index(struct html_state *s, const vg_result *res)
+{
+    const vg_profile_rule *key = res->prule;
+    if (2 * (s->n_rules + 1) > s->rule_slots) {
+        size_t cap = s->rule_slots ? 2 * s->rule_slots : 64;
+        size_t *slot = calloc(cap, sizeof *slot);
+        struct html_rule *grown = realloc(s->rules, cap / 2 * sizeof *grown);
+        if (!slot || !grown) {
+            free(slot);
+            if (grown)
+                s->rules = grown;
+            return -1;
+        }
+        s->rules = grown;
+        for (size_t i = 0; i < s->n_rules; i++) {
+            size_t h = (size_t)fnv(&s->rules[i].key, sizeof key) & (cap - 1);
+            while (slot[h])
+                h = (h + 1) & (cap - 1);
+            slot[h] = i + 1;
+        }
+        free(s->rule_slot);
+        s->rule_slot = slot;
+        s->rule_slots = cap;
+    }
+    size_t h = (size_t)fnv(&key, sizeof key) & (s->rule_slots - 1);
+    for (; s->rule_slot[h]; h = (h + 1) & (s->rule_slots - 1)) {
+        if (s->rules[s->rule_slot[h] - 1].key == key)
+            return (long long)(s->rule_slot[h] - 1);
+    }
+    struct html_rule *r = &s->rules[s->n_rules];
+    memset(r, 0, sizeof *r);
+    r->key = key;
+    r->id = strdup(vg_report_rule_id(res));
+    r->source = strdup(vg_report_source_id(res));
+    r->title = strdup(vg_report_rule_title(res));
+    r->sev = vg_report_severity(res);
+    if (!r->id || !r->source || !r->title) {
+        free(r->id);
+        free(r->source);
+        free(r->title);
+        return -1;
+    }
+    s->rule_slot[h] = ++s->n_rules;
+    return (long long)(s->n_rules - 1);
+}
+
+static struct html_profile *profile_of(struct html_state *s, const vg_profile *p)
+{
+    for (size_t i = 0; i < s->n_profiles; i++) {
+        if (s->profiles[i].p == p)
+            return &s->profiles[i];
+    }
+    struct html_profile *grown = realloc(s->profiles, (s->n_profiles + 1) * sizeof *grown);
+    if (!grown)
+        return NULL;
+    s->profiles = grown;
+    memset(&grown[s->n_profiles], 0, sizeof *grown);
+    grown[s->n_profiles].p = p;
+    return &grown[s->n_profiles++];
+}
 
 /* Add to the bar labelled label (rules: few, looked up) or append a new one
  * (VMs: one bar each, no lookup, so a large estate stays linear). */
@@ -60,167 +248,106 @@ static int bar_add(struct html_bar **bars, size_t *n, const char *label, const c
     return 0;
 }
 
-static void put_pill(xw *x, vg_result_status st)
+/* Whether a result is listed in full (else only counted). */
+static int in_full(vg_result_status st)
 {
-    xw_start(x, "span");
-    xw_attrf(x, "class", "pill s-%s", vg_result_status_name(st));
-    xw_text(x, (unsigned)st < VG_RESULT_STATUS_COUNT ? status_words[st] : "?");
-    xw_end_full(x);
+    return st == VG_FAIL || st == VG_ERROR || st == VG_WAIVED || st == VG_MANUAL;
 }
 
-static void put_cell(xw *x, const char *text, const char *cls, const char *sort)
+static int status_index(vg_result_status st)
 {
-    xw_start(x, "td");
-    xw_attr(x, "class", cls);
-    xw_attr(x, "data-sort", sort);
-    xw_text(x, text);
-    xw_end_full(x);
+    return (unsigned)st < VG_RESULT_STATUS_COUNT ? (int)st : VG_ERROR;
 }
 
-static void put_code_cell(xw *x, const char *text)
-{
-    xw_start(x, "td");
-    if (text) {
-        xw_start(x, "code");
-        xw_text(x, text);
-        xw_end_full(x);
-    }
-    xw_end_full(x);
-}
-
-static void put_row(xw *x, const vg_vm *vm, const vg_result *res)
-{
-    vg_severity sev = vg_report_severity(res);
-    char rank[16], sevrank[16]; /* room for any int: gcc checks the bound */
-    snprintf(rank, sizeof rank, "%d", vg_report_status_rank(res->status));
-    snprintf(sevrank, sizeof sevrank, "%d", 3 - (int)sev);
-    xw_start(x, "tr");
-    xw_attr(x, "data-status", vg_result_status_name(res->status));
-    put_cell(x, vg_report_vm_name(vm), NULL, NULL);
-    put_cell(x, vg_report_rule_id(res), NULL, NULL);
-    put_cell(x, vg_report_source_id(res), NULL, NULL);
-    xw_start(x, "td");
-    xw_attrf(x, "class", "sev-%s", vg_severity_name(sev));
-    xw_attr(x, "data-sort", sevrank);
-    xw_text(x, vg_severity_name(sev));
-    xw_end_full(x);
-    xw_start(x, "td");
-    xw_attr(x, "data-sort", rank);
-    put_pill(x, res->status);
-    xw_end_full(x);
-    put_code_cell(x, res->evidence);
-    put_code_cell(x, res->status == VG_PASS || res->status == VG_NOT_APPLICABLE ? NULL : res->fix);
-    xw_end_full(x);
-}
-
-static void put_finding(xw *x, const vg_result *res)
-{
-    xw_start(x, "li");
-    put_pill(x, res->status);
-    xw_text(x, " ");
-    xw_start(x, "b");
-    xw_text(x, vg_report_rule_id(res));
-    xw_end_full(x);
-    vg_buf b = VG_BUF_INIT;
-    vg_buf_printf(&b, " [%s, %s] %s", vg_report_source_id(res),
-                  vg_severity_name(vg_report_severity(res)), vg_report_rule_title(res));
-    xw_text(x, b.data);
-    static const char *const labels[] = {"evidence: ", "expected: ", "fix: ", "waiver: "};
-    const char *values[] = {res->evidence, res->expected,
-                            res->status == VG_NOT_APPLICABLE ? NULL : res->fix, res->waiver_reason};
-    for (size_t i = 0; i < 4; i++) {
-        if (!values[i])
-            continue;
-        xw_start(x, "div");
-        xw_start(x, "span");
-        xw_attr(x, "class", "muted");
-        xw_text(x, labels[i]);
-        xw_end_full(x);
-        xw_start(x, "code");
-        xw_text(x, values[i]);
-        xw_end_full(x);
-        xw_end_full(x);
-    }
-    vg_buf_release(&b);
-    xw_end_full(x);
-}
-
-static void put_vm_summary(xw *x, const vg_vm_report *vr)
+/* One VM: [name, "path · moref · uuid", note, [lint...], counts...] */
+static void json_vm(vg_buf *b, const vg_vm_report *vr)
 {
     const vg_vm *vm = vr->vm;
-    xw_start(x, "summary");
-    xw_text(x, vg_report_vm_name(vm));
-    xw_start(x, "small");
-    vg_buf b = VG_BUF_INIT;
-    vg_buf_printf(&b, "%zu fail, %zu error, %zu waived, %zu manual, %zu n/a, %zu pass",
-                  vr->counts[VG_FAIL], vr->counts[VG_ERROR], vr->counts[VG_WAIVED],
-                  vr->counts[VG_MANUAL], vr->counts[VG_NOT_APPLICABLE], vr->counts[VG_PASS]);
-    xw_text(x, b.data);
-    xw_end_full(x);
-    xw_end_full(x);
-    vg_buf_reset(&b);
-    vg_buf_printf(&b, "%s%s%s%s%s", vm->path ? vm->path : "", vm->moref ? " \xC2\xB7 " : "",
+    vg_buf d = VG_BUF_INIT;
+    vg_buf_printf(&d, "%s%s%s%s%s", vm->path ? vm->path : "", vm->moref ? " \xC2\xB7 " : "",
                   vm->moref ? vm->moref : "", vm->uuid ? " \xC2\xB7 uuid " : "",
                   vm->uuid ? vm->uuid : "");
-    xw_start(x, "div");
-    xw_attr(x, "class", "muted");
-    xw_text(x, b.data);
-    xw_end_full(x);
-    if (vm->locked || vm->power == VG_POWER_ON) {
-        xw_start(x, "div");
-        xw_attr(x, "class", "note");
-        xw_text(x, vm->locked ? "Locked (appears powered on): fixes apply after a power cycle."
-                              : "Powered on: fixes apply after a power cycle.");
-        xw_end_full(x);
-    }
-    vg_buf_release(&b);
-}
-
-static void put_vm_section(xw *x, const vg_vm_report *vr, const size_t *order)
-{
-    xw_start(x, "details");
-    xw_attr(x, "class", "vm");
-    if (vr->counts[VG_FAIL] || vr->counts[VG_ERROR])
-        xw_attr(x, "open", "open");
-    put_vm_summary(x, vr);
-    xw_start(x, "ul");
-    for (size_t k = 0; k < vr->n_results; k++) {
-        if (vr->results[order[k]].status != VG_PASS)
-            put_finding(x, &vr->results[order[k]]);
-    }
+    vg_report_addc(b, '[');
+    json_str(b, vg_report_vm_name(vm));
+    vg_report_addc(b, ',');
+    json_str(b, d.data ? d.data : "");
+    vg_report_addc(b, ',');
+    vg_report_add_uint(b, vm->locked ? 2 : vm->power == VG_POWER_ON ? 1 : 0);
+    VG_REPORT_LIT(b, ",[");
     for (size_t i = 0; i < vr->n_lints; i++) {
         const vg_lint *l = &vr->lints[i];
-        vg_buf b = VG_BUF_INIT;
-        vg_buf_printf(&b, "line %u: %s: %s%s%s", l->line, l->key ? l->key : "",
+        vg_buf_reset(&d);
+        vg_buf_printf(&d, "line %u: %s: %s%s%s%s", l->line, l->key ? l->key : "",
                       l->message ? l->message : "", l->suggest ? " (use " : "",
-                      l->suggest ? l->suggest : "");
-        if (l->suggest)
-            vg_buf_addc(&b, ')');
-        xw_start(x, "li");
-        xw_attr(x, "class", "note");
-        xw_text(x, "lint warning: ");
-        xw_text(x, b.data);
-        xw_end_full(x);
-        vg_buf_release(&b);
+                      l->suggest ? l->suggest : "", l->suggest ? ")" : "");
+        if (i)
+            vg_report_addc(b, ',');
+        json_str(b, d.data);
     }
-    xw_end_full(x);
-    xw_end_full(x);
+    vg_report_addc(b, ']');
+    json_counts(b, vr->counts);
+    vg_report_addc(b, ']');
+    vg_buf_release(&d);
 }
 
-static int totals_add(struct html_totals *t, const vg_vm_report *vr)
+static int totals_add(struct html_state *s, const vg_vm_report *vr, const size_t *order)
 {
+    vg_buf *b = &s->line;
     int rc = 0;
-    for (size_t i = 0; i < vr->n_results; i++) {
-        const vg_result *res = &vr->results[i];
-        if ((unsigned)res->status < VG_RESULT_STATUS_COUNT)
-            t->by_severity[vg_report_severity(res)][res->status]++;
-        rc |= bar_add(&t->rules, &t->n_rules, vg_report_rule_id(res), vg_report_rule_title(res),
-                      res->status == VG_FAIL, 1, 1);
+    for (size_t k = 0; k < vr->n_results; k++) {
+        const vg_result *res = &vr->results[order[k]];
+        int st = status_index(res->status);
+        s->t.by_severity[vg_report_severity(res)][st]++;
+        long long ri = rule_index(s, res);
+        struct html_profile *p = profile_of(s, res->profile);
+        if (ri < 0 || !p)
+            return -1;
+        s->rules[ri].counts[st]++;
+        p->counts[st]++;
+        p->raw[status_index(res->raw_status)]++;
+        if (!in_full(res->status))
+            continue;
+        /* [vm, rule, status, evidence, expected, fix, waiver] */
+        long long ex = str_index(&s->strs, res->expected);
+        long long fx = str_index(&s->strs, res->fix);
+        vg_buf w = VG_BUF_INIT;
+        if (res->waiver_reason)
+            vg_buf_printf(&w, "%s%s%s%s%s%s", res->waiver_reason,
+                          res->waiver_approver ? " (approved by " : "",
+                          res->waiver_approver ? res->waiver_approver : "",
+                          res->waiver_approver ? ")" : "",
+                          res->waiver_expires ? res->waiver_expired ? ", expired " : ", expires "
+                                              : "",
+                          res->waiver_expires ? res->waiver_expires : "");
+        long long wv = str_index(&s->strs, res->waiver_reason ? w.data : NULL);
+        rc |= w.oom;
+        vg_buf_release(&w);
+        if (ex < -1 || fx < -1 || wv < -1)
+            return -1;
+        if (s->n_rows++)
+            vg_report_addc(b, ',');
+        vg_report_addc(b, '[');
+        vg_report_add_uint(b, s->n_vms);
+        vg_report_addc(b, ',');
+        vg_report_add_uint(b, (unsigned long long)ri);
+        vg_report_addc(b, ',');
+        vg_report_add_uint(b, (unsigned long long)st);
+        vg_report_addc(b, ',');
+        json_str(b, res->evidence);
+        long long refs[3] = {ex, fx, wv};
+        for (int i = 0; i < 3; i++) {
+            vg_report_addc(b, ',');
+            if (refs[i] < 0)
+                VG_REPORT_LIT(b, "-1");
+            else
+                vg_report_add_uint(b, (unsigned long long)refs[i]);
+        }
+        vg_report_addc(b, ']');
     }
     const vg_vm *vm = vr->vm;
-    rc |= bar_add(&t->vms, &t->n_vms, vg_report_vm_name(vm), vm->path ? vm->path : vm->moref,
+    rc |= bar_add(&s->t.vms, &s->t.n_vms, vg_report_vm_name(vm), vm->path ? vm->path : vm->moref,
                   vr->counts[VG_FAIL], vr->n_results, 0);
-    return rc;
+    return (rc != 0 || b->oom) ? -1 : 0;
 }
 
 static int html_begin(vg_report *r, vg_error *err)
@@ -231,11 +358,17 @@ static int html_begin(vg_report *r, vg_error *err)
     r->state = s;
     s->rows_file = tmpfile();
     s->vms_file = tmpfile();
-    if (!s->rows_file || !s->vms_file || xw_open_fragment(&s->rows, s->rows_file) ||
-        xw_open_fragment(&s->vms, s->vms_file))
+    if (!s->rows_file || !s->vms_file)
         return vg_error_set(err, VG_EIO, "", 0,
                             "cannot create temporary files for the html report");
     return VG_OK;
+}
+
+static int put_line(vg_buf *b, FILE *f)
+{
+    int rc = b->oom || (b->len && fwrite(b->data, 1, b->len, f) != b->len) ? -1 : 0;
+    vg_buf_reset(b);
+    return rc;
 }
 
 static int html_vm(vg_report *r, const vg_vm_report *vr, vg_error *err)
@@ -244,13 +377,16 @@ static int html_vm(vg_report *r, const vg_vm_report *vr, vg_error *err)
     size_t *order = vg_report_sorted(vr);
     if (vr->n_results && !order)
         return vg_error_set(err, VG_ENOMEM, "", 0, "out of memory");
-    for (size_t k = 0; k < vr->n_results; k++)
-        put_row(&s->rows, vr->vm, &vr->results[order[k]]);
-    put_vm_section(&s->vms, vr, order);
+    int rc = totals_add(s, vr, order);
     free(order);
-    if (totals_add(&s->t, vr) != 0)
+    if (rc != 0)
         return vg_error_set(err, VG_ENOMEM, "", 0, "out of memory");
-    if (s->rows.failed || s->vms.failed)
+    if (put_line(&s->line, s->rows_file) != 0)
+        return vg_error_set(err, VG_EIO, "", 0, "writing the html report failed");
+    if (s->n_vms++)
+        vg_report_addc(&s->line, ',');
+    json_vm(&s->line, vr);
+    if (put_line(&s->line, s->vms_file) != 0)
         return vg_error_set(err, VG_EIO, "", 0, "writing the html report failed");
     return VG_OK;
 }
@@ -266,10 +402,10 @@ static int html_problem(vg_report *r, const vg_error *problem, vg_error *err)
     return s->problems.oom ? vg_error_set(err, VG_ENOMEM, "", 0, "out of memory") : VG_OK;
 }
 
-/* Close a temporary part and copy it into the page. */
-static void copy_part(xw *page, xw *part, FILE *f)
+/* Copy a temporary part into the page. */
+static void copy_part(xw *page, FILE *f)
 {
-    if (xw_close(part) || fflush(f) != 0 || fseek(f, 0, SEEK_SET) != 0) {
+    if (fflush(f) != 0 || fseek(f, 0, SEEK_SET) != 0) {
         page->failed = 1;
         return;
     }
@@ -337,7 +473,10 @@ static void put_card(xw *x, const char *label, const char *value)
     xw_end_full(x);
 }
 
-static void put_summary(xw *x, struct html_state *s, const vg_audit_summary *sum)
+static const vg_result_status card_order[] = {VG_FAIL,   VG_ERROR,          VG_WAIVED,
+                                              VG_MANUAL, VG_NOT_APPLICABLE, VG_PASS};
+
+static void put_summary(xw *x, const vg_audit_summary *sum)
 {
     char v[64];
     xw_start(x, "section");
@@ -355,14 +494,92 @@ static void put_summary(xw *x, struct html_state *s, const vg_audit_summary *sum
     put_card(x, "score after waivers", scored ? v : "none");
     if (!scored)
         xw_elem(x, "p", vg_audit_summary_no_score(sum));
-    static const vg_result_status order[] = {VG_FAIL,   VG_ERROR,          VG_WAIVED,
-                                             VG_MANUAL, VG_NOT_APPLICABLE, VG_PASS};
     for (size_t i = 0; i < 6; i++) {
-        snprintf(v, sizeof v, "%zu", sum->counts[order[i]]);
-        put_card(x, status_words[order[i]], v);
+        snprintf(v, sizeof v, "%zu", sum->counts[card_order[i]]);
+        put_card(x, status_words[card_order[i]], v);
     }
     xw_end_full(x);
     xw_end_full(x);
+}
+
+static void put_th_row(xw *x, const char *const *heads, size_t n)
+{
+    xw_start(x, "thead");
+    xw_start(x, "tr");
+    for (size_t i = 0; i < n; i++)
+        xw_elem(x, "th", heads[i]);
+    xw_end_full(x);
+    xw_end_full(x);
+}
+
+static void put_num_cell(xw *x, size_t n)
+{
+    char v[32];
+    snprintf(v, sizeof v, "%zu", n);
+    xw_start(x, "td");
+    xw_attr(x, "class", "num");
+    xw_text(x, v);
+    xw_end_full(x);
+}
+
+static void put_pct_cell(xw *x, size_t pass, size_t fail)
+{
+    char v[32];
+    snprintf(v, sizeof v, "%.1f%%", pass + fail ? 100.0 * (double)pass / (double)(pass + fail)
+                                                : 100.0);
+    xw_start(x, "td");
+    xw_attr(x, "class", "num");
+    xw_text(x, v);
+    xw_end_full(x);
+}
+
+/* Scores per profile, the same formula as the run's (vg_audit_summary_score). */
+static void put_profiles(xw *x, const struct html_state *s)
+{
+    static const char *const heads[] = {"Profile", "Version", "Results", "Fail",
+                                        "Waived",  "Pass",    "Score before waivers",
+                                        "Score after waivers"};
+    xw_start(x, "section");
+    xw_elem(x, "h2", "Scores per profile");
+    xw_start(x, "div");
+    xw_attr(x, "class", "table-wrap");
+    xw_start(x, "table");
+    xw_attr(x, "id", "profiles");
+    put_th_row(x, heads, sizeof heads / sizeof heads[0]);
+    xw_start(x, "tbody");
+    for (size_t i = 0; i < s->n_profiles; i++) {
+        const struct html_profile *p = &s->profiles[i];
+        size_t total = 0;
+        for (int st = 0; st < VG_RESULT_STATUS_COUNT; st++)
+            total += p->counts[st];
+        xw_start(x, "tr");
+        xw_elem(x, "td", p->p && p->p->id ? p->p->id : "?");
+        xw_elem(x, "td", p->p && p->p->version ? p->p->version : "");
+        put_num_cell(x, total);
+        put_num_cell(x, p->counts[VG_FAIL]);
+        put_num_cell(x, p->counts[VG_WAIVED]);
+        put_num_cell(x, p->counts[VG_PASS]);
+        put_pct_cell(x, p->raw[VG_PASS], p->raw[VG_FAIL]);
+        put_pct_cell(x, p->counts[VG_PASS] + p->counts[VG_WAIVED], p->counts[VG_FAIL]);
+        xw_end_full(x);
+    }
+    xw_end_full(x);
+    xw_end_full(x);
+    xw_end_full(x);
+    xw_end_full(x);
+}
+
+static void put_charts(xw *x, struct html_state *s)
+{
+    /* the worst-rules chart reads bars built from the rule totals */
+    for (size_t i = 0; i < s->n_rules; i++) {
+        size_t total = 0;
+        for (int st = 0; st < VG_RESULT_STATUS_COUNT; st++)
+            total += s->rules[i].counts[st];
+        if (bar_add(&s->t.rules, &s->t.n_rules, s->rules[i].id, s->rules[i].title,
+                    s->rules[i].counts[VG_FAIL], total, 0) != 0)
+            x->failed = 1;
+    }
     xw_start(x, "section");
     xw_elem(x, "h2", "Charts");
     xw_start(x, "div");
@@ -383,58 +600,105 @@ static void put_summary(xw *x, struct html_state *s, const vg_audit_summary *sum
     xw_end_full(x);
 }
 
-static void put_controls(xw *x)
+static int by_rule_fails(const void *a, const void *b)
 {
-    xw_start(x, "div");
-    xw_attr(x, "class", "controls");
-    xw_start(x, "input");
-    xw_attr(x, "id", "filter");
-    xw_attr(x, "type", "search");
-    xw_attr(x, "placeholder", "Filter by VM, rule, evidence...");
-    xw_attr(x, "aria-label", "filter results");
-    xw_end(x);
-    xw_start(x, "select");
-    xw_attr(x, "id", "status");
-    xw_attr(x, "aria-label", "status");
-    xw_start(x, "option");
-    xw_attr(x, "value", "");
-    xw_text(x, "all statuses");
-    xw_end_full(x);
-    for (int st = 0; st < VG_RESULT_STATUS_COUNT; st++) {
-        xw_start(x, "option");
-        xw_attr(x, "value", vg_result_status_name(st));
-        xw_text(x, status_words[st]);
-        xw_end_full(x);
-    }
-    xw_end_full(x);
-    xw_start(x, "span");
-    xw_attr(x, "id", "shown");
-    xw_attr(x, "class", "muted");
-    xw_end_full(x);
-    xw_end_full(x);
+    const struct html_rule *x = *(const struct html_rule *const *)a,
+                           *y = *(const struct html_rule *const *)b;
+    if (x->counts[VG_FAIL] != y->counts[VG_FAIL])
+        return x->counts[VG_FAIL] < y->counts[VG_FAIL] ? 1 : -1;
+    int c = strcmp(x->id, y->id);
+    return c ? c : strcmp(x->source, y->source);
 }
 
-static void put_table(xw *x, struct html_state *s)
+/* Every rule with its counts: passes summarised, readable without script. */
+static void put_rules(xw *x, const struct html_state *s)
 {
-    static const char *const heads[] = {"VM",     "Rule",     "Source id", "Severity",
-                                        "Status", "Evidence", "Fix"};
+    static const char *const heads[] = {"Rule",   "Source id", "Severity", "Title", "fail",
+                                        "error",  "waived",    "manual",   "n/a",   "pass"};
+    const struct html_rule **sorted = malloc((s->n_rules ? s->n_rules : 1) * sizeof *sorted);
+    if (!sorted) {
+        x->failed = 1;
+        return;
+    }
+    for (size_t i = 0; i < s->n_rules; i++)
+        sorted[i] = &s->rules[i];
+    qsort(sorted, s->n_rules, sizeof *sorted, by_rule_fails);
     xw_start(x, "section");
-    xw_elem(x, "h2", "Results");
-    put_controls(x);
+    xw_elem(x, "h2", "Rules");
     xw_start(x, "div");
     xw_attr(x, "class", "table-wrap");
     xw_start(x, "table");
-    xw_attr(x, "id", "findings");
-    xw_start(x, "thead");
-    xw_start(x, "tr");
-    for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++)
-        xw_elem(x, "th", heads[i]);
-    xw_end_full(x);
-    xw_end_full(x);
+    xw_attr(x, "id", "rules");
+    put_th_row(x, heads, sizeof heads / sizeof heads[0]);
     xw_start(x, "tbody");
-    copy_part(x, &s->rows, s->rows_file);
+    for (size_t i = 0; i < s->n_rules; i++) {
+        const struct html_rule *r = sorted[i];
+        xw_start(x, "tr");
+        xw_attr(x, "data-rule", r->id);
+        xw_elem(x, "td", r->id);
+        xw_elem(x, "td", r->source);
+        xw_start(x, "td");
+        xw_attrf(x, "class", "sev-%s", vg_severity_name(r->sev));
+        xw_text(x, vg_severity_name(r->sev));
+        xw_end_full(x);
+        xw_elem(x, "td", r->title);
+        for (size_t k = 0; k < 6; k++)
+            put_num_cell(x, r->counts[card_order[k]]);
+        xw_end_full(x);
+    }
     xw_end_full(x);
     xw_end_full(x);
+    xw_end_full(x);
+    xw_end_full(x);
+    free(sorted);
+}
+
+/* A windowed list: the page script fills the viewport from the data. */
+static void put_list(xw *x, const char *id, const char *title, const char *placeholder,
+                     int with_selects)
+{
+    xw_start(x, "section");
+    xw_elem(x, "h2", title);
+    xw_start(x, "div");
+    xw_attr(x, "class", "controls");
+    xw_start(x, "input");
+    xw_attrf(x, "id", "%s-q", id);
+    xw_attr(x, "type", "search");
+    xw_attr(x, "placeholder", placeholder);
+    xw_attr(x, "aria-label", placeholder);
+    xw_end(x);
+    if (with_selects) {
+        static const char *const sel[] = {"status", "severity", "rule"};
+        for (size_t i = 0; i < 3; i++) {
+            xw_start(x, "select");
+            xw_attrf(x, "id", "%s-%s", id, sel[i]);
+            xw_attr(x, "aria-label", sel[i]);
+            xw_end_full(x);
+        }
+    }
+    xw_start(x, "select");
+    xw_attrf(x, "id", "%s-sort", id);
+    xw_attr(x, "aria-label", "sort by");
+    xw_end_full(x);
+    xw_start(x, "span");
+    xw_attrf(x, "id", "%s-shown", id);
+    xw_attr(x, "class", "muted shown");
+    xw_end_full(x);
+    xw_end_full(x);
+    xw_start(x, "div");
+    xw_attrf(x, "id", "%s-view", id);
+    xw_attr(x, "class", "view");
+    xw_attr(x, "tabindex", "0");
+    xw_start(x, "div");
+    xw_attr(x, "class", "spacer");
+    xw_end_full(x);
+    xw_end_full(x);
+    xw_start(x, "div");
+    xw_attrf(x, "id", "%s-detail", id);
+    xw_attr(x, "class", "detail");
+    xw_end_full(x);
+    xw_start(x, "noscript");
+    xw_text(x, "This list needs JavaScript; the counts per rule are in the table above.");
     xw_end_full(x);
     xw_end_full(x);
 }
@@ -453,6 +717,67 @@ static void put_problems(xw *x, struct html_state *s)
     xw_end_full(x);
 }
 
+/* The data block: {"status":[...],"words":[...],"vms":[...],"rows":[...],
+ * "rules":[...],"strings":[...]} in one line of escaped JSON. */
+static void put_data(xw *x, struct html_state *s)
+{
+    vg_buf *b = &s->line;
+    vg_buf_reset(b);
+    xw_start(x, "script");
+    xw_attr(x, "type", "application/json");
+    xw_attr(x, "id", "vg-data");
+    VG_REPORT_LIT(b, "{\"status\":[");
+    for (int st = 0; st < VG_RESULT_STATUS_COUNT; st++) {
+        if (st)
+            vg_report_addc(b, ',');
+        json_str(b, vg_result_status_name(st));
+    }
+    VG_REPORT_LIT(b, "],\"words\":[");
+    for (int st = 0; st < VG_RESULT_STATUS_COUNT; st++) {
+        if (st)
+            vg_report_addc(b, ',');
+        json_str(b, status_words[st]);
+    }
+    VG_REPORT_LIT(b, "],\"vms\":[");
+    xw_raw(x, b->data, b->len);
+    vg_buf_reset(b);
+    copy_part(x, s->vms_file);
+    xw_raw(x, "],\"rows\":[", 10);
+    copy_part(x, s->rows_file);
+    VG_REPORT_LIT(b, "],\"rules\":[");
+    for (size_t i = 0; i < s->n_rules; i++) {
+        const struct html_rule *r = &s->rules[i];
+        if (i)
+            vg_report_addc(b, ',');
+        vg_report_addc(b, '[');
+        json_str(b, r->id);
+        vg_report_addc(b, ',');
+        json_str(b, r->source);
+        vg_report_addc(b, ',');
+        json_str(b, vg_severity_name(r->sev));
+        vg_report_addc(b, ',');
+        json_str(b, r->title);
+        json_counts(b, r->counts);
+        vg_report_addc(b, ']');
+    }
+    VG_REPORT_LIT(b, "],\"strings\":[");
+    for (size_t i = 0; i < s->strs.n; i++) {
+        if (i)
+            vg_report_addc(b, ',');
+        json_str(b, s->strs.s[i]);
+        if (b->len > 65536) {
+            xw_raw(x, b->data, b->len);
+            vg_buf_reset(b);
+        }
+    }
+    VG_REPORT_LIT(b, "]}");
+    if (b->oom)
+        x->failed = 1;
+    xw_raw(x, b->data, b->len);
+    vg_buf_reset(b);
+    xw_end_full(x);
+}
+
 static int html_end(vg_report *r, const vg_audit_summary *sum, vg_error *err)
 {
     struct html_state *s = r->state;
@@ -466,18 +791,20 @@ static int html_end(vg_report *r, const vg_audit_summary *sum, vg_error *err)
     xw_start(&x, "body");
     put_header(&x, r);
     xw_start(&x, "main");
-    put_summary(&x, s, sum);
+    put_summary(&x, sum);
+    put_profiles(&x, s);
+    put_charts(&x, s);
     put_problems(&x, s);
-    put_table(&x, s);
-    xw_start(&x, "section");
-    xw_elem(&x, "h2", "Virtual machines");
-    copy_part(&x, &s->vms, s->vms_file);
-    xw_end_full(&x);
+    put_rules(&x, s);
+    put_list(&x, "findings", "Findings (fail, error, waived, manual)",
+             "Search VM, rule, evidence...", 1);
+    put_list(&x, "vms", "Virtual machines", "Search VM name or path...", 0);
     xw_end_full(&x);
     xw_start(&x, "footer");
     xw_text(&x, "Generated by vmxguard ");
     xw_text(&x, r->run.tool_version ? r->run.tool_version : vg_version());
     xw_end_full(&x);
+    put_data(&x, s);
     xw_start(&x, "script");
     xw_raw(&x, vg_html_script, strlen(vg_html_script));
     xw_end_full(&x);
@@ -503,23 +830,33 @@ static void html_free(vg_report *r)
     struct html_state *s = r->state;
     if (!s)
         return;
-    if (s->rows.w)
-        xw_close(&s->rows);
-    if (s->vms.w)
-        xw_close(&s->vms);
     if (s->rows_file)
         fclose(s->rows_file);
     if (s->vms_file)
         fclose(s->vms_file);
     free_bars(s->t.vms, s->t.n_vms);
     free_bars(s->t.rules, s->t.n_rules);
+    for (size_t i = 0; i < s->n_rules; i++) {
+        free(s->rules[i].id);
+        free(s->rules[i].source);
+        free(s->rules[i].title);
+    }
+    free(s->rules);
+    free(s->rule_slot);
+    free(s->profiles);
+    for (size_t i = 0; i < s->strs.n; i++)
+        free(s->strs.s[i]);
+    free(s->strs.s);
+    free(s->strs.slot);
+    vg_buf_release(&s->line);
     vg_buf_release(&s->problems);
     free(s);
 }
 
 const struct report_ops vg_report_html_ops = {
     .name = "html",
-    .summary = "one self-contained HTML page: summary, charts, sortable table, per-VM detail",
+    .summary = "one self-contained HTML page: summary, scores, charts, rule counts, windowed "
+               "findings and VM lists filtered on embedded JSON",
     .begin = html_begin,
     .vm = html_vm,
     .problem = html_problem,
