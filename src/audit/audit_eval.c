@@ -280,6 +280,17 @@ static int duplicate_error(const eval_ctx *c, const vg_vmx_entry *e, vg_result *
     return 1;
 }
 
+/* A .vmx or .vmtx file: a file with no setting at all is broken.  A
+ * template (Packer, Terraform, OVF) with no settings block is not: the VMs
+ * made from it get VMware's defaults. */
+static int from_vmx_file(const vg_vm *vm)
+{
+    size_t n = vm->path ? strlen(vm->path) : 0;
+    return vm->origin == VG_ORIGIN_FILE &&
+           ((n > 4 && strcasecmp(vm->path + n - 4, ".vmx") == 0) ||
+            (n > 5 && strcasecmp(vm->path + n - 5, ".vmtx") == 0));
+}
+
 /* Settings that could not be read: no document (vSphere gave no config; the
  * source says why in an "error" fact), a file with no setting at all, or a
  * line that is not `key = value` (the key looked for may be on it). */
@@ -302,7 +313,7 @@ static void find_unreadable(eval_ctx *c)
         if (d->code && strcmp(d->code, "unparsed-line") == 0 && !bad++)
             first = d->line;
     }
-    if (!vg_vmx_doc_count(c->doc))
+    if (!vg_vmx_doc_count(c->doc) && (bad || from_vmx_file(c->vm)))
         snprintf(c->unreadable_buf, sizeof c->unreadable_buf,
                  "no setting could be read from the file%s",
                  bad ? " (no line is key = value)" : "");

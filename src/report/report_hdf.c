@@ -23,7 +23,7 @@
 
 #include "report/report_internal.h"
 
-/* Text cleaned as for XML (C0 controls other than tab, LF, CR dropped,
+/* Text cleaned as for XML (C0 controls other than tab, LF, CR replaced,
  * invalid UTF-8 replaced): HDF's consumers turn it into ckl and xccdf, and
  * a control byte from a hostile .vmx must not break their XML. */
 static json_t *S(const char *s)

@@ -27,7 +27,9 @@ mkdir -p "$work/ds4"
 for p in a b c d; do cp -al "$work/ds/a" "$work/ds4/$p"; done
 audit() { # DIR OUT FORMAT
     local rc=0
-    "$VMXGUARD" audit "$1" --format "$3" -o "$2" >/dev/null 2>&1 || rc=$?
+    # no folder evidence: ds4 hard-links every vmware.log, and the audit
+    # rightly refuses to read a hard-linked log as evidence
+    "$VMXGUARD" audit --no-folder-evidence "$1" --format "$3" -o "$2" >/dev/null 2>&1 || rc=$?
     [ "$rc" -le 1 ] || fail "audit of $1 to $3 exited $rc"
 }
 audit "$work/ds" "$work/n.html" html

@@ -29,7 +29,7 @@ const hdf = JSON.parse(text)
 const report = JSON.parse(readFileSync(reportFile, 'utf8'))
 const status = { pass: 'passed', fail: 'failed', not_applicable: 'skipped', manual: 'skipped', error: 'error', waived: 'passed' }
 // vmxguard cleans HDF text as for XML: C0 controls but tab, LF and CR dropped
-const clean = s => s?.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '')
+const clean = s => s?.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '\ufffd') // as vmxguard's XML text
 let bad = 0
 const err = m => { console.error(`${file}: ${m}`); bad++ }
 
