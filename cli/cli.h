@@ -7,6 +7,7 @@
 #define VG_CLI_H
 
 #include <stdio.h>
+#include <time.h>
 
 #include "vmxguard.h"
 
@@ -55,6 +56,10 @@ int cli_getopt_long(int argc, char *const argv[], const char *shortopts,
 int cli_help(const struct cli_command *cmd);
 /* Closest name in list (NULL-terminated) by edit distance, or NULL. */
 const char *cli_did_you_mean(const char *word, const char *const *list);
+/* t as "2026-12-07T18:00:00Z" (UTC) into out, "-" when t is 0 or unusable. */
+void cli_iso_time(time_t t, char *out, size_t n);
+/* A whole number from lo to hi for option name; 0, or -1 after saying so. */
+int cli_parse_range(const char *arg, long lo, long hi, const char *name, long *out);
 /* A profile id for a mistyped one (cmd_profiles.c): the same family at
  * the nearest version (disa-vsphere9-vm -> disa-vsphere8-vm), the newer of
  * two as near; else cli_did_you_mean.  NULL when nothing is close. */

@@ -1,4 +1,5 @@
 /* Error printing, colour and suggestions shared by all subcommands. */
+#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -217,4 +218,24 @@ int cli_getopt_long(int argc, char *const argv[], const char *shortopts,
     else
         fprintf(stderr, "hint: see 'vmxguard %s --help'\n", cmd);
     return '?';
+}
+
+void cli_iso_time(time_t t, char *out, size_t n)
+{
+    struct tm tm;
+    if (!t || !gmtime_r(&t, &tm) || !strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        snprintf(out, n, "-");
+}
+
+int cli_parse_range(const char *arg, long lo, long hi, const char *name, long *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long n = strtol(arg, &end, 10);
+    if (!*arg || *end || errno || n < lo || n > hi) {
+        cli_error("%s wants a number from %ld to %ld, not '%s'", name, lo, hi, arg);
+        return -1;
+    }
+    *out = n;
+    return 0;
 }

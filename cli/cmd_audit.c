@@ -250,12 +250,9 @@ static int parse_args(int argc, char **argv, struct audit_args *a)
             a->csv_raw = 1;
             break;
         case 'Z': {
-            char *end = NULL;
-            long n = strtol(optarg, &end, 10);
-            if (!*optarg || *end || n < 1 || n > 25000) {
-                cli_error("--sarif-run-size wants a number from 1 to 25000, not '%s'", optarg);
+            long n;
+            if (cli_parse_range(optarg, 1, 25000, "--sarif-run-size", &n) != 0)
                 return -1;
-            }
             a->sarif_run_size = (size_t)n;
             break;
         }
@@ -290,12 +287,9 @@ static int parse_args(int argc, char **argv, struct audit_args *a)
             a->follow_links = 1;
             break;
         case 'N': {
-            char *end = NULL;
-            long n = strtol(optarg, &end, 10);
-            if (!*optarg || *end || n < 1 || n > 8) {
-                cli_error("--sessions wants a number from 1 to 8, not '%s'", optarg);
+            long n;
+            if (cli_parse_range(optarg, 1, 8, "--sessions", &n) != 0)
                 return -1;
-            }
             a->sessions = (int)n;
             break;
         }

@@ -49,13 +49,6 @@ static const struct option long_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
-static void iso(time_t t, char *out, size_t n)
-{
-    struct tm tm;
-    if (!t || !gmtime_r(&t, &tm) || !strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm))
-        snprintf(out, n, "-");
-}
-
 static const char *or_dash(const char *s)
 {
     return s && *s ? s : "-";
@@ -169,11 +162,11 @@ static void origin_text(const vg_store_change *c, char *out, size_t n)
 {
     char when[32];
     if (c->changed_at || (c->changed_by && *c->changed_by)) {
-        iso(c->changed_at, when, sizeof when);
+        cli_iso_time(c->changed_at, when, sizeof when);
         snprintf(out, n, "reconfigured by %s at %s (%s)", or_dash(c->changed_by), when,
                  or_dash(c->change_detail));
     } else if (c->vmx_mtime) {
-        iso(c->vmx_mtime, when, sizeof when);
+        cli_iso_time(c->vmx_mtime, when, sizeof when);
         snprintf(out, n, ".vmx modified %s", when);
     } else {
         out[0] = '\0';
@@ -196,7 +189,7 @@ static const char *const kind_labels[VG_CHANGE_KIND_COUNT] = {
 static void run_line(FILE *out, const char *label, const vg_store_run_info *r)
 {
     char when[32];
-    iso(r->started, when, sizeof when);
+    cli_iso_time(r->started, when, sizeof when);
     fprintf(out, "%s run %lld  %s  %zu VMs, %zu failures, score %.1f%%\n", label, (long long)r->id,
             when, r->vms, r->counts[VG_FAIL], r->score);
 }
@@ -252,7 +245,7 @@ static json_t *jstr(const char *s)
 static json_t *run_json(const vg_store_run_info *r)
 {
     char when[32];
-    iso(r->started, when, sizeof when);
+    cli_iso_time(r->started, when, sizeof when);
     return json_pack("{s:I, s:s, s:s?, s:s?, s:I, s:I, s:I, s:f}", "id", (json_int_t)r->id,
                      "started", when, "targets", r->targets, "profiles", r->profiles, "vms",
                      (json_int_t)r->vms, "vms_failing", (json_int_t)r->vms_failing, "failures",
@@ -263,12 +256,12 @@ static json_t *origin_json(const vg_store_change *c)
 {
     char when[32];
     if (c->changed_at || (c->changed_by && *c->changed_by)) {
-        iso(c->changed_at, when, sizeof when);
+        cli_iso_time(c->changed_at, when, sizeof when);
         return json_pack("{s:s, s:o, s:s, s:o}", "source", "VmReconfiguredEvent", "user",
                          jstr(c->changed_by), "time", when, "detail", jstr(c->change_detail));
     }
     if (c->vmx_mtime) {
-        iso(c->vmx_mtime, when, sizeof when);
+        cli_iso_time(c->vmx_mtime, when, sizeof when);
         return json_pack("{s:s, s:s}", "source", "vmx_mtime", "time", when);
     }
     return json_null();
@@ -401,7 +394,7 @@ static void print_html(FILE *out, const vg_store_diff *d, const vg_store_run_inf
           out);
     for (int i = 0; i < 2; i++) {
         char when[32];
-        iso(r2[i]->started, when, sizeof when);
+        cli_iso_time(r2[i]->started, when, sizeof when);
         fprintf(out,
                 "<tr><td>%s</td><td>%lld</td><td>%s</td><td>%zu</td><td>%zu</td>"
                 "<td>%.1f%%</td></tr>\n",

@@ -24,20 +24,13 @@ static const struct option long_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
-static void iso(time_t t, char *out, size_t n)
-{
-    struct tm tm;
-    if (!t || !gmtime_r(&t, &tm) || !strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm))
-        snprintf(out, n, "-");
-}
-
 static void print_text(FILE *out, const vg_store_run_info *runs, size_t n)
 {
     fprintf(out, "%6s  %-20s  %7s  %7s  %8s  %6s  %s\n", "RUN", "STARTED", "VMS", "FAILING",
             "FAILURES", "SCORE", "TARGETS");
     for (size_t i = 0; i < n; i++) {
         char when[32];
-        iso(runs[i].started, when, sizeof when);
+        cli_iso_time(runs[i].started, when, sizeof when);
         fprintf(out, "%6lld  %-20s  %7zu  %7zu  %8zu  %5.1f%%  %s\n", (long long)runs[i].id, when,
                 runs[i].vms, runs[i].vms_failing, runs[i].counts[VG_FAIL], runs[i].score,
                 runs[i].targets ? runs[i].targets : "");
@@ -50,8 +43,8 @@ static void print_text(FILE *out, const vg_store_run_info *runs, size_t n)
 static json_t *run_json(const vg_store_run_info *r)
 {
     char started[32], finished[32];
-    iso(r->started, started, sizeof started);
-    iso(r->finished, finished, sizeof finished);
+    cli_iso_time(r->started, started, sizeof started);
+    cli_iso_time(r->finished, finished, sizeof finished);
     json_t *counts = json_object();
     for (int s = 0; counts && s < VG_RESULT_STATUS_COUNT; s++)
         json_object_set_new(counts, vg_result_status_name(s),
