@@ -121,7 +121,7 @@ static void vmware_task(const vg_fix_vm *fv, vg_fix_op op, vg_buf *b)
 {
     size_t n = 0;
     for (size_t i = 0; i < fv->n_edits; i++)
-        n += fix_extra_config_edit(&fv->edits[i]) && fv->edits[i].op == op;
+        n += vg_fix_extra_config_edit(&fv->edits[i]) && fv->edits[i].op == op;
     if (!n)
         return;
     vg_buf_adds(b, "    - name: ");
@@ -132,7 +132,7 @@ static void vmware_task(const vg_fix_vm *fv, vg_fix_op op, vg_buf *b)
                   op == VG_FIX_SET ? "present" : "absent");
     for (size_t i = 0; i < fv->n_edits; i++) {
         const vg_fix_edit *e = &fv->edits[i];
-        if (!fix_extra_config_edit(e) || e->op != op)
+        if (!vg_fix_extra_config_edit(e) || e->op != op)
             continue;
         vg_buf_adds(b, "          ");
         add_yaml(b, e->key);
@@ -148,7 +148,7 @@ static void vmware_task(const vg_fix_vm *fv, vg_fix_op op, vg_buf *b)
  * try to create it), then set its advanced settings. */
 static void ansible_vm(const vg_fix_vm *fv, vg_buf *b)
 {
-    if (!fix_api_edits(fv))
+    if (!vg_fix_api_edits(fv))
         return;
     vg_buf_adds(b, "    - name: ");
     add_yaml2(b, "VM exists: ", fv->name);
@@ -163,7 +163,7 @@ static void ansible_vm(const vg_fix_vm *fv, vg_buf *b)
     vg_buf_adds(b, "\n        state: present\n        advanced_settings:\n");
     for (size_t i = 0; i < fv->n_edits; i++) {
         const vg_fix_edit *e = &fv->edits[i];
-        if (!fix_extra_config_edit(e))
+        if (!vg_fix_extra_config_edit(e))
             continue;
         vg_buf_adds(b, "          - key: ");
         add_yaml(b, e->key);
@@ -174,13 +174,13 @@ static void ansible_vm(const vg_fix_vm *fv, vg_buf *b)
     vg_buf_adds(b, "      tags: [vmxguard-harden]\n      delegate_to: localhost\n");
 }
 
-int fix_emit_ansible(const vg_fix_plan *plan, const vg_fix_emit_opts *opts, vg_buf *b,
+int vg_fix_emit_ansible(const vg_fix_plan *plan, const vg_fix_emit_opts *opts, vg_buf *b,
                      vg_error *err)
 {
     (void)err;
     int vmware = opts->ansible_collection && !strcmp(opts->ansible_collection, "vmware.vmware");
     vg_buf_adds(b, "---\n");
-    fix_emit_header(plan, "ansible", "#", b);
+    vg_fix_emit_header(plan, "ansible", "#", b);
     if (vmware)
         vg_buf_adds(b,
                     "# Needs the vmware.vmware collection (ansible-galaxy collection install\n"
@@ -203,7 +203,7 @@ int fix_emit_ansible(const vg_fix_plan *plan, const vg_fix_emit_opts *opts, vg_b
         } else {
             ansible_vm(plan->vms[i], b);
         }
-        tasks += fix_api_edits(plan->vms[i]) > 0;
+        tasks += vg_fix_api_edits(plan->vms[i]) > 0;
     }
     if (!tasks)
         vg_buf_adds(b, "    - name: nothing to change\n      ansible.builtin.debug:\n"

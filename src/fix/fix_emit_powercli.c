@@ -71,10 +71,10 @@ static const char prologue[] =
 
 static void ps_vm(const vg_fix_vm *fv, vg_buf *b)
 {
-    if (!fix_api_edits(fv))
+    if (!vg_fix_api_edits(fv))
         return;
     vg_buf_adds(b, "# ");
-    fix_add_comment_text(b, fv->name ? fv->name : "?");
+    vg_fix_add_comment_text(b, fv->name ? fv->name : "?");
     if (fv->origin == VG_ORIGIN_VSPHERE && (fv->moref || fv->instance_uuid)) {
         vg_buf_adds(b, "\n$vm = Get-VgVMById ");
         add_ps(b, fv->moref);
@@ -89,7 +89,7 @@ static void ps_vm(const vg_fix_vm *fv, vg_buf *b)
     vg_buf_addc(b, '\n');
     for (size_t i = 0; i < fv->n_edits; i++) {
         const vg_fix_edit *e = &fv->edits[i];
-        if (!fix_extra_config_edit(e))
+        if (!vg_fix_extra_config_edit(e))
             continue;
         vg_buf_adds(b, e->op == VG_FIX_SET ? "Set-VgSetting $vm " : "Remove-VgSetting $vm ");
         add_ps(b, e->key);
@@ -102,13 +102,13 @@ static void ps_vm(const vg_fix_vm *fv, vg_buf *b)
     vg_buf_addc(b, '\n');
 }
 
-int fix_emit_powercli(const vg_fix_plan *plan, const vg_fix_emit_opts *opts, vg_buf *b,
+int vg_fix_emit_powercli(const vg_fix_plan *plan, const vg_fix_emit_opts *opts, vg_buf *b,
                       vg_error *err)
 {
     (void)opts;
     (void)err;
     vg_buf_adds(b, "\xEF\xBB\xBF");
-    fix_emit_header(plan, "powercli", "#", b);
+    vg_fix_emit_header(plan, "powercli", "#", b);
     vg_buf_adds(b, prologue);
     for (size_t i = 0; i < plan->n_vms; i++)
         ps_vm(plan->vms[i], b);

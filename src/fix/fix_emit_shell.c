@@ -109,7 +109,7 @@ static const struct {
     {"nvme", 1, "VirtualCdrom"},
 };
 
-enum fix_govc_action fix_govc_device_action(const vg_fix_edit *e, const char **types)
+enum fix_govc_action vg_fix_govc_device_action(const vg_fix_edit *e, const char **types)
 {
     *types = NULL;
     const char *dot = strrchr(e->key, '.');
@@ -167,7 +167,7 @@ static size_t govc_device_ops(const vg_fix_vm *fv, enum fix_govc_action *acts,
     for (size_t i = 0; i < fv->n_edits; i++) {
         const char *t;
         enum fix_govc_action a =
-            fv->edits[i].device ? fix_govc_device_action(&fv->edits[i], &t) : FIX_GOVC_NONE;
+            fv->edits[i].device ? vg_fix_govc_device_action(&fv->edits[i], &t) : FIX_GOVC_NONE;
         if (a == FIX_GOVC_NONE)
             continue;
         size_t j = 0;
@@ -192,17 +192,17 @@ static void govc_vm(const vg_fix_vm *fv, vg_buf *b)
     enum fix_govc_action acts[GOVC_MAX_CLASSES];
     const char *types[GOVC_MAX_CLASSES];
     size_t n_dev = govc_device_ops(fv, acts, types, GOVC_MAX_CLASSES);
-    if (!fix_api_edits(fv) && !n_dev)
+    if (!vg_fix_api_edits(fv) && !n_dev)
         return;
     vg_buf_adds(b, "# ");
-    fix_add_comment_text(b, fv->name ? fv->name : "?");
+    vg_fix_add_comment_text(b, fv->name ? fv->name : "?");
     vg_buf_addc(b, '\n');
-    if (fix_api_edits(fv)) {
+    if (vg_fix_api_edits(fv)) {
         vg_buf_adds(b, "vg_change ");
         add_govc_selector(b, fv);
         for (size_t i = 0; i < fv->n_edits; i++) {
             const vg_fix_edit *e = &fv->edits[i];
-            if (!fix_extra_config_edit(e))
+            if (!vg_fix_extra_config_edit(e))
                 continue;
             vg_buf b2 = VG_BUF_INIT;
             vg_buf_printf(&b2, "%s=%s", e->key, e->op == VG_FIX_SET ? e->value : "");
@@ -220,7 +220,7 @@ static void govc_vm(const vg_fix_vm *fv, vg_buf *b)
     }
 }
 
-int fix_emit_govc(const vg_fix_plan *plan, const vg_fix_emit_opts *opts, vg_buf *b, vg_error *err)
+int vg_fix_emit_govc(const vg_fix_plan *plan, const vg_fix_emit_opts *opts, vg_buf *b, vg_error *err)
 {
     (void)opts;
     (void)err;
@@ -230,7 +230,7 @@ int fix_emit_govc(const vg_fix_plan *plan, const vg_fix_emit_opts *opts, vg_buf 
     for (size_t i = 0; i < plan->n_vms && !devices; i++)
         devices = govc_device_ops(plan->vms[i], acts, types, GOVC_MAX_CLASSES) > 0;
     vg_buf_adds(b, "#!/bin/sh\n");
-    fix_emit_header(plan, "govc", "#", b);
+    vg_fix_emit_header(plan, "govc", "#", b);
     vg_buf_adds(b, "# Runs govc vm.change per VM for the keys whose value differs; an empty\n"
                    "# value removes a key. A second run changes nothing.\n");
     if (devices)
@@ -320,7 +320,7 @@ static size_t esxi_edits(const vg_fix_vm *fv)
 {
     size_t n = 0;
     for (size_t i = 0; i < fv->n_edits; i++)
-        n += !fix_typed_key(fv->edits[i].key);
+        n += !vg_fix_typed_key(fv->edits[i].key);
     return n;
 }
 
@@ -330,13 +330,13 @@ static void esxi_vm(const vg_fix_vm *fv, vg_buf *b)
         return;
     char *path = esxi_path(fv);
     vg_buf_adds(b, "# ");
-    fix_add_comment_text(b, fv->name ? fv->name : "?");
+    vg_fix_add_comment_text(b, fv->name ? fv->name : "?");
     vg_buf_adds(b, "\nvmx=");
     add_sh(b, path);
     vg_buf_adds(b, "\nif id=$(vg_vm \"$vmx\"); then\n    vg_backed=0 vg_changed=0\n");
     for (size_t i = 0; i < fv->n_edits; i++) {
         const vg_fix_edit *e = &fv->edits[i];
-        if (fix_typed_key(e->key))
+        if (vg_fix_typed_key(e->key))
             continue;
         vg_buf_adds(b, "    vg_edit \"$vmx\" ");
         add_sh(b, e->key);
@@ -354,12 +354,12 @@ static void esxi_vm(const vg_fix_vm *fv, vg_buf *b)
     free(path);
 }
 
-int fix_emit_esxi(const vg_fix_plan *plan, const vg_fix_emit_opts *opts, vg_buf *b, vg_error *err)
+int vg_fix_emit_esxi(const vg_fix_plan *plan, const vg_fix_emit_opts *opts, vg_buf *b, vg_error *err)
 {
     (void)opts;
     (void)err;
     vg_buf_adds(b, "#!/bin/sh\n");
-    fix_emit_header(plan, "esxi-shell", "#", b);
+    vg_fix_emit_header(plan, "esxi-shell", "#", b);
     vg_buf_adds(b, "# For powered-off VMs on this ESXi host: edits each .vmx through a temp file\n"
                    "# in the same folder and a rename (a backup stays beside it), then reloads\n"
                    "# the VM with vim-cmd vmsvc/reload. Powered-on or unregistered VMs are\n"

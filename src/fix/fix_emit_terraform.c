@@ -37,7 +37,7 @@ static size_t widest_key(const vg_fix_vm *fv)
 {
     size_t w = 0;
     for (size_t i = 0; i < fv->n_edits; i++) {
-        if (fv->edits[i].op != VG_FIX_SET || !fix_extra_config_edit(&fv->edits[i]))
+        if (fv->edits[i].op != VG_FIX_SET || !vg_fix_extra_config_edit(&fv->edits[i]))
             continue; /* terraform fmt aligns over the lines that are there */
         char *q = vg_fix_quote_hcl(fv->edits[i].key);
         if (q && strlen(q) > w)
@@ -49,15 +49,15 @@ static size_t widest_key(const vg_fix_vm *fv)
 
 static void terraform_vm(const vg_fix_vm *fv, size_t index, vg_buf *b)
 {
-    if (!fix_api_edits(fv))
+    if (!vg_fix_api_edits(fv))
         return;
     vg_buf_adds(b, "# VM ");
-    fix_add_comment_text(b, fv->name ? fv->name : "?");
+    vg_fix_add_comment_text(b, fv->name ? fv->name : "?");
     vg_buf_adds(b, ": merge into its vsphere_virtual_machine resource.\n");
     for (size_t i = 0; i < fv->n_edits; i++) {
-        if (fv->edits[i].op == VG_FIX_REMOVE && fix_extra_config_edit(&fv->edits[i])) {
+        if (fv->edits[i].op == VG_FIX_REMOVE && vg_fix_extra_config_edit(&fv->edits[i])) {
             vg_buf_adds(b, "# Remove ");
-            fix_add_comment_text(b, fv->edits[i].key);
+            vg_fix_add_comment_text(b, fv->edits[i].key);
             vg_buf_adds(b, ": drop it from the map if Terraform set it; Terraform deletes only\n"
                            "# keys it manages, so otherwise use the govc or PowerCLI output.\n");
         }
@@ -74,7 +74,7 @@ static void terraform_vm(const vg_fix_vm *fv, size_t index, vg_buf *b)
     size_t w = widest_key(fv);
     for (size_t i = 0; i < fv->n_edits; i++) {
         const vg_fix_edit *e = &fv->edits[i];
-        if (e->op != VG_FIX_SET || !fix_extra_config_edit(e))
+        if (e->op != VG_FIX_SET || !vg_fix_extra_config_edit(e))
             continue;
         char *q = vg_fix_quote_hcl(e->key);
         vg_buf_printf(b, "    %-*s = ", (int)w, q ? q : "\"\"");
@@ -90,12 +90,12 @@ static void terraform_vm(const vg_fix_vm *fv, size_t index, vg_buf *b)
                   fv->cold_start ? "needs a cold start" : "no cold start needed");
 }
 
-int fix_emit_terraform(const vg_fix_plan *plan, const vg_fix_emit_opts *opts, vg_buf *b,
+int vg_fix_emit_terraform(const vg_fix_plan *plan, const vg_fix_emit_opts *opts, vg_buf *b,
                        vg_error *err)
 {
     (void)opts;
     (void)err;
-    fix_emit_header(plan, "terraform", "#", b);
+    vg_fix_emit_header(plan, "terraform", "#", b);
     vg_buf_adds(b, "# Provider hashicorp/vsphere: any extra_config change marks the VM \"reboot\n"
                    "# required\" and the provider power-cycles it, unless\n"
                    "# extra_config_reboot_required = false (provider >= 2.3.0); then the\n"

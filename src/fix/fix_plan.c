@@ -50,7 +50,7 @@ static const char *const typed_keys[] = {
     "config.ftEncryptionMode",
 };
 
-int fix_typed_key(const char *key)
+int vg_fix_typed_key(const char *key)
 {
     for (size_t i = 0; key && i < sizeof typed_keys / sizeof typed_keys[0]; i++) {
         if (!strcmp(key, typed_keys[i]))
@@ -171,7 +171,7 @@ static int plan_device_defaults(struct planner *pl, const vg_result *res, const 
 {
     const vg_rule *r = res->prule->rule;
     const char *dot = strrchr(r->key, '.');
-    if (!dot || !r->instance_default || fix_value_ok(r->instance_default, w))
+    if (!dot || !r->instance_default || vg_fix_value_ok(r->instance_default, w))
         return 0;
     char ppat[256];
     if (snprintf(ppat, sizeof ppat, "%.*s.present", (int)(dot - r->key), r->key) >=
@@ -215,7 +215,7 @@ static int plan_set(struct planner *pl, const vg_result *res, const char *value,
                 continue;
         }
         seen++;
-        if (!fix_value_ok(e->value, w) || e->duplicate) { /* set keeps one copy */
+        if (!vg_fix_value_ok(e->value, w) || e->duplicate) { /* set keeps one copy */
             int rc = add_demand(pl, res, e->key, value, w, i);
             if (rc)
                 return rc;
@@ -303,7 +303,7 @@ static const char *wanted_value(const vg_result *res, const struct fix_want *w)
     else if (value && r->type == VG_TYPE_BOOL && !strcasecmp(value, "false"))
         value = "FALSE";
     if (!value || pr->cmp == VG_CMP_PRESENT || (pr->cmp == VG_CMP_NE && !r->fix_value)) {
-        if (!value || !fix_value_ok(value, w))
+        if (!value || !vg_fix_value_ok(value, w))
             return NULL;
     }
     return value;
@@ -316,7 +316,7 @@ static int is_typed_rule(const struct planner *pl, const vg_result *res)
 {
     const vg_rule *r = res->prule->rule;
     return pl->fv->origin != VG_ORIGIN_FILE && r->kind == VG_RULE_API_PROPERTY &&
-           fix_typed_key(r->api_property) && res->prule->cmp != VG_CMP_MANUAL &&
+           vg_fix_typed_key(r->api_property) && res->prule->cmp != VG_CMP_MANUAL &&
            !(r->needs_human && !(pl->opts && pl->opts->devices));
 }
 
@@ -371,7 +371,7 @@ static const char *merged_value(const struct demand *g, size_t n)
         const char *cand = g[i].value;
         size_t ok = 0;
         for (size_t j = 0; j < n && cand; j++)
-            ok += fix_value_ok(cand, &g[j].want) ? 1 : 0;
+            ok += vg_fix_value_ok(cand, &g[j].want) ? 1 : 0;
         if (cand && ok == n)
             return cand;
     }
@@ -426,7 +426,7 @@ static int merge_group(struct planner *pl, const struct demand *g, size_t n, siz
     e->value = dup_or_null(value);
     const vg_vmx_entry *old = pl->doc ? vg_vmx_doc_find(pl->doc, g[0].key) : NULL;
     const char *was = old ? old->value : NULL;
-    if (!old && fix_typed_key(g[0].key))
+    if (!old && vg_fix_typed_key(g[0].key))
         was = vg_vm_prop(pl->vm, g[0].key); /* the API's value, not a setting */
     e->old_value = dup_or_null(was);
     orders[fv->n_edits++] = g[0].order;

@@ -130,7 +130,7 @@ char *vg_fix_quote_hcl(const char *s)
 
 /* Comments end at any line break a reader knows: C0 controls, and for YAML
  * also NEL, LS and PS, so those become '?' too. */
-void fix_add_comment_text(vg_buf *b, const char *s)
+void vg_fix_add_comment_text(vg_buf *b, const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
     while (*p) {

@@ -8,7 +8,7 @@
 #include "audit/audit_internal.h"
 #include "fix_internal.h"
 
-int fix_value_ok(const char *actual, const struct fix_want *w)
+int vg_fix_value_ok(const char *actual, const struct fix_want *w)
 {
     if (w->cmp == VG_CMP_ABSENT)
         return actual == NULL;

@@ -14,30 +14,30 @@ static void vsock_finding(struct gprobe *p)
 {
     const char *id = "guest-vsock-unprivileged", *dev = "/dev/vsock";
     struct stat st;
-    if (!guest_module_loaded(p, "vmw_vsock_vmci_transport")) {
-        gprobe_finding(p, id, G_NA, NULL, 0, "vmw_vsock_vmci_transport is not loaded");
+    if (!vg_guest_module_loaded(p, "vmw_vsock_vmci_transport")) {
+        vg_gprobe_finding(p, id, G_NA, NULL, 0, "vmw_vsock_vmci_transport is not loaded");
         return;
     }
-    if (groot_stat(p, dev, &st) != 0) {
-        gprobe_finding(p, id, G_PASS, dev, 0, "VMCI vsock transport loaded, no %s node", dev);
+    if (vg_groot_stat(p, dev, &st) != 0) {
+        vg_gprobe_finding(p, id, G_PASS, dev, 0, "VMCI vsock transport loaded, no %s node", dev);
         return;
     }
     unsigned mode = (unsigned)st.st_mode & 07777;
-    gprobe_prop(p, "guest.dev.vsock.mode", "%04o", mode);
+    vg_gprobe_prop(p, "guest.dev.vsock.mode", "%04o", mode);
     if (mode & 0006)
-        gprobe_finding(p, id, G_FAIL, dev, 0,
+        vg_gprobe_finding(p, id, G_FAIL, dev, 0,
                        "%s is mode %04o with the VMCI transport loaded: every user can open "
                        "the vsock path to the VMX",
                        dev, mode);
     else
-        gprobe_finding(p, id, G_PASS, dev, 0, "%s is mode %04o: not open to other users", dev,
+        vg_gprobe_finding(p, id, G_PASS, dev, 0, "%s is mode %04o: not open to other users", dev,
                        mode);
 }
 
 /* Render nodes whose driver is vmwgfx; mode facts into list, returns open-to-all count. */
 static int render_nodes(struct gprobe *p, vg_buf *list)
 {
-    DIR *d = groot_opendir(p, "/dev/dri");
+    DIR *d = vg_groot_opendir(p, "/dev/dri");
     int open_all = 0;
     if (!d)
         return 0;
@@ -46,15 +46,15 @@ static int render_nodes(struct gprobe *p, vg_buf *list)
             continue;
         char rel[300], drv[64] = "";
         snprintf(rel, sizeof rel, "/sys/class/drm/%s/device/driver", e->d_name);
-        if (groot_link_base(p, rel, drv, sizeof drv) != 0 || strcmp(drv, "vmwgfx") != 0)
+        if (vg_groot_link_base(p, rel, drv, sizeof drv) != 0 || strcmp(drv, "vmwgfx") != 0)
             continue;
         struct stat st;
         snprintf(rel, sizeof rel, "/dev/dri/%s", e->d_name);
-        if (groot_stat(p, rel, &st) != 0)
+        if (vg_groot_stat(p, rel, &st) != 0)
             continue;
         unsigned mode = (unsigned)st.st_mode & 07777;
         char grp[64];
-        if (groot_group_name(p, (unsigned)st.st_gid, grp, sizeof grp) != VG_OK)
+        if (vg_groot_group_name(p, (unsigned)st.st_gid, grp, sizeof grp) != VG_OK)
             snprintf(grp, sizeof grp, "%u", (unsigned)st.st_gid);
         vg_buf_printf(list, "%s%s mode %04o group %s", list->len ? "; " : "", rel, mode, grp);
         open_all += (mode & 0006) != 0;
@@ -66,8 +66,8 @@ static int render_nodes(struct gprobe *p, vg_buf *list)
 static void render_finding(struct gprobe *p)
 {
     const char *id = "guest-vmwgfx-render-node";
-    if (!guest_module_loaded(p, "vmwgfx")) {
-        gprobe_finding(p, id, G_NA, NULL, 0, "vmwgfx is not loaded");
+    if (!vg_guest_module_loaded(p, "vmwgfx")) {
+        vg_gprobe_finding(p, id, G_NA, NULL, 0, "vmwgfx is not loaded");
         return;
     }
     vg_buf list = VG_BUF_INIT;
@@ -75,16 +75,16 @@ static void render_finding(struct gprobe *p)
     if (list.oom)
         p->oom = 1;
     else if (!list.len)
-        gprobe_finding(p, id, G_PASS, "/dev/dri", 0, "vmwgfx loaded without a render node");
+        vg_gprobe_finding(p, id, G_PASS, "/dev/dri", 0, "vmwgfx loaded without a render node");
     else if (open_all)
-        gprobe_finding(p, id, G_FAIL, "/dev/dri", 0,
+        vg_gprobe_finding(p, id, G_FAIL, "/dev/dri", 0,
                        "%s: every user can send GuestRPC through the DRM_VMW_MSG ioctl", list.data);
     else
-        gprobe_finding(p, id, G_PASS, "/dev/dri", 0, "%s: only root and the group", list.data);
+        vg_gprobe_finding(p, id, G_PASS, "/dev/dri", 0, "%s: only root and the group", list.data);
     vg_buf_release(&list);
 }
 
-void guest_devices_probe(struct gprobe *p)
+void vg_guest_devices_probe(struct gprobe *p)
 {
     vsock_finding(p);
     render_finding(p);

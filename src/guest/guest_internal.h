@@ -39,37 +39,37 @@ struct gprobe {
 };
 
 /* guest_root.c: every file the probes read goes through these. */
-void groot_path(const struct gprobe *p, const char *rel, vg_buf *out);
+void vg_groot_path(const struct gprobe *p, const char *rel, vg_buf *out);
 /* Whole file (up to max bytes) into out; 0 or -errno. */
-int groot_read(const struct gprobe *p, const char *rel, vg_buf *out, size_t max);
+int vg_groot_read(const struct gprobe *p, const char *rel, vg_buf *out, size_t max);
 /* First line, trimmed, into out[sz]; 0 or -errno. */
-int groot_line(const struct gprobe *p, const char *rel, char *out, size_t sz);
-int groot_stat(const struct gprobe *p, const char *rel, struct stat *st);
-int groot_exists(const struct gprobe *p, const char *rel);
+int vg_groot_line(const struct gprobe *p, const char *rel, char *out, size_t sz);
+int vg_groot_stat(const struct gprobe *p, const char *rel, struct stat *st);
+int vg_groot_exists(const struct gprobe *p, const char *rel);
 /* Last path component of a symlink's target; 0 or -errno. */
-int groot_link_base(const struct gprobe *p, const char *rel, char *out, size_t sz);
-DIR *groot_opendir(const struct gprobe *p, const char *rel);
+int vg_groot_link_base(const struct gprobe *p, const char *rel, char *out, size_t sz);
+DIR *vg_groot_opendir(const struct gprobe *p, const char *rel);
 /* Names from ROOT/etc/passwd and ROOT/etc/group; 0 or VG_ENOTFOUND. */
-int groot_user_name(const struct gprobe *p, unsigned uid, char *out, size_t sz);
-int groot_group_name(const struct gprobe *p, unsigned gid, char *out, size_t sz);
-int groot_user_ids(const struct gprobe *p, const char *name, unsigned *uid, unsigned *gid);
+int vg_groot_user_name(const struct gprobe *p, unsigned uid, char *out, size_t sz);
+int vg_groot_group_name(const struct gprobe *p, unsigned gid, char *out, size_t sz);
+int vg_groot_user_ids(const struct gprobe *p, const char *name, unsigned *uid, unsigned *gid);
 
 /* guest_probe.c: recording. */
-void gprobe_prop(struct gprobe *p, const char *name, const char *fmt, ...)
+void vg_gprobe_prop(struct gprobe *p, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-void gprobe_finding(struct gprobe *p, const char *rule_id, const char *status, const char *file,
+void vg_gprobe_finding(struct gprobe *p, const char *rule_id, const char *status, const char *file,
                     unsigned line, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 /* One probe per file. */
-void guest_platform_probe(struct gprobe *p); /* CPUID, DMI */
-void guest_reach_probe(struct gprobe *p);    /* backdoor children, RPCI */
-void guest_platform_findings(struct gprobe *p);
-void guest_devices_probe(struct gprobe *p); /* vsock, vmwgfx render nodes */
-void guest_tools_probe(struct gprobe *p);   /* binaries, tools.conf */
-void guest_mac_probe(struct gprobe *p);     /* SELinux, AppArmor */
-void guest_modules_probe(struct gprobe *p); /* drivers, taint */
+void vg_guest_platform_probe(struct gprobe *p); /* CPUID, DMI */
+void vg_guest_reach_probe(struct gprobe *p);    /* backdoor children, RPCI */
+void vg_guest_platform_findings(struct gprobe *p);
+void vg_guest_devices_probe(struct gprobe *p); /* vsock, vmwgfx render nodes */
+void vg_guest_tools_probe(struct gprobe *p);   /* binaries, tools.conf */
+void vg_guest_mac_probe(struct gprobe *p);     /* SELinux, AppArmor */
+void vg_guest_modules_probe(struct gprobe *p); /* drivers, taint */
 
 /* Module names the probes share (guest_modules.c). */
-int guest_module_loaded(const struct gprobe *p, const char *name);
+int vg_guest_module_loaded(const struct gprobe *p, const char *name);
 
 #endif

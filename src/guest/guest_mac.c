@@ -39,29 +39,29 @@ static void config_value(const char *text, const char *key, char *out, size_t sz
 static void selinux_facts(struct gprobe *p, struct mac *m)
 {
     char v[16];
-    if (groot_line(p, "/sys/fs/selinux/enforce", v, sizeof v) == 0)
+    if (vg_groot_line(p, "/sys/fs/selinux/enforce", v, sizeof v) == 0)
         snprintf(m->selinux, sizeof m->selinux, "%s", strcmp(v, "1") ? "permissive" : "enforcing");
     vg_buf b = VG_BUF_INIT;
-    if (groot_read(p, "/etc/selinux/config", &b, 65536) == 0 && b.data) {
+    if (vg_groot_read(p, "/etc/selinux/config", &b, 65536) == 0 && b.data) {
         config_value(b.data, "SELINUX", m->se_config, sizeof m->se_config);
         config_value(b.data, "SELINUXTYPE", m->se_policy, sizeof m->se_policy);
     }
     vg_buf_release(&b);
-    gprobe_prop(p, "guest.selinux.mode", "%s", m->selinux[0] ? m->selinux : "disabled");
+    vg_gprobe_prop(p, "guest.selinux.mode", "%s", m->selinux[0] ? m->selinux : "disabled");
     if (m->se_config[0])
-        gprobe_prop(p, "guest.selinux.config", "%s", m->se_config);
+        vg_gprobe_prop(p, "guest.selinux.config", "%s", m->se_config);
     if (m->se_policy[0])
-        gprobe_prop(p, "guest.selinux.policy", "%s", m->se_policy);
+        vg_gprobe_prop(p, "guest.selinux.policy", "%s", m->se_policy);
 }
 
 static void apparmor_facts(struct gprobe *p, struct mac *m)
 {
     char v[8];
     m->apparmor =
-        groot_line(p, "/sys/module/apparmor/parameters/enabled", v, sizeof v) == 0 && v[0] == 'Y';
-    gprobe_prop(p, "guest.apparmor.enabled", "%s", m->apparmor ? "yes" : "no");
+        vg_groot_line(p, "/sys/module/apparmor/parameters/enabled", v, sizeof v) == 0 && v[0] == 'Y';
+    vg_gprobe_prop(p, "guest.apparmor.enabled", "%s", m->apparmor ? "yes" : "no");
     vg_buf b = VG_BUF_INIT;
-    if (!m->apparmor || groot_read(p, "/sys/kernel/security/apparmor/profiles", &b, 4u << 20) ||
+    if (!m->apparmor || vg_groot_read(p, "/sys/kernel/security/apparmor/profiles", &b, 4u << 20) ||
         !b.data) {
         vg_buf_release(&b);
         return;
@@ -81,7 +81,7 @@ static void apparmor_facts(struct gprobe *p, struct mac *m)
         s += len + (s[len] ? 1 : 0);
     }
     vg_buf_release(&b);
-    gprobe_prop(p, "guest.apparmor.profiles", "%d enforce, %d complain", m->aa_enforce,
+    vg_gprobe_prop(p, "guest.apparmor.profiles", "%d enforce, %d complain", m->aa_enforce,
                 m->aa_complain);
 }
 
@@ -89,46 +89,46 @@ static void enforcing_finding(struct gprobe *p, const struct mac *m)
 {
     const char *id = "guest-mac-enforcing";
     if (!strcmp(m->selinux, "enforcing"))
-        gprobe_finding(p, id, G_PASS, "/sys/fs/selinux/enforce", 0, "SELinux enforcing (policy %s)",
+        vg_gprobe_finding(p, id, G_PASS, "/sys/fs/selinux/enforce", 0, "SELinux enforcing (policy %s)",
                        m->se_policy[0] ? m->se_policy : "?");
     else if (m->apparmor && m->aa_enforce)
-        gprobe_finding(p, id, G_PASS, "/sys/kernel/security/apparmor/profiles", 0,
+        vg_gprobe_finding(p, id, G_PASS, "/sys/kernel/security/apparmor/profiles", 0,
                        "AppArmor enabled, %d profiles enforcing", m->aa_enforce);
     else if (m->selinux[0])
-        gprobe_finding(p, id, G_FAIL, "/sys/fs/selinux/enforce", 0,
+        vg_gprobe_finding(p, id, G_FAIL, "/sys/fs/selinux/enforce", 0,
                        "SELinux is permissive (config says %s): nothing is enforced",
                        m->se_config[0] ? m->se_config : "nothing");
     else if (m->apparmor && !m->aa_listed)
-        gprobe_finding(p, id, G_FAIL, "/sys/kernel/security/apparmor/profiles", 0,
+        vg_gprobe_finding(p, id, G_FAIL, "/sys/kernel/security/apparmor/profiles", 0,
                        "AppArmor enabled but its profile list is unreadable (securityfs not "
                        "mounted?): no profile can be loaded");
     else if (m->apparmor)
-        gprobe_finding(p, id, G_FAIL, "/sys/kernel/security/apparmor/profiles", 0,
+        vg_gprobe_finding(p, id, G_FAIL, "/sys/kernel/security/apparmor/profiles", 0,
                        "AppArmor enabled but no profile enforcing (%d in complain mode)",
                        m->aa_complain);
     else
-        gprobe_finding(p, id, G_FAIL, NULL, 0, "neither SELinux nor AppArmor is active%s%s",
+        vg_gprobe_finding(p, id, G_FAIL, NULL, 0, "neither SELinux nor AppArmor is active%s%s",
                        m->se_config[0] ? "; /etc/selinux/config says " : "", m->se_config);
 }
 
 /* Label of the first running vmtoolsd into out; 1 if one runs. */
 static int vmtoolsd_label(struct gprobe *p, char *pid_out, size_t psz, char *out, size_t sz)
 {
-    DIR *d = groot_opendir(p, "/proc");
+    DIR *d = vg_groot_opendir(p, "/proc");
     int found = 0;
     for (struct dirent *e; d && !found && (e = readdir(d)) != NULL;) {
         if (!isdigit((unsigned char)e->d_name[0]))
             continue;
         char rel[300], comm[64];
         snprintf(rel, sizeof rel, "/proc/%s/comm", e->d_name);
-        if (groot_line(p, rel, comm, sizeof comm) != 0 || strcmp(comm, "vmtoolsd") != 0)
+        if (vg_groot_line(p, rel, comm, sizeof comm) != 0 || strcmp(comm, "vmtoolsd") != 0)
             continue;
         found = 1;
         snprintf(pid_out, psz, "%.*s", (int)psz - 1, e->d_name);
         snprintf(rel, sizeof rel, "/proc/%s/attr/apparmor/current", e->d_name);
-        if (groot_line(p, rel, out, sz) != 0) {
+        if (vg_groot_line(p, rel, out, sz) != 0) {
             snprintf(rel, sizeof rel, "/proc/%s/attr/current", e->d_name);
-            if (groot_line(p, rel, out, sz) != 0)
+            if (vg_groot_line(p, rel, out, sz) != 0)
                 snprintf(out, sz, "unconfined");
         }
     }
@@ -151,28 +151,28 @@ static void vmtoolsd_finding(struct gprobe *p, const struct mac *m)
     const char *id = "guest-mac-confines-vmtoolsd";
     char pid[32], label[160];
     if (!p->tools_installed) {
-        gprobe_finding(p, id, G_NA, NULL, 0, "VMware Tools not installed");
+        vg_gprobe_finding(p, id, G_NA, NULL, 0, "VMware Tools not installed");
     } else if (vmtoolsd_label(p, pid, sizeof pid, label, sizeof label)) {
         char file[64];
         snprintf(file, sizeof file, "/proc/%s/attr", pid);
-        gprobe_prop(p, "guest.vmtoolsd.label", "%s", label);
-        gprobe_finding(p, id, unconfined(label) ? G_FAIL : G_PASS, file, 0,
+        vg_gprobe_prop(p, "guest.vmtoolsd.label", "%s", label);
+        vg_gprobe_finding(p, id, unconfined(label) ? G_FAIL : G_PASS, file, 0,
                        "vmtoolsd (pid %s) runs as %s", pid, label);
     } else if (m->aa_vmtoolsd[0]) {
-        gprobe_finding(p, id, unconfined(m->aa_vmtoolsd) ? G_FAIL : G_PASS,
+        vg_gprobe_finding(p, id, unconfined(m->aa_vmtoolsd) ? G_FAIL : G_PASS,
                        "/sys/kernel/security/apparmor/profiles", 0,
                        "vmtoolsd not running; AppArmor profile %s is loaded", m->aa_vmtoolsd);
     } else if (!strcmp(m->selinux, "enforcing")) {
-        gprobe_finding(p, id, G_NA, NULL, 0,
+        vg_gprobe_finding(p, id, G_NA, NULL, 0,
                        "vmtoolsd not running: its SELinux domain is "
                        "known only at run time");
     } else {
-        gprobe_finding(p, id, G_FAIL, NULL, 0,
+        vg_gprobe_finding(p, id, G_FAIL, NULL, 0,
                        "no AppArmor profile names vmtoolsd and SELinux is not enforcing");
     }
 }
 
-void guest_mac_probe(struct gprobe *p)
+void vg_guest_mac_probe(struct gprobe *p)
 {
     struct mac m;
     memset(&m, 0, sizeof m);

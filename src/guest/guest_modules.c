@@ -54,11 +54,11 @@ static int provenance_letter(char c)
     return 0;
 }
 
-int guest_module_loaded(const struct gprobe *p, const char *name)
+int vg_guest_module_loaded(const struct gprobe *p, const char *name)
 {
     char rel[128];
     snprintf(rel, sizeof rel, "/sys/module/%s", name);
-    return groot_exists(p, rel);
+    return vg_groot_exists(p, rel);
 }
 
 /* One module: appends "name (state, taint)" to list; returns 1 if its taint is a finding. */
@@ -66,15 +66,15 @@ static int module_fact(struct gprobe *p, const char *m, vg_buf *list)
 {
     char rel[160], taint[32] = "", state[32] = "";
     snprintf(rel, sizeof rel, "/sys/module/%s/initstate", m);
-    int loadable = groot_line(p, rel, state, sizeof state) == 0;
+    int loadable = vg_groot_line(p, rel, state, sizeof state) == 0;
     snprintf(rel, sizeof rel, "/sys/module/%s/taint", m);
-    (void)groot_line(p, rel, taint, sizeof taint);
+    (void)vg_groot_line(p, rel, taint, sizeof taint);
     int bad = 0;
     for (const char *c = taint; *c; c++)
         bad |= provenance_letter(*c);
     char prop[96];
     snprintf(prop, sizeof prop, "guest.module.%s", m);
-    gprobe_prop(p, prop, "%s%s%s", loadable ? state : "builtin", taint[0] ? ", taint " : "", taint);
+    vg_gprobe_prop(p, prop, "%s%s%s", loadable ? state : "builtin", taint[0] ? ", taint " : "", taint);
     if (list->len)
         vg_buf_adds(list, "; ");
     vg_buf_printf(list, "%s (%s, %s)", m, loadable ? "module" : "built in",
@@ -88,7 +88,7 @@ static void drivers_finding(struct gprobe *p)
     size_t n = 0;
     for (size_t i = 0; i < sizeof vmware_modules / sizeof vmware_modules[0]; i++) {
         const char *m = vmware_modules[i];
-        if (!guest_module_loaded(p, m))
+        if (!vg_guest_module_loaded(p, m))
             continue;
         n++;
         vg_buf scratch = VG_BUF_INIT;
@@ -102,14 +102,14 @@ static void drivers_finding(struct gprobe *p)
     if (good.oom || bad.oom)
         p->oom = 1;
     else if (!n)
-        gprobe_finding(p, id, G_NA, "/sys/module", 0, "no VMware driver is loaded");
+        vg_gprobe_finding(p, id, G_NA, "/sys/module", 0, "no VMware driver is loaded");
     else if (bad.len)
-        gprobe_finding(p, id, G_FAIL, "/sys/module", 0,
+        vg_gprobe_finding(p, id, G_FAIL, "/sys/module", 0,
                        "VMware drivers not from the signed kernel tree: %s (taint O = out of "
                        "tree, E = unsigned, P = proprietary, F = forced)",
                        bad.data);
     else
-        gprobe_finding(p, id, G_PASS, "/sys/module", 0, "%s", good.data);
+        vg_gprobe_finding(p, id, G_PASS, "/sys/module", 0, "%s", good.data);
     vg_buf_release(&good);
     vg_buf_release(&bad);
 }
@@ -118,11 +118,11 @@ static void taint_finding(struct gprobe *p)
 {
     const char *id = "guest-kernel-taint", *file = "/proc/sys/kernel/tainted";
     char v[32];
-    int rc = groot_line(p, file, v, sizeof v);
+    int rc = vg_groot_line(p, file, v, sizeof v);
     char *end = NULL;
     unsigned long long t = rc == 0 ? strtoull(v, &end, 10) : 0;
     if (rc != 0 || !end || *end || !v[0]) {
-        gprobe_finding(p, id, G_ERROR, file, 0, "%s", rc ? strerror(-rc) : "not a number");
+        vg_gprobe_finding(p, id, G_ERROR, file, 0, "%s", rc ? strerror(-rc) : "not a number");
         return;
     }
     vg_buf what = VG_BUF_INIT;
@@ -134,24 +134,24 @@ static void taint_finding(struct gprobe *p)
                       taint_bits[i].what);
         bad |= taint_bits[i].provenance;
     }
-    gprobe_prop(p, "guest.kernel.tainted", "%llu", t);
+    vg_gprobe_prop(p, "guest.kernel.tainted", "%llu", t);
     if (what.oom)
         p->oom = 1;
     else if (!t)
-        gprobe_finding(p, id, G_PASS, file, 0, "kernel not tainted (0)");
+        vg_gprobe_finding(p, id, G_PASS, file, 0, "kernel not tainted (0)");
     else
-        gprobe_finding(p, id, bad ? G_FAIL : G_PASS, file, 0, "kernel tainted %llu: %s%s", t,
+        vg_gprobe_finding(p, id, bad ? G_FAIL : G_PASS, file, 0, "kernel tainted %llu: %s%s", t,
                        what.data, bad ? "" : " (none about module provenance)");
     vg_buf_release(&what);
 }
 
-void guest_modules_probe(struct gprobe *p)
+void vg_guest_modules_probe(struct gprobe *p)
 {
     char lockdown[96];
-    if (groot_line(p, "/sys/kernel/security/lockdown", lockdown, sizeof lockdown) == 0) {
+    if (vg_groot_line(p, "/sys/kernel/security/lockdown", lockdown, sizeof lockdown) == 0) {
         const char *a = strchr(lockdown, '['), *b = a ? strchr(a, ']') : NULL;
         if (a && b)
-            gprobe_prop(p, "guest.kernel.lockdown", "%.*s", (int)(b - a - 1), a + 1);
+            vg_gprobe_prop(p, "guest.kernel.lockdown", "%.*s", (int)(b - a - 1), a + 1);
     }
     drivers_finding(p);
     taint_finding(p);

@@ -36,19 +36,19 @@ static void cpuid_facts(struct gprobe *p)
     vg_guest_regs r;
     p->via = VG_GUEST_VIA_IN;
     if (p->cpu->cpuid(p->cpu->ctx, 1, &r) != 0) {
-        gprobe_prop(p, "guest.cpuid", "trapped");
+        vg_gprobe_prop(p, "guest.cpuid", "trapped");
         return;
     }
     p->hv_bit = (r.ecx >> 31) & 1;
-    gprobe_prop(p, "guest.cpuid.hypervisor_bit", "%d", p->hv_bit);
+    vg_gprobe_prop(p, "guest.cpuid.hypervisor_bit", "%d", p->hv_bit);
     /* Without the bit, leaf 0x40000000 is undefined data on bare metal. */
     if (!p->hv_bit || p->cpu->cpuid(p->cpu->ctx, LEAF_HV, &r) != 0)
         return;
     vendor_text(&r, p->vendor);
     p->hv_max_leaf = r.eax;
     p->cpuid_vmware = strcmp(p->vendor, "VMwareVMware") == 0;
-    gprobe_prop(p, "guest.cpuid.vendor", "%s", p->vendor);
-    gprobe_prop(p, "guest.cpuid.max_leaf", "0x%08x", r.eax);
+    vg_gprobe_prop(p, "guest.cpuid.vendor", "%s", p->vendor);
+    vg_gprobe_prop(p, "guest.cpuid.max_leaf", "0x%08x", r.eax);
     if (p->cpuid_vmware && p->hv_max_leaf >= LEAF_VMW_FEATURES &&
         p->cpu->cpuid(p->cpu->ctx, LEAF_VMW_FEATURES, &r) == 0) {
         p->hv_features = r.ecx;
@@ -58,7 +58,7 @@ static void cpuid_facts(struct gprobe *p)
             p->via = VG_GUEST_VIA_VMMCALL;
     }
     static const char *const via_names[] = {"in", "vmcall", "vmmcall"};
-    gprobe_prop(p, "guest.backdoor.interface", "%s", via_names[p->via]);
+    vg_gprobe_prop(p, "guest.backdoor.interface", "%s", via_names[p->via]);
 }
 
 static int vmware_word(const char *s)
@@ -73,16 +73,16 @@ static void dmi_facts(struct gprobe *p)
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         char rel[96], v[128], name[64];
         snprintf(rel, sizeof rel, "/sys/class/dmi/id/%s", files[i]);
-        if (groot_line(p, rel, v, sizeof v) != 0)
+        if (vg_groot_line(p, rel, v, sizeof v) != 0)
             continue; /* product_serial is root-only; absent on non-DMI machines */
         snprintf(name, sizeof name, "guest.dmi.%s", files[i]);
-        gprobe_prop(p, name, "%s", v);
+        vg_gprobe_prop(p, name, "%s", v);
         if (vmware_word(v))
             p->dmi_vmware = 1;
     }
 }
 
-void guest_platform_probe(struct gprobe *p)
+void vg_guest_platform_probe(struct gprobe *p)
 {
     cpuid_facts(p);
     dmi_facts(p);
@@ -116,13 +116,13 @@ static void record_reach(struct gprobe *p, const char *who, const vg_guest_reach
         return;
     describe(r, d, sizeof d);
     snprintf(name, sizeof name, "guest.backdoor.%s", who);
-    gprobe_prop(p, name, "%s", vg_guest_bd_outcome_name(r->version.outcome));
+    vg_gprobe_prop(p, name, "%s", vg_guest_bd_outcome_name(r->version.outcome));
     snprintf(name, sizeof name, "guest.backdoor.%s.detail", who);
-    gprobe_prop(p, name, "uid %u%s: GETVERSION %s", r->uid,
+    vg_gprobe_prop(p, name, "uid %u%s: GETVERSION %s", r->uid,
                 r->port_permission ? " with port permission" : " without port permission", d);
     if (r->rpc.outcome != VG_GUEST_RPC_NOT_TRIED) {
         snprintf(name, sizeof name, "guest.rpci.%s", who);
-        gprobe_prop(p, name, "%s%s%s", vg_guest_rpc_outcome_name(r->rpc.outcome),
+        vg_gprobe_prop(p, name, "%s%s%s", vg_guest_rpc_outcome_name(r->rpc.outcome),
                     r->rpc.text[0] ? ": " : "", r->rpc.text);
     }
 }
@@ -134,14 +134,14 @@ static void unpriv_finding(struct gprobe *p)
     char d[200];
     describe(r, d, sizeof d);
     if (r->version.outcome == VG_GUEST_BD_ERROR)
-        gprobe_finding(p, id, G_ERROR, NULL, 0, "unprivileged GETVERSION %s", d);
+        vg_gprobe_finding(p, id, G_ERROR, NULL, 0, "unprivileged GETVERSION %s", d);
     else if (r->version.outcome == VG_GUEST_BD_ANSWERED)
-        gprobe_finding(p, id, G_FAIL, NULL, 0,
+        vg_gprobe_finding(p, id, G_FAIL, NULL, 0,
                        "a process of uid %u without port permission %s: every guest user "
                        "reaches the hypervisor",
                        r->uid, d);
     else
-        gprobe_finding(p, id, G_PASS, NULL, 0, "GETVERSION from uid %u without port permission %s",
+        vg_gprobe_finding(p, id, G_PASS, NULL, 0, "GETVERSION from uid %u without port permission %s",
                        r->uid, d);
 }
 
@@ -151,24 +151,24 @@ static void rpci_finding(struct gprobe *p)
     const char *id = "guest-rpci-unprivileged";
     vg_guest_rpc_outcome o = r->rpc.outcome;
     if (r->version.outcome == VG_GUEST_BD_ERROR)
-        gprobe_finding(p, id, G_ERROR, NULL, 0, "not checked: %s", r->error);
+        vg_gprobe_finding(p, id, G_ERROR, NULL, 0, "not checked: %s", r->error);
     else if (r->version.outcome != VG_GUEST_BD_ANSWERED)
-        gprobe_finding(p, id, G_PASS, NULL, 0,
+        vg_gprobe_finding(p, id, G_PASS, NULL, 0,
                        "uid %u cannot reach the backdoor, so GuestRPC over it is closed too",
                        r->uid);
     else if (o == VG_GUEST_RPC_NO_CHANNEL)
-        gprobe_finding(p, id, G_PASS, NULL, 0,
+        vg_gprobe_finding(p, id, G_PASS, NULL, 0,
                        "the backdoor answered uid %u but refused a GuestRPC channel", r->uid);
     else if (o == VG_GUEST_RPC_DENIED)
-        gprobe_finding(p, id, G_PASS, NULL, 0, "GuestRPC refused info-get to uid %u: \"%s\"",
+        vg_gprobe_finding(p, id, G_PASS, NULL, 0, "GuestRPC refused info-get to uid %u: \"%s\"",
                        r->uid, r->rpc.text);
     else if (o == VG_GUEST_RPC_OK || o == VG_GUEST_RPC_FAILED)
-        gprobe_finding(p, id, G_FAIL, NULL, 0,
+        vg_gprobe_finding(p, id, G_FAIL, NULL, 0,
                        "GuestRPC processed info-get from uid %u (reply %s \"%s\"): any user "
                        "can talk to the VMX",
                        r->uid, o == VG_GUEST_RPC_OK ? "1" : "0", r->rpc.text);
     else
-        gprobe_finding(p, id, G_ERROR, NULL, 0, "GuestRPC exchange as uid %u: %s", r->uid,
+        vg_gprobe_finding(p, id, G_ERROR, NULL, 0, "GuestRPC exchange as uid %u: %s", r->uid,
                        vg_guest_rpc_outcome_name(o));
 }
 
@@ -179,7 +179,7 @@ static void emulated_finding(struct gprobe *p)
                    p->unpriv.version.outcome == VG_GUEST_BD_ANSWERED;
     const char *vendor = p->vendor[0] ? p->vendor : p->hv_bit ? "(unread)" : "(no hypervisor)";
     if (p->cpuid_vmware)
-        gprobe_finding(p, id, G_NA, NULL, 0,
+        vg_gprobe_finding(p, id, G_NA, NULL, 0,
                        "CPUID vendor is VMwareVMware: the backdoor is "
                        "VMware's own");
     else if (answered) {
@@ -187,20 +187,20 @@ static void emulated_finding(struct gprobe *p)
             p->priv.version.outcome == VG_GUEST_BD_ANSWERED ? &p->priv : &p->unpriv;
         char d[200];
         describe(r, d, sizeof d);
-        gprobe_finding(p, id, G_FAIL, NULL, 0,
+        vg_gprobe_finding(p, id, G_FAIL, NULL, 0,
                        "GETVERSION from uid %u %s port permission %s, but CPUID vendor is %s: "
                        "a non-VMware hypervisor emulates the backdoor (QEMU/KVM vmport)",
                        r->uid, r->port_permission ? "with" : "without", d, vendor);
     } else if (!p->priv.tried)
-        gprobe_finding(p, id, G_NA, NULL, 0,
+        vg_gprobe_finding(p, id, G_NA, NULL, 0,
                        "not root: only a process with port permission can tell (run as root)");
     else if (p->priv.port_errno)
-        gprobe_finding(p, id, G_NA, NULL, 0, "port permission unavailable here (%s): cannot tell",
+        vg_gprobe_finding(p, id, G_NA, NULL, 0, "port permission unavailable here (%s): cannot tell",
                        p->priv.error);
     else if (p->priv.version.outcome == VG_GUEST_BD_ERROR)
-        gprobe_finding(p, id, G_ERROR, NULL, 0, "privileged GETVERSION: %s", p->priv.error);
+        vg_gprobe_finding(p, id, G_ERROR, NULL, 0, "privileged GETVERSION: %s", p->priv.error);
     else
-        gprobe_finding(p, id, G_PASS, NULL, 0,
+        vg_gprobe_finding(p, id, G_PASS, NULL, 0,
                        "no backdoor answered a process with port permission (CPUID vendor %s)",
                        vendor);
 }
@@ -209,26 +209,26 @@ static void dmi_finding(struct gprobe *p)
 {
     const char *id = "guest-dmi-consistent";
     if (!p->dmi_vmware)
-        gprobe_finding(p, id, G_PASS, "/sys/class/dmi/id", 0,
+        vg_gprobe_finding(p, id, G_PASS, "/sys/class/dmi/id", 0,
                        "DMI does not claim VMware (CPUID vendor %s)",
                        p->vendor[0] ? p->vendor : "none");
     else if (p->cpuid_vmware)
-        gprobe_finding(p, id, G_PASS, "/sys/class/dmi/id", 0, "DMI and CPUID both say VMware");
+        vg_gprobe_finding(p, id, G_PASS, "/sys/class/dmi/id", 0, "DMI and CPUID both say VMware");
     else
-        gprobe_finding(p, id, G_FAIL, "/sys/class/dmi/id", 0,
+        vg_gprobe_finding(p, id, G_FAIL, "/sys/class/dmi/id", 0,
                        "DMI strings claim VMware but CPUID says %s: DMI is spoofed (or nested); "
                        "trust CPUID",
                        p->hv_bit ? p->vendor : "no hypervisor");
 }
 
-void guest_platform_findings(struct gprobe *p)
+void vg_guest_platform_findings(struct gprobe *p)
 {
     dmi_finding(p);
     if (p->opts->no_backdoor) {
         static const char *const ids[] = {"guest-backdoor-unprivileged", "guest-rpci-unprivileged",
                                           "guest-backdoor-emulated"};
         for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
-            gprobe_finding(p, ids[i], G_NA, NULL, 0, "not checked: --no-backdoor");
+            vg_gprobe_finding(p, ids[i], G_NA, NULL, 0, "not checked: --no-backdoor");
         return;
     }
     record_reach(p, "unprivileged", &p->unpriv);

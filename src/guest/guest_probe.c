@@ -16,7 +16,7 @@ const char *vg_guest_profile_id(void)
     return "guest-linux";
 }
 
-void gprobe_prop(struct gprobe *p, const char *name, const char *fmt, ...)
+void vg_gprobe_prop(struct gprobe *p, const char *name, const char *fmt, ...)
 {
     vg_buf b = VG_BUF_INIT;
     va_list ap;
@@ -28,7 +28,7 @@ void gprobe_prop(struct gprobe *p, const char *name, const char *fmt, ...)
     vg_buf_release(&b);
 }
 
-void gprobe_finding(struct gprobe *p, const char *rule_id, const char *status, const char *file,
+void vg_gprobe_finding(struct gprobe *p, const char *rule_id, const char *status, const char *file,
                     unsigned line, const char *fmt, ...)
 {
     vg_buf b = VG_BUF_INIT;
@@ -45,16 +45,16 @@ void gprobe_finding(struct gprobe *p, const char *rule_id, const char *status, c
 static void identity(struct gprobe *p)
 {
     char v[256];
-    if (groot_line(p, "/proc/sys/kernel/hostname", v, sizeof v) == 0 && v[0])
+    if (vg_groot_line(p, "/proc/sys/kernel/hostname", v, sizeof v) == 0 && v[0])
         p->oom |= vg_vm_set_str(&p->vm->name, v) != VG_OK;
-    else if (groot_line(p, "/etc/hostname", v, sizeof v) == 0 && v[0])
+    else if (vg_groot_line(p, "/etc/hostname", v, sizeof v) == 0 && v[0])
         p->oom |= vg_vm_set_str(&p->vm->name, v) != VG_OK;
     else
         p->oom |= vg_vm_set_str(&p->vm->name, "guest") != VG_OK;
-    if (groot_line(p, "/sys/class/dmi/id/product_uuid", v, sizeof v) == 0 && v[0])
+    if (vg_groot_line(p, "/sys/class/dmi/id/product_uuid", v, sizeof v) == 0 && v[0])
         p->oom |= vg_vm_set_str(&p->vm->uuid, v) != VG_OK;
     vg_buf b = VG_BUF_INIT;
-    if (groot_read(p, "/etc/os-release", &b, 65536) == 0 && b.data) {
+    if (vg_groot_read(p, "/etc/os-release", &b, 65536) == 0 && b.data) {
         const char *s = strstr(b.data, "PRETTY_NAME=");
         if (s) {
             s += 12;
@@ -68,8 +68,8 @@ static void identity(struct gprobe *p)
         }
     }
     vg_buf_release(&b);
-    if (groot_line(p, "/proc/sys/kernel/osrelease", v, sizeof v) == 0)
-        gprobe_prop(p, "guest.kernel.release", "%s", v);
+    if (vg_groot_line(p, "/proc/sys/kernel/osrelease", v, sizeof v) == 0)
+        vg_gprobe_prop(p, "guest.kernel.release", "%s", v);
 }
 
 static int check_root(const char *root, char *out, size_t sz, vg_error *err)
@@ -112,13 +112,13 @@ int vg_guest_probe(const vg_guest_opts *opts, vg_vm **out, vg_error *err)
         return vg_error_set(err, VG_ENOMEM, "", 0, "out of memory");
     p.oom |= vg_vm_set_str(&p.vm->path, root[0] ? root : "/") != VG_OK;
     identity(&p);
-    guest_platform_probe(&p);
-    guest_modules_probe(&p);
-    guest_devices_probe(&p);
-    guest_tools_probe(&p);
-    guest_mac_probe(&p);
-    guest_reach_probe(&p);
-    guest_platform_findings(&p);
+    vg_guest_platform_probe(&p);
+    vg_guest_modules_probe(&p);
+    vg_guest_devices_probe(&p);
+    vg_guest_tools_probe(&p);
+    vg_guest_mac_probe(&p);
+    vg_guest_reach_probe(&p);
+    vg_guest_platform_findings(&p);
     if (p.oom) {
         vg_vm_free(p.vm);
         return vg_error_set(err, VG_ENOMEM, "", 0, "out of memory");

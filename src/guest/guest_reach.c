@@ -144,13 +144,13 @@ static void run_child(const struct gprobe *p, int privileged, unsigned uid, unsi
         out->version.outcome = VG_GUEST_BD_ERROR;
 }
 
-void guest_reach_probe(struct gprobe *p)
+void vg_guest_reach_probe(struct gprobe *p)
 {
     if (p->opts->no_backdoor)
         return;
     const char *user = p->opts->unpriv_user ? p->opts->unpriv_user : "nobody";
     unsigned uid = 65534, gid = 65534;
-    (void)groot_user_ids(p, user, &uid, &gid);
+    (void)vg_groot_user_ids(p, user, &uid, &gid);
     run_child(p, 0, uid, gid, &p->unpriv);
     if (geteuid() == 0 || p->opts->no_drop)
         run_child(p, 1, 0, 0, &p->priv);

@@ -14,7 +14,7 @@
 
 #include "guest_internal.h"
 
-void groot_path(const struct gprobe *p, const char *rel, vg_buf *out)
+void vg_groot_path(const struct gprobe *p, const char *rel, vg_buf *out)
 {
     vg_buf_reset(out);
     vg_buf_adds(out, p->root);
@@ -23,10 +23,10 @@ void groot_path(const struct gprobe *p, const char *rel, vg_buf *out)
     vg_buf_adds(out, rel);
 }
 
-int groot_read(const struct gprobe *p, const char *rel, vg_buf *out, size_t max)
+int vg_groot_read(const struct gprobe *p, const char *rel, vg_buf *out, size_t max)
 {
     vg_buf path = VG_BUF_INIT;
-    groot_path(p, rel, &path);
+    vg_groot_path(p, rel, &path);
     if (path.oom)
         return -ENOMEM;
     int fd = open(path.data, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -52,10 +52,10 @@ int groot_read(const struct gprobe *p, const char *rel, vg_buf *out, size_t max)
     return rc;
 }
 
-int groot_line(const struct gprobe *p, const char *rel, char *out, size_t sz)
+int vg_groot_line(const struct gprobe *p, const char *rel, char *out, size_t sz)
 {
     vg_buf b = VG_BUF_INIT;
-    int rc = groot_read(p, rel, &b, 4096);
+    int rc = vg_groot_read(p, rel, &b, 4096);
     out[0] = '\0';
     if (!rc) {
         const char *s = b.data ? b.data : "";
@@ -75,25 +75,25 @@ int groot_line(const struct gprobe *p, const char *rel, char *out, size_t sz)
     return rc;
 }
 
-int groot_stat(const struct gprobe *p, const char *rel, struct stat *st)
+int vg_groot_stat(const struct gprobe *p, const char *rel, struct stat *st)
 {
     vg_buf path = VG_BUF_INIT;
-    groot_path(p, rel, &path);
+    vg_groot_path(p, rel, &path);
     int rc = path.oom ? -ENOMEM : stat(path.data, st) == 0 ? 0 : -errno;
     vg_buf_release(&path);
     return rc;
 }
 
-int groot_exists(const struct gprobe *p, const char *rel)
+int vg_groot_exists(const struct gprobe *p, const char *rel)
 {
     struct stat st;
-    return groot_stat(p, rel, &st) == 0;
+    return vg_groot_stat(p, rel, &st) == 0;
 }
 
-int groot_link_base(const struct gprobe *p, const char *rel, char *out, size_t sz)
+int vg_groot_link_base(const struct gprobe *p, const char *rel, char *out, size_t sz)
 {
     vg_buf path = VG_BUF_INIT;
-    groot_path(p, rel, &path);
+    vg_groot_path(p, rel, &path);
     char target[1024];
     ssize_t n = path.oom ? -1 : readlink(path.data, target, sizeof target - 1);
     int rc = n < 0 ? -errno : 0;
@@ -106,10 +106,10 @@ int groot_link_base(const struct gprobe *p, const char *rel, char *out, size_t s
     return 0;
 }
 
-DIR *groot_opendir(const struct gprobe *p, const char *rel)
+DIR *vg_groot_opendir(const struct gprobe *p, const char *rel)
 {
     vg_buf path = VG_BUF_INIT;
-    groot_path(p, rel, &path);
+    vg_groot_path(p, rel, &path);
     DIR *d = path.oom ? NULL : opendir(path.data);
     vg_buf_release(&path);
     return d;
@@ -154,7 +154,7 @@ static int account_lookup(const struct gprobe *p, const char *file, unsigned mat
 {
     vg_buf b = VG_BUF_INIT;
     int rc = VG_ENOTFOUND;
-    if (groot_read(p, file, &b, 1u << 20) != 0)
+    if (vg_groot_read(p, file, &b, 1u << 20) != 0)
         vg_buf_reset(&b); /* unreadable: no accounts, not an error */
     const char *s = b.data ? b.data : "";
     while (*s) {
@@ -171,21 +171,21 @@ static int account_lookup(const struct gprobe *p, const char *file, unsigned mat
     return rc;
 }
 
-int groot_user_name(const struct gprobe *p, unsigned uid, char *out, size_t sz)
+int vg_groot_user_name(const struct gprobe *p, unsigned uid, char *out, size_t sz)
 {
     char id[16];
     snprintf(id, sizeof id, "%u", uid);
     return account_lookup(p, "/etc/passwd", 2, id, 0, out, sz);
 }
 
-int groot_group_name(const struct gprobe *p, unsigned gid, char *out, size_t sz)
+int vg_groot_group_name(const struct gprobe *p, unsigned gid, char *out, size_t sz)
 {
     char id[16];
     snprintf(id, sizeof id, "%u", gid);
     return account_lookup(p, "/etc/group", 2, id, 0, out, sz);
 }
 
-int groot_user_ids(const struct gprobe *p, const char *name, unsigned *uid, unsigned *gid)
+int vg_groot_user_ids(const struct gprobe *p, const char *name, unsigned *uid, unsigned *gid)
 {
     char u[16], g[16];
     if (account_lookup(p, "/etc/passwd", 0, name, 2, u, sizeof u) != VG_OK ||

@@ -41,7 +41,7 @@ static const char *const admin_groups[] = {"root", "wheel", "sudo", "admin"};
 static int admin_group(const struct gprobe *p, unsigned gid)
 {
     char name[64];
-    if (groot_group_name(p, gid, name, sizeof name) != VG_OK)
+    if (vg_groot_group_name(p, gid, name, sizeof name) != VG_OK)
         return 0;
     for (size_t i = 0; i < sizeof admin_groups / sizeof admin_groups[0]; i++)
         if (strcmp(name, admin_groups[i]) == 0)
@@ -56,7 +56,7 @@ static const char *exposure(const struct gprobe *p, const struct stat *st, char 
     char owner[64];
     /* The tree's passwd names the owner; without an entry, uid 0 is root. */
     int owner_root = st->st_uid == 0;
-    if (groot_user_name(p, (unsigned)st->st_uid, owner, sizeof owner) == VG_OK)
+    if (vg_groot_user_name(p, (unsigned)st->st_uid, owner, sizeof owner) == VG_OK)
         owner_root = strcmp(owner, "root") == 0;
     int gadmin = admin_group(p, (unsigned)st->st_gid);
     if (!owner_root)
@@ -83,7 +83,7 @@ static void programs_finding(struct gprobe *p)
             char rel[256], why[96];
             struct stat st;
             snprintf(rel, sizeof rel, "%s/%s", tools_dirs[d], tools_programs[i]);
-            if (groot_stat(p, rel, &st) != 0 || !S_ISREG(st.st_mode))
+            if (vg_groot_stat(p, rel, &st) != 0 || !S_ISREG(st.st_mode))
                 continue;
             size_t k = 0; /* merged /usr: /bin/x and /usr/bin/x are one file */
             while (k < n_seen && !(seen[k].st_dev == st.st_dev && seen[k].st_ino == st.st_ino))
@@ -103,11 +103,11 @@ static void programs_finding(struct gprobe *p)
     if (bad.oom || good.oom)
         p->oom = 1;
     else if (!p->tools_installed)
-        gprobe_finding(p, id, G_NA, NULL, 0, "no VMware Tools program found");
+        vg_gprobe_finding(p, id, G_NA, NULL, 0, "no VMware Tools program found");
     else if (bad.len)
-        gprobe_finding(p, id, G_FAIL, NULL, 0, "%s", bad.data);
+        vg_gprobe_finding(p, id, G_FAIL, NULL, 0, "%s", bad.data);
     else
-        gprobe_finding(p, id, G_PASS, NULL, 0, "administrators only: %s", good.data);
+        vg_gprobe_finding(p, id, G_PASS, NULL, 0, "administrators only: %s", good.data);
     vg_buf_release(&bad);
     vg_buf_release(&good);
 }
@@ -200,25 +200,25 @@ static void conf_rule(struct gprobe *p, const vg_profile_rule *pr, const char *t
     char section[64], key[96], val[256];
     unsigned line = 0;
     if (sscanf(r->key + 11, "[%63[^]]] %95s", section, key) != 2) {
-        gprobe_finding(p, r->id, G_ERROR, r->file, r->line,
+        vg_gprobe_finding(p, r->id, G_ERROR, r->file, r->line,
                        "key '%s' is not "
                        "\"tools.conf [section] key\"",
                        r->key);
         return;
     }
     if (!p->tools_installed) {
-        gprobe_finding(p, r->id, G_NA, NULL, 0, "VMware Tools not installed");
+        vg_gprobe_finding(p, r->id, G_NA, NULL, 0, "VMware Tools not installed");
         return;
     }
     if (!text || !conf_lookup(text, section, key, val, sizeof val, &line)) {
         static const char *const absent[] = {G_FAIL, G_PASS, G_NA};
         const char *dflt = r->n_defaults ? r->defaults[0].value : NULL;
-        gprobe_finding(p, r->id, absent[pr->absent], TOOLS_CONF, 0, "[%s] %s not set%s%s%s",
+        vg_gprobe_finding(p, r->id, absent[pr->absent], TOOLS_CONF, 0, "[%s] %s not set%s%s%s",
                        section, key, text ? "" : " (no tools.conf)", dflt ? ": Tools default " : "",
                        dflt ? dflt : "");
         return;
     }
-    gprobe_finding(p, r->id, compare(pr, val) ? G_PASS : G_FAIL, TOOLS_CONF, line, "[%s] %s = %s",
+    vg_gprobe_finding(p, r->id, compare(pr, val) ? G_PASS : G_FAIL, TOOLS_CONF, line, "[%s] %s = %s",
                    section, key, val);
 }
 
@@ -228,11 +228,11 @@ static void conf_findings(struct gprobe *p)
     if (!prof)
         return;
     vg_buf b = VG_BUF_INIT;
-    int rc = groot_read(p, TOOLS_CONF, &b, 1u << 20);
+    int rc = vg_groot_read(p, TOOLS_CONF, &b, 1u << 20);
     if (rc && rc != -ENOENT) {
         for (size_t i = 0; i < prof->n_rules; i++)
             if (prof->rules[i].rule->key && !strncmp(prof->rules[i].rule->key, "tools.conf ", 11))
-                gprobe_finding(p, prof->rules[i].rule->id, G_ERROR, TOOLS_CONF, 0, "%s",
+                vg_gprobe_finding(p, prof->rules[i].rule->id, G_ERROR, TOOLS_CONF, 0, "%s",
                                strerror(-rc));
         vg_buf_release(&b);
         return;
@@ -246,7 +246,7 @@ static void conf_findings(struct gprobe *p)
     vg_buf_release(&b);
 }
 
-void guest_tools_probe(struct gprobe *p)
+void vg_guest_tools_probe(struct gprobe *p)
 {
     programs_finding(p);
     conf_findings(p);

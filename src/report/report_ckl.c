@@ -18,19 +18,19 @@ struct ckl_state {
 
 static void si_data(xw *x, const char *name, const char *value)
 {
-    xw_start(x, "SI_DATA");
-    xw_elem(x, "SID_NAME", name);
+    vg_xw_start(x, "SI_DATA");
+    vg_xw_elem(x, "SID_NAME", name);
     if (value && *value) /* STIG Viewer leaves SID_DATA out when empty */
-        xw_elem(x, "SID_DATA", value);
-    xw_end(x);
+        vg_xw_elem(x, "SID_DATA", value);
+    vg_xw_end(x);
 }
 
 static void stig_data(xw *x, const char *attr, const char *data)
 {
-    xw_start(x, "STIG_DATA");
-    xw_elem(x, "VULN_ATTRIBUTE", attr);
-    xw_elem(x, "ATTRIBUTE_DATA", data ? data : "");
-    xw_end(x);
+    vg_xw_start(x, "STIG_DATA");
+    vg_xw_elem(x, "VULN_ATTRIBUTE", attr);
+    vg_xw_elem(x, "ATTRIBUTE_DATA", data ? data : "");
+    vg_xw_end(x);
 }
 
 static void put_asset(xw *x, const vg_vm *vm)
@@ -45,21 +45,21 @@ static void put_asset(xw *x, const vg_vm *vm)
         vg_buf_printf(&comment, "; uuid %s", vm->uuid);
     if (vm->instance_uuid)
         vg_buf_printf(&comment, "; instanceUuid %s", vm->instance_uuid);
-    xw_start(x, "ASSET");
-    xw_elem(x, "ROLE", "None");
-    xw_elem(x, "ASSET_TYPE", "Computing");
-    xw_elem(x, "MARKING", "CUI");
-    xw_elem(x, "HOST_NAME", vg_report_vm_name(vm));
-    xw_elem(x, "HOST_IP", ip);
-    xw_elem(x, "HOST_MAC", vg_vm_prop(vm, "guest.macAddress"));
-    xw_elem(x, "HOST_FQDN", fqdn);
-    xw_elem(x, "TARGET_COMMENT", comment.data);
-    xw_elem(x, "TECH_AREA", "Other Review");
-    xw_elem(x, "TARGET_KEY", NULL);
-    xw_elem(x, "WEB_OR_DATABASE", "false");
-    xw_elem(x, "WEB_DB_SITE", NULL);
-    xw_elem(x, "WEB_DB_INSTANCE", NULL);
-    xw_end(x);
+    vg_xw_start(x, "ASSET");
+    vg_xw_elem(x, "ROLE", "None");
+    vg_xw_elem(x, "ASSET_TYPE", "Computing");
+    vg_xw_elem(x, "MARKING", "CUI");
+    vg_xw_elem(x, "HOST_NAME", vg_report_vm_name(vm));
+    vg_xw_elem(x, "HOST_IP", ip);
+    vg_xw_elem(x, "HOST_MAC", vg_vm_prop(vm, "guest.macAddress"));
+    vg_xw_elem(x, "HOST_FQDN", fqdn);
+    vg_xw_elem(x, "TARGET_COMMENT", comment.data);
+    vg_xw_elem(x, "TECH_AREA", "Other Review");
+    vg_xw_elem(x, "TARGET_KEY", NULL);
+    vg_xw_elem(x, "WEB_OR_DATABASE", "false");
+    vg_xw_elem(x, "WEB_DB_SITE", NULL);
+    vg_xw_elem(x, "WEB_DB_INSTANCE", NULL);
+    vg_xw_end(x);
     vg_buf_release(&comment);
 }
 
@@ -69,7 +69,7 @@ static void put_stig_info(const vg_report *r, xw *x, const vg_profile *p, const 
     char version[16], uuid[37];
     vg_stig_version(p, version, sizeof version);
     vg_report_uuid(uuid, "ckl-istig", vg_stig_bench_id(r, p), vm->uuid ? vm->uuid : vm->path);
-    xw_start(x, "STIG_INFO");
+    vg_xw_start(x, "STIG_INFO");
     si_data(x, "version", b ? b->version : version);
     si_data(x, "classification", b ? b->classification : "UNCLASSIFIED");
     si_data(x, "customname", NULL);
@@ -81,7 +81,7 @@ static void put_stig_info(const vg_report *r, xw *x, const vg_profile *p, const 
     si_data(x, "uuid", uuid);
     si_data(x, "notice", "terms-of-use");
     si_data(x, "source", p->source);
-    xw_end(x);
+    vg_xw_end(x);
 }
 
 /* "<title> :: Version 2, Release: 1 Benchmark Date: ..." as STIG Viewer writes STIGRef. */
@@ -149,14 +149,14 @@ static void put_vuln(xw *x, const vg_profile *p, const struct stig_row *row,
 {
     char *details = vg_stig_row_details(row);
     char *comments = vg_stig_row_comments(row);
-    xw_start(x, "VULN");
+    vg_xw_start(x, "VULN");
     put_stig_data(x, p, row, stig_uuid);
-    xw_elem(x, "STATUS", vg_stig_status(STIG_CKL, row->status));
-    xw_elem(x, "FINDING_DETAILS", details);
-    xw_elem(x, "COMMENTS", comments);
-    xw_elem(x, "SEVERITY_OVERRIDE", NULL);
-    xw_elem(x, "SEVERITY_JUSTIFICATION", NULL);
-    xw_end(x);
+    vg_xw_elem(x, "STATUS", vg_stig_status(STIG_CKL, row->status));
+    vg_xw_elem(x, "FINDING_DETAILS", details);
+    vg_xw_elem(x, "COMMENTS", comments);
+    vg_xw_elem(x, "SEVERITY_OVERRIDE", NULL);
+    vg_xw_elem(x, "SEVERITY_JUSTIFICATION", NULL);
+    vg_xw_end(x);
     if (!details || !comments)
         x->failed = 1;
     free(details);
@@ -168,10 +168,10 @@ static void put_checklist(vg_report *r, xw *x, const vg_vm_report *vr)
     char comment[64];
     snprintf(comment, sizeof comment, "vmxguard %s",
              r->run.tool_version ? r->run.tool_version : vg_version());
-    xw_comment(x, comment);
-    xw_start(x, "CHECKLIST");
+    vg_xw_comment(x, comment);
+    vg_xw_start(x, "CHECKLIST");
     put_asset(x, vr->vm);
-    xw_start(x, "STIGS");
+    vg_xw_start(x, "STIGS");
     for (size_t i = 0; i < r->run.n_profiles; i++) {
         const vg_profile *p = r->run.profiles[i];
         char stig_uuid[37];
@@ -180,15 +180,15 @@ static void put_checklist(vg_report *r, xw *x, const vg_vm_report *vr)
         size_t n = vg_stig_rows(r, p, vr, &rows);
         if (!rows)
             x->failed = 1;
-        xw_start(x, "iSTIG");
+        vg_xw_start(x, "iSTIG");
         put_stig_info(r, x, p, vr->vm);
         for (size_t k = 0; k < n; k++)
             put_vuln(x, p, &rows[k], stig_uuid);
-        xw_end(x);
+        vg_xw_end(x);
         free(rows);
     }
-    xw_end(x);
-    xw_end(x);
+    vg_xw_end(x);
+    vg_xw_end(x);
 }
 
 static int ckl_begin(vg_report *r, vg_error *err)
@@ -210,11 +210,11 @@ static int ckl_vm(vg_report *r, const vg_vm_report *vr, vg_error *err)
         return rc;
     xw x;
     if (path)
-        xw_open_path(&x, path);
+        vg_xw_open_path(&x, path);
     else
-        xw_open_file(&x, vg_report_stream(r));
+        vg_xw_open_file(&x, vg_report_stream(r));
     put_checklist(r, &x, vr);
-    rc = xw_close(&x);
+    rc = vg_xw_close(&x);
     if (rc)
         rc = vg_error_set(err, VG_EIO, path ? path : "", 0, "cannot write the checklist");
     free(path);

@@ -412,32 +412,32 @@ static void copy_part(xw *page, FILE *f)
     char chunk[65536];
     size_t n;
     while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        xw_raw(page, chunk, n);
+        vg_xw_raw(page, chunk, n);
     if (ferror(f))
         page->failed = 1;
 }
 
 static void put_head(xw *x)
 {
-    xw_start(x, "head");
-    xw_start(x, "meta");
-    xw_attr(x, "charset", "utf-8");
-    xw_end(x);
-    xw_start(x, "meta");
-    xw_attr(x, "http-equiv", "Content-Security-Policy");
-    xw_attr(x, "content",
+    vg_xw_start(x, "head");
+    vg_xw_start(x, "meta");
+    vg_xw_attr(x, "charset", "utf-8");
+    vg_xw_end(x);
+    vg_xw_start(x, "meta");
+    vg_xw_attr(x, "http-equiv", "Content-Security-Policy");
+    vg_xw_attr(x, "content",
             "default-src 'none'; style-src 'unsafe-inline'; "
             "script-src 'unsafe-inline'; img-src data:");
-    xw_end(x);
-    xw_start(x, "meta");
-    xw_attr(x, "name", "viewport");
-    xw_attr(x, "content", "width=device-width, initial-scale=1");
-    xw_end(x);
-    xw_elem(x, "title", "vmxguard audit report");
-    xw_start(x, "style");
-    xw_raw(x, vg_html_css, strlen(vg_html_css));
-    xw_end_full(x);
-    xw_end_full(x);
+    vg_xw_end(x);
+    vg_xw_start(x, "meta");
+    vg_xw_attr(x, "name", "viewport");
+    vg_xw_attr(x, "content", "width=device-width, initial-scale=1");
+    vg_xw_end(x);
+    vg_xw_elem(x, "title", "vmxguard audit report");
+    vg_xw_start(x, "style");
+    vg_xw_raw(x, vg_html_css, strlen(vg_html_css));
+    vg_xw_end_full(x);
+    vg_xw_end_full(x);
 }
 
 static void put_header(xw *x, const vg_report *r)
@@ -457,20 +457,20 @@ static void put_header(xw *x, const vg_report *r)
         vg_buf_printf(&b, "%s%s %s", i ? ", " : " \xC2\xB7 profile: ", p->id,
                       p->version ? p->version : "");
     }
-    xw_start(x, "header");
-    xw_elem(x, "h1", "vmxguard audit report");
-    xw_elem(x, "p", b.data);
-    xw_end_full(x);
+    vg_xw_start(x, "header");
+    vg_xw_elem(x, "h1", "vmxguard audit report");
+    vg_xw_elem(x, "p", b.data);
+    vg_xw_end_full(x);
     vg_buf_release(&b);
 }
 
 static void put_card(xw *x, const char *label, const char *value)
 {
-    xw_start(x, "div");
-    xw_attr(x, "class", "card");
-    xw_elem(x, "b", value);
-    xw_elem(x, "span", label);
-    xw_end_full(x);
+    vg_xw_start(x, "div");
+    vg_xw_attr(x, "class", "card");
+    vg_xw_elem(x, "b", value);
+    vg_xw_elem(x, "span", label);
+    vg_xw_end_full(x);
 }
 
 static const vg_result_status card_order[] = {VG_FAIL,   VG_ERROR,          VG_WAIVED,
@@ -479,10 +479,10 @@ static const vg_result_status card_order[] = {VG_FAIL,   VG_ERROR,          VG_W
 static void put_summary(xw *x, const vg_audit_summary *sum)
 {
     char v[64];
-    xw_start(x, "section");
-    xw_elem(x, "h2", "Summary");
-    xw_start(x, "div");
-    xw_attr(x, "class", "cards");
+    vg_xw_start(x, "section");
+    vg_xw_elem(x, "h2", "Summary");
+    vg_xw_start(x, "div");
+    vg_xw_attr(x, "class", "cards");
     snprintf(v, sizeof v, "%zu", sum->vms);
     put_card(x, "VMs audited", v);
     snprintf(v, sizeof v, "%zu", sum->vms_failing);
@@ -493,33 +493,33 @@ static void put_summary(xw *x, const vg_audit_summary *sum)
     snprintf(v, sizeof v, "%.1f%%", vg_audit_summary_score(sum, 1));
     put_card(x, "score after waivers", scored ? v : "none");
     if (!scored)
-        xw_elem(x, "p", vg_audit_summary_no_score(sum));
+        vg_xw_elem(x, "p", vg_audit_summary_no_score(sum));
     for (size_t i = 0; i < 6; i++) {
         snprintf(v, sizeof v, "%zu", sum->counts[card_order[i]]);
         put_card(x, status_words[card_order[i]], v);
     }
-    xw_end_full(x);
-    xw_end_full(x);
+    vg_xw_end_full(x);
+    vg_xw_end_full(x);
 }
 
 static void put_th_row(xw *x, const char *const *heads, size_t n)
 {
-    xw_start(x, "thead");
-    xw_start(x, "tr");
+    vg_xw_start(x, "thead");
+    vg_xw_start(x, "tr");
     for (size_t i = 0; i < n; i++)
-        xw_elem(x, "th", heads[i]);
-    xw_end_full(x);
-    xw_end_full(x);
+        vg_xw_elem(x, "th", heads[i]);
+    vg_xw_end_full(x);
+    vg_xw_end_full(x);
 }
 
 static void put_num_cell(xw *x, size_t n)
 {
     char v[32];
     snprintf(v, sizeof v, "%zu", n);
-    xw_start(x, "td");
-    xw_attr(x, "class", "num");
-    xw_text(x, v);
-    xw_end_full(x);
+    vg_xw_start(x, "td");
+    vg_xw_attr(x, "class", "num");
+    vg_xw_text(x, v);
+    vg_xw_end_full(x);
 }
 
 static void put_pct_cell(xw *x, size_t pass, size_t fail)
@@ -527,10 +527,10 @@ static void put_pct_cell(xw *x, size_t pass, size_t fail)
     char v[32];
     snprintf(v, sizeof v, "%.1f%%", pass + fail ? 100.0 * (double)pass / (double)(pass + fail)
                                                 : 100.0);
-    xw_start(x, "td");
-    xw_attr(x, "class", "num");
-    xw_text(x, v);
-    xw_end_full(x);
+    vg_xw_start(x, "td");
+    vg_xw_attr(x, "class", "num");
+    vg_xw_text(x, v);
+    vg_xw_end_full(x);
 }
 
 /* Scores per profile, the same formula as the run's (vg_audit_summary_score). */
@@ -539,34 +539,34 @@ static void put_profiles(xw *x, const struct html_state *s)
     static const char *const heads[] = {"Profile", "Version", "Results", "Fail",
                                         "Waived",  "Pass",    "Score before waivers",
                                         "Score after waivers"};
-    xw_start(x, "section");
-    xw_elem(x, "h2", "Scores per profile");
-    xw_start(x, "div");
-    xw_attr(x, "class", "table-wrap");
-    xw_start(x, "table");
-    xw_attr(x, "id", "profiles");
+    vg_xw_start(x, "section");
+    vg_xw_elem(x, "h2", "Scores per profile");
+    vg_xw_start(x, "div");
+    vg_xw_attr(x, "class", "table-wrap");
+    vg_xw_start(x, "table");
+    vg_xw_attr(x, "id", "profiles");
     put_th_row(x, heads, sizeof heads / sizeof heads[0]);
-    xw_start(x, "tbody");
+    vg_xw_start(x, "tbody");
     for (size_t i = 0; i < s->n_profiles; i++) {
         const struct html_profile *p = &s->profiles[i];
         size_t total = 0;
         for (int st = 0; st < VG_RESULT_STATUS_COUNT; st++)
             total += p->counts[st];
-        xw_start(x, "tr");
-        xw_elem(x, "td", p->p && p->p->id ? p->p->id : "?");
-        xw_elem(x, "td", p->p && p->p->version ? p->p->version : "");
+        vg_xw_start(x, "tr");
+        vg_xw_elem(x, "td", p->p && p->p->id ? p->p->id : "?");
+        vg_xw_elem(x, "td", p->p && p->p->version ? p->p->version : "");
         put_num_cell(x, total);
         put_num_cell(x, p->counts[VG_FAIL]);
         put_num_cell(x, p->counts[VG_WAIVED]);
         put_num_cell(x, p->counts[VG_PASS]);
         put_pct_cell(x, p->raw[VG_PASS], p->raw[VG_FAIL]);
         put_pct_cell(x, p->counts[VG_PASS] + p->counts[VG_WAIVED], p->counts[VG_FAIL]);
-        xw_end_full(x);
+        vg_xw_end_full(x);
     }
-    xw_end_full(x);
-    xw_end_full(x);
-    xw_end_full(x);
-    xw_end_full(x);
+    vg_xw_end_full(x);
+    vg_xw_end_full(x);
+    vg_xw_end_full(x);
+    vg_xw_end_full(x);
 }
 
 static void put_charts(xw *x, struct html_state *s)
@@ -580,24 +580,24 @@ static void put_charts(xw *x, struct html_state *s)
                     s->rules[i].counts[VG_FAIL], total, 0) != 0)
             x->failed = 1;
     }
-    xw_start(x, "section");
-    xw_elem(x, "h2", "Charts");
-    xw_start(x, "div");
-    xw_attr(x, "class", "charts");
+    vg_xw_start(x, "section");
+    vg_xw_elem(x, "h2", "Charts");
+    vg_xw_start(x, "div");
+    vg_xw_attr(x, "class", "charts");
     static const char *const captions[] = {"Pass / fail by severity", "Worst VMs", "Worst rules"};
     for (int c = 0; c < 3; c++) {
-        xw_start(x, "figure");
-        xw_elem(x, "figcaption", captions[c]);
+        vg_xw_start(x, "figure");
+        vg_xw_elem(x, "figcaption", captions[c]);
         if (c == 0)
             vg_html_chart_severity(x, &s->t);
         else if (c == 1)
             vg_html_chart_bars(x, captions[c], s->t.vms, s->t.n_vms, 10);
         else
             vg_html_chart_bars(x, captions[c], s->t.rules, s->t.n_rules, 10);
-        xw_end_full(x);
+        vg_xw_end_full(x);
     }
-    xw_end_full(x);
-    xw_end_full(x);
+    vg_xw_end_full(x);
+    vg_xw_end_full(x);
 }
 
 static int by_rule_fails(const void *a, const void *b)
@@ -623,33 +623,33 @@ static void put_rules(xw *x, const struct html_state *s)
     for (size_t i = 0; i < s->n_rules; i++)
         sorted[i] = &s->rules[i];
     qsort(sorted, s->n_rules, sizeof *sorted, by_rule_fails);
-    xw_start(x, "section");
-    xw_elem(x, "h2", "Rules");
-    xw_start(x, "div");
-    xw_attr(x, "class", "table-wrap");
-    xw_start(x, "table");
-    xw_attr(x, "id", "rules");
+    vg_xw_start(x, "section");
+    vg_xw_elem(x, "h2", "Rules");
+    vg_xw_start(x, "div");
+    vg_xw_attr(x, "class", "table-wrap");
+    vg_xw_start(x, "table");
+    vg_xw_attr(x, "id", "rules");
     put_th_row(x, heads, sizeof heads / sizeof heads[0]);
-    xw_start(x, "tbody");
+    vg_xw_start(x, "tbody");
     for (size_t i = 0; i < s->n_rules; i++) {
         const struct html_rule *r = sorted[i];
-        xw_start(x, "tr");
-        xw_attr(x, "data-rule", r->id);
-        xw_elem(x, "td", r->id);
-        xw_elem(x, "td", r->source);
-        xw_start(x, "td");
-        xw_attrf(x, "class", "sev-%s", vg_severity_name(r->sev));
-        xw_text(x, vg_severity_name(r->sev));
-        xw_end_full(x);
-        xw_elem(x, "td", r->title);
+        vg_xw_start(x, "tr");
+        vg_xw_attr(x, "data-rule", r->id);
+        vg_xw_elem(x, "td", r->id);
+        vg_xw_elem(x, "td", r->source);
+        vg_xw_start(x, "td");
+        vg_xw_attrf(x, "class", "sev-%s", vg_severity_name(r->sev));
+        vg_xw_text(x, vg_severity_name(r->sev));
+        vg_xw_end_full(x);
+        vg_xw_elem(x, "td", r->title);
         for (size_t k = 0; k < 6; k++)
             put_num_cell(x, r->counts[card_order[k]]);
-        xw_end_full(x);
+        vg_xw_end_full(x);
     }
-    xw_end_full(x);
-    xw_end_full(x);
-    xw_end_full(x);
-    xw_end_full(x);
+    vg_xw_end_full(x);
+    vg_xw_end_full(x);
+    vg_xw_end_full(x);
+    vg_xw_end_full(x);
     free(sorted);
 }
 
@@ -657,64 +657,64 @@ static void put_rules(xw *x, const struct html_state *s)
 static void put_list(xw *x, const char *id, const char *title, const char *placeholder,
                      int with_selects)
 {
-    xw_start(x, "section");
-    xw_elem(x, "h2", title);
-    xw_start(x, "div");
-    xw_attr(x, "class", "controls");
-    xw_start(x, "input");
-    xw_attrf(x, "id", "%s-q", id);
-    xw_attr(x, "type", "search");
-    xw_attr(x, "placeholder", placeholder);
-    xw_attr(x, "aria-label", placeholder);
-    xw_end(x);
+    vg_xw_start(x, "section");
+    vg_xw_elem(x, "h2", title);
+    vg_xw_start(x, "div");
+    vg_xw_attr(x, "class", "controls");
+    vg_xw_start(x, "input");
+    vg_xw_attrf(x, "id", "%s-q", id);
+    vg_xw_attr(x, "type", "search");
+    vg_xw_attr(x, "placeholder", placeholder);
+    vg_xw_attr(x, "aria-label", placeholder);
+    vg_xw_end(x);
     if (with_selects) {
         static const char *const sel[] = {"status", "severity", "rule"};
         for (size_t i = 0; i < 3; i++) {
-            xw_start(x, "select");
-            xw_attrf(x, "id", "%s-%s", id, sel[i]);
-            xw_attr(x, "aria-label", sel[i]);
-            xw_end_full(x);
+            vg_xw_start(x, "select");
+            vg_xw_attrf(x, "id", "%s-%s", id, sel[i]);
+            vg_xw_attr(x, "aria-label", sel[i]);
+            vg_xw_end_full(x);
         }
     }
-    xw_start(x, "select");
-    xw_attrf(x, "id", "%s-sort", id);
-    xw_attr(x, "aria-label", "sort by");
-    xw_end_full(x);
-    xw_start(x, "span");
-    xw_attrf(x, "id", "%s-shown", id);
-    xw_attr(x, "class", "muted shown");
-    xw_end_full(x);
-    xw_end_full(x);
-    xw_start(x, "div");
-    xw_attrf(x, "id", "%s-view", id);
-    xw_attr(x, "class", "view");
-    xw_attr(x, "tabindex", "0");
-    xw_start(x, "div");
-    xw_attr(x, "class", "spacer");
-    xw_end_full(x);
-    xw_end_full(x);
-    xw_start(x, "div");
-    xw_attrf(x, "id", "%s-detail", id);
-    xw_attr(x, "class", "detail");
-    xw_end_full(x);
-    xw_start(x, "noscript");
-    xw_text(x, "This list needs JavaScript; the counts per rule are in the table above.");
-    xw_end_full(x);
-    xw_end_full(x);
+    vg_xw_start(x, "select");
+    vg_xw_attrf(x, "id", "%s-sort", id);
+    vg_xw_attr(x, "aria-label", "sort by");
+    vg_xw_end_full(x);
+    vg_xw_start(x, "span");
+    vg_xw_attrf(x, "id", "%s-shown", id);
+    vg_xw_attr(x, "class", "muted shown");
+    vg_xw_end_full(x);
+    vg_xw_end_full(x);
+    vg_xw_start(x, "div");
+    vg_xw_attrf(x, "id", "%s-view", id);
+    vg_xw_attr(x, "class", "view");
+    vg_xw_attr(x, "tabindex", "0");
+    vg_xw_start(x, "div");
+    vg_xw_attr(x, "class", "spacer");
+    vg_xw_end_full(x);
+    vg_xw_end_full(x);
+    vg_xw_start(x, "div");
+    vg_xw_attrf(x, "id", "%s-detail", id);
+    vg_xw_attr(x, "class", "detail");
+    vg_xw_end_full(x);
+    vg_xw_start(x, "noscript");
+    vg_xw_text(x, "This list needs JavaScript; the counts per rule are in the table above.");
+    vg_xw_end_full(x);
+    vg_xw_end_full(x);
 }
 
 static void put_problems(xw *x, struct html_state *s)
 {
     if (!s->n_problems)
         return;
-    xw_start(x, "section");
-    xw_elem(x, "h2", "Problems");
-    xw_start(x, "ul");
+    vg_xw_start(x, "section");
+    vg_xw_elem(x, "h2", "Problems");
+    vg_xw_start(x, "ul");
     const char *p = s->problems.data;
     for (size_t i = 0; i < s->n_problems; i++, p += strlen(p) + 1)
-        xw_elem(x, "li", p);
-    xw_end_full(x);
-    xw_end_full(x);
+        vg_xw_elem(x, "li", p);
+    vg_xw_end_full(x);
+    vg_xw_end_full(x);
 }
 
 /* The data block: {"status":[...],"words":[...],"vms":[...],"rows":[...],
@@ -723,9 +723,9 @@ static void put_data(xw *x, struct html_state *s)
 {
     vg_buf *b = &s->line;
     vg_buf_reset(b);
-    xw_start(x, "script");
-    xw_attr(x, "type", "application/json");
-    xw_attr(x, "id", "vg-data");
+    vg_xw_start(x, "script");
+    vg_xw_attr(x, "type", "application/json");
+    vg_xw_attr(x, "id", "vg-data");
     VG_REPORT_LIT(b, "{\"status\":[");
     for (int st = 0; st < VG_RESULT_STATUS_COUNT; st++) {
         if (st)
@@ -739,10 +739,10 @@ static void put_data(xw *x, struct html_state *s)
         json_str(b, status_words[st]);
     }
     VG_REPORT_LIT(b, "],\"vms\":[");
-    xw_raw(x, b->data, b->len);
+    vg_xw_raw(x, b->data, b->len);
     vg_buf_reset(b);
     copy_part(x, s->vms_file);
-    xw_raw(x, "],\"rows\":[", 10);
+    vg_xw_raw(x, "],\"rows\":[", 10);
     copy_part(x, s->rows_file);
     VG_REPORT_LIT(b, "],\"rules\":[");
     for (size_t i = 0; i < s->n_rules; i++) {
@@ -766,16 +766,16 @@ static void put_data(xw *x, struct html_state *s)
             vg_report_addc(b, ',');
         json_str(b, s->strs.s[i]);
         if (b->len > 65536) {
-            xw_raw(x, b->data, b->len);
+            vg_xw_raw(x, b->data, b->len);
             vg_buf_reset(b);
         }
     }
     VG_REPORT_LIT(b, "]}");
     if (b->oom)
         x->failed = 1;
-    xw_raw(x, b->data, b->len);
+    vg_xw_raw(x, b->data, b->len);
     vg_buf_reset(b);
-    xw_end_full(x);
+    vg_xw_end_full(x);
 }
 
 static int html_end(vg_report *r, const vg_audit_summary *sum, vg_error *err)
@@ -784,13 +784,13 @@ static int html_end(vg_report *r, const vg_audit_summary *sum, vg_error *err)
     xw x;
     FILE *f = vg_report_stream(r);
     fputs("<!DOCTYPE html>\n", f);
-    xw_open_fragment(&x, f);
-    xw_start(&x, "html");
-    xw_attr(&x, "lang", "en");
+    vg_xw_open_fragment(&x, f);
+    vg_xw_start(&x, "html");
+    vg_xw_attr(&x, "lang", "en");
     put_head(&x);
-    xw_start(&x, "body");
+    vg_xw_start(&x, "body");
     put_header(&x, r);
-    xw_start(&x, "main");
+    vg_xw_start(&x, "main");
     put_summary(&x, sum);
     put_profiles(&x, s);
     put_charts(&x, s);
@@ -799,19 +799,19 @@ static int html_end(vg_report *r, const vg_audit_summary *sum, vg_error *err)
     put_list(&x, "findings", "Findings (fail, error, waived, manual)",
              "Search VM, rule, evidence...", 1);
     put_list(&x, "vms", "Virtual machines", "Search VM name or path...", 0);
-    xw_end_full(&x);
-    xw_start(&x, "footer");
-    xw_text(&x, "Generated by vmxguard ");
-    xw_text(&x, r->run.tool_version ? r->run.tool_version : vg_version());
-    xw_end_full(&x);
+    vg_xw_end_full(&x);
+    vg_xw_start(&x, "footer");
+    vg_xw_text(&x, "Generated by vmxguard ");
+    vg_xw_text(&x, r->run.tool_version ? r->run.tool_version : vg_version());
+    vg_xw_end_full(&x);
     put_data(&x, s);
-    xw_start(&x, "script");
-    xw_raw(&x, vg_html_script, strlen(vg_html_script));
-    xw_end_full(&x);
-    xw_end_full(&x);
-    xw_end_full(&x);
-    xw_raw(&x, "\n", 1);
-    if (xw_close(&x))
+    vg_xw_start(&x, "script");
+    vg_xw_raw(&x, vg_html_script, strlen(vg_html_script));
+    vg_xw_end_full(&x);
+    vg_xw_end_full(&x);
+    vg_xw_end_full(&x);
+    vg_xw_raw(&x, "\n", 1);
+    if (vg_xw_close(&x))
         return vg_error_set(err, VG_EIO, "", 0, "writing the html report failed");
     return vg_report_flush(r, err);
 }

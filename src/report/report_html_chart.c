@@ -15,38 +15,38 @@
 
 static void svg_open(xw *x, int height, const char *label)
 {
-    xw_start(x, "svg");
-    xw_attr(x, "xmlns", "http://www.w3.org/2000/svg");
-    xw_attrf(x, "viewBox", "0 0 %d %d", CHART_W, height);
-    xw_attrf(x, "width", "%d", CHART_W);
-    xw_attrf(x, "height", "%d", height);
-    xw_attr(x, "role", "img");
-    xw_attr(x, "aria-label", label);
+    vg_xw_start(x, "svg");
+    vg_xw_attr(x, "xmlns", "http://www.w3.org/2000/svg");
+    vg_xw_attrf(x, "viewBox", "0 0 %d %d", CHART_W, height);
+    vg_xw_attrf(x, "width", "%d", CHART_W);
+    vg_xw_attrf(x, "height", "%d", height);
+    vg_xw_attr(x, "role", "img");
+    vg_xw_attr(x, "aria-label", label);
 }
 
 static void svg_text(xw *x, int px, int py, const char *anchor, const char *text)
 {
-    xw_start(x, "text");
-    xw_attrf(x, "x", "%d", px);
-    xw_attrf(x, "y", "%d", py);
+    vg_xw_start(x, "text");
+    vg_xw_attrf(x, "x", "%d", px);
+    vg_xw_attrf(x, "y", "%d", py);
     if (anchor)
-        xw_attr(x, "text-anchor", anchor);
-    xw_text(x, text);
-    xw_end_full(x);
+        vg_xw_attr(x, "text-anchor", anchor);
+    vg_xw_text(x, text);
+    vg_xw_end_full(x);
 }
 
 static void svg_rect(xw *x, int px, int py, int w, const char *fill, const char *tip)
 {
-    xw_start(x, "rect");
-    xw_attrf(x, "x", "%d", px);
-    xw_attrf(x, "y", "%d", py);
-    xw_attrf(x, "width", "%d", w);
-    xw_attrf(x, "height", "%d", BAR_H);
-    xw_attr(x, "rx", "3");
-    xw_attr(x, "fill", fill);
+    vg_xw_start(x, "rect");
+    vg_xw_attrf(x, "x", "%d", px);
+    vg_xw_attrf(x, "y", "%d", py);
+    vg_xw_attrf(x, "width", "%d", w);
+    vg_xw_attrf(x, "height", "%d", BAR_H);
+    vg_xw_attr(x, "rx", "3");
+    vg_xw_attr(x, "fill", fill);
     if (tip)
-        xw_elem(x, "title", tip);
-    xw_end_full(x);
+        vg_xw_elem(x, "title", tip);
+    vg_xw_end_full(x);
 }
 
 /* label cut to max code points with an ellipsis, for the fixed label column */
@@ -100,16 +100,16 @@ void vg_html_chart_severity(xw *x, const struct html_totals *t)
     }
     for (size_t p = 0; p < 3; p++) { /* legend */
         int px = 70 + (int)p * 90;
-        xw_start(x, "rect");
-        xw_attrf(x, "x", "%d", px);
-        xw_attrf(x, "y", "%d", 4 * ROW_H + 8);
-        xw_attr(x, "width", "10");
-        xw_attr(x, "height", "10");
-        xw_attr(x, "fill", parts[p].fill);
-        xw_end_full(x);
+        vg_xw_start(x, "rect");
+        vg_xw_attrf(x, "x", "%d", px);
+        vg_xw_attrf(x, "y", "%d", 4 * ROW_H + 8);
+        vg_xw_attr(x, "width", "10");
+        vg_xw_attr(x, "height", "10");
+        vg_xw_attr(x, "fill", parts[p].fill);
+        vg_xw_end_full(x);
         svg_text(x, px + 14, 4 * ROW_H + 17, NULL, parts[p].word);
     }
-    xw_end_full(x);
+    vg_xw_end_full(x);
 }
 
 static int by_fails(const void *a, const void *b)
@@ -142,5 +142,5 @@ void vg_html_chart_bars(xw *x, const char *title, struct html_bar *bars, size_t 
         snprintf(num, sizeof num, "%zu", bars[i].fails);
         svg_text(x, LABEL_W + (w > 2 ? w : 2) + 6, y + 12, NULL, num);
     }
-    xw_end_full(x);
+    vg_xw_end_full(x);
 }

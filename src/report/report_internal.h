@@ -169,27 +169,27 @@ struct json_t *vg_report_json_summary(const vg_audit_summary *sum);
 int vg_report_json_put(vg_report *r, struct json_t *j, size_t flags, vg_error *err);
 
 /* XML through libxml2's xmlTextWriter (report_xml.c).  Errors are sticky:
- * write everything, check xw_close() once.  Text and attribute values pass
+ * write everything, check vg_xw_close() once.  Text and attribute values pass
  * through vg_report_xml_text(), so any input gives well-formed XML 1.0. */
 typedef struct xw {
     struct _xmlTextWriter *w;
-    FILE *owned;  /* opened by xw_open_path, closed by xw_close */
+    FILE *owned;  /* opened by vg_xw_open_path, closed by vg_xw_close */
     int fragment; /* no XML declaration / end of document */
     int failed;
 } xw;
-int xw_open_file(xw *x, FILE *f);                 /* to a caller's stream, left open */
-int xw_open_path(xw *x, const char *path);        /* creates the file, mode 0600 */
-int xw_open_fragment(xw *x, FILE *f);             /* no declaration, no indent (HTML) */
-void xw_end_full(xw *x);                          /* </x> even when empty (HTML) */
-void xw_raw(xw *x, const char *text, size_t len); /* trusted constant markup only */
-int xw_close(xw *x);                              /* ends the document; 0 or -1 */
-void xw_start(xw *x, const char *name);
-void xw_end(xw *x);
-void xw_attr(xw *x, const char *name, const char *value); /* NULL value: not written */
-void xw_attrf(xw *x, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-void xw_text(xw *x, const char *text);
-void xw_elem(xw *x, const char *name, const char *text); /* NULL text: empty element */
-void xw_comment(xw *x, const char *text);
+int vg_xw_open_file(xw *x, FILE *f);                 /* to a caller's stream, left open */
+int vg_xw_open_path(xw *x, const char *path);        /* creates the file, mode 0600 */
+int vg_xw_open_fragment(xw *x, FILE *f);             /* no declaration, no indent (HTML) */
+void vg_xw_end_full(xw *x);                          /* </x> even when empty (HTML) */
+void vg_xw_raw(xw *x, const char *text, size_t len); /* trusted constant markup only */
+int vg_xw_close(xw *x);                              /* ends the document; 0 or -1 */
+void vg_xw_start(xw *x, const char *name);
+void vg_xw_end(xw *x);
+void vg_xw_attr(xw *x, const char *name, const char *value); /* NULL value: not written */
+void vg_xw_attrf(xw *x, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void vg_xw_text(xw *x, const char *text);
+void vg_xw_elem(xw *x, const char *name, const char *text); /* NULL text: empty element */
+void vg_xw_comment(xw *x, const char *text);
 /* The V-number, SV rule id (with _rule) in a result's refs, or NULL. */
 const char *vg_report_ref_matching(const vg_profile_rule *pr, const char *prefix,
                                    const char *suffix);

@@ -40,12 +40,12 @@ static void put_case_body(xw *x, const vg_result *res)
         if (res->waiver_reason)
             vg_buf_printf(&body, "\nwaiver expired %s: %s",
                           res->waiver_expires ? res->waiver_expires : "", res->waiver_reason);
-        xw_start(x, res->status == VG_FAIL ? "failure" : "error");
-        xw_attr(x, "type",
+        vg_xw_start(x, res->status == VG_FAIL ? "failure" : "error");
+        vg_xw_attr(x, "type",
                 res->status == VG_FAIL ? vg_severity_name(vg_report_severity(res)) : "error");
-        xw_attr(x, "message", res->evidence ? res->evidence : vg_report_rule_title(res));
-        xw_text(x, body.data);
-        xw_end(x);
+        vg_xw_attr(x, "message", res->evidence ? res->evidence : vg_report_rule_title(res));
+        vg_xw_text(x, body.data);
+        vg_xw_end(x);
         break;
     case VG_NOT_APPLICABLE:
     case VG_MANUAL:
@@ -55,9 +55,9 @@ static void put_case_body(xw *x, const vg_result *res)
             vg_buf_printf(&body, ": %s", res->waiver_reason);
         else if (res->evidence)
             vg_buf_printf(&body, ": %s", res->evidence);
-        xw_start(x, "skipped");
-        xw_attr(x, "message", body.data);
-        xw_end(x);
+        vg_xw_start(x, "skipped");
+        vg_xw_attr(x, "message", body.data);
+        vg_xw_end(x);
         break;
     default:
         break;
@@ -72,7 +72,7 @@ static void put_case_body(xw *x, const vg_result *res)
             vg_buf_printf(&body, ":%u", res->line);
     }
     if (body.len)
-        xw_elem(x, "system-out", body.data);
+        vg_xw_elem(x, "system-out", body.data);
     vg_buf_release(&body);
 }
 
@@ -82,9 +82,9 @@ static int junit_begin(vg_report *r, vg_error *err)
     if (!s)
         return vg_error_set(err, VG_ENOMEM, "", 0, "out of memory");
     r->state = s;
-    s->open = xw_open_file(&s->x, vg_report_stream(r)) == 0;
-    xw_start(&s->x, "testsuites");
-    xw_attr(&s->x, "name", "vmxguard");
+    s->open = vg_xw_open_file(&s->x, vg_report_stream(r)) == 0;
+    vg_xw_start(&s->x, "testsuites");
+    vg_xw_attr(&s->x, "name", "vmxguard");
     return s->x.failed ? vg_error_set(err, VG_EIO, "", 0, "writing the junit report failed")
                        : VG_OK;
 }
@@ -96,38 +96,38 @@ static int junit_vm(vg_report *r, const vg_vm_report *vr, vg_error *err)
     char when[32];
     vg_report_iso_time(r->run.started, when, sizeof when);
     const char *name = vg_report_vm_name(vr->vm);
-    xw_start(x, "testsuite");
-    xw_attr(x, "name", name);
-    xw_attrf(x, "tests", "%zu", vr->n_results);
-    xw_attrf(x, "failures", "%zu", vr->counts[VG_FAIL]);
-    xw_attrf(x, "errors", "%zu", vr->counts[VG_ERROR]);
-    xw_attrf(x, "skipped", "%zu",
+    vg_xw_start(x, "testsuite");
+    vg_xw_attr(x, "name", name);
+    vg_xw_attrf(x, "tests", "%zu", vr->n_results);
+    vg_xw_attrf(x, "failures", "%zu", vr->counts[VG_FAIL]);
+    vg_xw_attrf(x, "errors", "%zu", vr->counts[VG_ERROR]);
+    vg_xw_attrf(x, "skipped", "%zu",
              vr->counts[VG_NOT_APPLICABLE] + vr->counts[VG_MANUAL] + vr->counts[VG_WAIVED]);
-    xw_attr(x, "time", "0");
-    xw_attr(x, "timestamp", when);
-    xw_attr(x, "hostname", r->run.hostname);
-    xw_start(x, "properties");
+    vg_xw_attr(x, "time", "0");
+    vg_xw_attr(x, "timestamp", when);
+    vg_xw_attr(x, "hostname", r->run.hostname);
+    vg_xw_start(x, "properties");
     static const char *const keys[] = {"path", "moref", "uuid", "server"};
     const char *values[] = {vr->vm->path, vr->vm->moref, vr->vm->uuid, vr->vm->server};
     for (size_t i = 0; i < 4; i++) {
         if (!values[i])
             continue;
-        xw_start(x, "property");
-        xw_attr(x, "name", keys[i]);
-        xw_attr(x, "value", values[i]);
-        xw_end(x);
+        vg_xw_start(x, "property");
+        vg_xw_attr(x, "name", keys[i]);
+        vg_xw_attr(x, "value", values[i]);
+        vg_xw_end(x);
     }
-    xw_end(x);
+    vg_xw_end(x);
     for (size_t i = 0; i < vr->n_results; i++) {
         const vg_result *res = &vr->results[i];
-        xw_start(x, "testcase");
-        xw_attrf(x, "classname", "vmxguard.%s", name);
-        xw_attrf(x, "name", "%s %s", vg_report_source_id(res), vg_report_rule_id(res));
-        xw_attr(x, "time", "0");
+        vg_xw_start(x, "testcase");
+        vg_xw_attrf(x, "classname", "vmxguard.%s", name);
+        vg_xw_attrf(x, "name", "%s %s", vg_report_source_id(res), vg_report_rule_id(res));
+        vg_xw_attr(x, "time", "0");
         put_case_body(x, res);
-        xw_end(x);
+        vg_xw_end(x);
     }
-    xw_end(x);
+    vg_xw_end(x);
     return x->failed ? vg_error_set(err, VG_EIO, "", 0, "writing the junit report failed") : VG_OK;
 }
 
@@ -146,27 +146,27 @@ static int junit_problem(vg_report *r, const vg_error *problem, vg_error *err)
 static void put_problem_suite(struct junit_state *s)
 {
     xw *x = &s->x;
-    xw_start(x, "testsuite");
-    xw_attr(x, "name", "vmxguard inputs");
-    xw_attr(x, "tests", "1");
-    xw_attr(x, "failures", "0");
-    xw_attrf(x, "errors", "%d", s->problem_errors ? 1 : 0);
-    xw_attr(x, "skipped", "0");
-    xw_attr(x, "time", "0");
-    xw_start(x, "testcase");
-    xw_attr(x, "classname", "vmxguard.inputs");
-    xw_attr(x, "name", "inputs readable");
-    xw_attr(x, "time", "0");
+    vg_xw_start(x, "testsuite");
+    vg_xw_attr(x, "name", "vmxguard inputs");
+    vg_xw_attr(x, "tests", "1");
+    vg_xw_attr(x, "failures", "0");
+    vg_xw_attrf(x, "errors", "%d", s->problem_errors ? 1 : 0);
+    vg_xw_attr(x, "skipped", "0");
+    vg_xw_attr(x, "time", "0");
+    vg_xw_start(x, "testcase");
+    vg_xw_attr(x, "classname", "vmxguard.inputs");
+    vg_xw_attr(x, "name", "inputs readable");
+    vg_xw_attr(x, "time", "0");
     if (s->problem_errors) {
-        xw_start(x, "error");
-        xw_attrf(x, "message", "%zu input errors", s->problem_errors);
-        xw_text(x, s->problem_text.data);
-        xw_end(x);
+        vg_xw_start(x, "error");
+        vg_xw_attrf(x, "message", "%zu input errors", s->problem_errors);
+        vg_xw_text(x, s->problem_text.data);
+        vg_xw_end(x);
     } else {
-        xw_elem(x, "system-out", s->problem_text.data);
+        vg_xw_elem(x, "system-out", s->problem_text.data);
     }
-    xw_end(x);
-    xw_end(x);
+    vg_xw_end(x);
+    vg_xw_end(x);
 }
 
 static int junit_end(vg_report *r, const vg_audit_summary *sum, vg_error *err)
@@ -175,9 +175,9 @@ static int junit_end(vg_report *r, const vg_audit_summary *sum, vg_error *err)
     (void)sum;
     if (s->problems)
         put_problem_suite(s);
-    xw_end(&s->x);
+    vg_xw_end(&s->x);
     s->open = 0;
-    if (xw_close(&s->x))
+    if (vg_xw_close(&s->x))
         return vg_error_set(err, VG_EIO, "", 0, "writing the junit report failed");
     return vg_report_flush(r, err);
 }
@@ -188,7 +188,7 @@ static void junit_free(vg_report *r)
     if (!s)
         return;
     if (s->open)
-        xw_close(&s->x);
+        vg_xw_close(&s->x);
     vg_buf_release(&s->problem_text);
     free(s);
 }

@@ -71,10 +71,10 @@ static char *benchmark_xid(const vg_report *r)
 
 static void put_ident(xw *x, const char *system, const char *id)
 {
-    xw_start(x, "ident");
-    xw_attr(x, "system", system);
-    xw_text(x, id);
-    xw_end(x);
+    vg_xw_start(x, "ident");
+    vg_xw_attr(x, "system", system);
+    vg_xw_text(x, id);
+    vg_xw_end(x);
 }
 
 /* CCIs and legacy ids: the STIG data's, else those in the entry's refs. */
@@ -108,18 +108,18 @@ static void put_rule(const vg_report *r, xw *x, const vg_profile *p, const struc
     char *id = rule_xid(r, p, row);
     char *title = vg_stig_row_title(row);
     const vg_profile_rule *pr = row->n_entries ? row->entries[0] : NULL;
-    xw_start(x, "Rule");
-    xw_attr(x, "id", id);
-    xw_attr(x, "severity", vg_stig_row_severity(row));
-    xw_attr(x, "selected", "true");
-    xw_attr(x, "weight", row->srule ? row->srule->weight : "10.0");
-    xw_elem(x, "version", vg_stig_row_version(row));
-    xw_elem(x, "title", title);
-    xw_elem(x, "description", pr ? pr->rule->description : NULL);
+    vg_xw_start(x, "Rule");
+    vg_xw_attr(x, "id", id);
+    vg_xw_attr(x, "severity", vg_stig_row_severity(row));
+    vg_xw_attr(x, "selected", "true");
+    vg_xw_attr(x, "weight", row->srule ? row->srule->weight : "10.0");
+    vg_xw_elem(x, "version", vg_stig_row_version(row));
+    vg_xw_elem(x, "title", title);
+    vg_xw_elem(x, "description", pr ? pr->rule->description : NULL);
     put_idents(x, row);
     if (pr && pr->rule->fix)
-        xw_elem(x, "fixtext", pr->rule->fix);
-    xw_end(x);
+        vg_xw_elem(x, "fixtext", pr->rule->fix);
+    vg_xw_end(x);
     if (!id || !title)
         x->failed = 1;
     free(id);
@@ -155,27 +155,27 @@ static void put_benchmark_head(vg_report *r, xw *x)
 {
     const vg_profile *p0 = r->run.n_profiles ? r->run.profiles[0] : NULL;
     char *id = benchmark_xid(r);
-    xw_start(x, "Benchmark");
-    xw_attr(x, "xmlns", XCCDF_NS);
-    xw_attr(x, "id", id);
-    xw_attr(x, "resolved", "1");
-    xw_attr(x, "xml:lang", "en");
-    xw_start(x, "status");
+    vg_xw_start(x, "Benchmark");
+    vg_xw_attr(x, "xmlns", XCCDF_NS);
+    vg_xw_attr(x, "id", id);
+    vg_xw_attr(x, "resolved", "1");
+    vg_xw_attr(x, "xml:lang", "en");
+    vg_xw_start(x, "status");
     if (p0 && p0->date)
-        xw_attr(x, "date", p0->date);
-    xw_text(x, "accepted");
-    xw_end(x);
-    xw_elem(x, "title",
+        vg_xw_attr(x, "date", p0->date);
+    vg_xw_text(x, "accepted");
+    vg_xw_end(x);
+    vg_xw_elem(x, "title",
             p0 && r->run.n_profiles == 1 ? (p0->title ? p0->title : p0->id) : "vmxguard audit");
     if (p0 && r->run.n_profiles == 1 && p0->description)
-        xw_elem(x, "description", p0->description);
+        vg_xw_elem(x, "description", p0->description);
     if (p0 && p0->release && r->run.n_profiles == 1) {
-        xw_start(x, "plain-text");
-        xw_attr(x, "id", "release-info");
-        xw_text(x, p0->release);
-        xw_end(x);
+        vg_xw_start(x, "plain-text");
+        vg_xw_attr(x, "id", "release-info");
+        vg_xw_text(x, p0->release);
+        vg_xw_end(x);
     }
-    xw_elem(x, "version", p0 && r->run.n_profiles == 1 && p0->version ? p0->version : "1");
+    vg_xw_elem(x, "version", p0 && r->run.n_profiles == 1 && p0->version ? p0->version : "1");
     put_rows(r, x, NULL, NULL, rule_each);
     if (!id)
         x->failed = 1;
@@ -186,20 +186,20 @@ static void put_fact(xw *x, const char *name, const char *value)
 {
     if (!value)
         return;
-    xw_start(x, "fact");
-    xw_attr(x, "name", name);
-    xw_attr(x, "type", "string");
-    xw_text(x, value);
-    xw_end(x);
+    vg_xw_start(x, "fact");
+    vg_xw_attr(x, "name", name);
+    vg_xw_attr(x, "type", "string");
+    vg_xw_text(x, value);
+    vg_xw_end(x);
 }
 
 static void put_target(xw *x, const vg_vm *vm)
 {
-    xw_elem(x, "target", vg_report_vm_name(vm));
+    vg_xw_elem(x, "target", vg_report_vm_name(vm));
     const char *ip = vg_vm_prop(vm, "guest.ipAddress");
     if (ip)
-        xw_elem(x, "target-address", ip);
-    xw_start(x, "target-facts");
+        vg_xw_elem(x, "target-address", ip);
+    vg_xw_start(x, "target-facts");
     put_fact(x, "urn:xccdf:fact:asset:identifier:host_name", vg_report_vm_name(vm));
     put_fact(x, "urn:xccdf:fact:asset:identifier:fqdn", vg_vm_prop(vm, "guest.hostName"));
     put_fact(x, "urn:xccdf:fact:asset:identifier:mac", vg_vm_prop(vm, "guest.macAddress"));
@@ -211,7 +211,7 @@ static void put_target(xw *x, const vg_vm *vm)
     put_fact(x, "urn:vmxguard:fact:vm:server", vm->server);
     put_fact(x, "urn:vmxguard:fact:vm:power", vg_power_state_name(vm->power));
     put_fact(x, "urn:vmxguard:fact:vm:hw_version", vm->hw_version);
-    xw_end(x);
+    vg_xw_end(x);
 }
 
 static void put_override(xw *x, const vg_result *res, const char *when)
@@ -220,13 +220,13 @@ static void put_override(xw *x, const vg_result *res, const char *when)
     vg_buf_printf(&authority, "%s%s%s", res->waiver_approver ? res->waiver_approver : "waiver",
                   res->waiver_expires ? ", expires " : "",
                   res->waiver_expires ? res->waiver_expires : "");
-    xw_start(x, "override");
-    xw_attr(x, "time", when);
-    xw_attr(x, "authority", authority.data);
-    xw_elem(x, "old-result", vg_stig_status(STIG_XCCDF, res->raw_status));
-    xw_elem(x, "new-result", vg_stig_status(STIG_XCCDF, res->status));
-    xw_elem(x, "remark", res->waiver_reason);
-    xw_end(x);
+    vg_xw_start(x, "override");
+    vg_xw_attr(x, "time", when);
+    vg_xw_attr(x, "authority", authority.data);
+    vg_xw_elem(x, "old-result", vg_stig_status(STIG_XCCDF, res->raw_status));
+    vg_xw_elem(x, "new-result", vg_stig_status(STIG_XCCDF, res->status));
+    vg_xw_elem(x, "remark", res->waiver_reason);
+    vg_xw_end(x);
     vg_buf_release(&authority);
 }
 
@@ -239,19 +239,19 @@ static void put_review(xw *x, const struct stig_row *row, const char *details)
     if (!comment)
         x->failed = 1;
     if (comment && *comment) {
-        xw_start(x, "check");
-        xw_attr(x, "system", "urn:vmxguard:review");
-        xw_start(x, "check-content");
-        xw_start(x, "vg:detail");
-        xw_attr(x, "xmlns:vg", "urn:vmxguard:review");
-        xw_text(x, details);
-        xw_end(x);
-        xw_start(x, "vg:comment");
-        xw_attr(x, "xmlns:vg", "urn:vmxguard:review");
-        xw_text(x, comment);
-        xw_end(x);
-        xw_end(x);
-        xw_end(x);
+        vg_xw_start(x, "check");
+        vg_xw_attr(x, "system", "urn:vmxguard:review");
+        vg_xw_start(x, "check-content");
+        vg_xw_start(x, "vg:detail");
+        vg_xw_attr(x, "xmlns:vg", "urn:vmxguard:review");
+        vg_xw_text(x, details);
+        vg_xw_end(x);
+        vg_xw_start(x, "vg:comment");
+        vg_xw_attr(x, "xmlns:vg", "urn:vmxguard:review");
+        vg_xw_text(x, comment);
+        vg_xw_end(x);
+        vg_xw_end(x);
+        vg_xw_end(x);
     }
     free(comment);
 }
@@ -261,39 +261,39 @@ static void put_rule_result(vg_report *r, xw *x, const vg_profile *p, const stru
 {
     char *id = rule_xid(r, p, row);
     char *details = vg_stig_row_details(row);
-    xw_start(x, "rule-result");
-    xw_attr(x, "idref", id);
-    xw_attr(x, "role", "full");
-    xw_attr(x, "severity", vg_stig_row_severity(row));
-    xw_attr(x, "time", when);
-    xw_attr(x, "weight", row->srule ? row->srule->weight : "10.0");
-    xw_elem(x, "result", vg_stig_status(STIG_XCCDF, row->status));
+    vg_xw_start(x, "rule-result");
+    vg_xw_attr(x, "idref", id);
+    vg_xw_attr(x, "role", "full");
+    vg_xw_attr(x, "severity", vg_stig_row_severity(row));
+    vg_xw_attr(x, "time", when);
+    vg_xw_attr(x, "weight", row->srule ? row->srule->weight : "10.0");
+    vg_xw_elem(x, "result", vg_stig_status(STIG_XCCDF, row->status));
     for (size_t i = 0; i < row->n_entries; i++) {
         const vg_result *res = row->results[i];
         if (res && res->status == VG_WAIVED && row->status == VG_WAIVED)
             put_override(x, res, when);
     }
     put_idents(x, row);
-    xw_start(x, "message");
-    xw_attr(x, "severity", row->status == VG_ERROR ? "error" : "info");
-    xw_text(x, details);
-    xw_end(x);
+    vg_xw_start(x, "message");
+    vg_xw_attr(x, "severity", row->status == VG_ERROR ? "error" : "info");
+    vg_xw_text(x, details);
+    vg_xw_end(x);
     for (size_t i = 0; i < row->n_entries; i++) {
         const vg_result *res = row->results[i];
         if (res && res->key) {
-            xw_start(x, "instance");
-            xw_attr(x, "context", "vmx-key");
-            xw_text(x, res->key);
-            xw_end(x);
+            vg_xw_start(x, "instance");
+            vg_xw_attr(x, "context", "vmx-key");
+            vg_xw_text(x, res->key);
+            vg_xw_end(x);
         }
     }
     for (size_t i = 0; i < row->n_entries; i++) {
         const vg_result *res = row->results[i];
         if (res && res->fix && (res->status == VG_FAIL || res->status == VG_WAIVED))
-            xw_elem(x, "fix", res->fix);
+            vg_xw_elem(x, "fix", res->fix);
     }
     put_review(x, row, details);
-    xw_end(x);
+    vg_xw_end(x);
     if (!id || !details)
         x->failed = 1;
     free(id);
@@ -308,27 +308,27 @@ static void put_test_result(vg_report *r, xw *x, const vg_vm_report *vr, size_t 
     vg_buf_adds(&id, "xccdf_org.vmxguard_testresult_");
     add_id_part(&id, vg_report_vm_name(vr->vm));
     vg_buf_printf(&id, ".%zu", n);
-    xw_start(x, "TestResult");
-    xw_attr(x, "id", id.data);
-    xw_attr(x, "start-time", when);
-    xw_attr(x, "end-time", when);
-    xw_attrf(x, "test-system", "cpe:/a:vmxguard:vmxguard:%s",
+    vg_xw_start(x, "TestResult");
+    vg_xw_attr(x, "id", id.data);
+    vg_xw_attr(x, "start-time", when);
+    vg_xw_attr(x, "end-time", when);
+    vg_xw_attrf(x, "test-system", "cpe:/a:vmxguard:vmxguard:%s",
              r->run.tool_version ? r->run.tool_version : vg_version());
-    xw_attr(x, "version", r->run.tool_version ? r->run.tool_version : vg_version());
+    vg_xw_attr(x, "version", r->run.tool_version ? r->run.tool_version : vg_version());
     vg_buf_reset(&id);
     vg_buf_printf(&id, "vmxguard audit of %s", vg_report_vm_name(vr->vm));
-    xw_elem(x, "title", id.data);
+    vg_xw_elem(x, "title", id.data);
     put_target(x, vr->vm);
     size_t pass = vr->counts[VG_PASS] + vr->counts[VG_WAIVED], fail = vr->counts[VG_FAIL];
     put_rows(r, x, vr, when, put_rule_result);
-    xw_start(x, "score");
-    xw_attr(x, "system", "urn:xccdf:scoring:default");
-    xw_attr(x, "maximum", "100");
+    vg_xw_start(x, "score");
+    vg_xw_attr(x, "system", "urn:xccdf:scoring:default");
+    vg_xw_attr(x, "maximum", "100");
     vg_buf_reset(&id);
     vg_buf_printf(&id, "%.2f", (pass + fail) ? 100.0 * (double)pass / (double)(pass + fail) : 0.0);
-    xw_text(x, id.data);
-    xw_end(x);
-    xw_end(x);
+    vg_xw_text(x, id.data);
+    vg_xw_end(x);
+    vg_xw_end(x);
     vg_buf_release(&id);
 }
 
@@ -341,7 +341,7 @@ static int xccdf_begin(vg_report *r, vg_error *err)
     if (r->opts.output_dir)
         return VG_OK;
     s->stream_open = 1;
-    xw_open_file(&s->stream, vg_report_stream(r));
+    vg_xw_open_file(&s->stream, vg_report_stream(r));
     put_benchmark_head(r, &s->stream);
     if (s->stream.failed)
         return vg_error_set(err, VG_EIO, "", 0, "writing the xccdf report failed");
@@ -357,12 +357,12 @@ static int xccdf_vm_file(vg_report *r, const vg_vm_report *vr, vg_error *err)
     if (prc)
         return prc;
     xw x;
-    xw_open_path(&x, path);
+    vg_xw_open_path(&x, path);
     put_benchmark_head(r, &x);
     put_test_result(r, &x, vr, 1);
-    xw_end(&x);
+    vg_xw_end(&x);
     int rc =
-        xw_close(&x) ? vg_error_set(err, VG_EIO, path, 0, "cannot write the xccdf results") : VG_OK;
+        vg_xw_close(&x) ? vg_error_set(err, VG_EIO, path, 0, "cannot write the xccdf results") : VG_OK;
     free(path);
     return rc;
 }
@@ -374,7 +374,7 @@ static int xccdf_vm(vg_report *r, const vg_vm_report *vr, vg_error *err)
     if (r->opts.output_dir)
         return xccdf_vm_file(r, vr, err);
     if (s->vms == 2)
-        xw_comment(&s->stream,
+        vg_xw_comment(&s->stream,
                    " More than one TestResult: STIG Manager imports one TestResult per file "
                    "and rejects this document. Write one file per VM (the output-dir option) "
                    "to import them. ");
@@ -400,8 +400,8 @@ static int xccdf_end(vg_report *r, const vg_audit_summary *sum, vg_error *err)
     if (!s->stream_open)
         return VG_OK;
     s->stream_open = 0;
-    xw_end(&s->stream); /* Benchmark */
-    if (xw_close(&s->stream))
+    vg_xw_end(&s->stream); /* Benchmark */
+    if (vg_xw_close(&s->stream))
         return vg_error_set(err, VG_EIO, "", 0, "writing the xccdf report failed");
     return vg_report_flush(r, err);
 }
@@ -412,7 +412,7 @@ static void xccdf_free(vg_report *r)
     if (!s)
         return;
     if (s->stream_open)
-        xw_close(&s->stream);
+        vg_xw_close(&s->stream);
     vg_per_vm_release(&s->files);
     free(s);
 }

@@ -29,7 +29,7 @@ static int xw_setup(xw *x, xmlOutputBufferPtr out)
     return x->failed ? -1 : 0;
 }
 
-int xw_open_file(xw *x, FILE *f)
+int vg_xw_open_file(xw *x, FILE *f)
 {
     x->fragment = 0;
     x->owned = NULL;
@@ -38,7 +38,7 @@ int xw_open_file(xw *x, FILE *f)
 }
 
 /* No XML declaration and no indentation: an HTML page or a part of one. */
-int xw_open_fragment(xw *x, FILE *f)
+int vg_xw_open_fragment(xw *x, FILE *f)
 {
     x->owned = NULL;
     x->failed = 0;
@@ -49,7 +49,7 @@ int xw_open_fragment(xw *x, FILE *f)
     return x->failed ? -1 : 0;
 }
 
-int xw_open_path(xw *x, const char *path)
+int vg_xw_open_path(xw *x, const char *path)
 {
     x->failed = 0;
     x->fragment = 0;
@@ -67,7 +67,7 @@ int xw_open_path(xw *x, const char *path)
     return xw_setup(x, xmlOutputBufferCreateFile(x->owned, NULL));
 }
 
-int xw_close(xw *x)
+int vg_xw_close(xw *x)
 {
     if (!x->w) {
         if (x->owned)
@@ -87,19 +87,19 @@ int xw_close(xw *x)
     return x->failed ? -1 : 0;
 }
 
-void xw_start(xw *x, const char *name)
+void vg_xw_start(xw *x, const char *name)
 {
     if (!x->failed && xmlTextWriterStartElement(x->w, BAD_CAST name) < 0)
         x->failed = 1;
 }
 
-void xw_end(xw *x)
+void vg_xw_end(xw *x)
 {
     if (!x->failed && xmlTextWriterEndElement(x->w) < 0)
         x->failed = 1;
 }
 
-void xw_attr(xw *x, const char *name, const char *value)
+void vg_xw_attr(xw *x, const char *name, const char *value)
 {
     if (x->failed || !value)
         return;
@@ -109,7 +109,7 @@ void xw_attr(xw *x, const char *name, const char *value)
     free(clean);
 }
 
-void xw_attrf(xw *x, const char *name, const char *fmt, ...)
+void vg_xw_attrf(xw *x, const char *name, const char *fmt, ...)
 {
     vg_buf b = VG_BUF_INIT;
     va_list ap;
@@ -119,11 +119,11 @@ void xw_attrf(xw *x, const char *name, const char *fmt, ...)
     if (b.oom)
         x->failed = 1;
     else
-        xw_attr(x, name, b.data ? b.data : "");
+        vg_xw_attr(x, name, b.data ? b.data : "");
     vg_buf_release(&b);
 }
 
-void xw_text(xw *x, const char *text)
+void vg_xw_text(xw *x, const char *text)
 {
     if (x->failed || !text || !*text)
         return;
@@ -134,27 +134,27 @@ void xw_text(xw *x, const char *text)
 }
 
 /* Always <X></X>, never <X/>: what STIG Viewer writes and some readers expect. */
-void xw_elem(xw *x, const char *name, const char *text)
+void vg_xw_elem(xw *x, const char *name, const char *text)
 {
-    xw_start(x, name);
-    xw_text(x, text);
+    vg_xw_start(x, name);
+    vg_xw_text(x, text);
     if (!x->failed && xmlTextWriterFullEndElement(x->w) < 0)
         x->failed = 1;
 }
 
-void xw_end_full(xw *x)
+void vg_xw_end_full(xw *x)
 {
     if (!x->failed && xmlTextWriterFullEndElement(x->w) < 0)
         x->failed = 1;
 }
 
-void xw_raw(xw *x, const char *text, size_t len)
+void vg_xw_raw(xw *x, const char *text, size_t len)
 {
     if (!x->failed && len && xmlTextWriterWriteRawLen(x->w, BAD_CAST text, (int)len) < 0)
         x->failed = 1;
 }
 
-void xw_comment(xw *x, const char *text)
+void vg_xw_comment(xw *x, const char *text)
 {
     /* "--" may not appear in a comment: callers pass fixed text only. */
     if (!x->failed && xmlTextWriterWriteComment(x->w, BAD_CAST text) < 0)

@@ -233,9 +233,9 @@ static int add_diags(vg_vmx_doc *doc, const tmpl_vm *tv)
     if (keep)
         vg_buf_add(&text, doc->diag_text, keep);
     for (size_t i = 0; i < tv->nd; i++)
-        vmx_diag_add(doc, &text, tv->d[i].level, tv->d[i].line, tv->d[i].code, "%s", tv->d[i].msg);
+        vg_vmx_diag_add(doc, &text, tv->d[i].level, tv->d[i].line, tv->d[i].code, "%s", tv->d[i].msg);
     int oom = text.oom;
-    vmx_diag_fix(doc, &text);
+    vg_vmx_diag_fix(doc, &text);
     return oom ? VG_ENOMEM : VG_OK;
 }
 

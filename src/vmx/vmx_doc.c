@@ -39,7 +39,7 @@ static inline uint64_t mix(uint64_t h, uint64_t w)
 
 /* Hash of the lower-cased key, 8 bytes per step: keys are hashed once per
  * entry while parsing, so this is on the hot path. */
-uint32_t vmx_hash_key(const char *key, size_t len)
+uint32_t vg_vmx_hash_key(const char *key, size_t len)
 {
     uint64_t h = 0x9E3779B97F4A7C15ull ^ len, w;
     size_t i = 0;
@@ -65,7 +65,7 @@ uint32_t vmx_hash_key(const char *key, size_t len)
 
 /* Equal ignoring ASCII case: the same spelling is the common case (one
  * memcmp), else 8 bytes at a time folded, then the tail byte by byte. */
-int vmx_key_equal(const char *a, size_t alen, const char *b, size_t blen)
+int vg_vmx_key_equal(const char *a, size_t alen, const char *b, size_t blen)
 {
     if (alen != blen)
         return 0;
@@ -157,7 +157,7 @@ static void report_duplicate(vg_vmx_doc *doc, vg_buf *text, const struct vmx_ent
                              const struct vmx_entry *dup)
 {
     int klen = dup->key_len > 200 ? 200 : (int)dup->key_len;
-    vmx_diag_add(doc, text, VG_DIAG_ERROR, dup->pub.line, "duplicate-key",
+    vg_vmx_diag_add(doc, text, VG_DIAG_ERROR, dup->pub.line, "duplicate-key",
                  "duplicate key '%.*s%s' (also on line %u); VMware refuses such files", klen,
                  dup->pub.key, dup->key_len > 200 ? "..." : "", first->pub.line);
 }
@@ -174,7 +174,7 @@ static void index_one(vg_vmx_doc *doc, size_t i, vg_buf *text)
             return;
         }
         struct vmx_entry *o = &doc->entries[v - 1];
-        if (o->hash == e->hash && vmx_key_equal(o->pub.key, o->key_len, e->pub.key, e->key_len)) {
+        if (o->hash == e->hash && vg_vmx_key_equal(o->pub.key, o->key_len, e->pub.key, e->key_len)) {
             o->pub.duplicate = e->pub.duplicate = 1;
             if (text)
                 report_duplicate(doc, text, o, e);
@@ -183,7 +183,7 @@ static void index_one(vg_vmx_doc *doc, size_t i, vg_buf *text)
     }
 }
 
-int vmx_index(vg_vmx_doc *doc, vg_buf *diag_text, int report_duplicates)
+int vg_vmx_index(vg_vmx_doc *doc, vg_buf *diag_text, int report_duplicates)
 {
     size_t size = 16;
     while (size < doc->nentries * 2)
@@ -206,33 +206,33 @@ int vmx_index(vg_vmx_doc *doc, vg_buf *diag_text, int report_duplicates)
 /* Entry i was just appended with a key not in the index: add it alone
  * (amortised O(1)), rebuilding only when the table must grow.  Edits that
  * add many keys (a vSphere VM with 80,000 extraConfig keys) stay linear. */
-int vmx_index_add(vg_vmx_doc *doc, size_t i)
+int vg_vmx_index_add(vg_vmx_doc *doc, size_t i)
 {
     if (doc->table_size < 16 || doc->table_size < doc->nentries * 2)
-        return vmx_index(doc, NULL, 0);
+        return vg_vmx_index(doc, NULL, 0);
     index_one(doc, i, NULL);
     return 0;
 }
 
-size_t vmx_find_index(const vg_vmx_doc *doc, const char *key, size_t len)
+size_t vg_vmx_find_index(const vg_vmx_doc *doc, const char *key, size_t len)
 {
     if (!doc->table_size)
         return (size_t)-1;
-    uint32_t h = vmx_hash_key(key, len);
+    uint32_t h = vg_vmx_hash_key(key, len);
     size_t mask = doc->table_size - 1;
     for (size_t slot = h & mask;; slot = (slot + 1) & mask) {
         uint32_t v = doc->table[slot];
         if (v == 0)
             return (size_t)-1;
         const struct vmx_entry *e = &doc->entries[v - 1];
-        if (e->hash == h && vmx_key_equal(e->pub.key, e->key_len, key, len))
+        if (e->hash == h && vg_vmx_key_equal(e->pub.key, e->key_len, key, len))
             return v - 1;
     }
 }
 
 const vg_vmx_entry *vg_vmx_doc_find(const vg_vmx_doc *doc, const char *key)
 {
-    size_t i = vmx_find_index(doc, key, strlen(key));
+    size_t i = vg_vmx_find_index(doc, key, strlen(key));
     return i == (size_t)-1 ? NULL : &doc->entries[i].pub;
 }
 
@@ -299,8 +299,8 @@ static struct vmx_diag *diag_slot(vg_vmx_doc *doc, vg_buf *text, vg_diag_level l
     return d;
 }
 
-/* Messages go into one text buffer; pointers are set by vmx_diag_fix. */
-void vmx_diag_add(vg_vmx_doc *doc, vg_buf *text, vg_diag_level level, unsigned line,
+/* Messages go into one text buffer; pointers are set by vg_vmx_diag_fix. */
+void vg_vmx_diag_add(vg_vmx_doc *doc, vg_buf *text, vg_diag_level level, unsigned line,
                   const char *code, const char *fmt, ...)
 {
     if (doc->ndiags > VMX_MAX_DIAGS)
@@ -320,7 +320,7 @@ void vmx_diag_add(vg_vmx_doc *doc, vg_buf *text, vg_diag_level level, unsigned l
     vg_buf_addc(text, '\0');
 }
 
-void vmx_diag_fix(vg_vmx_doc *doc, vg_buf *text)
+void vg_vmx_diag_fix(vg_vmx_doc *doc, vg_buf *text)
 {
     free(doc->diag_text);
     doc->diag_text = vg_buf_detach(text);

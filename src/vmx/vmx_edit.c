@@ -22,7 +22,7 @@ static const struct {
     size_t len;
 } eol_table[] = {{"", 0}, {"\n", 1}, {"\r\n", 2}, {"\r", 1}};
 
-const char *vmx_eol_bytes(unsigned eol, size_t *len)
+const char *vg_vmx_eol_bytes(unsigned eol, size_t *len)
 {
     if (eol > VMX_EOL_CR)
         eol = VMX_EOL_NONE;
@@ -48,7 +48,7 @@ int vg_vmx_doc_serialize(const vg_vmx_doc *doc, char **out, size_t *len, vg_erro
         for (size_t i = 0; i < doc->nlines; i++) {
             const struct vmx_line *ln = &doc->lines[i];
             size_t el;
-            const char *eb = vmx_eol_bytes(ln->eol, &el);
+            const char *eb = vg_vmx_eol_bytes(ln->eol, &el);
             vg_buf_add(&b, ln->text, ln->len);
             vg_buf_add(&b, eb, el);
         }
@@ -81,7 +81,7 @@ static int make_line(vg_vmx_doc *doc, const char *text, size_t len, struct vmx_l
                      struct vmx_entry *e)
 {
     struct vmx_parsed p;
-    if (vmx_parse_line(text, len, &p) != VMX_ENTRY)
+    if (vg_vmx_parse_line(text, len, &p) != VMX_ENTRY)
         return VG_ERR;
     struct vmx_block *b = malloc(sizeof *b + 2 * len + p.val_len + 4);
     if (!b)
@@ -96,7 +96,7 @@ static int make_line(vg_vmx_doc *doc, const char *text, size_t len, struct vmx_l
     memcpy(r, text + p.val_off, p.val_len);
     r[p.val_len] = '\0';
     size_t vlen;
-    vmx_unescape_into(r, p.val_len, v, &vlen);
+    vg_vmx_unescape_into(r, p.val_len, v, &vlen);
     ln->text = t;
     ln->len = len;
     ln->kind = VMX_ENTRY;
@@ -107,7 +107,7 @@ static int make_line(vg_vmx_doc *doc, const char *text, size_t len, struct vmx_l
     e->pub.value = v;
     e->pub.quoted = (unsigned char)p.quoted;
     e->key_len = p.key_len;
-    e->hash = vmx_hash_key(k, p.key_len);
+    e->hash = vg_vmx_hash_key(k, p.key_len);
     e->value_off = VMX_NO_VALUE_OFF;
     return 0;
 }
@@ -124,7 +124,7 @@ static int remove_matching(vg_vmx_doc *doc, const char *key, size_t keep)
     int removed = 0;
     for (size_t i = 0; i < doc->nentries; i++) {
         struct vmx_entry *e = &doc->entries[i];
-        if (i != keep && vmx_key_equal(e->pub.key, e->key_len, key, klen)) {
+        if (i != keep && vg_vmx_key_equal(e->pub.key, e->key_len, key, klen)) {
             doc->lines[e->line].kind = LINE_DROPPED;
             e->line = UINT32_MAX;
             removed++;
@@ -251,7 +251,7 @@ int vg_vmx_doc_set(vg_vmx_doc *doc, const char *key, const char *value, vg_error
     int rc = check_key(doc, key, err);
     if (rc)
         return rc;
-    size_t ei = vmx_find_index(doc, key, strlen(key));
+    size_t ei = vg_vmx_find_index(doc, key, strlen(key));
     if (ei != (size_t)-1 && !doc->entries[ei].pub.duplicate &&
         strcmp(doc->entries[ei].pub.value, value) == 0)
         return 0; /* already so: keep the bytes, stay unmodified */
@@ -270,9 +270,9 @@ int vg_vmx_doc_set(vg_vmx_doc *doc, const char *key, const char *value, vg_error
     doc->modified = 1;
     /* a new key joins the index alone; only removed duplicates move entries */
     if (ei == (size_t)-1)
-        rc = vmx_index_add(doc, doc->nentries - 1);
+        rc = vg_vmx_index_add(doc, doc->nentries - 1);
     else if (removed)
-        rc = vmx_index(doc, NULL, 0);
+        rc = vg_vmx_index(doc, NULL, 0);
     if (rc)
         return edit_error(doc, VG_ENOMEM, key, err);
     return 0;
@@ -286,7 +286,7 @@ int vg_vmx_doc_remove(vg_vmx_doc *doc, const char *key, vg_error *err)
     if (removed == 0)
         return 0;
     doc->modified = 1;
-    if (vmx_index(doc, NULL, 0))
+    if (vg_vmx_index(doc, NULL, 0))
         return edit_error(doc, VG_ENOMEM, key, err);
     return removed;
 }

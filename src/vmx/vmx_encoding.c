@@ -66,7 +66,7 @@ static int known_charset(const char *name)
     return -1;
 }
 
-const char *vmx_iconv_name(const char *name)
+const char *vg_vmx_iconv_name(const char *name)
 {
     int i = known_charset(name);
     return i < 0 ? name : charset_names[i].iconv;
@@ -78,7 +78,7 @@ static iconv_t open_converter(const char *encoding, int *unknown)
     *unknown = 0;
     if (!encoding)
         return (iconv_t)-1;
-    const char *name = vmx_iconv_name(encoding);
+    const char *name = vg_vmx_iconv_name(encoding);
     if (!name)
         return (iconv_t)-1;
     iconv_t cd = iconv_open("UTF-8", name);
@@ -87,7 +87,7 @@ static iconv_t open_converter(const char *encoding, int *unknown)
     return cd;
 }
 
-void vmx_check_encoding(vg_vmx_doc *doc, vg_buf *diag_text)
+void vg_vmx_check_encoding(vg_vmx_doc *doc, vg_buf *diag_text)
 {
     const vg_vmx_entry *e = vg_vmx_doc_find(doc, ".encoding");
     if (!e)
@@ -99,7 +99,7 @@ void vmx_check_encoding(vg_vmx_doc *doc, vg_buf *diag_text)
     if (cd != (iconv_t)-1)
         iconv_close(cd);
     if (unknown)
-        vmx_diag_add(doc, diag_text, VG_DIAG_WARNING, e->line, "unknown-encoding",
+        vg_vmx_diag_add(doc, diag_text, VG_DIAG_WARNING, e->line, "unknown-encoding",
                      "unknown .encoding '%.100s'; values are shown as UTF-8", e->value);
 }
 
@@ -226,7 +226,7 @@ int vg_vmx_doc_from_utf8(const vg_vmx_doc *doc, const char *utf8, char **out, vg
     *out = NULL;
     iconv_t cd = (iconv_t)-1;
     const char *enc = vg_vmx_doc_encoding(doc);
-    const char *name = enc ? vmx_iconv_name(enc) : NULL;
+    const char *name = enc ? vg_vmx_iconv_name(enc) : NULL;
     if (name)
         cd = iconv_open(name, "UTF-8");
     if (cd == (iconv_t)-1) {

@@ -25,7 +25,7 @@ static int hexval(unsigned char c)
     return -1;
 }
 
-void vmx_unescape_into(const char *raw, size_t len, char *out, size_t *outlen)
+void vg_vmx_unescape_into(const char *raw, size_t len, char *out, size_t *outlen)
 {
     size_t o = 0, i = 0;
     while (i < len) {
@@ -60,7 +60,7 @@ char *vg_vmx_unescape(const char *raw, size_t len)
     if (!out)
         return NULL;
     size_t n;
-    vmx_unescape_into(raw, len, out, &n);
+    vg_vmx_unescape_into(raw, len, out, &n);
     return out;
 }
 

@@ -87,27 +87,27 @@ struct vmx_parsed {
     const char *why; /* for weird lines */
 };
 /* Classifies a line (no line end inside): returns an enum vmx_kind. */
-int vmx_parse_line(const char *s, size_t n, struct vmx_parsed *p);
+int vg_vmx_parse_line(const char *s, size_t n, struct vmx_parsed *p);
 
-uint32_t vmx_hash_key(const char *key, size_t len);
-int vmx_key_equal(const char *a, size_t alen, const char *b, size_t blen);
+uint32_t vg_vmx_hash_key(const char *key, size_t len);
+int vg_vmx_key_equal(const char *a, size_t alen, const char *b, size_t blen);
 /* Rebuild the key table and duplicate flags from entries; 0 or VG_ENOMEM. */
-int vmx_index(vg_vmx_doc *doc, vg_buf *diag_text, int report_duplicates);
+int vg_vmx_index(vg_vmx_doc *doc, vg_buf *diag_text, int report_duplicates);
 /* Index entry i, just appended with a key the index does not hold. */
-int vmx_index_add(vg_vmx_doc *doc, size_t i);
+int vg_vmx_index_add(vg_vmx_doc *doc, size_t i);
 /* First entry index for key, or (size_t)-1. */
-size_t vmx_find_index(const vg_vmx_doc *doc, const char *key, size_t len);
-void vmx_diag_add(vg_vmx_doc *doc, vg_buf *text, vg_diag_level level, unsigned line,
+size_t vg_vmx_find_index(const vg_vmx_doc *doc, const char *key, size_t len);
+void vg_vmx_diag_add(vg_vmx_doc *doc, vg_buf *text, vg_diag_level level, unsigned line,
                   const char *code, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-void vmx_diag_fix(vg_vmx_doc *doc, vg_buf *text);
-void vmx_unescape_into(const char *raw, size_t len, char *out, size_t *outlen);
+void vg_vmx_diag_fix(vg_vmx_doc *doc, vg_buf *text);
+void vg_vmx_unescape_into(const char *raw, size_t len, char *out, size_t *outlen);
 /* Checks .encoding once parsing is done: adds an unknown-encoding warning. */
-void vmx_check_encoding(vg_vmx_doc *doc, vg_buf *diag_text);
+void vg_vmx_check_encoding(vg_vmx_doc *doc, vg_buf *diag_text);
 /* iconv name for a VMware .encoding value; NULL means "treat as UTF-8". */
-const char *vmx_iconv_name(const char *vmware_name);
+const char *vg_vmx_iconv_name(const char *vmware_name);
 /* Reads a regular file (never blocks on FIFOs/devices), up to VG_VMX_MAX_FILE + 1 bytes. */
-int vmx_read_file(const char *path, char **out, size_t *len, vg_error *err);
+int vg_vmx_read_file(const char *path, char **out, size_t *len, vg_error *err);
 /* Name of the line end, and its bytes. */
-const char *vmx_eol_bytes(unsigned eol, size_t *len);
+const char *vg_vmx_eol_bytes(unsigned eol, size_t *len);
 
 #endif

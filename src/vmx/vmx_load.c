@@ -11,7 +11,7 @@
 #include "vmx/vmx_internal.h"
 
 /* Opens path read-only for vg_vmx_doc_load and the save-time re-check. */
-int vmx_read_file(const char *path, char **out, size_t *len, vg_error *err)
+int vg_vmx_read_file(const char *path, char **out, size_t *len, vg_error *err)
 {
     return vg_file_read(path, VG_VMX_MAX_FILE, "a .vmx", out, len, err);
 }
@@ -21,7 +21,7 @@ int vg_vmx_doc_load(const char *path, vg_vmx_doc **out, vg_error *err)
     *out = NULL;
     char *data;
     size_t len;
-    int rc = vmx_read_file(path, &data, &len, err);
+    int rc = vg_vmx_read_file(path, &data, &len, err);
     if (rc)
         return rc;
     if (len > VG_VMX_MAX_FILE)

@@ -172,7 +172,7 @@ static int parse_line(const char *s, size_t n, size_t avail, struct vmx_parsed *
     return parse_value(s, skip_blanks(s, i + 1, n), n, avail, p);
 }
 
-int vmx_parse_line(const char *s, size_t n, struct vmx_parsed *p)
+int vg_vmx_parse_line(const char *s, size_t n, struct vmx_parsed *p)
 {
     return parse_line(s, n, n, p);
 }
@@ -209,7 +209,7 @@ static int add_entry(struct parse_state *st, struct vmx_line *ln, const struct v
     e->pub.key = w + p->key_off;
     w[p->key_off + p->key_len] = '\0';
     e->key_len = p->key_len;
-    e->hash = vmx_hash_key(e->pub.key, p->key_len);
+    e->hash = vg_vmx_hash_key(e->pub.key, p->key_len);
     e->pub.raw = p->val_len ? w + p->val_off : "";
     if (p->val_len)
         w[p->val_off + p->val_len] = '\0';
@@ -219,7 +219,7 @@ static int add_entry(struct parse_state *st, struct vmx_line *ln, const struct v
         if (vg_buf_grow(&st->values, p->val_len + 1))
             return VG_ENOMEM;
         size_t outlen;
-        vmx_unescape_into(e->pub.raw, p->val_len, st->values.data + st->values.len, &outlen);
+        vg_vmx_unescape_into(e->pub.raw, p->val_len, st->values.data + st->values.len, &outlen);
         st->values.len += outlen + 1;
     }
     e->pub.value = e->pub.raw;
@@ -282,7 +282,7 @@ static int parse_lines(struct parse_state *st, vg_error *err)
         if (ln->kind == VMX_ENTRY && add_entry(st, ln, &p, pos, lineno))
             return VG_ENOMEM;
         if (ln->kind == VMX_WEIRD)
-            vmx_diag_add(doc, &st->diag_text, VG_DIAG_WARNING, lineno, "unparsed-line",
+            vg_vmx_diag_add(doc, &st->diag_text, VG_DIAG_WARNING, lineno, "unparsed-line",
                          "line not understood (%s); kept as it is", p.why);
         if (eol != VMX_EOL_NONE && doc->eol == VMX_EOL_NONE)
             doc->eol = eol;
@@ -345,19 +345,19 @@ static int parse_into(vg_vmx_doc *doc, const char *data, size_t len, vg_error *e
     doc->bom = len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0;
     struct parse_state st = {doc, VG_BUF_INIT, VG_BUF_INIT};
     if (doc->bom)
-        vmx_diag_add(doc, &st.diag_text, VG_DIAG_WARNING, 1, "bom",
+        vg_vmx_diag_add(doc, &st.diag_text, VG_DIAG_WARNING, 1, "bom",
                      "UTF-8 byte order mark at the start; kept, but some VMware products "
                      "reject such files");
     int rc = parse_lines(&st, err);
     if (rc == 0) {
         fix_values(&st);
-        rc = vmx_index(doc, &st.diag_text, 1);
+        rc = vg_vmx_index(doc, &st.diag_text, 1);
     }
     if (rc == 0)
-        vmx_check_encoding(doc, &st.diag_text);
+        vg_vmx_check_encoding(doc, &st.diag_text);
     if (rc == 0 && (st.values.oom || st.diag_text.oom || !doc->values))
         rc = VG_ENOMEM;
-    vmx_diag_fix(doc, &st.diag_text);
+    vg_vmx_diag_fix(doc, &st.diag_text);
     vg_buf_release(&st.values);
     if (rc == VG_ENOMEM)
         return vg_error_set(err, VG_ENOMEM, doc->name, 0, "out of memory");

@@ -3,11 +3,11 @@
  * vmxguard starts.  Linking it pulls in some thirty libraries (TLS, GSSAPI,
  * LDAP, SSH, IDN...) whose loading and relocation cost ~3 ms on every run,
  * a third of a whole audit of a small folder, although only the vSphere
- * client uses them.  These definitions stand in for the nine libcurl calls
- * this module makes and forward to the real ones found with dlopen; the call
- * sites (and curl.h's type checks) stay as they are.  If libcurl cannot be
- * loaded, curl_global_init fails and curl_easy_init returns NULL, and
- * vg_vsphere_curl_error() says why.
+ * client uses them.  vg_curl() returns a table of the nine libcurl calls
+ * this module makes, found with dlopen; the library defines no curl_*
+ * symbol of its own, so a program that links libcurl itself is not
+ * disturbed.  If libcurl cannot be loaded the table's entries fail
+ * (CURLE_FAILED_INIT, NULL handles) and vg_vsphere_curl_error() says why.
  */
 #include <dlfcn.h>
 #include <pthread.h>
@@ -19,17 +19,7 @@
 
 #include "vsphere/vsphere_internal.h"
 
-static struct {
-    CURLcode (*global_init)(long);
-    CURL *(*easy_init)(void);
-    CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
-    CURLcode (*easy_perform)(CURL *);
-    void (*easy_cleanup)(CURL *);
-    CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
-    const char *(*easy_strerror)(CURLcode);
-    struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
-    void (*slist_free_all)(struct curl_slist *);
-} api;
+static struct vg_curl_api api;
 static int loaded; /* 1 ok, -1 failed */
 static char load_error[256];
 static pthread_once_t load_once = PTHREAD_ONCE_INIT;
@@ -72,92 +62,65 @@ static void load(void)
     loaded = 1;
 }
 
-static int ready(void)
-{
-    pthread_once(&load_once, load);
-    return loaded == 1;
-}
-
 const char *vg_vsphere_curl_error(void)
 {
     pthread_once(&load_once, load);
     return loaded == 1 ? NULL : load_error;
 }
 
-CURLcode curl_global_init(long flags)
+/* What the table holds when libcurl could not be loaded: every call fails
+ * the way libcurl itself reports an unusable library. */
+static CURLcode failed_global_init(long flags)
 {
-    return ready() ? api.global_init(flags) : CURLE_FAILED_INIT;
+    (void)flags;
+    return CURLE_FAILED_INIT;
+}
+static CURL *failed_easy_init(void)
+{
+    return NULL;
+}
+static CURLcode failed_easy_setopt(CURL *h, CURLoption opt, ...)
+{
+    (void)h, (void)opt;
+    return CURLE_FAILED_INIT;
+}
+static CURLcode failed_easy_perform(CURL *h)
+{
+    (void)h;
+    return CURLE_FAILED_INIT;
+}
+static void failed_easy_cleanup(CURL *h)
+{
+    (void)h;
+}
+static CURLcode failed_easy_getinfo(CURL *h, CURLINFO info, ...)
+{
+    (void)h, (void)info;
+    return CURLE_FAILED_INIT;
+}
+static const char *failed_easy_strerror(CURLcode cc)
+{
+    (void)cc;
+    return load_error;
+}
+static struct curl_slist *failed_slist_append(struct curl_slist *list, const char *s)
+{
+    (void)list, (void)s;
+    return NULL;
+}
+static void failed_slist_free_all(struct curl_slist *list)
+{
+    (void)list;
 }
 
-CURL *curl_easy_init(void)
-{
-    return ready() ? api.easy_init() : NULL;
-}
+static const struct vg_curl_api failed = {
+    failed_global_init,  failed_easy_init,     failed_easy_setopt,
+    failed_easy_perform, failed_easy_cleanup,  failed_easy_getinfo,
+    failed_easy_strerror, failed_slist_append, failed_slist_free_all,
+};
 
-/* libcurl reads one argument whose type the option number says (curl.h:
- * CURLOPTTYPE_*): long below 10000, a pointer below 30000 (objects and
- * functions), curl_off_t below 40000, a pointer (blob) above. */
-#undef curl_easy_setopt
-CURLcode curl_easy_setopt(CURL *h, CURLoption opt, ...)
+const struct vg_curl_api *vg_curl(void)
 {
-    if (!ready())
-        return CURLE_FAILED_INIT;
-    va_list ap;
-    va_start(ap, opt);
-    CURLcode rc;
-    if (opt < CURLOPTTYPE_OBJECTPOINT) {
-        long v = va_arg(ap, long);
-        rc = api.easy_setopt(h, opt, v);
-    } else if (opt < CURLOPTTYPE_OFF_T) {
-        void *v = va_arg(ap, void *);
-        rc = api.easy_setopt(h, opt, v);
-    } else if (opt < CURLOPTTYPE_BLOB) {
-        curl_off_t v = va_arg(ap, curl_off_t);
-        rc = api.easy_setopt(h, opt, v);
-    } else {
-        void *v = va_arg(ap, void *);
-        rc = api.easy_setopt(h, opt, v);
-    }
-    va_end(ap);
-    return rc;
-}
-
-CURLcode curl_easy_perform(CURL *h)
-{
-    return ready() ? api.easy_perform(h) : CURLE_FAILED_INIT;
-}
-
-void curl_easy_cleanup(CURL *h)
-{
-    if (ready())
-        api.easy_cleanup(h);
-}
-
-/* Every CURLINFO takes one pointer to where the answer goes. */
-#undef curl_easy_getinfo
-CURLcode curl_easy_getinfo(CURL *h, CURLINFO info, ...)
-{
-    if (!ready())
-        return CURLE_FAILED_INIT;
-    va_list ap;
-    va_start(ap, info);
-    void *p = va_arg(ap, void *);
-    va_end(ap);
-    return api.easy_getinfo(h, info, p);
-}
-
-const char *curl_easy_strerror(CURLcode cc)
-{
-    return ready() ? api.easy_strerror(cc) : load_error;
-}
-
-struct curl_slist *curl_slist_append(struct curl_slist *list, const char *s)
-{
-    return ready() ? api.slist_append(list, s) : NULL;
-}
-
-void curl_slist_free_all(struct curl_slist *list)
-{
-    if (ready())
-        api.slist_free_all(list);
+    pthread_once(&load_once, load);
+    return loaded == 1 ? &api : &failed;
 }

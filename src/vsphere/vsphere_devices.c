@@ -195,7 +195,7 @@ static void controller(synth *s, const vs_device *d, int c)
         put_dev(s, dev, "virtualDev", controllers[c].virtual_dev);
 }
 
-int vs_devices_to_vmx(const vs_device *dev, size_t n, vg_vmx_doc *doc, vg_error *err)
+int vg_vs_devices_to_vmx(const vs_device *dev, size_t n, vg_vmx_doc *doc, vg_error *err)
 {
     synth s = {doc, err, 0};
     int counts[DEV_VMCI + 1] = {0};

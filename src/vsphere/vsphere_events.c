@@ -20,7 +20,7 @@
 static void add_moref(vg_buf *b, const char *elem, const char *type, const char *value)
 {
     vg_buf_printf(b, "<%s type=\"%s\">", elem, type);
-    vs_xml_escape(b, value);
+    vg_vs_xml_escape(b, value);
     vg_buf_printf(b, "</%s>", elem);
 }
 
@@ -55,19 +55,19 @@ static time_t parse_time(const char *s)
 static int event_manager(vs_conn *c, char *out, size_t n, vg_error *err)
 {
     vs_reply r;
-    if (vs_reply_init(&r, NULL, NULL))
+    if (vg_vs_reply_init(&r, NULL, NULL))
         return vg_error_set(err, VG_ENOMEM, c->target.server, 0, "out of memory");
-    int rc = vs_call(c, "RetrieveServiceContent",
+    int rc = vg_vs_call(c, "RetrieveServiceContent",
                      "<RetrieveServiceContent xmlns=\"urn:vim25\"><_this type=\"ServiceInstance\">"
                      "ServiceInstance</_this></RetrieveServiceContent>",
                      &r, err);
-    const char *em = rc == 0 ? vs_reply_get(&r, "eventManager") : NULL;
+    const char *em = rc == 0 ? vg_vs_reply_get(&r, "eventManager") : NULL;
     if (rc == 0 && !em)
         rc = vg_error_set(err, VG_EINPUT, c->target.server, 0,
                           "the server has no EventManager: no events to read");
     if (rc == 0)
         snprintf(out, n, "%s", em);
-    vs_reply_release(&r);
+    vg_vs_reply_release(&r);
     return rc;
 }
 
@@ -96,17 +96,17 @@ static int create_collector(vs_conn *c, const char *em, const char *moref, time_
     vg_buf_adds(&b, "<eventTypeId>VmReconfiguredEvent</eventTypeId></filter>"
                     "</CreateCollectorForEvents>");
     vs_reply r;
-    int rc = b.oom || vs_reply_init(&r, NULL, NULL)
+    int rc = b.oom || vg_vs_reply_init(&r, NULL, NULL)
                  ? vg_error_set(err, VG_ENOMEM, c->target.server, 0, "out of memory")
                  : VG_OK;
     if (rc == VG_OK) {
-        rc = vs_call(c, "CreateCollectorForEvents", b.data, &r, err);
+        rc = vg_vs_call(c, "CreateCollectorForEvents", b.data, &r, err);
         if (rc == 0 && !r.returnval[0])
             rc = vg_error_set(err, VG_EINPUT, c->target.server, 0,
                               "CreateCollectorForEvents: reply has no collector");
         if (rc == 0)
             snprintf(out, n, "%s", r.returnval);
-        vs_reply_release(&r);
+        vg_vs_reply_release(&r);
     }
     vg_buf_release(&b);
     return rc;
@@ -120,9 +120,9 @@ static void destroy_collector(vs_conn *c, const char *coll)
     vg_buf_adds(&b, "</DestroyCollector>");
     vs_reply r;
     vg_error e;
-    if (!b.oom && vs_reply_init(&r, NULL, NULL) == 0) {
-        vs_call(c, "DestroyCollector", b.data, &r, &e);
-        vs_reply_release(&r);
+    if (!b.oom && vg_vs_reply_init(&r, NULL, NULL) == 0) {
+        vg_vs_call(c, "DestroyCollector", b.data, &r, &e);
+        vg_vs_reply_release(&r);
     }
     vg_buf_release(&b);
 }
@@ -194,15 +194,15 @@ static int read_events(vs_conn *c, const char *coll, const char *moref, vg_vsphe
     int rc = VG_OK;
     for (int n = 0; rc == VG_OK && !*stop && n < MAX_EVENTS_PER_VM; n++) {
         vs_reply r;
-        if (vs_reply_init(&r, NULL, NULL)) {
+        if (vg_vs_reply_init(&r, NULL, NULL)) {
             rc = vg_error_set(err, VG_ENOMEM, c->target.server, 0, "out of memory");
             break;
         }
-        rc = vs_call(c, "ReadNextEvents", b.data, &r, err);
+        rc = vg_vs_call(c, "ReadNextEvents", b.data, &r, err);
         int empty = r.n_kv == 0;
         if (rc == 0 && !empty && hand_event(&r, moref, fn, ctx, stop) != VG_OK)
             rc = vg_error_set(err, VG_ENOMEM, c->target.server, 0, "out of memory");
-        vs_reply_release(&r);
+        vg_vs_reply_release(&r);
         if (empty)
             break;
     }
@@ -218,9 +218,9 @@ int vg_vsphere_reconfig_events(const char *url, const vg_vsphere_opts *opts,
         return vg_error_set(err, VG_EUSAGE, url, 0, "events: no target, options or callback");
     vs_conn c;
     if (!opts->keep_sigint)
-        vs_sigint_catch();
+        vg_vs_sigint_catch();
     char em[128];
-    int rc = vs_session_open(&c, url, opts, err);
+    int rc = vg_vs_session_open(&c, url, opts, err);
     if (rc == 0)
         rc = event_manager(&c, em, sizeof em, err);
     int stop = 0;
@@ -233,11 +233,11 @@ int vg_vsphere_reconfig_events(const char *url, const vg_vsphere_opts *opts,
             rc = read_events(&c, coll, morefs[i], fn, ctx, &stop, err);
             destroy_collector(&c, coll);
         }
-        if (rc == 0 && vs_interrupted)
+        if (rc == 0 && vg_vs_interrupted)
             rc = vg_error_set(err, VG_ERR, c.target.server, 0, "interrupted");
     }
-    vs_conn_close(&c);
+    vg_vs_conn_close(&c);
     if (!opts->keep_sigint)
-        vs_sigint_release();
+        vg_vs_sigint_release();
     return rc;
 }

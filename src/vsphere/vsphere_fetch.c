@@ -1,7 +1,7 @@
 /*
  * The vSphere source's public entry points: fetch one estate, fetch several
  * at once and merge them, ping.  Every path through here ends with
- * DestroyView and Logout (vs_conn_close), also after errors and Ctrl-C.
+ * DestroyView and Logout (vg_vs_conn_close), also after errors and Ctrl-C.
  */
 #include <fnmatch.h>
 #include <pthread.h>
@@ -13,23 +13,23 @@
 
 /* ------------------------------------------------------------ Ctrl-C */
 
-volatile sig_atomic_t vs_interrupted;
+volatile sig_atomic_t vg_vs_interrupted;
 static pthread_mutex_t sig_lock = PTHREAD_MUTEX_INITIALIZER;
 static int sig_users;
 static struct sigaction sig_old;
 
 void vg_vsphere_interrupt(void)
 {
-    vs_interrupted = 1;
+    vg_vs_interrupted = 1;
 }
 
 static void on_sigint(int sig)
 {
     (void)sig;
-    vs_interrupted = 1;
+    vg_vs_interrupted = 1;
 }
 
-void vs_sigint_catch(void)
+void vg_vs_sigint_catch(void)
 {
     pthread_mutex_lock(&sig_lock);
     if (sig_users++ == 0) {
@@ -37,13 +37,13 @@ void vs_sigint_catch(void)
         memset(&sa, 0, sizeof sa);
         sa.sa_handler = on_sigint;
         sigemptyset(&sa.sa_mask);
-        vs_interrupted = 0;
+        vg_vs_interrupted = 0;
         sigaction(SIGINT, &sa, &sig_old);
     }
     pthread_mutex_unlock(&sig_lock);
 }
 
-void vs_sigint_release(void)
+void vg_vs_sigint_release(void)
 {
     pthread_mutex_lock(&sig_lock);
     if (--sig_users == 0)
@@ -54,22 +54,22 @@ void vs_sigint_release(void)
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static void curl_init(void)
 {
-    curl_global_init(CURL_GLOBAL_DEFAULT);
+    vg_curl()->global_init(CURL_GLOBAL_DEFAULT);
     xmlInitParser();
 }
 
 /* ------------------------------------------------------------ session */
 
 /* Open, read the service content and log in. */
-int vs_session_open(vs_conn *c, const char *url, const vg_vsphere_opts *opts, vg_error *err)
+int vg_vs_session_open(vs_conn *c, const char *url, const vg_vsphere_opts *opts, vg_error *err)
 {
     pthread_once(&curl_once, curl_init);
-    int rc = vs_conn_open(c, url, opts, err);
+    int rc = vg_vs_conn_open(c, url, opts, err);
     if (rc == 0)
-        rc = vs_service_content(c, err);
+        rc = vg_vs_service_content(c, err);
     if (rc == 0) {
         const char *user = opts->user && *opts->user ? opts->user : c->target.user;
-        rc = vs_login(c, user, opts->password, err);
+        rc = vg_vs_login(c, user, opts->password, err);
     }
     return rc;
 }
@@ -86,16 +86,16 @@ int vg_vsphere_ping(const char *url, const vg_vsphere_opts *opts, vg_vsphere_abo
 {
     vs_conn c;
     if (!opts->keep_sigint)
-        vs_sigint_catch();
+        vg_vs_sigint_catch();
     double t0 = now_seconds();
-    int rc = vs_session_open(&c, url, opts, err);
+    int rc = vg_vs_session_open(&c, url, opts, err);
     if (rc == 0) {
         *out = c.about;
         out->login_seconds = now_seconds() - t0;
     }
-    vs_conn_close(&c);
+    vg_vs_conn_close(&c);
     if (!opts->keep_sigint)
-        vs_sigint_release();
+        vg_vs_sigint_release();
     return rc;
 }
 
@@ -242,12 +242,12 @@ static void *par_worker(void *arg)
     par_run *p = arg;
     vs_conn c;
     vg_error err;
-    int rc = vs_session_open(&c, p->url, &p->opts, &err);
+    int rc = vg_vs_session_open(&c, p->url, &p->opts, &err);
     for (size_t i; rc == 0 && (i = par_take(p)) != (size_t)-1;) {
         par_chunk_ctx cc = {p, i * p->chunk, p->chunk, 0};
         if (cc.first + cc.n > p->n_morefs)
             cc.n = p->n_morefs - cc.first;
-        rc = vs_retrieve_vm_list(&c, (const char *const *)p->morefs + cc.first, cc.n,
+        rc = vg_vs_retrieve_vm_list(&c, (const char *const *)p->morefs + cc.first, cc.n,
                                  par_store_vm, &cc, &err);
         if (rc)
             break;
@@ -258,7 +258,7 @@ static void *par_worker(void *arg)
     }
     if (rc)
         par_fail(p, rc, &err);
-    vs_conn_close(&c);
+    vg_vs_conn_close(&c);
     return NULL;
 }
 
@@ -298,7 +298,7 @@ static int fetch_parallel(vs_conn *c, const char *url, const vg_vsphere_opts *op
     p.url = url;
     p.opts = *opts;
     p.opts.keep_sigint = 1;
-    int rc = vs_list_vms(c, par_list_vm, &p, err);
+    int rc = vg_vs_list_vms(c, par_list_vm, &p, err);
     /* Every session gets work even in a small estate (so tests with a few
      * VMs take the same path as 10,000), yet no request exceeds PAR_CHUNK. */
     p.chunk = (p.n_morefs + (size_t)sessions - 1) / (size_t)sessions;
@@ -316,7 +316,7 @@ static int fetch_parallel(vs_conn *c, const char *url, const vg_vsphere_opts *op
     pthread_cond_init(&p.cond, NULL);
     if (rc == 0 && p.n_chunks == 1) { /* small estate: no extra session */
         par_chunk_ctx cc = {&p, 0, p.n_morefs, 0};
-        rc = vs_retrieve_vm_list(c, (const char *const *)p.morefs, p.n_morefs, par_store_vm,
+        rc = vg_vs_retrieve_vm_list(c, (const char *const *)p.morefs, p.n_morefs, par_store_vm,
                                  &cc, err);
         p.chunk_done[0] = rc == 0;
         workers = 0;
@@ -375,22 +375,22 @@ static int fetch_here(const char *url, const vg_vsphere_opts *opts, vg_vm_sink s
 {
     vs_conn c;
     if (!opts->keep_sigint)
-        vs_sigint_catch();
-    int rc = vs_session_open(&c, url, opts, err);
+        vg_vs_sigint_catch();
+    int rc = vg_vs_session_open(&c, url, opts, err);
     if (rc == 0)
-        rc = vs_create_view(&c, err);
+        rc = vg_vs_create_view(&c, err);
     fetch_ctx f = {opts, c.target.server, sink, ctx, 0};
     int sessions = sessions_for(opts);
     if (rc == 0 && sessions > 1)
         rc = fetch_parallel(&c, url, opts, sessions, &f, err);
     else if (rc == 0)
-        rc = vs_retrieve_vms(&c, opts->summary_only, on_vm, &f, err);
+        rc = vg_vs_retrieve_vms(&c, opts->summary_only, on_vm, &f, err);
     if (f.sink_stopped) /* the caller asked to stop: not an error */
         rc = VG_OK;
-    int interrupted = vs_interrupted;
-    vs_conn_close(&c);
+    int interrupted = vg_vs_interrupted;
+    vg_vs_conn_close(&c);
     if (!opts->keep_sigint)
-        vs_sigint_release();
+        vg_vs_sigint_release();
     if (interrupted && rc == 0)
         rc = vg_error_set(err, VG_ERR, c.target.server, 0, "interrupted");
     return rc;
@@ -500,7 +500,7 @@ int vg_vsphere_fetch_many(const char *const *urls, size_t n_urls, const vg_vsphe
     pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
     int stop = 0;
     if (!opts->keep_sigint)
-        vs_sigint_catch();
+        vg_vs_sigint_catch();
     for (size_t i = 0; i < n_urls; i++) {
         target_run *t = &runs[i];
         t->url = urls[i];
@@ -531,7 +531,7 @@ int vg_vsphere_fetch_many(const char *const *urls, size_t n_urls, const vg_vsphe
         }
     }
     if (!opts->keep_sigint)
-        vs_sigint_release();
+        vg_vs_sigint_release();
     free(runs);
     return rc;
 }

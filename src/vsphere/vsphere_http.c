@@ -20,7 +20,7 @@
     "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><soapenv:Body>"
 #define SOAP_ENVELOPE_TAIL "</soapenv:Body></soapenv:Envelope>"
 
-void vs_xml_escape(vg_buf *b, const char *s)
+void vg_vs_xml_escape(vg_buf *b, const char *s)
 {
     static const struct {
         char c;
@@ -122,7 +122,7 @@ static size_t on_header(char *data, size_t size, size_t n, void *ctx)
 
 static int stop_requested(const vs_conn *c)
 {
-    return vs_interrupted && !c->cleanup;
+    return vg_vs_interrupted && !c->cleanup;
 }
 
 static size_t on_body(char *data, size_t size, size_t n, void *ctx)
@@ -131,16 +131,16 @@ static size_t on_body(char *data, size_t size, size_t n, void *ctx)
     size_t len = size * n;
     c->body_bytes += len;
     if (c->body_bytes > c->body_limit)
-        return 0; /* vs_call reports the limit */
+        return 0; /* vg_vs_call reports the limit */
     if (!c->http_status)
-        curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &c->http_status);
+        vg_curl()->easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &c->http_status);
     if (c->http_status != 200 && c->http_status != 500) {
         if (c->snippet.len < 200)
             vg_buf_add(&c->snippet, data, len < 200 ? len : 200);
         return len;
     }
-    if (stop_requested(c) || vs_reply_feed(c->reply, data, len) < 0)
-        return 0; /* curl stops the transfer; vs_call says why */
+    if (stop_requested(c) || vg_vs_reply_feed(c->reply, data, len) < 0)
+        return 0; /* curl stops the transfer; vg_vs_call says why */
     return len;
 }
 
@@ -188,22 +188,22 @@ static int on_progress(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut, c
 static int set_tls(vs_conn *c, const vg_vsphere_opts *o, vg_error *err)
 {
     CURL *h = c->curl;
-    int rc = curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+    int rc = vg_curl()->easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
     if (o->insecure) {
-        rc |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-        rc |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+        rc |= vg_curl()->easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+        rc |= vg_curl()->easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
     } else {
-        rc |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-        rc |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+        rc |= vg_curl()->easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+        rc |= vg_curl()->easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
         if (o->cacert)
-            rc |= curl_easy_setopt(h, CURLOPT_CAINFO, o->cacert);
+            rc |= vg_curl()->easy_setopt(h, CURLOPT_CAINFO, o->cacert);
     }
     if (rc)
         return vg_error_set(err, VG_ERR, c->target.server, 0, "cannot set up TLS options");
     return VG_OK;
 }
 
-int vs_conn_open(vs_conn *c, const char *url, const vg_vsphere_opts *opts, vg_error *err)
+int vg_vs_conn_open(vs_conn *c, const char *url, const vg_vsphere_opts *opts, vg_error *err)
 {
     memset(c, 0, sizeof *c);
     vg_buf_init(&c->snippet);
@@ -211,7 +211,7 @@ int vs_conn_open(vs_conn *c, const char *url, const vg_vsphere_opts *opts, vg_er
     int rc = vg_vsphere_parse_url(url, &c->target, err);
     if (rc)
         return rc;
-    c->curl = curl_easy_init();
+    c->curl = vg_curl()->easy_init();
     if (!c->curl && vg_vsphere_curl_error())
         return vg_error_set(err, VG_ERR, c->target.server, 0, "%s", vg_vsphere_curl_error());
     if (!c->curl)
@@ -221,51 +221,51 @@ int vs_conn_open(vs_conn *c, const char *url, const vg_vsphere_opts *opts, vg_er
     c->run_deadline = now_s() + (double)timeout * VS_RUN_TIMEOUTS;
     CURL *h = c->curl;
     int bad = 0;
-    bad |= curl_easy_setopt(h, CURLOPT_URL, c->target.endpoint);
+    bad |= vg_curl()->easy_setopt(h, CURLOPT_URL, c->target.endpoint);
 #if LIBCURL_VERSION_NUM >= 0x075500
-    bad |= curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    bad |= vg_curl()->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 #endif
-    bad |= curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-    bad |= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    bad |= curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, timeout);
+    bad |= vg_curl()->easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    bad |= vg_curl()->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    bad |= vg_curl()->easy_setopt(h, CURLOPT_CONNECTTIMEOUT, timeout);
     /* libcurl's check stays as a second guard; on_progress cuts stalls */
-    bad |= curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, (long)STALL_RATE);
-    bad |= curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, timeout);
-    bad |= curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->curl_err);
-    bad |= curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-    bad |= curl_easy_setopt(h, CURLOPT_HEADERDATA, c);
-    bad |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    bad |= curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
-    bad |= curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-    bad |= curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-    bad |= curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
-    bad |= curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
-    bad |= curl_easy_setopt(h, CURLOPT_USERAGENT, "vmxguard/" VG_VERSION);
-    c->headers = curl_slist_append(NULL, "Content-Type: text/xml; charset=\"utf-8\"");
+    bad |= vg_curl()->easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, (long)STALL_RATE);
+    bad |= vg_curl()->easy_setopt(h, CURLOPT_LOW_SPEED_TIME, timeout);
+    bad |= vg_curl()->easy_setopt(h, CURLOPT_ERRORBUFFER, c->curl_err);
+    bad |= vg_curl()->easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    bad |= vg_curl()->easy_setopt(h, CURLOPT_HEADERDATA, c);
+    bad |= vg_curl()->easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    bad |= vg_curl()->easy_setopt(h, CURLOPT_WRITEDATA, c);
+    bad |= vg_curl()->easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    bad |= vg_curl()->easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+    bad |= vg_curl()->easy_setopt(h, CURLOPT_XFERINFODATA, c);
+    bad |= vg_curl()->easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+    bad |= vg_curl()->easy_setopt(h, CURLOPT_USERAGENT, "vmxguard/" VG_VERSION);
+    c->headers = vg_curl()->slist_append(NULL, "Content-Type: text/xml; charset=\"utf-8\"");
     if (c->headers)
-        c->headers = curl_slist_append(c->headers, "SOAPAction: \"urn:vim25/6.5\"");
+        c->headers = vg_curl()->slist_append(c->headers, "SOAPAction: \"urn:vim25/6.5\"");
     /* no "Expect: 100-continue" round trip before each larger request body */
     if (c->headers)
-        c->headers = curl_slist_append(c->headers, "Expect:");
+        c->headers = vg_curl()->slist_append(c->headers, "Expect:");
     if (!c->headers || bad)
         return vg_error_set(err, VG_ENOMEM, c->target.server, 0, "cannot set up HTTP options");
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->headers);
+    vg_curl()->easy_setopt(h, CURLOPT_HTTPHEADER, c->headers);
     return set_tls(c, opts, err);
 }
 
-void vs_conn_close(vs_conn *c)
+void vg_vs_conn_close(vs_conn *c)
 {
     if (c->curl && c->logged_in) {
         /* always log out (sessions count against the server's limit), even
          * after Ctrl-C, but do not hang on a dead server */
         c->cleanup = 1;
-        curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, 10L);
-        vs_destroy_view(c);
-        vs_logout(c);
+        vg_curl()->easy_setopt(c->curl, CURLOPT_TIMEOUT, 10L);
+        vg_vs_destroy_view(c);
+        vg_vs_logout(c);
     }
     if (c->curl)
-        curl_easy_cleanup(c->curl);
-    curl_slist_free_all(c->headers);
+        vg_curl()->easy_cleanup(c->curl);
+    vg_curl()->slist_free_all(c->headers);
     vg_buf_release(&c->snippet);
     /* the cookie is a credential for as long as the session lives */
     memset(c->cookie, 0, sizeof c->cookie);
@@ -356,7 +356,7 @@ static int transfer_error(vs_conn *c, const char *method, CURLcode cc, vs_reply 
             hint = known[i].hint;
         }
     }
-    const char *detail = c->curl_err[0] ? c->curl_err : curl_easy_strerror(cc);
+    const char *detail = c->curl_err[0] ? c->curl_err : vg_curl()->easy_strerror(cc);
     return vg_error_set(err, VG_EIO, c->target.server, 0, "%s: %s%.300s%s", method, what, detail,
                         hint);
 }
@@ -365,10 +365,10 @@ static int status_error(vs_conn *c, const char *method, vg_error *err)
 {
     char *loc = NULL;
     if (c->http_status >= 300 && c->http_status < 400 &&
-        curl_easy_getinfo(c->curl, CURLINFO_REDIRECT_URL, &loc) == CURLE_OK && loc) {
+        vg_curl()->easy_getinfo(c->curl, CURLINFO_REDIRECT_URL, &loc) == CURLE_OK && loc) {
         char where[1024];
         snprintf(where, sizeof where, "%s", loc);
-        vs_redact(c, where, sizeof where);
+        vg_vs_redact(c, where, sizeof where);
         return vg_error_set(err, VG_EIO, c->target.server, 0,
                             "%s: HTTP %ld redirect to %.200s not followed (give that URL as the "
                             "target if you trust it)",
@@ -429,7 +429,7 @@ static void replace_in(char *s, size_t size, const char *needle)
     vg_buf_release(&b);
 }
 
-void vs_redact(const vs_conn *c, char *s, size_t size)
+void vg_vs_redact(const vs_conn *c, char *s, size_t size)
 {
     const char *pw = c->opts ? c->opts->password : NULL;
     if (pw && *pw) {
@@ -438,7 +438,7 @@ void vs_redact(const vs_conn *c, char *s, size_t size)
         for (int i = 0; i < N_FORMS; i++)
             vg_buf_init(&forms[i]);
         /* XML-escaped as we send it, and as others do (quotes, '>' kept) */
-        vs_xml_escape(&forms[0], pw);
+        vg_vs_xml_escape(&forms[0], pw);
         xml_escape_some(&forms[1], pw, "&<>");
         xml_escape_some(&forms[2], pw, "&<");
         url_encode(&forms[3], pw, "0123456789ABCDEF");
@@ -477,11 +477,11 @@ static int call_once(vs_conn *c, const char *method, const char *body, vs_reply 
 
 /* Server text (fault strings, a redirect's location, parser messages) can
  * echo what we sent: every message is cleaned of the credentials. */
-int vs_call(vs_conn *c, const char *method, const char *body, vs_reply *r, vg_error *err)
+int vg_vs_call(vs_conn *c, const char *method, const char *body, vs_reply *r, vg_error *err)
 {
     int rc = call_once(c, method, body, r, err);
     if (rc && err)
-        vs_redact(c, err->msg, sizeof err->msg);
+        vg_vs_redact(c, err->msg, sizeof err->msg);
     return rc;
 }
 
@@ -516,22 +516,22 @@ static int call_once(vs_conn *c, const char *method, const char *body, vs_reply 
         double left = (c->request_deadline < c->run_deadline ? c->request_deadline
                                                               : c->run_deadline) -
                       c->window_t;
-        curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, left > 1 ? (long)left + 1 : 1L);
+        vg_curl()->easy_setopt(c->curl, CURLOPT_TIMEOUT, left > 1 ? (long)left + 1 : 1L);
     }
-    curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, req.data);
-    curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, (long)req.len);
-    curl_easy_setopt(c->curl, CURLOPT_COOKIE, c->cookie[0] ? c->cookie : NULL);
-    CURLcode cc = curl_easy_perform(c->curl);
+    vg_curl()->easy_setopt(c->curl, CURLOPT_POSTFIELDS, req.data);
+    vg_curl()->easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, (long)req.len);
+    vg_curl()->easy_setopt(c->curl, CURLOPT_COOKIE, c->cookie[0] ? c->cookie : NULL);
+    CURLcode cc = vg_curl()->easy_perform(c->curl);
     c->reply = NULL;
-    vs_redact(c, r->fault_string, sizeof r->fault_string);
-    vs_redact(c, r->fault_name, sizeof r->fault_name);
-    vs_redact(c, r->error, sizeof r->error);
-    vs_redact(c, c->curl_err, sizeof c->curl_err);
+    vg_vs_redact(c, r->fault_string, sizeof r->fault_string);
+    vg_vs_redact(c, r->fault_name, sizeof r->fault_name);
+    vg_vs_redact(c, r->error, sizeof r->error);
+    vg_vs_redact(c, c->curl_err, sizeof c->curl_err);
     /* the Login body holds the password: wipe it before it is freed */
     if (req.data)
         memset(req.data, 0, req.len);
     vg_buf_release(&req);
-    curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, NULL);
+    vg_curl()->easy_setopt(c->curl, CURLOPT_POSTFIELDS, NULL);
     if (c->body_bytes > c->body_limit)
         return vg_error_set(err, VG_EINPUT, c->target.server, 0,
                             "%s: reply too large (over the %zu MiB limit; not a vSphere server?)",
@@ -539,10 +539,10 @@ static int call_once(vs_conn *c, const char *method, const char *body, vs_reply 
     if (cc != CURLE_OK)
         return transfer_error(c, method, cc, r, err);
     if (!c->http_status)
-        curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &c->http_status);
+        vg_curl()->easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &c->http_status);
     if (c->http_status != 200 && c->http_status != 500)
         return status_error(c, method, err);
-    if (vs_reply_finish(r) < 0) {
+    if (vg_vs_reply_finish(r) < 0) {
         if (r->stopped)
             return vg_error_set(err, VG_ERR, c->target.server, 0, "%s: stopped", method);
         return vg_error_set(err, VG_EINPUT, c->target.server, 0, "%s: bad reply (HTTP %ld): %s",

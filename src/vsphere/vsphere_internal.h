@@ -16,6 +16,23 @@
 
 /* Why libcurl could not be loaded (vsphere_curl_loader.c), NULL if it was. */
 const char *vg_vsphere_curl_error(void);
+/* The libcurl calls the client makes, loaded on first use; never NULL (when
+ * libcurl is missing every entry fails, see vg_vsphere_curl_error).  The
+ * entries are libcurl's own functions, so they take what libcurl's do:
+ * easy_setopt's argument must have the type the option names (long,
+ * pointer or curl_off_t), as curl.h's type checks would demand. */
+struct vg_curl_api {
+    CURLcode (*global_init)(long);
+    CURL *(*easy_init)(void);
+    CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+    CURLcode (*easy_perform)(CURL *);
+    void (*easy_cleanup)(CURL *);
+    CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+    const char *(*easy_strerror)(CURLcode);
+    struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+    void (*slist_free_all)(struct curl_slist *);
+};
+const struct vg_curl_api *vg_curl(void);
 
 #define VS_NS_SOAP "http://schemas.xmlsoap.org/soap/envelope/"
 #define VS_NS_VIM "urn:vim25"
@@ -72,7 +89,7 @@ typedef struct vs_reply {
     size_t n_objects;
     vs_object_fn on_object;
     void *object_ctx;
-    vs_leaf_fn on_leaf;    /* set after vs_reply_init; see vs_leaf_fn */
+    vs_leaf_fn on_leaf;    /* set after vg_vs_reply_init; see vs_leaf_fn */
     void *leaf_ctx;
     /* parser state */
     xmlParserCtxtPtr xml;
@@ -100,15 +117,15 @@ typedef struct vs_reply {
     char task_msg[256];
 } vs_reply;
 
-int vs_reply_init(vs_reply *r, vs_object_fn on_object, void *ctx);
+int vg_vs_reply_init(vs_reply *r, vs_object_fn on_object, void *ctx);
 /* Feed bytes (may be called with any chunking); 0 or -1 when the reply is bad. */
-int vs_reply_feed(vs_reply *r, const char *data, size_t len);
-int vs_reply_finish(vs_reply *r);
-void vs_reply_release(vs_reply *r);
-const char *vs_reply_get(const vs_reply *r, const char *path); /* small replies */
+int vg_vs_reply_feed(vs_reply *r, const char *data, size_t len);
+int vg_vs_reply_finish(vs_reply *r);
+void vg_vs_reply_release(vs_reply *r);
+const char *vg_vs_reply_get(const vs_reply *r, const char *path); /* small replies */
 
 /* Add .vmx-style keys for the devices to doc. */
-int vs_devices_to_vmx(const vs_device *dev, size_t n, vg_vmx_doc *doc, vg_error *err);
+int vg_vs_devices_to_vmx(const vs_device *dev, size_t n, vg_vmx_doc *doc, vg_error *err);
 
 /* A logged-in (or about to be) connection to one endpoint. */
 typedef struct vs_conn {
@@ -149,42 +166,42 @@ typedef struct vs_conn {
 /* Replace the credentials (the password in its raw, XML-escaped and
  * URL-encoded forms, and the session cookie) in s with "***"; s is a
  * NUL-terminated string in a buffer of size bytes. */
-void vs_redact(const vs_conn *c, char *s, size_t size);
+void vg_vs_redact(const vs_conn *c, char *s, size_t size);
 
-int vs_conn_open(vs_conn *c, const char *url, const vg_vsphere_opts *opts, vg_error *err);
-void vs_conn_close(vs_conn *c); /* destroys the view and logs out if needed */
+int vg_vs_conn_open(vs_conn *c, const char *url, const vg_vsphere_opts *opts, vg_error *err);
+void vg_vs_conn_close(vs_conn *c); /* destroys the view and logs out if needed */
 /* POST one envelope body (the method element) and parse the reply into r.
  * A SOAP fault becomes an error naming the method and fault type. */
-int vs_call(vs_conn *c, const char *method, const char *body, vs_reply *r, vg_error *err);
+int vg_vs_call(vs_conn *c, const char *method, const char *body, vs_reply *r, vg_error *err);
 
 /* Open, read the service content and log in (vsphere_fetch.c). */
-int vs_session_open(vs_conn *c, const char *url, const vg_vsphere_opts *opts, vg_error *err);
+int vg_vs_session_open(vs_conn *c, const char *url, const vg_vsphere_opts *opts, vg_error *err);
 
 /* The calls. */
-int vs_service_content(vs_conn *c, vg_error *err);
-int vs_login(vs_conn *c, const char *user, const char *password, vg_error *err);
-void vs_logout(vs_conn *c);
-int vs_create_view(vs_conn *c, vg_error *err);
-void vs_destroy_view(vs_conn *c);
+int vg_vs_service_content(vs_conn *c, vg_error *err);
+int vg_vs_login(vs_conn *c, const char *user, const char *password, vg_error *err);
+void vg_vs_logout(vs_conn *c);
+int vg_vs_create_view(vs_conn *c, vg_error *err);
+void vg_vs_destroy_view(vs_conn *c);
 /* Page through all VMs of the view with the given property paths. */
-int vs_retrieve_vms(vs_conn *c, int summary_only, vs_object_fn fn, void *ctx, vg_error *err);
+int vg_vs_retrieve_vms(vs_conn *c, int summary_only, vs_object_fn fn, void *ctx, vg_error *err);
 /* Only the VMs' morefs and names over the view (cheap: splits the fetch). */
-int vs_list_vms(vs_conn *c, vs_object_fn fn, void *ctx, vg_error *err);
+int vg_vs_list_vms(vs_conn *c, vs_object_fn fn, void *ctx, vg_error *err);
 /* The full audit properties of an explicit list of VMs, paged. */
-int vs_retrieve_vm_list(vs_conn *c, const char *const *morefs, size_t n, vs_object_fn fn,
+int vg_vs_retrieve_vm_list(vs_conn *c, const char *const *morefs, size_t n, vs_object_fn fn,
                         void *ctx, vg_error *err);
 /* Properties of an explicit list of objects (type "VirtualMachine" / "Task"). */
-int vs_retrieve_objects(vs_conn *c, const char *type, const char *const *morefs, size_t n,
+int vg_vs_retrieve_objects(vs_conn *c, const char *type, const char *const *morefs, size_t n,
                         const char *const *paths, size_t n_paths, vs_object_fn fn, void *ctx,
                         vg_error *err);
-const char *const *vs_vm_paths(int summary_only, size_t *n);
+const char *const *vg_vs_vm_paths(int summary_only, size_t *n);
 
 /* XML text escaping for request bodies. */
-void vs_xml_escape(vg_buf *b, const char *s);
+void vg_vs_xml_escape(vg_buf *b, const char *s);
 
 /* Interruption (SIGINT) shared by every connection. */
-extern volatile sig_atomic_t vs_interrupted;
-void vs_sigint_catch(void);
-void vs_sigint_release(void);
+extern volatile sig_atomic_t vg_vs_interrupted;
+void vg_vs_sigint_catch(void);
+void vg_vs_sigint_release(void);
 
 #endif

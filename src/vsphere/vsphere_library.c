@@ -72,23 +72,23 @@ static int perform(rest *r, const char *method, const char *url, const char *jso
     r->limit = limit;
     r->errbuf[0] = '\0';
     CURL *h = r->h;
-    int bad = curl_easy_setopt(h, CURLOPT_URL, url);
-    bad |= curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+    int bad = vg_curl()->easy_setopt(h, CURLOPT_URL, url);
+    bad |= vg_curl()->easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
     if (json) {
-        bad |= curl_easy_setopt(h, CURLOPT_POSTFIELDS, json);
-        bad |= curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(json));
+        bad |= vg_curl()->easy_setopt(h, CURLOPT_POSTFIELDS, json);
+        bad |= vg_curl()->easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(json));
     } else if (strcmp(method, "POST") == 0) {
-        bad |= curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
-        bad |= curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, 0L);
+        bad |= vg_curl()->easy_setopt(h, CURLOPT_POSTFIELDS, "");
+        bad |= vg_curl()->easy_setopt(h, CURLOPT_POSTFIELDSIZE, 0L);
     } else {
-        bad |= curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
-        bad |= curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+        bad |= vg_curl()->easy_setopt(h, CURLOPT_HTTPGET, 1L);
+        bad |= vg_curl()->easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
     }
     if (bad)
         return vg_error_set(err, VG_ERR, r->server, 0, "cannot set up the request");
-    CURLcode cc = curl_easy_perform(h);
+    CURLcode cc = vg_curl()->easy_perform(h);
     r->status = 0;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+    vg_curl()->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
     if (r->over)
         return vg_error_set(err, VG_EINPUT, r->server, 0,
                             "content library: reply larger than %zu "
@@ -96,7 +96,7 @@ static int perform(rest *r, const char *method, const char *url, const char *jso
                             limit);
     if (cc != CURLE_OK)
         return vg_error_set(err, VG_EIO, r->server, 0, "content library: %s",
-                            r->errbuf[0] ? r->errbuf : curl_easy_strerror(cc));
+                            r->errbuf[0] ? r->errbuf : vg_curl()->easy_strerror(cc));
     if (r->status < 200 || r->status > 299)
         return vg_error_set(err, r->status == 404 ? VG_ENOTFOUND : VG_ERR, r->server, 0,
                             "content library: HTTP %ld for %s %s", r->status, method,
@@ -140,7 +140,7 @@ static int rest_open(rest *r, const char *url, const vg_vsphere_opts *opts, vg_e
     const char *slash = host ? strchr(host + 3, '/') : NULL;
     size_t n = slash ? (size_t)(slash - t.endpoint) : strlen(t.endpoint);
     snprintf(r->base, sizeof r->base, "%.*s", (int)n, t.endpoint);
-    if (!(r->h = curl_easy_init()))
+    if (!(r->h = vg_curl()->easy_init()))
         return vg_error_set(err, VG_ERR, r->server, 0, "%s",
                             vg_vsphere_curl_error() ? vg_vsphere_curl_error()
                                                     : "cannot create an HTTP handle");
@@ -148,36 +148,36 @@ static int rest_open(rest *r, const char *url, const vg_vsphere_opts *opts, vg_e
     CURL *h = r->h;
     int bad = 0;
 #if LIBCURL_VERSION_NUM >= 0x075500
-    bad |= curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    bad |= vg_curl()->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 #endif
-    bad |= curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-    bad |= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    bad |= curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, timeout);
-    bad |= curl_easy_setopt(h, CURLOPT_TIMEOUT, timeout * 4);
-    bad |= curl_easy_setopt(h, CURLOPT_ERRORBUFFER, r->errbuf);
-    bad |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-    bad |= curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
-    bad |= curl_easy_setopt(h, CURLOPT_USERAGENT, "vmxguard/" VG_VERSION);
-    bad |= curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-    bad |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, opts->insecure ? 0L : 1L);
-    bad |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, opts->insecure ? 0L : 2L);
+    bad |= vg_curl()->easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    bad |= vg_curl()->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    bad |= vg_curl()->easy_setopt(h, CURLOPT_CONNECTTIMEOUT, timeout);
+    bad |= vg_curl()->easy_setopt(h, CURLOPT_TIMEOUT, timeout * 4);
+    bad |= vg_curl()->easy_setopt(h, CURLOPT_ERRORBUFFER, r->errbuf);
+    bad |= vg_curl()->easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+    bad |= vg_curl()->easy_setopt(h, CURLOPT_WRITEDATA, r);
+    bad |= vg_curl()->easy_setopt(h, CURLOPT_USERAGENT, "vmxguard/" VG_VERSION);
+    bad |= vg_curl()->easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+    bad |= vg_curl()->easy_setopt(h, CURLOPT_SSL_VERIFYPEER, opts->insecure ? 0L : 1L);
+    bad |= vg_curl()->easy_setopt(h, CURLOPT_SSL_VERIFYHOST, opts->insecure ? 0L : 2L);
     if (opts->cacert && !opts->insecure)
-        bad |= curl_easy_setopt(h, CURLOPT_CAINFO, opts->cacert);
-    r->hdr = curl_slist_append(NULL, "Content-Type: application/json");
+        bad |= vg_curl()->easy_setopt(h, CURLOPT_CAINFO, opts->cacert);
+    r->hdr = vg_curl()->slist_append(NULL, "Content-Type: application/json");
     if (r->hdr)
-        r->hdr = curl_slist_append(r->hdr, "Expect:");
+        r->hdr = vg_curl()->slist_append(r->hdr, "Expect:");
     if (bad || !r->hdr)
         return vg_error_set(err, VG_ERR, r->server, 0, "cannot set up HTTP options");
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, r->hdr);
+    vg_curl()->easy_setopt(h, CURLOPT_HTTPHEADER, r->hdr);
     return VG_OK;
 }
 
 static void rest_close(rest *r)
 {
     if (r->h)
-        curl_easy_cleanup(r->h);
+        vg_curl()->easy_cleanup(r->h);
     if (r->hdr)
-        curl_slist_free_all(r->hdr);
+        vg_curl()->slist_free_all(r->hdr);
     vg_buf_release(&r->body);
     memset(r, 0, sizeof *r);
 }
@@ -187,14 +187,14 @@ static void rest_close(rest *r)
 static int login(rest *r, const vg_vsphere_opts *opts, const char *url_user, vg_error *err)
 {
     const char *user = opts->user ? opts->user : url_user;
-    curl_easy_setopt(r->h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-    curl_easy_setopt(r->h, CURLOPT_USERNAME, user ? user : "");
-    curl_easy_setopt(r->h, CURLOPT_PASSWORD, opts->password ? opts->password : "");
+    vg_curl()->easy_setopt(r->h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+    vg_curl()->easy_setopt(r->h, CURLOPT_USERNAME, user ? user : "");
+    vg_curl()->easy_setopt(r->h, CURLOPT_PASSWORD, opts->password ? opts->password : "");
     json_t *v = NULL;
     int rc = call(r, "POST", "/com/vmware/cis/session", NULL, &v, err);
-    curl_easy_setopt(r->h, CURLOPT_USERNAME, NULL);
-    curl_easy_setopt(r->h, CURLOPT_PASSWORD, NULL);
-    curl_easy_setopt(r->h, CURLOPT_HTTPAUTH, (long)CURLAUTH_NONE);
+    vg_curl()->easy_setopt(r->h, CURLOPT_USERNAME, NULL);
+    vg_curl()->easy_setopt(r->h, CURLOPT_PASSWORD, NULL);
+    vg_curl()->easy_setopt(r->h, CURLOPT_HTTPAUTH, (long)CURLAUTH_NONE);
     if (rc != VG_OK) {
         json_decref(v);
         if (r->status == 401)
@@ -211,11 +211,11 @@ static int login(rest *r, const vg_vsphere_opts *opts, const char *url_user, vg_
     }
     snprintf(hdr, sizeof hdr, "vmware-api-session-id: %s", token);
     json_decref(v);
-    struct curl_slist *h = curl_slist_append(r->hdr, hdr);
+    struct curl_slist *h = vg_curl()->slist_append(r->hdr, hdr);
     if (!h)
         return vg_error_set(err, VG_ENOMEM, r->server, 0, "out of memory");
     r->hdr = h;
-    curl_easy_setopt(r->h, CURLOPT_HTTPHEADER, r->hdr);
+    vg_curl()->easy_setopt(r->h, CURLOPT_HTTPHEADER, r->hdr);
     return VG_OK;
 }
 

@@ -52,7 +52,7 @@ static void add_typed(vg_buf *b, const vg_vsphere_change *ch, size_t t)
         if (typed[t].is_bool)
             vg_buf_adds(b, is_true(e->value) ? "true" : "false");
         else
-            vs_xml_escape(b, e->value);
+            vg_vs_xml_escape(b, e->value);
         vg_buf_adds(b, typed[t].close);
     }
 }
@@ -60,7 +60,7 @@ static void add_typed(vg_buf *b, const vg_vsphere_change *ch, size_t t)
 static void build_spec(vg_buf *b, const vg_vsphere_change *ch)
 {
     vg_buf_adds(b, "<ReconfigVM_Task xmlns=\"urn:vim25\"><_this type=\"VirtualMachine\">");
-    vs_xml_escape(b, ch->moref);
+    vg_vs_xml_escape(b, ch->moref);
     vg_buf_adds(b, "</_this><spec>");
     add_typed(b, ch, 0);
     for (size_t i = 0; i < ch->n_edits; i++) {
@@ -68,9 +68,9 @@ static void build_spec(vg_buf *b, const vg_vsphere_change *ch)
         if (typed_index(e->key) >= 0)
             continue;
         vg_buf_adds(b, "<extraConfig xsi:type=\"OptionValue\"><key>");
-        vs_xml_escape(b, e->key);
+        vg_vs_xml_escape(b, e->key);
         vg_buf_adds(b, "</key><value xsi:type=\"xsd:string\">");
-        vs_xml_escape(b, e->value ? e->value : "");
+        vg_vs_xml_escape(b, e->value ? e->value : "");
         vg_buf_adds(b, "</value></extraConfig>");
     }
     for (size_t t = 1; t < N_TYPED; t++)
@@ -91,13 +91,13 @@ static int start_task(vs_conn *c, vg_vsphere_change *ch, char *task, size_t size
     vs_reply r;
     vg_error e;
     vg_error_clear(&e);
-    int rc = b.oom || vs_reply_init(&r, NULL, NULL)
+    int rc = b.oom || vg_vs_reply_init(&r, NULL, NULL)
                  ? vg_error_set(&e, VG_ENOMEM, NULL, 0, "out of memory")
                  : VG_OK;
     if (rc == VG_OK) {
-        rc = vs_call(c, "ReconfigVM_Task", b.data, &r, &e);
+        rc = vg_vs_call(c, "ReconfigVM_Task", b.data, &r, &e);
         snprintf(task, size, "%.*s", (int)size - 1, rc == 0 ? r.returnval : "");
-        vs_reply_release(&r);
+        vg_vs_reply_release(&r);
     }
     vg_buf_release(&b);
     if (rc == VG_OK && !task[0])
@@ -150,14 +150,14 @@ static int wait_tasks(vs_conn *c, batch *b, vg_error *err)
     static const char *const paths[] = {"info.state", "info.error"};
     long delay = 50;
     time_t deadline = time(NULL) + TASK_WAIT_SECONDS;
-    while (b->pending && !vs_interrupted) {
+    while (b->pending && !vg_vs_interrupted) {
         const char *ids[64];
         size_t n = 0;
         for (size_t i = 0; i < b->n && n < 64; i++) {
             if (b->tasks[i][0])
                 ids[n++] = b->tasks[i];
         }
-        int rc = vs_retrieve_objects(c, "Task", ids, n, paths, 2, on_task, b, err);
+        int rc = vg_vs_retrieve_objects(c, "Task", ids, n, paths, 2, on_task, b, err);
         if (rc)
             return rc;
         if (!b->pending)
@@ -242,9 +242,9 @@ static int read_back(vs_conn *c, vg_vsphere_change *changes, size_t n, vg_error 
             ids[k++] = changes[i].moref;
     }
     size_t n_paths;
-    const char *const *paths = vs_vm_paths(0, &n_paths);
+    const char *const *paths = vg_vs_vm_paths(0, &n_paths);
     readback rb = {changes, n};
-    int rc = k ? vs_retrieve_objects(c, "VirtualMachine", ids, k, paths, n_paths, on_readback,
+    int rc = k ? vg_vs_retrieve_objects(c, "VirtualMachine", ids, k, paths, n_paths, on_readback,
                                      &rb, err)
                : VG_OK;
     free(ids);
@@ -285,20 +285,20 @@ int vg_vsphere_reconfig(const char *url, const vg_vsphere_opts *opts, vg_vsphere
     }
     vs_conn c;
     if (!opts->keep_sigint)
-        vs_sigint_catch();
-    int rc = vs_session_open(&c, url, opts, err);
+        vg_vs_sigint_catch();
+    int rc = vg_vs_session_open(&c, url, opts, err);
     if (rc == 0)
         rc = run_batches(&c, changes, n_changes, jobs > 0 ? (size_t)jobs : 8, err);
     if (rc == 0)
         rc = read_back(&c, changes, n_changes, err);
-    if (rc == 0 && vs_interrupted)
+    if (rc == 0 && vg_vs_interrupted)
         rc = vg_error_set(err, VG_ERR, c.target.server, 0, "interrupted");
     for (size_t i = 0; i < n_changes && rc; i++) {
         if (changes[i].status == 0 && !changes[i].after)
             set_status(&changes[i], rc, "not verified: the session failed");
     }
-    vs_conn_close(&c);
+    vg_vs_conn_close(&c);
     if (!opts->keep_sigint)
-        vs_sigint_release();
+        vg_vs_sigint_release();
     return rc;
 }

@@ -37,7 +37,7 @@ static const char *const summary_paths[] = {
 };
 #define N_FULL (sizeof full_paths / sizeof full_paths[0])
 
-const char *const *vs_vm_paths(int summary_only, size_t *n)
+const char *const *vg_vs_vm_paths(int summary_only, size_t *n)
 {
     *n = summary_only ? sizeof summary_paths / sizeof summary_paths[0] : N_FULL;
     return summary_only ? summary_paths : full_paths;
@@ -46,7 +46,7 @@ const char *const *vs_vm_paths(int summary_only, size_t *n)
 static void add_moref(vg_buf *b, const char *elem, const char *type, const char *value)
 {
     vg_buf_printf(b, "<%s type=\"%s\">", elem, type);
-    vs_xml_escape(b, value);
+    vg_vs_xml_escape(b, value);
     vg_buf_printf(b, "</%s>", elem);
 }
 
@@ -57,7 +57,7 @@ static int call_buf(vs_conn *c, const char *method, vg_buf *b, vs_reply *r, vg_e
         vg_buf_release(b);
         return vg_error_set(err, VG_ENOMEM, c->target.server, 0, "%s: out of memory", method);
     }
-    int rc = vs_call(c, method, b->data, r, err);
+    int rc = vg_vs_call(c, method, b->data, r, err);
     if (b->data)
         memset(b->data, 0, b->len);
     vg_buf_release(b);
@@ -66,16 +66,16 @@ static int call_buf(vs_conn *c, const char *method, vg_buf *b, vs_reply *r, vg_e
 
 static void copy_kv(const vs_reply *r, const char *path, char *dst, size_t size)
 {
-    const char *v = vs_reply_get(r, path);
+    const char *v = vg_vs_reply_get(r, path);
     snprintf(dst, size, "%s", v ? v : "");
 }
 
-int vs_service_content(vs_conn *c, vg_error *err)
+int vg_vs_service_content(vs_conn *c, vg_error *err)
 {
     vs_reply r;
-    if (vs_reply_init(&r, NULL, NULL))
+    if (vg_vs_reply_init(&r, NULL, NULL))
         return vg_error_set(err, VG_ENOMEM, c->target.server, 0, "out of memory");
-    int rc = vs_call(c, "RetrieveServiceContent",
+    int rc = vg_vs_call(c, "RetrieveServiceContent",
                      "<RetrieveServiceContent xmlns=\"urn:vim25\"><_this type=\"ServiceInstance\">"
                      "ServiceInstance</_this></RetrieveServiceContent>",
                      &r, err);
@@ -95,11 +95,11 @@ int vs_service_content(vs_conn *c, vg_error *err)
                               "manager, session manager or root folder (not a vCenter/ESXi "
                               "SDK endpoint?)");
     }
-    vs_reply_release(&r);
+    vg_vs_reply_release(&r);
     return rc;
 }
 
-int vs_login(vs_conn *c, const char *user, const char *password, vg_error *err)
+int vg_vs_login(vs_conn *c, const char *user, const char *password, vg_error *err)
 {
     if (!user || !*user || !password)
         return vg_error_set(err, VG_EUSAGE, c->target.server, 0,
@@ -112,12 +112,12 @@ int vs_login(vs_conn *c, const char *user, const char *password, vg_error *err)
     vg_buf_adds(&b, "<Login xmlns=\"urn:vim25\">");
     add_moref(&b, "_this", "SessionManager", c->session_mgr);
     vg_buf_adds(&b, "<userName>");
-    vs_xml_escape(&b, user);
+    vg_vs_xml_escape(&b, user);
     vg_buf_adds(&b, "</userName><password>");
-    vs_xml_escape(&b, password);
+    vg_vs_xml_escape(&b, password);
     vg_buf_adds(&b, "</password><locale>en_US</locale></Login>");
     vs_reply r;
-    if (vs_reply_init(&r, NULL, NULL)) {
+    if (vg_vs_reply_init(&r, NULL, NULL)) {
         memset(b.data, 0, b.len);
         vg_buf_release(&b);
         return vg_error_set(err, VG_ENOMEM, c->target.server, 0, "out of memory");
@@ -130,12 +130,12 @@ int vs_login(vs_conn *c, const char *user, const char *password, vg_error *err)
         c->logged_in = 1;
         copy_kv(&r, "userName", c->about.user, sizeof c->about.user);
     }
-    vs_reply_release(&r);
+    vg_vs_reply_release(&r);
     return rc;
 }
 
 /* Best effort: a failed logout leaves a session that times out server-side. */
-void vs_logout(vs_conn *c)
+void vg_vs_logout(vs_conn *c)
 {
     if (!c->logged_in)
         return;
@@ -145,9 +145,9 @@ void vs_logout(vs_conn *c)
     vg_buf_adds(&b, "</Logout>");
     vs_reply r;
     vg_error e;
-    if (vs_reply_init(&r, NULL, NULL) == 0) {
+    if (vg_vs_reply_init(&r, NULL, NULL) == 0) {
         call_buf(c, "Logout", &b, &r, &e);
-        vs_reply_release(&r);
+        vg_vs_reply_release(&r);
     } else {
         vg_buf_release(&b);
     }
@@ -155,7 +155,7 @@ void vs_logout(vs_conn *c)
     c->cookie[0] = '\0';
 }
 
-int vs_create_view(vs_conn *c, vg_error *err)
+int vg_vs_create_view(vs_conn *c, vg_error *err)
 {
     vg_buf b = VG_BUF_INIT;
     vg_buf_adds(&b, "<CreateContainerView xmlns=\"urn:vim25\">");
@@ -164,7 +164,7 @@ int vs_create_view(vs_conn *c, vg_error *err)
     vg_buf_adds(&b, "<type>VirtualMachine</type><recursive>true</recursive>"
                     "</CreateContainerView>");
     vs_reply r;
-    if (vs_reply_init(&r, NULL, NULL)) {
+    if (vg_vs_reply_init(&r, NULL, NULL)) {
         vg_buf_release(&b);
         return vg_error_set(err, VG_ENOMEM, c->target.server, 0, "out of memory");
     }
@@ -174,11 +174,11 @@ int vs_create_view(vs_conn *c, vg_error *err)
                           "CreateContainerView: reply has no view");
     if (rc == 0)
         snprintf(c->view, sizeof c->view, "%s", r.returnval);
-    vs_reply_release(&r);
+    vg_vs_reply_release(&r);
     return rc;
 }
 
-void vs_destroy_view(vs_conn *c)
+void vg_vs_destroy_view(vs_conn *c)
 {
     if (!c->view[0])
         return;
@@ -188,9 +188,9 @@ void vs_destroy_view(vs_conn *c)
     vg_buf_adds(&b, "</DestroyView>");
     vs_reply r;
     vg_error e;
-    if (vs_reply_init(&r, NULL, NULL) == 0) {
+    if (vg_vs_reply_init(&r, NULL, NULL) == 0) {
         call_buf(c, "DestroyView", &b, &r, &e);
-        vs_reply_release(&r);
+        vg_vs_reply_release(&r);
     } else {
         vg_buf_release(&b);
     }
@@ -210,7 +210,7 @@ static int one_page(vs_conn *c, const char *method, vg_buf *b, page_ctx *pc, cha
                     vg_error *err)
 {
     vs_reply r;
-    if (vs_reply_init(&r, pc->fn, pc->ctx)) {
+    if (vg_vs_reply_init(&r, pc->fn, pc->ctx)) {
         vg_buf_release(b);
         return vg_error_set(err, VG_ENOMEM, c->target.server, 0, "out of memory");
     }
@@ -224,7 +224,7 @@ static int one_page(vs_conn *c, const char *method, vg_buf *b, page_ctx *pc, cha
     if (bad_prop)
         snprintf(bad_prop, bad_size, "%s",
                  rc && strcmp(r.fault_type, "InvalidProperty") == 0 ? r.fault_name : "");
-    vs_reply_release(&r);
+    vg_vs_reply_release(&r);
     return rc;
 }
 
@@ -319,7 +319,7 @@ static int retrieve(vs_conn *c, const char *spec, int page_size, page_ctx *pc, c
         vg_buf_adds(&b, "<ContinueRetrievePropertiesEx xmlns=\"urn:vim25\">");
         add_moref(&b, "_this", "PropertyCollector", c->pc);
         vg_buf_adds(&b, "<token>");
-        vs_xml_escape(&b, token);
+        vg_vs_xml_escape(&b, token);
         vg_buf_adds(&b, "</token></ContinueRetrievePropertiesEx>");
         rc = one_page(c, "ContinueRetrievePropertiesEx", &b, pc, token, sizeof token, NULL, 0,
                       &n_obj, err);
@@ -390,28 +390,28 @@ static int retrieve_vm_paths(vs_conn *c, const char *const *paths, size_t n,
     }
 }
 
-int vs_retrieve_vms(vs_conn *c, int summary_only, vs_object_fn fn, void *ctx, vg_error *err)
+int vg_vs_retrieve_vms(vs_conn *c, int summary_only, vs_object_fn fn, void *ctx, vg_error *err)
 {
     size_t n;
-    const char *const *paths = vs_vm_paths(summary_only, &n);
+    const char *const *paths = vg_vs_vm_paths(summary_only, &n);
     return retrieve_vm_paths(c, paths, n, NULL, 0, fn, ctx, err);
 }
 
-int vs_list_vms(vs_conn *c, vs_object_fn fn, void *ctx, vg_error *err)
+int vg_vs_list_vms(vs_conn *c, vs_object_fn fn, void *ctx, vg_error *err)
 {
     static const char *const name_only[] = {"name"};
     return retrieve_vm_paths(c, name_only, 1, NULL, 0, fn, ctx, err);
 }
 
-int vs_retrieve_vm_list(vs_conn *c, const char *const *morefs, size_t n, vs_object_fn fn,
+int vg_vs_retrieve_vm_list(vs_conn *c, const char *const *morefs, size_t n, vs_object_fn fn,
                         void *ctx, vg_error *err)
 {
     size_t n_paths;
-    const char *const *paths = vs_vm_paths(0, &n_paths);
+    const char *const *paths = vg_vs_vm_paths(0, &n_paths);
     return retrieve_vm_paths(c, paths, n_paths, morefs, n, fn, ctx, err);
 }
 
-int vs_retrieve_objects(vs_conn *c, const char *type, const char *const *morefs, size_t n,
+int vg_vs_retrieve_objects(vs_conn *c, const char *type, const char *const *morefs, size_t n,
                         const char *const *paths, size_t n_paths, vs_object_fn fn, void *ctx,
                         vg_error *err)
 {

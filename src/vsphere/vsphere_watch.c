@@ -21,7 +21,7 @@
  * presents the old cookie and waits from the last version (RESUMED).  A
  * fault saying the session or collector is gone starts a new session and a
  * re-baseline whose differences are reported as events.  Nothing here
- * touches signals: vg_vsphere_interrupt() (vs_interrupted) stops transfers
+ * touches signals: vg_vsphere_interrupt() (vg_vs_interrupted) stops transfers
  * and naps alike.
  */
 #include <errno.h>
@@ -114,7 +114,7 @@ const char *vg_watch_kind_name(vg_watch_kind k)
 
 static int stopping(const watch_server *s)
 {
-    return vs_interrupted || s->run->stop;
+    return vg_vs_interrupted || s->run->stop;
 }
 
 static int emit(watch_server *s, vg_watch_event *ev)
@@ -144,7 +144,7 @@ static void problem(watch_server *s, const char *msg)
 static void add_moref(vg_buf *b, const char *elem, const char *type, const char *value)
 {
     vg_buf_printf(b, "<%s type=\"%s\">", elem, type);
-    vs_xml_escape(b, value);
+    vg_vs_xml_escape(b, value);
     vg_buf_printf(b, "</%s>", elem);
 }
 
@@ -153,16 +153,16 @@ static int call(watch_server *s, const char *method, vg_buf *b, char *out, size_
                 vg_error *err)
 {
     vs_reply r;
-    if (b->oom || vs_reply_init(&r, NULL, NULL)) {
+    if (b->oom || vg_vs_reply_init(&r, NULL, NULL)) {
         vg_buf_release(b);
         return vg_error_set(err, VG_ENOMEM, s->server, 0, "%s: out of memory", method);
     }
-    int rc = vs_call(&s->conn, method, b->data, &r, err);
+    int rc = vg_vs_call(&s->conn, method, b->data, &r, err);
     if (rc == 0 && out && !r.returnval[0])
         rc = vg_error_set(err, VG_EINPUT, s->server, 0, "%s: reply has no object", method);
     if (rc == 0 && out)
         snprintf(out, out_size, "%s", r.returnval);
-    vs_reply_release(&r);
+    vg_vs_reply_release(&r);
     vg_buf_release(b);
     return rc;
 }
@@ -170,15 +170,15 @@ static int call(watch_server *s, const char *method, vg_buf *b, char *out, size_
 static int find_event_manager(watch_server *s, vg_error *err)
 {
     vs_reply r;
-    if (vs_reply_init(&r, NULL, NULL))
+    if (vg_vs_reply_init(&r, NULL, NULL))
         return vg_error_set(err, VG_ENOMEM, s->server, 0, "out of memory");
-    int rc = vs_call(&s->conn, "RetrieveServiceContent",
+    int rc = vg_vs_call(&s->conn, "RetrieveServiceContent",
                      "<RetrieveServiceContent xmlns=\"urn:vim25\"><_this type=\"ServiceInstance\">"
                      "ServiceInstance</_this></RetrieveServiceContent>",
                      &r, err);
-    const char *em = rc == 0 ? vs_reply_get(&r, "eventManager") : NULL;
+    const char *em = rc == 0 ? vg_vs_reply_get(&r, "eventManager") : NULL;
     snprintf(s->event_mgr, sizeof s->event_mgr, "%s", em ? em : "");
-    vs_reply_release(&r);
+    vg_vs_reply_release(&r);
     return rc;
 }
 
@@ -230,7 +230,7 @@ static int create_collectors(watch_server *s, vg_error *err)
 static int create_filter(watch_server *s, vg_error *err)
 {
     size_t n;
-    const char *const *paths = vs_vm_paths(0, &n);
+    const char *const *paths = vg_vs_vm_paths(0, &n);
     unsigned char skip[64] = {0};
     if (n > sizeof skip)
         n = sizeof skip;
@@ -250,11 +250,11 @@ static int create_filter(watch_server *s, vg_error *err)
                         "</selectSet></objectSet></spec><partialUpdates>false</partialUpdates>"
                         "</CreateFilter>");
         vs_reply r;
-        if (b.oom || vs_reply_init(&r, NULL, NULL)) {
+        if (b.oom || vg_vs_reply_init(&r, NULL, NULL)) {
             vg_buf_release(&b);
             return vg_error_set(err, VG_ENOMEM, s->server, 0, "out of memory");
         }
-        int rc = vs_call(&s->conn, "CreateFilter", b.data, &r, err);
+        int rc = vg_vs_call(&s->conn, "CreateFilter", b.data, &r, err);
         vg_buf_release(&b);
         if (rc == 0)
             snprintf(s->filter, sizeof s->filter, "%s", r.returnval);
@@ -264,7 +264,7 @@ static int create_filter(watch_server *s, vg_error *err)
                 strcmp(r.fault_name, paths[i]) == 0 && strcmp(paths[i], "name") != 0)
                 drop = i;
         }
-        vs_reply_release(&r);
+        vg_vs_reply_release(&r);
         if (rc == 0)
             break;
         if (drop == n || attempt >= 8)
@@ -473,20 +473,20 @@ static int wait_call(watch_server *s, update *u, int *lost, vg_error *err)
     vg_buf_adds(&b, "<WaitForUpdatesEx xmlns=\"urn:vim25\">");
     add_moref(&b, "_this", "PropertyCollector", s->pc);
     vg_buf_adds(&b, "<version>");
-    vs_xml_escape(&b, u->initial ? "" : s->version);
+    vg_vs_xml_escape(&b, u->initial ? "" : s->version);
     vg_buf_printf(&b,
                   "</version><options><maxWaitSeconds>%d</maxWaitSeconds>"
                   "<maxObjectUpdates>%d</maxObjectUpdates></options></WaitForUpdatesEx>",
                   u->initial ? 0 : max_wait(s), MAX_OBJECT_UPDATES);
     vs_reply r;
-    if (b.oom || vs_reply_init(&r, NULL, NULL)) {
+    if (b.oom || vg_vs_reply_init(&r, NULL, NULL)) {
         vg_buf_release(&b);
         return vg_error_set(err, VG_ENOMEM, s->server, 0, "out of memory");
     }
     r.on_leaf = on_update_leaf;
     r.leaf_ctx = s;
     s->cur = u;
-    int rc = vs_call(&s->conn, "WaitForUpdatesEx", b.data, &r, err);
+    int rc = vg_vs_call(&s->conn, "WaitForUpdatesEx", b.data, &r, err);
     vg_buf_release(&b);
     *lost = rc && r.is_fault && is_session_fault(r.fault_type);
     if (rc == 0)
@@ -497,7 +497,7 @@ static int wait_call(watch_server *s, update *u, int *lost, vg_error *err)
         snprintf(s->version, sizeof s->version, "%s", u->version);
     if (rc == 0 && u->max_key > s->event_floor)
         s->event_floor = u->max_key;
-    vs_reply_release(&r);
+    vg_vs_reply_release(&r);
     s->cur = NULL;
     return rc;
 }
@@ -681,13 +681,13 @@ static int wait_process(watch_server *s, update *u, vg_error *err)
         if (k > REFETCH_CHUNK)
             k = REFETCH_CHUNK;
         const char *const *morefs = (const char *const *)u->refetch + i;
-        rc = vs_retrieve_vm_list(&s->conn, morefs, k, on_vm, &j, err);
+        rc = vg_vs_retrieve_vm_list(&s->conn, morefs, k, on_vm, &j, err);
         /* a VM deleted since the update faults the whole call: read them
          * one by one and skip the gone ones (their "leave" follows) */
         for (size_t m = 0; rc && !j.rc && m < k && strstr(err->msg, "(ManagedObjectNotFound)");
              m++) {
             vg_error e;
-            int one = vs_retrieve_vm_list(&s->conn, morefs + m, 1, on_vm, &j, &e);
+            int one = vg_vs_retrieve_vm_list(&s->conn, morefs + m, 1, on_vm, &j, &e);
             if (one && !strstr(e.msg, "(ManagedObjectNotFound)")) {
                 *err = e;
                 break;
@@ -767,7 +767,7 @@ static void close_conn(watch_server *s, int keep_session)
         c->view[0] = '\0';
     } else if (c->logged_in && c->curl) {
         c->cleanup = 1;
-        curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, 10L);
+        vg_curl()->easy_setopt(c->curl, CURLOPT_TIMEOUT, 10L);
         vg_buf b = VG_BUF_INIT;
         vg_error e;
         if (s->collector[0]) {
@@ -788,17 +788,17 @@ static void close_conn(watch_server *s, int keep_session)
         memset(s->cookie, 0, sizeof s->cookie);
         s->pc[0] = s->collector[0] = s->filter[0] = s->version[0] = '\0';
     }
-    vs_conn_close(c);
+    vg_vs_conn_close(c);
     s->have_conn = 0;
 }
 
 static int new_session(watch_server *s, vg_error *err)
 {
     clock_gettime(CLOCK_MONOTONIC, &s->session_start);
-    int rc = vs_session_open(&s->conn, s->url, &s->opts, err);
+    int rc = vg_vs_session_open(&s->conn, s->url, &s->opts, err);
     s->have_conn = 1;
     if (rc == 0)
-        rc = vs_create_view(&s->conn, err);
+        rc = vg_vs_create_view(&s->conn, err);
     if (rc == 0) {
         snprintf(s->view, sizeof s->view, "%s", s->conn.view);
         rc = create_collectors(s, err);
@@ -829,14 +829,14 @@ static int new_session(watch_server *s, vg_error *err)
  * (the first update is then in u). */
 static int resume(watch_server *s, update *u, int *lost, vg_error *err)
 {
-    int rc = vs_conn_open(&s->conn, s->url, &s->opts, err);
+    int rc = vg_vs_conn_open(&s->conn, s->url, &s->opts, err);
     s->have_conn = 1;
     if (rc)
         return rc;
     snprintf(s->conn.cookie, sizeof s->conn.cookie, "%s", s->cookie);
     snprintf(s->conn.view, sizeof s->conn.view, "%s", s->view);
     s->conn.logged_in = 1;
-    rc = vs_service_content(&s->conn, err);
+    rc = vg_vs_service_content(&s->conn, err);
     return rc ? rc : wait_call(s, u, lost, err);
 }
 

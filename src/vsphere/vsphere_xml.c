@@ -202,7 +202,7 @@ static void end_object(vs_reply *r)
     } else if (streq(r->obj_type, "VirtualMachine")) {
         r->vm = vm;
         vg_error e;
-        if (ensure_settings(r) || vs_devices_to_vmx(r->dev, r->n_dev, vm->settings, &e) < 0) {
+        if (ensure_settings(r) || vg_vs_devices_to_vmx(r->dev, r->n_dev, vm->settings, &e) < 0) {
             r->vm = NULL;
             vg_vm_free(vm);
             fail(r, "out of memory", NULL);
@@ -586,7 +586,7 @@ static void on_error(void *ctx, xmlErrorPtr e)
 
 /* -------------------------------------------------------------- API */
 
-int vs_reply_init(vs_reply *r, vs_object_fn on_object, void *ctx)
+int vg_vs_reply_init(vs_reply *r, vs_object_fn on_object, void *ctx)
 {
     memset(r, 0, sizeof *r);
     r->on_object = on_object;
@@ -612,7 +612,7 @@ int vs_reply_init(vs_reply *r, vs_object_fn on_object, void *ctx)
     return 0;
 }
 
-int vs_reply_feed(vs_reply *r, const char *data, size_t len)
+int vg_vs_reply_feed(vs_reply *r, const char *data, size_t len)
 {
     while (len && !r->bad) {
         int n = len > (1u << 20) ? 1 << 20 : (int)len;
@@ -625,7 +625,7 @@ int vs_reply_feed(vs_reply *r, const char *data, size_t len)
     return r->bad ? -1 : 0;
 }
 
-int vs_reply_finish(vs_reply *r)
+int vg_vs_reply_finish(vs_reply *r)
 {
     if (!r->bad) {
         int rc = xmlParseChunk(r->xml, NULL, 0, 1);
@@ -637,7 +637,7 @@ int vs_reply_finish(vs_reply *r)
     return r->bad ? -1 : 0;
 }
 
-void vs_reply_release(vs_reply *r)
+void vg_vs_reply_release(vs_reply *r)
 {
     if (r->xml) {
         xmlFreeParserCtxt(r->xml);
@@ -656,7 +656,7 @@ void vs_reply_release(vs_reply *r)
     vg_buf_release(&r->ov_value);
 }
 
-const char *vs_reply_get(const vs_reply *r, const char *path)
+const char *vg_vs_reply_get(const vs_reply *r, const char *path)
 {
     for (size_t i = 0; i < r->n_kv; i++) {
         if (strcmp(r->kv_path[i], path) == 0)

@@ -4,7 +4,7 @@
 # installed headers and library through pkg-config, once shared and once
 # static.  Both must audit the sample datastore exactly as the CLI does (the
 # same fail count per VM, the same exit code), and the shared library must
-# export nothing but vg_ symbols.
+# export nothing but vg_ symbols (and the static archive defines nothing else).
 set -euo pipefail
 : "${VMXGUARD:?}" "${VG_SOURCE_DIR:?}" "${VG_BINARY_DIR:?}"
 tmp=$(mktemp -d)
@@ -62,4 +62,9 @@ done
 # the shared library's interface is include/vmxguard.h: vg_ symbols only
 others=$(nm -D --defined-only "$prefix/lib/libvmxguard.so" | awk 'NF == 3 && $3 !~ /^vg_/ {print $3}')
 [ -z "$others" ] || fail "libvmxguard.so exports non-vg_ symbols: $others"
+# the static archive has no hidden visibility to hide behind: every global
+# it defines must carry the prefix too, or it can collide with the program
+# that links it (a libcurl user, a program with its own xw_start...)
+others=$(nm -g --defined-only "$prefix/lib/libvmxguard.a" 2>/dev/null | awk 'NF == 3 && $3 !~ /^vg_/ {print $3}' | sort -u)
+[ -z "$others" ] || fail "libvmxguard.a defines non-vg_ globals: $(echo $others)"
 echo "ok: $(wc -l <"$tmp/want") VMs audited alike by the CLI and the shared and static example"

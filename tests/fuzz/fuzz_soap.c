@@ -19,13 +19,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     vs_reply r;
-    if (vs_reply_init(&r, drop, NULL))
+    if (vg_vs_reply_init(&r, drop, NULL))
         return 0;
     size_t split = size ? data[0] % (size + 1) : 0;
-    if (vs_reply_feed(&r, (const char *)data, split) == 0 &&
-        vs_reply_feed(&r, (const char *)data + split, size - split) == 0)
-        vs_reply_finish(&r);
-    (void)vs_reply_get(&r, "about/apiType");
-    vs_reply_release(&r);
+    if (vg_vs_reply_feed(&r, (const char *)data, split) == 0 &&
+        vg_vs_reply_feed(&r, (const char *)data + split, size - split) == 0)
+        vg_vs_reply_finish(&r);
+    (void)vg_vs_reply_get(&r, "about/apiType");
+    vg_vs_reply_release(&r);
     return 0;
 }

@@ -43,11 +43,11 @@ static double parse_seconds(size_t n)
     vs_reply r;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    assert_int_equal(vs_reply_init(&r, count_keys, &keys), 0);
-    assert_int_equal(vs_reply_feed(&r, b.data, b.len), 0);
-    assert_int_equal(vs_reply_finish(&r), 0);
+    assert_int_equal(vg_vs_reply_init(&r, count_keys, &keys), 0);
+    assert_int_equal(vg_vs_reply_feed(&r, b.data, b.len), 0);
+    assert_int_equal(vg_vs_reply_finish(&r), 0);
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    vs_reply_release(&r);
+    vg_vs_reply_release(&r);
     vg_buf_release(&b);
     assert_true(keys >= n);
     return (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
@@ -90,13 +90,13 @@ static void credentials_are_redacted_in_every_form(void **state)
     for (size_t i = 0; i < sizeof echoes / sizeof echoes[0]; i++) {
         char msg[200];
         snprintf(msg, sizeof msg, "%s", echoes[i]);
-        vs_redact(&c, msg, sizeof msg);
+        vg_vs_redact(&c, msg, sizeof msg);
         if (strstr(msg, "Pw") || strstr(msg, "cookie") || !strstr(msg, "***") ||
             !strstr(msg, " here"))
             fail_msg("'%s' became '%s'", echoes[i], msg);
     }
     char plain[] = "nothing secret";
-    vs_redact(&c, plain, sizeof plain);
+    vg_vs_redact(&c, plain, sizeof plain);
     assert_string_equal(plain, "nothing secret");
 }
 

@@ -62,11 +62,11 @@ static char *slurp(const char *name, size_t *len)
 /* Parse text fed in chunks of `chunk` bytes; returns the finish result. */
 static int parse(vs_reply *r, const char *text, size_t len, size_t chunk, collected *c)
 {
-    assert_int_equal(vs_reply_init(r, c ? collect : NULL, c), 0);
+    assert_int_equal(vg_vs_reply_init(r, c ? collect : NULL, c), 0);
     int rc = 0;
     for (size_t off = 0; off < len && rc == 0; off += chunk)
-        rc = vs_reply_feed(r, text + off, len - off < chunk ? len - off : chunk);
-    return rc ? rc : vs_reply_finish(r);
+        rc = vg_vs_reply_feed(r, text + off, len - off < chunk ? len - off : chunk);
+    return rc ? rc : vg_vs_reply_finish(r);
 }
 
 static int parse_file(vs_reply *r, const char *name, size_t chunk, collected *c)
@@ -90,12 +90,12 @@ static void service_content_gives_morefs_and_about(void **state)
     vs_reply r;
     assert_int_equal(parse_file(&r, "service_content.xml", 1 << 20, NULL), 0);
     assert_string_equal(r.response, "RetrieveServiceContentResponse");
-    assert_string_equal(vs_reply_get(&r, "propertyCollector"), "propertyCollector");
-    assert_string_equal(vs_reply_get(&r, "sessionManager"), "SessionManager");
-    assert_string_equal(vs_reply_get(&r, "rootFolder"), "group-d1");
-    assert_string_equal(vs_reply_get(&r, "about/apiType"), "VirtualCenter");
-    assert_string_equal(vs_reply_get(&r, "about/apiVersion"), "6.5");
-    vs_reply_release(&r);
+    assert_string_equal(vg_vs_reply_get(&r, "propertyCollector"), "propertyCollector");
+    assert_string_equal(vg_vs_reply_get(&r, "sessionManager"), "SessionManager");
+    assert_string_equal(vg_vs_reply_get(&r, "rootFolder"), "group-d1");
+    assert_string_equal(vg_vs_reply_get(&r, "about/apiType"), "VirtualCenter");
+    assert_string_equal(vg_vs_reply_get(&r, "about/apiVersion"), "6.5");
+    vg_vs_reply_release(&r);
 }
 
 static void invalid_login_fault_is_named(void **state)
@@ -106,7 +106,7 @@ static void invalid_login_fault_is_named(void **state)
     assert_true(r.is_fault);
     assert_string_equal(r.fault_type, "InvalidLogin");
     assert_string_equal(r.fault_string, "Login failure");
-    vs_reply_release(&r);
+    vg_vs_reply_release(&r);
 }
 
 static void recorded_page_streams_vms_and_token(void **state)
@@ -124,13 +124,13 @@ static void recorded_page_streams_vms_and_token(void **state)
     assert_string_equal(setting(c.vms[0], "govcsim"), "TRUE");
     assert_string_equal(c.vms[1]->moref, "vm-30");
     collected_free(&c);
-    vs_reply_release(&r);
+    vg_vs_reply_release(&r);
     assert_int_equal(parse_file(&r, "page2.xml", 1 << 20, &c), 0);
     assert_string_equal(r.token, "");
     assert_int_equal(c.n, 1);
     assert_string_equal(c.vms[0]->name, "DC0_C0_RP0_VM2");
     collected_free(&c);
-    vs_reply_release(&r);
+    vg_vs_reply_release(&r);
 }
 
 static void one_byte_chunks_give_the_same_vms(void **state)
@@ -144,7 +144,7 @@ static void one_byte_chunks_give_the_same_vms(void **state)
     assert_string_equal(c.vms[1]->name, "DC0_C0_RP0_VM1");
     assert_string_equal(setting(c.vms[1], "govcsim"), "TRUE");
     collected_free(&c);
-    vs_reply_release(&r);
+    vg_vs_reply_release(&r);
 }
 
 static void devices_become_vmx_keys(void **state)
@@ -184,7 +184,7 @@ static void devices_become_vmx_keys(void **state)
     assert_string_equal(setting(vm, "ethernet0.startConnected"), "TRUE");
     assert_null(setting(vm, "serial0.present"));
     collected_free(&c);
-    vs_reply_release(&r);
+    vg_vs_reply_release(&r);
 }
 
 static void missing_set_not_authenticated_is_session_lost(void **state)
@@ -195,11 +195,11 @@ static void missing_set_not_authenticated_is_session_lost(void **state)
     assert_int_equal(parse_file(&r, "missingset_not_authenticated.xml", 64, &c), 0);
     assert_true(r.session_lost);
     collected_free(&c);
-    vs_reply_release(&r);
+    vg_vs_reply_release(&r);
     assert_int_equal(parse_file(&r, "devices.xml", 1 << 20, &c), 0);
     assert_false(r.session_lost); /* InvalidProperty is not a lost session */
     collected_free(&c);
-    vs_reply_release(&r);
+    vg_vs_reply_release(&r);
 }
 
 static void task_state_and_error_are_read(void **state)
@@ -212,7 +212,7 @@ static void task_state_and_error_are_read(void **state)
     assert_string_equal(c.types[0], "Task");
     assert_string_equal(vg_vm_prop(c.vms[0], "info.state"), "success");
     collected_free(&c);
-    vs_reply_release(&r);
+    vg_vs_reply_release(&r);
     static const char failed[] =
         "<e:Envelope xmlns:e='http://schemas.xmlsoap.org/soap/envelope/'><e:Body>"
         "<RetrievePropertiesExResponse xmlns='urn:vim25' "
@@ -227,7 +227,7 @@ static void task_state_and_error_are_read(void **state)
     assert_string_equal(vg_vm_prop(c.vms[0], "info.state"), "error");
     assert_non_null(strstr(vg_vm_prop(c.vms[0], "info.error"), "NoPermission"));
     collected_free(&c);
-    vs_reply_release(&r);
+    vg_vs_reply_release(&r);
 }
 
 static void namespace_is_matched_by_uri_not_prefix(void **state)
@@ -239,7 +239,7 @@ static void namespace_is_matched_by_uri_not_prefix(void **state)
                                 "</soapenv:Envelope>";
     assert_int_not_equal(parse(&r, wrong, sizeof wrong - 1, 4, NULL), 0);
     assert_non_null(strstr(r.error, "not a SOAP envelope"));
-    vs_reply_release(&r);
+    vg_vs_reply_release(&r);
     /* an xsi:type under a foreign namespace is not a type */
     static const char foreign[] =
         "<a:Envelope xmlns:a='http://schemas.xmlsoap.org/soap/envelope/'><a:Body><a:Fault>"
@@ -248,7 +248,7 @@ static void namespace_is_matched_by_uri_not_prefix(void **state)
         "</a:Fault></a:Body></a:Envelope>";
     assert_int_equal(parse(&r, foreign, sizeof foreign - 1, 3, NULL), 0);
     assert_string_equal(r.fault_type, "NoPermission");
-    vs_reply_release(&r);
+    vg_vs_reply_release(&r);
 }
 
 static void doctype_and_entities_are_refused(void **state)
@@ -262,12 +262,12 @@ static void doctype_and_entities_are_refused(void **state)
         "</e:Envelope>";
     assert_int_not_equal(parse(&r, laughs, sizeof laughs - 1, 1 << 20, NULL), 0);
     assert_non_null(strstr(r.error, "DOCTYPE"));
-    vs_reply_release(&r);
+    vg_vs_reply_release(&r);
     static const char xxe[] =
         "<!DOCTYPE e SYSTEM 'file:///etc/passwd'><e:Envelope "
         "xmlns:e='http://schemas.xmlsoap.org/soap/envelope/'/>";
     assert_int_not_equal(parse(&r, xxe, sizeof xxe - 1, 1 << 20, NULL), 0);
-    vs_reply_release(&r);
+    vg_vs_reply_release(&r);
 }
 
 static void truncated_reply_is_an_error(void **state)
@@ -281,9 +281,9 @@ static void truncated_reply_is_an_error(void **state)
     assert_true(r.bad);
     assert_non_null(strstr(r.error, "XML"));
     collected_free(&c);
-    vs_reply_release(&r);
+    vg_vs_reply_release(&r);
     assert_int_not_equal(parse(&r, "", 0, 1, &c), 0);
-    vs_reply_release(&r);
+    vg_vs_reply_release(&r);
     free(text);
 }
 

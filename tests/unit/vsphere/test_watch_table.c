@@ -97,11 +97,11 @@ static void leaf_hook_streams_update_replies(void **state)
     (void)state;
     leaves l = {0};
     vs_reply r;
-    assert_int_equal(vs_reply_init(&r, NULL, NULL), 0);
+    assert_int_equal(vg_vs_reply_init(&r, NULL, NULL), 0);
     r.on_leaf = on_leaf;
     r.leaf_ctx = &l;
-    assert_int_equal(vs_reply_feed(&r, update_reply, sizeof update_reply - 1), 0);
-    assert_int_equal(vs_reply_finish(&r), 0);
+    assert_int_equal(vg_vs_reply_feed(&r, update_reply, sizeof update_reply - 1), 0);
+    assert_int_equal(vg_vs_reply_finish(&r), 0);
     assert_string_equal(r.response, "WaitForUpdatesExResponse");
     assert_int_equal(r.n_kv, 0); /* nothing kept: the hook had the leaves */
     assert_int_equal(l.n, 7);
@@ -111,7 +111,7 @@ static void leaf_hook_streams_update_replies(void **state)
     assert_string_equal(l.seen[3], "6 objectSet/obj=vm-42");
     assert_string_equal(l.seen[4], "7 changeSet/name=runtime.powerState");
     assert_string_equal(l.seen[6], "7 changeSet/val=poweredOff");
-    vs_reply_release(&r);
+    vg_vs_reply_release(&r);
 }
 
 static void leaf_hook_can_stop_the_parse(void **state)
@@ -119,13 +119,13 @@ static void leaf_hook_can_stop_the_parse(void **state)
     (void)state;
     leaves l = {.stop_at = 2};
     vs_reply r;
-    assert_int_equal(vs_reply_init(&r, NULL, NULL), 0);
+    assert_int_equal(vg_vs_reply_init(&r, NULL, NULL), 0);
     r.on_leaf = on_leaf;
     r.leaf_ctx = &l;
-    assert_int_equal(vs_reply_feed(&r, update_reply, sizeof update_reply - 1), -1);
+    assert_int_equal(vg_vs_reply_feed(&r, update_reply, sizeof update_reply - 1), -1);
     assert_int_equal(r.stopped, 1);
     assert_int_equal(l.n, 2);
-    vs_reply_release(&r);
+    vg_vs_reply_release(&r);
 }
 
 int main(void)
