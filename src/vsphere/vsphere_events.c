@@ -57,10 +57,11 @@ static int event_manager(vs_conn *c, char *out, size_t n, vg_error *err)
     vs_reply r;
     if (vg_vs_reply_init(&r, NULL, NULL))
         return vg_error_set(err, VG_ENOMEM, c->target.server, 0, "out of memory");
-    int rc = vg_vs_call(c, "RetrieveServiceContent",
-                     "<RetrieveServiceContent xmlns=\"urn:vim25\"><_this type=\"ServiceInstance\">"
-                     "ServiceInstance</_this></RetrieveServiceContent>",
-                     &r, err);
+    int rc =
+        vg_vs_call(c, "RetrieveServiceContent",
+                   "<RetrieveServiceContent xmlns=\"urn:vim25\"><_this type=\"ServiceInstance\">"
+                   "ServiceInstance</_this></RetrieveServiceContent>",
+                   &r, err);
     const char *em = rc == 0 ? vg_vs_reply_get(&r, "eventManager") : NULL;
     if (rc == 0 && !em)
         rc = vg_error_set(err, VG_EINPUT, c->target.server, 0,
@@ -135,8 +136,8 @@ static void join(vg_buf *b, const char *s)
 }
 
 /* The event in r's leaves (one event per reply) handed to fn. */
-static int hand_event(const vs_reply *r, const char *moref, vg_vsphere_event_fn fn, void *ctx,
-                      int *stop)
+static int hand_event(const vs_conn *c, const vs_reply *r, const char *moref,
+                      vg_vsphere_event_fn fn, void *ctx, int *stop)
 {
     vg_buf keys = VG_BUF_INIT, devices = VG_BUF_INIT, dev = VG_BUF_INIT;
     const char *user = "", *created = NULL, *message = "";
@@ -168,12 +169,19 @@ static int hand_event(const vs_reply *r, const char *moref, vg_vsphere_event_fn 
     if (keys.oom || devices.oom || dev.oom) {
         rc = VG_ENOMEM;
     } else {
+        /* the server's own words reach reports and the store: the
+         * credentials are taken out of them as from any server text */
+        char user_r[256], message_r[1024];
+        snprintf(user_r, sizeof user_r, "%s", user);
+        snprintf(message_r, sizeof message_r, "%s", message);
+        vg_vs_redact(c, user_r, sizeof user_r);
+        vg_vs_redact(c, message_r, sizeof message_r);
         vg_vsphere_event ev = {moref,
-                               user,
+                               user_r,
                                parse_time(created),
                                keys.data ? keys.data : "",
                                devices.data ? devices.data : "",
-                               message};
+                               message_r};
         *stop = fn(&ev, ctx) != 0;
     }
     vg_buf_release(&keys);
@@ -200,7 +208,7 @@ static int read_events(vs_conn *c, const char *coll, const char *moref, vg_vsphe
         }
         rc = vg_vs_call(c, "ReadNextEvents", b.data, &r, err);
         int empty = r.n_kv == 0;
-        if (rc == 0 && !empty && hand_event(&r, moref, fn, ctx, stop) != VG_OK)
+        if (rc == 0 && !empty && hand_event(c, &r, moref, fn, ctx, stop) != VG_OK)
             rc = vg_error_set(err, VG_ENOMEM, c->target.server, 0, "out of memory");
         vg_vs_reply_release(&r);
         if (empty)

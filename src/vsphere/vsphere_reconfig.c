@@ -110,6 +110,7 @@ static int start_task(vs_conn *c, vg_vsphere_change *ch, char *task, size_t size
 /* ------------------------------------------------------------ task wait */
 
 typedef struct batch {
+    const vs_conn *conn; /* whose credentials are redacted from task errors */
     vg_vsphere_change *changes;
     char (*tasks)[128];
     size_t n;
@@ -130,6 +131,7 @@ static int on_task(vg_vm *vm, const char *obj_type, void *ctx)
             const char *why = vg_vm_prop(vm, "info.error");
             char msg[400];
             snprintf(msg, sizeof msg, "task %s failed: %s", vm->moref, why ? why : "no reason");
+            vg_vs_redact(b->conn, msg, sizeof msg);
             set_status(&b->changes[i], VG_ERR, msg);
             b->tasks[i][0] = '\0';
             b->pending--;
@@ -163,8 +165,8 @@ static int wait_tasks(vs_conn *c, batch *b, vg_error *err)
         if (!b->pending)
             break;
         if (time(NULL) > deadline)
-            return vg_error_set(err, VG_ERR, c->target.server, 0,
-                                "tasks still running after %d s", TASK_WAIT_SECONDS);
+            return vg_error_set(err, VG_ERR, c->target.server, 0, "tasks still running after %d s",
+                                TASK_WAIT_SECONDS);
         sleep_ms(delay);
         delay = delay < 1000 ? delay * 2 : 1000;
     }
@@ -206,8 +208,7 @@ static void verify(vg_vsphere_change *ch, vg_vm *vm)
     ch->after = vm;
     if (missing.len) {
         char msg[512];
-        snprintf(msg, sizeof msg, "the server accepted the task but ignored: %.400s",
-                 missing.data);
+        snprintf(msg, sizeof msg, "the server accepted the task but ignored: %.400s", missing.data);
         set_status(ch, VG_ERR, msg);
     } else if (vm->power == VG_POWER_ON) {
         set_status(ch, VG_OK, "applied, takes effect after a cold start (the VM is powered on)");
@@ -245,7 +246,7 @@ static int read_back(vs_conn *c, vg_vsphere_change *changes, size_t n, vg_error 
     const char *const *paths = vg_vs_vm_paths(0, &n_paths);
     readback rb = {changes, n};
     int rc = k ? vg_vs_retrieve_objects(c, "VirtualMachine", ids, k, paths, n_paths, on_readback,
-                                     &rb, err)
+                                        &rb, err)
                : VG_OK;
     free(ids);
     for (size_t i = 0; i < n && rc == 0; i++) {
@@ -255,15 +256,14 @@ static int read_back(vs_conn *c, vg_vsphere_change *changes, size_t n, vg_error 
     return rc;
 }
 
-static int run_batches(vs_conn *c, vg_vsphere_change *changes, size_t n, size_t jobs,
-                       vg_error *err)
+static int run_batches(vs_conn *c, vg_vsphere_change *changes, size_t n, size_t jobs, vg_error *err)
 {
     char(*tasks)[128] = calloc(jobs, sizeof *tasks);
     if (!tasks)
         return vg_error_set(err, VG_ENOMEM, c->target.server, 0, "out of memory");
     int rc = VG_OK;
     for (size_t start = 0; start < n && rc == 0; start += jobs) {
-        batch b = {changes + start, tasks, n - start < jobs ? n - start : jobs, 0};
+        batch b = {c, changes + start, tasks, n - start < jobs ? n - start : jobs, 0};
         for (size_t i = 0; i < b.n; i++) {
             tasks[i][0] = '\0';
             if (start_task(c, &b.changes[i], tasks[i], sizeof tasks[i]) == 0)
