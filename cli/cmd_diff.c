@@ -304,7 +304,7 @@ static int print_json(FILE *out, const vg_store_diff *d, const vg_store_run_info
                             changes, "trend", trend_json(runs, n));
     int rc =
         doc &&
-                json_dumpf(doc, out,
+                vg_json_dumpf(doc, out,
                            JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(4)) == 0 &&
                 fputc('\n', out) != EOF
             ? 0

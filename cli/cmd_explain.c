@@ -13,6 +13,11 @@
 
 #include "cli.h"
 
+/* explain writes here, a memory stream shown through cli_term_write: a
+ * rule's text may come from anyone's --profile-file, and escaping the
+ * whole page keeps every string of it from driving the terminal */
+static FILE *out;
+
 extern const struct cli_command cli_cmd_explain;
 
 #define MAX_HITS 32
@@ -89,7 +94,7 @@ static void suggest(const vg_catalog *cat, const char *word)
     const char *guess = names ? cli_did_you_mean(word, names) : NULL;
     cli_error("unknown rule '%s' (not a rule id, source id or .vmx key in the catalog)", word);
     if (guess)
-        fprintf(stderr, "hint: did you mean 'vmxguard explain %s'?\n", guess);
+        fprintf(stderr, "hint: did you mean 'vmxguard explain %s'?\n", cli_term(guess));
     free(names);
 }
 
@@ -97,25 +102,25 @@ static void print_list(const char *label, const char **v)
 {
     if (!v || !v[0])
         return;
-    printf("  %-13s", label);
+    fprintf(out, "  %-13s", label);
     for (size_t i = 0; v[i]; i++)
-        printf("%s%s", i ? ", " : "", v[i]);
-    printf("\n");
+        fprintf(out, "%s%s", i ? ", " : "", v[i]);
+    fprintf(out, "\n");
 }
 
 static void print_list_indented(const char *label, const char **v)
 {
-    printf("    %-20s %s", "", label);
+    fprintf(out, "    %-20s %s", "", label);
     for (size_t i = 0; v[i]; i++)
-        printf(" %s", v[i]);
-    printf("\n");
+        fprintf(out, " %s", v[i]);
+    fprintf(out, "\n");
 }
 
 static void print_defaults(const vg_rule *r)
 {
     if (!r->n_defaults)
         return;
-    printf("  VMware default:\n");
+    fprintf(out, "  VMware default:\n");
     for (size_t i = 0; i < r->n_defaults; i++) {
         const vg_rule_default *d = &r->defaults[i];
         char range[64];
@@ -125,9 +130,9 @@ static void print_defaults(const vg_rule *r)
         else
             snprintf(range, sizeof range, "all versions");
         if (d->note)
-            printf("    %-16s %s  (%s)\n", range, d->value, d->note);
+            fprintf(out, "    %-16s %s  (%s)\n", range, d->value, d->note);
         else
-            printf("    %-16s %s\n", range, d->value);
+            fprintf(out, "    %-16s %s\n", range, d->value);
     }
 }
 
@@ -139,16 +144,16 @@ static void print_semantics(const vg_profile *p, const vg_profile_rule *e)
         print_list_indented("also not (the same mode by another name):", e->values);
     if (e->rule->kind != VG_RULE_DEVICE || e->cmp == VG_CMP_MANUAL)
         return;
-    printf("    %-20s devices:", "");
+    fprintf(out, "    %-20s devices:", "");
     for (int s = 0; s < VG_DEVICE_STATE_COUNT; s++) {
         vg_result_status st;
         vg_error err;
         if (vg_audit_device_verdict(p, e, (vg_device_state)s, &st, &err) != VG_OK)
             return;
-        printf("%s %s %s", s ? "," : "", vg_device_state_name((vg_device_state)s),
-               st == VG_NOT_APPLICABLE ? "n/a" : vg_result_status_name(st));
+        fprintf(out, "%s %s %s", s ? "," : "", vg_device_state_name((vg_device_state)s),
+                st == VG_NOT_APPLICABLE ? "n/a" : vg_result_status_name(st));
     }
-    printf("\n");
+    fprintf(out, "\n");
 }
 
 static void print_entry(const vg_profile *p, const vg_profile_rule *e)
@@ -162,26 +167,26 @@ static void print_entry(const vg_profile *p, const vg_profile_rule *e)
         snprintf(exp, sizeof exp, "%s%s%s", vg_comparison_name(e->cmp), e->value ? " " : "",
                  e->value ? e->value : "");
     }
-    printf("    %-20s %-22s %-26s %-14s %s", p->id, e->source_id, exp,
-           e->cmp == VG_CMP_MANUAL       ? ""
-           : e->absent == VG_ABSENT_FAIL ? "absent fails"
-                                         : "absent passes",
-           vg_severity_name(e->severity));
+    fprintf(out, "    %-20s %-22s %-26s %-14s %s", p->id, e->source_id, exp,
+            e->cmp == VG_CMP_MANUAL       ? ""
+            : e->absent == VG_ABSENT_FAIL ? "absent fails"
+                                          : "absent passes",
+            vg_severity_name(e->severity));
     if (e->severity_text)
-        printf(" (%s)", e->severity_text);
-    printf("\n");
+        fprintf(out, " (%s)", e->severity_text);
+    fprintf(out, "\n");
     if (e->refs && e->refs[0]) {
-        printf("    %-20s refs:", "");
+        fprintf(out, "    %-20s refs:", "");
         for (size_t i = 0; e->refs[i]; i++)
-            printf(" %s", e->refs[i]);
-        printf("\n");
+            fprintf(out, " %s", e->refs[i]);
+        fprintf(out, "\n");
     }
     if (e->title)
-        printf("    %-20s title: %s\n", "", e->title);
+        fprintf(out, "    %-20s title: %s\n", "", e->title);
     if (e->key)
-        printf("    %-20s spelled: %s\n", "", e->key);
+        fprintf(out, "    %-20s spelled: %s\n", "", e->key);
     if (e->note)
-        printf("    %-20s note: %s\n", "", e->note);
+        fprintf(out, "    %-20s note: %s\n", "", e->note);
     print_semantics(p, e);
 }
 
@@ -193,56 +198,58 @@ static void print_stig(const vg_catalog *cat, const vg_profile *p, const vg_prof
     const vg_stig_rule *s = vg_catalog_stig_rule(cat, p->id, e->source_id, &b);
     if (!s)
         return;
-    printf("    %-20s STIG: %s %s, %s, V%sR%s of %s%s\n", "", s->group_id, s->rule_id,
-           s->group_title, b->version, b->release, b->id,
-           b->checklist ? "" : " (another benchmark: not in this profile's checklists)");
+    fprintf(out, "    %-20s STIG: %s %s, %s, V%sR%s of %s%s\n", "", s->group_id, s->rule_id,
+            s->group_title, b->version, b->release, b->id,
+            b->checklist ? "" : " (another benchmark: not in this profile's checklists)");
     for (size_t i = 0; s->ccis && s->ccis[i]; i++) {
         const char *const *nist = vg_catalog_cci_nist(cat, s->ccis[i]);
-        printf("    %-20s CCI: %s -> NIST SP 800-53:", "", s->ccis[i]);
+        fprintf(out, "    %-20s CCI: %s -> NIST SP 800-53:", "", s->ccis[i]);
         for (size_t k = 0; nist && nist[k]; k++)
-            printf("%s %s", k ? "," : "", nist[k]);
-        printf("%s\n", nist ? "" : " (not in the catalog's CCI map)");
+            fprintf(out, "%s %s", k ? "," : "", nist[k]);
+        fprintf(out, "%s\n", nist ? "" : " (not in the catalog's CCI map)");
     }
     if (!s->ccis)
-        printf("    %-20s CCI: none published (this STIG predates CCIs)\n", "");
+        fprintf(out, "    %-20s CCI: none published (this STIG predates CCIs)\n", "");
     if (s->legacy_ids && s->legacy_ids[0]) {
-        printf("    %-20s legacy ids:", "");
+        fprintf(out, "    %-20s legacy ids:", "");
         for (size_t i = 0; s->legacy_ids[i]; i++)
-            printf(" %s", s->legacy_ids[i]);
-        printf("\n");
+            fprintf(out, " %s", s->legacy_ids[i]);
+        fprintf(out, "\n");
     }
 }
 
 static void explain(const vg_catalog *cat, const vg_rule *r)
 {
-    printf("%s: %s\n", r->id, r->title);
-    printf("  %s\n", r->description);
-    printf("  %-13s%s", "kind:", vg_rule_kind_name(r->kind));
+    fprintf(out, "%s: %s\n", r->id, r->title);
+    fprintf(out, "  %s\n", r->description);
+    fprintf(out, "  %-13s%s", "kind:", vg_rule_kind_name(r->kind));
     if (r->kind != VG_RULE_MANUAL)
-        printf(" (%s)", vg_value_type_name(r->type));
-    printf("\n");
+        fprintf(out, " (%s)", vg_value_type_name(r->type));
+    fprintf(out, "\n");
     if (r->key)
-        printf("  %-13s%s\n", "key:", r->key);
+        fprintf(out, "  %-13s%s\n", "key:", r->key);
     else if (r->kind == VG_RULE_API_PROPERTY)
-        printf("  %-13s(none known: not applicable to a .vmx file)\n", "key:");
+        fprintf(out, "  %-13s(none known: not applicable to a .vmx file)\n", "key:");
     print_list("aliases:", r->aliases);
     print_list("legacy:", r->legacy_keys);
     if (r->api_property)
-        printf("  %-13s%s\n", "API:", r->api_property);
+        fprintf(out, "  %-13s%s\n", "API:", r->api_property);
     print_list("devices:", r->api_classes);
     print_list("device types:", r->device_types);
     if (r->honoured)
-        printf("  %-13s%s\n", "honoured:", r->honoured);
+        fprintf(out, "  %-13s%s\n", "honoured:", r->honoured);
     if (r->deprecated)
-        printf("  %-13s%s\n", "deprecated:", r->deprecated);
+        fprintf(out, "  %-13s%s\n", "deprecated:", r->deprecated);
     print_defaults(r);
     if (r->fix)
-        printf("  %-13s%s\n", "fix:", r->fix);
+        fprintf(out, "  %-13s%s\n", "fix:", r->fix);
     if (r->needs_cold_start)
-        printf("  %-13sneeds a power off and power on (not a guest reboot) to take effect\n", "");
+        fprintf(out, "  %-13sneeds a power off and power on (not a guest reboot) to take effect\n",
+                "");
     if (r->needs_human)
-        printf("  %-13schanges hardware or disks: fixed only with --devices, after review\n", "");
-    printf("  baselines:\n");
+        fprintf(out, "  %-13schanges hardware or disks: fixed only with --devices, after review\n",
+                "");
+    fprintf(out, "  baselines:\n");
     size_t listed = 0;
     for (size_t p = 0; p < vg_catalog_profile_count(cat); p++) {
         const vg_profile *prof = vg_catalog_profile_at(cat, p);
@@ -255,7 +262,7 @@ static void explain(const vg_catalog *cat, const vg_rule *r)
         }
     }
     if (!listed)
-        printf("    (no profile lists this rule)\n");
+        fprintf(out, "    (no profile lists this rule)\n");
 }
 
 static int run(int argc, char **argv)
@@ -295,9 +302,20 @@ static int run(int argc, char **argv)
             rc = EXIT_USAGE;
         }
         for (size_t i = 0; i < n; i++) {
+            char *page = NULL;
+            size_t len = 0;
+            if (!(out = open_memstream(&page, &len))) {
+                cli_error("explain: out of memory");
+                vg_catalog_free(cat);
+                return EXIT_INTERNAL;
+            }
             if (a > optind || i)
-                printf("\n");
+                fprintf(out, "\n");
             explain(cat, hits[i]);
+            fclose(out);
+            out = NULL;
+            cli_term_write(stdout, page, len, VG_TERM_KEEP_NL);
+            free(page);
         }
     }
     vg_catalog_free(cat);

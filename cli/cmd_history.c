@@ -66,7 +66,7 @@ static int print_json(FILE *out, const vg_store_run_info *runs, size_t n)
     json_t *doc = arr ? json_pack("{s:s, s:o}", "format", "vmxguard-history", "runs", arr) : NULL;
     int rc =
         doc &&
-                json_dumpf(doc, out,
+                vg_json_dumpf(doc, out,
                            JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(4)) == 0 &&
                 fputc('\n', out) != EOF
             ? 0

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -352,17 +353,22 @@ static int is_own_format(const char *f)
     return !strcmp(f, "text") || !strcmp(f, "json") || !strcmp(f, "jsonl");
 }
 
-/* A JSON string body: quotes, backslashes and control characters escaped. */
+/* A JSON string body for a path: jansson's escapes plus vg_json_dumps'
+ * (DEL, C1, bidi, separators as \u).  A name that is not UTF-8 cannot be a
+ * JSON string as it is: it is written in vg_term_escape's visible form. */
 static void put_json_string(FILE *o, const char *s)
 {
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(o, "\\%c", *p);
-        else if (*p < 0x20 || *p == 0x7f)
-            fprintf(o, "\\u%04x", *p);
-        else
-            fputc(*p, o);
-    }
+    json_t *j = json_string(s);
+    char *visible = NULL;
+    if (!j && (visible = vg_term_escape_dup(s, strlen(s), 0)))
+        j = json_string(visible);
+    char *text = j ? vg_json_dumps(j, JSON_ENCODE_ANY) : NULL;
+    size_t n = text ? strlen(text) : 0;
+    if (n >= 2)
+        fwrite(text + 1, 1, n - 2, o); /* without the quotes */
+    free(text);
+    free(visible);
+    json_decref(j);
 }
 
 static int write_json(struct logs_run *run, const char *path, const vg_log_analysis *a, int *first)

@@ -89,7 +89,8 @@ static const vg_profile *find_profile(const vg_catalog *cat, const char *id)
     const char *guess = ids ? cli_profile_suggest(id, ids) : NULL;
     cli_error("unknown profile '%s'", id);
     if (guess)
-        fprintf(stderr, "hint: did you mean '%s'? ('vmxguard profiles' lists them all)\n", guess);
+        fprintf(stderr, "hint: did you mean '%s'? ('vmxguard profiles' lists them all)\n",
+                cli_term(guess));
     else
         fprintf(stderr, "hint: 'vmxguard profiles' lists the profiles\n");
     free(ids);
@@ -140,8 +141,17 @@ static int is_manual(const vg_profile_rule *e)
 
 static int list_profiles(const vg_catalog *cat)
 {
-    printf("%-21s %-16s %-10s %5s %5s %6s %5s  %s\n", "ID", "VERSION", "DATE", "RULES", "AUTO",
-           "MANUAL", "GUEST", "TITLE");
+    /* ids from a profile file can be longer than the built-in ones: the
+     * column is as wide as the longest, so the table stays aligned */
+    int wid = 21, wver = 16;
+    for (size_t i = 0; i < vg_catalog_profile_count(cat); i++) {
+        const vg_profile *p = vg_catalog_profile_at(cat, i);
+        int l = (int)strlen(cli_term(p->id)), v = (int)strlen(cli_term(p->version));
+        wid = l > wid ? (l < 64 ? l : 64) : wid;
+        wver = v > wver ? (v < 32 ? v : 32) : wver;
+    }
+    printf("%-*s %-*s %-10s %5s %5s %6s %5s  %s\n", wid, "ID", wver, "VERSION", "DATE", "RULES",
+           "AUTO", "MANUAL", "GUEST", "TITLE");
     for (size_t i = 0; i < vg_catalog_profile_count(cat); i++) {
         const vg_profile *p = vg_catalog_profile_at(cat, i);
         size_t manual = 0, guest = 0;
@@ -149,9 +159,10 @@ static int list_profiles(const vg_catalog *cat)
             guest += is_guest(&p->rules[j]) && !is_manual(&p->rules[j]);
             manual += is_manual(&p->rules[j]);
         }
-        printf("%-21s %-16s %-10s %5zu %5zu %6zu %5zu  %s\n", p->id, p->version,
-               p->date ? p->date : "-", p->n_rules, vg_profile_automated_count(p), manual, guest,
-               p->title);
+        /* a profile file is anyone's text: every string is shown escaped */
+        printf("%-*s %-*s %-10s %5zu %5zu %6zu %5zu  %s\n", wid, cli_term(p->id), wver,
+               cli_term(p->version), p->date ? cli_term(p->date) : "-", p->n_rules,
+               vg_profile_automated_count(p), manual, guest, cli_term(p->title));
     }
     /* vmxguard's own checks (folder evidence, guest probes) are profiles but
      * no published baseline; README counts the baselines the same way */
@@ -170,32 +181,34 @@ static int show_profile(const vg_catalog *cat, const char *id)
     const vg_profile *p = find_profile(cat, id);
     if (!p)
         return EXIT_USAGE;
-    printf("%s: %s\n", p->id, p->title);
-    printf("  source:    %s\n", p->source);
+    printf("%s: %s\n", cli_term(p->id), cli_term(p->title));
+    printf("  source:    %s\n", cli_term(p->source));
     if (p->benchmark_id)
-        printf("  benchmark: %s\n", p->benchmark_id);
-    printf("  version:   %s%s%s\n", p->version, p->release ? " - " : "",
-           p->release ? p->release : "");
+        printf("  benchmark: %s\n", cli_term(p->benchmark_id));
+    printf("  version:   %s%s%s\n", cli_term(p->version), p->release ? " - " : "",
+           p->release ? cli_term(p->release) : "");
     if (p->date)
-        printf("  date:      %s\n", p->date);
+        printf("  date:      %s\n", cli_term(p->date));
     if (p->product)
-        printf("  product:   %s\n", p->product);
+        printf("  product:   %s\n", cli_term(p->product));
     if (p->description)
-        printf("  about:     %s\n", p->description);
+        printf("  about:     %s\n", cli_term(p->description));
     printf("  rules:     %zu (%zu automated)\n\n", p->n_rules, vg_profile_automated_count(p));
     printf("%-24s %-44s %-32s %-14s %s\n", "SOURCE ID", "RULE", "EXPECTED", "ABSENT", "SEVERITY");
     for (size_t i = 0; i < p->n_rules; i++) {
         const vg_profile_rule *e = &p->rules[i];
         char exp[160];
         expected_text(e, exp, sizeof exp);
-        printf("%-24s %-44s %-32s %-14s %s%s%s%s\n", e->source_id, e->rule->id, exp, absent_text(e),
-               vg_severity_name(e->severity), e->severity_text ? " (" : "",
-               e->severity_text ? e->severity_text : "", e->severity_text ? ")" : "");
+        printf("%-24s %-44s %-32s %-14s %s%s%s%s\n", cli_term(e->source_id), cli_term(e->rule->id),
+               cli_term(exp), absent_text(e), vg_severity_name(e->severity),
+               e->severity_text ? " (" : "", e->severity_text ? cli_term(e->severity_text) : "",
+               e->severity_text ? ")" : "");
         const char *key = e->key ? e->key : e->rule->key;
         if (key && e->rule->kind != VG_RULE_MANUAL)
-            printf("%-24s   key: %s%s\n", "", key, is_guest(e) ? " (checked in the guest)" : "");
+            printf("%-24s   key: %s%s\n", "", cli_term(key),
+                   is_guest(e) ? " (checked in the guest)" : "");
         if (e->note)
-            printf("%-24s   note: %s\n", "", e->note);
+            printf("%-24s   note: %s\n", "", cli_term(e->note));
     }
     return EXIT_OK;
 }
@@ -234,7 +247,8 @@ static int diff_profiles(const vg_catalog *cat, const char *ida, const char *idb
     if (!a || !b)
         return EXIT_USAGE;
     size_t only_a = 0, only_b = 0, differ = 0, same = 0;
-    printf("--- %s (%s)\n+++ %s (%s)\n", a->id, a->version, b->id, b->version);
+    printf("--- %s (%s)\n", cli_term(a->id), cli_term(a->version));
+    printf("+++ %s (%s)\n", cli_term(b->id), cli_term(b->version));
     for (size_t i = 0; i < vg_catalog_rule_count(cat); i++) {
         const vg_rule *r = vg_catalog_rule_at(cat, i);
         for (size_t k = 0;; k++) {
@@ -247,21 +261,21 @@ static int diff_profiles(const vg_catalog *cat, const char *ida, const char *idb
             if (eb)
                 describe(eb, db, sizeof db);
             if (!eb) {
-                printf("- %-44s %s\n", r->id, da);
+                printf("- %-44s %s\n", cli_term(r->id), cli_term(da));
                 only_a++;
             } else if (!ea) {
-                printf("+ %-44s %s\n", r->id, db);
+                printf("+ %-44s %s\n", cli_term(r->id), cli_term(db));
                 only_b++;
             } else if (same_expectation(ea, eb)) {
                 same++; /* severity and source ids may still differ */
             } else {
-                printf("~ %-44s %s\n  %-44s %s\n", r->id, da, "", db);
+                printf("~ %-44s %s\n  %-44s %s\n", cli_term(r->id), cli_term(da), "", cli_term(db));
                 differ++;
             }
         }
     }
-    printf("\n%zu only in %s, %zu only in %s, %zu differ, %zu expect the same\n", only_a, a->id,
-           only_b, b->id, differ, same);
+    printf("\n%zu only in %s, %zu only in %s, %zu differ, %zu expect the same\n", only_a,
+           cli_term(a->id), only_b, cli_term(b->id), differ, same);
     return EXIT_OK;
 }
 

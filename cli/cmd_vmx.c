@@ -193,7 +193,7 @@ static int run_dump(const struct vmx_args *a)
         errors += vg_vmx_doc_diag(doc, i)->level == VG_DIAG_ERROR;
     if (a->json) {
         json_t *j = dump_json(doc);
-        int rc = json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        int rc = vg_json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         json_decref(j);
         if (rc != 0) {
             cli_error("%s: cannot write JSON", a->pos[0]);

@@ -8,6 +8,7 @@
 #define VMXGUARD_COMMON_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -97,6 +98,17 @@ enum { VG_TERM_KEEP_NL = 1, VG_TERM_KEEP_TAB = 2 };
 VG_EXPORT int vg_term_is_clean(const char *s, size_t len, unsigned flags);
 /* The escaped copy of len bytes of s: malloc'd, NUL-terminated; NULL on oom. */
 VG_EXPORT char *vg_term_escape_dup(const char *s, size_t len, unsigned flags);
+
+/*
+ * jansson's json_dumpf and json_dumps, except that the characters a
+ * terminal acts on beyond C0 (C1 controls, bidi marks and overrides, line
+ * and paragraph separators: the set above) are written as \u escapes, so
+ * a JSON file holding hostile values is safe to cat.  Same flags as
+ * jansson; 0 or -1, and the malloc'd text or NULL.
+ */
+struct json_t;
+VG_EXPORT int vg_json_dumpf(const struct json_t *json, FILE *f, size_t flags);
+VG_EXPORT char *vg_json_dumps(const struct json_t *json, size_t flags);
 
 #ifdef __cplusplus
 }

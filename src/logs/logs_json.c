@@ -107,7 +107,7 @@ char *vg_log_analysis_json(const vg_log_analysis *a, int indent)
     if (!o)
         return NULL;
     char *s =
-        json_dumps(o, (indent > 0 ? JSON_INDENT(indent) : JSON_COMPACT) | JSON_PRESERVE_ORDER);
+        vg_json_dumps(o, (indent > 0 ? JSON_INDENT(indent) : JSON_COMPACT) | JSON_PRESERVE_ORDER);
     json_decref(o);
     return s;
 }

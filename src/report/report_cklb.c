@@ -212,14 +212,14 @@ static int cklb_vm(vg_report *r, const vg_vm_report *vr, vg_error *err)
         FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
         if (fd >= 0 && !f)
             close(fd);
-        int ok = f && json_dumpf(j, f, flags) == 0;
+        int ok = f && vg_json_dumpf(j, f, flags) == 0;
         if (f && fclose(f) != 0)
             ok = 0;
         rc = ok       ? VG_OK
              : fd < 0 ? (*err = oerr, oerr.code)
                       : vg_error_set(err, VG_EIO, path, 0, "cannot write the checklist");
     } else
-        rc = json_dumpf(j, vg_report_stream(r), flags) == 0 &&
+        rc = vg_json_dumpf(j, vg_report_stream(r), flags) == 0 &&
                      fputc('\n', vg_report_stream(r)) != EOF
                  ? vg_report_flush(r, err)
                  : vg_error_set(err, VG_EIO, "", 0, "cannot write the checklist");

@@ -20,13 +20,29 @@ static const char *const columns[] = {
 };
 #define N_COLUMNS (sizeof columns / sizeof columns[0])
 
-/* Inside quotes a quote is doubled; nothing else is escaped (controls are
- * data: a stop byte without a substitute is copied). */
+/* CSV has no escapes of its own, so what would drive the terminal of
+ * whoever runs `cat report.csv` (the C0 controls but tab and line feed,
+ * which a quoted cell may hold: a carriage return inside a cell would
+ * overwrite what the terminal shows; DEL; C1 controls, bidi overrides and
+ * separators) is written in vg_term_escape's visible form, \x1B or \u202E.
+ * Records still end in CR LF (RFC 4180).  Inside quotes a quote is doubled. */
+#define CSV_VISIBLE_C0                                                                             \
+    [0x01] = "\\x01", [0x02] = "\\x02", [0x03] = "\\x03", [0x04] = "\\x04", [0x05] = "\\x05",      \
+    [0x06] = "\\x06", [0x07] = "\\x07", [0x08] = "\\x08", [0x0B] = "\\x0B", [0x0C] = "\\x0C",      \
+    [0x0D] = "\\x0D", [0x0E] = "\\x0E", [0x0F] = "\\x0F", [0x10] = "\\x10", [0x11] = "\\x11",      \
+    [0x12] = "\\x12", [0x13] = "\\x13", [0x14] = "\\x14", [0x15] = "\\x15", [0x16] = "\\x16",      \
+    [0x17] = "\\x17", [0x18] = "\\x18", [0x19] = "\\x19", [0x1A] = "\\x1A", [0x1B] = "\\x1B",      \
+    [0x1C] = "\\x1C", [0x1D] = "\\x1D", [0x1E] = "\\x1E", [0x1F] = "\\x1F", [0x7F] = "\\x7F"
 static const struct vg_escapes quoted_escapes = {
-    .stop = {[0] = 1, ['"'] = 1, VG_ESC_STOP_HIGH},
-    .sub = {['"'] = "\"\""},
+    .stop = {VG_ESC_STOP_C0, ['"'] = 1, [0x7F] = 1, VG_ESC_STOP_HIGH},
+    .sub = {['"'] = "\"\"", CSV_VISIBLE_C0},
+    .escape_active = 1,
 };
-static const struct vg_escapes no_escapes = {.stop = {[0] = 1, VG_ESC_STOP_HIGH}};
+static const struct vg_escapes no_escapes = {
+    .stop = {VG_ESC_STOP_C0, [0x7F] = 1, VG_ESC_STOP_HIGH},
+    .sub = {CSV_VISIBLE_C0},
+    .escape_active = 1,
+};
 
 /* A number as a spreadsheet reads one: [+-]digits[.digits][e[+-]digits]. */
 static int is_plain_number(const char *s)

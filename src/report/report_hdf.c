@@ -397,7 +397,7 @@ static int doc_write(vg_report *r, struct hdf_doc *d, const char *path, vg_error
         json_object_set_new(platform, "target_id", json_sprintf("%zu VMs", d->vms));
     size_t flags = JSON_INDENT(2) | JSON_PRESERVE_ORDER;
     if (!path) {
-        if (json_dumpf(d->root, vg_report_stream(r), flags) != 0 ||
+        if (vg_json_dumpf(d->root, vg_report_stream(r), flags) != 0 ||
             fputc('\n', vg_report_stream(r)) == EOF)
             return vg_error_set(err, VG_EIO, "", 0, "writing the hdf report failed");
         return vg_report_flush(r, err);
@@ -406,7 +406,7 @@ static int doc_write(vg_report *r, struct hdf_doc *d, const char *path, vg_error
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (fd >= 0 && !f)
         close(fd);
-    int ok = f && json_dumpf(d->root, f, flags) == 0 && fputc('\n', f) != EOF;
+    int ok = f && vg_json_dumpf(d->root, f, flags) == 0 && fputc('\n', f) != EOF;
     if (f && fclose(f) != 0)
         ok = 0;
     return ok ? VG_OK : vg_error_set(err, VG_EIO, path, 0, "cannot write the hdf report");

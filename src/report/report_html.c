@@ -64,7 +64,8 @@ static const char *const status_words[VG_RESULT_STATUS_COUNT] = {"pass",   "fail
                                                                  "manual", "error", "waived"};
 
 /* JSON string escapes that are also safe inside an HTML script element:
- * quote, backslash, every C0 control and DEL, and '<', '>', '&'. */
+ * quote, backslash, every C0 control and DEL, and '<', '>', '&'; C1
+ * controls, bidi overrides and separators become visible text. */
 static const struct vg_escapes html_json_escapes = {
     .stop = {VG_ESC_STOP_C0, ['"'] = 1, ['\\'] = 1, ['<'] = 1, ['>'] = 1, ['&'] = 1,
              [0x7F] = 1, VG_ESC_STOP_HIGH},
@@ -81,6 +82,7 @@ static const struct vg_escapes html_json_escapes = {
             ['"'] = "\\\"",     ['\\'] = "\\\\",    ['<'] = "\\u003C",  ['>'] = "\\u003E",
             ['&'] = "\\u0026",  [0x7F] = "\\u007F",
         },
+    .escape_active = 2,
 };
 
 static void json_str(vg_buf *b, const char *s)

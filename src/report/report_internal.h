@@ -95,6 +95,12 @@ char *vg_report_utf8(const char *s);
 struct vg_escapes {
     unsigned char stop[256];
     const char *sub[128];
+    /* JSON: 1 writes the characters a terminal acts on (vg_term_active_cp)
+     * as \u escapes, as vg_json_dumpf does for the jansson-built parts; 2
+     * writes them as the visible text \u202E (an escaped backslash), for
+     * JSON that a page shows to a person: a bidi override in the DOM would
+     * reorder what the reader sees, as it would on a terminal */
+    unsigned char escape_active;
 };
 #define VG_ESC_ONE8 1, 1, 1, 1, 1, 1, 1, 1
 #define VG_ESC_ONE32 VG_ESC_ONE8, VG_ESC_ONE8, VG_ESC_ONE8, VG_ESC_ONE8

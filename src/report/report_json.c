@@ -30,9 +30,10 @@ json_t *vg_report_json_str(const char *s)
 
 /* What jansson escapes in a string (dump.c): quote, backslash, the C0
  * controls (short forms where JSON has one, else \u with upper-case hex);
- * not '/', not DEL, not U+2028/2029, nothing else outside ASCII. */
+ * not '/'.  Plus what vg_json_dumps adds: DEL, and (escape_active) the C1
+ * controls, bidi marks and overrides, U+2028/2029. */
 static const struct vg_escapes json_escapes = {
-    .stop = {VG_ESC_STOP_C0, ['"'] = 1, ['\\'] = 1, VG_ESC_STOP_HIGH},
+    .stop = {VG_ESC_STOP_C0, ['"'] = 1, ['\\'] = 1, [0x7F] = 1, VG_ESC_STOP_HIGH},
     .sub =
         {
             [0x00] = "\\u0000", [0x01] = "\\u0001", [0x02] = "\\u0002", [0x03] = "\\u0003",
@@ -43,8 +44,9 @@ static const struct vg_escapes json_escapes = {
             [0x14] = "\\u0014", [0x15] = "\\u0015", [0x16] = "\\u0016", [0x17] = "\\u0017",
             [0x18] = "\\u0018", [0x19] = "\\u0019", [0x1A] = "\\u001A", [0x1B] = "\\u001B",
             [0x1C] = "\\u001C", [0x1D] = "\\u001D", [0x1E] = "\\u001E", [0x1F] = "\\u001F",
-            ['"'] = "\\\"",     ['\\'] = "\\\\",
+            ['"'] = "\\\"",     ['\\'] = "\\\\",    [0x7F] = "\\u007F",
         },
+    .escape_active = 1,
 };
 
 void vg_report_json_add_str(vg_buf *b, const char *s)
@@ -286,7 +288,7 @@ int vg_report_json_put(vg_report *r, json_t *j, size_t flags, vg_error *err)
     if (!j)
         return vg_error_set(err, VG_ENOMEM, "", 0, "out of memory building JSON");
     FILE *f = vg_report_stream(r);
-    int rc = json_dumpf(j, f, flags | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(4));
+    int rc = vg_json_dumpf(j, f, flags | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(4));
     json_decref(j);
     if (rc != 0 || fputc('\n', f) == EOF)
         return vg_error_set(err, VG_EIO, "", 0, "writing the %s report failed", r->ops->name);

@@ -141,7 +141,7 @@ static int put_json(vg_report *r, struct sarif_state *s, json_t *j, vg_error *er
 {
     if (!j)
         return vg_error_set(err, VG_ENOMEM, "", 0, "out of memory building JSON");
-    char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(4));
+    char *text = vg_json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(4));
     json_decref(j);
     if (!text)
         return vg_error_set(err, VG_ENOMEM, "", 0, "out of memory building JSON");
@@ -172,7 +172,7 @@ static int open_run(vg_report *r, struct sarif_state *s, vg_error *err)
                             json_pack("{s:{s:s}}", "description", "text",
                                       "the datastores of the VM's server: ds1/vm/vm.vmx is "
                                       "[ds1] vm/vm.vmx"));
-    char *text = tail ? json_dumps(tail, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    char *text = tail ? vg_json_dumps(tail, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(tail);
     if (!text)
         return rc ? rc : vg_error_set(err, VG_ENOMEM, "", 0, "out of memory");

@@ -4,12 +4,14 @@
  * and a .vmx may hold any bytes), times and per-VM file names.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "report/report_internal.h"
+#include "util/term.h"
 
 FILE *vg_report_stream(const vg_report *r)
 {
@@ -245,6 +247,17 @@ void vg_report_add_clean(vg_buf *b, const char *s, const struct vg_escapes *esc)
             uint32_t cp;
             /* the NUL ends any sequence: decoding stops at the first bad byte */
             size_t len = utf8_decode(p, (size_t)-1, &cp);
+            if (len && esc->escape_active && vg_term_active_cp(cp)) {
+                if (p > run)
+                    vg_report_add(b, run, (size_t)(p - run));
+                char u[16];
+                int n = snprintf(u, sizeof u, esc->escape_active == 2 ? "\\\\u%04X" : "\\u%04X",
+                                 (unsigned)cp);
+                vg_report_add(b, u, (size_t)n);
+                p += len;
+                run = p;
+                continue;
+            }
             if (len) {
                 p += len;
                 continue;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "report/report_internal.h"
+#include "util/term.h"
 
 static int xw_setup(xw *x, xmlOutputBufferPtr out)
 {
@@ -99,12 +100,75 @@ void vg_xw_end(xw *x)
         x->failed = 1;
 }
 
+/* Where the next character a terminal acts on starts in the UTF-8 text s
+ * (DEL, C1 controls, bidi marks and overrides, line and paragraph
+ * separators: vg_term_active_cp), with its code point and length; NULL if
+ * none. */
+static const char *next_active(const char *s, uint32_t *cp, size_t *len)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == 0x7F) {
+            *cp = 0x7F;
+            *len = 1;
+            return (const char *)p;
+        }
+        if (*p == 0xC2 || *p == 0xD8) {
+            if ((p[1] & 0xC0) != 0x80)
+                continue;
+            *cp = (uint32_t)(p[0] & 0x1F) << 6 | (p[1] & 0x3F);
+            *len = 2;
+        } else if (*p == 0xE2) {
+            if ((p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80)
+                continue;
+            *cp = (uint32_t)(p[0] & 0x0F) << 12 | (uint32_t)(p[1] & 0x3F) << 6 | (p[2] & 0x3F);
+            *len = 3;
+        } else {
+            continue;
+        }
+        if (vg_term_active_cp(*cp))
+            return (const char *)p;
+    }
+    return NULL;
+}
+
+/* Text (or an attribute value) with every active character written as a
+ * character reference: XML allows them, but raw they drive the terminal of
+ * whoever reads the file, and a reference is the same character to every
+ * XML reader.  Clean text, the common case, is one libxml2 call. */
+static int write_text(xw *x, const char *clean)
+{
+    uint32_t cp;
+    size_t len;
+    const char *at = next_active(clean, &cp, &len);
+    if (!at)
+        return xmlTextWriterWriteString(x->w, BAD_CAST clean) < 0 ? -1 : 0;
+    vg_buf seg = VG_BUF_INIT;
+    int rc = 0;
+    for (const char *s = clean; rc == 0 && *s; at = next_active(s, &cp, &len)) {
+        const char *stop = at ? at : s + strlen(s);
+        vg_buf_reset(&seg);
+        vg_buf_add(&seg, s, (size_t)(stop - s));
+        if (seg.oom || (seg.len && xmlTextWriterWriteString(x->w, BAD_CAST seg.data) < 0))
+            rc = -1;
+        if (!at)
+            break;
+        char ref[16];
+        int n = snprintf(ref, sizeof ref, "&#x%X;", (unsigned)cp);
+        if (rc == 0 && xmlTextWriterWriteRawLen(x->w, BAD_CAST ref, n) < 0)
+            rc = -1;
+        s = at + len;
+    }
+    vg_buf_release(&seg);
+    return rc;
+}
+
 void vg_xw_attr(xw *x, const char *name, const char *value)
 {
     if (x->failed || !value)
         return;
     char *clean = vg_report_xml_text(value);
-    if (!clean || xmlTextWriterWriteAttribute(x->w, BAD_CAST name, BAD_CAST clean) < 0)
+    if (!clean || xmlTextWriterStartAttribute(x->w, BAD_CAST name) < 0 ||
+        write_text(x, clean) < 0 || xmlTextWriterEndAttribute(x->w) < 0)
         x->failed = 1;
     free(clean);
 }
@@ -128,7 +192,7 @@ void vg_xw_text(xw *x, const char *text)
     if (x->failed || !text || !*text)
         return;
     char *clean = vg_report_xml_text(text);
-    if (!clean || xmlTextWriterWriteString(x->w, BAD_CAST clean) < 0)
+    if (!clean || write_text(x, clean) < 0)
         x->failed = 1;
     free(clean);
 }

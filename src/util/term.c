@@ -48,7 +48,7 @@ static size_t utf8_seq(const unsigned char *p, size_t n, uint32_t *cp)
 }
 
 /* Code points a terminal or a bidi-aware renderer acts on. */
-static int is_active(uint32_t cp)
+int vg_term_active_cp(uint32_t cp)
 {
     static const struct {
         uint32_t lo, hi;
@@ -115,7 +115,7 @@ static size_t clean_run(const unsigned char *p, size_t n, unsigned flags)
         }
         uint32_t cp;
         size_t len = utf8_seq(p + i, n - i, &cp);
-        if (!len || is_active(cp))
+        if (!len || vg_term_active_cp(cp))
             break;
         i += len;
     }

@@ -13,10 +13,15 @@
 #define VG_UTIL_TERM_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "util/buf.h"
 #include "vmxguard/common.h" /* VG_TERM_KEEP_NL, VG_TERM_KEEP_TAB, the public pair */
 
+/* 1 for a code point a terminal or a bidi-aware renderer acts on: the C1
+ * controls, bidi marks, embeddings, overrides and isolates, and the line
+ * and paragraph separators.  JSON writers \u-escape the same set. */
+int vg_term_active_cp(uint32_t cp);
 /* Append len bytes of s to out, escaped as above. */
 void vg_term_escape(vg_buf *out, const char *s, size_t len, unsigned flags);
 /* s itself when it is clean, else its escaped form in scratch (reset

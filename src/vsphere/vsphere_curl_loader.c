@@ -114,8 +114,8 @@ static void failed_slist_free_all(struct curl_slist *list)
 }
 
 static const struct vg_curl_api failed = {
-    failed_global_init,  failed_easy_init,     failed_easy_setopt,
-    failed_easy_perform, failed_easy_cleanup,  failed_easy_getinfo,
+    failed_global_init,   failed_easy_init,    failed_easy_setopt,
+    failed_easy_perform,  failed_easy_cleanup, failed_easy_getinfo,
     failed_easy_strerror, failed_slist_append, failed_slist_free_all,
 };
 

@@ -123,6 +123,31 @@ for f in ckl xccdf; do
     [ "$n" -gt 5 ] && ok "$f: $n checklists well-formed" || bad "$f: $n checklists checked"
 done
 
+# machine formats hold no raw active character either: JSON writes them as
+# \u escapes, XML as character references, CSV (no escapes of its own) in
+# the visible form; so `cat` or `less -r` of any report cannot drive the
+# terminal, and JSON and XML consumers still read the same value back (the
+# json parse and xmllint above; here: the escapes)
+for f in json jsonl sarif hdf junit xccdf html csv; do
+    "$VMXGUARD" audit --format $f "$ds" >"$t/m.$f" 2>/dev/null
+    # CSV records end in CR LF (RFC 4180): only a CR inside a cell counts
+    [ $f = csv ] && sed -i 's/\r$//' "$t/m.$f"
+    raw_free "audit --format $f" "$t/m.$f"
+done
+has "csv shows ESC in the visible form" '\x1B[2J' "$t/m.csv"
+has "json writes C1 as a \\u escape" '\u009B' "$t/m.json"
+has "json writes a bidi override as a \\u escape" '\u202E' "$t/m.json"
+has "xccdf writes a bidi override as a reference" '&#x202E;' "$t/m.xccdf"
+for f in ckl cklb; do
+    rm -rf "$t/mo-$f"
+    "$VMXGUARD" audit --format $f --profile disa-vsphere8-vm --output-dir "$t/mo-$f" "$ds" \
+        >/dev/null 2>&1
+    raw_free "audit --format $f" "$t/mo-$f"/*
+done
+for f in "$ds"/vm*/*.vmx; do "$VMXGUARD" vmx dump --json "$f" >>"$t/dump.json" 2>/dev/null; done
+[ -s "$t/dump.json" ] || bad "vmx dump --json wrote nothing"
+raw_free "vmx dump --json" "$t/dump.json"
+
 # --- vmx dump and vmx get
 for d in "$ds"/vm*/ "$ds/enc/"; do
     f=$(ls "$d"*.vmx)
@@ -148,6 +173,9 @@ mkdir -p "$lg"
 } >"$lg/vmware.log"
 "$VMXGUARD" logs "$lg" >"$t/logs.out" 2>"$t/logs.err"
 raw_free "logs text" "$t/logs.out" "$t/logs.err"
+"$VMXGUARD" logs --format json "$lg" >"$t/logs.json" 2>/dev/null
+[ -s "$t/logs.json" ] || bad "logs --format json wrote nothing"
+raw_free "logs --format json" "$t/logs.json"
 has "logs text shows the folder escaped" 'vm\x1B]0;x\x07\u202E' "$t/logs.out"
 has "logs text shows a guest line escaped" '\x1B[2J' "$t/logs.out"
 
@@ -185,5 +213,26 @@ has "waiver error names the file escaped" 'w\x1B[31m\u009B\u202E.yaml' "$t/w.err
 raw_free "bad profile file error" "$t/p.out" "$t/p.err"
 "$VMXGUARD" audit --color=never "$t/missing${ESC}[2J"$'\xe2\x80\xa8' >"$t/m.out" 2>"$t/m.err"
 raw_free "missing target error" "$t/m.out" "$t/m.err"
+
+# --- a profile file's own text: ids, titles, notes, versions are anyone's
+# words, and profiles list/show/diff and explain show them all
+pf=$t/prof.yaml
+{
+    printf 'profile:\n  id: "evil\\e[2Jsite\\u202E"\n  title: "T\\e]0;owned\\a\\u009B31m"\n'
+    printf '  source: "S\\u2028forged"\n  version: "1\\u2066x"\n  description: "D\\e[1A"\n'
+    printf '  rules:\n    - rule: log-rotatesize\n      source_id: "SITE\\e[31m-7"\n'
+    printf '      cmp: eq\n      value: "4096000"\n      absent: fail\n      severity: high\n'
+    printf '      note: "N\\u202Eote\\e[2J"\n'
+} >"$pf"
+"$VMXGUARD" profiles --profile-file "$pf" >"$t/pl.out" 2>"$t/pl.err"
+id=$(python3 -c 'print("evil\x1b[2Jsite\u202e", end="")')
+"$VMXGUARD" profiles show "$id" --profile-file "$pf" >"$t/ps.out" 2>"$t/ps.err"
+"$VMXGUARD" profiles diff "$id" disa-vsphere8-vm --profile-file "$pf" >"$t/pd.out" 2>"$t/pd.err"
+"$VMXGUARD" explain --profile-file "$pf" log-rotatesize >"$t/pe.out" 2>"$t/pe.err"
+"$VMXGUARD" explain --profile-file "$pf" "$id-x" >"$t/px.out" 2>"$t/px.err"
+for o in pl ps pd pe px; do raw_free "profile text: $o" "$t/$o.out" "$t/$o.err"; done
+has "profiles list shows the id escaped" 'evil\x1B[2Jsite\u202E' "$t/pl.out"
+has "profiles show shows the note escaped" 'N\u202Eote\x1B[2J' "$t/ps.out"
+has "explain shows the source id escaped" 'SITE\x1B[31m-7' "$t/pe.out"
 
 [ $fails -eq 0 ] && echo "hostile terminal: all passed" || exit 1

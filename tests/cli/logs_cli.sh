@@ -98,7 +98,8 @@ cp "$tmp/clean/vmware.log" "$tmp/new
 line/"
 "$VMXGUARD" logs --format jsonl "$tmp/new
 line" >"$tmp/o.jsonl"; check "jsonl with a newline in the path" 0 $?
-expect_in "newline escaped in json" 'new\u000aline' "$tmp/o.jsonl"
+expect_in "newline escaped in json" 'new\nline' "$tmp/o.jsonl"
+python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$tmp/o.jsonl"; check "jsonl with a newline in the path parses" 0 $?
 
 "$VMXGUARD" logs --help >"$tmp/out"; check "help" 0 $?
 for opt in --format --output --flood-rate --fail-on --quiet examples:; do

@@ -1,9 +1,11 @@
 /*
  * The JSON writers no longer build jansson trees per VM: they escape
  * strings themselves.  Their output must stay byte for byte what jansson's
- * compact dump of json_string(vg_report_utf8(s)) was, so every case here is
- * checked against jansson itself: each single byte, each pair of bytes,
- * the characters JSON treats specially, and seeded random strings.
+ * compact dump of json_string(vg_report_utf8(s)) is through vg_json_dumps
+ * (jansson plus the \u escapes of characters a terminal acts on), so every
+ * case here is checked against that: each single byte, each pair of bytes,
+ * the characters JSON treats specially, and seeded random strings.  Both
+ * must turn C1 controls, bidi overrides and separators into \u escapes.
  */
 #include <jansson.h>
 #include <setjmp.h>
@@ -12,6 +14,7 @@
 #include <stdint.h>
 /* cmocka.h needs the headers above */
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,7 +28,7 @@ static char *jansson_string(const char *s)
     char *clean = vg_report_utf8(s);
     json_t *j = json_string(clean);
     assert_non_null(j);
-    char *out = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *out = vg_json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(j);
     free(clean);
     return out;
@@ -143,6 +146,68 @@ static void clean_copy_keeps_stop_bytes_without_substitute(void **state)
     vg_buf_release(&b);
 }
 
+/* Nothing a terminal acts on survives in either JSON path, and what is
+ * written parses back to the very same string. */
+static void active_characters_become_u_escapes(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        {"a\xc2\x9b"
+         "31m",
+         "\"a\\u009B31m\""},                                    /* CSI */
+        {"\xc2\x85next", "\"\\u0085next\""},                    /* NEL */
+        {"exe.\xe2\x80\xaetxt", "\"exe.\\u202Etxt\""},          /* RLO */
+        {"\xe2\x81\xa6x\xe2\x81\xa9", "\"\\u2066x\\u2069\""},   /* isolates */
+        {"l\xe2\x80\xa8p\xe2\x80\xa9", "\"l\\u2028p\\u2029\""}, /* separators */
+        {"\xd8\x9c\xe2\x80\x8f", "\"\\u061C\\u200F\""},         /* marks */
+        {"caf\xc3\xa9 \xc2\xa0 \xe2\x82\xac", "\"caf\xc3\xa9 \xc2\xa0 \xe2\x82\xac\""}, /* kept */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        vg_buf got = VG_BUF_INIT;
+        vg_report_json_add_str(&got, cases[i].in);
+        assert_string_equal(got.data, cases[i].want);
+        char *dumped = jansson_string(cases[i].in);
+        assert_string_equal(dumped, cases[i].want);
+        json_t *back = json_loads(dumped, JSON_DECODE_ANY, NULL);
+        assert_non_null(back);
+        assert_string_equal(json_string_value(back), cases[i].in);
+        json_decref(back);
+        free(dumped);
+        vg_buf_release(&got);
+    }
+}
+
+/* A big document dumped to a file through the filter: every active
+ * character escaped wherever jansson's chunks fall, the rest unchanged. */
+static void dumpf_escapes_across_a_large_document(void **state)
+{
+    (void)state;
+    json_t *arr = json_array();
+    for (int i = 0; i < 5000; i++) {
+        char s[64];
+        snprintf(s, sizeof s, "%d\xe2\x80\xae\xc3\xa9\\\"\xc2\x9b", i);
+        json_array_append_new(arr, json_string(s));
+    }
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    assert_int_equal(vg_json_dumpf(arr, f, JSON_INDENT(1)), 0);
+    long n = ftell(f);
+    rewind(f);
+    char *text = malloc((size_t)n + 1);
+    assert_int_equal(fread(text, 1, (size_t)n, f), (size_t)n);
+    text[n] = 0;
+    fclose(f);
+    assert_null(strstr(text, "\xe2\x80\xae"));
+    assert_null(strstr(text, "\xc2\x9b"));
+    json_t *back = json_loads(text, 0, NULL);
+    assert_true(json_equal(back, arr));
+    json_decref(back);
+    json_decref(arr);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -150,6 +215,8 @@ int main(void)
         cmocka_unit_test(escapes_like_jansson_for_every_byte_and_pair),
         cmocka_unit_test(escapes_like_jansson_for_random_strings),
         cmocka_unit_test(clean_copy_keeps_stop_bytes_without_substitute),
+        cmocka_unit_test(active_characters_become_u_escapes),
+        cmocka_unit_test(dumpf_escapes_across_a_large_document),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
