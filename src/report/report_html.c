@@ -561,8 +561,10 @@ static void put_profiles(xw *x, const struct html_state *s)
         put_num_cell(x, p->counts[VG_FAIL]);
         put_num_cell(x, p->counts[VG_WAIVED]);
         put_num_cell(x, p->counts[VG_PASS]);
-        put_pct_cell(x, p->raw[VG_PASS], p->raw[VG_FAIL]);
-        put_pct_cell(x, p->counts[VG_PASS] + p->counts[VG_WAIVED], p->counts[VG_FAIL]);
+        /* an error is not known to pass: it counts as a failure does */
+        put_pct_cell(x, p->raw[VG_PASS], p->raw[VG_FAIL] + p->raw[VG_ERROR]);
+        put_pct_cell(x, p->counts[VG_PASS] + p->counts[VG_WAIVED],
+                     p->counts[VG_FAIL] + p->counts[VG_ERROR]);
         vg_xw_end_full(x);
     }
     vg_xw_end_full(x);

@@ -319,7 +319,9 @@ static void put_test_result(vg_report *r, xw *x, const vg_vm_report *vr, size_t 
     vg_buf_printf(&id, "vmxguard audit of %s", vg_report_vm_name(vr->vm));
     vg_xw_elem(x, "title", id.data);
     put_target(x, vr->vm);
-    size_t pass = vr->counts[VG_PASS] + vr->counts[VG_WAIVED], fail = vr->counts[VG_FAIL];
+    /* the default model scores error results 0, as it does failures */
+    size_t pass = vr->counts[VG_PASS] + vr->counts[VG_WAIVED],
+           fail = vr->counts[VG_FAIL] + vr->counts[VG_ERROR];
     put_rows(r, x, vr, when, put_rule_result);
     vg_xw_start(x, "score");
     vg_xw_attr(x, "system", "urn:xccdf:scoring:default");

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -478,6 +479,28 @@ static void summary_counts_and_scores(void **state)
     vg_vm_free(vm);
 }
 
+/* A rule that could not be checked is not known to pass: one pass and 24
+ * errors is 4%, never 100%, and errors alone still give a score (0%). */
+static void errors_count_against_the_score(void **state)
+{
+    (void)state;
+    vg_audit_summary s = {0};
+    s.vms = 1;
+    s.counts[VG_PASS] = s.raw_counts[VG_PASS] = 1;
+    s.counts[VG_ERROR] = s.raw_counts[VG_ERROR] = 24;
+    assert_true(vg_audit_summary_scored(&s));
+    assert_true(fabs(vg_audit_summary_score(&s, 1) - 4.0) < 1e-9);
+    assert_true(fabs(vg_audit_summary_score(&s, 0) - 4.0) < 1e-9);
+    s.counts[VG_PASS] = s.raw_counts[VG_PASS] = 0;
+    assert_true(vg_audit_summary_scored(&s));
+    assert_null(vg_audit_summary_no_score(&s));
+    assert_true(fabs(vg_audit_summary_score(&s, 1)) < 1e-9);
+    s.counts[VG_ERROR] = s.raw_counts[VG_ERROR] = 0;
+    s.counts[VG_MANUAL] = s.raw_counts[VG_MANUAL] = 3;
+    assert_false(vg_audit_summary_scored(&s));
+    assert_non_null(vg_audit_summary_no_score(&s));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -495,6 +518,7 @@ int main(void)
         cmocka_unit_test(evidence_entries_decide_guest_rules),
         cmocka_unit_test(secrets_are_redacted_unless_asked),
         cmocka_unit_test(summary_counts_and_scores),
+        cmocka_unit_test(errors_count_against_the_score),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
