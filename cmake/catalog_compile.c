@@ -193,6 +193,8 @@ static void put_stig_rule(FILE *o, const char *name, const vg_stig_rule *r)
         fprintf(o, "        .ccis = (const char **)%s_ccis,\n", name);
     if (r->legacy_ids)
         fprintf(o, "        .legacy_ids = (const char **)%s_legacy,\n", name);
+    if (r->unverified)
+        fprintf(o, "        .unverified = (const char **)%s_unverified,\n", name);
     fprintf(o, "        .covered = %d,\n    },\n", r->covered);
 }
 
@@ -210,7 +212,11 @@ static void put_stig(FILE *o, const vg_catalog *cat)
                 put_strv_array(o, name, bm->rules[r].ccis);
                 snprintf(name, sizeof name, "s%zu_b%zu_r%zu_legacy", i, b, r);
                 put_strv_array(o, name, bm->rules[r].legacy_ids);
+                snprintf(name, sizeof name, "s%zu_b%zu_r%zu_unverified", i, b, r);
+                put_strv_array(o, name, bm->rules[r].unverified);
             }
+            snprintf(name, sizeof name, "s%zu_b%zu_unverified", i, b);
+            put_strv_array(o, name, bm->unverified);
             fprintf(o, "static const vg_stig_rule s%zu_b%zu_rules[%zu] = {\n", i, b,
                     bm->n_rules ? bm->n_rules : 1);
             for (size_t r = 0; r < bm->n_rules; r++) {
@@ -231,6 +237,9 @@ static void put_stig(FILE *o, const vg_catalog *cat)
             put_field_str(o, "date", bm->date);
             put_field_str(o, "filename", bm->filename);
             put_field_str(o, "classification", bm->classification);
+            put_field_str(o, "reference_identifier", bm->reference_identifier);
+            if (bm->unverified)
+                fprintf(o, "        .unverified = (const char **)s%zu_b%zu_unverified,\n", i, b);
             fprintf(o, "        .checklist = %d,\n        .rules = s%zu_b%zu_rules,\n"
                        "        .n_rules = %zu,\n    },\n",
                     bm->checklist, i, b, bm->n_rules);

@@ -197,6 +197,10 @@ typedef struct vg_stig_rule {
     const char **ccis;        /* "CCI-000366"; NULL-terminated or NULL */
     const char **legacy_ids;  /* "V-94563", "SV-104393"; NULL-terminated or NULL */
     int covered;              /* 0: in the STIG, but no profile entry checks it */
+    /* Fields whose value no published source of this release confirmed
+     * (carried over from another release): "rule_id", "ccis", ...;
+     * NULL-terminated, NULL when every field was read from the source. */
+    const char **unverified;
 } vg_stig_rule;
 
 typedef struct vg_stig_benchmark {
@@ -210,6 +214,8 @@ typedef struct vg_stig_benchmark {
     const char *classification; /* "UNCLASSIFIED" */
     int checklist;            /* the STIG the profile's checklists are */
     const vg_stig_rule *rules; size_t n_rules;
+    const char *reference_identifier; /* DPMS target id of the rules' <reference>: "5563"; NULL if none */
+    const char **unverified;  /* like vg_stig_rule's, for the benchmark's own fields */
 } vg_stig_benchmark;
 
 /* The benchmark the profile's checklists stand for, NULL when the catalog

@@ -143,7 +143,7 @@ static const struct sfield rule_fields[] = {
     RF("group_title", F_S, group_title, 1), RF("rule_id", F_S, rule_id, 1),
     RF("severity", F_S, severity, 1),   RF("weight", F_S, weight, 1),
     RF("ccis", F_V, ccis, 0),           RF("legacy_ids", F_V, legacy_ids, 0),
-    RF("covered", F_B, covered, 0),
+    RF("covered", F_B, covered, 0),     RF("unverified", F_V, unverified, 0),
 };
 #define BF(n, t, f, r) {n, t, offsetof(vg_stig_benchmark, f), r}
 static const struct sfield bench_fields[] = {
@@ -156,7 +156,29 @@ static const struct sfield bench_fields[] = {
     BF("date", F_S, date, 0),
     BF("filename", F_S, filename, 0),
     BF("classification", F_S, classification, 1),
+    BF("reference_identifier", F_S, reference_identifier, 0),
+    BF("unverified", F_V, unverified, 0),
 };
+
+/* An unverified list names fields of its own table (a typo would leave a
+ * fact looking verified). */
+static int check_unverified(struct sp *p, yaml_node_t *n, const char **names,
+                            const struct sfield *fields, size_t nf, const char *what)
+{
+    for (size_t i = 0; names && names[i]; i++) {
+        size_t k = 0;
+        while (k < nf && (strcmp(names[i], fields[k].name) != 0 || fields[k].type == F_B ||
+                          strcmp(names[i], "unverified") == 0))
+            k++;
+        if (k == nf) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "%s: 'unverified' names '%s', not one of its fields", what,
+                     names[i]);
+            return bad(p, n, msg);
+        }
+    }
+    return 0;
+}
 
 static void bench_release(vg_stig_benchmark *b)
 {
@@ -164,12 +186,13 @@ static void bench_release(vg_stig_benchmark *b)
         vg_stig_rule *r = (vg_stig_rule *)&b->rules[i];
         free((char *)r->stig_id), free((char *)r->group_id), free((char *)r->group_title);
         free((char *)r->rule_id), free((char *)r->severity), free((char *)r->weight);
-        strv_free(r->ccis), strv_free(r->legacy_ids);
+        strv_free(r->ccis), strv_free(r->legacy_ids), strv_free(r->unverified);
     }
     free((void *)b->rules);
     free((char *)b->id), free((char *)b->title), free((char *)b->version);
     free((char *)b->release), free((char *)b->release_info), free((char *)b->date);
     free((char *)b->filename), free((char *)b->classification);
+    free((char *)b->reference_identifier), strv_free(b->unverified);
 }
 
 static yaml_node_t *field(struct sp *p, yaml_node_t *map, const char *name)
@@ -191,8 +214,10 @@ static int parse_bench(struct sp *p, yaml_node_t *n, vg_stig_benchmark *b)
     yaml_node_t *rules = field(p, n, "rules");
     if (!rules || rules->type != YAML_SEQUENCE_NODE)
         return bad(p, n, "benchmark: 'rules' must be a list");
-    int rc = read_map(p, n, bench_fields, sizeof bench_fields / sizeof bench_fields[0], b,
-                      "benchmark", "rules");
+    const size_t nbf = sizeof bench_fields / sizeof bench_fields[0];
+    int rc = read_map(p, n, bench_fields, nbf, b, "benchmark", "rules");
+    if (!rc)
+        rc = check_unverified(p, n, b->unverified, bench_fields, nbf, "benchmark");
     if (rc)
         return rc;
     size_t cnt = (size_t)(rules->data.sequence.items.top - rules->data.sequence.items.start);
@@ -201,9 +226,12 @@ static int parse_bench(struct sp *p, yaml_node_t *n, vg_stig_benchmark *b)
         return vg_error_set(p->err, VG_ENOMEM, p->name, line_of(n), "out of memory");
     b->rules = rv;
     for (size_t i = 0; i < cnt; i++) {
+        const size_t nrf = sizeof rule_fields / sizeof rule_fields[0];
+        yaml_node_t *rn = at(p, rules->data.sequence.items.start[i]);
         rv[i].covered = 1;
-        rc = read_map(p, at(p, rules->data.sequence.items.start[i]), rule_fields,
-                      sizeof rule_fields / sizeof rule_fields[0], &rv[i], "stig rule", NULL);
+        rc = read_map(p, rn, rule_fields, nrf, &rv[i], "stig rule", NULL);
+        if (!rc)
+            rc = check_unverified(p, rn, rv[i].unverified, rule_fields, nrf, "stig rule");
         b->n_rules = i + 1;
         if (rc)
             return rc;

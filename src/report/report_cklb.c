@@ -1,8 +1,13 @@
 /*
  * STIG Viewer 3 checklist (.cklb, JSON): the same content as the .ckl in
- * the shape STIG Viewer 3 saves (ecosystem.md 1.3): target_data from the
- * VM, stigs[] per profile with rules[] for every rule of the profile, and
- * status not_a_finding / open / not_applicable / not_reviewed.  UUIDs are
+ * the shape STIG Viewer 3 saves today.  The key set of every object is that
+ * of a real STIG Viewer 3 file (tests/fixtures/stig/sv3-sample.cklb, origin
+ * in its README; tests/consumers/cklb_shape.mjs compares them): no rule
+ * timestamps, STIGUuid, target_key or stig_ref (2023 files had them), a
+ * reference_identifier (the DPMS target id) on the STIG and each rule,
+ * group_title repeating the rule title with the SRG id in group_tree, and
+ * target_data.classification null when no marking was chosen.  Status is
+ * not_a_finding / open / not_applicable / not_reviewed.  UUIDs are
  * name-based so a rerun on the same input gives the same ids.
  */
 #include <fcntl.h>
@@ -17,7 +22,6 @@
 
 struct cklb_state {
     struct per_vm_files files; /* first: vg_checklist_* use it */
-    char when[32];
 };
 
 static json_t *target_data(const vg_vm *vm)
@@ -31,12 +35,13 @@ static json_t *target_data(const vg_vm *vm)
     const char *ip = vg_vm_prop(vm, "guest.ipAddress");
     const char *mac = vg_vm_prop(vm, "guest.macAddress");
     const char *fqdn = vg_vm_prop(vm, "guest.hostName");
-    json_t *j =
-        json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:b, s:s, s:s, s:s}", "target_type",
-                  "Computing", "host_name", S(vg_report_vm_name(vm)), "ip_address", S(ip ? ip : ""),
-                  "mac_address", S(mac ? mac : ""), "fqdn", S(fqdn ? fqdn : ""), "comments",
-                  S(comment.data ? comment.data : ""), "role", "None", "is_web_database", 0,
-                  "technology_area", "Other Review", "web_db_site", "", "web_db_instance", "");
+    json_t *j = json_pack(
+        "{s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:b, s:s, s:s, s:s, s:n}", "target_type", "Computing",
+        "host_name", S(vg_report_vm_name(vm)), "ip_address", S(ip ? ip : ""), "mac_address",
+        S(mac ? mac : ""), "fqdn", S(fqdn ? fqdn : ""), "comments",
+        S(comment.data ? comment.data : ""), "role", "None", "is_web_database", 0,
+        "technology_area", "Other Review", "web_db_site", "", "web_db_instance", "",
+        "classification");
     vg_buf_release(&comment);
     return j;
 }
@@ -77,42 +82,52 @@ static json_t *strv_json(const char **v, const char *prefix)
     return a;
 }
 
+/* The DPMS target id STIG Viewer 3 repeats on the STIG and each rule ("" when
+ * the catalog has none: readiness guides, profiles without STIG data). */
+static const char *reference_id(const vg_stig_benchmark *b)
+{
+    return b && b->reference_identifier ? b->reference_identifier : "";
+}
+
 static json_t *rule_ids(const vg_profile *p, const struct stig_row *row, const char *stig_uuid)
 {
     const char *key = vg_stig_row_rule_id(p, row);
     const char *group = vg_stig_row_group(row);
     const char *gtitle = vg_stig_row_group_title(row);
+    char *title = vg_stig_row_title(row);
     const vg_profile_rule *pr = row->n_entries ? row->entries[0] : NULL;
     char uuid[37];
     vg_report_uuid(uuid, "cklb-rule", stig_uuid, key);
     json_t *ccis = row->srule ? strv_json(row->srule->ccis, NULL)
                               : strv_json(pr ? pr->refs : NULL, "CCI-");
     json_t *legacy = strv_json(row->srule ? row->srule->legacy_ids : NULL, NULL);
-    return json_pack(
-        "{s:s, s:s, s:s, s:n, s:n, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:s, s:o, s:o, s:[{s:o, "
-        "s:o, s:s}], s:{s:o, s:s}, s:o}",
-        "uuid", uuid, "stig_uuid", stig_uuid, "STIGUuid", stig_uuid, "target_key", "stig_ref",
-        "group_id", S(group), "group_id_src", S(group), "rule_id", sv_short(key), "rule_id_src",
-        S(key), "rule_version", S(vg_stig_row_version(row)), "severity",
-        vg_stig_row_severity(row), "weight", S(row->srule ? row->srule->weight : "10.0"),
-        "classification", "Unclassified", "group_title", S(gtitle), "ccis", ccis, "group_tree",
-        "id", S(group), "title", S(gtitle), "description", "<GroupDescription></GroupDescription>",
-        "check_content_ref", "href",
+    /* group_title is the rule title, as STIG Viewer 3 writes it; the SRG id
+     * stays in group_tree (and in the ckl's Group_Title) */
+    json_t *j = json_pack(
+        "{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:s, s:o, s:o, s:[{s:o, s:o, s:s}], "
+        "s:{s:o, s:s}, s:o, s:o}",
+        "uuid", uuid, "stig_uuid", stig_uuid, "group_id", S(group), "group_id_src", S(group),
+        "rule_id", sv_short(key), "rule_id_src", S(key), "rule_version",
+        S(vg_stig_row_version(row)), "severity", vg_stig_row_severity(row), "weight",
+        S(row->srule ? row->srule->weight : "10.0"), "classification", "Unclassified",
+        "group_title", S(title), "ccis", ccis, "group_tree", "id", S(group), "title", S(gtitle),
+        "description", "<GroupDescription></GroupDescription>", "check_content_ref", "href",
         S(pr && pr->rule->file ? pr->rule->file : (row->bench && row->bench->filename
                                                         ? row->bench->filename
                                                         : "")),
-        "name", "M", "legacy_ids", legacy);
+        "name", "M", "legacy_ids", legacy, "reference_identifier", S(reference_id(row->bench)));
+    free(title);
+    return j;
 }
 
-static json_t *rule_json(const vg_profile *p, const struct stig_row *row, const char *stig_uuid,
-                         const char *when)
+static json_t *rule_json(const vg_profile *p, const struct stig_row *row, const char *stig_uuid)
 {
     json_t *o = rule_ids(p, row, stig_uuid);
     json_t *t = rule_texts(row);
     char *details = vg_stig_row_details(row);
     char *comments = vg_stig_row_comments(row);
-    json_t *tail = json_pack("{s:s, s:s, s:s, s:{}, s:o, s:o}", "createdAt", when, "updatedAt",
-                             when, "status", vg_stig_status(STIG_CKLB, row->status), "overrides",
+    json_t *tail = json_pack("{s:s, s:{}, s:o, s:o}", "status",
+                             vg_stig_status(STIG_CKLB, row->status), "overrides",
                              "finding_details", S(details), "comments", S(comments));
     free(details);
     free(comments);
@@ -125,8 +140,7 @@ static json_t *rule_json(const vg_profile *p, const struct stig_row *row, const 
     return o;
 }
 
-static json_t *stig_json(const vg_report *r, const vg_profile *p, const vg_vm_report *vr,
-                         const char *when)
+static json_t *stig_json(const vg_report *r, const vg_profile *p, const vg_vm_report *vr)
 {
     const vg_stig_benchmark *b = vg_catalog_stig_checklist(r->run.catalog, p->id);
     char version[16], uuid[37];
@@ -137,27 +151,27 @@ static json_t *stig_json(const vg_report *r, const vg_profile *p, const vg_vm_re
     size_t n = vg_stig_rows(r, p, vr, &rows);
     json_t *jrules = rows ? json_array() : NULL;
     for (size_t k = 0; jrules && k < n; k++) {
-        json_t *j = rule_json(p, &rows[k], uuid, when);
+        json_t *j = rule_json(p, &rows[k], uuid);
         if (!j || json_array_append_new(jrules, j) != 0) {
             json_decref(jrules);
             jrules = NULL;
         }
     }
     free(rows);
-    return json_pack("{s:o, s:o, s:o, s:s, s:o, s:s, s:s, s:I, s:o}", "stig_name",
+    return json_pack("{s:o, s:o, s:o, s:s, s:o, s:s, s:o, s:I, s:o}", "stig_name",
                      S(b ? b->title : (p->title ? p->title : p->id)), "display_name",
                      S(p->source ? p->source : p->id), "stig_id", S(vg_stig_bench_id(r, p)),
                      "version", b ? b->version : version, "release_info",
                      S(b ? b->release_info : (p->release ? p->release : "")), "uuid", uuid,
-                     "reference_identifier", "", "size", (json_int_t)n, "rules", jrules);
+                     "reference_identifier", S(reference_id(b)), "size", (json_int_t)n, "rules",
+                     jrules);
 }
 
 static json_t *checklist_json(vg_report *r, const vg_vm_report *vr)
 {
-    struct cklb_state *s = r->state;
     json_t *stigs = json_array();
     for (size_t i = 0; stigs && i < r->run.n_profiles; i++) {
-        json_t *j = stig_json(r, r->run.profiles[i], vr, s->when);
+        json_t *j = stig_json(r, r->run.profiles[i], vr);
         if (!j || json_array_append_new(stigs, j) != 0) {
             json_decref(stigs);
             stigs = NULL;
@@ -183,10 +197,6 @@ static int cklb_begin(vg_report *r, vg_error *err)
     if (!s)
         return vg_error_set(err, VG_ENOMEM, "", 0, "out of memory");
     r->state = s;
-    /* STIG Viewer 3 stamps rules with milliseconds */
-    char iso[32];
-    vg_report_iso_time(r->run.started, iso, sizeof iso);
-    snprintf(s->when, sizeof s->when, "%.19s.000Z", iso);
     if (r->run.n_profiles == 0)
         return vg_error_set(err, VG_EUSAGE, "", 0, "a checklist needs a profile");
     return VG_OK;

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # ckl validates against DISA's checklist schema (U_Checklist_Schema_V2.xsd,
 # the one STIG Viewer 2 ships; vendored in tests/fixtures/stig/ with its
-# origin) and cklb against the STIG Viewer 3 shape (vmxguard's own schema
-# from the published facts, tests/fixtures/stig/README.md), for the fixture
-# (every status, hostile names) and the CLI's per-VM checklists; a checklist
-# broken on purpose is rejected by each, so the checks can fail.
+# origin) and cklb against the STIG Viewer 3 shape: vmxguard's own schema
+# of the values, and the key set and field links of a real STIG Viewer 3
+# file (tests/fixtures/stig/sv3-sample.cklb, origin in its README), for the
+# fixture (every status, hostile names) and the CLI's per-VM checklists; a
+# checklist broken on purpose is rejected by each, so the checks can fail.
 . "$VG_SOURCE_DIR/tests/consumers/lib.sh"
 xsd=$VG_SOURCE_DIR/tests/fixtures/stig/U_Checklist_Schema_V2.xsd
 shape=$VG_SOURCE_DIR/tests/fixtures/stig/cklb-shape.schema.json
+sv3=$VG_SOURCE_DIR/tests/fixtures/stig/sv3-sample.cklb
 need "$xsd"
+need "$sv3"
 need "$bin/ajv"
 command -v xmllint >/dev/null || fail "xmllint missing (libxml2-utils)"
 nckl=0
@@ -32,6 +35,8 @@ done
 [ "$ncklb" -ge 7 ] || fail "only $ncklb cklb files checked"
 "$bin/ajv" validate --spec=draft7 -s "$shape" -d "$work/cklb-json/*.json" >"$work/ajv.out" 2>&1 ||
     fail "cklb shape: $(grep -v ' valid$' "$work/ajv.out" | head -20)"
+node "$consumers/cklb_shape.mjs" "$sv3" "$work"/cklb-json/*.json >"$work/sv3.out" 2>&1 ||
+    fail "cklb differs from STIG Viewer 3's: $(head -20 "$work/sv3.out")"
 # the checks can fail
 f=$(ls "$work"/fixture/ckl/*.ckl | head -1)
 sed '0,/<VULN_ATTRIBUTE>Weight</s//<VULN_ATTRIBUTE>Heaviness</' "$f" >"$work/bad.ckl"
@@ -44,4 +49,10 @@ cmp -s "$g" "$work/bad.json" && fail "could not break $g"
 if "$bin/ajv" validate --spec=draft7 -s "$shape" -d "$work/bad.json" >/dev/null 2>&1; then
     fail "the cklb shape accepted a status STIG Viewer 3 does not write"
 fi
-echo "ok: $nckl ckl files valid against DISA's schema, $ncklb cklb files have STIG Viewer 3's shape"
+# a key of the 2023 files, which STIG Viewer 3 no longer writes, is caught
+sed '0,/"overrides": {}/s//"overrides": {}, "createdAt": "2026-01-01T00:00:00.000Z"/' "$g" >"$work/old.json"
+cmp -s "$g" "$work/old.json" && fail "could not add a key to $g"
+if node "$consumers/cklb_shape.mjs" "$sv3" "$work/old.json" >/dev/null 2>&1; then
+    fail "the STIG Viewer 3 comparison accepted a rule key the sample does not have"
+fi
+echo "ok: $nckl ckl files valid against DISA's schema, $ncklb cklb files have STIG Viewer 3's shape and keys"

@@ -88,6 +88,66 @@ static void esxi_rules_are_another_benchmark(void **state)
     vg_catalog_free(cat);
 }
 
+static int names(const char **v, const char *name)
+{
+    for (size_t i = 0; v && v[i]; i++) {
+        if (strcmp(v[i], name) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static size_t count(const char **v)
+{
+    size_t n = 0;
+    while (v && v[n])
+        n++;
+    return n;
+}
+
+/* What was read in a source and what was carried over is data: DISA's
+ * profiles come whole from the XCCDF; of the readiness guides, Y25M06 and
+ * Y26M09 were read control by control, Y26M05 only for two controls. */
+static void unverified_facts_are_marked(void **state)
+{
+    (void)state;
+    vg_catalog *cat = NULL;
+    vg_error err;
+    assert_int_equal(vg_catalog_load_embedded(&cat, &err), 0);
+    for (size_t i = 0; i < sizeof stigs / sizeof stigs[0]; i++) {
+        const vg_stig_benchmark *b = vg_catalog_stig_checklist(cat, stigs[i].profile);
+        int readiness = strncmp(stigs[i].profile, "vcf9-", 5) == 0;
+        if (readiness != names(b->unverified, "id"))
+            fail_msg("%s: benchmark id marked %s", stigs[i].profile,
+                     readiness ? "verified" : "unverified");
+        size_t carried = 0;
+        for (size_t k = 0; k < b->n_rules; k++) {
+            const vg_stig_rule *r = &b->rules[k];
+            if (!readiness && r->unverified)
+                fail_msg("%s %s: XCCDF facts marked unverified", stigs[i].profile, r->stig_id);
+            if (readiness && !names(r->unverified, "weight"))
+                fail_msg("%s %s: weight is not in the guide's sources", stigs[i].profile,
+                         r->stig_id);
+            carried += names(r->unverified, "rule_id");
+        }
+        size_t want = strcmp(stigs[i].profile, "vcf9-stig-readiness-y26m05") == 0 ? 23 : 0;
+        if (carried != want)
+            fail_msg("%s: %zu rules with carried-over ids, want %zu", stigs[i].profile, carried,
+                     want);
+    }
+    const vg_stig_rule *r =
+        vg_catalog_stig_rule(cat, "vcf9-stig-readiness-y26m05", "VCFV-9X-000208", NULL);
+    assert_int_equal(count(r->unverified), 1);
+    r = vg_catalog_stig_rule(cat, "vcf9-stig-readiness-y26m05", "VCFV-9X-000181", NULL);
+    assert_true(names(r->unverified, "ccis") && names(r->unverified, "stig_id"));
+    assert_string_equal(vg_catalog_stig_checklist(cat, "disa-vsphere8-vm")->reference_identifier,
+                        "5563");
+    assert_string_equal(vg_catalog_stig_checklist(cat, "disa-vsphere7-vm")->reference_identifier,
+                        "5519");
+    assert_null(vg_catalog_stig_checklist(cat, "vcf9-stig-readiness")->reference_identifier);
+    vg_catalog_free(cat);
+}
+
 static void expect_refused(const char *yaml, unsigned line, const char *words)
 {
     vg_catalog *cat = NULL;
@@ -119,6 +179,11 @@ static void bad_stig_files_are_refused_with_file_and_line(void **state)
     expect_refused(buf, 12, "unknown field 'colour'");
     snprintf(buf, sizeof buf, "%s        - {stig_id: A, group_id: V-1}\n", head);
     expect_refused(buf, 12, "missing field 'group_title'");
+    snprintf(buf, sizeof buf, "%s        - {stig_id: A, group_id: V-1, group_title: g, "
+                              "rule_id: SV-1r1_rule, severity: low, weight: '10.0', "
+                              "unverified: [rule_ids]}\n",
+             head);
+    expect_refused(buf, 12, "'unverified' names 'rule_ids'");
     expect_refused("stig:\n  profile: no-such-profile\n  benchmarks: []\n", 2,
                    "no such profile");
     expect_refused("stig:\n  profile: disa-vsphere8-vm\n  benchmarks: []\n", 2,
@@ -160,6 +225,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_stig_profile_has_its_whole_checklist),
         cmocka_unit_test(esxi_rules_are_another_benchmark),
+        cmocka_unit_test(unverified_facts_are_marked),
         cmocka_unit_test(bad_stig_files_are_refused_with_file_and_line),
         cmocka_unit_test(a_user_profile_gets_stig_data),
     };
