@@ -216,6 +216,17 @@ static void print_stig(const vg_catalog *cat, const vg_profile *p, const vg_prof
             fprintf(out, " %s", s->legacy_ids[i]);
         fprintf(out, "\n");
     }
+    /* what no published source of this release confirmed is said, never
+     * passed off as read from the STIG */
+    for (int pass = 0; pass < 2; pass++) {
+        const char **u = pass ? b->unverified : s->unverified;
+        if (!u || !u[0])
+            continue;
+        fprintf(out, "    %-20s unverified%s:", "", pass ? " (benchmark)" : "");
+        for (size_t i = 0; u[i]; i++)
+            fprintf(out, "%s %s", i ? "," : "", u[i]);
+        fprintf(out, " (no published source of this release confirmed them)\n");
+    }
 }
 
 static void explain(const vg_catalog *cat, const vg_rule *r)

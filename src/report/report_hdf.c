@@ -77,7 +77,8 @@ static json_t *strv(const char *const *v)
 }
 
 /* tags: severity, the STIG ids (gid, rid, stig_id, gtitle, legacy), cci and
- * the NIST controls of those CCIs, and vmxguard's own rule id and key. */
+ * the NIST controls of those CCIs, the fields no source confirmed
+ * (unverified), and vmxguard's own rule id and key. */
 static json_t *control_tags(const vg_report *r, const vg_profile *p, const vg_profile_rule *pr)
 {
     const vg_stig_rule *sr = vg_catalog_stig_rule(r->run.catalog, p->id, pr->source_id, NULL);
@@ -108,6 +109,10 @@ static json_t *control_tags(const vg_report *r, const vg_profile *p, const vg_pr
         json_object_set_new(t, "weight", S(sr->weight));
         if (sr->legacy_ids)
             json_object_set_new(t, "legacy", strv((const char *const *)sr->legacy_ids));
+        /* fields no published source of this release confirmed (carried
+         * over from another release): an assessor must see which */
+        if (sr->unverified && sr->unverified[0])
+            json_object_set_new(t, "unverified", strv((const char *const *)sr->unverified));
     } else if (pr->source_id) {
         json_object_set_new(t, "stig_id", S(pr->source_id));
     }
@@ -143,18 +148,17 @@ static json_t *control_new(const vg_report *r, const vg_profile *p, const vg_pro
     json_t *desc = json_pack("[{s:s, s:o}]", "label", "default", "data",
                              S(rule->description ? rule->description : ""));
     if (desc && pr->check)
-        json_array_append_new(desc, json_pack("{s:s, s:o}", "label", "check", "data",
-                                              S(pr->check)));
-    if (desc && rule->fix)
         json_array_append_new(desc,
-                              json_pack("{s:s, s:o}", "label", "fix", "data", S(rule->fix)));
-    json_t *c = json_pack("{s:o, s:o, s:o, s:o, s:f, s:[], s:o, s:o, s:{s:o, s:i}, s:[]}", "id",
-                          S(control_id(p, pr)), "title", S(pr->title ? pr->title : rule->title),
-                          "desc", S(rule->description ? rule->description : ""), "descriptions",
-                          desc, "impact", impact_of(pr->severity), "refs", "tags",
-                          control_tags(r, p, pr), "code", S(code ? code : ""), "source_location",
-                          "ref", S(rule->file ? rule->file : ""), "line", (int)rule->line,
-                          "results");
+                              json_pack("{s:s, s:o}", "label", "check", "data", S(pr->check)));
+    if (desc && rule->fix)
+        json_array_append_new(desc, json_pack("{s:s, s:o}", "label", "fix", "data", S(rule->fix)));
+    json_t *c =
+        json_pack("{s:o, s:o, s:o, s:o, s:f, s:[], s:o, s:o, s:{s:o, s:i}, s:[]}", "id",
+                  S(control_id(p, pr)), "title", S(pr->title ? pr->title : rule->title), "desc",
+                  S(rule->description ? rule->description : ""), "descriptions", desc, "impact",
+                  impact_of(pr->severity), "refs", "tags", control_tags(r, p, pr), "code",
+                  S(code ? code : ""), "source_location", "ref", S(rule->file ? rule->file : ""),
+                  "line", (int)rule->line, "results");
     free(code);
     return c;
 }
@@ -270,9 +274,9 @@ static int doc_init(const vg_report *r, struct hdf_doc *d)
     const char *version = r->run.tool_version ? r->run.tool_version : vg_version();
     json_t *profiles = json_array();
     d->controls = calloc(r->run.n_profiles ? r->run.n_profiles : 1, sizeof *d->controls);
-    d->root = json_pack("{s:{s:s, s:s}, s:s, s:{s:f}, s:o}", "platform", "name", "vmxguard",
-                        "release", version, "version", version, "statistics", "duration", 0.0,
-                        "profiles", profiles);
+    d->root =
+        json_pack("{s:{s:s, s:s}, s:s, s:{s:f}, s:o}", "platform", "name", "vmxguard", "release",
+                  version, "version", version, "statistics", "duration", 0.0, "profiles", profiles);
     if (!d->root || !d->controls || !profiles)
         return VG_ENOMEM;
     for (size_t i = 0; i < r->run.n_profiles; i++) {
@@ -288,12 +292,12 @@ static int doc_init(const vg_report *r, struct hdf_doc *d)
             "{s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:[], s:[], s:[], s:[{s:o, s:o, s:o}], s:s, "
             "s:s, s:o}",
             "name", S(p->id), "title", S(p->title ? p->title : p->id), "version",
-            S(p->version ? p->version : ""), "maintainer", S(p->source ? p->source : ""),
-            "summary", S(p->description ? p->description : (p->release ? p->release : "")),
-            "copyright", S(p->source ? p->source : ""), "license", "see the baseline's publisher",
-            "supports", "attributes", "depends", "groups", "id", S(p->file ? p->file : p->id),
-            "title", S(p->title ? p->title : p->id), "controls", ids, "status", "loaded",
-            "sha256", sum, "controls", controls);
+            S(p->version ? p->version : ""), "maintainer", S(p->source ? p->source : ""), "summary",
+            S(p->description ? p->description : (p->release ? p->release : "")), "copyright",
+            S(p->source ? p->source : ""), "license", "see the baseline's publisher", "supports",
+            "attributes", "depends", "groups", "id", S(p->file ? p->file : p->id), "title",
+            S(p->title ? p->title : p->id), "controls", ids, "status", "loaded", "sha256", sum,
+            "controls", controls);
         if (!prof || json_array_append_new(profiles, prof) != 0)
             return VG_ENOMEM;
         d->controls[i] = controls;
@@ -304,7 +308,7 @@ static int doc_init(const vg_report *r, struct hdf_doc *d)
 static const char *hdf_status(vg_result_status s)
 {
     static const char *const names[VG_RESULT_STATUS_COUNT] = {
-        [VG_PASS] = "passed",  [VG_FAIL] = "failed",  [VG_NOT_APPLICABLE] = "skipped",
+        [VG_PASS] = "passed",    [VG_FAIL] = "failed", [VG_NOT_APPLICABLE] = "skipped",
         [VG_MANUAL] = "skipped", [VG_ERROR] = "error", [VG_WAIVED] = "passed"};
     return (unsigned)s < VG_RESULT_STATUS_COUNT ? names[s] : "skipped";
 }
@@ -319,8 +323,7 @@ static json_t *result_json(const vg_vm_report *vr, const vg_result *res, const c
     if (res->status == VG_WAIVED)
         vg_buf_printf(&msg, "%s: %s (without the waiver: %s)\n",
                       res->waiver_expired ? "Waiver EXPIRED" : "Waived",
-                      res->waiver_reason ? res->waiver_reason : "",
-                      hdf_status(res->raw_status));
+                      res->waiver_reason ? res->waiver_reason : "", hdf_status(res->raw_status));
     char *details = vg_stig_details(res);
     vg_buf_adds(&msg, details ? details : "");
     free(details);
@@ -355,11 +358,11 @@ static void add_waiver(json_t *control, const vg_vm_report *vr, const vg_result 
                           S(res->waiver_expired ? "waiver expired" : "waived"));
     if (w && res->waiver_expires)
         json_object_set_new(w, "expiration_date", S(res->waiver_expires));
-    json_t *a = json_pack("{s:O, s:o, s:s, s:s, s:s, s:o}", "control_id",
-                          json_object_get(control, "id"), "explanation", S(why.data), "frequency",
-                          "annually", "status", res->waiver_expired ? "failed" : "passed",
-                          "updated", when, "updated_by",
-                          S(res->waiver_approver ? res->waiver_approver : "vmxguard waiver"));
+    json_t *a =
+        json_pack("{s:O, s:o, s:s, s:s, s:s, s:o}", "control_id", json_object_get(control, "id"),
+                  "explanation", S(why.data), "frequency", "annually", "status",
+                  res->waiver_expired ? "failed" : "passed", "updated", when, "updated_by",
+                  S(res->waiver_approver ? res->waiver_approver : "vmxguard waiver"));
     json_object_set_new(control, "waiver_data", w);
     json_object_set_new(control, "attestation_data", a);
     vg_buf_release(&why);

@@ -49,4 +49,20 @@ out=$("$V" explain --profile-file "$tmp/site.yaml" log-rotatesize) || fail "expl
 grep -Eq 'my-site +SITE-7 +eq 4096000 +absent fails +high' <<<"$out" || fail "user profile not shown"
 out=$("$V" profiles --profile-file "$tmp/site.yaml") || fail "profiles with profile file"
 grep -Eq '^my-site +2025.1 ' <<<"$out" || fail "user profile not listed"
+# what no source of a release confirmed is said, in explain and in HDF
+out=$("$V" explain VCFV-9X-000200) || fail "explain VCFV-9X-000200"
+grep -A6 '^    vcf9-stig-readiness-y26m05 ' <<<"$out" | grep -q 'unverified: stig_id, group_id' ||
+    fail "explain does not say what Y26M05 left unverified"
+grep -A6 '^    vcf9-stig-readiness-y26m09 ' <<<"$out" | grep -q 'unverified: stig_id' &&
+    fail "explain calls Y26M09's verified ids unverified"
+"$V" audit --profile vcf9-stig-readiness-y26m05 --format hdf -o "$tmp/a.hdf" \
+    "$VG_SOURCE_DIR/examples/datastore1" >/dev/null 2>&1
+python3 - "$tmp/a.hdf" <<'PY' || fail "HDF lacks the unverified tags"
+import json, sys
+d = json.load(open(sys.argv[1]))
+tags = [c['tags'] for p in d['profiles'] if p['name'] == 'vcf9-stig-readiness-y26m05'
+        for c in p['controls']]
+assert tags and all('rid' in t for t in tags), 'no STIG tags'
+assert sum(1 for t in tags if 'stig_id' in t.get('unverified', [])) >= 20, 'unverified missing'
+PY
 exit 0
