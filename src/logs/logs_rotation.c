@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "logs/logs_internal.h"
+#include "util/grow.h"
 
 /* -1 for vmware.log, N for vmware-N.log, -2 for anything else. */
 static long rotation_index(const char *name)
@@ -72,21 +73,16 @@ static int list_dir(const char *folder, int (*keep)(const char *), char ***out, 
     DIR *d = opendir(folder);
     if (!d)
         return vg_error_set(err, VG_EIO, folder, 0, "cannot open folder: %s", strerror(errno));
-    size_t n = 0, cap = 8;
-    char **list = calloc(cap + 1, sizeof *list);
+    size_t n = 0, cap = 9; /* slots, the NULL after the last name included */
+    char **list = calloc(cap, sizeof *list);
     struct dirent *e;
     while (list && (e = readdir(d)) != NULL) {
         if (!keep(e->d_name))
             continue;
-        if (n == cap) {
-            char **g = realloc(list, (cap * 2 + 1) * sizeof *g);
-            if (!g) {
-                vg_logs_list_free(list);
-                list = NULL;
-                break;
-            }
-            list = g;
-            cap *= 2;
+        if (VG_GROW_N(list, n, cap, 2) != 0) {
+            vg_logs_list_free(list);
+            list = NULL;
+            break;
         }
         list[n] = join(folder, e->d_name);
         list[++n] = NULL;

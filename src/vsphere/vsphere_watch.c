@@ -32,6 +32,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/grow.h"
 #include "vsphere_internal.h"
 #include "vsphere_watch.h"
 
@@ -287,14 +288,8 @@ static int create_filter(watch_server *s, vg_error *err)
 
 static int push(char ***list, size_t *n, size_t *cap, const char *s)
 {
-    if (*n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 16;
-        char **l = realloc(*list, nc * sizeof *l);
-        if (!l)
-            return -1;
-        *list = l;
-        *cap = nc;
-    }
+    if (VG_GROW(*list, *n, *cap) != 0)
+        return -1;
     if (!((*list)[*n] = strdup(s)))
         return -1;
     (*n)++;
@@ -340,15 +335,9 @@ static void add_who(update *u, const char *moref, const char *user, const char *
             return;
         }
     }
-    if (u->n_who == u->cap_who) {
-        size_t nc = u->cap_who ? u->cap_who * 2 : 8;
-        who *w = realloc(u->who, nc * sizeof *w);
-        if (!w) {
-            u->oom = 1;
-            return;
-        }
-        u->who = w;
-        u->cap_who = nc;
+    if (VG_GROW(u->who, u->n_who, u->cap_who) != 0) {
+        u->oom = 1;
+        return;
     }
     who w = {strdup(moref), strdup(user), strdup(when), key};
     if (!w.moref || !w.user || !w.time) {
