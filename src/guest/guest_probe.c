@@ -23,7 +23,7 @@ void vg_gprobe_prop(struct gprobe *p, const char *name, const char *fmt, ...)
     va_start(ap, fmt);
     vg_buf_vprintf(&b, fmt, ap);
     va_end(ap);
-    if (b.oom || vg_vm_set_prop(p->vm, name, b.data ? b.data : "") != VG_OK)
+    if (b.oom || vg_vm_set_prop(p->vm, name, b.data) != VG_OK)
         p->oom = 1;
     vg_buf_release(&b);
 }
@@ -54,7 +54,7 @@ static void identity(struct gprobe *p)
     if (vg_groot_line(p, "/sys/class/dmi/id/product_uuid", v, sizeof v) == 0 && v[0])
         p->oom |= vg_vm_set_str(&p->vm->uuid, v) != VG_OK;
     vg_buf b = VG_BUF_INIT;
-    if (vg_groot_read(p, "/etc/os-release", &b, 65536) == 0 && b.data) {
+    if (vg_groot_read(p, "/etc/os-release", &b, 65536) == 0) {
         const char *s = strstr(b.data, "PRETTY_NAME=");
         if (s) {
             s += 12;

@@ -35,8 +35,8 @@ static json_t *target_data(const vg_vm *vm)
         json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:b, s:s, s:s, s:s}", "target_type",
                   "Computing", "host_name", S(vg_report_vm_name(vm)), "ip_address", S(ip ? ip : ""),
                   "mac_address", S(mac ? mac : ""), "fqdn", S(fqdn ? fqdn : ""), "comments",
-                  S(comment.data ? comment.data : ""), "role", "None", "is_web_database", 0,
-                  "technology_area", "Other Review", "web_db_site", "", "web_db_instance", "");
+                  S(comment.data), "role", "None", "is_web_database", 0, "technology_area",
+                  "Other Review", "web_db_site", "", "web_db_instance", "");
     vg_buf_release(&comment);
     return j;
 }

@@ -505,6 +505,7 @@ int vg_store_replay(vg_store *s, int64_t run_id, const vg_catalog *cat, const vg
         return vg_error_set(err, VG_EUSAGE, NULL, 0, "replay: no store, catalog or report");
     struct stored_run sr;
     memset(&sr, 0, sizeof sr);
+    vg_buf_init(&sr.rp.changed);
     sr.rp.cat = cat;
     sr.rp.opts = opts;
     int rc = load_header(s, run_id, &sr, err);

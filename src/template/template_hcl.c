@@ -403,7 +403,7 @@ static hcl_value *finish_string(hp *p, size_t off, vg_buf *b, int dynamic)
         v = make_unknown(p, NULL, off);
     } else if ((v = new_value(p, HCL_STRING, off))) {
         v->end = p->i;
-        if (!(v->text = astrndup(p, b->data ? b->data : "", b->len)))
+        if (!(v->text = astrndup(p, b->data, b->len)))
             v = NULL;
     }
     vg_buf_release(b);

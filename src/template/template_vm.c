@@ -268,9 +268,8 @@ int vg_tmpl_finish(tmpl_vm *tv, const char *docname, vg_vm **out, vg_error *err)
         lines[ne++] = s->line;
     }
     vg_vmx_doc *doc = NULL;
-    int rc = !lines || text.oom
-                 ? vg_error_set(err, VG_ENOMEM, path, 0, "out of memory")
-                 : vg_vmx_doc_parse(text.data ? text.data : "", text.len, docname, &doc, err);
+    int rc = !lines || text.oom ? vg_error_set(err, VG_ENOMEM, path, 0, "out of memory")
+                                : vg_vmx_doc_parse(text.data, text.len, docname, &doc, err);
     vg_buf_release(&text);
     if (rc == VG_OK && doc->nentries != ne)
         rc = vg_error_set(err, VG_ERR, docname, 0, "settings did not survive the .vmx parser");

@@ -179,8 +179,8 @@ static int hand_event(const vs_conn *c, const vs_reply *r, const char *moref,
         vg_vsphere_event ev = {moref,
                                user_r,
                                parse_time(created),
-                               keys.data ? keys.data : "",
-                               devices.data ? devices.data : "",
+                               keys.data,
+                               devices.data,
                                message_r};
         *stop = fn(&ev, ctx) != 0;
     }

@@ -423,9 +423,8 @@ static void replace_in(char *s, size_t size, const char *needle)
         vg_buf_add(&b, p, (size_t)(hit - p));
         vg_buf_adds(&b, "***");
     }
-    snprintf(s, size, "%s", b.oom || !b.data ? "(message withheld: it held a credential)" : b.data);
-    if (b.data)
-        memset(b.data, 0, b.cap);
+    snprintf(s, size, "%s", b.oom ? "(message withheld: it held a credential)" : b.data);
+    memset(b.data, 0, b.cap);
     vg_buf_release(&b);
 }
 
@@ -447,13 +446,12 @@ void vg_vs_redact(const vs_conn *c, char *s, size_t size)
             vg_buf_addc(&forms[5], *p == ' ' ? '+' : *p);
         /* encoded forms first, so none is left half-replaced by the raw one */
         for (int i = 0; i < N_FORMS; i++) {
-            if (forms[i].data && strcmp(forms[i].data, pw) != 0)
+            if (strcmp(forms[i].data, pw) != 0)
                 replace_in(s, size, forms[i].data);
         }
         replace_in(s, size, pw);
         for (int i = 0; i < N_FORMS; i++) {
-            if (forms[i].data)
-                memset(forms[i].data, 0, forms[i].cap);
+            memset(forms[i].data, 0, forms[i].cap);
             vg_buf_release(&forms[i]);
         }
     }
@@ -528,8 +526,7 @@ static int call_once(vs_conn *c, const char *method, const char *body, vs_reply 
     vg_vs_redact(c, r->error, sizeof r->error);
     vg_vs_redact(c, c->curl_err, sizeof c->curl_err);
     /* the Login body holds the password: wipe it before it is freed */
-    if (req.data)
-        memset(req.data, 0, req.len);
+    memset(req.data, 0, req.len);
     vg_buf_release(&req);
     vg_curl()->easy_setopt(c->curl, CURLOPT_POSTFIELDS, NULL);
     if (c->body_bytes > c->body_limit)

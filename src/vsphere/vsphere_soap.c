@@ -58,8 +58,7 @@ static int call_buf(vs_conn *c, const char *method, vg_buf *b, vs_reply *r, vg_e
         return vg_error_set(err, VG_ENOMEM, c->target.server, 0, "%s: out of memory", method);
     }
     int rc = vg_vs_call(c, method, b->data, r, err);
-    if (b->data)
-        memset(b->data, 0, b->len);
+    memset(b->data, 0, b->len);
     vg_buf_release(b);
     return rc;
 }
