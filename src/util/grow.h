@@ -29,9 +29,9 @@ static inline int vg_grow_has_room(size_t len, size_t cap, size_t extra)
 }
 
 /* Room for extra more elements past len: 0, or -1 as vg_grow. */
-#define VG_GROW_N(ptr, len, cap, extra)                                                           \
-    (vg_grow_has_room((len), (cap), (extra))                                                      \
-         ? 0                                                                                      \
+#define VG_GROW_N(ptr, len, cap, extra)                                                            \
+    (vg_grow_has_room((len), (cap), (extra))                                                       \
+         ? 0                                                                                       \
          : vg_grow(&(ptr), &(cap), (len), (extra), sizeof *(ptr)))
 
 /* Room for one more element at index len. */
