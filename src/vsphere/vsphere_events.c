@@ -17,13 +17,6 @@
 
 #define MAX_EVENTS_PER_VM 1000
 
-static void add_moref(vg_buf *b, const char *elem, const char *type, const char *value)
-{
-    vg_buf_printf(b, "<%s type=\"%s\">", elem, type);
-    vg_vs_xml_escape(b, value);
-    vg_buf_printf(b, "</%s>", elem);
-}
-
 static void iso(time_t t, char *out, size_t n)
 {
     struct tm tm;
@@ -78,9 +71,9 @@ static int create_collector(vs_conn *c, const char *em, const char *moref, time_
     vg_buf b = VG_BUF_INIT;
     char t0[32], t1[32];
     vg_buf_adds(&b, "<CreateCollectorForEvents xmlns=\"urn:vim25\">");
-    add_moref(&b, "_this", "EventManager", em);
+    vg_vs_add_moref(&b, "_this", "EventManager", em);
     vg_buf_adds(&b, "<filter><entity>");
-    add_moref(&b, "entity", "VirtualMachine", moref);
+    vg_vs_add_moref(&b, "entity", "VirtualMachine", moref);
     vg_buf_adds(&b, "<recursion>self</recursion></entity>");
     if (since || until) {
         vg_buf_adds(&b, "<time>");
@@ -117,7 +110,7 @@ static void destroy_collector(vs_conn *c, const char *coll)
 {
     vg_buf b = VG_BUF_INIT;
     vg_buf_adds(&b, "<DestroyCollector xmlns=\"urn:vim25\">");
-    add_moref(&b, "_this", "EventHistoryCollector", coll);
+    vg_vs_add_moref(&b, "_this", "EventHistoryCollector", coll);
     vg_buf_adds(&b, "</DestroyCollector>");
     vs_reply r;
     vg_error e;
@@ -195,7 +188,7 @@ static int read_events(vs_conn *c, const char *coll, const char *moref, vg_vsphe
 {
     vg_buf b = VG_BUF_INIT;
     vg_buf_adds(&b, "<ReadNextEvents xmlns=\"urn:vim25\">");
-    add_moref(&b, "_this", "EventHistoryCollector", coll);
+    vg_vs_add_moref(&b, "_this", "EventHistoryCollector", coll);
     vg_buf_adds(&b, "<maxCount>1</maxCount></ReadNextEvents>");
     if (b.oom)
         return vg_error_set(err, VG_ENOMEM, c->target.server, 0, "out of memory");
