@@ -112,13 +112,7 @@ static void destroy_collector(vs_conn *c, const char *coll)
     vg_buf_adds(&b, "<DestroyCollector xmlns=\"urn:vim25\">");
     vg_vs_add_moref(&b, "_this", "EventHistoryCollector", coll);
     vg_buf_adds(&b, "</DestroyCollector>");
-    vs_reply r;
-    vg_error e;
-    if (!b.oom && vg_vs_reply_init(&r, NULL, NULL) == 0) {
-        vg_vs_call(c, "DestroyCollector", b.data, &r, &e);
-        vg_vs_reply_release(&r);
-    }
-    vg_buf_release(&b);
+    vg_vs_call_cleanup(c, "DestroyCollector", &b);
 }
 
 static void join(vg_buf *b, const char *s)

@@ -205,6 +205,9 @@ const char *const *vg_vs_vm_paths(int summary_only, size_t *n);
 void vg_vs_xml_escape(vg_buf *b, const char *s);
 void vg_vs_add_moref(vg_buf *b, const char *elem, const char *type, const char *value);
 int vg_vs_call_buf(vs_conn *c, const char *method, vg_buf *b, vs_reply *r, vg_error *err);
+/* The same for a clean-up call whose outcome changes nothing (DestroyView,
+ * Logout): best effort, errors dropped. */
+void vg_vs_call_cleanup(vs_conn *c, const char *method, vg_buf *b);
 
 /* Interruption (SIGINT) shared by every connection. */
 extern volatile sig_atomic_t vg_vs_interrupted;

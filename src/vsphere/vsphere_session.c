@@ -14,14 +14,7 @@ void vg_vs_logout(vs_conn *c)
     vg_buf_adds(&b, "<Logout xmlns=\"urn:vim25\">");
     vg_vs_add_moref(&b, "_this", "SessionManager", c->session_mgr);
     vg_buf_adds(&b, "</Logout>");
-    vs_reply r;
-    vg_error e;
-    if (vg_vs_reply_init(&r, NULL, NULL) == 0) {
-        vg_vs_call_buf(c, "Logout", &b, &r, &e);
-        vg_vs_reply_release(&r);
-    } else {
-        vg_buf_release(&b);
-    }
+    vg_vs_call_cleanup(c, "Logout", &b);
     c->logged_in = 0;
     c->cookie[0] = '\0';
 }

@@ -81,6 +81,18 @@ int vg_vs_call_buf(vs_conn *c, const char *method, vg_buf *b, vs_reply *r, vg_er
     return rc;
 }
 
+void vg_vs_call_cleanup(vs_conn *c, const char *method, vg_buf *b)
+{
+    vs_reply r;
+    vg_error ignored;
+    if (vg_vs_reply_init(&r, NULL, NULL) == 0) {
+        vg_vs_call_buf(c, method, b, &r, &ignored);
+        vg_vs_reply_release(&r);
+    } else {
+        vg_buf_release(b);
+    }
+}
+
 static void copy_kv(const vs_reply *r, const char *path, char *dst, size_t size)
 {
     const char *v = vg_vs_reply_get(r, path);
@@ -182,14 +194,7 @@ void vg_vs_destroy_view(vs_conn *c)
     vg_buf_adds(&b, "<DestroyView xmlns=\"urn:vim25\">");
     vg_vs_add_moref(&b, "_this", "ContainerView", c->view);
     vg_buf_adds(&b, "</DestroyView>");
-    vs_reply r;
-    vg_error e;
-    if (vg_vs_reply_init(&r, NULL, NULL) == 0) {
-        vg_vs_call_buf(c, "DestroyView", &b, &r, &e);
-        vg_vs_reply_release(&r);
-    } else {
-        vg_buf_release(&b);
-    }
+    vg_vs_call_cleanup(c, "DestroyView", &b);
     c->view[0] = '\0';
 }
 
