@@ -71,8 +71,7 @@ int vg_audit_device_verdict(const vg_profile *p, const vg_profile_rule *e, vg_de
     vg_vm *vm = vg_vm_new(VG_ORIGIN_FILE);
     int rc = vm ? VG_OK : vg_error_set(err, VG_ENOMEM, NULL, 0, "out of memory");
     if (rc == VG_OK)
-        rc =
-            vg_vmx_doc_parse(text.data ? text.data : "", text.len, "state.vmx", &vm->settings, err);
+        rc = vg_vmx_doc_parse(text.data, text.len, "state.vmx", &vm->settings, err);
     vg_profile one = *p;
     one.rules = e;
     one.n_rules = 1;

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "catalog/catalog_internal.h"
+#include "util/grow.h"
 
 const char *const vg_catalog_kind_names[] = {"vmx-key", "device", "api-property",
                                              "manual",  "guest",  "evidence"};
@@ -147,27 +148,11 @@ static int cmp_profile_ptr(const void *a, const void *b)
     return strcmp((*(vg_profile *const *)a)->id, (*(vg_profile *const *)b)->id);
 }
 
-static int reserve(void **arr, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return 0;
-    size_t ncap = *cap ? *cap : 16;
-    while (ncap < need)
-        ncap *= 2;
-    void *p = realloc(*arr, ncap * elem);
-    if (!p)
-        return VG_ENOMEM;
-    *arr = p;
-    *cap = ncap;
-    return 0;
-}
-
 int vg_catalog_take(vg_catalog *cat, vg_rule **rules, size_t n_rules, vg_profile **profiles,
                     size_t n_profiles)
 {
-    if (reserve((void **)&cat->rules, &cat->cap_rules, cat->n_rules + n_rules, sizeof(vg_rule *)) ||
-        reserve((void **)&cat->profiles, &cat->cap_profiles, cat->n_profiles + n_profiles,
-                sizeof(vg_profile *)))
+    if (VG_GROW_N(cat->rules, cat->n_rules, cat->cap_rules, n_rules) ||
+        VG_GROW_N(cat->profiles, cat->n_profiles, cat->cap_profiles, n_profiles))
         return VG_ENOMEM;
     for (size_t i = 0; i < n_rules; i++)
         cat->rules[cat->n_rules++] = rules[i];
@@ -185,8 +170,8 @@ int vg_catalog_adopt_static(vg_catalog *cat, const vg_rule *rules, size_t n_rule
 {
     if (cat->n_rules || cat->n_profiles)
         return VG_EUSAGE;
-    if (reserve((void **)&cat->rules, &cat->cap_rules, n_rules, sizeof(vg_rule *)) ||
-        reserve((void **)&cat->profiles, &cat->cap_profiles, n_profiles, sizeof(vg_profile *)))
+    if (VG_GROW_N(cat->rules, 0, cat->cap_rules, n_rules) ||
+        VG_GROW_N(cat->profiles, 0, cat->cap_profiles, n_profiles))
         return VG_ENOMEM;
     /* The catalog hands out const pointers only; the casts never lead to a write. */
     for (size_t i = 0; i < n_rules; i++)

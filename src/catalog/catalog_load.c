@@ -19,6 +19,7 @@
 #include "catalog/catalog_internal.h"
 #include "util/buf.h"
 #include "util/file_read.h"
+#include "util/grow.h"
 #include "util/yaml_doc.h"
 
 #define MAX_FILE_SIZE (16u << 20)
@@ -457,19 +458,6 @@ static int parse_profile_rules(struct loader *ld, yaml_node_t *n, vg_profile *p)
     return 0;
 }
 
-static int grow(void **arr, size_t *cap, size_t n)
-{
-    if (n < *cap)
-        return 0;
-    size_t ncap = *cap ? *cap * 2 : 8;
-    void *p = realloc(*arr, ncap * sizeof(void *));
-    if (!p)
-        return VG_ENOMEM;
-    *arr = p;
-    *cap = ncap;
-    return 0;
-}
-
 static int check_rule(struct loader *ld, yaml_node_t *n, const vg_rule *r)
 {
     int keyed = r->kind == VG_RULE_VMX_KEY || r->kind == VG_RULE_DEVICE;
@@ -490,7 +478,7 @@ static int parse_rules(struct loader *ld, yaml_node_t *n)
          it++) {
         yaml_node_t *rn = node(ld, *it);
         vg_rule *r = calloc(1, sizeof *r);
-        if (!r || grow((void **)&ld->rules, &ld->cap_rules, ld->n_rules)) {
+        if (!r || VG_GROW(ld->rules, ld->n_rules, ld->cap_rules)) {
             free(r);
             return VG_ENOMEM;
         }
@@ -511,7 +499,7 @@ static int parse_rules(struct loader *ld, yaml_node_t *n)
 static int parse_profile(struct loader *ld, yaml_node_t *n)
 {
     vg_profile *p = calloc(1, sizeof *p);
-    if (!p || grow((void **)&ld->profiles, &ld->cap_profiles, ld->n_profiles)) {
+    if (!p || VG_GROW(ld->profiles, ld->n_profiles, ld->cap_profiles)) {
         free(p);
         return VG_ENOMEM;
     }

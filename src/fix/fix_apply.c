@@ -7,7 +7,9 @@
  * and here: the path is resolved once, and the lock of a running VM is
  * looked for where the real file lives (a symlinked .vmx of a running VM
  * elsewhere is refused); a real file outside every target is refused; the
- * change is reported as a unified diff.
+ * change is reported as a unified diff.  No folder lock is taken: what a
+ * concurrent writer can rely on is the flock and last check in vmx_save.c,
+ * spelled out in docs/fix.md ("Concurrent writers: the exact guarantee").
  */
 #include <dirent.h>
 #include <errno.h>

@@ -198,10 +198,8 @@ char *vg_fix_diff(const char *a, size_t alen, const char *b, size_t blen, const 
     ops = malloc((la.n + lb.n + 1) * sizeof *ops);
     if (!ops)
         goto done;
-    if (alen == blen && memcmp(a, b, alen) == 0) {
-        vg_buf_adds(&out, "");
+    if (alen == blen && memcmp(a, b, alen) == 0)
         goto done;
-    }
     size_t k = edit_script(&la, &lb, ops);
     vg_buf_printf(&out, "%s--- ", color ? colours[C_HEAD] : "");
     vg_term_escape(&out, name_a, strlen(name_a), 0);
@@ -217,7 +215,5 @@ done:
         vg_buf_release(&out);
         return NULL;
     }
-    if (!out.data)
-        vg_buf_adds(&out, "");
     return vg_buf_detach(&out);
 }

@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "fix_internal.h"
+#include "util/grow.h"
 
 struct demand {
     const vg_result *res;
@@ -85,14 +86,8 @@ static int add_unfixed(struct planner *pl, const vg_result *res, const char *key
 static int add_demand(struct planner *pl, const vg_result *res, const char *key, const char *value,
                       const struct fix_want *w, size_t order)
 {
-    if (pl->n == pl->cap) {
-        size_t cap = pl->cap ? pl->cap * 2 : 16;
-        struct demand *d = realloc(pl->d, cap * sizeof *d);
-        if (!d)
-            return VG_ENOMEM;
-        pl->d = d;
-        pl->cap = cap;
-    }
+    if (VG_GROW(pl->d, pl->n, pl->cap) != 0)
+        return VG_ENOMEM;
     struct demand *d = &pl->d[pl->n];
     d->res = res;
     d->key = strdup(key);
@@ -561,15 +556,9 @@ vg_fix_plan *vg_fix_plan_new(const char *profiles)
 
 int vg_fix_plan_add(vg_fix_plan *p, vg_fix_vm *fv, vg_error *err)
 {
-    if (p->n_vms == p->cap_vms) {
-        size_t cap = p->cap_vms ? p->cap_vms * 2 : 16;
-        vg_fix_vm **v = realloc(p->vms, cap * sizeof *v);
-        if (!v) {
-            vg_fix_vm_free(fv);
-            return vg_error_set(err, VG_ENOMEM, NULL, 0, "out of memory");
-        }
-        p->vms = v;
-        p->cap_vms = cap;
+    if (VG_GROW(p->vms, p->n_vms, p->cap_vms) != 0) {
+        vg_fix_vm_free(fv);
+        return vg_error_set(err, VG_ENOMEM, NULL, 0, "out of memory");
     }
     p->vms[p->n_vms++] = fv;
     return 0;

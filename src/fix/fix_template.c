@@ -21,18 +21,13 @@
 #include "fix/fix_template.h"
 #include "template/template_internal.h"
 #include "util/buf.h"
+#include "util/grow.h"
 #include "vmxguard/fix.h"
 
 int vg_fix_splices_add(fix_splices *s, size_t off, size_t end, const char *text)
 {
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 16;
-        fix_splice *nv = realloc(s->v, cap * sizeof *nv);
-        if (!nv)
-            return VG_ENOMEM;
-        s->v = nv;
-        s->cap = cap;
-    }
+    if (VG_GROW(s->v, s->n, s->cap) != 0)
+        return VG_ENOMEM;
     char *t = strdup(text ? text : "");
     if (!t)
         return VG_ENOMEM;

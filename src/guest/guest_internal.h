@@ -54,11 +54,11 @@ int vg_groot_user_name(const struct gprobe *p, unsigned uid, char *out, size_t s
 int vg_groot_group_name(const struct gprobe *p, unsigned gid, char *out, size_t sz);
 int vg_groot_user_ids(const struct gprobe *p, const char *name, unsigned *uid, unsigned *gid);
 
-/* guest_probe.c: recording. */
+/* guest_record.c: what the probes record on the VM. */
 void vg_gprobe_prop(struct gprobe *p, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void vg_gprobe_finding(struct gprobe *p, const char *rule_id, const char *status, const char *file,
-                    unsigned line, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+                       unsigned line, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 /* One probe per file. */
 void vg_guest_platform_probe(struct gprobe *p); /* CPUID, DMI */

@@ -42,7 +42,7 @@ static void selinux_facts(struct gprobe *p, struct mac *m)
     if (vg_groot_line(p, "/sys/fs/selinux/enforce", v, sizeof v) == 0)
         snprintf(m->selinux, sizeof m->selinux, "%s", strcmp(v, "1") ? "permissive" : "enforcing");
     vg_buf b = VG_BUF_INIT;
-    if (vg_groot_read(p, "/etc/selinux/config", &b, 65536) == 0 && b.data) {
+    if (vg_groot_read(p, "/etc/selinux/config", &b, 65536) == 0) {
         config_value(b.data, "SELINUX", m->se_config, sizeof m->se_config);
         config_value(b.data, "SELINUXTYPE", m->se_policy, sizeof m->se_policy);
     }
@@ -62,7 +62,7 @@ static void apparmor_facts(struct gprobe *p, struct mac *m)
     vg_gprobe_prop(p, "guest.apparmor.enabled", "%s", m->apparmor ? "yes" : "no");
     vg_buf b = VG_BUF_INIT;
     if (!m->apparmor || vg_groot_read(p, "/sys/kernel/security/apparmor/profiles", &b, 4u << 20) ||
-        !b.data) {
+        !b.len) {
         vg_buf_release(&b);
         return;
     }

@@ -5,7 +5,6 @@
  * (--no-backdoor) still gets every other finding.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,31 +13,6 @@
 const char *vg_guest_profile_id(void)
 {
     return "guest-linux";
-}
-
-void vg_gprobe_prop(struct gprobe *p, const char *name, const char *fmt, ...)
-{
-    vg_buf b = VG_BUF_INIT;
-    va_list ap;
-    va_start(ap, fmt);
-    vg_buf_vprintf(&b, fmt, ap);
-    va_end(ap);
-    if (b.oom || vg_vm_set_prop(p->vm, name, b.data ? b.data : "") != VG_OK)
-        p->oom = 1;
-    vg_buf_release(&b);
-}
-
-void vg_gprobe_finding(struct gprobe *p, const char *rule_id, const char *status, const char *file,
-                    unsigned line, const char *fmt, ...)
-{
-    vg_buf b = VG_BUF_INIT;
-    va_list ap;
-    va_start(ap, fmt);
-    vg_buf_vprintf(&b, fmt, ap);
-    va_end(ap);
-    if (b.oom || vg_vm_add_evidence(p->vm, rule_id, status, file, line, b.data) != VG_OK)
-        p->oom = 1;
-    vg_buf_release(&b);
 }
 
 /* Name, OS and uuid, for the report header. */
@@ -54,7 +28,7 @@ static void identity(struct gprobe *p)
     if (vg_groot_line(p, "/sys/class/dmi/id/product_uuid", v, sizeof v) == 0 && v[0])
         p->oom |= vg_vm_set_str(&p->vm->uuid, v) != VG_OK;
     vg_buf b = VG_BUF_INIT;
-    if (vg_groot_read(p, "/etc/os-release", &b, 65536) == 0 && b.data) {
+    if (vg_groot_read(p, "/etc/os-release", &b, 65536) == 0) {
         const char *s = strstr(b.data, "PRETTY_NAME=");
         if (s) {
             s += 12;

@@ -58,7 +58,7 @@ int vg_groot_line(const struct gprobe *p, const char *rel, char *out, size_t sz)
     int rc = vg_groot_read(p, rel, &b, 4096);
     out[0] = '\0';
     if (!rc) {
-        const char *s = b.data ? b.data : "";
+        const char *s = b.data;
         size_t n = strcspn(s, "\n");
         while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
             n--;
@@ -156,7 +156,7 @@ static int account_lookup(const struct gprobe *p, const char *file, unsigned mat
     int rc = VG_ENOTFOUND;
     if (vg_groot_read(p, file, &b, 1u << 20) != 0)
         vg_buf_reset(&b); /* unreadable: no accounts, not an error */
-    const char *s = b.data ? b.data : "";
+    const char *s = b.data;
     while (*s) {
         size_t len = strcspn(s, "\n");
         char f[256];

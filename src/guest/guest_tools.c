@@ -241,7 +241,7 @@ static void conf_findings(struct gprobe *p)
         const vg_profile_rule *pr = &prof->rules[i];
         if (pr->rule->kind == VG_RULE_GUEST && pr->rule->key &&
             !strncmp(pr->rule->key, "tools.conf ", 11))
-            conf_rule(p, pr, rc ? NULL : b.data ? b.data : "");
+            conf_rule(p, pr, rc ? NULL : b.data);
     }
     vg_buf_release(&b);
 }

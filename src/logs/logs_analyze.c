@@ -575,6 +575,38 @@ static int cmp_finding(const void *x, const void *y)
     return c;
 }
 
+static int add_rotation(vg_log_analysis *a, const char *id, size_t count, const vg_log_file *first,
+                        const vg_log_file *last, char *detail, vg_error *err)
+{
+    if (!detail)
+        return vg_error_set(err, VG_ENOMEM, NULL, 0, "out of memory");
+    vg_log_finding *f = vg_logs_add_check(a, vg_logs_check(a->sigs, id), err);
+    if (!f) {
+        free(detail);
+        return err ? err->code : VG_ENOMEM;
+    }
+    f->count = count;
+    f->detail = detail;
+    vg_logs_where_set(&f->first, first->path, 0, NULL, 0);
+    vg_logs_where_set(&f->last, last->path, 0, NULL, 0);
+    return VG_OK;
+}
+
+/* The rotation arithmetic's verdicts (logs_rotation.c) as findings, in order. */
+static int rotation_check(vg_log_analysis *a, vg_error *err)
+{
+    vg_logs_rotation_verdict v[VG_LOGS_ROTATION_VERDICTS];
+    size_t n = vg_logs_rotation_judge(a, v);
+    int rc = VG_OK;
+    for (size_t i = 0; i < n; i++) {
+        if (rc == VG_OK)
+            rc = add_rotation(a, v[i].check, v[i].count, v[i].first, v[i].last, v[i].detail, err);
+        else
+            free(v[i].detail);
+    }
+    return rc;
+}
+
 int vg_log_analysis_finish(vg_log_analysis *a, vg_error *err)
 {
     analysis_priv *p = P(a);
@@ -587,7 +619,7 @@ int vg_log_analysis_finish(vg_log_analysis *a, vg_error *err)
     if (rc == VG_OK)
         rc = ended_check(a, err);
     if (rc == VG_OK)
-        rc = vg_logs_rotation_checks(a, err);
+        rc = rotation_check(a, err);
     if (a->n_findings > 1)
         qsort(a->findings, a->n_findings, sizeof *a->findings, cmp_finding);
     return rc;

@@ -138,13 +138,29 @@ unsigned long long vg_log_reader_bytes(const vg_log_reader *r);
 vg_log_finding *vg_logs_add_check(vg_log_analysis *a, const log_check *c, vg_error *err);
 void vg_logs_where_set(vg_log_where *w, const char *file, unsigned line, const char *ts,
                        size_t ts_len);
-int vg_logs_rotation_checks(vg_log_analysis *a, vg_error *err);
+
+/* What the rotation arithmetic (logs_rotation.c) says about an analysis'
+ * logs against its log.rotateSize / log.keepOld: verdicts in report
+ * order, which the analysis turns into findings (rotation adds none). */
+typedef struct vg_logs_rotation_verdict {
+    const char *check; /* the check's id: "log-total-over-budget"... */
+    size_t count;
+    const vg_log_file *first, *last;
+    char *detail; /* malloc'd, the caller's; NULL when out of memory */
+} vg_logs_rotation_verdict;
+#define VG_LOGS_ROTATION_VERDICTS 3
+/* Counts a's rotated logs (a->rotated); the verdicts go to out (room for
+ * VG_LOGS_ROTATION_VERDICTS), their number is returned. */
+size_t vg_logs_rotation_judge(vg_log_analysis *a, vg_logs_rotation_verdict *out);
+/* The .vmx beside the logs in folder, with several the first by name
+ * (said in docs); NULL when none.  Caller frees. */
+char *vg_logs_folder_vmx(const char *folder);
 /* 1 for vmware-N.log (a finished session), 0 otherwise. */
 int vg_logs_is_rotated(const char *path);
 /* names (log names, NULL-terminated) joined to folder and sorted oldest
  * first, as vg_logs_list_folder gives them. */
 int vg_logs_list_names(const char *folder, const char *const *names, char ***out, vg_error *err);
-/* Take log.rotateSize / log.keepOld from a loaded document. */
+/* Take log.rotateSize / log.keepOld from a loaded document (logs_path.c). */
 int vg_logs_use_settings(vg_log_analysis *a, const vg_vmx_doc *doc, const char *vmx_path);
 
 #endif

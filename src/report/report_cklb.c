@@ -39,7 +39,7 @@ static json_t *target_data(const vg_vm *vm)
         "{s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:b, s:s, s:s, s:s, s:n}", "target_type", "Computing",
         "host_name", S(vg_report_vm_name(vm)), "ip_address", S(ip ? ip : ""), "mac_address",
         S(mac ? mac : ""), "fqdn", S(fqdn ? fqdn : ""), "comments",
-        S(comment.data ? comment.data : ""), "role", "None", "is_web_database", 0,
+        S(comment.data), "role", "None", "is_web_database", 0,
         "technology_area", "Other Review", "web_db_site", "", "web_db_instance", "",
         "classification");
     vg_buf_release(&comment);

@@ -109,6 +109,7 @@ static int csv_begin(vg_report *r, vg_error *err)
     struct csv_state *s = calloc(1, sizeof *s);
     if (!s)
         return vg_error_set(err, VG_ENOMEM, "", 0, "out of memory");
+    vg_buf_init(&s->rows);
     r->state = s;
     for (size_t i = 0; i < N_COLUMNS; i++)
         add_field(&s->rows, columns[i], i == 0);

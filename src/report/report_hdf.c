@@ -257,7 +257,7 @@ static void profile_sha256(char out[65], const vg_profile *p)
                       vg_comparison_name(pr->cmp), pr->value ? pr->value : "",
                       vg_absent_name(pr->absent), (int)pr->severity);
     }
-    vg_report_sha256_hex(out, b.data ? b.data : "", b.len);
+    vg_report_sha256_hex(out, b.data, b.len);
     vg_buf_release(&b);
 }
 
@@ -332,13 +332,13 @@ static json_t *result_json(const vg_vm_report *vr, const vg_result *res, const c
     if (res->status == VG_MANUAL)
         vg_buf_adds(&msg, "\nNot automatable: review by hand.");
     json_t *j = json_pack("{s:s, s:o, s:s, s:f}", "status", hdf_status(res->status), "code_desc",
-                          S(desc.data ? desc.data : vm), "start_time", when, "run_time", 0.0);
+                          S(desc.len ? desc.data : vm), "start_time", when, "run_time", 0.0);
     const char *field = res->status == VG_FAIL || res->status == VG_ERROR ? "message"
                         : res->status == VG_NOT_APPLICABLE || res->status == VG_MANUAL
                             ? "skip_message"
                             : "message";
     if (j)
-        json_object_set_new(j, field, S(msg.data ? msg.data : ""));
+        json_object_set_new(j, field, S(msg.data));
     vg_buf_release(&desc);
     vg_buf_release(&msg);
     return j;

@@ -272,7 +272,7 @@ static void json_vm(vg_buf *b, const vg_vm_report *vr)
     vg_report_addc(b, '[');
     json_str(b, vg_report_vm_name(vm));
     vg_report_addc(b, ',');
-    json_str(b, d.data ? d.data : "");
+    json_str(b, d.data);
     vg_report_addc(b, ',');
     vg_report_add_uint(b, vm->locked ? 2 : vm->power == VG_POWER_ON ? 1 : 0);
     VG_REPORT_LIT(b, ",[");
@@ -357,6 +357,8 @@ static int html_begin(vg_report *r, vg_error *err)
     struct html_state *s = calloc(1, sizeof *s);
     if (!s)
         return vg_error_set(err, VG_ENOMEM, "", 0, "out of memory");
+    vg_buf_init(&s->line);
+    vg_buf_init(&s->problems);
     r->state = s;
     s->rows_file = tmpfile();
     s->vms_file = tmpfile();

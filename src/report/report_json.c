@@ -218,7 +218,7 @@ static void add_vm_report_members(vg_buf *b, const vg_vm_report *vr)
     for (size_t i = 0; i < vr->n_results; i++) {
         if (i)
             vg_report_addc(b, ',');
-        add_result(b, ref.data ? ref.data : "null", ref.data ? ref.len : 4, &vr->results[i]);
+        add_result(b, ref.data, ref.len, &vr->results[i]);
     }
     if (ref.oom)
         b->oom = 1;
@@ -309,6 +309,7 @@ static int json_begin(vg_report *r, vg_error *err)
         free(s);
         return vg_error_set(err, VG_ENOMEM, "", 0, "out of memory");
     }
+    vg_buf_init(&s->vm);
     r->state = s;
     FILE *f = vg_report_stream(r);
     fprintf(f,
@@ -427,9 +428,10 @@ static int jsonl_rendered(vg_report *r, const vg_vm_report *vr, const void *byte
 
 static int jsonl_begin(vg_report *r, vg_error *err)
 {
-    vg_buf *vm = calloc(1, sizeof *vm); /* one VM's line, reused */
+    vg_buf *vm = malloc(sizeof *vm); /* one VM's line, reused */
     if (!vm)
         return vg_error_set(err, VG_ENOMEM, "", 0, "out of memory");
+    vg_buf_init(vm);
     r->state = vm;
     return put_typed(r, "run", vg_report_json_run(&r->run), err);
 }

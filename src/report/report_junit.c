@@ -81,6 +81,7 @@ static int junit_begin(vg_report *r, vg_error *err)
     struct junit_state *s = calloc(1, sizeof *s);
     if (!s)
         return vg_error_set(err, VG_ENOMEM, "", 0, "out of memory");
+    vg_buf_init(&s->problem_text);
     r->state = s;
     s->open = vg_xw_open_file(&s->x, vg_report_stream(r)) == 0;
     vg_xw_start(&s->x, "testsuites");

@@ -355,8 +355,6 @@ char *vg_stig_row_comments(const struct stig_row *row)
                           fix ? fix : "");
         }
     }
-    if (!b.data)
-        vg_buf_adds(&b, "");
     return vg_buf_detach(&b);
 }
 

@@ -94,7 +94,7 @@ static void put_label_wrapped(struct text_out *o, size_t indent, const char *lab
     vg_buf *b = o->out;
     vg_buf_reset(&o->field);
     vg_term_escape(&o->field, text, text ? strlen(text) : 0, 0);
-    const char *p = o->field.data ? o->field.data : "";
+    const char *p = o->field.data;
     size_t width = (size_t)o->opts->width;
     size_t room = width > indent + label_cols + 10 ? width - indent - label_cols : 10;
     for (int line = 0;; line++) {
@@ -154,14 +154,13 @@ static void put_result_head(struct text_out *o, const vg_result *res)
     }
     vg_report_addc(&o->line, ' ');
     vg_report_adds(&o->line, vg_report_rule_title(res));
-    put_label_wrapped(o, 2, o->label.data ? o->label.data : "", 16, o->line.data);
+    put_label_wrapped(o, 2, o->label.data, 16, o->line.data);
 }
 
 static void put_waiver(struct text_out *o, const vg_result *res)
 {
     vg_buf *b = &o->line;
     vg_buf_reset(b);
-    vg_report_add(b, "", 0);
     if (res->waiver_expired)
         VG_REPORT_LIT(b, "EXPIRED ");
     vg_report_adds(b, res->waiver_reason ? res->waiver_reason : "");
@@ -174,7 +173,7 @@ static void put_waiver(struct text_out *o, const vg_result *res)
         VG_REPORT_LIT(b, ", expires ");
         vg_report_adds(b, res->waiver_expires);
     }
-    put_wrapped(o, 10, "waiver: ", b->data ? b->data : "");
+    put_wrapped(o, 10, "waiver: ", b->data);
 }
 
 static void put_result(struct text_out *o, const vg_result *res)
@@ -292,6 +291,7 @@ static int text_begin(vg_report *r, vg_error *err)
     struct text_state *s = calloc(1, sizeof *s);
     if (!s)
         return vg_error_set(err, VG_ENOMEM, "", 0, "out of memory");
+    vg_buf_init(&s->out);
     text_out_init(&s->o, &r->opts, &s->out);
     r->state = s;
     return VG_OK;

@@ -55,7 +55,7 @@ int vg_report_vm_via(vg_report *r, const vg_vm_report *vr, vg_buf *scratch, vg_e
                             r->ops->name);
     }
     if (rc == VG_OK)
-        rc = r->ops->rendered(r, vr, scratch->data ? scratch->data : "", scratch->len, err);
+        rc = r->ops->rendered(r, vr, scratch->data, scratch->len, err);
     return rc;
 }
 
@@ -194,7 +194,6 @@ static char *clean_utf8(const char *s, int for_xml)
     const unsigned char *p = (const unsigned char *)(s ? s : "");
     size_t n = strlen((const char *)p);
     vg_buf_grow(&b, n);
-    vg_buf_add(&b, "", 0); /* terminates even when s is empty */
     while (n) {
         /* Plain printable ASCII is most of every report: copy a run at once. */
         size_t run = 0;

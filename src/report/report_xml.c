@@ -183,7 +183,7 @@ void vg_xw_attrf(xw *x, const char *name, const char *fmt, ...)
     if (b.oom)
         x->failed = 1;
     else
-        vg_xw_attr(x, name, b.data ? b.data : "");
+        vg_xw_attr(x, name, b.data);
     vg_buf_release(&b);
 }
 

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "util/buf.h"
+#include "util/grow.h"
 #include "vmxguard/logs.h"
 #include "vmxguard/source.h"
 
@@ -335,15 +336,9 @@ static void note_name(folder_facts *f, const char *name)
         f->nfs_lock = 1;
     if (f->logs_failed || !vg_logs_is_log_name(name))
         return;
-    if (f->n_logs == f->cap_logs) {
-        size_t ncap = f->cap_logs ? f->cap_logs * 2 : 8;
-        char **g = realloc(f->logs, ncap * sizeof *g);
-        if (!g) {
-            f->logs_failed = 1;
-            return;
-        }
-        f->logs = g;
-        f->cap_logs = ncap;
+    if (VG_GROW(f->logs, f->n_logs, f->cap_logs) != 0) {
+        f->logs_failed = 1;
+        return;
     }
     if (!(f->logs[f->n_logs] = strdup(name)))
         f->logs_failed = 1;
@@ -571,15 +566,9 @@ static int list_chunk(DIR *d, const char *after, chunk *c, folder_facts *facts)
             heap_down(c->items, c->n, 0);
             continue;
         }
-        if (c->n == c->cap) {
-            size_t ncap = c->cap ? c->cap * 2 : 32;
-            dir_item *ni = realloc(c->items, ncap * sizeof *ni);
-            if (!ni) {
-                oom = 1;
-                break;
-            }
-            c->items = ni;
-            c->cap = ncap;
+        if (VG_GROW(c->items, c->n, c->cap) != 0) {
+            oom = 1;
+            break;
         }
         char *copy = strdup(nm);
         if (!copy) {

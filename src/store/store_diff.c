@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "store/store_internal.h"
+#include "util/grow.h"
 
 static const char *const kind_names[VG_CHANGE_KIND_COUNT] = {
     [VG_CHANGE_NEW_FAIL] = "newly_failing",
@@ -110,14 +111,8 @@ void vg_store_diff_free(vg_store_diff *d)
 
 static vg_store_change *new_change(vg_store_diff *d, size_t *cap)
 {
-    if (d->n_changes == *cap) {
-        size_t nc = *cap ? *cap * 2 : 64;
-        vg_store_change *c = realloc(d->changes, nc * sizeof *c);
-        if (!c)
-            return NULL;
-        d->changes = c;
-        *cap = nc;
-    }
+    if (VG_GROW(d->changes, d->n_changes, *cap) != 0)
+        return NULL;
     vg_store_change *c = &d->changes[d->n_changes++];
     memset(c, 0, sizeof *c);
     return c;

@@ -229,6 +229,7 @@ int vg_report_replay_json(const char *path, const vg_catalog *cat, const vg_repl
                           jint(doc, "schema_version"));
     struct replay_profiles rp;
     memset(&rp, 0, sizeof rp);
+    vg_buf_init(&rp.changed);
     rp.cat = cat;
     rp.opts = opts;
     json_t *profiles = json_object_get(run, "profiles");

@@ -320,7 +320,7 @@ static int pg_bulk_flush(vg_store *s, vg_error *err)
         for (int i = 0; i < d->n_cols; i++)
             vg_buf_printf(&sql, "%s%s", i ? ", " : "", d->cols[i]);
         vg_buf_adds(&sql, ") FROM STDIN");
-        PGresult *r = PQexec(s->db, sql.data ? sql.data : "");
+        PGresult *r = PQexec(s->db, sql.data);
         vg_buf_release(&sql);
         if (PQresultStatus(r) != PGRES_COPY_IN) {
             int rc = pg_fail(s, err, "postgresql copy", r);
@@ -353,7 +353,7 @@ static int pg_bulk_add(vg_store *s, enum bulk_table t, const char *const *vals, 
         if (vals[i] && !utf8_valid(vals[i])) {
             vg_buf_reset(&p->clean);
             add_utf8(&p->clean, vals[i]);
-            copy_value(b, p->clean.data ? p->clean.data : "");
+            copy_value(b, p->clean.data);
         } else {
             copy_value(b, vals[i]);
         }
@@ -424,9 +424,12 @@ int vg_store_pg_open(const char *uri, int flags, vg_store *s, vg_error *err)
         return vg_error_set(err, VG_ENOMEM, s->where, 0, "out of memory");
     s->ops = &pg_ops;
     s->db = c;
-    s->priv = calloc(1, sizeof(struct pg_priv));
-    if (!s->priv)
+    struct pg_priv *p = s->priv = calloc(1, sizeof(struct pg_priv));
+    if (!p)
         return vg_error_set(err, VG_ENOMEM, s->where, 0, "out of memory");
+    vg_buf_init(&p->clean);
+    for (int t = 0; t < BULK_COUNT; t++)
+        vg_buf_init(&p->copy[t]);
     PQsetNoticeProcessor(c, no_notice, NULL);
     if (PQstatus(c) != CONNECTION_OK)
         return pg_fail(s, err, "cannot connect", NULL);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "store/store_internal.h"
+#include "util/grow.h"
 
 char *vg_store_dup(const char *s, int *oom)
 {
@@ -281,15 +282,10 @@ static int load_targets_profiles(vg_store *s, int64_t run_id, struct stored_run 
     size_t cap = 0;
     while (rc == VG_OK && (rc = o->next(st, err)) == 1) {
         rc = VG_OK;
-        if (sr->n_targets + 1 >= cap) {
-            cap = cap ? cap * 2 : 8;
-            /* NULL-terminated, as argv is: writers join the list */
-            char **t = realloc(sr->targets, cap * sizeof *t);
-            if (!t) {
-                rc = vg_error_set(err, VG_ENOMEM, s->where, 0, "out of memory");
-                break;
-            }
-            sr->targets = t;
+        /* NULL-terminated, as argv is: writers join the list */
+        if (VG_GROW_N(sr->targets, sr->n_targets, cap, 2) != 0) {
+            rc = vg_error_set(err, VG_ENOMEM, s->where, 0, "out of memory");
+            break;
         }
         int oom = 0;
         sr->targets[sr->n_targets] = vg_store_dup(o->col(st, 0) ? o->col(st, 0) : "", &oom);
@@ -322,14 +318,9 @@ static int load_vms(vg_store *s, int64_t run_id, struct stored_run *sr, vg_error
                        run_id, &st, err);
     while (rc == VG_OK && (rc = o->next(st, err)) == 1) {
         rc = VG_OK;
-        if (sr->n_vms == cap) {
-            cap = cap ? cap * 2 : 256;
-            struct stored_vm *v = realloc(sr->vms, cap * sizeof *v);
-            if (!v) {
-                rc = vg_error_set(err, VG_ENOMEM, s->where, 0, "out of memory");
-                break;
-            }
-            sr->vms = v;
+        if (VG_GROW(sr->vms, sr->n_vms, cap) != 0) {
+            rc = vg_error_set(err, VG_ENOMEM, s->where, 0, "out of memory");
+            break;
         }
         vg_vm *vm = vg_vm_new(vg_store_origin_parse(o->col(st, 10)));
         if (!vm) {
@@ -366,15 +357,9 @@ static int load_lints(vg_store *s, int64_t run_id, struct stored_run *sr, vg_err
         if (k < 0 || (size_t)k >= sr->n_vms)
             continue;
         struct stored_vm *v = &sr->vms[k];
-        if (v->n_lints == v->cap_lints) {
-            size_t cap = v->cap_lints ? v->cap_lints * 2 : 4;
-            vg_lint *l = realloc(v->lints, cap * sizeof *l);
-            if (!l) {
-                rc = vg_error_set(err, VG_ENOMEM, s->where, 0, "out of memory");
-                break;
-            }
-            v->lints = l;
-            v->cap_lints = cap;
+        if (VG_GROW(v->lints, v->n_lints, v->cap_lints) != 0) {
+            rc = vg_error_set(err, VG_ENOMEM, s->where, 0, "out of memory");
+            break;
         }
         int oom = 0;
         vg_lint *l = &v->lints[v->n_lints++];
@@ -393,24 +378,17 @@ static int load_problems(vg_store *s, int64_t run_id, struct stored_run *sr, vg_
 {
     const struct store_ops *o = s->ops;
     db_stmt *st = NULL;
-    size_t cap = 0;
+    size_t cap = 0, cap_at = 0;
     int rc = query_run(s,
                        "SELECT after_vm, code, file, line, message FROM problems WHERE run_id = ? "
                        "ORDER BY seq",
                        run_id, &st, err);
     while (rc == VG_OK && (rc = o->next(st, err)) == 1) {
         rc = VG_OK;
-        if (sr->n_problems == cap) {
-            cap = cap ? cap * 2 : 16;
-            vg_error *p = realloc(sr->problems, cap * sizeof *p);
-            size_t *at = p ? realloc(sr->problem_at, cap * sizeof *at) : NULL;
-            if (p)
-                sr->problems = p;
-            if (!at) {
-                rc = vg_error_set(err, VG_ENOMEM, s->where, 0, "out of memory");
-                break;
-            }
-            sr->problem_at = at;
+        if (VG_GROW(sr->problems, sr->n_problems, cap) != 0 ||
+            VG_GROW(sr->problem_at, sr->n_problems, cap_at) != 0) {
+            rc = vg_error_set(err, VG_ENOMEM, s->where, 0, "out of memory");
+            break;
         }
         vg_error *p = &sr->problems[sr->n_problems];
         sr->problem_at[sr->n_problems++] = (size_t)vg_store_col_int(st, o, 0);
@@ -502,14 +480,9 @@ static int stream_results(vg_store *s, int64_t run_id, struct stored_run *sr, vg
             rc = emit_vm(sr, k++, &rep, &next_problem, r, err);
         if (rc)
             break;
-        if (rep.n_results == cap) {
-            cap = cap ? cap * 2 : 128;
-            vg_result *nr = realloc(rep.results, cap * sizeof *nr);
-            if (!nr) {
-                rc = vg_error_set(err, VG_ENOMEM, s->where, 0, "out of memory");
-                break;
-            }
-            rep.results = nr;
+        if (VG_GROW(rep.results, rep.n_results, cap) != 0) {
+            rc = vg_error_set(err, VG_ENOMEM, s->where, 0, "out of memory");
+            break;
         }
         rc = row_result(s, st, &sr->rp, &rep.results[rep.n_results++], err);
     }
@@ -532,6 +505,7 @@ int vg_store_replay(vg_store *s, int64_t run_id, const vg_catalog *cat, const vg
         return vg_error_set(err, VG_EUSAGE, NULL, 0, "replay: no store, catalog or report");
     struct stored_run sr;
     memset(&sr, 0, sizeof sr);
+    vg_buf_init(&sr.rp.changed);
     sr.rp.cat = cat;
     sr.rp.opts = opts;
     int rc = load_header(s, run_id, &sr, err);

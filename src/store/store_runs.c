@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "store/store_internal.h"
+#include "util/grow.h"
 
 #define RUN_COLUMNS                                                                                \
     "r.id, r.started, r.finished, r.tool_version, r.hostname, r.vms, r.vms_failing, "              \
@@ -92,14 +93,9 @@ int vg_store_runs(vg_store *s, vg_store_run_info **out, size_t *n, vg_error *err
     vg_store_run_info *runs = NULL;
     while (rc == VG_OK && (rc = s->ops->next(st, err)) == 1) {
         rc = VG_OK;
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            vg_store_run_info *nr = realloc(runs, cap * sizeof *nr);
-            if (!nr) {
-                oom = 1;
-                break;
-            }
-            runs = nr;
+        if (VG_GROW(runs, *n, cap) != 0) {
+            oom = 1;
+            break;
         }
         row_info(s, st, &runs[(*n)++], &oom);
     }

@@ -17,6 +17,7 @@
 
 #include "template/template_hcl.h"
 #include "util/buf.h"
+#include "util/grow.h"
 #include "vmxguard/template.h"
 
 struct hcl_arena {
@@ -229,16 +230,10 @@ typedef struct items {
 
 static hcl_item *items_push(hp *p, items *l)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 8;
-        hcl_item *nv = realloc(l->v, cap * sizeof *nv);
-        if (!nv) {
-            p->failed = 1;
-            vg_error_set(p->err, VG_ENOMEM, p->name, 0, "out of memory");
-            return NULL;
-        }
-        l->v = nv;
-        l->cap = cap;
+    if (VG_GROW(l->v, l->n, l->cap) != 0) {
+        p->failed = 1;
+        vg_error_set(p->err, VG_ENOMEM, p->name, 0, "out of memory");
+        return NULL;
     }
     memset(&l->v[l->n], 0, sizeof l->v[0]);
     return &l->v[l->n++];
@@ -408,7 +403,7 @@ static hcl_value *finish_string(hp *p, size_t off, vg_buf *b, int dynamic)
         v = make_unknown(p, NULL, off);
     } else if ((v = new_value(p, HCL_STRING, off))) {
         v->end = p->i;
-        if (!(v->text = astrndup(p, b->data ? b->data : "", b->len)))
+        if (!(v->text = astrndup(p, b->data, b->len)))
             v = NULL;
     }
     vg_buf_release(b);
@@ -1124,16 +1119,10 @@ static int parse_body(hp *p, hcl_body *body, size_t open)
             continue;
         }
         p->i = start;
-        if (bl.n == bl.cap) {
-            size_t cap = bl.cap ? bl.cap * 2 : 8;
-            hcl_block *nb = realloc(bl.v, cap * sizeof *nb);
-            if (!nb) {
-                p->failed = 1;
-                vg_error_set(p->err, VG_ENOMEM, p->name, 0, "out of memory");
-                break;
-            }
-            bl.v = nb;
-            bl.cap = cap;
+        if (VG_GROW(bl.v, bl.n, bl.cap) != 0) {
+            p->failed = 1;
+            vg_error_set(p->err, VG_ENOMEM, p->name, 0, "out of memory");
+            break;
         }
         hcl_block *b = &bl.v[bl.n++];
         memset(b, 0, sizeof *b);

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "template/template_internal.h"
+#include "util/grow.h"
 
 /* A builder and the attributes holding its settings, in the order they apply. */
 static const struct builder {
@@ -237,14 +238,9 @@ int vg_tmpl_sites(const hcl_file *f, vg_template_kind kind, tmpl_map_site **out,
             }
             s.block = blk;
         }
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 4;
-            tmpl_map_site *nv = realloc(v, cap * sizeof *nv);
-            if (!nv) {
-                free(v);
-                return vg_error_set(err, VG_ENOMEM, name, 0, "out of memory");
-            }
-            v = nv;
+        if (VG_GROW(v, *n, cap) != 0) {
+            free(v);
+            return vg_error_set(err, VG_ENOMEM, name, 0, "out of memory");
         }
         v[(*n)++] = s;
     }

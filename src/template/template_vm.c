@@ -16,6 +16,7 @@
 
 #include "template/template_internal.h"
 #include "util/buf.h"
+#include "util/grow.h"
 #include "vmx/vmx_internal.h"
 
 tmpl_vm *vg_tmpl_vm_new(const char *name, const char *path)
@@ -104,17 +105,11 @@ void vg_tmpl_set(tmpl_vm *tv, const char *key, const char *value, unsigned line,
         old->unknown = unknown;
         return;
     }
-    if (tv->n == tv->cap) {
-        size_t cap = tv->cap ? tv->cap * 2 : 16;
-        tmpl_setting *ns = realloc(tv->s, cap * sizeof *ns);
-        if (!ns) {
-            free(k);
-            free(v);
-            tv->oom = 1;
-            return;
-        }
-        tv->s = ns;
-        tv->cap = cap;
+    if (VG_GROW(tv->s, tv->n, tv->cap) != 0) {
+        free(k);
+        free(v);
+        tv->oom = 1;
+        return;
     }
     tmpl_setting *ns = &tv->s[tv->n++];
     ns->key = k;
@@ -127,15 +122,9 @@ void vg_tmpl_set(tmpl_vm *tv, const char *key, const char *value, unsigned line,
 void vg_tmpl_diag(tmpl_vm *tv, vg_diag_level level, unsigned line, const char *code,
                   const char *fmt, ...)
 {
-    if (tv->nd == tv->capd) {
-        size_t cap = tv->capd ? tv->capd * 2 : 8;
-        tmpl_diag *nd = realloc(tv->d, cap * sizeof *nd);
-        if (!nd) {
-            tv->oom = 1;
-            return;
-        }
-        tv->d = nd;
-        tv->capd = cap;
+    if (VG_GROW(tv->d, tv->nd, tv->capd) != 0) {
+        tv->oom = 1;
+        return;
     }
     vg_buf b = VG_BUF_INIT;
     va_list ap;
@@ -279,9 +268,8 @@ int vg_tmpl_finish(tmpl_vm *tv, const char *docname, vg_vm **out, vg_error *err)
         lines[ne++] = s->line;
     }
     vg_vmx_doc *doc = NULL;
-    int rc = !lines || text.oom
-                 ? vg_error_set(err, VG_ENOMEM, path, 0, "out of memory")
-                 : vg_vmx_doc_parse(text.data ? text.data : "", text.len, docname, &doc, err);
+    int rc = !lines || text.oom ? vg_error_set(err, VG_ENOMEM, path, 0, "out of memory")
+                                : vg_vmx_doc_parse(text.data, text.len, docname, &doc, err);
     vg_buf_release(&text);
     if (rc == VG_OK && doc->nentries != ne)
         rc = vg_error_set(err, VG_ERR, docname, 0, "settings did not survive the .vmx parser");

@@ -1,19 +1,23 @@
 #include "util/buf.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+char vg_buf_slop[1];
+
 void vg_buf_init(vg_buf *b)
 {
-    b->data = NULL;
+    b->data = vg_buf_slop;
     b->len = b->cap = 0;
     b->oom = 0;
 }
 
 void vg_buf_release(vg_buf *b)
 {
-    free(b->data);
+    if (b->cap)
+        free(b->data);
     vg_buf_init(b);
 }
 
@@ -21,6 +25,10 @@ int vg_buf_grow(vg_buf *b, size_t extra)
 {
     if (b->oom)
         return -1;
+    if (extra >= SIZE_MAX - b->len) { /* len + extra + 1 would wrap */
+        b->oom = 1;
+        return -1;
+    }
     if (b->len + extra + 1 <= b->cap)
         return 0;
     size_t cap = b->cap ? b->cap : 64;
@@ -31,11 +39,13 @@ int vg_buf_grow(vg_buf *b, size_t extra)
         }
         cap *= 2;
     }
-    char *d = realloc(b->data, cap);
+    char *d = realloc(b->cap ? b->data : NULL, cap);
     if (!d) {
         b->oom = 1;
         return -1;
     }
+    if (!b->cap)
+        d[0] = '\0'; /* it was empty (slop or a zeroed buffer) */
     b->data = d;
     b->cap = cap;
     return 0;
@@ -164,7 +174,7 @@ void vg_buf_vprintf(vg_buf *b, const char *fmt, va_list ap)
     /* One pass when the result fits in the room already there. */
     va_list cp;
     va_copy(cp, ap);
-    size_t room = b->data ? b->cap - b->len : 0;
+    size_t room = b->cap ? b->cap - b->len : 0;
     int n = vsnprintf(room ? b->data + b->len : NULL, room, fmt, cp);
     va_end(cp);
     if (n < 0)
@@ -190,13 +200,13 @@ void vg_buf_printf(vg_buf *b, const char *fmt, ...)
 void vg_buf_reset(vg_buf *b)
 {
     b->len = 0;
-    if (b->data)
+    if (b->cap)
         b->data[0] = '\0';
 }
 
 char *vg_buf_detach(vg_buf *b)
 {
-    char *s = b->data;
+    char *s = b->cap ? b->data : NULL;
     if (!s && !b->oom)
         s = calloc(1, 1);
     if (b->oom) {

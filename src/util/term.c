@@ -144,8 +144,6 @@ void vg_term_escape(vg_buf *out, const char *s, size_t len, unsigned flags)
             i++;
         }
     }
-    if (!out->data)
-        vg_buf_add(out, "", 0);
 }
 
 int vg_term_is_clean(const char *s, size_t len, unsigned flags)
@@ -170,5 +168,5 @@ const char *vg_term_str(vg_buf *scratch, const char *s, unsigned flags)
         return s;
     vg_buf_reset(scratch);
     vg_term_escape(scratch, s, len, flags);
-    return scratch->data ? scratch->data : "";
+    return scratch->data;
 }

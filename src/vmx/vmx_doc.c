@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/grow.h"
 #include "vmx/vmx_internal.h"
 
 static inline unsigned char lower(unsigned char c)
@@ -281,15 +282,9 @@ const vg_vmx_entry *vg_vmx_doc_match(const vg_vmx_doc *doc, const char *glob, si
 static struct vmx_diag *diag_slot(vg_vmx_doc *doc, vg_buf *text, vg_diag_level level, unsigned line,
                                   const char *code)
 {
-    if (doc->ndiags == doc->cap_diags) {
-        size_t ncap = doc->cap_diags ? doc->cap_diags * 2 : 8;
-        struct vmx_diag *d = realloc(doc->diags, ncap * sizeof *d);
-        if (!d) {
-            text->oom = 1;
-            return NULL;
-        }
-        doc->diags = d;
-        doc->cap_diags = ncap;
+    if (VG_GROW(doc->diags, doc->ndiags, doc->cap_diags) != 0) {
+        text->oom = 1;
+        return NULL;
     }
     struct vmx_diag *d = &doc->diags[doc->ndiags++];
     d->pub.level = level;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/grow.h"
 #include "vmx/vmx_internal.h"
 
 static const struct {
@@ -158,22 +159,9 @@ static int remove_matching(vg_vmx_doc *doc, const char *key, size_t keep)
 
 static int grow_for_append(vg_vmx_doc *doc)
 {
-    if (doc->nlines == doc->cap_lines) {
-        size_t ncap = doc->cap_lines ? doc->cap_lines * 2 : 16;
-        struct vmx_line *l = realloc(doc->lines, ncap * sizeof *l);
-        if (!l)
-            return VG_ENOMEM;
-        doc->lines = l;
-        doc->cap_lines = ncap;
-    }
-    if (doc->nentries == doc->cap_entries) {
-        size_t ncap = doc->cap_entries ? doc->cap_entries * 2 : 16;
-        struct vmx_entry *e = realloc(doc->entries, ncap * sizeof *e);
-        if (!e)
-            return VG_ENOMEM;
-        doc->entries = e;
-        doc->cap_entries = ncap;
-    }
+    if (VG_GROW(doc->lines, doc->nlines, doc->cap_lines) != 0 ||
+        VG_GROW(doc->entries, doc->nentries, doc->cap_entries) != 0)
+        return VG_ENOMEM;
     return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "util/grow.h"
 #include "vmx/vmx_internal.h"
 
 /* Zero bytes kept after a parsed document's text, so that the scanners below
@@ -177,21 +178,6 @@ int vg_vmx_parse_line(const char *s, size_t n, struct vmx_parsed *p)
     return parse_line(s, n, n, p);
 }
 
-static int grow(void **arr, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return 0;
-    size_t ncap = *cap ? *cap * 2 : 64;
-    while (ncap < need)
-        ncap *= 2;
-    void *n = realloc(*arr, ncap * elem);
-    if (!n)
-        return -1;
-    *arr = n;
-    *cap = ncap;
-    return 0;
-}
-
 struct parse_state {
     vg_vmx_doc *doc;
     vg_buf values;
@@ -202,7 +188,7 @@ static int add_entry(struct parse_state *st, struct vmx_line *ln, const struct v
                      size_t text_off, unsigned lineno)
 {
     vg_vmx_doc *doc = st->doc;
-    if (grow((void **)&doc->entries, &doc->cap_entries, doc->nentries + 1, sizeof *doc->entries))
+    if (VG_GROW(doc->entries, doc->nentries, doc->cap_entries))
         return VG_ENOMEM;
     char *w = doc->work + text_off;
     struct vmx_entry *e = &doc->entries[doc->nentries];
@@ -259,8 +245,8 @@ static int parse_lines(struct parse_state *st, vg_error *err)
     unsigned lineno = 0;
     int has_cr = memchr(doc->orig, '\r', len) != NULL;
     size_t guess = len / 40 + 16; /* typical .vmx lines are 30-50 bytes */
-    if (grow((void **)&doc->lines, &doc->cap_lines, guess, sizeof *doc->lines) ||
-        grow((void **)&doc->entries, &doc->cap_entries, guess, sizeof *doc->entries))
+    if (VG_GROW_N(doc->lines, 0, doc->cap_lines, guess) ||
+        VG_GROW_N(doc->entries, 0, doc->cap_entries, guess))
         return VG_ENOMEM;
     while (pos < len) {
         unsigned char eol;
@@ -270,7 +256,7 @@ static int parse_lines(struct parse_state *st, vg_error *err)
             return vg_error_set(err, VG_EINPUT, doc->name, lineno,
                                 "line of %zu bytes is beyond the %u-byte line limit", n,
                                 VG_VMX_MAX_LINE);
-        if (grow((void **)&doc->lines, &doc->cap_lines, doc->nlines + 1, sizeof *doc->lines))
+        if (VG_GROW(doc->lines, doc->nlines, doc->cap_lines))
             return VG_ENOMEM;
         struct vmx_line *ln = &doc->lines[doc->nlines];
         struct vmx_parsed p;

@@ -17,13 +17,6 @@
 
 #define MAX_EVENTS_PER_VM 1000
 
-static void add_moref(vg_buf *b, const char *elem, const char *type, const char *value)
-{
-    vg_buf_printf(b, "<%s type=\"%s\">", elem, type);
-    vg_vs_xml_escape(b, value);
-    vg_buf_printf(b, "</%s>", elem);
-}
-
 static void iso(time_t t, char *out, size_t n)
 {
     struct tm tm;
@@ -78,9 +71,9 @@ static int create_collector(vs_conn *c, const char *em, const char *moref, time_
     vg_buf b = VG_BUF_INIT;
     char t0[32], t1[32];
     vg_buf_adds(&b, "<CreateCollectorForEvents xmlns=\"urn:vim25\">");
-    add_moref(&b, "_this", "EventManager", em);
+    vg_vs_add_moref(&b, "_this", "EventManager", em);
     vg_buf_adds(&b, "<filter><entity>");
-    add_moref(&b, "entity", "VirtualMachine", moref);
+    vg_vs_add_moref(&b, "entity", "VirtualMachine", moref);
     vg_buf_adds(&b, "<recursion>self</recursion></entity>");
     if (since || until) {
         vg_buf_adds(&b, "<time>");
@@ -117,15 +110,9 @@ static void destroy_collector(vs_conn *c, const char *coll)
 {
     vg_buf b = VG_BUF_INIT;
     vg_buf_adds(&b, "<DestroyCollector xmlns=\"urn:vim25\">");
-    add_moref(&b, "_this", "EventHistoryCollector", coll);
+    vg_vs_add_moref(&b, "_this", "EventHistoryCollector", coll);
     vg_buf_adds(&b, "</DestroyCollector>");
-    vs_reply r;
-    vg_error e;
-    if (!b.oom && vg_vs_reply_init(&r, NULL, NULL) == 0) {
-        vg_vs_call(c, "DestroyCollector", b.data, &r, &e);
-        vg_vs_reply_release(&r);
-    }
-    vg_buf_release(&b);
+    vg_vs_call_cleanup(c, "DestroyCollector", &b);
 }
 
 static void join(vg_buf *b, const char *s)
@@ -179,8 +166,8 @@ static int hand_event(const vs_conn *c, const vs_reply *r, const char *moref,
         vg_vsphere_event ev = {moref,
                                user_r,
                                parse_time(created),
-                               keys.data ? keys.data : "",
-                               devices.data ? devices.data : "",
+                               keys.data,
+                               devices.data,
                                message_r};
         *stop = fn(&ev, ctx) != 0;
     }
@@ -195,7 +182,7 @@ static int read_events(vs_conn *c, const char *coll, const char *moref, vg_vsphe
 {
     vg_buf b = VG_BUF_INIT;
     vg_buf_adds(&b, "<ReadNextEvents xmlns=\"urn:vim25\">");
-    add_moref(&b, "_this", "EventHistoryCollector", coll);
+    vg_vs_add_moref(&b, "_this", "EventHistoryCollector", coll);
     vg_buf_adds(&b, "<maxCount>1</maxCount></ReadNextEvents>");
     if (b.oom)
         return vg_error_set(err, VG_ENOMEM, c->target.server, 0, "out of memory");

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/grow.h"
 #include "vsphere_internal.h"
 
 /* ------------------------------------------------------------ Ctrl-C */
@@ -174,15 +175,9 @@ static int par_list_vm(vg_vm *vm, const char *obj_type, void *ctx)
 {
     par_run *p = ctx;
     int ok = strcmp(obj_type, "VirtualMachine") == 0 && vm->moref;
-    if (ok && p->n_morefs == p->n_alloc) {
-        size_t n = p->n_alloc ? p->n_alloc * 2 : 1024;
-        char **m = realloc(p->morefs, n * sizeof *m);
-        if (!m) {
-            vg_vm_free(vm);
-            return 1;
-        }
-        p->morefs = m;
-        p->n_alloc = n;
+    if (ok && VG_GROW(p->morefs, p->n_morefs, p->n_alloc) != 0) {
+        vg_vm_free(vm);
+        return 1;
     }
     if (ok && !(p->morefs[p->n_morefs++] = strdup(vm->moref))) {
         p->n_morefs--;

@@ -20,25 +20,6 @@
     "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><soapenv:Body>"
 #define SOAP_ENVELOPE_TAIL "</soapenv:Body></soapenv:Envelope>"
 
-void vg_vs_xml_escape(vg_buf *b, const char *s)
-{
-    static const struct {
-        char c;
-        const char *esc;
-    } table[] = {{'&', "&amp;"}, {'<', "&lt;"}, {'>', "&gt;"}, {'"', "&quot;"}, {'\'', "&apos;"}};
-    for (; *s; s++) {
-        const char *esc = NULL;
-        for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
-            if (table[i].c == *s)
-                esc = table[i].esc;
-        }
-        if (esc)
-            vg_buf_adds(b, esc);
-        else
-            vg_buf_addc(b, *s);
-    }
-}
-
 /* ----------------------------------------------------------------- URL */
 
 static const struct {
@@ -253,16 +234,8 @@ int vg_vs_conn_open(vs_conn *c, const char *url, const vg_vsphere_opts *opts, vg
     return set_tls(c, opts, err);
 }
 
-void vg_vs_conn_close(vs_conn *c)
+void vg_vs_conn_release(vs_conn *c)
 {
-    if (c->curl && c->logged_in) {
-        /* always log out (sessions count against the server's limit), even
-         * after Ctrl-C, but do not hang on a dead server */
-        c->cleanup = 1;
-        vg_curl()->easy_setopt(c->curl, CURLOPT_TIMEOUT, 10L);
-        vg_vs_destroy_view(c);
-        vg_vs_logout(c);
-    }
     if (c->curl)
         vg_curl()->easy_cleanup(c->curl);
     vg_curl()->slist_free_all(c->headers);
@@ -393,11 +366,12 @@ static void url_encode(vg_buf *b, const char *s, const char *digits)
     }
 }
 
-/* s with only the characters in which XML-escaped. */
+/* s with only the characters in which XML-escaped ("&<>\"'": all of them,
+ * as vg_vs_xml_escape sends the password). */
 static void xml_escape_some(vg_buf *b, const char *s, const char *which)
 {
-    static const char set[] = "&<>";
-    static const char *const names[] = {"&amp;", "&lt;", "&gt;"};
+    static const char set[] = "&<>\"'";
+    static const char *const names[] = {"&amp;", "&lt;", "&gt;", "&quot;", "&apos;"};
     for (; *s; s++) {
         const char *k = strchr(set, *s);
         if (k && strchr(which, *s))
@@ -423,9 +397,8 @@ static void replace_in(char *s, size_t size, const char *needle)
         vg_buf_add(&b, p, (size_t)(hit - p));
         vg_buf_adds(&b, "***");
     }
-    snprintf(s, size, "%s", b.oom || !b.data ? "(message withheld: it held a credential)" : b.data);
-    if (b.data)
-        memset(b.data, 0, b.cap);
+    snprintf(s, size, "%s", b.oom ? "(message withheld: it held a credential)" : b.data);
+    memset(b.data, 0, b.cap);
     vg_buf_release(&b);
 }
 
@@ -438,7 +411,7 @@ void vg_vs_redact(const vs_conn *c, char *s, size_t size)
         for (int i = 0; i < N_FORMS; i++)
             vg_buf_init(&forms[i]);
         /* XML-escaped as we send it, and as others do (quotes, '>' kept) */
-        vg_vs_xml_escape(&forms[0], pw);
+        xml_escape_some(&forms[0], pw, "&<>\"'");
         xml_escape_some(&forms[1], pw, "&<>");
         xml_escape_some(&forms[2], pw, "&<");
         url_encode(&forms[3], pw, "0123456789ABCDEF");
@@ -447,13 +420,12 @@ void vg_vs_redact(const vs_conn *c, char *s, size_t size)
             vg_buf_addc(&forms[5], *p == ' ' ? '+' : *p);
         /* encoded forms first, so none is left half-replaced by the raw one */
         for (int i = 0; i < N_FORMS; i++) {
-            if (forms[i].data && strcmp(forms[i].data, pw) != 0)
+            if (strcmp(forms[i].data, pw) != 0)
                 replace_in(s, size, forms[i].data);
         }
         replace_in(s, size, pw);
         for (int i = 0; i < N_FORMS; i++) {
-            if (forms[i].data)
-                memset(forms[i].data, 0, forms[i].cap);
+            memset(forms[i].data, 0, forms[i].cap);
             vg_buf_release(&forms[i]);
         }
     }
@@ -528,8 +500,7 @@ static int call_once(vs_conn *c, const char *method, const char *body, vs_reply 
     vg_vs_redact(c, r->error, sizeof r->error);
     vg_vs_redact(c, c->curl_err, sizeof c->curl_err);
     /* the Login body holds the password: wipe it before it is freed */
-    if (req.data)
-        memset(req.data, 0, req.len);
+    memset(req.data, 0, req.len);
     vg_buf_release(&req);
     vg_curl()->easy_setopt(c->curl, CURLOPT_POSTFIELDS, NULL);
     if (c->body_bytes > c->body_limit)

@@ -168,8 +168,13 @@ typedef struct vs_conn {
  * NUL-terminated string in a buffer of size bytes. */
 void vg_vs_redact(const vs_conn *c, char *s, size_t size);
 
+/* The transport (vsphere_http.c): open the handle, free it (no call). */
 int vg_vs_conn_open(vs_conn *c, const char *url, const vg_vsphere_opts *opts, vg_error *err);
-void vg_vs_conn_close(vs_conn *c); /* destroys the view and logs out if needed */
+void vg_vs_conn_release(vs_conn *c);
+/* The session (vsphere_session.c): end it (destroy the view, log out,
+ * best effort) and release the transport. */
+void vg_vs_conn_close(vs_conn *c);
+void vg_vs_logout(vs_conn *c);
 /* POST one envelope body (the method element) and parse the reply into r.
  * A SOAP fault becomes an error naming the method and fault type. */
 int vg_vs_call(vs_conn *c, const char *method, const char *body, vs_reply *r, vg_error *err);
@@ -180,7 +185,6 @@ int vg_vs_session_open(vs_conn *c, const char *url, const vg_vsphere_opts *opts,
 /* The calls. */
 int vg_vs_service_content(vs_conn *c, vg_error *err);
 int vg_vs_login(vs_conn *c, const char *user, const char *password, vg_error *err);
-void vg_vs_logout(vs_conn *c);
 int vg_vs_create_view(vs_conn *c, vg_error *err);
 void vg_vs_destroy_view(vs_conn *c);
 /* Page through all VMs of the view with the given property paths. */
@@ -196,8 +200,14 @@ int vg_vs_retrieve_objects(vs_conn *c, const char *type, const char *const *more
                         vg_error *err);
 const char *const *vg_vs_vm_paths(int summary_only, size_t *n);
 
-/* XML text escaping for request bodies. */
+/* Request bodies (vsphere_soap.c): XML text escaping, a moref element,
+ * and running the call whose body is in b (b is wiped and released). */
 void vg_vs_xml_escape(vg_buf *b, const char *s);
+void vg_vs_add_moref(vg_buf *b, const char *elem, const char *type, const char *value);
+int vg_vs_call_buf(vs_conn *c, const char *method, vg_buf *b, vs_reply *r, vg_error *err);
+/* The same for a clean-up call whose outcome changes nothing (DestroyView,
+ * Logout): best effort, errors dropped. */
+void vg_vs_call_cleanup(vs_conn *c, const char *method, vg_buf *b);
 
 /* Interruption (SIGINT) shared by every connection. */
 extern volatile sig_atomic_t vg_vs_interrupted;

@@ -43,25 +43,54 @@ const char *const *vg_vs_vm_paths(int summary_only, size_t *n)
     return summary_only ? summary_paths : full_paths;
 }
 
-static void add_moref(vg_buf *b, const char *elem, const char *type, const char *value)
+void vg_vs_xml_escape(vg_buf *b, const char *s)
+{
+    static const struct {
+        char c;
+        const char *esc;
+    } table[] = {{'&', "&amp;"}, {'<', "&lt;"}, {'>', "&gt;"}, {'"', "&quot;"}, {'\'', "&apos;"}};
+    for (; *s; s++) {
+        const char *esc = NULL;
+        for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
+            if (table[i].c == *s)
+                esc = table[i].esc;
+        }
+        if (esc)
+            vg_buf_adds(b, esc);
+        else
+            vg_buf_addc(b, *s);
+    }
+}
+
+void vg_vs_add_moref(vg_buf *b, const char *elem, const char *type, const char *value)
 {
     vg_buf_printf(b, "<%s type=\"%s\">", elem, type);
     vg_vs_xml_escape(b, value);
     vg_buf_printf(b, "</%s>", elem);
 }
 
-/* Run one call whose body is in b; b is released. */
-static int call_buf(vs_conn *c, const char *method, vg_buf *b, vs_reply *r, vg_error *err)
+int vg_vs_call_buf(vs_conn *c, const char *method, vg_buf *b, vs_reply *r, vg_error *err)
 {
     if (b->oom) {
         vg_buf_release(b);
         return vg_error_set(err, VG_ENOMEM, c->target.server, 0, "%s: out of memory", method);
     }
     int rc = vg_vs_call(c, method, b->data, r, err);
-    if (b->data)
-        memset(b->data, 0, b->len);
+    memset(b->data, 0, b->len);
     vg_buf_release(b);
     return rc;
+}
+
+void vg_vs_call_cleanup(vs_conn *c, const char *method, vg_buf *b)
+{
+    vs_reply r;
+    vg_error ignored;
+    if (vg_vs_reply_init(&r, NULL, NULL) == 0) {
+        vg_vs_call_buf(c, method, b, &r, &ignored);
+        vg_vs_reply_release(&r);
+    } else {
+        vg_buf_release(b);
+    }
 }
 
 static void copy_kv(const vs_reply *r, const char *path, char *dst, size_t size)
@@ -107,10 +136,10 @@ int vg_vs_login(vs_conn *c, const char *user, const char *password, vg_error *er
                             "--credentials FILE");
     vg_buf b = VG_BUF_INIT;
     /* Sized up front (escaping grows text at most 6x) so no realloc leaves a
-     * freed copy of the password; call_buf wipes this buffer after use. */
+     * freed copy of the password; vg_vs_call_buf wipes this buffer after use. */
     vg_buf_grow(&b, 512 + sizeof c->session_mgr + 6 * (strlen(user) + strlen(password)));
     vg_buf_adds(&b, "<Login xmlns=\"urn:vim25\">");
-    add_moref(&b, "_this", "SessionManager", c->session_mgr);
+    vg_vs_add_moref(&b, "_this", "SessionManager", c->session_mgr);
     vg_buf_adds(&b, "<userName>");
     vg_vs_xml_escape(&b, user);
     vg_buf_adds(&b, "</userName><password>");
@@ -122,7 +151,7 @@ int vg_vs_login(vs_conn *c, const char *user, const char *password, vg_error *er
         vg_buf_release(&b);
         return vg_error_set(err, VG_ENOMEM, c->target.server, 0, "out of memory");
     }
-    int rc = call_buf(c, "Login", &b, &r, err);
+    int rc = vg_vs_call_buf(c, "Login", &b, &r, err);
     if (rc == 0 && !c->cookie[0])
         rc = vg_error_set(err, VG_EINPUT, c->target.server, 0,
                           "Login: the server set no vmware_soap_session cookie");
@@ -134,33 +163,12 @@ int vg_vs_login(vs_conn *c, const char *user, const char *password, vg_error *er
     return rc;
 }
 
-/* Best effort: a failed logout leaves a session that times out server-side. */
-void vg_vs_logout(vs_conn *c)
-{
-    if (!c->logged_in)
-        return;
-    vg_buf b = VG_BUF_INIT;
-    vg_buf_adds(&b, "<Logout xmlns=\"urn:vim25\">");
-    add_moref(&b, "_this", "SessionManager", c->session_mgr);
-    vg_buf_adds(&b, "</Logout>");
-    vs_reply r;
-    vg_error e;
-    if (vg_vs_reply_init(&r, NULL, NULL) == 0) {
-        call_buf(c, "Logout", &b, &r, &e);
-        vg_vs_reply_release(&r);
-    } else {
-        vg_buf_release(&b);
-    }
-    c->logged_in = 0;
-    c->cookie[0] = '\0';
-}
-
 int vg_vs_create_view(vs_conn *c, vg_error *err)
 {
     vg_buf b = VG_BUF_INIT;
     vg_buf_adds(&b, "<CreateContainerView xmlns=\"urn:vim25\">");
-    add_moref(&b, "_this", "ViewManager", c->view_mgr);
-    add_moref(&b, "container", "Folder", c->root);
+    vg_vs_add_moref(&b, "_this", "ViewManager", c->view_mgr);
+    vg_vs_add_moref(&b, "container", "Folder", c->root);
     vg_buf_adds(&b, "<type>VirtualMachine</type><recursive>true</recursive>"
                     "</CreateContainerView>");
     vs_reply r;
@@ -168,7 +176,7 @@ int vg_vs_create_view(vs_conn *c, vg_error *err)
         vg_buf_release(&b);
         return vg_error_set(err, VG_ENOMEM, c->target.server, 0, "out of memory");
     }
-    int rc = call_buf(c, "CreateContainerView", &b, &r, err);
+    int rc = vg_vs_call_buf(c, "CreateContainerView", &b, &r, err);
     if (rc == 0 && !r.returnval[0])
         rc = vg_error_set(err, VG_EINPUT, c->target.server, 0,
                           "CreateContainerView: reply has no view");
@@ -184,16 +192,9 @@ void vg_vs_destroy_view(vs_conn *c)
         return;
     vg_buf b = VG_BUF_INIT;
     vg_buf_adds(&b, "<DestroyView xmlns=\"urn:vim25\">");
-    add_moref(&b, "_this", "ContainerView", c->view);
+    vg_vs_add_moref(&b, "_this", "ContainerView", c->view);
     vg_buf_adds(&b, "</DestroyView>");
-    vs_reply r;
-    vg_error e;
-    if (vg_vs_reply_init(&r, NULL, NULL) == 0) {
-        call_buf(c, "DestroyView", &b, &r, &e);
-        vg_vs_reply_release(&r);
-    } else {
-        vg_buf_release(&b);
-    }
+    vg_vs_call_cleanup(c, "DestroyView", &b);
     c->view[0] = '\0';
 }
 
@@ -214,7 +215,7 @@ static int one_page(vs_conn *c, const char *method, vg_buf *b, page_ctx *pc, cha
         vg_buf_release(b);
         return vg_error_set(err, VG_ENOMEM, c->target.server, 0, "out of memory");
     }
-    int rc = call_buf(c, method, b, &r, err);
+    int rc = vg_vs_call_buf(c, method, b, &r, err);
     if (rc == 0 && r.session_lost)
         rc = vg_error_set(err, VG_ERR, c->target.server, 0,
                           "%s: the session is not logged in or has expired (NotAuthenticated)",
@@ -297,7 +298,7 @@ static int retrieve(vs_conn *c, const char *spec, int page_size, page_ctx *pc, c
 {
     vg_buf b = VG_BUF_INIT;
     vg_buf_adds(&b, "<RetrievePropertiesEx xmlns=\"urn:vim25\">");
-    add_moref(&b, "_this", "PropertyCollector", c->pc);
+    vg_vs_add_moref(&b, "_this", "PropertyCollector", c->pc);
     vg_buf_adds(&b, spec);
     vg_buf_printf(&b, "<options><maxObjects>%d</maxObjects></options></RetrievePropertiesEx>",
                   page_size);
@@ -317,7 +318,7 @@ static int retrieve(vs_conn *c, const char *spec, int page_size, page_ctx *pc, c
             break;
         }
         vg_buf_adds(&b, "<ContinueRetrievePropertiesEx xmlns=\"urn:vim25\">");
-        add_moref(&b, "_this", "PropertyCollector", c->pc);
+        vg_vs_add_moref(&b, "_this", "PropertyCollector", c->pc);
         vg_buf_adds(&b, "<token>");
         vg_vs_xml_escape(&b, token);
         vg_buf_adds(&b, "</token></ContinueRetrievePropertiesEx>");
@@ -347,7 +348,7 @@ static void vm_objects(vg_buf *spec, const vs_conn *c, const char *const *morefs
 {
     if (!morefs) {
         vg_buf_adds(spec, "<objectSet>");
-        add_moref(spec, "obj", "ContainerView", c->view);
+        vg_vs_add_moref(spec, "obj", "ContainerView", c->view);
         vg_buf_adds(spec, "<skip>true</skip><selectSet xsi:type=\"TraversalSpec\"><name>view"
                           "</name><type>ContainerView</type><path>view</path><skip>false"
                           "</skip></selectSet></objectSet>");
@@ -355,7 +356,7 @@ static void vm_objects(vg_buf *spec, const vs_conn *c, const char *const *morefs
     }
     for (size_t i = 0; i < n; i++) {
         vg_buf_adds(spec, "<objectSet>");
-        add_moref(spec, "obj", "VirtualMachine", morefs[i]);
+        vg_vs_add_moref(spec, "obj", "VirtualMachine", morefs[i]);
         vg_buf_adds(spec, "</objectSet>");
     }
 }
@@ -420,7 +421,7 @@ int vg_vs_retrieve_objects(vs_conn *c, const char *type, const char *const *more
     prop_set(&spec, type, paths, n_paths, NULL);
     for (size_t i = 0; i < n; i++) {
         vg_buf_adds(&spec, "<objectSet>");
-        add_moref(&spec, "obj", type, morefs[i]);
+        vg_vs_add_moref(&spec, "obj", type, morefs[i]);
         vg_buf_adds(&spec, "</objectSet>");
     }
     vg_buf_adds(&spec, "</specSet>");

@@ -32,6 +32,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/grow.h"
 #include "vsphere_internal.h"
 #include "vsphere_watch.h"
 
@@ -141,13 +142,6 @@ static void problem(watch_server *s, const char *msg)
 
 /* ------------------------------------------------------------ requests */
 
-static void add_moref(vg_buf *b, const char *elem, const char *type, const char *value)
-{
-    vg_buf_printf(b, "<%s type=\"%s\">", elem, type);
-    vg_vs_xml_escape(b, value);
-    vg_buf_printf(b, "</%s>", elem);
-}
-
 /* One call whose body is in b (released); a leaf returnval lands in out. */
 static int call(watch_server *s, const char *method, vg_buf *b, char *out, size_t out_size,
                 vg_error *err)
@@ -186,7 +180,7 @@ static int create_collectors(watch_server *s, vg_error *err)
 {
     vg_buf b = VG_BUF_INIT;
     vg_buf_adds(&b, "<CreatePropertyCollector xmlns=\"urn:vim25\">");
-    add_moref(&b, "_this", "PropertyCollector", s->conn.pc);
+    vg_vs_add_moref(&b, "_this", "PropertyCollector", s->conn.pc);
     vg_buf_adds(&b, "</CreatePropertyCollector>");
     int rc = call(s, "CreatePropertyCollector", &b, s->pc, sizeof s->pc, err);
     s->collector[0] = '\0';
@@ -198,7 +192,7 @@ static int create_collectors(watch_server *s, vg_error *err)
         erc = vg_error_set(&e, VG_EINPUT, s->server, 0, "the server has no event manager");
     if (erc == 0) {
         vg_buf_adds(&b, "<CreateCollectorForEvents xmlns=\"urn:vim25\">");
-        add_moref(&b, "_this", "EventManager", s->event_mgr);
+        vg_vs_add_moref(&b, "_this", "EventManager", s->event_mgr);
         vg_buf_adds(&b, "<filter><disableFullMessage>true</disableFullMessage>"
                         "<eventTypeId>VmReconfiguredEvent</eventTypeId></filter>"
                         "</CreateCollectorForEvents>");
@@ -206,7 +200,7 @@ static int create_collectors(watch_server *s, vg_error *err)
     }
     if (erc == 0) { /* a larger page: several changes between two waits keep their users */
         vg_buf_adds(&b, "<SetCollectorPageSize xmlns=\"urn:vim25\">");
-        add_moref(&b, "_this", "EventHistoryCollector", s->collector);
+        vg_vs_add_moref(&b, "_this", "EventHistoryCollector", s->collector);
         vg_buf_printf(&b, "<maxCount>%d</maxCount></SetCollectorPageSize>", EVENT_PAGE);
         vg_error e2;
         call(s, "SetCollectorPageSize", &b, NULL, 0, &e2);
@@ -237,14 +231,14 @@ static int create_filter(watch_server *s, vg_error *err)
     for (int attempt = 0;; attempt++) {
         vg_buf b = VG_BUF_INIT;
         vg_buf_adds(&b, "<CreateFilter xmlns=\"urn:vim25\">");
-        add_moref(&b, "_this", "PropertyCollector", s->pc);
+        vg_vs_add_moref(&b, "_this", "PropertyCollector", s->pc);
         vg_buf_adds(&b, "<spec><propSet><type>VirtualMachine</type>");
         for (size_t i = 0; i < n; i++) {
             if (!skip[i])
                 vg_buf_printf(&b, "<pathSet>%s</pathSet>", paths[i]);
         }
         vg_buf_adds(&b, "</propSet><objectSet>");
-        add_moref(&b, "obj", "ContainerView", s->view);
+        vg_vs_add_moref(&b, "obj", "ContainerView", s->view);
         vg_buf_adds(&b, "<skip>true</skip><selectSet xsi:type=\"TraversalSpec\"><name>view</name>"
                         "<type>ContainerView</type><path>view</path><skip>false</skip>"
                         "</selectSet></objectSet></spec><partialUpdates>false</partialUpdates>"
@@ -275,10 +269,10 @@ static int create_filter(watch_server *s, vg_error *err)
         return 0;
     vg_buf b = VG_BUF_INIT;
     vg_buf_adds(&b, "<CreateFilter xmlns=\"urn:vim25\">");
-    add_moref(&b, "_this", "PropertyCollector", s->pc);
+    vg_vs_add_moref(&b, "_this", "PropertyCollector", s->pc);
     vg_buf_adds(&b, "<spec><propSet><type>EventHistoryCollector</type><pathSet>latestPage"
                     "</pathSet></propSet><objectSet>");
-    add_moref(&b, "obj", "EventHistoryCollector", s->collector);
+    vg_vs_add_moref(&b, "obj", "EventHistoryCollector", s->collector);
     vg_buf_adds(&b, "</objectSet></spec><partialUpdates>false</partialUpdates></CreateFilter>");
     return call(s, "CreateFilter", &b, NULL, 0, err);
 }
@@ -287,14 +281,8 @@ static int create_filter(watch_server *s, vg_error *err)
 
 static int push(char ***list, size_t *n, size_t *cap, const char *s)
 {
-    if (*n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 16;
-        char **l = realloc(*list, nc * sizeof *l);
-        if (!l)
-            return -1;
-        *list = l;
-        *cap = nc;
-    }
+    if (VG_GROW(*list, *n, *cap) != 0)
+        return -1;
     if (!((*list)[*n] = strdup(s)))
         return -1;
     (*n)++;
@@ -340,15 +328,9 @@ static void add_who(update *u, const char *moref, const char *user, const char *
             return;
         }
     }
-    if (u->n_who == u->cap_who) {
-        size_t nc = u->cap_who ? u->cap_who * 2 : 8;
-        who *w = realloc(u->who, nc * sizeof *w);
-        if (!w) {
-            u->oom = 1;
-            return;
-        }
-        u->who = w;
-        u->cap_who = nc;
+    if (VG_GROW(u->who, u->n_who, u->cap_who) != 0) {
+        u->oom = 1;
+        return;
     }
     who w = {strdup(moref), strdup(user), strdup(when), key};
     if (!w.moref || !w.user || !w.time) {
@@ -471,7 +453,7 @@ static int wait_call(watch_server *s, update *u, int *lost, vg_error *err)
 {
     vg_buf b = VG_BUF_INIT;
     vg_buf_adds(&b, "<WaitForUpdatesEx xmlns=\"urn:vim25\">");
-    add_moref(&b, "_this", "PropertyCollector", s->pc);
+    vg_vs_add_moref(&b, "_this", "PropertyCollector", s->pc);
     vg_buf_adds(&b, "<version>");
     vg_vs_xml_escape(&b, u->initial ? "" : s->version);
     vg_buf_printf(&b,
@@ -772,13 +754,13 @@ static void close_conn(watch_server *s, int keep_session)
         vg_error e;
         if (s->collector[0]) {
             vg_buf_adds(&b, "<DestroyCollector xmlns=\"urn:vim25\">");
-            add_moref(&b, "_this", "EventHistoryCollector", s->collector);
+            vg_vs_add_moref(&b, "_this", "EventHistoryCollector", s->collector);
             vg_buf_adds(&b, "</DestroyCollector>");
             call(s, "DestroyCollector", &b, NULL, 0, &e);
         }
         if (s->pc[0]) {
             vg_buf_adds(&b, "<DestroyPropertyCollector xmlns=\"urn:vim25\">");
-            add_moref(&b, "_this", "PropertyCollector", s->pc);
+            vg_vs_add_moref(&b, "_this", "PropertyCollector", s->pc);
             vg_buf_adds(&b, "</DestroyPropertyCollector>");
             call(s, "DestroyPropertyCollector", &b, NULL, 0, &e);
         }

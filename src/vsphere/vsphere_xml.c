@@ -170,7 +170,7 @@ static void end_option_value(vs_reply *r)
             fail(r, "out of memory", NULL);
         return;
     }
-    const char *v = r->ov_value.data ? r->ov_value.data : "";
+    const char *v = r->ov_value.data;
     vg_error e;
     vg_error_clear(&e);
     if (vg_vmx_doc_set(r->vm->settings, r->ov_key, v, &e) < 0) {
@@ -532,7 +532,7 @@ static void on_end(void *ctx, const xmlChar *local, const xmlChar *prefix, const
         fail(r, "out of memory", NULL);
         return;
     }
-    const char *text = r->text.data ? r->text.data : "";
+    const char *text = r->text.data;
     if (r->is_fault) {
         if (leaf)
             fault_leaf(r, d, text);

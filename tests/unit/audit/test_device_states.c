@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "vg_test.h"
 #include "vmxguard/audit.h"
 
 #define TABLE_BEGIN "<!-- device-table:begin -->"
@@ -151,33 +152,6 @@ static void named_baselines_judge_a_disconnected_device_as_they_say(void **state
     assert_int_equal(verdict("vmware-hg-4.1", "serial-present", VG_DEVICE_REMOVED), VG_PASS);
 }
 
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap);
-    size_t n;
-    while (buf && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-        len += n;
-        if (cap - len < 2) {
-            char *grown = realloc(buf, cap * 2);
-            if (!grown) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = grown;
-            cap *= 2;
-        }
-    }
-    fclose(f);
-    if (buf)
-        buf[len] = '\0';
-    return buf;
-}
-
 /* The first seven cells of a doc row, and whether its basis (eighth) cell
  * says something. */
 static int row_prefix(const char *line, size_t len, char *out, size_t size, int *has_basis)
@@ -200,7 +174,7 @@ static int row_prefix(const char *line, size_t len, char *out, size_t size, int 
 static void docs_table_shows_the_engine_verdicts(void **state)
 {
     (void)state;
-    char *doc = read_file(VG_SOURCE_DIR "/docs/audit.md");
+    char *doc = vg_test_slurp(VG_SOURCE_DIR "/docs/audit.md", NULL);
     assert_non_null(doc);
     const char *begin = strstr(doc, TABLE_BEGIN), *end = strstr(doc, TABLE_END);
     assert_non_null(begin);

@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "vg_test.h"
 #include "vmxguard/audit.h"
 
 static const char *const profile_ids[] = {"disa-vsphere8-vm", "disa-vsphere7-vm", "vmware-scg-8",
@@ -126,10 +127,7 @@ static void write_fixture(const vg_profile *p)
     char *text;
     size_t len;
     assert_int_equal(vg_vmx_doc_serialize(d, &text, &len, &err), VG_OK);
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    fwrite(text, 1, len, f);
-    fclose(f);
+    vg_test_write(path, text, len);
     free(text);
     vg_vmx_doc_free(d);
 }

@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "vg_test.h"
 #include "vmxguard/catalog.h"
 
 /* TSV source -> shipped profile id: the row -> profile mapping. */
@@ -233,21 +234,10 @@ static int load_tsv(void **state)
 {
     (void)state;
     const char *path = VG_SOURCE_DIR "/../shared/reference/baselines.tsv";
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    if (!(tsv_text = vg_test_slurp(path, NULL))) {
         fprintf(stderr, "cannot open %s: the cross-check needs shared/ beside the repo\n", path);
         return -1;
     }
-    fseek(f, 0, SEEK_END);
-    long sz = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    tsv_text = malloc((size_t)sz + 1);
-    if (!tsv_text || fread(tsv_text, 1, (size_t)sz, f) != (size_t)sz) {
-        fclose(f);
-        return -1;
-    }
-    fclose(f);
-    tsv_text[sz] = '\0';
     rows = calloc(2048, sizeof *rows);
     unsigned line = 0;
     for (char *p = tsv_text; p && *p;) {

@@ -19,22 +19,13 @@
 #include "../../../cli/cli_common.c"
 #include "../../../cli/cli_config.c"
 #include "../../../cli/cli_progress.c" /* cli_common.c clears the progress line before messages */
+#include "vg_test.h"
 
-static char dir[] = "/tmp/vg-config-XXXXXX";
-
-static void write_file(const char *path, const char *text, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(text, 1, len, f), len);
-    fclose(f);
-}
+static char dir[64];
 
 static void put(const char *name, const char *text)
 {
-    char path[600];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    write_file(path, text, strlen(text));
+    vg_test_put(dir, name, text);
 }
 
 static const char *at(const char *name)
@@ -47,8 +38,7 @@ static const char *at(const char *name)
 static int setup(void **state)
 {
     (void)state;
-    if (!mkdtemp(dir))
-        return -1;
+    vg_test_tmpdir(dir, sizeof dir, "config");
     char sub[600];
     snprintf(sub, sizeof sub, "%s/xdg", dir);
     mkdir(sub, 0700);
@@ -63,9 +53,7 @@ static int teardown(void **state)
 {
     (void)state;
     cli_config_free();
-    char cmd[700];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return vg_test_rmtree(dir);
 }
 
 /* The error as the CLI prints it: "file:line: message". */
@@ -197,7 +185,7 @@ static void bad_lines_name_file_and_line(void **state)
 static void binary_content_is_an_error(void **state)
 {
     (void)state;
-    write_file(at("bin"), "jobs = 2\nserver = a\0b\n", 22);
+    vg_test_write(at("bin"), "jobs = 2\nserver = a\0b\n", 22);
     vg_error err;
     assert_true(cli_config_load_file(at("bin"), &err) < 0);
     assert_int_equal(err.line, 2);

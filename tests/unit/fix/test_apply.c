@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "vg_test.h"
 #include "vmxguard.h"
 
 static char dir[256];
@@ -23,41 +24,19 @@ static const char fixed[] = "# comment kept\r\n"
                             "isolation.tools.copy.disable = \"TRUE\"\r\n"
                             "tools.setinfo.sizeLimit = \"1048576\"\r\n";
 
-static void write_file(const char *p, const char *text)
-{
-    FILE *f = fopen(p, "wb");
-    assert_non_null(f);
-    fputs(text, f);
-    assert_int_equal(fclose(f), 0);
-}
-
-static char *read_file(const char *p)
-{
-    static char buf[4096];
-    FILE *f = fopen(p, "rb");
-    assert_non_null(f);
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/vg-fix-apply-XXXXXX");
-    assert_non_null(mkdtemp(dir));
+    vg_test_tmpdir(dir, sizeof dir, "fix-apply");
     snprintf(path, sizeof path, "%s/t.vmx", dir);
-    write_file(path, original);
+    vg_test_write_str(path, original);
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return vg_test_rmtree(dir);
 }
 
 static char *strings[] = {"copy", NULL};
@@ -91,12 +70,12 @@ static void apply_keeps_other_bytes_and_is_idempotent(void **state)
     assert_int_equal(out.keys_removed, 1);
     assert_non_null(strstr(out.diff, "-sched.mem.pshare.salt = \"abc\"\r\n"));
     vg_fix_outcome_release(&out);
-    assert_string_equal(read_file(path), fixed);
+    vg_test_assert_file(path, fixed);
     assert_int_equal(vg_fix_apply_vmx(&fv, NULL, NULL, &out, &err), 0);
     assert_false(out.changed);
     assert_string_equal(out.diff, "");
     vg_fix_outcome_release(&out);
-    assert_string_equal(read_file(path), fixed);
+    vg_test_assert_file(path, fixed);
 }
 
 static void dry_run_writes_nothing(void **state)
@@ -110,7 +89,7 @@ static void dry_run_writes_nothing(void **state)
     assert_true(out.changed);
     assert_non_null(strstr(out.diff, "+tools.setinfo.sizeLimit = \"1048576\""));
     vg_fix_outcome_release(&out);
-    assert_string_equal(read_file(path), original);
+    vg_test_assert_file(path, original);
 }
 
 static void running_vm_is_refused_unless_forced(void **state)
@@ -125,11 +104,11 @@ static void running_vm_is_refused_unless_forced(void **state)
     assert_non_null(strstr(err.msg, "cold start"));
     assert_non_null(strstr(err.msg, "not enough"));
     vg_fix_outcome_release(&out);
-    assert_string_equal(read_file(path), original);
+    vg_test_assert_file(path, original);
     vg_fix_apply_opts o = {.force = 1};
     assert_int_equal(vg_fix_apply_vmx(&fv, NULL, &o, &out, &err), 0);
     vg_fix_outcome_release(&out);
-    assert_string_equal(read_file(path), fixed);
+    vg_test_assert_file(path, fixed);
 }
 
 static void file_changed_since_load_is_skipped(void **state)
@@ -138,14 +117,14 @@ static void file_changed_since_load_is_skipped(void **state)
     vg_vmx_doc *doc = NULL;
     vg_error err;
     assert_int_equal(vg_vmx_doc_load(path, &doc, &err), 0);
-    write_file(path, "someone = \"else\"\n");
+    vg_test_write_str(path, "someone = \"else\"\n");
     vg_fix_vm fv = plan_for(path);
     vg_fix_outcome out;
     assert_int_equal(vg_fix_apply_vmx(&fv, doc, NULL, &out, &err), VG_ECHANGED);
     assert_non_null(strstr(err.file, "t.vmx"));
     vg_fix_outcome_release(&out);
     vg_vmx_doc_free(doc);
-    assert_string_equal(read_file(path), "someone = \"else\"\n");
+    vg_test_assert_file(path, "someone = \"else\"\n");
 }
 
 static void symlink_target_is_edited_and_link_kept(void **state)
@@ -162,7 +141,7 @@ static void symlink_target_is_edited_and_link_kept(void **state)
     struct stat st;
     assert_int_equal(lstat(link, &st), 0);
     assert_true(S_ISLNK(st.st_mode));
-    assert_string_equal(read_file(path), fixed);
+    vg_test_assert_file(path, fixed);
 }
 
 static void hard_link_needs_force_and_says_so(void **state)
@@ -178,14 +157,14 @@ static void hard_link_needs_force_and_says_so(void **state)
     assert_non_null(strstr(err.msg, "hard links"));
     assert_null(strstr(err.msg, "--")); /* no CLI flag names in library messages */
     vg_fix_outcome_release(&out);
-    assert_string_equal(read_file(path), original);
+    vg_test_assert_file(path, original);
     vg_fix_apply_opts o = {.force = 1};
     assert_int_equal(vg_fix_apply_vmx(&fv, NULL, &o, &out, &err), 0);
     assert_non_null(out.note);
     assert_non_null(strstr(out.note, "other names keep the old content"));
     vg_fix_outcome_release(&out);
-    assert_string_equal(read_file(path), fixed);
-    assert_string_equal(read_file(other), original);
+    vg_test_assert_file(path, fixed);
+    vg_test_assert_file(other, original);
 }
 
 static void stale_temp_of_dead_writer_is_removed(void **state)
@@ -195,8 +174,8 @@ static void stale_temp_of_dead_writer_is_removed(void **state)
     /* pid 2^22+1 is above Linux's pid_max default, so it never runs */
     snprintf(stale, sizeof stale, "%s/.t.vmx.vmxguard-tmp-4194305-abcdef", dir);
     snprintf(live, sizeof live, "%s/.t.vmx.vmxguard-tmp-%ld-abcdef", dir, (long)getpid());
-    write_file(stale, "partial");
-    write_file(live, "partial");
+    vg_test_write_str(stale, "partial");
+    vg_test_write_str(live, "partial");
     vg_error err;
     assert_int_equal(vg_fix_clean_stale(path, &err), 1);
     assert_int_not_equal(access(stale, F_OK), 0);
@@ -222,7 +201,7 @@ static void mode_owner_and_group_are_kept(void **state)
         assert_int_equal(st.st_uid, 65534);
         assert_int_equal(st.st_gid, 65534);
     }
-    assert_string_equal(read_file(path), fixed);
+    vg_test_assert_file(path, fixed);
 }
 
 static void backup_keeps_previous_version(void **state)
@@ -234,7 +213,7 @@ static void backup_keeps_previous_version(void **state)
     vg_error err;
     assert_int_equal(vg_fix_apply_vmx(&fv, NULL, &o, &out, &err), 0);
     assert_non_null(strstr(out.backup_path, "t.vmx.vmxguard-"));
-    assert_string_equal(read_file(out.backup_path), original);
+    vg_test_assert_file(out.backup_path, original);
     vg_fix_outcome_release(&out);
 }
 
@@ -250,9 +229,9 @@ static void symlinked_vmx_of_a_running_vm_elsewhere_is_refused(void **state)
     assert_int_equal(mkdir(real_dir, 0755), 0);
     char real[340];
     snprintf(real, sizeof real, "%s/t.vmx", real_dir);
-    write_file(real, original);
+    vg_test_write_str(real, original);
     assert_int_equal(mkdir(lck, 0755), 0);
-    write_file(member, "lock");
+    vg_test_write_str(member, "lock");
     assert_int_equal(symlink("real/t.vmx", link), 0);
     vg_fix_vm fv = plan_for(link); /* the walk saw no lock beside the link */
     vg_fix_outcome out;
@@ -260,26 +239,26 @@ static void symlinked_vmx_of_a_running_vm_elsewhere_is_refused(void **state)
     assert_int_equal(vg_fix_apply_vmx(&fv, NULL, NULL, &out, &err), VG_ELOCKED);
     assert_null(strstr(err.msg, "--"));
     vg_fix_outcome_release(&out);
-    assert_string_equal(read_file(real), original);
+    vg_test_assert_file(real, original);
     /* a lock folder that is itself a link counts too, and is not followed */
     assert_int_equal(unlink(member), 0);
     assert_int_equal(rmdir(lck), 0);
     assert_int_equal(symlink("/", lck), 0);
     assert_int_equal(vg_fix_apply_vmx(&fv, NULL, NULL, &out, &err), VG_ELOCKED);
     vg_fix_outcome_release(&out);
-    assert_string_equal(read_file(real), original);
+    vg_test_assert_file(real, original);
 }
 
 /* A real file outside every target is never written, forced or not. */
 static void real_file_outside_the_targets_is_refused(void **state)
 {
     (void)state;
-    char tdir[320], link[340], outside_dir[] = "/tmp/vg-fix-outside-XXXXXX", outside[300];
+    char tdir[320], link[340], outside_dir[64], outside[300];
     snprintf(tdir, sizeof tdir, "%s/target", dir);
     assert_int_equal(mkdir(tdir, 0755), 0);
-    assert_non_null(mkdtemp(outside_dir));
+    vg_test_tmpdir(outside_dir, sizeof outside_dir, "fix-outside");
     snprintf(outside, sizeof outside, "%s/o.vmx", outside_dir);
-    write_file(outside, original);
+    vg_test_write_str(outside, original);
     snprintf(link, sizeof link, "%s/o.vmx", tdir);
     assert_int_equal(symlink(outside, link), 0);
     const char *targets[] = {tdir};
@@ -290,16 +269,14 @@ static void real_file_outside_the_targets_is_refused(void **state)
     assert_int_equal(vg_fix_apply_vmx(&fv, NULL, &o, &out, &err), VG_EOUTSIDE);
     assert_non_null(strstr(err.msg, "outside every target"));
     vg_fix_outcome_release(&out);
-    assert_string_equal(read_file(outside), original);
+    vg_test_assert_file(outside, original);
     /* naming the link itself as a target names its real file: allowed */
     const char *named[] = {link};
     o.targets = named;
     assert_int_equal(vg_fix_apply_vmx(&fv, NULL, &o, &out, &err), 0);
     vg_fix_outcome_release(&out);
-    assert_string_equal(read_file(outside), fixed);
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", outside_dir);
-    assert_int_equal(system(cmd), 0);
+    vg_test_assert_file(outside, fixed);
+    assert_int_equal(vg_test_rmtree(outside_dir), 0);
 }
 
 int main(void)

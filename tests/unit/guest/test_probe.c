@@ -6,7 +6,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +21,7 @@
 #include <cmocka.h>
 
 #include "fake_hv.h"
+#include "vg_test.h"
 #include "vmxguard/catalog.h"
 
 #define FIX VG_SOURCE_DIR "/tests/fixtures/guest/"
@@ -36,48 +36,30 @@ struct tree {
     vg_vm *vm;
 };
 
-static void mkdirs(const char *path)
-{
-    char tmp[512];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    for (char *s = tmp + 1; *s; s++) {
-        if (*s == '/') {
-            *s = '\0';
-            mkdir(tmp, 0755);
-            *s = '/';
-        }
-    }
-}
-
 static void put(struct tree *t, const char *rel, const char *text, mode_t mode)
 {
     char path[512];
     snprintf(path, sizeof path, "%s%s", t->root, rel);
-    mkdirs(path);
+    vg_test_mkdirs(path);
     unlink(path); /* the previous version may be read-only */
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
+    vg_test_write_str(path, text);
     assert_int_equal(chmod(path, mode), 0);
 }
 
 static void put_fixture(struct tree *t, const char *rel, const char *fixture)
 {
-    char buf[8192];
-    FILE *f = fopen(fixture, "r");
-    assert_non_null(f);
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    put(t, rel, buf, 0644);
+    char *text = vg_test_slurp(fixture, NULL);
+    if (!text)
+        fail_msg("cannot open %s", fixture);
+    put(t, rel, text, 0644);
+    free(text);
 }
 
 static void put_link(struct tree *t, const char *rel, const char *target)
 {
     char path[512];
     snprintf(path, sizeof path, "%s%s", t->root, rel);
-    mkdirs(path);
+    vg_test_mkdirs(path);
     assert_int_equal(symlink(target, path), 0);
 }
 
@@ -96,8 +78,7 @@ static void accounts(struct tree *t, const char *owner_name, const char *group_n
 static int setup(void **state)
 {
     struct tree *t = calloc(1, sizeof *t);
-    snprintf(t->root, sizeof t->root, "/tmp/vg-guest-test-XXXXXX");
-    assert_non_null(mkdtemp(t->root));
+    vg_test_tmpdir(t->root, sizeof t->root, "guest-test");
     t->hv = FAKE_QEMU_OFF;
     fake_cpu(&t->hv, &t->cpu);
     t->opts.root = t->root;
@@ -112,19 +93,11 @@ static int setup(void **state)
     return 0;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static int teardown(void **state)
 {
     struct tree *t = *state;
     vg_vm_free(t->vm);
-    nftw(t->root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    vg_test_rmtree(t->root);
     free(t);
     return 0;
 }

@@ -15,6 +15,7 @@
 
 #include <cmocka.h> /* after setjmp.h and stdarg.h, which it needs */
 
+#include "vg_test.h"
 #include "vmxguard/logs.h"
 
 static inline vg_log_sigs *sigs_ok(void)
@@ -67,18 +68,7 @@ static inline void write_file(const char *dir, const char *name, const char *tex
 {
     char path[1024];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        fail_msg("cannot write %s", path);
-    assert_int_equal(fwrite(text, 1, len, f), len);
-    fclose(f);
-}
-
-static inline void rm_tree(const char *dir)
-{
-    char cmd[1200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    vg_test_write(path, text, len);
 }
 
 #endif

@@ -254,8 +254,8 @@ static const vg_vm_evidence *evidence(const vg_vm *vm, const char *rule)
 static void folder_evidence_reports_lock_and_log_rules(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/vg_logs_ev_XXXXXX";
-    assert_non_null(mkdtemp(dir));
+    char dir[64];
+    vg_test_tmpdir(dir, sizeof dir, "logs-ev");
     const char *vmx = ".encoding = \"UTF-8\"\nconfig.version = \"8\"\ndisplayName = \"web01\"\n"
                       "log.rotateSize = \"1000\"\nlog.keepOld = \"10\"\n";
     write_file(dir, "web01.vmx", vmx, strlen(vmx));
@@ -289,7 +289,7 @@ static void folder_evidence_reports_lock_and_log_rules(void **state)
     /* 350 bytes < 1000 x 11: within rotation */
     assert_string_equal(evidence(vm, "log-size-within-rotation")->status, "pass");
     vg_vm_free(vm);
-    rm_tree(dir);
+    assert_int_equal(vg_test_rmtree(dir), 0);
 }
 
 static void vsphere_vm_gets_no_folder_evidence(void **state)

@@ -157,8 +157,8 @@ static void overlong_line_is_cut_and_counted(void **state)
     int k = snprintf(text, 64, "2022-11-24T17:46:40.654Z In(05) vmx ");
     memset(text + k, 'x', n - (size_t)k);
     memcpy(text + n, "\nAlso\n", 7);
-    char dir[] = "/tmp/vg_logs_long_XXXXXX";
-    assert_non_null(mkdtemp(dir));
+    char dir[64];
+    vg_test_tmpdir(dir, sizeof dir, "logs-long");
     write_file(dir, "vmware.log", text, strlen(text));
     vg_log_sigs *s = sigs_ok();
     vg_log_analysis *a = vg_log_analysis_new(s, NULL);
@@ -173,7 +173,7 @@ static void overlong_line_is_cut_and_counted(void **state)
     assert_true(a->files[0].bytes == strlen(text));
     vg_log_analysis_free(a);
     vg_log_sigs_free(s);
-    rm_tree(dir);
+    assert_int_equal(vg_test_rmtree(dir), 0);
     free(text);
 }
 
@@ -183,8 +183,8 @@ static void overlong_line_is_cut_and_counted(void **state)
 static void log_growing_after_open_is_read_whole(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/vg_logs_grow_XXXXXX";
-    assert_non_null(mkdtemp(dir));
+    char dir[64];
+    vg_test_tmpdir(dir, sizeof dir, "logs-grow");
     const char *first = "2022-11-24T17:46:40.654Z In(05) vmx first\n";
     write_file(dir, "vmware.log", first, strlen(first));
     char path[256];
@@ -212,7 +212,7 @@ static void log_growing_after_open_is_read_whole(void **state)
     assert_int_equal(vg_log_reader_next(r, &l, &lineno, &err), 0);
     vg_log_reader_free(r);
     free(more);
-    rm_tree(dir);
+    assert_int_equal(vg_test_rmtree(dir), 0);
 }
 
 int main(void)

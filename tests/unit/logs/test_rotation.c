@@ -9,8 +9,9 @@
 
 static char *mkdir_tmp(void)
 {
-    char *dir = strdup("/tmp/vg_logs_rot_XXXXXX");
-    assert_non_null(mkdtemp(dir));
+    char *dir = malloc(64);
+    assert_non_null(dir);
+    vg_test_tmpdir(dir, 64, "logs-rot");
     return dir;
 }
 
@@ -64,7 +65,7 @@ static void folder_logs_are_listed_oldest_first(void **state)
     }
     assert_null(list[5]);
     vg_logs_list_free(list);
-    rm_tree(dir);
+    assert_int_equal(vg_test_rmtree(dir), 0);
     free(dir);
 }
 
@@ -85,7 +86,7 @@ static void logs_within_rotation_give_no_rotation_finding(void **state)
         assert_int_not_equal(a->findings[i].category, VG_LOG_CAT_ROTATION);
     vg_log_analysis_free(a);
     vg_log_sigs_free(s);
-    rm_tree(dir);
+    assert_int_equal(vg_test_rmtree(dir), 0);
     free(dir);
 }
 
@@ -112,7 +113,7 @@ static void oversized_logs_break_every_rotation_rule(void **state)
     assert_null(finding(a, "log-rotate-size-unset"));
     vg_log_analysis_free(a);
     vg_log_sigs_free(s);
-    rm_tree(dir);
+    assert_int_equal(vg_test_rmtree(dir), 0);
     free(dir);
 }
 
@@ -128,7 +129,7 @@ static void budget_edge_is_inclusive(void **state)
     assert_null(finding(a, "log-total-over-budget"));
     assert_null(finding(a, "log-file-over-rotate-size"));
     vg_log_analysis_free(a);
-    rm_tree(dir);
+    assert_int_equal(vg_test_rmtree(dir), 0);
     free(dir);
     dir = mkdir_tmp();
     write_vmx(dir, "log.rotateSize = \"64000\"\nlog.keepOld = \"0\"\n");
@@ -138,7 +139,7 @@ static void budget_edge_is_inclusive(void **state)
     assert_null(finding(a, "log-file-over-rotate-size")); /* not "far" above: < 2x */
     vg_log_analysis_free(a);
     vg_log_sigs_free(s);
-    rm_tree(dir);
+    assert_int_equal(vg_test_rmtree(dir), 0);
     free(dir);
 }
 
@@ -158,7 +159,7 @@ static void unset_keepold_uses_the_largest_default(void **state)
     const vg_log_finding *f = must_find(a, "log-rotated-over-keepold");
     assert_non_null(strstr(f->detail, "7 rotated log(s) > log.keepOld 6 (not set"));
     vg_log_analysis_free(a);
-    rm_tree(dir);
+    assert_int_equal(vg_test_rmtree(dir), 0);
     free(dir);
     dir = mkdir_tmp(); /* three old logs: the hosted default, fine */
     for (int i = 0; i < 3; i++) {
@@ -170,7 +171,7 @@ static void unset_keepold_uses_the_largest_default(void **state)
     assert_null(a->vmx);
     vg_log_analysis_free(a);
     vg_log_sigs_free(s);
-    rm_tree(dir);
+    assert_int_equal(vg_test_rmtree(dir), 0);
     free(dir);
 }
 
@@ -202,7 +203,7 @@ static void rotated_log_without_exit_line_is_an_unexpected_exit(void **state)
     must_find(a, "vmx-exit-nonzero");
     vg_log_analysis_free(a);
     vg_log_sigs_free(s);
-    rm_tree(dir);
+    assert_int_equal(vg_test_rmtree(dir), 0);
     free(dir);
 }
 
@@ -221,7 +222,7 @@ static void folder_without_logs_is_an_error(void **state)
     assert_int_equal(vg_logs_analyze_path(missing, s, NULL, &a, &err), VG_EIO);
     assert_string_equal(err.file, missing);
     vg_log_sigs_free(s);
-    rm_tree(dir);
+    assert_int_equal(vg_test_rmtree(dir), 0);
     free(dir);
 }
 

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "vg_test.h"
 #include "vmxguard/logs.h"
 
 #define SIGS VG_SOURCE_DIR "/catalog/logs/signatures.yaml"
@@ -21,8 +22,8 @@
 static void fifo_is_refused_at_once(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/vg_sig_file_XXXXXX";
-    assert_non_null(mkdtemp(dir));
+    char dir[64];
+    vg_test_tmpdir(dir, sizeof dir, "sig-file");
     char fifo[600];
     snprintf(fifo, sizeof fifo, "%s/sigs.yaml", dir);
     assert_int_equal(mkfifo(fifo, 0600), 0);

@@ -17,51 +17,19 @@
 #include <cmocka.h>
 
 #include "capture.h"
+#include "vg_test.h"
 
 #define GOLDEN_DIR VG_SOURCE_DIR "/tests/golden/report"
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *data = NULL;
-    size_t cap = 0;
-    *len = 0;
-    for (;;) {
-        if (*len + 4096 + 1 > cap) {
-            cap = cap ? cap * 2 : 8192;
-            char *grown = realloc(data, cap);
-            assert_non_null(grown);
-            data = grown;
-        }
-        size_t n = fread(data + *len, 1, cap - *len - 1, f);
-        *len += n;
-        if (n == 0)
-            break;
-    }
-    fclose(f);
-    data[*len] = '\0';
-    return data;
-}
-
-static void spew(const char *path, const char *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(data, 1, len, f), len);
-    assert_int_equal(fclose(f), 0);
-}
 
 /* Compare got with the golden file, or rewrite it when asked. */
 static void check_golden(const char *golden, const char *got, size_t got_len)
 {
     if (getenv("VG_UPDATE_GOLDEN")) {
-        spew(golden, got, got_len);
+        vg_test_write(golden, got, got_len);
         return;
     }
     size_t want_len = 0;
-    char *want = slurp(golden, &want_len);
+    char *want = vg_test_slurp(golden, &want_len);
     if (!want)
         fail_msg("missing golden file %s (VG_UPDATE_GOLDEN=1 writes it)", golden);
     size_t i = 0;
@@ -95,8 +63,8 @@ static void golden_stream(const char *format)
 /* ckl/cklb: one file per VM in a directory; each file is a golden file. */
 static void golden_dir(const char *format)
 {
-    char tmp[] = "/tmp/vg-golden-XXXXXX";
-    assert_non_null(mkdtemp(tmp));
+    char tmp[64];
+    vg_test_tmpdir(tmp, sizeof tmp, "golden");
     vg_report_opts o = {.output_dir = tmp};
     vg_error err;
     fixture_init();
@@ -117,7 +85,7 @@ static void golden_dir(const char *format)
             mkdir(dir, 0755);
         }
         size_t len = 0;
-        char *got = slurp(path, &len);
+        char *got = vg_test_slurp(path, &len);
         assert_non_null(got);
         check_golden(golden, got, len);
         free(got);

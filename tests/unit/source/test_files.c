@@ -23,8 +23,7 @@
 static int make_tree(void **state)
 {
     (void)state;
-    snprintf(root, sizeof root, "/tmp/vg-source-test-XXXXXX");
-    assert_non_null(mkdtemp(root));
+    vg_test_tmpdir(root, sizeof root, "source-test");
     put("b-vm/b-vm.vmx", "displayName = \"b-vm\"\n");
     put("a-vm/a-vm.vmx", "displayName = \"a-vm\"\n");
     put("a-vm/a-vm.vmx.lck/M12345.lck", "lock");
@@ -35,9 +34,7 @@ static int make_tree(void **state)
     /* NUL bytes: no .vmx holds them, so this one cannot be read */
     char path[512];
     snprintf(path, sizeof path, "%s/b-vm/broken.vmx", root);
-    FILE *f = fopen(path, "wb");
-    fwrite("a = \"1\"\n\0\0\0", 1, 11, f);
-    fclose(f);
+    vg_test_write(path, "a = \"1\"\n\0\0\0", 11);
     snprintf(path, sizeof path, "%s/c-dir/loop", root);
     assert_int_equal(symlink("..", path), 0);
     snprintf(path, sizeof path, "%s/c-dir/fifo.vmx", root);
@@ -50,9 +47,7 @@ static int make_tree(void **state)
 static int remove_tree(void **state)
 {
     (void)state;
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-    return system(cmd) == 0 ? 0 : -1;
+    return vg_test_rmtree(root);
 }
 
 /* What reached the sinks, as "vm:<rel path>" / "problem:<rel path>" lines. */

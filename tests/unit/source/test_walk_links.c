@@ -35,8 +35,7 @@ static void link_at(const char *target, const char *rel)
 static int make_tree(void **state)
 {
     (void)state;
-    snprintf(root, sizeof root, "/tmp/vg-walk-links-XXXXXX");
-    assert_non_null(mkdtemp(root));
+    vg_test_tmpdir(root, sizeof root, "walk-links");
     put("in/a/a.vmx", "displayName = \"a\"\n");
     put("in/b/b.vmx", "displayName = \"b\"\n");
     put("out/x/x.vmx", "displayName = \"x\"\n");
@@ -58,9 +57,7 @@ static int make_tree(void **state)
 static int remove_tree(void **state)
 {
     (void)state;
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-    return system(cmd) == 0 ? 0 : -1;
+    return vg_test_rmtree(root);
 }
 
 typedef struct got {

@@ -23,6 +23,7 @@
 #include "util/buf.h"
 #include "util/file_read.h"
 #include "util/yaml_doc.h"
+#include "vg_test.h"
 
 static int load(const char *text, vg_error *err)
 {
@@ -159,8 +160,8 @@ static void anchor_and_alias_counts_are_bounded(void **state)
 static void fifo_and_directory_are_refused_at_once(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/vg_file_read_XXXXXX";
-    assert_non_null(mkdtemp(dir));
+    char dir[64];
+    vg_test_tmpdir(dir, sizeof dir, "file-read");
     char fifo[600], big[600], good[600];
     snprintf(fifo, sizeof fifo, "%s/fifo.yaml", dir);
     snprintf(big, sizeof big, "%s/big.yaml", dir);
@@ -175,26 +176,18 @@ static void fifo_and_directory_are_refused_at_once(void **state)
     assert_non_null(strstr(err.msg, "a directory"));
     assert_int_equal(vg_file_read("/dev/zero", 1000, "a test file", &data, &len, &err),
                      VG_EINPUT);
-    FILE *f = fopen(big, "w");
-    assert_non_null(f);
-    for (int i = 0; i < 2000; i++)
-        fputc('x', f);
-    fclose(f);
+    char x[2000];
+    memset(x, 'x', sizeof x);
+    vg_test_write(big, x, sizeof x);
     assert_int_equal(vg_file_read(big, 1000, "a test file", &data, &len, &err), VG_EINPUT);
     assert_non_null(strstr(err.msg, "limit for a test file"));
-    f = fopen(good, "w");
-    assert_non_null(f);
-    fputs("k: v\n", f);
-    fclose(f);
+    vg_test_write_str(good, "k: v\n");
     assert_int_equal(vg_file_read(good, 1000, "a test file", &data, &len, &err), 0);
     assert_int_equal(len, 5);
     assert_string_equal(data, "k: v\n");
     free(data);
     assert_int_equal(vg_file_read("/nonexistent/x", 10, "x", &data, &len, &err), VG_ENOTFOUND);
-    unlink(fifo);
-    unlink(big);
-    unlink(good);
-    rmdir(dir);
+    assert_int_equal(vg_test_rmtree(dir), 0);
 }
 
 int main(void)

@@ -9,23 +9,16 @@
 #include <errno.h>
 #include <sys/stat.h>
 
+#include "vg_test.h"
 #include "vmx_test.h"
 
 #define CORPUS VG_SOURCE_DIR "/../shared/corpus"
 
 static char *read_bytes(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    char *buf = vg_test_slurp(path, len);
+    if (!buf)
         fail_msg("cannot open %s: %s", path, strerror(errno));
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
     return buf;
 }
 

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "vg_test.h"
 #include "vmx_test.h"
 
 static char dir[256];
@@ -20,49 +21,19 @@ static char dir[256];
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/vg-vmx-save-XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
+    vg_test_tmpdir(dir, sizeof dir, "vmx-save");
+    return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    while (d && (e = readdir(d)) != NULL) {
-        char p[512];
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        if (e->d_name[0] != '.' || strlen(e->d_name) > 2)
-            unlink(p);
-    }
-    if (d)
-        closedir(d);
-    return rmdir(dir);
+    return vg_test_rmtree(dir);
 }
 
 static void path_of(char *out, size_t n, const char *name)
 {
     snprintf(out, n, "%s/%s", dir, name);
-}
-
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
-static void assert_file_is(const char *path, const char *want)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        fail_msg("cannot open %s", path);
-    char buf[8192];
-    size_t n = fread(buf, 1, sizeof buf, f);
-    fclose(f);
-    if (n != strlen(want) || memcmp(buf, want, n) != 0)
-        fail_msg("%s: expected\n%s\n--- got\n%.*s", path, want, (int)n, buf);
 }
 
 /* Names in the folder other than those listed. */
@@ -101,14 +72,14 @@ static void save_replaces_file_and_keeps_mode(void **state)
     (void)state;
     char p[512];
     path_of(p, sizeof p, "a.vmx");
-    write_file(p, "a = \"1\"\r\n");
+    vg_test_write_str(p, "a = \"1\"\r\n");
     chmod(p, 0640);
     vg_vmx_doc *doc = load_and_set(p, "b", "2");
     vg_error err;
     vg_vmx_save_opts o = {0};
     o.check_unchanged = 1;
     assert_int_equal(vg_vmx_doc_save(doc, p, &o, &err), 0);
-    assert_file_is(p, "a = \"1\"\r\nb = \"2\"\r\n");
+    vg_test_assert_file(p, "a = \"1\"\r\nb = \"2\"\r\n");
     struct stat st;
     stat(p, &st);
     assert_int_equal(st.st_mode & 07777, 0640);
@@ -122,7 +93,7 @@ static void save_keeps_owner_and_group(void **state)
     (void)state;
     char p[512];
     path_of(p, sizeof p, "own.vmx");
-    write_file(p, "a = 1\n");
+    vg_test_write_str(p, "a = 1\n");
     uid_t uid = geteuid() == 0 ? 4321 : geteuid();
     gid_t gid = geteuid() == 0 ? 8765 : getegid();
     assert_int_equal(chown(p, uid, gid), 0);
@@ -142,7 +113,7 @@ static void save_follows_symlink_and_keeps_the_link(void **state)
     char target[512], link_path[512];
     path_of(target, sizeof target, "real.vmx");
     path_of(link_path, sizeof link_path, "link.vmx");
-    write_file(target, "a = \"1\"\n");
+    vg_test_write_str(target, "a = \"1\"\n");
     assert_int_equal(symlink("real.vmx", link_path), 0);
     vg_vmx_doc *doc = load_and_set(link_path, "a", "2");
     vg_error err;
@@ -150,7 +121,7 @@ static void save_follows_symlink_and_keeps_the_link(void **state)
     struct stat st;
     assert_int_equal(lstat(link_path, &st), 0);
     assert_true(S_ISLNK(st.st_mode));
-    assert_file_is(target, "a = \"2\"\n");
+    vg_test_assert_file(target, "a = \"2\"\n");
     vg_vmx_doc_free(doc);
 }
 
@@ -160,18 +131,18 @@ static void save_refuses_hard_linked_file_unless_asked(void **state)
     char p[512], other[512];
     path_of(p, sizeof p, "h.vmx");
     path_of(other, sizeof other, "h2.vmx");
-    write_file(p, "a = 1\n");
+    vg_test_write_str(p, "a = 1\n");
     assert_int_equal(link(p, other), 0);
     vg_vmx_doc *doc = load_and_set(p, "a", "2");
     vg_error err;
     assert_int_equal(vg_vmx_doc_save(doc, p, NULL, &err), VG_EHARDLINK);
     assert_non_null(strstr(err.msg, "2 hard links"));
-    assert_file_is(p, "a = 1\n");
+    vg_test_assert_file(p, "a = 1\n");
     vg_vmx_save_opts o = {0};
     o.break_hardlinks = 1;
     assert_int_equal(vg_vmx_doc_save(doc, p, &o, &err), 0);
-    assert_file_is(p, "a = 2\n");
-    assert_file_is(other, "a = 1\n");
+    vg_test_assert_file(p, "a = 2\n");
+    vg_test_assert_file(other, "a = 1\n");
     assert_int_equal(count_other_files("h.vmx", "h2.vmx"), 0);
     vg_vmx_doc_free(doc);
 }
@@ -181,16 +152,16 @@ static void save_detects_file_changed_since_load(void **state)
     (void)state;
     char p[512];
     path_of(p, sizeof p, "c.vmx");
-    write_file(p, "a = 1\n");
+    vg_test_write_str(p, "a = 1\n");
     vg_vmx_doc *doc = load_and_set(p, "a", "2");
-    write_file(p, "a = 1\nb = 9\n");
+    vg_test_write_str(p, "a = 1\nb = 9\n");
     vg_error err;
     vg_vmx_save_opts o = {0};
     o.check_unchanged = 1;
     o.backup = 1;
     assert_int_equal(vg_vmx_doc_save(doc, p, &o, &err), VG_ECHANGED);
     assert_non_null(strstr(err.msg, "changed since it was read"));
-    assert_file_is(p, "a = 1\nb = 9\n");
+    vg_test_assert_file(p, "a = 1\nb = 9\n");
     assert_int_equal(count_other_files("c.vmx", NULL), 0);
     vg_vmx_doc_free(doc);
 }
@@ -200,7 +171,7 @@ static void save_with_backup_keeps_previous_version(void **state)
     (void)state;
     char p[512];
     path_of(p, sizeof p, "b.vmx");
-    write_file(p, "a = 1\n");
+    vg_test_write_str(p, "a = 1\n");
     vg_vmx_doc *doc = load_and_set(p, "a", "2");
     vg_error err;
     vg_vmx_save_opts o = {0};
@@ -210,8 +181,8 @@ static void save_with_backup_keeps_previous_version(void **state)
     const char *suffix = o.backup_path + strlen(p);
     assert_int_equal(strlen(suffix), strlen(".vmxguard-20260101T000000Z"));
     assert_true(strncmp(suffix, ".vmxguard-2", 11) == 0);
-    assert_file_is(o.backup_path, "a = 1\n");
-    assert_file_is(p, "a = 2\n");
+    vg_test_assert_file(o.backup_path, "a = 1\n");
+    vg_test_assert_file(p, "a = 2\n");
     struct stat st;
     stat(p, &st);
     assert_int_equal(st.st_nlink, 1);
@@ -221,8 +192,8 @@ static void save_with_backup_keeps_previous_version(void **state)
     assert_int_equal(vg_vmx_doc_set(doc, "a", "3", &err), 0);
     assert_int_equal(vg_vmx_doc_save(doc, p, &o, &err), 0);
     assert_string_not_equal(first, o.backup_path);
-    assert_file_is(first, "a = 1\n");
-    assert_file_is(o.backup_path, "a = 2\n");
+    vg_test_assert_file(first, "a = 1\n");
+    vg_test_assert_file(o.backup_path, "a = 2\n");
     vg_vmx_doc_free(doc);
 }
 
@@ -231,7 +202,7 @@ static void save_write_error_leaves_original_and_no_temp(void **state)
     (void)state;
     char p[512];
     path_of(p, sizeof p, "w.vmx");
-    write_file(p, "a = 1\n");
+    vg_test_write_str(p, "a = 1\n");
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
@@ -256,7 +227,7 @@ static void save_write_error_leaves_original_and_no_temp(void **state)
     waitpid(pid, &status, 0);
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 0);
-    assert_file_is(p, "a = 1\n");
+    vg_test_assert_file(p, "a = 1\n");
     assert_int_equal(count_other_files("w.vmx", NULL), 0);
 }
 
@@ -265,13 +236,13 @@ static void save_refuses_read_only_file(void **state)
     (void)state;
     char p[512];
     path_of(p, sizeof p, "ro.vmx");
-    write_file(p, "a = 1\n");
+    vg_test_write_str(p, "a = 1\n");
     chmod(p, 0444);
     vg_vmx_doc *doc = load_and_set(p, "a", "2");
     vg_error err;
     assert_int_equal(vg_vmx_doc_save(doc, p, NULL, &err), VG_EIO);
     assert_non_null(strstr(err.msg, "read-only"));
-    assert_file_is(p, "a = 1\n");
+    vg_test_assert_file(p, "a = 1\n");
     vg_vmx_doc_free(doc);
 }
 
@@ -286,9 +257,9 @@ static void save_removes_temporaries_of_dead_writers_only(void **state)
     path_of(p, sizeof p, "t.vmx");
     snprintf(stale, sizeof stale, "%s/.t.vmx.vmxguard-tmp-%ld-abcdef", dir, (long)dead);
     snprintf(live, sizeof live, "%s/.t.vmx.vmxguard-tmp-%ld-abcdef", dir, (long)getppid());
-    write_file(p, "a = 1\n");
-    write_file(stale, "partial");
-    write_file(live, "in progress");
+    vg_test_write_str(p, "a = 1\n");
+    vg_test_write_str(stale, "partial");
+    vg_test_write_str(live, "in progress");
     vg_vmx_doc *doc = load_and_set(p, "a", "2");
     vg_error err;
     assert_int_equal(vg_vmx_doc_save(doc, p, NULL, &err), 0);
@@ -307,7 +278,7 @@ static void save_creates_a_new_file(void **state)
     vg_error err;
     assert_int_equal(vg_vmx_doc_set(doc, "a", "1", &err), 0);
     assert_int_equal(vg_vmx_doc_save(doc, p, NULL, &err), 0);
-    assert_file_is(p, "a = \"1\"\n");
+    vg_test_assert_file(p, "a = \"1\"\n");
     struct stat st;
     stat(p, &st);
     assert_int_equal(st.st_mode & 07777, 0600);
@@ -359,11 +330,10 @@ static void load_of_binary_file_names_nul_offset(void **state)
     (void)state;
     char p[512];
     path_of(p, sizeof p, "bin.vmx");
-    FILE *f = fopen(p, "wb");
-    fwrite("a = 1\n\x7F"
-           "ELF\0\0",
-           1, 11, f);
-    fclose(f);
+    vg_test_write(p,
+                  "a = 1\n\x7F"
+                  "ELF\0\0",
+                  11);
     vg_vmx_doc *doc = NULL;
     vg_error err;
     assert_int_equal(vg_vmx_doc_load(p, &doc, &err), VG_EINPUT);

@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "vg_test.h"
 #include "vmx_test.h"
 
 enum fault { NONE, WRITE_ENOSPC, FSYNC_EIO, RENAME_EXDEV };
@@ -78,25 +79,15 @@ int renameat(int fromfd, const char *from, int tofd, const char *to)
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/vg-vmx-fault-XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
+    vg_test_tmpdir(dir, sizeof dir, "vmx-fault");
+    return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
     fault = NONE;
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    while (d && (e = readdir(d)) != NULL) {
-        char p[512];
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-            unlink(p);
-    }
-    if (d)
-        closedir(d);
-    return rmdir(dir);
+    return vg_test_rmtree(dir);
 }
 
 static int entries_in_dir(void)
@@ -114,9 +105,7 @@ static void run_fault(enum fault f, const char *want_msg)
 {
     char p[512];
     snprintf(p, sizeof p, "%s/vm.vmx", dir);
-    FILE *fp = fopen(p, "wb");
-    fputs("a = \"1\"\r\n", fp);
-    fclose(fp);
+    vg_test_write_str(p, "a = \"1\"\r\n");
     vg_vmx_doc *doc = NULL;
     vg_error err;
     assert_int_equal(vg_vmx_doc_load(p, &doc, &err), 0);
@@ -133,12 +122,7 @@ static void run_fault(enum fault f, const char *want_msg)
         fail_msg("message '%s' lacks '%s'", err.msg, want_msg);
     assert_string_equal(o.backup_path, "");
     vg_vmx_doc_free(doc);
-    fp = fopen(p, "rb");
-    char buf[64] = {0};
-    size_t n = fread(buf, 1, sizeof buf - 1, fp);
-    fclose(fp);
-    assert_int_equal(n, 9);
-    assert_string_equal(buf, "a = \"1\"\r\n");
+    vg_test_assert_file(p, "a = \"1\"\r\n");
     assert_int_equal(entries_in_dir(), 1); /* no temporary file, no backup */
 }
 

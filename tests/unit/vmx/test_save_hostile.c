@@ -16,6 +16,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "vg_test.h"
 #include "vmx_test.h"
 
 static char dir[256];
@@ -23,40 +24,19 @@ static char dir[256];
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/vg-vmx-hostile-XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
+    vg_test_tmpdir(dir, sizeof dir, "vmx-hostile");
+    return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return vg_test_rmtree(dir);
 }
 
 static void at(char *out, size_t n, const char *name)
 {
     snprintf(out, n, "%s/%s", dir, name);
-}
-
-static void put(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
-static void assert_content(const char *path, const char *want)
-{
-    char buf[4096] = {0};
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    assert_string_equal(buf, want);
 }
 
 static vg_vmx_doc *load_set(const char *path)
@@ -85,8 +65,8 @@ static void a_file_swapped_for_a_link_after_load_is_not_written_through(void **s
     char p[512], other[512];
     at(p, sizeof p, "vm.vmx");
     at(other, sizeof other, "other.vmx");
-    put(p, "a = \"1\"\n");
-    put(other, "a = \"1\"\nb = \"untouched\"\n");
+    vg_test_write_str(p, "a = \"1\"\n");
+    vg_test_write_str(other, "a = \"1\"\nb = \"untouched\"\n");
     vg_vmx_save_opts o = {.check_unchanged = 1};
     vg_error err;
     /* a link to another file: its bytes are not the ones loaded */
@@ -94,7 +74,7 @@ static void a_file_swapped_for_a_link_after_load_is_not_written_through(void **s
     assert_int_equal(unlink(p), 0);
     assert_int_equal(symlink(other, p), 0);
     assert_int_equal(vg_vmx_doc_save(doc, p, &o, &err), VG_ECHANGED);
-    assert_content(other, "a = \"1\"\nb = \"untouched\"\n");
+    vg_test_assert_file(other, "a = \"1\"\nb = \"untouched\"\n");
     vg_vmx_doc_free(doc);
     /* a link to a device, a FIFO, a dangling target, a loop */
     const char *targets[] = {"/dev/null", "fifo", "nowhere", "vm.vmx"};
@@ -103,7 +83,7 @@ static void a_file_swapped_for_a_link_after_load_is_not_written_through(void **s
     assert_int_equal(mkfifo(fifo, 0600), 0);
     for (size_t i = 0; i < 4; i++) {
         unlink(p);
-        put(p, "a = \"1\"\n");
+        vg_test_write_str(p, "a = \"1\"\n");
         doc = load_set(p);
         unlink(p);
         assert_int_equal(symlink(targets[i], p), 0);
@@ -122,14 +102,14 @@ static void a_244_byte_name_is_saved_with_a_short_temp_name(void **state)
     memset(name, 'n', 240);
     memcpy(name + 240, ".vmx", 5); /* 244 bytes: NAME_MAX allows 255 */
     snprintf(p, sizeof p, "%s/%s", dir, name);
-    put(p, "a = \"1\"\n");
+    vg_test_write_str(p, "a = \"1\"\n");
     vg_vmx_doc *doc = load_set(p);
     vg_vmx_save_opts o = {.check_unchanged = 1, .backup = 0};
     vg_error err;
     int rc = vg_vmx_doc_save(doc, p, &o, &err);
     if (rc)
         fail_msg("save of a 244-byte name failed: %s", err.msg);
-    assert_content(p, "a = \"2\"\n");
+    vg_test_assert_file(p, "a = \"2\"\n");
     assert_int_equal(temps_left(), 0);
     vg_vmx_doc_free(doc);
 }
@@ -139,7 +119,7 @@ static void extended_attributes_and_the_acl_survive_the_rewrite(void **state)
     (void)state;
     char p[512];
     at(p, sizeof p, "x.vmx");
-    put(p, "a = \"1\"\n");
+    vg_test_write_str(p, "a = \"1\"\n");
     if (setxattr(p, "user.vmxguard.test", "kept", 4, 0) != 0)
         skip(); /* a file system without user attributes */
     /* an ACL entry: owner rw, user nobody (65534) read, mask r, others none */
@@ -158,7 +138,7 @@ static void extended_attributes_and_the_acl_survive_the_rewrite(void **state)
     int rc = vg_vmx_doc_save(doc, p, &o, &err);
     if (rc)
         fail_msg("save failed: %s", err.msg);
-    assert_content(p, "a = \"2\"\n");
+    vg_test_assert_file(p, "a = \"2\"\n");
     char v[16] = {0};
     assert_int_equal(getxattr(p, "user.vmxguard.test", v, sizeof v), 4);
     assert_memory_equal(v, "kept", 4);
@@ -176,7 +156,7 @@ static void a_lock_held_by_another_program_refuses_the_save(void **state)
     (void)state;
     char p[512];
     at(p, sizeof p, "l.vmx");
-    put(p, "a = \"1\"\n");
+    vg_test_write_str(p, "a = \"1\"\n");
     vg_vmx_doc *doc = load_set(p);
     int fd = open(p, O_RDONLY);
     assert_true(fd >= 0);
@@ -204,7 +184,7 @@ static void a_lock_held_by_another_program_refuses_the_save(void **state)
     waitpid(child, NULL, 0);
     assert_int_equal(rc, VG_ECHANGED);
     assert_non_null(strstr(err.msg, "lock"));
-    assert_content(p, "a = \"1\"\n");
+    vg_test_assert_file(p, "a = \"1\"\n");
     assert_int_equal(temps_left(), 0);
     vg_vmx_doc_free(doc);
 }
@@ -214,13 +194,13 @@ static void a_same_size_change_after_load_is_refused(void **state)
     (void)state;
     char p[512];
     at(p, sizeof p, "c.vmx");
-    put(p, "a = \"1\"\n");
+    vg_test_write_str(p, "a = \"1\"\n");
     vg_vmx_doc *doc = load_set(p);
-    put(p, "a = \"9\"\n"); /* in place, same size */
+    vg_test_write_str(p, "a = \"9\"\n"); /* in place, same size */
     vg_error err;
     vg_vmx_save_opts o = {.check_unchanged = 1, .backup = 1};
     assert_int_equal(vg_vmx_doc_save(doc, p, &o, &err), VG_ECHANGED);
-    assert_content(p, "a = \"9\"\n");
+    vg_test_assert_file(p, "a = \"9\"\n");
     assert_string_equal(o.backup_path, "");
     assert_int_equal(temps_left(), 0);
     vg_vmx_doc_free(doc);
@@ -235,15 +215,15 @@ static void stale_temps_of_dead_writers_go_in_both_name_forms(void **state)
     waitpid(dead, NULL, 0);
     char p[512], old_form[600], short_form[600], live[600], foreign[600];
     at(p, sizeof p, "s.vmx");
-    put(p, "a = \"1\"\n");
+    vg_test_write_str(p, "a = \"1\"\n");
     snprintf(old_form, sizeof old_form, "%s/.s.vmx.vmxguard-tmp-%ld-abcdef", dir, (long)dead);
     snprintf(short_form, sizeof short_form, "%s/.vmxguard-tmp-%ld-Zz09ab", dir, (long)dead);
     snprintf(live, sizeof live, "%s/.vmxguard-tmp-%ld-abcdef", dir, (long)getpid());
     snprintf(foreign, sizeof foreign, "%s/.vmxguard-tmp-%ld-not-ours", dir, (long)dead);
-    put(old_form, "x");
-    put(short_form, "x");
-    put(live, "x");
-    put(foreign, "x");
+    vg_test_write_str(old_form, "x");
+    vg_test_write_str(short_form, "x");
+    vg_test_write_str(live, "x");
+    vg_test_write_str(foreign, "x");
     vg_error err;
     assert_int_equal(vg_vmx_clean_stale(p, &err), 2);
     assert_int_not_equal(access(old_form, F_OK), 0);
@@ -260,7 +240,7 @@ static void hard_links_have_their_own_code_and_no_flag_names(void **state)
     char p[512], q[512];
     at(p, sizeof p, "h.vmx");
     at(q, sizeof q, "h2.vmx");
-    put(p, "a = \"1\"\n");
+    vg_test_write_str(p, "a = \"1\"\n");
     assert_int_equal(link(p, q), 0);
     vg_vmx_doc *doc = load_set(p);
     vg_error err;
@@ -271,7 +251,7 @@ static void hard_links_have_their_own_code_and_no_flag_names(void **state)
     o.check_only = 1;
     o.break_hardlinks = 1;
     assert_int_equal(vg_vmx_doc_save(doc, p, &o, &err), 0); /* checks only */
-    assert_content(p, "a = \"1\"\n");
+    vg_test_assert_file(p, "a = \"1\"\n");
     vg_vmx_doc_free(doc);
 }
 

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "vg_test.h"
 #include "vsphere/vsphere_internal.h"
 
 #define FIXTURES VG_SOURCE_DIR "/tests/fixtures/vsphere/"
@@ -41,21 +42,13 @@ static void collected_free(collected *c)
     c->n = 0;
 }
 
-static char *slurp(const char *name, size_t *len)
+static char *fixture(const char *name, size_t *len)
 {
     char path[1024];
     snprintf(path, sizeof path, FIXTURES "%s", name);
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *data = malloc((size_t)n + 1);
-    assert_non_null(data);
-    assert_int_equal(fread(data, 1, (size_t)n, f), (size_t)n);
-    data[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
+    char *data = vg_test_slurp(path, len);
+    if (!data)
+        fail_msg("cannot open %s", path);
     return data;
 }
 
@@ -72,7 +65,7 @@ static int parse(vs_reply *r, const char *text, size_t len, size_t chunk, collec
 static int parse_file(vs_reply *r, const char *name, size_t chunk, collected *c)
 {
     size_t len;
-    char *text = slurp(name, &len);
+    char *text = fixture(name, &len);
     int rc = parse(r, text, len, chunk, c);
     free(text);
     return rc;
@@ -274,7 +267,7 @@ static void truncated_reply_is_an_error(void **state)
 {
     (void)state;
     size_t len;
-    char *text = slurp("page1.xml", &len);
+    char *text = fixture("page1.xml", &len);
     vs_reply r;
     collected c = {0};
     assert_int_not_equal(parse(&r, text, len / 2, 100, &c), 0);
