@@ -33,6 +33,30 @@ static_libs=$(pc --static --libs-only-l | sed 's/-lvmxguard//')
 # shellcheck disable=SC2046,SC2086
 cc -std=c11 -Wall -Wextra -Werror $san "$src" $(pc --cflags) "$prefix/lib/libvmxguard.a" \
     $static_libs -o "$tmp/static" 2>"$tmp/cc2" || fail "compile against libvmxguard.a: $(cat "$tmp/cc2")"
+# the store and the template readers link SQLite, libpq, libarchive and
+# nettle: pkg-config --static must name them, or a program that uses them
+# cannot link libvmxguard.a at all
+if nm -g --defined-only "$prefix/lib/libvmxguard.a" 2>/dev/null | grep -q ' T vg_store_open$'; then
+    cat >"$tmp/store.c" <<'C'
+#include <stdio.h>
+#include <vmxguard.h>
+int main(int argc, char **argv)
+{
+    vg_store *s = NULL;
+    vg_error err;
+    if (argc < 2 || vg_store_open(argv[1], VG_STORE_CREATE, &s, &err) != VG_OK)
+        return 1;
+    printf("%s %d\n", vg_store_backend(s), vg_template_detect(argv[0]) >= 0);
+    vg_store_close(s);
+    return 0;
+}
+C
+    # shellcheck disable=SC2046,SC2086
+    cc -std=c11 -Wall -Wextra -Werror $san "$tmp/store.c" $(pc --cflags) "$prefix/lib/libvmxguard.a" \
+        $static_libs -o "$tmp/store" 2>"$tmp/cc3" ||
+        fail "a static program using the store cannot link with pkg-config --static: $(head -5 "$tmp/cc3")"
+    "$tmp/store" "$tmp/runs.db" | grep -q '^sqlite ' || fail "the static store program did not open a store"
+fi
 libs=$(LD_LIBRARY_PATH=$prefix/lib ldd "$tmp/shared")
 grep -qF "libvmxguard.so.0 => $prefix/lib/" <<<"$libs" ||
     fail "the shared build does not load the installed libvmxguard.so.0: $libs"
