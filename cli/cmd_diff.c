@@ -117,7 +117,7 @@ static void attribute(const struct diff_args *a, vg_store_diff *d, const char *t
         vg_error err;
         if (strncmp(t, "vsphere://", 10) && strncmp(t, "https://", 8) && strncmp(t, "http://", 7))
             continue;
-        if (vg_vsphere_parse_url(t, &vt, &err) != VG_OK) {
+        if (cli_vsphere_url(t, &vt, &err) != VG_OK) {
             cli_print_error(&err);
             continue;
         }
@@ -134,8 +134,7 @@ static void attribute(const struct diff_args *a, vg_store_diff *d, const char *t
                 morefs[n++] = c->moref;
         }
         char *user = NULL, *password = NULL;
-        if (n && vg_vsphere_credentials(vt.user[0] ? vt.user : NULL, a->credentials, 1, &user,
-                                        &password, &err) == VG_OK) {
+        if (n && cli_vsphere_credentials(vt.user, a->credentials, &user, &password, &err) == 0) {
             vg_vsphere_opts vo = {
                 .user = user, .password = password, .cacert = a->cacert, .insecure = a->insecure};
             struct event_ctx ec = {d, vt.server};

@@ -91,7 +91,7 @@ static const char **candidate_names(const vg_catalog *cat)
 static void suggest(const vg_catalog *cat, const char *word)
 {
     const char **names = candidate_names(cat);
-    const char *guess = names ? cli_did_you_mean(word, names) : NULL;
+    const char *guess = names ? vg_closest_name(word, names) : NULL;
     cli_error("unknown rule '%s' (not a rule id, source id or .vmx key in the catalog)", word);
     if (guess)
         fprintf(stderr, "hint: did you mean 'vmxguard explain %s'?\n", cli_term(guess));

@@ -426,7 +426,7 @@ static int setup(struct logs_run *run, const struct logs_args *args)
     while (formats[k] && strcmp(formats[k], args->format) != 0)
         k++;
     if (!formats[k]) {
-        const char *guess = cli_did_you_mean(args->format, formats);
+        const char *guess = vg_closest_name(args->format, formats);
         cli_error("--format: unknown format '%s'%s%s%s", args->format,
                   guess ? " (did you mean '" : "", guess ? guess : "", guess ? "'?)" : "");
         return EXIT_USAGE;

@@ -448,13 +448,12 @@ static int watch_targets(char **targets, size_t n, const struct watch_args *a,
 {
     vg_vsphere_target t;
     vg_error err;
-    if (vg_vsphere_parse_url(targets[0], &t, &err) != VG_OK) {
+    if (cli_vsphere_url(targets[0], &t, &err) != VG_OK) {
         cli_print_error(&err);
         return EXIT_USAGE;
     }
     char *user = NULL, *password = NULL;
-    if (vg_vsphere_credentials(t.user[0] ? t.user : NULL, a->credentials, 1, &user, &password,
-                               &err) != VG_OK) {
+    if (cli_vsphere_credentials(t.user, a->credentials, &user, &password, &err) != 0) {
         cli_print_error(&err);
         return EXIT_USAGE;
     }

@@ -72,8 +72,7 @@ int vg_vsphere_parse_url(const char *url, vg_vsphere_target *out, vg_error *err)
         if (memchr(rest, ':', ulen))
             return vg_error_set(err, VG_EUSAGE, NULL, 0,
                                 "a password in the target URL is refused (it would show in the "
-                                "process list); use VMXGUARD_PASSWORD, --credentials or the "
-                                "prompt");
+                                "process list)");
         if (ulen == 0 || ulen >= sizeof out->user)
             return vg_error_set(err, VG_EUSAGE, NULL, 0, "bad user name in target URL");
         memcpy(out->user, rest, ulen);
