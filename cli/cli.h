@@ -46,6 +46,13 @@ int cli_set_color(const char *when);
  * existing file keeps its mode.  Reports and scripts can carry VM names,
  * paths and settings an outsider should not read.  NULL with errno set. */
 FILE *cli_open_output(const char *path);
+/* Where a command's report goes: stdout for NULL or "-", else
+ * cli_open_output(path); NULL after "PATH: cannot write: why". */
+FILE *cli_output(const char *path);
+/* After a command's option parsing: pr > 0 (--help) prints the help and
+ * returns EXIT_OK, pr < 0 prints "usage: vmxguard SYNOPSIS; see 'vmxguard
+ * NAME --help'" and returns EXIT_USAGE; pr 0 returns -1 (go on). */
+int cli_parsed(int pr, const struct cli_command *cmd, const char *synopsis);
 /* getopt_long with one house message on a bad option: "vmxguard: CMD:
  * unknown option '--x'" (never the value after '=', which may be a
  * secret), with the closest long option as a hint; then returns '?'. */

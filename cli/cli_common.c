@@ -137,6 +137,27 @@ FILE *cli_open_output(const char *path)
     return f;
 }
 
+FILE *cli_output(const char *path)
+{
+    if (!path || strcmp(path, "-") == 0)
+        return stdout;
+    FILE *f = cli_open_output(path);
+    if (!f)
+        cli_error("%s: cannot write: %s", path, strerror(errno));
+    return f;
+}
+
+int cli_parsed(int pr, const struct cli_command *cmd, const char *synopsis)
+{
+    if (pr > 0)
+        return cli_help(cmd);
+    if (pr < 0) {
+        fprintf(stderr, "usage: vmxguard %s; see 'vmxguard %s --help'\n", synopsis, cmd->name);
+        return EXIT_USAGE;
+    }
+    return -1;
+}
+
 int cli_getopt_long(int argc, char *const argv[], const char *shortopts,
                     const struct option *longopts, int *longindex)
 {

@@ -1137,12 +1137,8 @@ static int run_audit(int argc, char **argv)
     int pr = parse_args(argc, argv, &a);
     if (pr == 0 && resolve_outputs(&a) != 0)
         pr = -1;
-    if (pr != 0) {
-        if (pr > 0)
-            return cli_help(&cli_cmd_audit);
-        fprintf(stderr, "usage: vmxguard audit TARGET... [options]; see 'vmxguard audit --help'\n");
-        return EXIT_USAGE;
-    }
+    if ((pr = cli_parsed(pr, &cli_cmd_audit, "audit TARGET... [options]")) >= 0)
+        return pr;
     struct cli_govc govc;
     if (cli_govc_load(&govc, optind >= argc) != 0)
         return EXIT_USAGE;

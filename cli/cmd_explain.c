@@ -285,15 +285,10 @@ static int run(int argc, char **argv)
         cli_error("explain needs a rule id, source id or .vmx key");
         return EXIT_USAGE;
     }
-    vg_catalog *cat = NULL;
-    vg_error err;
-    if (vg_catalog_load_embedded(&cat, &err) != VG_OK ||
-        (profile_file && vg_catalog_add_file(cat, profile_file, &err) != VG_OK)) {
-        cli_print_error(&err);
-        vg_catalog_free(cat);
-        return EXIT_USAGE;
-    }
-    int rc = EXIT_OK;
+    int rc;
+    vg_catalog *cat = cli_open_catalog(&profile_file, profile_file ? 1 : 0, &rc);
+    if (!cat)
+        return rc;
     for (int a = optind; a < argc; a++) {
         const vg_rule *hits[MAX_HITS];
         size_t n = resolve(cat, argv[a], hits);

@@ -349,6 +349,27 @@ static void list_unfixed(struct fix_run *run, const vg_fix_vm *fv)
     run->unfixed += fv->n_unfixed;
 }
 
+/* "apply to NAME? [y,n,a,q]" until one of those: 1 = apply (a: this and
+ * every later one), 0 = not; q or the end of input also stops the run. */
+static int ask_apply(struct fix_run *run, const char *name)
+{
+    for (;;) {
+        printf("apply to %s? [y,n,a,q] ", cli_term(name)); /* a name must not redraw it */
+        fflush(stdout);
+        char line[32];
+        if (!fgets(line, sizeof line, stdin) || line[0] == 'q') {
+            run->quit = 1;
+            return 0;
+        }
+        if (line[0] == 'y' || line[0] == 'a') {
+            run->all_yes = line[0] == 'a';
+            return 1;
+        }
+        if (line[0] == 'n')
+            return 0;
+    }
+}
+
 /* On a terminal without --yes: show the diff, ask.  1 = apply. */
 static int ask(struct fix_run *run, const vg_fix_vm *fv)
 {
@@ -365,21 +386,7 @@ static int ask(struct fix_run *run, const vg_fix_vm *fv)
     }
     fputs(out.diff, stdout);
     vg_fix_outcome_release(&out);
-    for (;;) {
-        printf("apply to %s? [y,n,a,q] ", cli_term(fv->path)); /* a name must not redraw it */
-        fflush(stdout);
-        char line[32];
-        if (!fgets(line, sizeof line, stdin) || line[0] == 'q') {
-            run->quit = 1;
-            return 0;
-        }
-        if (line[0] == 'y' || line[0] == 'a') {
-            run->all_yes = line[0] == 'a';
-            return 1;
-        }
-        if (line[0] == 'n')
-            return 0;
-    }
+    return ask_apply(run, fv->path);
 }
 
 /* Rules an edit list would have fixed (for the count of rules left unfixed). */
@@ -452,9 +459,9 @@ static void apply_one(struct fix_run *run, const vg_fix_vm *fv, vg_vm *vm)
     vg_fix_outcome_release(&out);
 }
 
-static int on_vm(vg_vm *vm, void *ctx)
+/* Audit vm with the run's profiles and plan its edits; NULL after saying why. */
+static vg_fix_vm *plan_one(struct fix_run *run, const vg_vm *vm)
 {
-    struct fix_run *run = ctx;
     vg_vm_report *rep = NULL;
     vg_fix_vm *fv = NULL;
     vg_error err;
@@ -464,7 +471,19 @@ static int on_vm(vg_vm *vm, void *ctx)
         vg_fix_plan_vm(rep, &run->fo, &fv, &err) != 0) {
         cli_print_error(&err);
         run->errors++;
-    } else if (run->emit || vm->origin == VG_ORIGIN_VSPHERE) {
+        fv = NULL;
+    }
+    vg_vm_report_free(rep);
+    return fv;
+}
+
+static int on_vm(vg_vm *vm, void *ctx)
+{
+    struct fix_run *run = ctx;
+    vg_error err;
+    vg_error_clear(&err);
+    vg_fix_vm *fv = plan_one(run, vm);
+    if (fv && (run->emit || vm->origin == VG_ORIGIN_VSPHERE)) {
         /* scripts need every VM; a vSphere target is applied in one session */
         if (!run->emit && fv->n_unfixed)
             fprintf(run->msg, "%s:\n", cli_term(fv->name));
@@ -476,14 +495,13 @@ static int on_vm(vg_vm *vm, void *ctx)
             run->errors++;
         }
         fv = NULL;
-    } else {
+    } else if (fv) {
         if (fv->n_unfixed)
             fprintf(run->msg, "%s:\n", cli_term(fv->path));
         list_unfixed(run, fv);
         apply_one(run, fv, vm);
     }
     vg_fix_vm_free(fv);
-    vg_vm_report_free(rep);
     vg_vm_free(vm);
     return run->quit;
 }
@@ -755,16 +773,10 @@ static int template_vm(vg_vm *vm, void *ctx)
 {
     struct tmpl_fix *tf = ctx;
     struct fix_run *run = tf->run;
-    vg_vm_report *rep = NULL;
-    vg_fix_vm *fv = NULL;
     vg_error err;
     vg_error_clear(&err);
-    run->vms++;
-    if (vg_audit_vm(vm, run->profiles, run->n_profiles, NULL, &rep, &err) != 0 ||
-        vg_fix_plan_vm(rep, &run->fo, &fv, &err) != 0) {
-        cli_print_error(&err);
-        run->errors++;
-    } else {
+    vg_fix_vm *fv = plan_one(run, vm);
+    if (fv) {
         if (fv->n_unfixed)
             fprintf(run->msg, "%s (%s):\n", fv->path, fv->name);
         list_unfixed(run, fv);
@@ -775,7 +787,6 @@ static int template_vm(vg_vm *vm, void *ctx)
         fv = NULL;
     }
     vg_fix_vm_free(fv);
-    vg_vm_report_free(rep);
     vg_vm_free(vm);
     return run->quit;
 }
@@ -804,21 +815,7 @@ static int ask_template(struct fix_run *run, const char *path, const vg_fix_plan
     }
     fputs(out.diff, stdout);
     vg_fix_outcome_release(&out);
-    for (;;) {
-        printf("apply to %s? [y,n,a,q] ", path);
-        fflush(stdout);
-        char line[32];
-        if (!fgets(line, sizeof line, stdin) || line[0] == 'q') {
-            run->quit = 1;
-            return 0;
-        }
-        if (line[0] == 'y' || line[0] == 'a') {
-            run->all_yes = line[0] == 'a';
-            return 1;
-        }
-        if (line[0] == 'n')
-            return 0;
-    }
+    return ask_apply(run, path);
 }
 
 static void fix_template(struct fix_run *run, const char *path)
