@@ -90,6 +90,17 @@ void cli_print_error(const vg_error *err)
 {
     char buf[1200];
     cli_error("%s", vg_error_format(err, buf, sizeof buf));
+    /* the library names no option of ours: the hint for its message is here */
+    static const struct {
+        const char *says, *hint;
+    } hints[] = {
+        {": timed out: ", "--timeout sets how many seconds a server may take"},
+        {": TLS certificate not accepted: ", "--cacert FILE trusts the server's CA"},
+    };
+    for (size_t i = 0; err->code == VG_EIO && i < sizeof hints / sizeof hints[0]; i++) {
+        if (strstr(err->msg, hints[i].says))
+            fprintf(stderr, "hint: %s\n", hints[i].hint);
+    }
 }
 
 int cli_set_color(const char *when)

@@ -123,7 +123,7 @@ static int ask(const vg_vsphere_cred_opts *o, const char *prompt, int echo, char
     int rc = o->prompt(prompt, echo, &answer, o->prompt_ctx);
     if (rc != 0 || !answer) {
         vg_vsphere_credentials_free(NULL, answer);
-        return vg_error_set(err, rc < 0 ? rc : VG_ENOTFOUND, NULL, 0,
+        return vg_error_set(err, VG_ENOTFOUND, NULL, 0,
                             "no vSphere credentials: the prompt was not answered");
     }
     *dst = answer;
