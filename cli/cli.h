@@ -46,6 +46,13 @@ int cli_set_color(const char *when);
  * existing file keeps its mode.  Reports and scripts can carry VM names,
  * paths and settings an outsider should not read.  NULL with errno set. */
 FILE *cli_open_output(const char *path);
+/* Where a command's report goes: stdout for NULL or "-", else
+ * cli_open_output(path); NULL after "PATH: cannot write: why". */
+FILE *cli_output(const char *path);
+/* After a command's option parsing: pr > 0 (--help) prints the help and
+ * returns EXIT_OK, pr < 0 prints "usage: vmxguard SYNOPSIS; see 'vmxguard
+ * NAME --help'" and returns EXIT_USAGE; pr 0 returns -1 (go on). */
+int cli_parsed(int pr, const struct cli_command *cmd, const char *synopsis);
 /* getopt_long with one house message on a bad option: "vmxguard: CMD:
  * unknown option '--x'" (never the value after '=', which may be a
  * secret), with the closest long option as a hint; then returns '?'. */
@@ -54,16 +61,17 @@ int cli_getopt_long(int argc, char *const argv[], const char *shortopts,
                     const struct option *longopts, int *longindex);
 /* Print help text of a command to stdout. */
 int cli_help(const struct cli_command *cmd);
-/* Closest name in list (NULL-terminated) by edit distance, or NULL. */
-const char *cli_did_you_mean(const char *word, const char *const *list);
 /* t as "2026-12-07T18:00:00Z" (UTC) into out, "-" when t is 0 or unusable. */
 void cli_iso_time(time_t t, char *out, size_t n);
 /* A whole number from lo to hi for option name; 0, or -1 after saying so. */
 int cli_parse_range(const char *arg, long lo, long hi, const char *name, long *out);
-/* A profile id for a mistyped one (cmd_profiles.c): the same family at
- * the nearest version (disa-vsphere9-vm -> disa-vsphere8-vm), the newer of
- * two as near; else cli_did_you_mean.  NULL when nothing is close. */
-const char *cli_profile_suggest(const char *word, const char *const *ids);
+/* The embedded catalog with the user's profile files added in order; NULL
+ * after printing why, *rc then EXIT_INTERNAL or EXIT_USAGE. */
+vg_catalog *cli_open_catalog(const char *const *files, size_t n_files, int *rc);
+/* The run's profiles (vg_catalog_select_profiles): 0, or -1 after printing
+ * the error ("CMD: " first when cmd is set) and where the list is. */
+int cli_pick_profiles(const vg_catalog *cat, const char *const *ids, size_t n_ids,
+                      const vg_profile **out, size_t cap, size_t *n, const char *cmd);
 const struct cli_command *cli_find_command(const char *name);
 
 #endif

@@ -90,6 +90,17 @@ void cli_print_error(const vg_error *err)
 {
     char buf[1200];
     cli_error("%s", vg_error_format(err, buf, sizeof buf));
+    /* the library names no option of ours: the hint for its message is here */
+    static const struct {
+        const char *says, *hint;
+    } hints[] = {
+        {": timed out: ", "--timeout sets how many seconds a server may take"},
+        {": TLS certificate not accepted: ", "--cacert FILE trusts the server's CA"},
+    };
+    for (size_t i = 0; err->code == VG_EIO && i < sizeof hints / sizeof hints[0]; i++) {
+        if (strstr(err->msg, hints[i].says))
+            fprintf(stderr, "hint: %s\n", hints[i].hint);
+    }
 }
 
 int cli_set_color(const char *when)
@@ -114,45 +125,6 @@ int cli_help(const struct cli_command *cmd)
     return EXIT_OK;
 }
 
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 64 || lb > 64)
-        return (size_t)-1;
-    size_t prev[65], cur[65];
-    for (size_t j = 0; j <= lb; j++)
-        prev[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        cur[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-            size_t best = prev[j - 1] + cost;
-            if (prev[j] + 1 < best)
-                best = prev[j] + 1;
-            if (cur[j - 1] + 1 < best)
-                best = cur[j - 1] + 1;
-            cur[j] = best;
-        }
-        memcpy(prev, cur, sizeof cur);
-    }
-    return prev[lb];
-}
-
-const char *cli_did_you_mean(const char *word, const char *const *list)
-{
-    const char *best = NULL;
-    size_t best_d = (size_t)-1;
-    for (size_t i = 0; list[i]; i++) {
-        size_t d = edit_distance(word, list[i]);
-        if (d < best_d) {
-            best_d = d;
-            best = list[i];
-        }
-    }
-    size_t limit = strlen(word) / 3 + 1;
-    return best_d <= limit ? best : NULL;
-}
-
 /* The first output file's stdio buffer (the one report a command writes);
  * never freed, so the FILE may be closed at any time. */
 static char out_buf[1 << 16];
@@ -174,6 +146,27 @@ FILE *cli_open_output(const char *path)
         setvbuf(f, out_buf, _IOFBF, sizeof out_buf);
     }
     return f;
+}
+
+FILE *cli_output(const char *path)
+{
+    if (!path || strcmp(path, "-") == 0)
+        return stdout;
+    FILE *f = cli_open_output(path);
+    if (!f)
+        cli_error("%s: cannot write: %s", path, strerror(errno));
+    return f;
+}
+
+int cli_parsed(int pr, const struct cli_command *cmd, const char *synopsis)
+{
+    if (pr > 0)
+        return cli_help(cmd);
+    if (pr < 0) {
+        fprintf(stderr, "usage: vmxguard %s; see 'vmxguard %s --help'\n", synopsis, cmd->name);
+        return EXIT_USAGE;
+    }
+    return -1;
 }
 
 int cli_getopt_long(int argc, char *const argv[], const char *shortopts,
@@ -212,7 +205,7 @@ int cli_getopt_long(int argc, char *const argv[], const char *shortopts,
     for (const struct option *o = longopts; o && o->name && k < 127; o++)
         names[k++] = o->name;
     names[k] = NULL;
-    const char *guess = cli_did_you_mean(name, names);
+    const char *guess = vg_closest_name(name, names);
     if (guess)
         fprintf(stderr, "hint: did you mean '--%s'?\n", guess);
     else
@@ -238,4 +231,38 @@ int cli_parse_range(const char *arg, long lo, long hi, const char *name, long *o
     }
     *out = n;
     return 0;
+}
+
+vg_catalog *cli_open_catalog(const char *const *files, size_t n_files, int *rc)
+{
+    vg_catalog *cat = NULL;
+    vg_error err;
+    vg_error_clear(&err);
+    *rc = EXIT_OK;
+    if (vg_catalog_load_embedded(&cat, &err) != VG_OK) {
+        cli_print_error(&err);
+        *rc = EXIT_INTERNAL;
+        return NULL;
+    }
+    for (size_t i = 0; i < n_files; i++) {
+        if (vg_catalog_add_file(cat, files[i], &err) != VG_OK) {
+            cli_print_error(&err);
+            vg_catalog_free(cat);
+            *rc = EXIT_USAGE;
+            return NULL;
+        }
+    }
+    return cat;
+}
+
+int cli_pick_profiles(const vg_catalog *cat, const char *const *ids, size_t n_ids,
+                      const vg_profile **out, size_t cap, size_t *n, const char *cmd)
+{
+    vg_error err;
+    vg_error_clear(&err);
+    if (vg_catalog_select_profiles(cat, ids, n_ids, out, cap, n, &err) == VG_OK)
+        return 0;
+    cli_error("%s%s%s%s", cmd ? cmd : "", cmd ? ": " : "", err.msg,
+              err.code == VG_ENOTFOUND ? " (see 'vmxguard profiles')" : "");
+    return -1;
 }

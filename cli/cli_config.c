@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -122,7 +124,7 @@ static int check_value(const struct config_key *k, const char *v, const char *pa
         if (strcmp(k->words[i], v) == 0)
             return 0;
     }
-    const char *guess = cli_did_you_mean(v, k->words);
+    const char *guess = vg_closest_name(v, k->words);
     return vg_error_set(err, VG_EINPUT, path, line, "unknown %s '%s'%s%s%s", k->name, v,
                         guess ? " (did you mean '" : "", guess ? guess : "", guess ? "'?)" : "");
 }
@@ -145,7 +147,7 @@ static const struct config_key *find_key(const char *key, const char *path, unsi
     for (size_t i = 0; i < NKEYS; i++)
         names[i] = keys[i].name;
     names[NKEYS] = NULL;
-    const char *guess = cli_did_you_mean(key, names);
+    const char *guess = vg_closest_name(key, names);
     vg_error_set(err, VG_EINPUT, path, line, "unknown key '%s'%s%s%s", key,
                  guess ? " (did you mean '" : "", guess ? guess : "", guess ? "'?)" : "");
     return NULL;
@@ -443,4 +445,93 @@ void cli_govc_release(struct cli_govc *g)
     govc_bundle[0] = '\0';
     if (g)
         g->cacert = NULL;
+}
+
+/* ------------------------------------------------------------ vSphere credentials */
+
+struct tty_prompt {
+    int no_tty; /* /dev/tty could not be opened */
+};
+
+/* No-echo line from /dev/tty (not stdin: that may carry data). */
+static int prompt_tty(const char *prompt, int echo, char **answer, void *ctx)
+{
+    struct tty_prompt *tp = ctx;
+    int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) {
+        tp->no_tty = 1;
+        return -1;
+    }
+    struct termios old, quiet;
+    int have_tc = tcgetattr(fd, &old) == 0;
+    if (have_tc && !echo) {
+        quiet = old;
+        quiet.c_lflag &= (tcflag_t) ~(ECHO | ECHONL);
+        tcsetattr(fd, TCSAFLUSH, &quiet);
+    }
+    ssize_t w = write(fd, prompt, strlen(prompt));
+    (void)w;
+    char buf[1024];
+    size_t len = 0;
+    char ch;
+    while (len + 1 < sizeof buf && read(fd, &ch, 1) == 1 && ch != '\n')
+        buf[len++] = ch;
+    buf[len] = '\0';
+    if (have_tc && !echo) {
+        tcsetattr(fd, TCSAFLUSH, &old);
+        w = write(fd, "\n", 1);
+    }
+    close(fd);
+    *answer = strdup(buf);
+    wipe(buf, sizeof buf);
+    return *answer ? 0 : -1;
+}
+
+/* A password in the URL's user part: [scheme://]user:password@host... */
+static int url_has_password(const char *url)
+{
+    const char *rest = strstr(url, "://");
+    rest = rest ? rest + 3 : url;
+    size_t auth = strcspn(rest, "/");
+    const char *at = memchr(rest, '@', auth);
+    return at && memchr(rest, ':', (size_t)(at - rest)) != NULL;
+}
+
+int cli_vsphere_url(const char *url, vg_vsphere_target *t, vg_error *err)
+{
+    int rc = vg_vsphere_parse_url(url, t, err);
+    if (rc != VG_OK && url_has_password(url)) {
+        size_t n = strlen(err->msg);
+        snprintf(err->msg + n, sizeof err->msg - n,
+                 "; use VMXGUARD_PASSWORD, --credentials or the prompt");
+    }
+    return rc;
+}
+
+int cli_vsphere_credentials(const char *url_user, const char *cred_file, char **user,
+                            char **password, vg_error *err)
+{
+    struct tty_prompt tp = {0};
+    vg_vsphere_cred_opts o = {.file = cred_file,
+                              .url_user = url_user,
+                              .user = getenv("VMXGUARD_USER"),
+                              .password = getenv("VMXGUARD_PASSWORD"),
+                              .prompt = prompt_tty,
+                              .prompt_ctx = &tp};
+    int rc = vg_vsphere_credentials(&o, user, password, err);
+    /* the library says what is missing; the CLI says where it comes from */
+    if (rc == VG_ENOTFOUND)
+        vg_error_set(err, VG_EUSAGE, NULL, 0, "%s",
+                     tp.no_tty ? "no vSphere credentials: set VMXGUARD_USER and "
+                                 "VMXGUARD_PASSWORD, use --credentials FILE, or run on a "
+                                 "terminal to be asked"
+                               : "no vSphere credentials: set VMXGUARD_USER and "
+                                 "VMXGUARD_PASSWORD, or use --credentials FILE");
+    if (rc != VG_OK)
+        return -1;
+    /* The password stays in memory while sessions may still log in; a
+     * non-dumpable process writes no core file and refuses ptrace from
+     * other users, so it cannot leak that way (as ssh-agent does). */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    return 0;
 }

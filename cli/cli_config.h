@@ -68,4 +68,18 @@ int cli_govc_load(struct cli_govc *g, int use_url);
 /* Remove the CA bundle cli_govc_load may have written. */
 void cli_govc_release(struct cli_govc *g);
 
+/* vg_vsphere_parse_url, and where a password goes instead of the URL. */
+int cli_vsphere_url(const char *url, vg_vsphere_target *t, vg_error *err);
+
+/*
+ * vSphere credentials (vg_vsphere_credentials) in the CLI's order: the
+ * --credentials file, the target URL's user (url_user, may be NULL or ""),
+ * VMXGUARD_USER / VMXGUARD_PASSWORD, else a no-echo prompt on /dev/tty.
+ * On success the process is made non-dumpable (no core file, no ptrace by
+ * other users) while the password is held.  0, or -1 with err saying what
+ * to set.  Free with vg_vsphere_credentials_free.
+ */
+int cli_vsphere_credentials(const char *url_user, const char *cred_file, char **user,
+                            char **password, vg_error *err);
+
 #endif

@@ -309,63 +309,9 @@ static int parse_args(int argc, char **argv, struct audit_args *a)
     return 0;
 }
 
-/* --profile IDs, or the profiles of --profile-file, or the default. */
-/* Was profile id in the catalog before the user's file was added? */
-static int had_before(const char *const *before, size_t n, const char *id)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(before[i], id) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-static int pick_profiles(vg_catalog *cat, const struct audit_args *a, const char *const *before,
-                         size_t n_before, struct audit_run *run)
-{
-    for (size_t i = 0; i < a->n_profiles; i++) {
-        const vg_profile *p = vg_catalog_profile(cat, a->profiles[i]);
-        if (!p) {
-            const char *ids[512];
-            size_t n = vg_catalog_profile_count(cat);
-            for (size_t k = 0; k < n && k < 511; k++)
-                ids[k] = vg_catalog_profile_at(cat, k)->id;
-            ids[n < 511 ? n : 511] = NULL;
-            const char *near = cli_profile_suggest(a->profiles[i], ids);
-            cli_error("unknown profile '%s'%s%s%s (see 'vmxguard profiles')", a->profiles[i],
-                      near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
-            return -1;
-        }
-        run->profiles[run->n_profiles++] = p;
-    }
-    for (size_t i = 0; a->profile_file && !a->n_profiles && i < vg_catalog_profile_count(cat);
-         i++) {
-        const vg_profile *p = vg_catalog_profile_at(cat, i);
-        if (run->n_profiles < MAX_LIST && !had_before(before, n_before, p->id))
-            run->profiles[run->n_profiles++] = p;
-    }
-    if (!run->n_profiles) {
-        const vg_profile *p = vg_catalog_profile(cat, vg_catalog_default_profile());
-        if (!p) {
-            cli_error("default profile '%s' is not in the catalog", vg_catalog_default_profile());
-            return -1;
-        }
-        run->profiles[run->n_profiles++] = p;
-    }
-    return 0;
-}
-
 /* Folder evidence (logs, locks) is decided by the rules of this profile;
  * it joins the chosen baselines so every file VM gets those results too. */
 #define FOLDER_EVIDENCE_PROFILE "vm-folder-evidence"
-
-/* A STIG checklist (ckl, cklb, xccdf) answers one benchmark's rules; the
- * folder evidence is vmxguard's own and stays out of it. */
-static int is_checklist_format(const char *format)
-{
-    return format &&
-           (!strcmp(format, "ckl") || !strcmp(format, "cklb") || !strcmp(format, "xccdf"));
-}
 
 static int add_evidence_profile(vg_catalog *cat, struct audit_run *run)
 {
@@ -593,15 +539,14 @@ static int audit_vsphere(const char **urls, size_t n, const struct audit_args *a
     vg_vsphere_target t;
     vg_error err;
     for (size_t i = 0; i < n; i++) {
-        if (vg_vsphere_parse_url(urls[i], &t, &err) != VG_OK) {
+        if (cli_vsphere_url(urls[i], &t, &err) != VG_OK) {
             on_problem(&err, run);
             return -1;
         }
     }
     vg_vsphere_parse_url(urls[0], &t, &err);
     char *user = NULL, *password = NULL;
-    if (vg_vsphere_credentials(t.user[0] ? t.user : NULL, a->credentials, 1, &user, &password,
-                               &err) != VG_OK) {
+    if (cli_vsphere_credentials(t.user, a->credentials, &user, &password, &err) != 0) {
         on_problem(&err, run);
         return -1;
     }
@@ -727,15 +672,9 @@ static int audit_templates(const char **paths, size_t n, struct audit_run *run)
 }
 #endif
 
-/* Formats that can write one file per VM into a folder. */
 static int uses_output_dir(const char *format)
 {
-    static const char *const dir_formats[] = {"ckl", "cklb", "xccdf", "hdf"};
-    for (size_t i = 0; format && i < sizeof dir_formats / sizeof dir_formats[0]; i++) {
-        if (strcmp(format, dir_formats[i]) == 0)
-            return 1;
-    }
-    return 0;
+    return (vg_report_format_props(format) & VG_REPORT_PER_VM_FILES) != 0;
 }
 
 static int is_dir_path(const char *p)
@@ -1044,30 +983,17 @@ static int setup(const struct audit_args *a, int file_targets, vg_catalog **cat,
                  struct audit_run *run)
 {
     vg_error err;
-    if (vg_catalog_load_embedded(cat, &err) != VG_OK) {
-        cli_print_error(&err);
-        return EXIT_INTERNAL;
-    }
-    /* ids shipped in the binary: the user's file adds the others */
-    size_t n_before = vg_catalog_profile_count(*cat);
-    const char **before = calloc(n_before ? n_before : 1, sizeof *before);
-    if (!before) {
-        cli_error("out of memory");
-        return EXIT_INTERNAL;
-    }
-    for (size_t i = 0; i < n_before; i++)
-        before[i] = vg_catalog_profile_at(*cat, i)->id;
-    int bad = a->profile_file && vg_catalog_add_file(*cat, a->profile_file, &err) != VG_OK;
-    if (bad)
-        cli_print_error(&err);
-    else
-        bad = pick_profiles(*cat, a, before, n_before, run) != 0;
+    int rc = EXIT_OK;
+    *cat = cli_open_catalog(&a->profile_file, a->profile_file ? 1 : 0, &rc);
+    if (!*cat)
+        return rc;
+    int bad = cli_pick_profiles(*cat, a->profiles, a->n_profiles, run->profiles, MAX_LIST,
+                                &run->n_profiles, NULL) != 0;
     int checklist = 0; /* any checklist output keeps the folder evidence out of the run */
     for (size_t i = 0; i < a->n_outputs; i++)
-        checklist |= is_checklist_format(a->outputs[i].format);
+        checklist |= (vg_report_format_props(a->outputs[i].format) & VG_REPORT_CHECKLIST) != 0;
     if (!bad && file_targets && !a->no_folder_evidence && !checklist)
         bad = add_evidence_profile(*cat, run) != 0;
-    free(before);
     if (bad)
         return EXIT_USAGE;
     if (a->fail_on && vg_severity_parse(a->fail_on, &run->fail_on) != VG_OK) {
@@ -1211,12 +1137,8 @@ static int run_audit(int argc, char **argv)
     int pr = parse_args(argc, argv, &a);
     if (pr == 0 && resolve_outputs(&a) != 0)
         pr = -1;
-    if (pr != 0) {
-        if (pr > 0)
-            return cli_help(&cli_cmd_audit);
-        fprintf(stderr, "usage: vmxguard audit TARGET... [options]; see 'vmxguard audit --help'\n");
-        return EXIT_USAGE;
-    }
+    if ((pr = cli_parsed(pr, &cli_cmd_audit, "audit TARGET... [options]")) >= 0)
+        return pr;
     struct cli_govc govc;
     if (cli_govc_load(&govc, optind >= argc) != 0)
         return EXIT_USAGE;

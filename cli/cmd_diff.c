@@ -117,7 +117,7 @@ static void attribute(const struct diff_args *a, vg_store_diff *d, const char *t
         vg_error err;
         if (strncmp(t, "vsphere://", 10) && strncmp(t, "https://", 8) && strncmp(t, "http://", 7))
             continue;
-        if (vg_vsphere_parse_url(t, &vt, &err) != VG_OK) {
+        if (cli_vsphere_url(t, &vt, &err) != VG_OK) {
             cli_print_error(&err);
             continue;
         }
@@ -134,8 +134,7 @@ static void attribute(const struct diff_args *a, vg_store_diff *d, const char *t
                 morefs[n++] = c->moref;
         }
         char *user = NULL, *password = NULL;
-        if (n && vg_vsphere_credentials(vt.user[0] ? vt.user : NULL, a->credentials, 1, &user,
-                                        &password, &err) == VG_OK) {
+        if (n && cli_vsphere_credentials(vt.user, a->credentials, &user, &password, &err) == 0) {
             vg_vsphere_opts vo = {
                 .user = user, .password = password, .cacert = a->cacert, .insecure = a->insecure};
             struct event_ctx ec = {d, vt.server};
@@ -515,11 +514,9 @@ static void add_titles(vg_store_diff *d)
 static int write_diff(const struct diff_args *a, vg_store_diff *d, const vg_store_run_info *runs,
                       size_t n)
 {
-    FILE *out = stdout;
-    if (a->output && strcmp(a->output, "-") != 0 && !(out = cli_open_output(a->output))) {
-        cli_error("%s: cannot write: %s", a->output, strerror(errno));
+    FILE *out = cli_output(a->output);
+    if (!out)
         return EXIT_USAGE;
-    }
     int rc = EXIT_OK;
     if (!strcmp(a->format, "json"))
         rc = print_json(out, d, runs, n) ? EXIT_INTERNAL : EXIT_OK;
@@ -538,13 +535,8 @@ static int run_diff(int argc, char **argv)
 {
     struct diff_args a = {0};
     int pr = parse_args(argc, argv, &a);
-    if (pr != 0) {
-        if (pr > 0)
-            return cli_help(&cli_cmd_diff);
-        fprintf(stderr, "usage: vmxguard diff [RUN_A] [RUN_B] --store STORE; see 'vmxguard diff "
-                        "--help'\n");
-        return EXIT_USAGE;
-    }
+    if ((pr = cli_parsed(pr, &cli_cmd_diff, "diff [RUN_A] [RUN_B] --store STORE")) >= 0)
+        return pr;
     if (strcmp(a.format, "text") && strcmp(a.format, "json") && strcmp(a.format, "html")) {
         cli_error("diff: --format wants text, json or html, not '%s'", a.format);
         return EXIT_USAGE;

@@ -91,7 +91,7 @@ static const char **candidate_names(const vg_catalog *cat)
 static void suggest(const vg_catalog *cat, const char *word)
 {
     const char **names = candidate_names(cat);
-    const char *guess = names ? cli_did_you_mean(word, names) : NULL;
+    const char *guess = names ? vg_closest_name(word, names) : NULL;
     cli_error("unknown rule '%s' (not a rule id, source id or .vmx key in the catalog)", word);
     if (guess)
         fprintf(stderr, "hint: did you mean 'vmxguard explain %s'?\n", cli_term(guess));
@@ -296,15 +296,10 @@ static int run(int argc, char **argv)
         cli_error("explain needs a rule id, source id or .vmx key");
         return EXIT_USAGE;
     }
-    vg_catalog *cat = NULL;
-    vg_error err;
-    if (vg_catalog_load_embedded(&cat, &err) != VG_OK ||
-        (profile_file && vg_catalog_add_file(cat, profile_file, &err) != VG_OK)) {
-        cli_print_error(&err);
-        vg_catalog_free(cat);
-        return EXIT_USAGE;
-    }
-    int rc = EXIT_OK;
+    int rc;
+    vg_catalog *cat = cli_open_catalog(&profile_file, profile_file ? 1 : 0, &rc);
+    if (!cat)
+        return rc;
     for (int a = optind; a < argc; a++) {
         const vg_rule *hits[MAX_HITS];
         size_t n = resolve(cat, argv[a], hits);

@@ -284,7 +284,7 @@ static int check_usage(struct fix_run *run, int n_targets)
         while (names[i] && strcmp(names[i], run->eo.ansible_collection))
             i++;
         if (!names[i]) {
-            const char *guess = cli_did_you_mean(run->eo.ansible_collection, names);
+            const char *guess = vg_closest_name(run->eo.ansible_collection, names);
             cli_error("fix: unknown --ansible-collection '%s' (community.vmware, "
                       "vmware.vmware)%s%s",
                       run->eo.ansible_collection, guess ? "; did you mean " : "",
@@ -298,7 +298,7 @@ static int check_usage(struct fix_run *run, int n_targets)
             if (!strcmp(names[i], run->emit))
                 return 0;
         }
-        const char *guess = cli_did_you_mean(run->emit, names);
+        const char *guess = vg_closest_name(run->emit, names);
         cli_error("fix: unknown --emit format '%s' (govc, powercli, ansible, terraform, "
                   "esxi-shell)%s%s",
                   run->emit, guess ? "; did you mean " : "", guess ? guess : "");
@@ -314,54 +314,20 @@ static int check_usage(struct fix_run *run, int n_targets)
 
 static int load_profiles(struct fix_run *run)
 {
-    vg_error err;
-    vg_error_clear(&err);
-    if (vg_catalog_load_embedded(&run->cat, &err) != 0) {
-        cli_print_error(&err);
-        return -1;
-    }
-    size_t builtin = vg_catalog_profile_count(run->cat);
-    for (size_t i = 0; i < run->n_profile_files; i++) {
-        if (vg_catalog_add_file(run->cat, run->profile_files[i], &err) != 0) {
-            cli_print_error(&err);
-            return -1;
-        }
-    }
-    /* as audit does: profiles from --profile-file files unless --profile names others */
-    for (size_t i = builtin; !run->n_profile_ids && i < vg_catalog_profile_count(run->cat) &&
-                             run->n_profiles < MAX_LIST;
-         i++)
-        run->profiles[run->n_profiles++] = vg_catalog_profile_at(run->cat, i);
-    if (run->n_profiles)
-        return 0;
-    if (!run->n_profile_ids)
-        run->profile_ids[run->n_profile_ids++] = vg_catalog_default_profile();
-    for (size_t i = 0; i < run->n_profile_ids; i++) {
-        const vg_profile *p = vg_catalog_profile(run->cat, run->profile_ids[i]);
-        if (!p) {
-            cli_error("fix: unknown profile '%s' (see 'vmxguard profiles')", run->profile_ids[i]);
-            return -1;
-        }
-        run->profiles[run->n_profiles++] = p;
-    }
-    return 0;
+    int rc;
+    run->cat = cli_open_catalog(run->profile_files, run->n_profile_files, &rc);
+    return run->cat ? cli_pick_profiles(run->cat, run->profile_ids, run->n_profile_ids,
+                                        run->profiles, MAX_LIST, &run->n_profiles, "fix")
+                    : -1;
 }
 
-/* The typed ConfigSpec fields vg_vsphere_reconfig sets (vsphere.h): no
- * script can carry them as extraConfig keys, so --emit lists them. */
-static const char *const typed_keys[] = {
-    "config.flags.enableLogging",
-    "config.migrateEncryption",
-    "config.ftEncryptionMode",
-};
-
+/* Typed ConfigSpec properties (vg_fix_typed_props): no script can carry
+ * them as extraConfig keys, so --emit lists them. */
 static void list_unscripted(struct fix_run *run, const vg_fix_vm *fv)
 {
     for (size_t i = 0; i < fv->n_edits; i++) {
         const vg_fix_edit *e = &fv->edits[i];
-        for (size_t k = 0; k < sizeof typed_keys / sizeof typed_keys[0]; k++) {
-            if (strcmp(e->key, typed_keys[k]) != 0)
-                continue;
+        if (vg_fix_typed_prop_find(e->key)) {
             for (size_t j = 0; j < e->n_rule_ids; j++)
                 fprintf(run->msg,
                         "  not in the script: %s (%s = %s; typed vSphere property, "
@@ -376,10 +342,32 @@ static void list_unfixed(struct fix_run *run, const vg_fix_vm *fv)
 {
     for (size_t i = 0; i < fv->n_unfixed; i++) {
         const vg_fix_unfixed *u = &fv->unfixed[i];
-        fprintf(run->msg, "  not fixed: %s (%s): %s\n", u->rule_id, vg_fix_reason_name(u->reason),
-                cli_term(u->message));
+        fprintf(run->msg, "  not fixed: %s (%s): %s%s\n", u->rule_id,
+                vg_fix_reason_name(u->reason), cli_term(u->message),
+                u->with_devices ? "; use --devices to apply" : "");
     }
     run->unfixed += fv->n_unfixed;
+}
+
+/* "apply to NAME? [y,n,a,q]" until one of those: 1 = apply (a: this and
+ * every later one), 0 = not; q or the end of input also stops the run. */
+static int ask_apply(struct fix_run *run, const char *name)
+{
+    for (;;) {
+        printf("apply to %s? [y,n,a,q] ", cli_term(name)); /* a name must not redraw it */
+        fflush(stdout);
+        char line[32];
+        if (!fgets(line, sizeof line, stdin) || line[0] == 'q') {
+            run->quit = 1;
+            return 0;
+        }
+        if (line[0] == 'y' || line[0] == 'a') {
+            run->all_yes = line[0] == 'a';
+            return 1;
+        }
+        if (line[0] == 'n')
+            return 0;
+    }
 }
 
 /* On a terminal without --yes: show the diff, ask.  1 = apply. */
@@ -398,21 +386,7 @@ static int ask(struct fix_run *run, const vg_fix_vm *fv)
     }
     fputs(out.diff, stdout);
     vg_fix_outcome_release(&out);
-    for (;;) {
-        printf("apply to %s? [y,n,a,q] ", cli_term(fv->path)); /* a name must not redraw it */
-        fflush(stdout);
-        char line[32];
-        if (!fgets(line, sizeof line, stdin) || line[0] == 'q') {
-            run->quit = 1;
-            return 0;
-        }
-        if (line[0] == 'y' || line[0] == 'a') {
-            run->all_yes = line[0] == 'a';
-            return 1;
-        }
-        if (line[0] == 'n')
-            return 0;
-    }
+    return ask_apply(run, fv->path);
 }
 
 /* Rules an edit list would have fixed (for the count of rules left unfixed). */
@@ -485,9 +459,9 @@ static void apply_one(struct fix_run *run, const vg_fix_vm *fv, vg_vm *vm)
     vg_fix_outcome_release(&out);
 }
 
-static int on_vm(vg_vm *vm, void *ctx)
+/* Audit vm with the run's profiles and plan its edits; NULL after saying why. */
+static vg_fix_vm *plan_one(struct fix_run *run, const vg_vm *vm)
 {
-    struct fix_run *run = ctx;
     vg_vm_report *rep = NULL;
     vg_fix_vm *fv = NULL;
     vg_error err;
@@ -497,7 +471,19 @@ static int on_vm(vg_vm *vm, void *ctx)
         vg_fix_plan_vm(rep, &run->fo, &fv, &err) != 0) {
         cli_print_error(&err);
         run->errors++;
-    } else if (run->emit || vm->origin == VG_ORIGIN_VSPHERE) {
+        fv = NULL;
+    }
+    vg_vm_report_free(rep);
+    return fv;
+}
+
+static int on_vm(vg_vm *vm, void *ctx)
+{
+    struct fix_run *run = ctx;
+    vg_error err;
+    vg_error_clear(&err);
+    vg_fix_vm *fv = plan_one(run, vm);
+    if (fv && (run->emit || vm->origin == VG_ORIGIN_VSPHERE)) {
         /* scripts need every VM; a vSphere target is applied in one session */
         if (!run->emit && fv->n_unfixed)
             fprintf(run->msg, "%s:\n", cli_term(fv->name));
@@ -509,14 +495,13 @@ static int on_vm(vg_vm *vm, void *ctx)
             run->errors++;
         }
         fv = NULL;
-    } else {
+    } else if (fv) {
         if (fv->n_unfixed)
             fprintf(run->msg, "%s:\n", cli_term(fv->path));
         list_unfixed(run, fv);
         apply_one(run, fv, vm);
     }
     vg_fix_vm_free(fv);
-    vg_vm_report_free(rep);
     vg_vm_free(vm);
     return run->quit;
 }
@@ -674,70 +659,53 @@ static int vsphere_wanted(struct fix_run *run, const vg_fix_vm *fv)
     return 1;
 }
 
-static void vsphere_result(struct fix_run *run, const vg_fix_vm *fv, vg_vsphere_change *c)
+static void vsphere_result(struct fix_run *run, const vg_fix_vm *fv, vg_fix_vsphere_outcome *o)
 {
-    if (c->status != 0) {
-        cli_error("%s (%s): %s", fv->name, fv->moref, c->message);
+    if (o->status != 0) {
+        cli_error("%s (%s): %s", fv->name, fv->moref, o->message);
         run->errors++;
         run->skipped++;
         run->why[SKIP_WRITE]++;
     } else {
-        size_t set = 0;
-        for (size_t i = 0; i < fv->n_edits; i++)
-            set += fv->edits[i].op == VG_FIX_SET;
-        /* a running VM reads its .vmx at power-on: the new values wait for a cold start */
-        int on = fv->power == VG_POWER_ON;
         fprintf(run->msg, "%s (%s): set %zu, removed %zu key(s); verified by reading it back%s\n",
-                cli_term(fv->name), fv->moref, set, fv->n_edits - set,
-                on ? "; applied, pending cold start (power off, then on)" : "");
-        run->pending += on;
+                cli_term(fv->name), fv->moref, o->keys_set, o->keys_removed,
+                o->pending_cold_start ? "; applied, pending cold start (power off, then on)" : "");
+        run->pending += o->pending_cold_start;
         run->changed++;
-        run->keys_set += set;
-        run->keys_removed += fv->n_edits - set;
+        run->keys_set += o->keys_set;
+        run->keys_removed += o->keys_removed;
     }
-    vg_vm_free(c->after);
+    vg_vm_free(o->after);
 }
 
 /* One reconfig session for every VM of the target that is to change. */
 static void vsphere_apply(struct fix_run *run, const char *url, const vg_vsphere_opts *vo)
 {
     vg_fix_plan *b = run->batch;
-    vg_vsphere_change *ch = calloc(b->n_vms + 1, sizeof *ch);
-    vg_vsphere_edit *ed = NULL;
-    size_t n_ed = 0, n = 0, *which = calloc(b->n_vms + 1, sizeof *which);
-    for (size_t i = 0; i < b->n_vms; i++)
-        n_ed += b->vms[i]->n_edits;
-    ed = calloc(n_ed + 1, sizeof *ed);
-    if (!ch || !ed || !which) {
+    const vg_fix_vm **send = calloc(b->n_vms + 1, sizeof *send);
+    vg_fix_vsphere_outcome *out = calloc(b->n_vms + 1, sizeof *out);
+    size_t n = 0;
+    if (!send || !out) {
         cli_error("out of memory");
         run->errors++;
         goto done;
     }
-    n_ed = 0;
     for (size_t i = 0; i < b->n_vms && !run->quit; i++) {
-        const vg_fix_vm *fv = b->vms[i];
-        if (!vsphere_wanted(run, fv) || !fv->moref)
-            continue;
-        ch[n] = (vg_vsphere_change){.moref = fv->moref, .edits = ed + n_ed, .n_edits = fv->n_edits};
-        for (size_t j = 0; j < fv->n_edits; j++)
-            ed[n_ed++] = (vg_vsphere_edit){fv->edits[j].key, fv->edits[j].value};
-        which[n++] = i;
+        if (vsphere_wanted(run, b->vms[i]) && b->vms[i]->moref)
+            send[n++] = b->vms[i];
     }
     vg_error err;
     vg_error_clear(&err);
-    if (n && vg_vsphere_reconfig(url, vo, ch, n, 0, &err) != 0) {
+    if (n && vg_fix_apply_vsphere(url, vo, send, n, &run->ao, out, &err) != 0) {
         cli_print_error(&err);
         run->errors++;
-        for (size_t i = 0; i < n; i++)
-            vg_vm_free(ch[i].after);
         goto done;
     }
     for (size_t i = 0; i < n; i++)
-        vsphere_result(run, b->vms[which[i]], &ch[i]);
+        vsphere_result(run, send[i], &out[i]);
 done:
-    free(ch);
-    free(ed);
-    free(which);
+    free(send);
+    free(out);
 }
 
 static void fix_vsphere(struct fix_run *run, const char *url)
@@ -757,9 +725,8 @@ static void fix_vsphere(struct fix_run *run, const char *url)
         cacert = govc.cacert;
         insecure = govc.insecure;
     }
-    if (vg_vsphere_parse_url(url, &t, &err) != 0 ||
-        vg_vsphere_credentials(t.user[0] ? t.user : NULL, run->credentials, 1, &user, &password,
-                               &err) != 0) {
+    if (cli_vsphere_url(url, &t, &err) != 0 ||
+        cli_vsphere_credentials(t.user, run->credentials, &user, &password, &err) != 0) {
         cli_print_error(&err);
         run->errors++;
         cli_govc_release(&govc);
@@ -806,16 +773,10 @@ static int template_vm(vg_vm *vm, void *ctx)
 {
     struct tmpl_fix *tf = ctx;
     struct fix_run *run = tf->run;
-    vg_vm_report *rep = NULL;
-    vg_fix_vm *fv = NULL;
     vg_error err;
     vg_error_clear(&err);
-    run->vms++;
-    if (vg_audit_vm(vm, run->profiles, run->n_profiles, NULL, &rep, &err) != 0 ||
-        vg_fix_plan_vm(rep, &run->fo, &fv, &err) != 0) {
-        cli_print_error(&err);
-        run->errors++;
-    } else {
+    vg_fix_vm *fv = plan_one(run, vm);
+    if (fv) {
         if (fv->n_unfixed)
             fprintf(run->msg, "%s (%s):\n", fv->path, fv->name);
         list_unfixed(run, fv);
@@ -826,7 +787,6 @@ static int template_vm(vg_vm *vm, void *ctx)
         fv = NULL;
     }
     vg_fix_vm_free(fv);
-    vg_vm_report_free(rep);
     vg_vm_free(vm);
     return run->quit;
 }
@@ -855,21 +815,7 @@ static int ask_template(struct fix_run *run, const char *path, const vg_fix_plan
     }
     fputs(out.diff, stdout);
     vg_fix_outcome_release(&out);
-    for (;;) {
-        printf("apply to %s? [y,n,a,q] ", path);
-        fflush(stdout);
-        char line[32];
-        if (!fgets(line, sizeof line, stdin) || line[0] == 'q') {
-            run->quit = 1;
-            return 0;
-        }
-        if (line[0] == 'y' || line[0] == 'a') {
-            run->all_yes = line[0] == 'a';
-            return 1;
-        }
-        if (line[0] == 'n')
-            return 0;
-    }
+    return ask_apply(run, path);
 }
 
 static void fix_template(struct fix_run *run, const char *path)

@@ -139,25 +139,18 @@ static int run_guest(int argc, char **argv)
     struct guest_args a;
     memset(&a, 0, sizeof a);
     int pr = parse_args(argc, argv, &a);
-    if (pr > 0)
-        return cli_help(&cli_cmd_guest);
-    if (pr < 0) {
-        fprintf(stderr, "usage: vmxguard guest [options]; see 'vmxguard guest --help'\n");
-        return EXIT_USAGE;
-    }
-    vg_catalog *cat = NULL;
-    vg_error err;
-    if (vg_catalog_load_embedded(&cat, &err) != VG_OK) {
-        cli_print_error(&err);
-        return EXIT_INTERNAL;
-    }
-    FILE *out = stdout;
-    if (a.output && strcmp(a.output, "-") != 0 && !(out = cli_open_output(a.output))) {
-        cli_error("%s: cannot write: %s", a.output, strerror(errno));
+    if ((pr = cli_parsed(pr, &cli_cmd_guest, "guest [options]")) >= 0)
+        return pr;
+    int rc;
+    vg_catalog *cat = cli_open_catalog(NULL, 0, &rc);
+    if (!cat)
+        return rc;
+    FILE *out = cli_output(a.output);
+    if (!out) {
         vg_catalog_free(cat);
         return EXIT_USAGE;
     }
-    int rc = guest_run(&a, cat, out);
+    rc = guest_run(&a, cat, out);
     if (out != stdout && fclose(out) != 0 && rc != EXIT_INTERNAL) {
         cli_error("%s: write failed", a.output);
         rc = EXIT_INTERNAL;

@@ -127,9 +127,8 @@ static int run_history(int argc, char **argv)
         return EXIT_USAGE;
     }
     vg_store_close(s);
-    FILE *out = stdout;
-    if (output && strcmp(output, "-") != 0 && !(out = cli_open_output(output))) {
-        cli_error("%s: cannot write: %s", output, strerror(errno));
+    FILE *out = cli_output(output);
+    if (!out) {
         vg_store_runs_free(runs, n);
         return EXIT_USAGE;
     }

@@ -244,11 +244,9 @@ static int from_logs_yaml(const vg_rule *r)
 /* A profile of every evidence rule of catalog/rules/logs.yaml. */
 static int build_profile(struct logs_run *run)
 {
-    vg_error err;
-    if (vg_catalog_load_embedded(&run->cat, &err) != VG_OK) {
-        cli_print_error(&err);
+    int rc;
+    if (!(run->cat = cli_open_catalog(NULL, 0, &rc)))
         return -1;
-    }
     size_t n = vg_catalog_rule_count(run->cat), k = 0;
     run->prules = calloc(n ? n : 1, sizeof *run->prules);
     if (!run->prules)
@@ -426,7 +424,7 @@ static int setup(struct logs_run *run, const struct logs_args *args)
     while (formats[k] && strcmp(formats[k], args->format) != 0)
         k++;
     if (!formats[k]) {
-        const char *guess = cli_did_you_mean(args->format, formats);
+        const char *guess = vg_closest_name(args->format, formats);
         cli_error("--format: unknown format '%s'%s%s%s", args->format,
                   guess ? " (did you mean '" : "", guess ? guess : "", guess ? "'?)" : "");
         return EXIT_USAGE;
@@ -435,13 +433,8 @@ static int setup(struct logs_run *run, const struct logs_args *args)
         cli_print_error(&err);
         return EXIT_INTERNAL;
     }
-    if (args->output && strcmp(args->output, "-") != 0) {
-        run->out = cli_open_output(args->output);
-        if (!run->out) {
-            cli_error("%s: cannot write: %s", args->output, strerror(errno));
-            return EXIT_USAGE;
-        }
-    }
+    if (args->output && strcmp(args->output, "-") != 0 && !(run->out = cli_output(args->output)))
+        return EXIT_USAGE;
     return EXIT_OK;
 }
 

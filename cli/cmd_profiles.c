@@ -23,57 +23,8 @@ static const struct option long_opts[] = {
 /* The embedded catalog plus an optional user file; NULL (message printed) on error. */
 static vg_catalog *open_catalog(const char *profile_file)
 {
-    vg_catalog *cat = NULL;
-    vg_error err;
-    if (vg_catalog_load_embedded(&cat, &err) != VG_OK) {
-        cli_print_error(&err);
-        return NULL;
-    }
-    if (profile_file && vg_catalog_add_file(cat, profile_file, &err) != VG_OK) {
-        cli_print_error(&err);
-        vg_catalog_free(cat);
-        return NULL;
-    }
-    return cat;
-}
-
-/* An id's family and version: "disa-vsphere6.7-vm" is "disa-vsphere#-vm"
- * at 6.7 (as 6007); the first number in the id is the version.  -1 when
- * the id has no number. */
-static long id_version(const char *id, char *family, size_t cap)
-{
-    size_t n = strcspn(id, "0123456789");
-    if (!id[n] || n + 2 >= cap)
-        return -1;
-    char *end = NULL;
-    long major = strtol(id + n, &end, 10), minor = 0;
-    if (*end == '.' && end[1] >= '0' && end[1] <= '9')
-        minor = strtol(end + 1, &end, 10);
-    int w = snprintf(family, cap, "%.*s#%s", (int)n, id, end);
-    if (w < 0 || (size_t)w >= cap || major > 1000000 || minor > 999)
-        return -1;
-    return major * 1000 + minor;
-}
-
-const char *cli_profile_suggest(const char *word, const char *const *ids)
-{
-    char want_family[256], family[256];
-    long want = id_version(word, want_family, sizeof want_family);
-    const char *best = NULL;
-    long best_gap = 0, best_v = 0;
-    for (size_t i = 0; want >= 0 && ids[i]; i++) {
-        long v = id_version(ids[i], family, sizeof family);
-        if (v < 0 || strcmp(family, want_family) != 0)
-            continue;
-        long gap = v > want ? v - want : want - v;
-        /* nearest version; between two as near, the newer */
-        if (!best || gap < best_gap || (gap == best_gap && v > best_v)) {
-            best = ids[i];
-            best_gap = gap;
-            best_v = v;
-        }
-    }
-    return best ? best : cli_did_you_mean(word, ids);
+    int rc;
+    return cli_open_catalog(&profile_file, profile_file ? 1 : 0, &rc);
 }
 
 /* Find a profile or say which one was probably meant. */
@@ -82,18 +33,13 @@ static const vg_profile *find_profile(const vg_catalog *cat, const char *id)
     const vg_profile *p = vg_catalog_profile(cat, id);
     if (p)
         return p;
-    size_t n = vg_catalog_profile_count(cat);
-    const char **ids = calloc(n + 1, sizeof *ids);
-    for (size_t i = 0; ids && i < n; i++)
-        ids[i] = vg_catalog_profile_at(cat, i)->id;
-    const char *guess = ids ? cli_profile_suggest(id, ids) : NULL;
+    const char *guess = vg_catalog_suggest_profile(cat, id);
     cli_error("unknown profile '%s'", id);
     if (guess)
         fprintf(stderr, "hint: did you mean '%s'? ('vmxguard profiles' lists them all)\n",
                 cli_term(guess));
     else
         fprintf(stderr, "hint: 'vmxguard profiles' lists the profiles\n");
-    free(ids);
     return NULL;
 }
 

@@ -142,13 +142,8 @@ static int run_report(int argc, char **argv)
 {
     struct report_args a = {0};
     int pr = parse_args(argc, argv, &a);
-    if (pr != 0) {
-        if (pr > 0)
-            return cli_help(&cli_cmd_report);
-        fprintf(stderr, "usage: vmxguard report [REPORT.json | --store STORE [--run ID]] "
-                        "[--format F]; see 'vmxguard report --help'\n");
-        return EXIT_USAGE;
-    }
+    if ((pr = cli_parsed(pr, &cli_cmd_report, "report [REPORT.json | --store STORE [--run ID]] [--format F]")) >= 0)
+        return pr;
     if (!a.json && (!a.store || !*a.store)) {
         cli_error("report: name a saved JSON report or a store (--store, or the config key "
                   "store)");
@@ -166,24 +161,16 @@ static int run_report(int argc, char **argv)
         cli_error("--color wants auto, always or never, not '%s'", a.color);
         return EXIT_USAGE;
     }
-    vg_catalog *cat = NULL;
-    vg_error err;
-    if (vg_catalog_load_embedded(&cat, &err) != VG_OK) {
-        cli_print_error(&err);
-        return EXIT_INTERNAL;
-    }
-    if (a.profile_file && vg_catalog_add_file(cat, a.profile_file, &err) != VG_OK) {
-        cli_print_error(&err);
+    int rc;
+    vg_catalog *cat = cli_open_catalog(&a.profile_file, a.profile_file ? 1 : 0, &rc);
+    if (!cat)
+        return rc;
+    FILE *out = cli_output(a.output);
+    if (!out) {
         vg_catalog_free(cat);
         return EXIT_USAGE;
     }
-    FILE *out = stdout;
-    if (a.output && strcmp(a.output, "-") != 0 && !(out = cli_open_output(a.output))) {
-        cli_error("%s: cannot write: %s", a.output, strerror(errno));
-        vg_catalog_free(cat);
-        return EXIT_USAGE;
-    }
-    int rc = render(&a, cat, out);
+    rc = render(&a, cat, out);
     if (out != stdout && fclose(out) != 0 && rc == EXIT_OK) {
         cli_error("%s: write failed", a.output);
         rc = EXIT_INTERNAL;

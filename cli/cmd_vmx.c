@@ -368,7 +368,7 @@ static int run(int argc, char **argv)
         if (strcmp(argv[1], actions[i].name) == 0)
             return actions[i].run(&a);
     static const char *const names[] = {"get", "dump", "set", "rm", NULL};
-    const char *guess = cli_did_you_mean(argv[1], names);
+    const char *guess = vg_closest_name(argv[1], names);
     cli_error("vmx: unknown action '%s'", argv[1]);
     if (guess)
         fprintf(stderr, "hint: did you mean 'vmxguard vmx %s'?\n", guess);

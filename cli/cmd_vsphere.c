@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_config.h"
 
 static const char help_text[] =
     "usage: vmxguard vsphere ping [OPTIONS] TARGET\n"
@@ -143,8 +144,11 @@ static int login_details(args *a, const char *first_target)
 {
     vg_vsphere_target t;
     vg_error err;
-    if (vg_vsphere_parse_url(first_target, &t, &err) ||
-        vg_vsphere_credentials(t.user, a->cred_file, 1, &a->user, &a->password, &err)) {
+    if (cli_vsphere_url(first_target, &t, &err)) {
+        cli_print_error(&err);
+        return -1;
+    }
+    if (cli_vsphere_credentials(t.user, a->cred_file, &a->user, &a->password, &err) != 0) {
         cli_print_error(&err);
         return -1;
     }
@@ -327,7 +331,7 @@ static int run(int argc, char **argv)
     for (size_t i = 0; actions[i]; i++)
         known |= strcmp(actions[i], action) == 0;
     if (!known) {
-        const char *guess = cli_did_you_mean(action, actions);
+        const char *guess = vg_closest_name(action, actions);
         cli_error("vsphere: unknown action '%s'%s%s%s", action, guess ? " (did you mean '" : "",
                   guess ? guess : "", guess ? "'?)" : "");
         return EXIT_USAGE;

@@ -398,32 +398,6 @@ static int is_vsphere_target(const char *t)
 }
 
 /* --profile IDs; else the profiles --profile-file added; else the default. */
-static int pick_profiles(vg_catalog *cat, const struct watch_args *a, size_t n_before,
-                         const vg_profile **out, size_t *n)
-{
-    *n = 0;
-    for (size_t i = 0; i < a->n_profiles; i++) {
-        const vg_profile *p = vg_catalog_profile(cat, a->profiles[i]);
-        if (!p) {
-            cli_error("unknown profile '%s' (see 'vmxguard profiles')", a->profiles[i]);
-            return -1;
-        }
-        out[(*n)++] = p;
-    }
-    for (size_t i = n_before; !a->n_profiles && i < vg_catalog_profile_count(cat) && *n < MAX_LIST;
-         i++)
-        out[(*n)++] = vg_catalog_profile_at(cat, i);
-    if (!*n) {
-        const vg_profile *p = vg_catalog_profile(cat, vg_catalog_default_profile());
-        if (!p) {
-            cli_error("default profile '%s' is not in the catalog", vg_catalog_default_profile());
-            return -1;
-        }
-        out[(*n)++] = p;
-    }
-    return 0;
-}
-
 static int open_store(const struct watch_args *a, struct watch_out *w)
 {
     if (!a->store)
@@ -448,13 +422,12 @@ static int watch_targets(char **targets, size_t n, const struct watch_args *a,
 {
     vg_vsphere_target t;
     vg_error err;
-    if (vg_vsphere_parse_url(targets[0], &t, &err) != VG_OK) {
+    if (cli_vsphere_url(targets[0], &t, &err) != VG_OK) {
         cli_print_error(&err);
         return EXIT_USAGE;
     }
     char *user = NULL, *password = NULL;
-    if (vg_vsphere_credentials(t.user[0] ? t.user : NULL, a->credentials, 1, &user, &password,
-                               &err) != VG_OK) {
+    if (cli_vsphere_credentials(t.user, a->credentials, &user, &password, &err) != 0) {
         cli_print_error(&err);
         return EXIT_USAGE;
     }
@@ -504,12 +477,8 @@ static int run_watch(int argc, char **argv)
     struct watch_args a;
     memset(&a, 0, sizeof a);
     int pr = parse_args(argc, argv, &a);
-    if (pr > 0)
-        return cli_help(&cli_cmd_watch);
-    if (pr < 0) {
-        fprintf(stderr, "usage: vmxguard watch TARGET... [options]; see 'vmxguard watch --help'\n");
-        return EXIT_USAGE;
-    }
+    if ((pr = cli_parsed(pr, &cli_cmd_watch, "watch TARGET... [options]")) >= 0)
+        return pr;
     if (optind >= argc) {
         cli_error("watch: name at least one vsphere:// target");
         return EXIT_USAGE;
@@ -522,22 +491,15 @@ static int run_watch(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    vg_catalog *cat = NULL;
     vg_waivers *waivers = NULL;
     vg_error err;
-    if (vg_catalog_load_embedded(&cat, &err) != VG_OK) {
-        cli_print_error(&err);
-        return EXIT_INTERNAL;
-    }
-    size_t n_before = vg_catalog_profile_count(cat);
+    int rc = EXIT_OK;
+    vg_catalog *cat = cli_open_catalog(&a.profile_file, a.profile_file ? 1 : 0, &rc);
+    if (!cat)
+        return rc;
     const vg_profile *profiles[MAX_LIST];
     size_t n_profiles = 0;
-    int rc = EXIT_OK;
-    if (a.profile_file && vg_catalog_add_file(cat, a.profile_file, &err) != VG_OK) {
-        cli_print_error(&err);
-        rc = EXIT_USAGE;
-    }
-    if (rc == EXIT_OK && pick_profiles(cat, &a, n_before, profiles, &n_profiles))
+    if (cli_pick_profiles(cat, a.profiles, a.n_profiles, profiles, MAX_LIST, &n_profiles, NULL))
         rc = EXIT_USAGE;
     if (rc == EXIT_OK && a.waivers && vg_waivers_load_file(a.waivers, &waivers, &err) != VG_OK) {
         cli_print_error(&err);

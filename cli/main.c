@@ -95,7 +95,7 @@ int main(int argc, char **argv)
         for (size_t i = 0; cli_commands[i] && n < 63; i++)
             names[n++] = cli_commands[i]->name;
         names[n] = NULL;
-        const char *guess = cli_did_you_mean(name, names);
+        const char *guess = vg_closest_name(name, names);
         cli_error("unknown command '%s'", name);
         if (guess)
             fprintf(stderr, "hint: did you mean 'vmxguard %s'?\n", guess);

@@ -17,12 +17,10 @@ static int unavailable(const char *what, vg_error *err)
                         "audits .vmx files, folders and logs only");
 }
 
-int vg_vsphere_credentials(const char *url_user, const char *cred_file, int prompt, char **user,
-                           char **password, vg_error *err)
+int vg_vsphere_credentials(const vg_vsphere_cred_opts *o, char **user, char **password,
+                           vg_error *err)
 {
-    (void)url_user;
-    (void)cred_file;
-    (void)prompt;
+    (void)o;
     *user = *password = NULL;
     return unavailable("vsphere", err);
 }
@@ -87,6 +85,15 @@ int vg_vsphere_reconfig(const char *url, const vg_vsphere_opts *opts, vg_vsphere
     (void)changes;
     (void)n_changes;
     (void)jobs;
+    return unavailable(url, err);
+}
+
+int vg_fix_apply_vsphere(const char *url, const vg_vsphere_opts *vo, const vg_fix_vm *const *vms,
+                         size_t n, const vg_fix_apply_opts *opts, vg_fix_vsphere_outcome *out,
+                         vg_error *err)
+{
+    (void)vo, (void)vms, (void)opts;
+    memset(out, 0, n * sizeof *out);
     return unavailable(url, err);
 }
 

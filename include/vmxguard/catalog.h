@@ -160,6 +160,26 @@ VG_EXPORT const char *vg_catalog_default_profile(void); /* "disa-vsphere8-vm" */
 VG_EXPORT size_t vg_catalog_profile_count(const vg_catalog *cat);
 VG_EXPORT const vg_profile *vg_catalog_profile_at(const vg_catalog *cat, size_t i);
 VG_EXPORT const vg_profile *vg_catalog_profile(const vg_catalog *cat, const char *id);
+/* The profiles a run audits, chosen as `vmxguard audit` and `fix` choose
+ * them: the n_ids ids given, in that order; with none, every profile added
+ * on top of the compiled-in catalog (a user's file, vg_catalog_add_file);
+ * with none of those either, vg_catalog_default_profile().  out receives
+ * at most cap profiles (borrowed from cat), *n their count.  An unknown id
+ * is VG_ENOTFOUND, err naming it and the profile probably meant ("unknown
+ * profile 'disa-vsphere8'; did you mean 'disa-vsphere8-vm'?"); more than
+ * cap is VG_EUSAGE. */
+VG_EXPORT int vg_catalog_select_profiles(const vg_catalog *cat, const char *const *ids,
+                                         size_t n_ids, const vg_profile **out, size_t cap,
+                                         size_t *n, vg_error *err);
+/* The profile id meant by a mistyped word: one of the same family at the
+ * nearest version (disa-vsphere9-vm -> disa-vsphere8-vm; between two as
+ * near, the newer), else the closest id (vg_closest_name).  NULL when
+ * nothing is close; the string belongs to cat. */
+VG_EXPORT const char *vg_catalog_suggest_profile(const vg_catalog *cat, const char *word);
+/* The entry of list (NULL-terminated) nearest to word by edit distance,
+ * when at most a third of word's length (plus one) away; else NULL.  For
+ * any "did you mean": options, keys, format names. */
+VG_EXPORT const char *vg_closest_name(const char *word, const char *const *list);
 VG_EXPORT size_t vg_catalog_rule_count(const vg_catalog *cat);
 VG_EXPORT const vg_rule *vg_catalog_rule_at(const vg_catalog *cat, size_t i);
 VG_EXPORT const vg_rule *vg_catalog_rule(const vg_catalog *cat, const char *id);

@@ -56,6 +56,7 @@ typedef struct vg_fix_unfixed {
     char *key; /* key concerned, or NULL */
     vg_fix_reason reason;
     char *message; /* "remove the device by hand (serial0.present)", "conflict: ..." */
+    int with_devices; /* planning with vg_fix_opts.devices = 1 would fix it */
 } vg_fix_unfixed;
 
 /* The plan for one VM.  Identity is copied so the plan outlives the record. */
@@ -88,6 +89,23 @@ typedef struct vg_fix_opts {
 VG_EXPORT int vg_fix_plan_vm(const vg_vm_report *r, const vg_fix_opts *opts, vg_fix_vm **out,
                              vg_error *err);
 VG_EXPORT void vg_fix_vm_free(vg_fix_vm *fv);
+
+/* The typed ConfigSpec properties: settings of an API VM that are fields
+ * of VirtualMachineConfigSpec, not extraConfig keys.  On such a VM a failing
+ * rule on one becomes an edit under the property's key; only the vSphere
+ * applier (vg_fix_apply_vsphere) can make it, scripts list it instead.  The
+ * one list the planner, the emitters, the applier and the CLI share. */
+typedef struct vg_fix_typed_prop {
+    const char *key;  /* the vg_vm property: "config.flags.enableLogging" */
+    const char *spec; /* its path in the ConfigSpec, '.'-separated: "flags.enableLogging" */
+    int is_bool;      /* xsd:boolean (TRUE/true/1 are true), else the value as it is */
+    int before_extra_config; /* the schema orders its element before extraConfig */
+} vg_fix_typed_prop;
+
+/* The table, in ConfigSpec element order; *n receives its length. */
+VG_EXPORT const vg_fix_typed_prop *vg_fix_typed_props(size_t *n);
+/* The entry for key, NULL when key is no typed property (an extraConfig key). */
+VG_EXPORT const vg_fix_typed_prop *vg_fix_typed_prop_find(const char *key);
 
 /* Plans of many VMs, for emitters (which need them all for the header). */
 typedef struct vg_fix_plan {

@@ -50,6 +50,18 @@ typedef struct vg_report_run {
 VG_EXPORT const char *const *vg_report_formats(void);
 /* One line describing a format (for --help), NULL if unknown.  Additive. */
 VG_EXPORT const char *vg_report_format_summary(const char *format);
+/* What a format is, beyond its name (additive), as bits of
+ * vg_report_format_props(); 0 for an unknown format. */
+enum {
+    /* A STIG checklist (ckl, cklb, xccdf): it answers one benchmark's rules,
+     * so vmxguard's own folder-evidence profile (logs, locks) stays out of a
+     * run that writes one. */
+    VG_REPORT_CHECKLIST = 1u << 0,
+    /* Writes one file per VM into vg_report_opts.output_dir (ckl, cklb,
+     * xccdf, hdf); the others write one stream. */
+    VG_REPORT_PER_VM_FILES = 1u << 1,
+};
+VG_EXPORT unsigned vg_report_format_props(const char *format);
 VG_EXPORT int vg_report_new(const char *format, const vg_report_opts *opts, vg_report **out,
                             vg_error *err);
 VG_EXPORT int vg_report_begin(vg_report *r, const vg_report_run *run, vg_error *err);

@@ -18,6 +18,7 @@
 
 #include "audit.h"
 #include "common.h"
+#include "fix.h"
 #include "source.h"
 #include "vm.h"
 
@@ -43,17 +44,31 @@ typedef struct vg_vsphere_opts {
                              * 0 = VMXGUARD_VSPHERE_SESSIONS if set, else 4; at most 8 */
 } vg_vsphere_opts;
 
-/* Resolve credentials without ever taking a password from argv:
- * VMXGUARD_USER / VMXGUARD_PASSWORD, else cred_file (lines "user=..." and
- * "password=...", # comments; refused when group/world accessible), else,
- * when prompt is set and a terminal is attached, a no-echo prompt on
- * /dev/tty.  url_user (may be NULL) is the user from the target URL and
- * wins over the environment's user.  *user and *password are malloc'd;
- * free them with vg_vsphere_credentials_free (wipes the password).  On
- * success the process is made non-dumpable (PR_SET_DUMPABLE 0): no core
- * file, and no ptrace by other users, while the password is held. */
-VG_EXPORT int vg_vsphere_credentials(const char *url_user, const char *cred_file, int prompt,
-                                     char **user, char **password, vg_error *err);
+/* Asks a person for a missing credential (the library opens no terminal
+ * itself): prompt is the question, echo 0 for a password.  *answer is a
+ * malloc'd line (it is wiped and freed with the password); return 0, or
+ * non-zero when there is nobody to ask. */
+typedef int (*vg_vsphere_prompt_fn)(const char *prompt, int echo, char **answer, void *ctx);
+
+/* Where vg_vsphere_credentials looks, first to last.  All may be NULL. */
+typedef struct vg_vsphere_cred_opts {
+    const char *file;     /* credentials file: lines "user=..." (or "username=...") and
+                           * "password=...", # comments; refused unless a regular file of
+                           * this user that group and others cannot read */
+    const char *url_user; /* the target URL's user: wins over the file's */
+    const char *user;     /* used when neither names a user (the CLI: VMXGUARD_USER) */
+    const char *password; /* used when the file has none (the CLI: VMXGUARD_PASSWORD) */
+    vg_vsphere_prompt_fn prompt; /* asked for the user, then the password, still missing */
+    void *prompt_ctx;
+} vg_vsphere_cred_opts;
+
+/* Resolve a user and password from o (never from argv, the environment or
+ * a terminal: the caller passes what it read).  *user and *password are
+ * malloc'd; free them with vg_vsphere_credentials_free (wipes the
+ * password).  VG_ENOTFOUND when one is still missing (or the prompt was
+ * not answered), other codes for an unusable file. */
+VG_EXPORT int vg_vsphere_credentials(const vg_vsphere_cred_opts *o, char **user, char **password,
+                                     vg_error *err);
 VG_EXPORT void vg_vsphere_credentials_free(char *user, char *password);
 
 /* The parts of a target URL.  0 or VG_EUSAGE (message names the URL). */
@@ -132,6 +147,34 @@ typedef struct vg_vsphere_change {
 VG_EXPORT int vg_vsphere_reconfig(const char *url, const vg_vsphere_opts *opts,
                                   vg_vsphere_change *changes, size_t n_changes, int jobs,
                                   vg_error *err);
+
+/* What vg_fix_apply_vsphere did to one VM. */
+typedef struct vg_fix_vsphere_outcome {
+    int status;             /* 0: applied and verified (dry run: would be, or nothing to
+                             * do); VG_ELOCKED: powered on and not forced; else the task's
+                             * or read-back's failure */
+    int changed;            /* the VM was (dry run: would be) reconfigured */
+    size_t keys_set, keys_removed;
+    int pending_cold_start; /* powered on (forced): the new values wait for a power off
+                             * and on, since a running VM reads its settings at power-on */
+    char message[512];      /* why status is not 0 */
+    vg_vm *after;           /* the VM read back (caller frees), NULL on failure, dry run
+                             * or nothing to change */
+} vg_fix_vsphere_outcome;
+
+/* Apply fix plans of vSphere VMs (vg_fix_plan_vm of VMs from
+ * vg_vsphere_fetch) in one session: each plan's edits become its VM's
+ * ConfigSpec (extraConfig keys, a removal an empty value, the typed
+ * properties of vg_fix_typed_props as their fields), sent and verified by
+ * vg_vsphere_reconfig.  out[i] tells how vms[i] went; a plan without edits
+ * is left alone (status 0, changed 0).  opts (may be NULL): force also
+ * changes powered-on VMs (VG_ELOCKED otherwise); dry_run contacts no
+ * server.  Returns 0 when the session worked (check each out[i].status),
+ * negative (err says why) when it did not. */
+VG_EXPORT int vg_fix_apply_vsphere(const char *url, const vg_vsphere_opts *vo,
+                                   const vg_fix_vm *const *vms, size_t n,
+                                   const vg_fix_apply_opts *opts, vg_fix_vsphere_outcome *out,
+                                   vg_error *err);
 
 /* A VmReconfiguredEvent: who changed a VM's configuration, when, and what
  * the ConfigSpec touched (additive; vsphere_events.c). */

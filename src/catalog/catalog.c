@@ -121,6 +121,11 @@ static int in_static(const void *p, const void *base, size_t n, size_t sz)
     return base && a >= b && a - b < n * sz;
 }
 
+int vg_catalog_profile_added(const vg_catalog *cat, const vg_profile *p)
+{
+    return !in_static(p, cat->static_profiles, cat->n_static_profiles, sizeof(vg_profile));
+}
+
 void vg_catalog_free(vg_catalog *cat)
 {
     if (!cat)

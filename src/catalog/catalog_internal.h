@@ -24,6 +24,8 @@ struct vg_catalog {
 };
 
 void vg_catalog_rule_free(vg_rule *r);
+/* 1 when p was added on top of the compiled-in catalog (a user's file). */
+int vg_catalog_profile_added(const vg_catalog *cat, const vg_profile *p);
 void vg_catalog_profile_free(vg_profile *p);
 void vg_catalog_strv_free(const char **v);
 

@@ -43,21 +43,33 @@ const char *vg_fix_reason_name(vg_fix_reason r)
     return (unsigned)r < VG_FIX_REASON_COUNT ? reason_names[r] : "unknown";
 }
 
-/* Typed ConfigSpec fields the vSphere applier sets (vg_vsphere_change); on
- * an API VM a failing rule on one of them becomes an edit with this key. */
-static const char *const typed_keys[] = {
-    "config.flags.enableLogging",
-    "config.migrateEncryption",
-    "config.ftEncryptionMode",
+/* The typed ConfigSpec properties (fix.h): in VirtualMachineConfigSpec's
+ * element order, which the vSphere applier keeps. */
+static const vg_fix_typed_prop typed_props[] = {
+    {"config.flags.enableLogging", "flags.enableLogging", 1, 1},
+    {"config.migrateEncryption", "migrateEncryption", 0, 0},
+    {"config.ftEncryptionMode", "ftEncryptionMode", 0, 0},
 };
+#define N_TYPED (sizeof typed_props / sizeof typed_props[0])
+
+const vg_fix_typed_prop *vg_fix_typed_props(size_t *n)
+{
+    *n = N_TYPED;
+    return typed_props;
+}
+
+const vg_fix_typed_prop *vg_fix_typed_prop_find(const char *key)
+{
+    for (size_t i = 0; key && i < N_TYPED; i++) {
+        if (!strcmp(key, typed_props[i].key))
+            return &typed_props[i];
+    }
+    return NULL;
+}
 
 int vg_fix_typed_key(const char *key)
 {
-    for (size_t i = 0; key && i < sizeof typed_keys / sizeof typed_keys[0]; i++) {
-        if (!strcmp(key, typed_keys[i]))
-            return 1;
-    }
-    return 0;
+    return vg_fix_typed_prop_find(key) != NULL;
 }
 
 static char *dup_or_null(const char *s)
@@ -244,7 +256,7 @@ static int unfixable(const vg_result *res, const vg_fix_opts *o, vg_vm_origin or
 }
 
 static const char *const unfixed_text[VG_FIX_REASON_COUNT] = {
-    [VG_FIX_NEEDS_HUMAN] = "needs a human decision (device or disk mode); use --devices to apply",
+    [VG_FIX_NEEDS_HUMAN] = "needs a human decision (device or disk mode)",
     [VG_FIX_API_ONLY] = "a vSphere API property with no .vmx setting; fix it through vCenter",
     [VG_FIX_MANUAL] = "procedural or in-guest check; not fixable in VM settings",
     [VG_FIX_NO_VALUE] = "the profile names no value to set",
@@ -338,8 +350,12 @@ static int plan_result(struct planner *pl, const vg_result *res)
         return add_unfixed(
             pl, res, r->key, (vg_fix_reason)why,
             "a device: change or remove it through vCenter (not an extraConfig key)");
-    if (why >= 0)
-        return add_unfixed(pl, res, r->key, (vg_fix_reason)why, unfixed_text[why]);
+    if (why >= 0) {
+        int rc = add_unfixed(pl, res, r->key, (vg_fix_reason)why, unfixed_text[why]);
+        if (rc == 0 && why == VG_FIX_NEEDS_HUMAN) /* the device opt-in decides it */
+            pl->fv->unfixed[pl->fv->n_unfixed - 1].with_devices = 1;
+        return rc;
+    }
     struct fix_want w = {r->type, pr->cmp, pr->value, pr->values};
     if (pr->cmp == VG_CMP_ABSENT || (r->fix_value && !strcmp(r->fix_value, "<remove>")))
         return plan_remove(pl, res, &w);

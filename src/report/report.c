@@ -8,40 +8,62 @@
 
 #include "report/report_internal.h"
 
-static const struct report_ops *const formats[] = {
-    &vg_report_text_ops,  &vg_report_json_ops,  &vg_report_jsonl_ops, &vg_report_csv_ops,
-    &vg_report_junit_ops, &vg_report_sarif_ops, &vg_report_xccdf_ops, &vg_report_ckl_ops,
-    &vg_report_cklb_ops,  &vg_report_html_ops,  &vg_report_hdf_ops,
+/* Each format and what a caller must know of it before writing one (the
+ * VG_REPORT_* properties of report.h). */
+static const struct format {
+    const struct report_ops *ops;
+    unsigned props;
+} formats[] = {
+    {&vg_report_text_ops, 0},
+    {&vg_report_json_ops, 0},
+    {&vg_report_jsonl_ops, 0},
+    {&vg_report_csv_ops, 0},
+    {&vg_report_junit_ops, 0},
+    {&vg_report_sarif_ops, 0},
+    {&vg_report_xccdf_ops, VG_REPORT_CHECKLIST | VG_REPORT_PER_VM_FILES},
+    {&vg_report_ckl_ops, VG_REPORT_CHECKLIST | VG_REPORT_PER_VM_FILES},
+    {&vg_report_cklb_ops, VG_REPORT_CHECKLIST | VG_REPORT_PER_VM_FILES},
+    {&vg_report_html_ops, 0},
+    {&vg_report_hdf_ops, VG_REPORT_PER_VM_FILES},
 };
 #define N_FORMATS (sizeof formats / sizeof formats[0])
+
+static const struct format *find_format(const char *name)
+{
+    for (size_t i = 0; name && i < N_FORMATS; i++) {
+        if (strcmp(formats[i].ops->name, name) == 0)
+            return &formats[i];
+    }
+    return NULL;
+}
 
 const char *const *vg_report_formats(void)
 {
     static const char *names[N_FORMATS + 1];
     if (!names[0]) {
         for (size_t i = 0; i < N_FORMATS; i++)
-            names[i] = formats[i]->name;
+            names[i] = formats[i].ops->name;
     }
     return names;
 }
 
 const char *vg_report_format_summary(const char *format)
 {
-    for (size_t i = 0; i < N_FORMATS; i++) {
-        if (strcmp(formats[i]->name, format) == 0)
-            return formats[i]->summary;
-    }
-    return NULL;
+    const struct format *f = find_format(format);
+    return f ? f->ops->summary : NULL;
+}
+
+unsigned vg_report_format_props(const char *format)
+{
+    const struct format *f = find_format(format);
+    return f ? f->props : 0;
 }
 
 int vg_report_new(const char *format, const vg_report_opts *opts, vg_report **out, vg_error *err)
 {
     *out = NULL;
-    const struct report_ops *ops = NULL;
-    for (size_t i = 0; format && i < N_FORMATS; i++) {
-        if (strcmp(formats[i]->name, format) == 0)
-            ops = formats[i];
-    }
+    const struct format *f = find_format(format);
+    const struct report_ops *ops = f ? f->ops : NULL;
     if (!ops)
         return vg_error_set(err, VG_EUSAGE, "", 0, "unknown report format '%s'",
                             format ? format : "(null)");

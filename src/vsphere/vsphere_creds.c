@@ -1,17 +1,16 @@
 /*
- * Where vSphere credentials come from: a credentials file (--credentials,
- * refused when others can read it), VMXGUARD_USER / VMXGUARD_PASSWORD, or
- * a no-echo prompt on the terminal.  Never argv: a password there shows in
- * `ps` and shell history.  Passwords are wiped from memory when freed.
+ * vSphere credentials from what the caller gives: a credentials file
+ * (refused when others can read it), the target URL's user, fallbacks the
+ * caller read (the CLI: VMXGUARD_USER / VMXGUARD_PASSWORD), and a prompt
+ * the caller runs.  The library reads no environment and opens no
+ * terminal.  Passwords are wiped from memory when freed.
  */
-#include <sys/prctl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "vsphere_internal.h"
@@ -109,92 +108,66 @@ static int parse_cred_file(const char *path, char *text, char **user, char **pas
     return VG_OK;
 }
 
-/* No-echo line from /dev/tty (not stdin: that may carry data). */
-static int prompt_tty(const char *prompt, int echo, char **out, vg_error *err)
+static int take(const char *v, char **dst, vg_error *err)
 {
-    int fd = open("/dev/tty", O_RDWR | O_NOCTTY);
-    if (fd < 0)
-        return vg_error_set(err, VG_EUSAGE, NULL, 0,
-                            "no vSphere credentials: set VMXGUARD_USER and VMXGUARD_PASSWORD, "
-                            "use --credentials FILE, or run on a terminal to be asked");
-    struct termios old, quiet;
-    int have_tc = tcgetattr(fd, &old) == 0;
-    if (have_tc && !echo) {
-        quiet = old;
-        quiet.c_lflag &= (tcflag_t) ~(ECHO | ECHONL);
-        tcsetattr(fd, TCSAFLUSH, &quiet);
-    }
-    ssize_t w = write(fd, prompt, strlen(prompt));
-    (void)w;
-    char buf[1024];
-    size_t len = 0;
-    char ch;
-    while (len + 1 < sizeof buf && read(fd, &ch, 1) == 1 && ch != '\n')
-        buf[len++] = ch;
-    buf[len] = '\0';
-    if (have_tc && !echo) {
-        tcsetattr(fd, TCSAFLUSH, &old);
-        w = write(fd, "\n", 1);
-    }
-    close(fd);
-    *out = strdup(buf);
-    wipe(buf);
-    return *out ? VG_OK : vg_error_set(err, VG_ENOMEM, NULL, 0, "out of memory");
-}
-
-static int from_env(const char *name, char **dst, vg_error *err)
-{
-    const char *v = getenv(name);
     if (*dst || !v || !*v)
         return VG_OK;
     *dst = strdup(v);
     return *dst ? VG_OK : vg_error_set(err, VG_ENOMEM, NULL, 0, "out of memory");
 }
 
-int vg_vsphere_credentials(const char *url_user, const char *cred_file, int prompt, char **user,
-                           char **password, vg_error *err)
+static int ask(const vg_vsphere_cred_opts *o, const char *prompt, int echo, char **dst,
+               vg_error *err)
+{
+    char *answer = NULL;
+    int rc = o->prompt(prompt, echo, &answer, o->prompt_ctx);
+    if (rc != 0 || !answer) {
+        vg_vsphere_credentials_free(NULL, answer);
+        return vg_error_set(err, VG_ENOTFOUND, NULL, 0,
+                            "no vSphere credentials: the prompt was not answered");
+    }
+    *dst = answer;
+    return VG_OK;
+}
+
+int vg_vsphere_credentials(const vg_vsphere_cred_opts *o, char **user, char **password,
+                           vg_error *err)
 {
     *user = *password = NULL;
     int rc = VG_OK;
-    if (cred_file) {
+    if (o->file) {
         char *text = malloc(CRED_MAX);
         if (!text)
             return vg_error_set(err, VG_ENOMEM, NULL, 0, "out of memory");
-        rc = read_cred_file(cred_file, text, CRED_MAX, err);
+        rc = read_cred_file(o->file, text, CRED_MAX, err);
         if (rc == VG_OK)
-            rc = parse_cred_file(cred_file, text, user, password, err);
+            rc = parse_cred_file(o->file, text, user, password, err);
         memset(text, 0, CRED_MAX);
         free(text);
     }
-    if (rc == VG_OK && url_user && *url_user) {
+    if (rc == VG_OK && o->url_user && *o->url_user) {
         free(*user);
-        *user = strdup(url_user);
+        *user = strdup(o->url_user);
         if (!*user)
             rc = vg_error_set(err, VG_ENOMEM, NULL, 0, "out of memory");
     }
     if (rc == VG_OK)
-        rc = from_env("VMXGUARD_USER", user, err);
+        rc = take(o->user, user, err);
     if (rc == VG_OK)
-        rc = from_env("VMXGUARD_PASSWORD", password, err);
-    if (rc == VG_OK && !*user && prompt)
-        rc = prompt_tty("vSphere user: ", 1, user, err);
-    if (rc == VG_OK && !*password && prompt) {
+        rc = take(o->password, password, err);
+    if (rc == VG_OK && !*user && o->prompt)
+        rc = ask(o, "vSphere user: ", 1, user, err);
+    if (rc == VG_OK && !*password && o->prompt) {
         char text[600];
         snprintf(text, sizeof text, "vSphere password for %.500s: ", *user ? *user : "");
-        rc = prompt_tty(text, 0, password, err);
+        rc = ask(o, text, 0, password, err);
     }
     if (rc == VG_OK && (!*user || !*password))
-        rc = vg_error_set(err, VG_EUSAGE, NULL, 0,
-                          "no vSphere credentials: set VMXGUARD_USER and VMXGUARD_PASSWORD, or "
-                          "use --credentials FILE");
+        rc = vg_error_set(err, VG_ENOTFOUND, NULL, 0, "no vSphere credentials: no %s given",
+                          *user ? "password" : "user");
     if (rc != VG_OK) {
         vg_vsphere_credentials_free(*user, *password);
         *user = *password = NULL;
-        return rc;
     }
-    /* The password stays in memory while sessions may still log in; a
-     * non-dumpable process writes no core file and refuses ptrace from
-     * other users, so it cannot leak that way (as ssh-agent does). */
-    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     return rc;
 }

@@ -53,8 +53,7 @@ int vg_vsphere_parse_url(const char *url, vg_vsphere_target *out, vg_error *err)
         if (memchr(rest, ':', ulen))
             return vg_error_set(err, VG_EUSAGE, NULL, 0,
                                 "a password in the target URL is refused (it would show in the "
-                                "process list); use VMXGUARD_PASSWORD, --credentials or the "
-                                "prompt");
+                                "process list)");
         if (ulen == 0 || ulen >= sizeof out->user)
             return vg_error_set(err, VG_EUSAGE, NULL, 0, "bad user name in target URL");
         memcpy(out->user, rest, ulen);
@@ -289,17 +288,17 @@ static int transfer_error(vs_conn *c, const char *method, CURLcode cc, vs_reply 
         return vg_error_set(err, VG_ERR, c->target.server, 0, "%s: interrupted", method);
     if (cc == CURLE_ABORTED_BY_CALLBACK && c->stalled)
         return vg_error_set(err, VG_EIO, c->target.server, 0,
-                            "%s: timed out (see --timeout): under %d bytes/s for %ld s", method,
+                            "%s: timed out: under %d bytes/s for %ld s (the timeout)", method,
                             STALL_RATE, c->timeout);
     if (cc == CURLE_ABORTED_BY_CALLBACK && c->deadline_hit == 1)
         return vg_error_set(err, VG_EIO, c->target.server, 0,
-                            "%s: timed out (see --timeout): no complete reply within %ld s "
-                            "(%d x --timeout per request)",
+                            "%s: timed out: no complete reply within %ld s "
+                            "(%d x the timeout per request)",
                             method, c->timeout * VS_REQUEST_TIMEOUTS, VS_REQUEST_TIMEOUTS);
     if (cc == CURLE_ABORTED_BY_CALLBACK && c->deadline_hit == 2)
         return vg_error_set(err, VG_EIO, c->target.server, 0,
-                            "%s: timed out (see --timeout): the session ran past its %ld s "
-                            "limit (%d x --timeout per run)",
+                            "%s: timed out: the session ran past its %ld s "
+                            "limit (%d x the timeout per run)",
                             method, c->timeout * VS_RUN_TIMEOUTS, VS_RUN_TIMEOUTS);
     if (cc == CURLE_WRITE_ERROR && r->stopped)
         return vg_error_set(err, VG_ERR, c->target.server, 0, "%s: stopped", method);
@@ -312,11 +311,11 @@ static int transfer_error(vs_conn *c, const char *method, CURLcode cc, vs_reply 
         const char *hint;
     } known[] = {
         {CURLE_PEER_FAILED_VERIFICATION, "TLS certificate not accepted: ",
-         " (use --cacert FILE to trust the server's CA)"},
+         " (the server's CA is not trusted: vg_vsphere_opts.cacert names one to trust)"},
         {CURLE_SSL_CACERT_BADFILE, "cannot read the CA file: ", ""},
         {CURLE_COULDNT_RESOLVE_HOST, "unknown host: ", ""},
         {CURLE_COULDNT_CONNECT, "cannot connect: ", ""},
-        {CURLE_OPERATION_TIMEDOUT, "timed out (see --timeout): ", ""},
+        {CURLE_OPERATION_TIMEDOUT, "timed out: ", " (the timeout)"},
         {CURLE_PARTIAL_FILE, "connection lost in the middle of the reply: ", ""},
         {CURLE_RECV_ERROR, "connection lost in the middle of the reply: ", ""},
         {CURLE_GOT_NOTHING, "the server closed the connection without a reply: ", ""},

@@ -16,44 +16,50 @@
 
 #define TASK_WAIT_SECONDS 600
 
-/* Edits that are ConfigSpec fields, in the order the schema wants them. */
-static const struct {
-    const char *key;
-    const char *open, *close;
-    int is_bool;
-} typed[] = {
-    {"config.flags.enableLogging", "<flags><enableLogging>", "</enableLogging></flags>", 1},
-    {"config.migrateEncryption", "<migrateEncryption>", "</migrateEncryption>", 0},
-    {"config.ftEncryptionMode", "<ftEncryptionMode>", "</ftEncryptionMode>", 0},
-};
-#define N_TYPED (sizeof typed / sizeof typed[0])
-
-static int typed_index(const char *key)
-{
-    for (size_t i = 0; i < N_TYPED; i++) {
-        if (strcmp(typed[i].key, key) == 0)
-            return (int)i;
-    }
-    return -1;
-}
-
 static int is_true(const char *v)
 {
     return v && (strcasecmp(v, "true") == 0 || strcmp(v, "1") == 0);
 }
 
-static void add_typed(vg_buf *b, const vg_vsphere_change *ch, size_t t)
+/* One typed property as its ConfigSpec element: "flags.enableLogging" is
+ * <flags><enableLogging>v</enableLogging></flags>. */
+static void add_typed(vg_buf *b, const vg_fix_typed_prop *t, const char *value)
 {
-    for (size_t i = 0; i < ch->n_edits; i++) {
-        const vg_vsphere_edit *e = &ch->edits[i];
-        if (typed_index(e->key) != (int)t || !e->value || !*e->value)
+    const char *seg[8];
+    size_t len[8], n = 0;
+    for (const char *p = t->spec; n < 8; n++) {
+        seg[n] = p;
+        len[n] = strcspn(p, ".");
+        if (!p[len[n]]) {
+            n++;
+            break;
+        }
+        p += len[n] + 1;
+    }
+    for (size_t i = 0; i < n; i++)
+        vg_buf_printf(b, "<%.*s>", (int)len[i], seg[i]);
+    if (t->is_bool)
+        vg_buf_adds(b, is_true(value) ? "true" : "false");
+    else
+        vg_vs_xml_escape(b, value);
+    while (n--)
+        vg_buf_printf(b, "</%.*s>", (int)len[n], seg[n]);
+}
+
+/* The typed edits of ch that go before (or after) extraConfig, in the
+ * table's order, which is the schema's. */
+static void add_typed_edits(vg_buf *b, const vg_vsphere_change *ch, int before)
+{
+    size_t n_props;
+    const vg_fix_typed_prop *props = vg_fix_typed_props(&n_props);
+    for (size_t t = 0; t < n_props; t++) {
+        if (props[t].before_extra_config != before)
             continue;
-        vg_buf_adds(b, typed[t].open);
-        if (typed[t].is_bool)
-            vg_buf_adds(b, is_true(e->value) ? "true" : "false");
-        else
-            vg_vs_xml_escape(b, e->value);
-        vg_buf_adds(b, typed[t].close);
+        for (size_t i = 0; i < ch->n_edits; i++) {
+            const vg_vsphere_edit *e = &ch->edits[i];
+            if (e->value && *e->value && strcmp(e->key, props[t].key) == 0)
+                add_typed(b, &props[t], e->value);
+        }
     }
 }
 
@@ -62,10 +68,10 @@ static void build_spec(vg_buf *b, const vg_vsphere_change *ch)
     vg_buf_adds(b, "<ReconfigVM_Task xmlns=\"urn:vim25\"><_this type=\"VirtualMachine\">");
     vg_vs_xml_escape(b, ch->moref);
     vg_buf_adds(b, "</_this><spec>");
-    add_typed(b, ch, 0);
+    add_typed_edits(b, ch, 1);
     for (size_t i = 0; i < ch->n_edits; i++) {
         const vg_vsphere_edit *e = &ch->edits[i];
-        if (typed_index(e->key) >= 0)
+        if (vg_fix_typed_prop_find(e->key))
             continue;
         vg_buf_adds(b, "<extraConfig xsi:type=\"OptionValue\"><key>");
         vg_vs_xml_escape(b, e->key);
@@ -73,8 +79,7 @@ static void build_spec(vg_buf *b, const vg_vsphere_change *ch)
         vg_vs_xml_escape(b, e->value ? e->value : "");
         vg_buf_adds(b, "</value></extraConfig>");
     }
-    for (size_t t = 1; t < N_TYPED; t++)
-        add_typed(b, ch, t);
+    add_typed_edits(b, ch, 0);
     vg_buf_adds(b, "</spec></ReconfigVM_Task>");
 }
 
@@ -187,12 +192,12 @@ typedef struct readback {
 static int edit_shows(const vg_vm *vm, const vg_vsphere_edit *e)
 {
     int removal = !e->value || !*e->value;
-    int t = typed_index(e->key);
-    if (t >= 0) {
+    const vg_fix_typed_prop *t = vg_fix_typed_prop_find(e->key);
+    if (t) {
         const char *v = vg_vm_prop(vm, e->key);
         if (removal)
             return 1;
-        return v && (typed[t].is_bool ? is_true(v) == is_true(e->value) : strcmp(v, e->value) == 0);
+        return v && (t->is_bool ? is_true(v) == is_true(e->value) : strcmp(v, e->value) == 0);
     }
     const vg_vmx_entry *en = vm->settings ? vg_vmx_doc_find(vm->settings, e->key) : NULL;
     return removal ? en == NULL : en && strcmp(en->value, e->value) == 0;

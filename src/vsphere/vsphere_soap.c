@@ -6,14 +6,17 @@
  * never hard-coded (vCenter and ESXi name them differently).
  */
 #include <stdint.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "vsphere_internal.h"
 
-/* What an audit reads per VM (issue 6), and the light set for listings. */
-static const char *const full_paths[] = {
+/* What an audit reads per VM (issue 6): these, the typed ConfigSpec
+ * properties (fix.h's table) and the read-only typed ones after them; and
+ * the light set for listings. */
+static const char *const base_paths[] = {
     "name",
     "config.extraConfig",
     "config.version",
@@ -26,21 +29,43 @@ static const char *const full_paths[] = {
     "runtime.powerState",
     "runtime.host",
     "config.hardware.device",
-    "config.flags.enableLogging",
-    "config.migrateEncryption",
-    "config.ftEncryptionMode",
+};
+static const char *const read_only_paths[] = {
     "config.bootOptions.efiSecureBootEnabled",
 };
 static const char *const summary_paths[] = {
     "name",        "runtime.powerState", "config.files.vmPathName", "config.template",
     "config.uuid", "config.instanceUuid", "config.managedBy",
 };
-#define N_FULL (sizeof full_paths / sizeof full_paths[0])
+#define N_BASE (sizeof base_paths / sizeof base_paths[0])
+#define N_READ_ONLY (sizeof read_only_paths / sizeof read_only_paths[0])
+#define MAX_FULL 64
+
+static const char *full_paths[MAX_FULL];
+static size_t n_full;
+static pthread_once_t full_once = PTHREAD_ONCE_INIT;
+
+static void build_full_paths(void)
+{
+    size_t n_typed;
+    const vg_fix_typed_prop *typed = vg_fix_typed_props(&n_typed);
+    for (size_t i = 0; i < N_BASE; i++)
+        full_paths[n_full++] = base_paths[i];
+    for (size_t i = 0; i < n_typed && n_full < MAX_FULL - N_READ_ONLY; i++)
+        full_paths[n_full++] = typed[i].key;
+    for (size_t i = 0; i < N_READ_ONLY; i++)
+        full_paths[n_full++] = read_only_paths[i];
+}
 
 const char *const *vg_vs_vm_paths(int summary_only, size_t *n)
 {
-    *n = summary_only ? sizeof summary_paths / sizeof summary_paths[0] : N_FULL;
-    return summary_only ? summary_paths : full_paths;
+    if (summary_only) {
+        *n = sizeof summary_paths / sizeof summary_paths[0];
+        return summary_paths;
+    }
+    pthread_once(&full_once, build_full_paths);
+    *n = n_full;
+    return full_paths;
 }
 
 void vg_vs_xml_escape(vg_buf *b, const char *s)
@@ -132,8 +157,7 @@ int vg_vs_login(vs_conn *c, const char *user, const char *password, vg_error *er
 {
     if (!user || !*user || !password)
         return vg_error_set(err, VG_EUSAGE, c->target.server, 0,
-                            "no credentials: give user@host, VMXGUARD_USER/VMXGUARD_PASSWORD or "
-                            "--credentials FILE");
+                            "no credentials: the options name no user or no password");
     vg_buf b = VG_BUF_INIT;
     /* Sized up front (escaping grows text at most 6x) so no realloc leaves a
      * freed copy of the password; vg_vs_call_buf wipes this buffer after use. */
@@ -365,7 +389,7 @@ static int retrieve_vm_paths(vs_conn *c, const char *const *paths, size_t n,
                              const char *const *morefs, size_t n_morefs, vs_object_fn fn,
                              void *ctx, vg_error *err)
 {
-    int skip[N_FULL] = {0};
+    int skip[MAX_FULL] = {0}; /* n is at most MAX_FULL (vg_vs_vm_paths) */
     int page = c->opts->page_size > 0 ? c->opts->page_size : 500;
     page_ctx pc = {c, fn, ctx};
     /* Older servers fault the whole call on a property they do not know

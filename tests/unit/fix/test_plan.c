@@ -193,6 +193,8 @@ static void device_rules_only_listed_without_devices(void **state)
     assert_int_equal(fv->n_edits, 0);
     assert_int_equal(fv->n_unfixed, 1);
     assert_int_equal(fv->unfixed[0].reason, VG_FIX_NEEDS_HUMAN);
+    assert_true(fv->unfixed[0].with_devices); /* the caller names its opt-in */
+    assert_null(strstr(fv->unfixed[0].message, "--"));
     vg_fix_vm_free(fv);
     vg_fix_opts o = {.devices = 1};
     fv = plan(&w, &o);
@@ -221,6 +223,7 @@ static void api_vm_device_rules_point_to_vcenter(void **state)
     assert_int_equal(fv->n_edits, 0);
     assert_int_equal(fv->n_unfixed, 1);
     assert_non_null(strstr(fv->unfixed[0].message, "through vCenter"));
+    assert_false(fv->unfixed[0].with_devices); /* devices = 1 does not help here */
     world_free(&w, fv);
 }
 
