@@ -239,3 +239,15 @@ int cli_parse_range(const char *arg, long lo, long hi, const char *name, long *o
     *out = n;
     return 0;
 }
+
+int cli_vsphere_sessions(int given)
+{
+    if (given > 0)
+        return given;
+    const char *env = getenv("VMXGUARD_VSPHERE_SESSIONS");
+    if (!env || !*env)
+        return 0;
+    char *end;
+    long n = strtol(env, &end, 10);
+    return *end || n <= 0 ? 0 : n > 8 ? 8 : (int)n;
+}
