@@ -24,7 +24,7 @@
 typedef struct slot {
     char *path;
     vg_vm *vm;
-    int lock_hint; /* what the folder listing says of a lock: 0 none, 1 some, -1 unknown */
+    int lock_hint;    /* what the folder listing says of a lock: 0 none, 1 some, -1 unknown */
     char **log_names; /* the folder's vmware*.log names (one block), NULL = not listed */
     void *payload;
     char *via;   /* "LINK -> REAL": the link out of the targets it was reached through */

@@ -22,8 +22,8 @@ struct vg_pipe {
     vg_pipe_ops ops;
     pthread_mutex_t mu;
     pthread_cond_t work, done, space;
-    unsigned char *state; /* per slot, enum slot_state */
-    unsigned char *items; /* window slots of stride bytes */
+    unsigned char *state;   /* per slot, enum slot_state */
+    unsigned char *items;   /* window slots of stride bytes */
     unsigned char *scratch; /* the item being delivered, out of the ring */
     size_t stride, window, batch, wake_room;
     size_t next_seq, take_seq, deliver_seq;
@@ -31,7 +31,7 @@ struct vg_pipe {
     /* who sleeps, so that a hand-off wakes only someone who waits */
     int producer_waits, workers_waiting, consumer_waits;
     size_t wake_at; /* the consumer sleeps until items deliver_seq .. wake_at are done */
-    int rc; /* the first failure, with err */
+    int rc;         /* the first failure, with err */
     vg_error err;
     pthread_t *threads;
     int n_threads;
@@ -103,13 +103,13 @@ static void *worker_main(void *arg)
         p->state[seq % p->window] = SLOT_TAKEN;
         int stopping = p->stop;
         pthread_mutex_unlock(&p->mu);
-        int rc = stopping || !p->ops.work ? 0 : p->ops.work(slot_item(p, seq), state, p->ops.ctx,
-                                                            &err);
+        int rc =
+            stopping || !p->ops.work ? 0 : p->ops.work(slot_item(p, seq), state, p->ops.ctx, &err);
         if (rc != 0)
             fail(p, rc, &err);
         pthread_mutex_lock(&p->mu);
         p->state[seq % p->window] = SLOT_DONE;
-        /* a item finished ahead of the consumer's batch would wake it for nothing */
+        /* an item finished ahead of the consumer's batch would wake it for nothing */
         if (p->consumer_waits && batch_ready(p))
             pthread_cond_signal(&p->done);
     }

@@ -36,8 +36,7 @@ typedef struct vg_pipe_ops {
 
 /* A pipeline with `workers` threads (0: items are submitted finished) and a
  * ring of `window` items (at least 2).  Fails when no worker could start. */
-int vg_pipe_new(vg_pipe **out, const vg_pipe_ops *ops, int workers, size_t window,
-                vg_error *err);
+int vg_pipe_new(vg_pipe **out, const vg_pipe_ops *ops, int workers, size_t window, vg_error *err);
 
 /* The producer (one thread): copy item into the ring, waiting for room.
  * needs_work 0: the item goes to deliver as it is.  -1 when the run is

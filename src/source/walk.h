@@ -12,12 +12,12 @@
 #include "vmxguard/source.h"
 
 typedef struct vg_walk_found {
-    const char *path;  /* the VM file; NULL when problem is set */
-    int lock_hint;     /* what the listing says of a lock (vg_vm_from_vmx_file_hint) */
-    char **log_names;  /* the folder's vmware*.log names (one block, free()), NULL = not
-                        * listed; ownership passes to the callback */
-    const char *via;   /* "LINK -> REAL": the link out of the targets it was reached
-                        * through, NULL if none */
+    const char *path;        /* the VM file; NULL when problem is set */
+    int lock_hint;           /* what the listing says of a lock (vg_vm_from_vmx_file_hint) */
+    char **log_names;        /* the folder's vmware*.log names (one block, free()), NULL = not
+                              * listed; ownership passes to the callback */
+    const char *via;         /* "LINK -> REAL": the link out of the targets it was reached
+                              * through, NULL if none */
     const vg_error *problem; /* a problem (or a note) to report instead of a VM */
     int note;                /* problem is a note (a link skipped), no input error */
 } vg_walk_found;

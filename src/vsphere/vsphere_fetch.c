@@ -71,7 +71,6 @@ int vg_vsphere_ping(const char *url, const vg_vsphere_opts *opts, vg_vsphere_abo
     return rc;
 }
 
-
 /* ------------------------------------------------------------ fetch */
 
 /* A fetched VM with what prepare made of it, on its way to the sink. */
@@ -111,8 +110,8 @@ static int excluded(const vg_vsphere_opts *o, const vg_vm *vm)
 static int accept_vm(fetch_ctx *f, vg_vm *vm, const char *obj_type, void **payload)
 {
     *payload = NULL;
-    if (strcmp(obj_type, "VirtualMachine") != 0 || (vm->is_template && !f->opts->include_templates) ||
-        excluded(f->opts, vm)) {
+    if (strcmp(obj_type, "VirtualMachine") != 0 ||
+        (vm->is_template && !f->opts->include_templates) || excluded(f->opts, vm)) {
         vg_vm_free(vm);
         return 1;
     }
@@ -153,17 +152,17 @@ static int on_vm(vg_vm *vm, const char *obj_type, void *ctx)
  * one session per worker, and are delivered in the listing's order, at
  * most `window` chunks ahead of the sink, so output is deterministic and
  * memory bounded. */
-#define PAR_CHUNK 200 /* most VMs per request: bounds the buffered VMs */
-#define PAR_MAX_SESSIONS 8 /* each session costs ~2 MiB (TLS, parser, chunks) */
+#define PAR_CHUNK 200          /* most VMs per request: bounds the buffered VMs */
+#define PAR_MAX_SESSIONS 8     /* each session costs ~2 MiB (TLS, parser, chunks) */
 #define PAR_DEFAULT_SESSIONS 4 /* measured in docs/vsphere.md: 2 to 4 beat 1 and 8 */
 
 typedef struct par_run {
     const char *url;
-    vg_vsphere_opts opts;      /* for the workers' sessions */
+    vg_vsphere_opts opts; /* for the workers' sessions */
     fetch_ctx *f;
-    char **morefs;             /* listing order */
+    char **morefs; /* listing order */
     size_t n_morefs, n_alloc;
-    vg_vm **slots;             /* one per moref, filled by whichever worker */
+    vg_vm **slots; /* one per moref, filled by whichever worker */
     size_t chunk, n_chunks;
 } par_run;
 
@@ -288,8 +287,8 @@ static void par_produce(vg_pipe *pipe, void *ctx)
 
 /* List the view on c, then fetch the full properties over `sessions`
  * parallel sessions and deliver through f. */
-static int fetch_parallel(vs_conn *c, const char *url, const vg_vsphere_opts *opts,
-                          int sessions, fetch_ctx *f, vg_error *err)
+static int fetch_parallel(vs_conn *c, const char *url, const vg_vsphere_opts *opts, int sessions,
+                          fetch_ctx *f, vg_error *err)
 {
     par_run p;
     memset(&p, 0, sizeof p);
@@ -321,9 +320,9 @@ static int fetch_parallel(vs_conn *c, const char *url, const vg_vsphere_opts *op
         vg_pipe *pipe;
         vg_error perr;
         if (vg_pipe_new(&pipe, &ops, (int)workers, workers + 2, &perr) != VG_OK) {
-            rc = vg_error_set(err, perr.code == VG_ENOMEM ? VG_ENOMEM : VG_ERR, c->target.server,
-                              0, "%s", perr.code == VG_ENOMEM ? "out of memory"
-                                                              : "cannot start a thread");
+            rc = vg_error_set(err, perr.code == VG_ENOMEM ? VG_ENOMEM : VG_ERR, c->target.server, 0,
+                              "%s",
+                              perr.code == VG_ENOMEM ? "out of memory" : "cannot start a thread");
         } else {
             int prc = vg_pipe_run(pipe, par_produce, &p, &perr);
             if (prc && !f->sink_stopped) {
@@ -499,8 +498,8 @@ static int call_plain(vg_vm *vm, void *payload, void *ctx)
 }
 
 int vg_vsphere_fetch_many(const char *const *urls, size_t n_urls, const vg_vsphere_opts *opts,
-                          vg_vm_sink sink, void *ctx, vg_problem_sink on_problem,
-                          void *problem_ctx, vg_error *err)
+                          vg_vm_sink sink, void *ctx, vg_problem_sink on_problem, void *problem_ctx,
+                          vg_error *err)
 {
     if (!sink)
         return vg_error_set(err, VG_EUSAGE, NULL, 0, "vsphere source: no sink");

@@ -25,13 +25,13 @@ typedef struct item {
 } item;
 
 typedef struct run {
-    size_t n_items;      /* the producer submits 0 .. n_items-1 */
-    size_t next;         /* the next seq deliver expects */
+    size_t n_items; /* the producer submits 0 .. n_items-1 */
+    size_t next;    /* the next seq deliver expects */
     size_t delivered, stopped, worked_seen;
-    size_t fail_at;      /* work fails on this seq ((size_t)-1: never) */
-    size_t stop_at;      /* deliver asks to stop here ((size_t)-1: never) */
+    size_t fail_at; /* work fails on this seq ((size_t)-1: never) */
+    size_t stop_at; /* deliver asks to stop here ((size_t)-1: never) */
     int begin_fails;
-    int done_every;      /* every nth item is submitted finished (0: none) */
+    int done_every; /* every nth item is submitted finished (0: none) */
     size_t submitted, refused;
     atomic_size_t alive, max_alive;
     int slow_consumer;
