@@ -97,13 +97,13 @@ VG_EXPORT int vg_vsphere_fetch_many(const char *const *urls, size_t n_urls,
                                     const vg_vsphere_opts *opts, vg_vm_sink sink, void *ctx,
                                     vg_problem_sink on_problem, void *problem_ctx, vg_error *err);
 
-/* The same fetches with work done on the fetching threads, as
+/* The same fetches with work done off the calling thread, as
  * vg_source_files_pipeline does for files: pl->prepare (the audit, say) runs
- * on each VM as soon as it is read, on the session threads, in any order;
- * pl->sink gets each VM with its payload on the calling thread, target by
- * target in the listing's order, and takes ownership of both.  After a sink
- * asked to stop, VMs in flight are freed and their payloads go to
- * pl->discard (may be NULL). */
+ * on each VM as soon as it is read, on its target's thread (one per target,
+ * so targets are prepared in parallel); pl->sink gets each VM with its
+ * payload on the calling thread, target by target in the listing's order,
+ * and takes ownership of both.  After a sink asked to stop, VMs in flight
+ * are freed and their payloads go to pl->discard (may be NULL). */
 VG_EXPORT int vg_vsphere_fetch_pipeline(const char *url, const vg_vsphere_opts *opts,
                                         const vg_vm_pipeline *pl, vg_error *err);
 VG_EXPORT int vg_vsphere_fetch_many_pipeline(const char *const *urls, size_t n_urls,

@@ -5,7 +5,7 @@
  * Both of its parallel patterns run on the file source's ordered pipeline
  * (source/pipeline.h): chunks of one estate over several sessions, and each
  * target's VMs queued for the caller; the caller's `prepare` (the audit)
- * runs on the fetching threads, its sink on the calling thread, in order.
+ * runs on each target's thread, its sink on the calling thread, in order.
  */
 #include <fnmatch.h>
 #include <pthread.h>
@@ -106,7 +106,7 @@ static int excluded(const vg_vsphere_opts *o, const vg_vm *vm)
 }
 
 /* Keep vm (0) and prepare it (*payload), or free it: 1 not wanted, -1 out
- * of memory.  Any fetching thread. */
+ * of memory.  The target's thread. */
 static int accept_vm(fetch_ctx *f, vg_vm *vm, const char *obj_type, void **payload)
 {
     *payload = NULL;
