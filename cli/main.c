@@ -12,11 +12,14 @@
 #include "cli_commands.h"
 
 /* Ctrl-C: a running vSphere call stops, logs out and fails with
- * "interrupted"; with none running, SIGINT does what it always does.  The
- * library installs no handler, so this one is the process's. */
+ * "interrupted"; with none running, SIGINT does what it did when the
+ * process started (ignored in a background job of a script, else the
+ * default).  The library installs no handler, so this one is the process's. */
+static struct sigaction sigint_inherited;
+
 static void on_sigint(int sig)
 {
-    if (vg_interrupt())
+    if (vg_interrupt() || sigint_inherited.sa_handler == SIG_IGN)
         return;
     signal(sig, SIG_DFL);
     raise(sig);
@@ -28,7 +31,7 @@ static void catch_sigint(void)
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigint;
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGINT, &sa, &sigint_inherited);
 }
 
 static void usage(FILE *out)
