@@ -63,6 +63,9 @@ int cli_getopt_long(int argc, char *const argv[], const char *shortopts,
 int cli_help(const struct cli_command *cmd);
 /* t as "2026-12-07T18:00:00Z" (UTC) into out, "-" when t is 0 or unusable. */
 void cli_iso_time(time_t t, char *out, size_t n);
+/* vSphere parallel sessions: given (an option) when set, else
+ * VMXGUARD_VSPHERE_SESSIONS, else 0 (the library's default). */
+int cli_vsphere_sessions(int given);
 /* A whole number from lo to hi for option name; 0, or -1 after saying so. */
 int cli_parse_range(const char *arg, long lo, long hi, const char *name, long *out);
 /* The embedded catalog with the user's profile files added in order; NULL

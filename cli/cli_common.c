@@ -266,3 +266,15 @@ int cli_pick_profiles(const vg_catalog *cat, const char *const *ids, size_t n_id
               err.code == VG_ENOTFOUND ? " (see 'vmxguard profiles')" : "");
     return -1;
 }
+
+int cli_vsphere_sessions(int given)
+{
+    if (given > 0)
+        return given;
+    const char *env = getenv("VMXGUARD_VSPHERE_SESSIONS");
+    if (!env || !*env)
+        return 0;
+    char *end;
+    long n = strtol(env, &end, 10);
+    return *end || n <= 0 ? 0 : n > 8 ? 8 : (int)n;
+}

@@ -521,7 +521,7 @@ static int is_vsphere_target(const char *t)
 }
 
 #ifdef VMXGUARD_VSPHERE_H
-/* API VMs arrive one at a time on this thread: audit and write at once. */
+/* Content-library VMs arrive one at a time on this thread: audit and write at once. */
 static int vsphere_vm(vg_vm *vm, void *ctx)
 {
     return write_vm(vm, audit_prepare(vm, ctx), ctx);
@@ -560,10 +560,12 @@ static int audit_vsphere(const char **urls, size_t n, const struct audit_args *a
                           .include_templates = a->include_templates,
                           .exclude = a->exclude,
                           .n_exclude = a->n_exclude,
-                          .sessions = a->sessions};
+                          .sessions = cli_vsphere_sessions(a->sessions)};
     vg_error_clear(&err);
-    int rc = n == 1 ? vg_vsphere_fetch(urls[0], &vo, vsphere_vm, run, &err)
-                    : vg_vsphere_fetch_many(urls, n, &vo, vsphere_vm, run, on_problem, run, &err);
+    /* audited on the fetching threads, written here in order, as files are */
+    vg_vm_pipeline pl = {audit_prepare, write_vm, audit_discard, run};
+    int rc = n == 1 ? vg_vsphere_fetch_pipeline(urls[0], &vo, &pl, &err)
+                    : vg_vsphere_fetch_many_pipeline(urls, n, &vo, &pl, on_problem, run, &err);
     if (rc != VG_OK && (n == 1 || err.msg[0]))
         on_problem(&err, run);
     /* with --include-templates: the content libraries' OVF templates too */

@@ -740,7 +740,8 @@ static void fix_vsphere(struct fix_run *run, const char *url)
                           .cacert = cacert,
                           .insecure = insecure,
                           .exclude = run->excludes,
-                          .n_exclude = run->n_excludes};
+                          .n_exclude = run->n_excludes,
+                          .sessions = cli_vsphere_sessions(0)};
     run->batch = vg_fix_plan_new("");
     if (!run->batch || vg_vsphere_fetch(url, &vo, on_vm, run, &err) != 0) {
         cli_print_error(&err);

@@ -134,6 +134,7 @@ static int parse_args(int argc, char **argv, args *a)
         }
     }
     a->opts.exclude = a->excludes;
+    a->opts.sessions = cli_vsphere_sessions(a->opts.sessions);
     if (a->opts.insecure)
         cli_warn("--insecure: the server certificate is not verified; anyone on the network "
                  "path can read the session and the password");

@@ -2,6 +2,7 @@
  * vmxguard: dispatch to a subcommand.  Everything real happens in the
  * library; this file only finds the command and prints top-level help.
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,6 +10,29 @@
 #include "cli.h"
 #include "cli_config.h"
 #include "cli_commands.h"
+
+/* Ctrl-C: a running vSphere call stops, logs out and fails with
+ * "interrupted"; with none running, SIGINT does what it did when the
+ * process started (ignored in a background job of a script, else the
+ * default).  The library installs no handler, so this one is the process's. */
+static struct sigaction sigint_inherited;
+
+static void on_sigint(int sig)
+{
+    if (vg_interrupt() || sigint_inherited.sa_handler == SIG_IGN)
+        return;
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void catch_sigint(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &sigint_inherited);
+}
 
 static void usage(FILE *out)
 {
@@ -114,6 +138,7 @@ int main(int argc, char **argv)
         cli_print_error(&cerr);
         return EXIT_USAGE;
     }
+    catch_sigint();
     int rc = cmd->run(argc - 1, argv + 1);
     cli_config_free();
     return rc;

@@ -70,6 +70,25 @@ int vg_vsphere_fetch_many(const char *const *urls, size_t n_urls, const vg_vsphe
     return unavailable(n_urls ? urls[0] : "vsphere", err);
 }
 
+int vg_vsphere_fetch_pipeline(const char *url, const vg_vsphere_opts *opts,
+                              const vg_vm_pipeline *pl, vg_error *err)
+{
+    (void)opts;
+    (void)pl;
+    return unavailable(url, err);
+}
+
+int vg_vsphere_fetch_many_pipeline(const char *const *urls, size_t n_urls,
+                                   const vg_vsphere_opts *opts, const vg_vm_pipeline *pl,
+                                   vg_problem_sink on_problem, void *problem_ctx, vg_error *err)
+{
+    (void)opts;
+    (void)pl;
+    (void)on_problem;
+    (void)problem_ctx;
+    return unavailable(n_urls ? urls[0] : "vsphere", err);
+}
+
 int vg_vsphere_ping(const char *url, const vg_vsphere_opts *opts, vg_vsphere_about *out,
                     vg_error *err)
 {

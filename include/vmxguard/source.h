@@ -62,6 +62,14 @@ VG_EXPORT int vg_source_files_pipeline(const char *const *paths, size_t n_paths,
                                        const vg_source_opts *opts, const vg_vm_pipeline *pl,
                                        vg_error *err);
 
+/* Async-signal-safe (one store, one atomic load): ask the running library
+ * calls that can be interrupted, the vSphere ones, to stop; they log out
+ * and fail with "interrupted".  Returns 1 when such a call is running, 0
+ * when none is (a SIGINT handler then falls back to the default action).
+ * The library installs no signal handler: the program's handler calls this.
+ * A call that starts while no other runs forgets an earlier interrupt. */
+VG_EXPORT int vg_interrupt(void);
+
 #ifdef __cplusplus
 }
 #endif

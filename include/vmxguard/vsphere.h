@@ -37,11 +37,14 @@ typedef struct vg_vsphere_opts {
     const char *const *exclude; /* globs matched against VM name and datastore path */
     size_t n_exclude;
     int summary_only;       /* name, power, path, template, uuid only (fast listings) */
-    int keep_sigint;        /* 1: leave SIGINT alone; 0: catch it, stop, log out, fail */
+    int keep_sigint;        /* the library never touches signals (see vg_interrupt); 0: a
+                             * call forgets a vg_interrupt() made while none ran,
+                             * 1: keeps it (the caller manages interruption) */
     int sessions;           /* full fetches: 1 = one paged query over the view; N > 1 =
                              * list the VMs' morefs, then N sessions fetch shares of
                              * them in parallel, delivered in the listing's order;
-                             * 0 = VMXGUARD_VSPHERE_SESSIONS if set, else 4; at most 8 */
+                             * 0 = 4; at most 8 (the CLI reads
+                             * VMXGUARD_VSPHERE_SESSIONS into it) */
 } vg_vsphere_opts;
 
 /* Asks a person for a missing credential (the library opens no terminal
@@ -108,6 +111,21 @@ VG_EXPORT int vg_vsphere_library_fetch(const char *url, const vg_vsphere_opts *o
 VG_EXPORT int vg_vsphere_fetch_many(const char *const *urls, size_t n_urls,
                                     const vg_vsphere_opts *opts, vg_vm_sink sink, void *ctx,
                                     vg_problem_sink on_problem, void *problem_ctx, vg_error *err);
+
+/* The same fetches with work done off the calling thread, as
+ * vg_source_files_pipeline does for files: pl->prepare (the audit, say) runs
+ * on each VM as soon as it is read, on its target's thread (one per target,
+ * so targets are prepared in parallel); pl->sink gets each VM with its
+ * payload on the calling thread, target by target in the listing's order,
+ * and takes ownership of both.  After a sink asked to stop, VMs in flight
+ * are freed and their payloads go to pl->discard (may be NULL). */
+VG_EXPORT int vg_vsphere_fetch_pipeline(const char *url, const vg_vsphere_opts *opts,
+                                        const vg_vm_pipeline *pl, vg_error *err);
+VG_EXPORT int vg_vsphere_fetch_many_pipeline(const char *const *urls, size_t n_urls,
+                                             const vg_vsphere_opts *opts,
+                                             const vg_vm_pipeline *pl,
+                                             vg_problem_sink on_problem, void *problem_ctx,
+                                             vg_error *err);
 
 /* What `vmxguard vsphere ping` shows: login works and who answers. */
 typedef struct vg_vsphere_about {
@@ -275,7 +293,9 @@ VG_EXPORT int vg_vsphere_watch(const char *const *urls, size_t n_urls,
                                vg_error *err);
 
 /* Async-signal-safe: ask running vSphere calls to stop (they log out and
- * fail with "interrupted").  The SIGINT handler calls this. */
+ * fail with "interrupted"); the same as vg_interrupt() (source.h), which
+ * also says whether a call was running.  The library installs no handler:
+ * the program's SIGINT handler calls this. */
 VG_EXPORT void vg_vsphere_interrupt(void);
 
 #ifdef __cplusplus

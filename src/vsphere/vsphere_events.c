@@ -212,8 +212,7 @@ int vg_vsphere_reconfig_events(const char *url, const vg_vsphere_opts *opts,
     if (!url || !opts || !fn || (n_morefs && !morefs))
         return vg_error_set(err, VG_EUSAGE, url, 0, "events: no target, options or callback");
     vs_conn c;
-    if (!opts->keep_sigint)
-        vg_vs_sigint_catch();
+    vg_interruptible_begin(!opts->keep_sigint);
     char em[128];
     int rc = vg_vs_session_open(&c, url, opts, err);
     if (rc == 0)
@@ -232,7 +231,6 @@ int vg_vsphere_reconfig_events(const char *url, const vg_vsphere_opts *opts,
             rc = vg_error_set(err, VG_ERR, c.target.server, 0, "interrupted");
     }
     vg_vs_conn_close(&c);
-    if (!opts->keep_sigint)
-        vg_vs_sigint_release();
+    vg_interruptible_end();
     return rc;
 }

@@ -2,6 +2,10 @@
  * The vSphere source's public entry points: fetch one estate, fetch several
  * at once and merge them, ping.  Every path through here ends with
  * DestroyView and Logout (vg_vs_conn_close), also after errors and Ctrl-C.
+ * Both of its parallel patterns run on the file source's ordered pipeline
+ * (source/pipeline.h): chunks of one estate over several sessions, and each
+ * target's VMs queued for the caller; the caller's `prepare` (the audit)
+ * runs on each target's thread, its sink on the calling thread, in order.
  */
 #include <fnmatch.h>
 #include <pthread.h>
@@ -9,47 +13,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "source/pipeline.h"
 #include "util/grow.h"
 #include "vsphere_internal.h"
 
 /* ------------------------------------------------------------ Ctrl-C */
 
-volatile sig_atomic_t vg_vs_interrupted;
-static pthread_mutex_t sig_lock = PTHREAD_MUTEX_INITIALIZER;
-static int sig_users;
-static struct sigaction sig_old;
-
+/* The caller's signal handler stops every running call (source.h). */
 void vg_vsphere_interrupt(void)
 {
-    vg_vs_interrupted = 1;
-}
-
-static void on_sigint(int sig)
-{
-    (void)sig;
-    vg_vs_interrupted = 1;
-}
-
-void vg_vs_sigint_catch(void)
-{
-    pthread_mutex_lock(&sig_lock);
-    if (sig_users++ == 0) {
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = on_sigint;
-        sigemptyset(&sa.sa_mask);
-        vg_vs_interrupted = 0;
-        sigaction(SIGINT, &sa, &sig_old);
-    }
-    pthread_mutex_unlock(&sig_lock);
-}
-
-void vg_vs_sigint_release(void)
-{
-    pthread_mutex_lock(&sig_lock);
-    if (--sig_users == 0)
-        sigaction(SIGINT, &sig_old, NULL);
-    pthread_mutex_unlock(&sig_lock);
+    (void)vg_interrupt();
 }
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -86,8 +59,7 @@ int vg_vsphere_ping(const char *url, const vg_vsphere_opts *opts, vg_vsphere_abo
                     vg_error *err)
 {
     vs_conn c;
-    if (!opts->keep_sigint)
-        vg_vs_sigint_catch();
+    vg_interruptible_begin(!opts->keep_sigint);
     double t0 = now_seconds();
     int rc = vg_vs_session_open(&c, url, opts, err);
     if (rc == 0) {
@@ -95,20 +67,33 @@ int vg_vsphere_ping(const char *url, const vg_vsphere_opts *opts, vg_vsphere_abo
         out->login_seconds = now_seconds() - t0;
     }
     vg_vs_conn_close(&c);
-    if (!opts->keep_sigint)
-        vg_vs_sigint_release();
+    vg_interruptible_end();
     return rc;
 }
 
 /* ------------------------------------------------------------ fetch */
 
+/* A fetched VM with what prepare made of it, on its way to the sink. */
+typedef struct fetched {
+    vg_vm *vm;
+    void *payload;
+} fetched;
+
+/* One target's fetch: its VMs go, prepared, into out (the caller's queue). */
 typedef struct fetch_ctx {
     const vg_vsphere_opts *opts;
     const char *server;
-    vg_vm_sink sink;
-    void *ctx;
+    const vg_vm_pipeline *pl;
+    vg_pipe *out;
     int sink_stopped;
 } fetch_ctx;
+
+static void drop(const vg_vm_pipeline *pl, vg_vm *vm, void *payload)
+{
+    if (payload && pl->discard)
+        pl->discard(payload, pl->ctx);
+    vg_vm_free(vm);
+}
 
 static int excluded(const vg_vsphere_opts *o, const vg_vm *vm)
 {
@@ -120,23 +105,42 @@ static int excluded(const vg_vsphere_opts *o, const vg_vm *vm)
     return 0;
 }
 
-static int on_vm(vg_vm *vm, const char *obj_type, void *ctx)
+/* Keep vm (0) and prepare it (*payload), or free it: 1 not wanted, -1 out
+ * of memory.  The target's thread. */
+static int accept_vm(fetch_ctx *f, vg_vm *vm, const char *obj_type, void **payload)
 {
-    fetch_ctx *f = ctx;
-    if (strcmp(obj_type, "VirtualMachine") != 0 || (vm->is_template && !f->opts->include_templates) ||
-        excluded(f->opts, vm)) {
-        vg_vm_free(vm);
-        return 0;
-    }
-    if (vg_vm_set_str(&vm->server, f->server)) {
+    *payload = NULL;
+    if (strcmp(obj_type, "VirtualMachine") != 0 ||
+        (vm->is_template && !f->opts->include_templates) || excluded(f->opts, vm)) {
         vg_vm_free(vm);
         return 1;
     }
-    if (f->sink(vm, f->ctx)) {
+    if (vg_vm_set_str(&vm->server, f->server)) {
+        vg_vm_free(vm);
+        return -1;
+    }
+    *payload = f->pl->prepare ? f->pl->prepare(vm, f->pl->ctx) : NULL;
+    return 0;
+}
+
+/* Queue a prepared VM for the caller; non-zero once the caller stopped. */
+static int emit(fetch_ctx *f, vg_vm *vm, void *payload)
+{
+    fetched it = {vm, payload};
+    if (vg_pipe_submit(f->out, &it, 0) != 0) {
+        drop(f->pl, vm, payload);
         f->sink_stopped = 1;
         return 1;
     }
     return 0;
+}
+
+static int on_vm(vg_vm *vm, const char *obj_type, void *ctx)
+{
+    fetch_ctx *f = ctx;
+    void *payload;
+    int r = accept_vm(f, vm, obj_type, &payload);
+    return r > 0 ? 0 : r < 0 ? 1 : emit(f, vm, payload);
 }
 
 /* ------------------------------------------------------ parallel shares */
@@ -144,25 +148,22 @@ static int on_vm(vg_vm *vm, const char *obj_type, void *ctx)
 /* A server such as vcsim spends most of a full fetch serialising the
  * device lists, one request at a time per session.  Splitting the estate
  * into chunks of explicit morefs lets several sessions keep the server and
- * the client parsers busy at once.  Chunks are handed out in the listing's
- * order and delivered in that order, at most `window` chunks ahead of the
- * sink, so output is deterministic and memory bounded. */
-#define PAR_CHUNK 200 /* most VMs per request: bounds the buffered VMs */
-#define PAR_MAX_SESSIONS 8 /* each session costs ~2 MiB (TLS, parser, chunks) */
+ * the client parsers busy at once.  Chunks go through the ordered pipeline,
+ * one session per worker, and are delivered in the listing's order, at
+ * most `window` chunks ahead of the sink, so output is deterministic and
+ * memory bounded. */
+#define PAR_CHUNK 200          /* most VMs per request: bounds the buffered VMs */
+#define PAR_MAX_SESSIONS 8     /* each session costs ~2 MiB (TLS, parser, chunks) */
 #define PAR_DEFAULT_SESSIONS 4 /* measured in docs/vsphere.md: 2 to 4 beat 1 and 8 */
 
 typedef struct par_run {
     const char *url;
-    vg_vsphere_opts opts;      /* keep_sigint set: the fetching thread owns it */
-    char **morefs;             /* listing order */
+    vg_vsphere_opts opts; /* for the workers' sessions */
+    fetch_ctx *f;
+    char **morefs; /* listing order */
     size_t n_morefs, n_alloc;
-    vg_vm **slots;             /* one per moref, filled by whichever worker */
-    unsigned char *chunk_done;
-    size_t chunk, n_chunks, next_chunk, delivered, window;
-    int stop, rc;
-    vg_error err;
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
+    vg_vm **slots; /* one per moref, filled by whichever worker */
+    size_t chunk, n_chunks;
 } par_run;
 
 typedef struct par_chunk_ctx {
@@ -209,90 +210,92 @@ static int par_store_vm(vg_vm *vm, const char *obj_type, void *ctx)
     return 0;
 }
 
-static void par_fail(par_run *p, int rc, const vg_error *err)
+static void par_bounds(const par_run *p, size_t chunk, size_t *first, size_t *end)
 {
-    pthread_mutex_lock(&p->lock);
-    if (!p->rc) {
-        p->rc = rc;
-        p->err = *err;
-    }
-    p->stop = 1;
-    pthread_cond_broadcast(&p->cond);
-    pthread_mutex_unlock(&p->lock);
+    *first = chunk * p->chunk;
+    *end = *first + p->chunk < p->n_morefs ? *first + p->chunk : p->n_morefs;
 }
 
-/* Next chunk this worker may fetch, or (size_t)-1 when done or stopped. */
-static size_t par_take(par_run *p)
+/* Fetch chunk i over c (any session's thread). */
+static int par_fetch_chunk(par_run *p, vs_conn *c, size_t i, vg_error *err)
 {
-    pthread_mutex_lock(&p->lock);
-    while (!p->stop && p->next_chunk < p->n_chunks && p->next_chunk >= p->delivered + p->window)
-        pthread_cond_wait(&p->cond, &p->lock);
-    size_t i = p->stop || p->next_chunk >= p->n_chunks ? (size_t)-1 : p->next_chunk++;
-    pthread_mutex_unlock(&p->lock);
-    return i;
+    size_t first, end;
+    par_bounds(p, i, &first, &end);
+    par_chunk_ctx cc = {p, first, end - first, 0};
+    return vg_vs_retrieve_vm_list(c, (const char *const *)p->morefs + first, end - first,
+                                  par_store_vm, &cc, err);
 }
 
-static void *par_worker(void *arg)
+static int par_session_begin(void **state, void *ctx, vg_error *err)
 {
-    par_run *p = arg;
-    vs_conn c;
-    vg_error err;
-    int rc = vg_vs_session_open(&c, p->url, &p->opts, &err);
-    for (size_t i; rc == 0 && (i = par_take(p)) != (size_t)-1;) {
-        par_chunk_ctx cc = {p, i * p->chunk, p->chunk, 0};
-        if (cc.first + cc.n > p->n_morefs)
-            cc.n = p->n_morefs - cc.first;
-        rc = vg_vs_retrieve_vm_list(&c, (const char *const *)p->morefs + cc.first, cc.n,
-                                 par_store_vm, &cc, &err);
-        if (rc)
-            break;
-        pthread_mutex_lock(&p->lock);
-        p->chunk_done[i] = 1;
-        pthread_cond_broadcast(&p->cond);
-        pthread_mutex_unlock(&p->lock);
+    par_run *p = ctx;
+    vs_conn *c = malloc(sizeof *c);
+    if (!c)
+        return vg_error_set(err, VG_ENOMEM, p->url, 0, "out of memory");
+    int rc = vg_vs_session_open(c, p->url, &p->opts, err);
+    if (rc) {
+        vg_vs_conn_close(c);
+        free(c);
+        return rc;
     }
-    if (rc)
-        par_fail(p, rc, &err);
-    vg_vs_conn_close(&c);
-    return NULL;
+    *state = c;
+    return 0;
 }
 
-/* Hand the chunks to f in listing order as they complete. */
-static void par_deliver(par_run *p, fetch_ctx *f)
+static void par_session_end(void *state, void *ctx)
 {
-    for (size_t i = 0; i < p->n_chunks; i++) {
-        pthread_mutex_lock(&p->lock);
-        while (!p->chunk_done[i] && !p->stop)
-            pthread_cond_wait(&p->cond, &p->lock);
-        int go = p->chunk_done[i] && !p->stop;
-        pthread_mutex_unlock(&p->lock);
-        if (!go)
-            return;
-        size_t end = (i + 1) * p->chunk < p->n_morefs ? (i + 1) * p->chunk : p->n_morefs;
-        int stop = 0;
-        for (size_t j = i * p->chunk; j < end && !stop; j++) {
-            vg_vm *vm = p->slots[j];
-            p->slots[j] = NULL;
-            stop = vm && on_vm(vm, "VirtualMachine", f);
-        }
-        pthread_mutex_lock(&p->lock);
-        p->delivered = i + 1;
-        p->stop |= stop;
-        pthread_cond_broadcast(&p->cond);
-        pthread_mutex_unlock(&p->lock);
+    (void)ctx;
+    if (state) {
+        vg_vs_conn_close(state);
+        free(state);
     }
+}
+
+static int par_work(void *item, void *state, void *ctx, vg_error *err)
+{
+    return par_fetch_chunk(ctx, state, *(size_t *)item, err);
+}
+
+/* Chunk i's VMs, prepared, to the caller's queue in listing order (this
+ * target's thread).  Preparing here rather than on the sessions' threads
+ * keeps what is buffered small: chunks in flight hold bare VMs, and only
+ * the queue holds prepared ones (an audited VM with its rendered report is
+ * several times the VM). */
+static int par_deliver(void *item, int stopped, void *ctx)
+{
+    par_run *p = ctx;
+    size_t first, end;
+    par_bounds(p, *(size_t *)item, &first, &end);
+    int stop = stopped;
+    for (size_t j = first; j < end; j++) {
+        vg_vm *vm = p->slots[j];
+        p->slots[j] = NULL;
+        if (stop)
+            vg_vm_free(vm);
+        else if (vm)
+            stop = on_vm(vm, "VirtualMachine", p->f);
+    }
+    return stop;
+}
+
+static void par_produce(vg_pipe *pipe, void *ctx)
+{
+    par_run *p = ctx;
+    for (size_t i = 0; i < p->n_chunks && vg_pipe_submit(pipe, &i, 1) == 0; i++)
+        ;
 }
 
 /* List the view on c, then fetch the full properties over `sessions`
  * parallel sessions and deliver through f. */
-static int fetch_parallel(vs_conn *c, const char *url, const vg_vsphere_opts *opts,
-                          int sessions, fetch_ctx *f, vg_error *err)
+static int fetch_parallel(vs_conn *c, const char *url, const vg_vsphere_opts *opts, int sessions,
+                          fetch_ctx *f, vg_error *err)
 {
     par_run p;
     memset(&p, 0, sizeof p);
     p.url = url;
     p.opts = *opts;
     p.opts.keep_sigint = 1;
+    p.f = f;
     int rc = vg_vs_list_vms(c, par_list_vm, &p, err);
     /* Every session gets work even in a small estate (so tests with a few
      * VMs take the same path as 10,000), yet no request exceeds PAR_CHUNK. */
@@ -300,38 +303,34 @@ static int fetch_parallel(vs_conn *c, const char *url, const vg_vsphere_opts *op
     p.chunk = p.chunk < 1 ? 1 : p.chunk > PAR_CHUNK ? PAR_CHUNK : p.chunk;
     p.n_chunks = (p.n_morefs + p.chunk - 1) / p.chunk;
     size_t workers = (size_t)sessions < p.n_chunks ? (size_t)sessions : p.n_chunks;
-    p.window = workers + 2;
     p.slots = calloc(p.n_morefs + 1, sizeof *p.slots);
-    p.chunk_done = calloc(p.n_chunks + 1, 1);
-    if (rc == 0 && (!p.slots || !p.chunk_done))
+    if (rc == 0 && !p.slots)
         rc = vg_error_set(err, VG_ENOMEM, c->target.server, 0, "out of memory");
-    pthread_t th[PAR_MAX_SESSIONS];
-    size_t started = 0;
-    pthread_mutex_init(&p.lock, NULL);
-    pthread_cond_init(&p.cond, NULL);
     if (rc == 0 && p.n_chunks == 1) { /* small estate: no extra session */
-        par_chunk_ctx cc = {&p, 0, p.n_morefs, 0};
-        rc = vg_vs_retrieve_vm_list(c, (const char *const *)p.morefs, p.n_morefs, par_store_vm,
-                                 &cc, err);
-        p.chunk_done[0] = rc == 0;
-        workers = 0;
-    }
-    while (rc == 0 && started < workers &&
-           pthread_create(&th[started], NULL, par_worker, &p) == 0)
-        started++;
-    if (rc == 0 && workers > 0 && started == 0)
-        rc = vg_error_set(err, VG_ERR, c->target.server, 0, "cannot start a thread");
-    if (rc == 0)
-        par_deliver(&p, f);
-    pthread_mutex_lock(&p.lock);
-    p.stop = 1;
-    pthread_cond_broadcast(&p.cond);
-    pthread_mutex_unlock(&p.lock);
-    for (size_t i = 0; i < started; i++)
-        pthread_join(th[i], NULL);
-    if (rc == 0 && p.rc && !f->sink_stopped) {
-        rc = p.rc;
-        *err = p.err;
+        size_t first = 0;
+        rc = par_fetch_chunk(&p, c, 0, err);
+        par_deliver(&first, rc != 0, &p);
+    } else if (rc == 0 && p.n_chunks > 1) {
+        vg_pipe_ops ops = {.item_size = sizeof(size_t),
+                           .worker_begin = par_session_begin,
+                           .worker_end = par_session_end,
+                           .work = par_work,
+                           .deliver = par_deliver,
+                           .ctx = &p};
+        vg_pipe *pipe;
+        vg_error perr;
+        if (vg_pipe_new(&pipe, &ops, (int)workers, workers + 2, &perr) != VG_OK) {
+            rc = vg_error_set(err, perr.code == VG_ENOMEM ? VG_ENOMEM : VG_ERR, c->target.server, 0,
+                              "%s",
+                              perr.code == VG_ENOMEM ? "out of memory" : "cannot start a thread");
+        } else {
+            int prc = vg_pipe_run(pipe, par_produce, &p, &perr);
+            if (prc && !f->sink_stopped) {
+                rc = prc;
+                *err = perr;
+            }
+        }
+        vg_pipe_free(pipe);
     }
     for (size_t i = 0; i < p.n_morefs; i++) {
         vg_vm_free(p.slots ? p.slots[i] : NULL);
@@ -339,53 +338,36 @@ static int fetch_parallel(vs_conn *c, const char *url, const vg_vsphere_opts *op
     }
     free(p.morefs);
     free(p.slots);
-    free(p.chunk_done);
-    pthread_cond_destroy(&p.cond);
-    pthread_mutex_destroy(&p.lock);
     return rc;
 }
 
-/* opts->sessions, else the environment's, else the default, clamped;
- * listings stay single (they are cheap). */
+/* opts->sessions, else the default, clamped; listings stay single (they
+ * are cheap). */
 static int sessions_for(const vg_vsphere_opts *opts)
 {
-    long n = opts->sessions;
-    const char *env = getenv("VMXGUARD_VSPHERE_SESSIONS");
-    if (n <= 0 && env && *env) {
-        char *end;
-        n = strtol(env, &end, 10);
-        if (*end)
-            n = PAR_DEFAULT_SESSIONS;
-    }
-    if (n <= 0)
-        n = PAR_DEFAULT_SESSIONS;
+    int n = opts->sessions > 0 ? opts->sessions : PAR_DEFAULT_SESSIONS;
     if (opts->summary_only || n <= 1)
         return 1;
-    return n > PAR_MAX_SESSIONS ? PAR_MAX_SESSIONS : (int)n;
+    return n > PAR_MAX_SESSIONS ? PAR_MAX_SESSIONS : n;
 }
 
-/* The session on this thread; sink is called from curl's write callback. */
-static int fetch_here(const char *url, const vg_vsphere_opts *opts, vg_vm_sink sink, void *ctx,
-                      vg_error *err)
+/* One target's session on this thread; its VMs go to f->out. */
+static int fetch_here(const char *url, const vg_vsphere_opts *opts, fetch_ctx *f, vg_error *err)
 {
     vs_conn c;
-    if (!opts->keep_sigint)
-        vg_vs_sigint_catch();
     int rc = vg_vs_session_open(&c, url, opts, err);
     if (rc == 0)
         rc = vg_vs_create_view(&c, err);
-    fetch_ctx f = {opts, c.target.server, sink, ctx, 0};
+    f->server = c.target.server;
     int sessions = sessions_for(opts);
     if (rc == 0 && sessions > 1)
-        rc = fetch_parallel(&c, url, opts, sessions, &f, err);
+        rc = fetch_parallel(&c, url, opts, sessions, f, err);
     else if (rc == 0)
-        rc = vg_vs_retrieve_vms(&c, opts->summary_only, on_vm, &f, err);
-    if (f.sink_stopped) /* the caller asked to stop: not an error */
+        rc = vg_vs_retrieve_vms(&c, opts->summary_only, on_vm, f, err);
+    if (f->sink_stopped) /* the caller asked to stop: not an error */
         rc = VG_OK;
     int interrupted = vg_vs_interrupted;
     vg_vs_conn_close(&c);
-    if (!opts->keep_sigint)
-        vg_vs_sigint_release();
     if (interrupted && rc == 0)
         rc = vg_error_set(err, VG_ERR, c.target.server, 0, "interrupted");
     return rc;
@@ -393,130 +375,95 @@ static int fetch_here(const char *url, const vg_vsphere_opts *opts, vg_vm_sink s
 
 /* ------------------------------------------------------ several targets */
 
-typedef struct queued {
-    vg_vm *vm;
-    struct queued *next;
-} queued;
-
 /* VMs a target may have parsed ahead of the sink: enough to keep the
  * network busy while the caller audits, small enough to keep memory flat. */
 #define QUEUE_MAX 256
 
+typedef struct many_run many_run;
+
 typedef struct target_run {
     const char *url;
     vg_vsphere_opts opts;
+    many_run *m;
     pthread_t thread;
     int started;
-    queued *head, *tail;
-    size_t n_queued;
-    int done;
+    vg_pipe *queue; /* this target's VMs, for the caller's thread */
     int rc;
     vg_error err;
-    pthread_mutex_t *lock;
-    pthread_cond_t *cond;
-    const int *stop;
 } target_run;
 
-static int queue_vm(vg_vm *vm, void *ctx)
+struct many_run {
+    const vg_vm_pipeline *pl;
+    target_run *runs;
+    size_t n;
+};
+
+/* A target's VM reaches the sink (the caller's thread, target by target);
+ * a sink's stop stops every target. */
+static int deliver_fetched(void *item, int stopped, void *ctx)
 {
-    target_run *t = ctx;
-    queued *q = malloc(sizeof *q);
-    if (!q) {
-        vg_vm_free(vm);
-        return 1;
+    many_run *m = ctx;
+    fetched *it = item;
+    if (stopped) {
+        drop(m->pl, it->vm, it->payload);
+        return 0;
     }
-    q->vm = vm;
-    q->next = NULL;
-    pthread_mutex_lock(t->lock);
-    while (t->n_queued >= QUEUE_MAX && !*t->stop)
-        pthread_cond_wait(t->cond, t->lock);
-    int stop = *t->stop;
-    if (t->tail)
-        t->tail->next = q;
-    else
-        t->head = q;
-    t->tail = q;
-    t->n_queued++;
-    pthread_cond_broadcast(t->cond);
-    pthread_mutex_unlock(t->lock);
-    return stop;
+    if (m->pl->sink(it->vm, it->payload, m->pl->ctx) == 0)
+        return 0;
+    for (size_t i = 0; i < m->n; i++) {
+        if (m->runs[i].queue)
+            vg_pipe_stop(m->runs[i].queue);
+    }
+    return 1;
 }
 
 static void *run_target(void *arg)
 {
     target_run *t = arg;
-    t->rc = fetch_here(t->url, &t->opts, queue_vm, t, &t->err);
-    pthread_mutex_lock(t->lock);
-    t->done = 1;
-    pthread_cond_broadcast(t->cond);
-    pthread_mutex_unlock(t->lock);
+    fetch_ctx f = {&t->opts, NULL, t->m->pl, t->queue, 0};
+    t->rc = fetch_here(t->url, &t->opts, &f, &t->err);
+    vg_pipe_close(t->queue);
     return NULL;
 }
 
-/* Hand target t's VMs to sink as they arrive; after a stop, just free them. */
-static void drain(target_run *t, vg_vm_sink sink, void *ctx, int *stop)
+int vg_vsphere_fetch_many_pipeline(const char *const *urls, size_t n_urls,
+                                   const vg_vsphere_opts *opts, const vg_vm_pipeline *pl,
+                                   vg_problem_sink on_problem, void *problem_ctx, vg_error *err)
 {
-    for (;;) {
-        pthread_mutex_lock(t->lock);
-        while (!t->head && !t->done)
-            pthread_cond_wait(t->cond, t->lock);
-        queued *q = t->head;
-        if (q) {
-            t->head = q->next;
-            if (!t->head)
-                t->tail = NULL;
-            t->n_queued--;
-            pthread_cond_broadcast(t->cond);
-        }
-        pthread_mutex_unlock(t->lock);
-        if (!q)
-            return;
-        if (*stop) {
-            vg_vm_free(q->vm);
-        } else if (sink(q->vm, ctx)) {
-            pthread_mutex_lock(t->lock);
-            *stop = 1;
-            pthread_cond_broadcast(t->cond);
-            pthread_mutex_unlock(t->lock);
-        }
-        free(q);
-    }
-}
-
-int vg_vsphere_fetch_many(const char *const *urls, size_t n_urls, const vg_vsphere_opts *opts,
-                          vg_vm_sink sink, void *ctx, vg_problem_sink on_problem,
-                          void *problem_ctx, vg_error *err)
-{
+    if (!pl || !pl->sink || (n_urls && !urls))
+        return vg_error_set(err, VG_EUSAGE, NULL, 0, "vsphere source: no sink or no targets");
     pthread_once(&curl_once, curl_init);
     target_run *runs = calloc(n_urls ? n_urls : 1, sizeof *runs);
     if (!runs)
         return vg_error_set(err, VG_ENOMEM, NULL, 0, "out of memory");
-    pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-    pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
-    int stop = 0;
-    if (!opts->keep_sigint)
-        vg_vs_sigint_catch();
+    many_run m = {pl, runs, n_urls};
+    vg_pipe_ops ops = {.item_size = sizeof(fetched), .deliver = deliver_fetched, .ctx = &m};
+    vg_interruptible_begin(!opts->keep_sigint);
     for (size_t i = 0; i < n_urls; i++) {
         target_run *t = &runs[i];
+        vg_error perr;
         t->url = urls[i];
         t->opts = *opts;
-        t->opts.keep_sigint = 1; /* this thread owns the handler */
-        t->lock = &lock;
-        t->cond = &cond;
-        t->stop = &stop;
+        t->opts.keep_sigint = 1; /* the interrupt was cleared for the whole call */
+        t->m = &m;
+        if (vg_pipe_new(&t->queue, &ops, 0, QUEUE_MAX, &perr) != VG_OK) {
+            t->rc = vg_error_set(&t->err, VG_ENOMEM, urls[i], 0, "out of memory");
+            continue;
+        }
         t->started = pthread_create(&t->thread, NULL, run_target, t) == 0;
         if (!t->started) {
-            t->done = 1;
+            vg_pipe_close(t->queue);
             t->rc = vg_error_set(&t->err, VG_ERR, urls[i], 0, "cannot start a thread");
         }
     }
-    for (size_t i = 0; i < n_urls; i++)
-        drain(&runs[i], sink, ctx, &stop);
+    for (size_t i = 0; i < n_urls; i++) {
+        if (runs[i].queue)
+            vg_pipe_run(runs[i].queue, NULL, NULL, NULL);
+    }
     int rc = VG_OK;
     for (size_t i = 0; i < n_urls; i++) {
         if (runs[i].started)
             pthread_join(runs[i].thread, NULL);
-        drain(&runs[i], sink, ctx, &stop); /* nothing left unless a thread raced */
         if (runs[i].rc && on_problem)
             on_problem(&runs[i].err, problem_ctx);
         if (runs[i].rc && rc == VG_OK) {
@@ -525,10 +472,40 @@ int vg_vsphere_fetch_many(const char *const *urls, size_t n_urls, const vg_vsphe
                 *err = runs[i].err;
         }
     }
-    if (!opts->keep_sigint)
-        vg_vs_sigint_release();
+    for (size_t i = 0; i < n_urls; i++)
+        vg_pipe_free(runs[i].queue);
+    vg_interruptible_end();
     free(runs);
     return rc;
+}
+
+int vg_vsphere_fetch_pipeline(const char *url, const vg_vsphere_opts *opts,
+                              const vg_vm_pipeline *pl, vg_error *err)
+{
+    return vg_vsphere_fetch_many_pipeline(&url, 1, opts, pl, NULL, NULL, err);
+}
+
+typedef struct plain_sink {
+    vg_vm_sink sink;
+    void *ctx;
+} plain_sink;
+
+static int call_plain(vg_vm *vm, void *payload, void *ctx)
+{
+    (void)payload;
+    plain_sink *p = ctx;
+    return p->sink(vm, p->ctx);
+}
+
+int vg_vsphere_fetch_many(const char *const *urls, size_t n_urls, const vg_vsphere_opts *opts,
+                          vg_vm_sink sink, void *ctx, vg_problem_sink on_problem, void *problem_ctx,
+                          vg_error *err)
+{
+    if (!sink)
+        return vg_error_set(err, VG_EUSAGE, NULL, 0, "vsphere source: no sink");
+    plain_sink p = {sink, ctx};
+    vg_vm_pipeline pl = {NULL, call_plain, NULL, &p};
+    return vg_vsphere_fetch_many_pipeline(urls, n_urls, opts, &pl, on_problem, problem_ctx, err);
 }
 
 /* One target, fetched on a worker thread so that parsing and the network

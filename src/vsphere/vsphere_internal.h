@@ -11,6 +11,7 @@
 #include <libxml/parser.h>
 #include <signal.h>
 
+#include "source/interrupt.h"
 #include "util/buf.h"
 #include "vmxguard/vsphere.h"
 
@@ -209,9 +210,8 @@ int vg_vs_call_buf(vs_conn *c, const char *method, vg_buf *b, vs_reply *r, vg_er
  * Logout): best effort, errors dropped. */
 void vg_vs_call_cleanup(vs_conn *c, const char *method, vg_buf *b);
 
-/* Interruption (SIGINT) shared by every connection. */
-extern volatile sig_atomic_t vg_vs_interrupted;
-void vg_vs_sigint_catch(void);
-void vg_vs_sigint_release(void);
+/* Interruption: vg_interrupt() from the caller's signal handler stops
+ * every connection (source/interrupt.h); the library installs no handler. */
+#define vg_vs_interrupted vg_interrupted()
 
 #endif

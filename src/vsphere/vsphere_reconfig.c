@@ -289,8 +289,7 @@ int vg_vsphere_reconfig(const char *url, const vg_vsphere_opts *opts, vg_vsphere
         changes[i].after = NULL;
     }
     vs_conn c;
-    if (!opts->keep_sigint)
-        vg_vs_sigint_catch();
+    vg_interruptible_begin(!opts->keep_sigint);
     int rc = vg_vs_session_open(&c, url, opts, err);
     if (rc == 0)
         rc = run_batches(&c, changes, n_changes, jobs > 0 ? (size_t)jobs : 8, err);
@@ -303,7 +302,6 @@ int vg_vsphere_reconfig(const char *url, const vg_vsphere_opts *opts, vg_vsphere
             set_status(&changes[i], rc, "not verified: the session failed");
     }
     vg_vs_conn_close(&c);
-    if (!opts->keep_sigint)
-        vg_vs_sigint_release();
+    vg_interruptible_end();
     return rc;
 }
