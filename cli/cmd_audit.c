@@ -69,6 +69,7 @@ struct audit_args {
     int allow_empty;  /* a target that yields no VM is fine */
     int follow_links; /* follow symlinks leading out of every target */
     const char *store; /* results store: SQLite path or postgresql:// URI; "" = none */
+    int pending_ok;    /* pending results (vSphere, not yet in effect) do not make exit 1 */
 };
 
 /* Everything the run shares between the worker threads and the writer. */
@@ -92,6 +93,11 @@ struct audit_run {
     vg_store *store;               /* --store: the run is recorded there too */
     vg_store_run *store_run;
     int store_failed; /* the run could not be stored: exit 2 */
+    int pending_ok;
+#ifdef VMXGUARD_VSPHERE_H
+    vg_vsphere_pending *pending[MAX_LIST]; /* one per vSphere target */
+    size_t n_pending;
+#endif
 };
 
 /* What a worker hands to the writer with each VM. */
@@ -128,6 +134,7 @@ static const struct option long_opts[] = {
     {"csv-raw", no_argument, NULL, 'W'},
     {"sarif-run-size", required_argument, NULL, 'Z'},
     {"allow-empty", no_argument, NULL, 'Y'},
+    {"pending-ok", no_argument, NULL, 'G'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -282,6 +289,9 @@ static int parse_args(int argc, char **argv, struct audit_args *a)
             break;
         case 'Y':
             a->allow_empty = 1;
+            break;
+        case 'G':
+            a->pending_ok = 1;
             break;
         case 'L':
             a->follow_links = 1;
@@ -519,8 +529,9 @@ static void count_findings(struct audit_run *run, const vg_vm_report *rep)
 {
     for (size_t i = 0; i < rep->n_results; i++) {
         const vg_result *r = &rep->results[i];
-        if ((r->status == VG_FAIL || r->status == VG_ERROR) && r->prule &&
-            r->prule->severity >= run->fail_on)
+        int finding = r->status == VG_FAIL || r->status == VG_ERROR ||
+                      (r->status == VG_PENDING && !run->pending_ok);
+        if (finding && r->prule && r->prule->severity >= run->fail_on)
             run->findings++;
     }
 }
@@ -575,9 +586,19 @@ static int is_vsphere_target(const char *t)
 }
 
 #ifdef VMXGUARD_VSPHERE_H
-/* API VMs arrive one at a time on this thread: audit and write at once. */
+/* API VMs arrive one at a time on this thread: what changed since each
+ * one's power-on is looked up (pending results), then audit and write. */
 static int vsphere_vm(vg_vm *vm, void *ctx)
 {
+    struct audit_run *run = ctx;
+    for (size_t i = 0; i < run->n_pending; i++) {
+        vg_error err;
+        if (vg_vsphere_pending_vm(run->pending[i], vm, &err) != VG_OK) {
+            on_problem(&err, run);
+            vg_vm_free(vm);
+            return 1;
+        }
+    }
     return write_vm(vm, audit_prepare(vm, ctx), ctx);
 }
 
@@ -616,6 +637,10 @@ static int audit_vsphere(const char **urls, size_t n, const struct audit_args *a
                           .exclude = a->exclude,
                           .n_exclude = a->n_exclude,
                           .sessions = a->sessions};
+    for (size_t i = 0; i < n && run->n_pending < MAX_LIST; i++)
+        if (vg_vsphere_pending_open(urls[i], &vo, &run->pending[run->n_pending], &err) ==
+            VG_OK)
+            run->n_pending++;
     vg_error_clear(&err);
     int rc = n == 1 ? vg_vsphere_fetch(urls[0], &vo, vsphere_vm, run, &err)
                     : vg_vsphere_fetch_many(urls, n, &vo, vsphere_vm, run, on_problem, run, &err);
@@ -628,6 +653,9 @@ static int audit_vsphere(const char **urls, size_t n, const struct audit_args *a
             VG_OK)
             on_problem(&err, run);
     }
+    for (size_t i = 0; i < run->n_pending; i++)
+        vg_vsphere_pending_close(run->pending[i]);
+    run->n_pending = 0;
     vg_vsphere_credentials_free(user, password);
     return rc;
 }
@@ -1085,6 +1113,7 @@ static int setup(const struct audit_args *a, int file_targets, vg_catalog **cat,
     }
     run->aopts.waivers = *w;
     run->aopts.show_secrets = a->show_secrets;
+    run->pending_ok = a->pending_ok;
     run->aopts.now = time(NULL);
     return EXIT_OK;
 }
@@ -1172,7 +1201,8 @@ static void warn_sarif_limits(const struct audit_args *a, const struct audit_run
     if (o->failed || strcmp(o->format, "sarif") != 0)
         return;
     size_t per_run = a->sarif_run_size ? a->sarif_run_size : 25000;
-    size_t n = run->sum.counts[VG_FAIL] + run->sum.counts[VG_WAIVED] + run->sum.counts[VG_ERROR];
+    size_t n = run->sum.counts[VG_FAIL] + run->sum.counts[VG_WAIVED] + run->sum.counts[VG_ERROR] +
+               run->sum.counts[VG_PENDING];
     if (n <= per_run)
         return;
     size_t runs = (n + per_run - 1) / per_run;
@@ -1315,7 +1345,8 @@ const struct cli_command cli_cmd_audit = {
     "Audit .vmx files, folders (searched recursively for *.vmx) or vCenter/ESXi\n"
     "targets (vsphere://[user@]host or https://host/sdk) against one or more\n"
     "baselines.  Each VM gets one result per rule: pass, fail, not_applicable,\n"
-    "manual, error or waived, with the value, file:line, expected value and fix.\n"
+    "manual, error, waived or (vSphere) pending, with the value, file:line,\n"
+    "expected value and fix.\n"
     "Keys that look like hardening but do nothing are reported as warnings.\n"
     "For file targets the VM's folder is read too (vmware*.log, .vmx.lck): the\n"
     "profile vm-folder-evidence (log rotation, backdoor floods, rejected device\n"
@@ -1364,6 +1395,9 @@ const struct cli_command cli_cmd_audit = {
     "                          up to 20, and the rest are counted with a warning\n"
     "      --allow-empty       a target that yields no VM (or a run that audits none) is\n"
     "                          not an error; without it: named on stderr, exit 2\n"
+    "      --pending-ok        vSphere: results pending a power cycle (set while the VM\n"
+    "                          runs, not in effect yet) do not make the exit status 1;\n"
+    "                          they still count against the score (docs/vsphere.md)\n"
     "      --show-secrets      show values of secret-bearing keys (VNC password,\n"
     "                          guestinfo tokens) instead of <redacted>\n"
     "      --color WHEN        auto (default: only on a terminal, never with NO_COLOR),\n"

@@ -19,6 +19,7 @@
 static const char *const status_color[VG_RESULT_STATUS_COUNT] = {
     [VG_PASS] = "\033[32m",   [VG_FAIL] = "\033[1;31m", [VG_NOT_APPLICABLE] = "\033[2m",
     [VG_MANUAL] = "\033[33m", [VG_ERROR] = "\033[35m",  [VG_WAIVED] = "\033[36m",
+    [VG_PENDING] = "\033[1;33m",
 };
 static const char *const severity_color[4] = {"\033[2m", "", "\033[33m", "\033[31m"};
 
@@ -180,7 +181,7 @@ static void put_result(struct text_out *o, const vg_result *res)
 {
     put_result_head(o, res);
     int detail = res->status == VG_FAIL || res->status == VG_ERROR || res->status == VG_WAIVED ||
-                 o->opts->verbose;
+                 res->status == VG_PENDING || o->opts->verbose;
     if (detail && res->evidence)
         put_wrapped(o, 10, "evidence: ", res->evidence);
     if (detail && res->status != VG_PASS && res->fix && res->status != VG_NOT_APPLICABLE)
@@ -256,14 +257,20 @@ static void add_counts(vg_buf *b, const size_t *counts)
 {
     static const vg_result_status order[] = {VG_PASS,   VG_FAIL,           VG_WAIVED,
                                              VG_MANUAL, VG_NOT_APPLICABLE, VG_ERROR};
-    static const char *const words[VG_RESULT_STATUS_COUNT] = {"pass",   "fail",  "n.a.",
-                                                              "manual", "error", "waived"};
+    static const char *const words[VG_RESULT_STATUS_COUNT] = {
+        "pass", "fail", "n.a.", "manual", "error", "waived", "pending"};
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
         if (i)
             VG_REPORT_LIT(b, ", ");
         vg_report_add_uint(b, counts[order[i]]);
         vg_report_addc(b, ' ');
         vg_report_adds(b, words[order[i]]);
+    }
+    /* only vSphere VMs reconfigured while running have it: said only then */
+    if (counts[VG_PENDING]) {
+        VG_REPORT_LIT(b, ", ");
+        vg_report_add_uint(b, counts[VG_PENDING]);
+        VG_REPORT_LIT(b, " pending (in effect after a power cycle)");
     }
 }
 

@@ -82,8 +82,14 @@ static const char schema_v1[] =
     "  user_name TEXT, detail TEXT);\n"
     "CREATE INDEX events_by_time ON events (at);\n";
 
+/* v2: the pending status (a vSphere setting not in effect until a power
+ * cycle) gets its run totals; rows of older runs read 0. */
+static const char schema_v2[] =
+    "ALTER TABLE runs ADD COLUMN pending BIGINT NOT NULL DEFAULT 0;\n"
+    "ALTER TABLE runs ADD COLUMN raw_pending BIGINT NOT NULL DEFAULT 0;\n";
+
 /* migrations[i] brings the schema from version i to i + 1. */
-static const char *const migrations[] = {schema_v1};
+static const char *const migrations[] = {schema_v1, schema_v2};
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 
 static const char *const run_vm_cols[] = {

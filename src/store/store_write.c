@@ -396,8 +396,9 @@ static int update_totals(vg_store_run *w, const vg_audit_summary *sum, vg_error 
     int rc = w->s->ops->prepare(
         w->s,
         "UPDATE runs SET finished = ?, vms = ?, vms_failing = ?, results = ?, pass = ?, "
-        "fail = ?, not_applicable = ?, manual = ?, error = ?, waived = ?, raw_pass = ?, "
-        "raw_fail = ?, raw_not_applicable = ?, raw_manual = ?, raw_error = ?, raw_waived = ?, "
+        "fail = ?, not_applicable = ?, manual = ?, error = ?, waived = ?, pending = ?, "
+        "raw_pass = ?, raw_fail = ?, raw_not_applicable = ?, raw_manual = ?, raw_error = ?, "
+        "raw_waived = ?, raw_pending = ?, "
         "fail_info = ?, fail_low = ?, fail_medium = ?, fail_high = ?, errors = ?, "
         "warnings = ?, score = ? WHERE id = ?",
         &st, err);
