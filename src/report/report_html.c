@@ -810,7 +810,7 @@ static int html_end(vg_report *r, const vg_audit_summary *sum, vg_error *err)
     put_charts(&x, s);
     put_problems(&x, s);
     put_rules(&x, s);
-    put_list(&x, "findings", "Findings (fail, error, waived, manual)",
+    put_list(&x, "findings", "Findings (fail, pending, error, waived, manual)",
              "Search VM, rule, evidence...", 1);
     put_list(&x, "vms", "Virtual machines", "Search VM name or path...", 0);
     vg_xw_end_full(&x);

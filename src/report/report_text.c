@@ -132,9 +132,11 @@ static void status_label(const vg_report_opts *opts, vg_buf *b, vg_result_status
     int known = (unsigned)st < VG_RESULT_STATUS_COUNT;
     const char *off = opts->color ? ANSI_RESET : "";
     vg_report_adds(b, opts->color && known ? status_color[st] : "");
-    add_padded(b, vg_report_status_label(st), 6);
+    const char *label = vg_report_status_label(st);
+    add_padded(b, label, 6);
     vg_report_adds(b, off);
-    VG_REPORT_LIT(b, "  ");
+    /* "PENDING" takes one column of the gap: the label stays 16 wide */
+    vg_report_adds(b, strlen(label) > 6 ? " " : "  ");
     vg_report_adds(b, opts->color ? severity_color[sev] : "");
     add_padded(b, vg_severity_name(sev), 6);
     vg_report_adds(b, off);
