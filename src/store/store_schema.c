@@ -105,8 +105,13 @@ static const char *const lint_cols[] = {"run_id", "vm_seq",  "seq",    "key",
                                         "line",   "message", "suggest"};
 static const char *const problem_cols[] = {"run_id", "seq",  "after_vm", "code",
                                            "file",   "line", "message"};
+static const char *const vm_new_cols[] = {"id",   "instance_uuid", "uuid",     "server",
+                                          "path", "name",          "first_run", "last_run"};
+static const char *const vm_seen_cols[] = {"id", "instance_uuid", "uuid", "server", "path", "name"};
 #define COLS(a) a, (int)(sizeof a / sizeof a[0])
 const struct bulk_desc vg_store_bulk[BULK_COUNT] = {
+    [BULK_VMS_NEW] = {"vms", COLS(vm_new_cols)},
+    [BULK_VMS_SEEN] = {"vg_seen", COLS(vm_seen_cols)},
     [BULK_RUN_VMS] = {"run_vms", COLS(run_vm_cols)},
     [BULK_RESULTS] = {"results", COLS(result_cols)},
     [BULK_LINTS] = {"lints", COLS(lint_cols)},
