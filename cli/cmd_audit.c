@@ -8,6 +8,7 @@
  * workers too, so the writer thread only copies bytes out.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -69,6 +70,7 @@ struct audit_args {
     int allow_empty;  /* a target that yields no VM is fine */
     int follow_links; /* follow symlinks leading out of every target */
     const char *store; /* results store: SQLite path or postgresql:// URI; "" = none */
+    int pending_ok;    /* pending results (vSphere, not yet in effect) do not make exit 1 */
 };
 
 /* Everything the run shares between the worker threads and the writer. */
@@ -92,6 +94,14 @@ struct audit_run {
     vg_store *store;               /* --store: the run is recorded there too */
     vg_store_run *store_run;
     int store_failed; /* the run could not be stored: exit 2 */
+    int pending_ok;
+#ifdef VMXGUARD_VSPHERE_H
+    vg_vsphere_pending *pending[MAX_LIST]; /* one per vSphere target */
+    size_t n_pending;
+    /* API VMs are audited on the fetching threads; a pending look-up uses
+     * its target's one session, so they take turns (most VMs need none) */
+    pthread_mutex_t pending_lock;
+#endif
 };
 
 /* What a worker hands to the writer with each VM. */
@@ -128,6 +138,7 @@ static const struct option long_opts[] = {
     {"csv-raw", no_argument, NULL, 'W'},
     {"sarif-run-size", required_argument, NULL, 'Z'},
     {"allow-empty", no_argument, NULL, 'Y'},
+    {"pending-ok", no_argument, NULL, 'G'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -283,6 +294,9 @@ static int parse_args(int argc, char **argv, struct audit_args *a)
         case 'Y':
             a->allow_empty = 1;
             break;
+        case 'G':
+            a->pending_ok = 1;
+            break;
         case 'L':
             a->follow_links = 1;
             break;
@@ -339,6 +353,19 @@ static void *audit_prepare(vg_vm *vm, void *ctx)
     if (!a)
         return NULL;
     vg_error_clear(&a->err);
+#ifdef VMXGUARD_VSPHERE_H
+    /* what changed since the VM's power-on is looked up before the audit,
+     * so a setting not yet in effect shows as pending */
+    if (run->n_pending && vm->origin == VG_ORIGIN_VSPHERE) {
+        int rc = VG_OK;
+        pthread_mutex_lock(&run->pending_lock);
+        for (size_t i = 0; rc == VG_OK && i < run->n_pending; i++)
+            rc = vg_vsphere_pending_vm(run->pending[i], vm, &a->err);
+        pthread_mutex_unlock(&run->pending_lock);
+        if (rc != VG_OK)
+            return a; /* no report: write_vm reports the error */
+    }
+#endif
     if (vg_audit_vm(vm, run->profiles, run->n_profiles, &run->aopts, &a->rep, &a->err) != VG_OK)
         a->rep = NULL;
     /* on failure write_vm renders on its own thread, and reports the error there */
@@ -465,8 +492,9 @@ static void count_findings(struct audit_run *run, const vg_vm_report *rep)
 {
     for (size_t i = 0; i < rep->n_results; i++) {
         const vg_result *r = &rep->results[i];
-        if ((r->status == VG_FAIL || r->status == VG_ERROR) && r->prule &&
-            r->prule->severity >= run->fail_on)
+        int finding = r->status == VG_FAIL || r->status == VG_ERROR ||
+                      (r->status == VG_PENDING && !run->pending_ok);
+        if (finding && r->prule && r->prule->severity >= run->fail_on)
             run->findings++;
     }
 }
@@ -561,6 +589,10 @@ static int audit_vsphere(const char **urls, size_t n, const struct audit_args *a
                           .exclude = a->exclude,
                           .n_exclude = a->n_exclude,
                           .sessions = cli_vsphere_sessions(a->sessions)};
+    for (size_t i = 0; i < n && run->n_pending < MAX_LIST; i++)
+        if (vg_vsphere_pending_open(urls[i], &vo, &run->pending[run->n_pending], &err) ==
+            VG_OK)
+            run->n_pending++;
     vg_error_clear(&err);
     /* audited on the fetching threads, written here in order, as files are */
     vg_vm_pipeline pl = {audit_prepare, write_vm, audit_discard, run};
@@ -575,6 +607,9 @@ static int audit_vsphere(const char **urls, size_t n, const struct audit_args *a
             VG_OK)
             on_problem(&err, run);
     }
+    for (size_t i = 0; i < run->n_pending; i++)
+        vg_vsphere_pending_close(run->pending[i]);
+    run->n_pending = 0;
     vg_vsphere_credentials_free(user, password);
     return rc;
 }
@@ -1013,6 +1048,7 @@ static int setup(const struct audit_args *a, int file_targets, vg_catalog **cat,
     }
     run->aopts.waivers = *w;
     run->aopts.show_secrets = a->show_secrets;
+    run->pending_ok = a->pending_ok;
     run->aopts.now = time(NULL);
     return EXIT_OK;
 }
@@ -1100,7 +1136,8 @@ static void warn_sarif_limits(const struct audit_args *a, const struct audit_run
     if (o->failed || strcmp(o->format, "sarif") != 0)
         return;
     size_t per_run = a->sarif_run_size ? a->sarif_run_size : 25000;
-    size_t n = run->sum.counts[VG_FAIL] + run->sum.counts[VG_WAIVED] + run->sum.counts[VG_ERROR];
+    size_t n = run->sum.counts[VG_FAIL] + run->sum.counts[VG_WAIVED] + run->sum.counts[VG_ERROR] +
+               run->sum.counts[VG_PENDING];
     if (n <= per_run)
         return;
     size_t runs = (n + per_run - 1) / per_run;
@@ -1163,6 +1200,10 @@ static int run_audit(int argc, char **argv)
     if (govc.datacenter && cli_verbose)
         cli_warn("GOVC_DATACENTER is set: vmxguard audits every datacenter of the target");
     struct audit_run *run = calloc(1, sizeof *run);
+#ifdef VMXGUARD_VSPHERE_H
+    if (run)
+        pthread_mutex_init(&run->pending_lock, NULL);
+#endif
     vg_catalog *cat = NULL;
     vg_waivers *w = NULL;
     int file_targets = 0;
@@ -1225,6 +1266,10 @@ static int run_audit(int argc, char **argv)
     }
     vg_waivers_free(w);
     vg_catalog_free(cat);
+#ifdef VMXGUARD_VSPHERE_H
+    if (run)
+        pthread_mutex_destroy(&run->pending_lock);
+#endif
     free(run);
     cli_govc_release(&govc);
     return rc;
@@ -1239,7 +1284,8 @@ const struct cli_command cli_cmd_audit = {
     "Audit .vmx files, folders (searched recursively for *.vmx) or vCenter/ESXi\n"
     "targets (vsphere://[user@]host or https://host/sdk) against one or more\n"
     "baselines.  Each VM gets one result per rule: pass, fail, not_applicable,\n"
-    "manual, error or waived, with the value, file:line, expected value and fix.\n"
+    "manual, error, waived or (vSphere) pending, with the value, file:line,\n"
+    "expected value and fix.\n"
     "Keys that look like hardening but do nothing are reported as warnings.\n"
     "For file targets the VM's folder is read too (vmware*.log, .vmx.lck): the\n"
     "profile vm-folder-evidence (log rotation, backdoor floods, rejected device\n"
@@ -1288,6 +1334,9 @@ const struct cli_command cli_cmd_audit = {
     "                          up to 20, and the rest are counted with a warning\n"
     "      --allow-empty       a target that yields no VM (or a run that audits none) is\n"
     "                          not an error; without it: named on stderr, exit 2\n"
+    "      --pending-ok        vSphere: results pending a power cycle (set while the VM\n"
+    "                          runs, not in effect yet) do not make the exit status 1;\n"
+    "                          they still count against the score (docs/vsphere.md)\n"
     "      --show-secrets      show values of secret-bearing keys (VNC password,\n"
     "                          guestinfo tokens) instead of <redacted>\n"
     "      --color WHEN        auto (default: only on a terminal, never with NO_COLOR),\n"

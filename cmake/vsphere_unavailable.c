@@ -128,3 +128,22 @@ int vg_vsphere_reconfig_events(const char *url, const vg_vsphere_opts *opts,
     (void)opts, (void)morefs, (void)n_morefs, (void)since, (void)until, (void)fn, (void)ctx;
     return unavailable(url ? url : "vsphere", err);
 }
+
+int vg_vsphere_pending_open(const char *url, const vg_vsphere_opts *opts,
+                            vg_vsphere_pending **out, vg_error *err)
+{
+    (void)opts;
+    *out = NULL;
+    return unavailable(url ? url : "vsphere", err);
+}
+
+int vg_vsphere_pending_vm(vg_vsphere_pending *p, vg_vm *vm, vg_error *err)
+{
+    (void)p, (void)vm, (void)err;
+    return VG_OK;
+}
+
+void vg_vsphere_pending_close(vg_vsphere_pending *p)
+{
+    (void)p;
+}

@@ -62,6 +62,15 @@ typedef struct vg_audit_opts {
 
 VG_EXPORT int vg_audit_vm(const vg_vm *vm, const vg_profile *const *profiles, size_t n_profiles,
                           const vg_audit_opts *opts, vg_vm_report **out, vg_error *err);
+
+/* Settings set while the VM runs, not in effect until it is power-cycled:
+ * a VM property whose value has one line per setting, "KEY\tTIME\tUSER\n"
+ * (KEY an extraConfig key or a typed property name such as
+ * "config.flags.enableLogging"; TIME ISO 8601 UTC).  vg_vsphere_pending_vm
+ * sets it; vg_audit_vm reports a result that passes on such a key as
+ * VG_PENDING, its evidence saying when and by whom, its fix the power
+ * cycle.  Nothing else sets it: file targets have no pending state. */
+#define VG_VM_PENDING_PROP "vmxguard.pendingSettings"
 VG_EXPORT void vg_vm_report_free(vg_vm_report *r);
 
 /* The four states a device rule tells apart (docs/audit.md has the table
@@ -107,7 +116,8 @@ typedef struct vg_audit_summary {
 } vg_audit_summary;
 
 VG_EXPORT void vg_audit_summary_add(vg_audit_summary *s, const vg_vm_report *r);
-/* Score in percent: pass / (pass + fail), before or after waivers (waived counts as pass).
+/* Score in percent: pass / (pass + fail + pending), before or after waivers (waived counts
+ * as pass; pending, a setting not in effect until a power cycle, counts against).
  * Only meaningful when vg_audit_summary_scored: with nothing passed or failed (nothing
  * audited, or only errors, manual and n/a results) there is no score, and this is 0. */
 VG_EXPORT double vg_audit_summary_score(const vg_audit_summary *s, int after_waivers);

@@ -71,10 +71,11 @@ typedef enum vg_result_status {
     VG_MANUAL, /* procedural: Not Reviewed */
     VG_ERROR,
     VG_WAIVED,
+    VG_PENDING, /* configured compliant, in effect only after a power cycle (vSphere) */
     VG_RESULT_STATUS_COUNT
 } vg_result_status;
 
-VG_EXPORT const char *vg_result_status_name(vg_result_status s); /* "pass", "not_applicable" ... */
+VG_EXPORT const char *vg_result_status_name(vg_result_status s); /* "pass", "not_applicable", "pending" ... */
 
 /* Create an output file for writing (mode 0600, O_EXCL|O_NOFOLLOW): a
  * symlink at path is refused, an existing regular file is replaced by a new

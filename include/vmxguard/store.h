@@ -35,7 +35,7 @@ extern "C" {
 #endif
 
 /* Schema version this build writes; a store with a higher one is refused. */
-#define VG_STORE_SCHEMA_VERSION 1
+#define VG_STORE_SCHEMA_VERSION 2
 
 typedef struct vg_store vg_store;
 typedef struct vg_store_run vg_store_run;

@@ -203,6 +203,11 @@ typedef struct vg_vsphere_event {
     const char *keys;    /* extraConfig keys the spec set, ", " joined, "" if none */
     const char *devices; /* device changes: "edit VirtualSerialPort, add VirtualCdrom" */
     const char *message; /* fullFormattedMessage */
+    /* Added for the pending state (additive). */
+    double created_exact; /* createdTime with its fraction of a second */
+    const char *fields;   /* typed ConfigSpec fields the spec set, as the .vmx-less
+                           * property names vmxguard uses ("config.flags.enableLogging"),
+                           * ", " joined, "" if none */
 } vg_vsphere_event;
 /* Called per event, oldest first per VM; strings live for the call only.
  * Return non-zero to stop. */
@@ -215,6 +220,22 @@ VG_EXPORT int vg_vsphere_reconfig_events(const char *url, const vg_vsphere_opts 
                                          const char *const *morefs, size_t n_morefs,
                                          time_t since, time_t until, vg_vsphere_event_fn fn,
                                          void *ctx, vg_error *err);
+/* Settings a running VM has not taken up (vsphere_pending.c; docs/vsphere.md).
+ * Open one per target (no call is made yet; url and opts must outlive it),
+ * then hand it each VM of that target before it is audited: a powered-on
+ * VM whose config.modified is after its summary.runtime.bootTime has its
+ * VmReconfiguredEvents since that power-on read (the first such VM opens
+ * the session), and the extraConfig keys and typed fields they set are
+ * attached as VG_VM_PENDING_PROP.  VMs of another server, powered off or
+ * without a boot time are left alone.  A server that cannot answer adds a
+ * fact to the VM saying no result can be shown pending, and the audit
+ * goes on; only out of memory is an error. */
+typedef struct vg_vsphere_pending vg_vsphere_pending;
+VG_EXPORT int vg_vsphere_pending_open(const char *url, const vg_vsphere_opts *opts,
+                                      vg_vsphere_pending **out, vg_error *err);
+VG_EXPORT int vg_vsphere_pending_vm(vg_vsphere_pending *p, vg_vm *vm, vg_error *err);
+VG_EXPORT void vg_vsphere_pending_close(vg_vsphere_pending *p);
+
 /* ---------------------------------------------------------------- watch
  * vg_vsphere_watch keeps one session per vCenter, audits every VM once (the
  * baseline), then waits for property updates (PropertyCollector

@@ -812,6 +812,10 @@ int vg_audit_vm(const vg_vm *vm, const vg_profile *const *profiles, size_t n_pro
         }
     }
     free(c.by_letter.order);
+    if (vg_audit_pending(vm, rep) != VG_OK) {
+        vg_vm_report_free(rep);
+        return vg_error_set(err, VG_ENOMEM, vm->path, 0, "out of memory");
+    }
     if (c.doc) {
         vg_error lerr;
         vg_error_clear(&lerr);

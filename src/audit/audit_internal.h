@@ -51,6 +51,10 @@ int vg_lint_tables_parse(const char *text, size_t len, const char *name, vg_lint
                          vg_error *err);
 void vg_lint_tables_free(vg_lint_tables *t);
 
+/* Pending results (audit_pending.c): passes on settings VG_VM_PENDING_PROP
+ * names become VG_PENDING, rep->counts kept.  0 or VG_ENOMEM. */
+int vg_audit_pending(const vg_vm *vm, vg_vm_report *rep);
+
 /* Waivers (audit_waiver.c): mark r waived / expired when one matches. */
 int vg_waivers_apply(const vg_waivers *w, const vg_vm *vm, vg_result *r, time_t now);
 

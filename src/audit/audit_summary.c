@@ -29,20 +29,22 @@ void vg_audit_summary_add(vg_audit_summary *s, const vg_vm_report *r)
         s->warnings += vg_vmx_doc_diag_count(r->vm->settings);
 }
 
-/* pass / (pass + fail + error): a rule that could not be checked (the
+/* pass / (pass + fail + error + pending): a rule that could not be checked (the
  * configuration was unreadable, the server would not say) is not known to
  * pass, so it counts against the score as a failure does; otherwise a VM
- * with one pass and 24 errors would score 100%.  Manual and n/a results
+ * with one pass and 24 errors would score 100%.  A pending setting is not
+ * in effect until a power cycle: against too.  Manual and n/a results
  * are outside the score. */
 double vg_audit_summary_score(const vg_audit_summary *s, int after_waivers)
 {
     size_t pass, fail;
     if (after_waivers) {
         pass = s->counts[VG_PASS] + s->counts[VG_WAIVED];
-        fail = s->counts[VG_FAIL] + s->counts[VG_ERROR];
+        fail = s->counts[VG_FAIL] + s->counts[VG_ERROR] + s->counts[VG_PENDING];
     } else {
         pass = s->raw_counts[VG_PASS];
-        fail = s->raw_counts[VG_FAIL] + s->raw_counts[VG_ERROR];
+        fail = s->raw_counts[VG_FAIL] + s->raw_counts[VG_ERROR] +
+               s->raw_counts[VG_PENDING];
     }
     return pass + fail ? 100.0 * (double)pass / (double)(pass + fail) : 0.0;
 }
@@ -50,8 +52,8 @@ double vg_audit_summary_score(const vg_audit_summary *s, int after_waivers)
 int vg_audit_summary_scored(const vg_audit_summary *s)
 {
     return s && s->counts[VG_PASS] + s->counts[VG_WAIVED] + s->counts[VG_FAIL] +
-                        s->counts[VG_ERROR] + s->raw_counts[VG_PASS] + s->raw_counts[VG_FAIL] +
-                        s->raw_counts[VG_ERROR] >
+                        s->counts[VG_ERROR] + s->counts[VG_PENDING] + s->raw_counts[VG_PASS] +
+                        s->raw_counts[VG_FAIL] + s->raw_counts[VG_ERROR] >
                     0;
 }
 

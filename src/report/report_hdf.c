@@ -308,8 +308,9 @@ static int doc_init(const vg_report *r, struct hdf_doc *d)
 static const char *hdf_status(vg_result_status s)
 {
     static const char *const names[VG_RESULT_STATUS_COUNT] = {
-        [VG_PASS] = "passed",    [VG_FAIL] = "failed", [VG_NOT_APPLICABLE] = "skipped",
-        [VG_MANUAL] = "skipped", [VG_ERROR] = "error", [VG_WAIVED] = "passed"};
+        [VG_PASS] = "passed",  [VG_FAIL] = "failed",  [VG_NOT_APPLICABLE] = "skipped",
+        [VG_MANUAL] = "skipped", [VG_ERROR] = "error", [VG_WAIVED] = "passed",
+        [VG_PENDING] = "failed"}; /* not in effect until a power cycle */
     return (unsigned)s < VG_RESULT_STATUS_COUNT ? names[s] : "skipped";
 }
 
@@ -331,6 +332,9 @@ static json_t *result_json(const vg_vm_report *vr, const vg_result *res, const c
         vg_buf_adds(&msg, "\nNot applicable to this VM.");
     if (res->status == VG_MANUAL)
         vg_buf_adds(&msg, "\nNot automatable: review by hand.");
+    if (res->status == VG_PENDING)
+        vg_buf_adds(&msg, "\nPending power cycle: configured compliant, not in effect until "
+                          "the VM is powered off and on.");
     json_t *j = json_pack("{s:s, s:o, s:s, s:f}", "status", hdf_status(res->status), "code_desc",
                           S(desc.len ? desc.data : vm), "start_time", when, "run_time", 0.0);
     const char *field = res->status == VG_FAIL || res->status == VG_ERROR ? "message"

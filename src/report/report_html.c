@@ -60,8 +60,8 @@ struct html_state {
     size_t n_problems;
 };
 
-static const char *const status_words[VG_RESULT_STATUS_COUNT] = {"pass",   "fail",  "n/a",
-                                                                 "manual", "error", "waived"};
+static const char *const status_words[VG_RESULT_STATUS_COUNT] = {
+    "pass", "fail", "n/a", "manual", "error", "waived", "pending"};
 
 /* JSON string escapes that are also safe inside an HTML script element:
  * quote, backslash, every C0 control and DEL, and '<', '>', '&'; C1
@@ -253,7 +253,8 @@ static int bar_add(struct html_bar **bars, size_t *n, const char *label, const c
 /* Whether a result is listed in full (else only counted). */
 static int in_full(vg_result_status st)
 {
-    return st == VG_FAIL || st == VG_ERROR || st == VG_WAIVED || st == VG_MANUAL;
+    return st == VG_FAIL || st == VG_ERROR || st == VG_WAIVED || st == VG_MANUAL ||
+           st == VG_PENDING;
 }
 
 static int status_index(vg_result_status st)
@@ -479,6 +480,7 @@ static void put_card(xw *x, const char *label, const char *value)
 
 static const vg_result_status card_order[] = {VG_FAIL,   VG_ERROR,          VG_WAIVED,
                                               VG_MANUAL, VG_NOT_APPLICABLE, VG_PASS};
+#define N_CARDS (sizeof card_order / sizeof card_order[0])
 
 static void put_summary(xw *x, const vg_audit_summary *sum)
 {
@@ -498,9 +500,13 @@ static void put_summary(xw *x, const vg_audit_summary *sum)
     put_card(x, "score after waivers", scored ? v : "none");
     if (!scored)
         vg_xw_elem(x, "p", vg_audit_summary_no_score(sum));
-    for (size_t i = 0; i < 6; i++) {
+    for (size_t i = 0; i < N_CARDS; i++) {
         snprintf(v, sizeof v, "%zu", sum->counts[card_order[i]]);
         put_card(x, status_words[card_order[i]], v);
+    }
+    if (sum->counts[VG_PENDING]) { /* vSphere VMs reconfigured while running */
+        snprintf(v, sizeof v, "%zu", sum->counts[VG_PENDING]);
+        put_card(x, "pending power cycle", v);
     }
     vg_xw_end_full(x);
     vg_xw_end_full(x);
@@ -564,9 +570,9 @@ static void put_profiles(xw *x, const struct html_state *s)
         put_num_cell(x, p->counts[VG_WAIVED]);
         put_num_cell(x, p->counts[VG_PASS]);
         /* an error is not known to pass: it counts as a failure does */
-        put_pct_cell(x, p->raw[VG_PASS], p->raw[VG_FAIL] + p->raw[VG_ERROR]);
+        put_pct_cell(x, p->raw[VG_PASS], p->raw[VG_FAIL] + p->raw[VG_ERROR] + p->raw[VG_PENDING]);
         put_pct_cell(x, p->counts[VG_PASS] + p->counts[VG_WAIVED],
-                     p->counts[VG_FAIL] + p->counts[VG_ERROR]);
+                     p->counts[VG_FAIL] + p->counts[VG_ERROR] + p->counts[VG_PENDING]);
         vg_xw_end_full(x);
     }
     vg_xw_end_full(x);
@@ -619,8 +625,9 @@ static int by_rule_fails(const void *a, const void *b)
 /* Every rule with its counts: passes summarised, readable without script. */
 static void put_rules(xw *x, const struct html_state *s)
 {
-    static const char *const heads[] = {"Rule",   "Source id", "Severity", "Title", "fail",
-                                        "error",  "waived",    "manual",   "n/a",   "pass"};
+    static const char *const heads[] = {"Rule",   "Source id", "Severity", "Title",
+                                        "fail",   "error",     "waived",   "manual",
+                                        "n/a",    "pass",      "pending"};
     const struct html_rule **sorted = malloc((s->n_rules ? s->n_rules : 1) * sizeof *sorted);
     if (!sorted) {
         x->failed = 1;
@@ -648,8 +655,9 @@ static void put_rules(xw *x, const struct html_state *s)
         vg_xw_text(x, vg_severity_name(r->sev));
         vg_xw_end_full(x);
         vg_xw_elem(x, "td", r->title);
-        for (size_t k = 0; k < 6; k++)
+        for (size_t k = 0; k < N_CARDS; k++)
             put_num_cell(x, r->counts[card_order[k]]);
+        put_num_cell(x, r->counts[VG_PENDING]);
         vg_xw_end_full(x);
     }
     vg_xw_end_full(x);
@@ -802,7 +810,7 @@ static int html_end(vg_report *r, const vg_audit_summary *sum, vg_error *err)
     put_charts(&x, s);
     put_problems(&x, s);
     put_rules(&x, s);
-    put_list(&x, "findings", "Findings (fail, error, waived, manual)",
+    put_list(&x, "findings", "Findings (fail, pending, error, waived, manual)",
              "Search VM, rule, evidence...", 1);
     put_list(&x, "vms", "Virtual machines", "Search VM name or path...", 0);
     vg_xw_end_full(&x);

@@ -71,12 +71,14 @@ void vg_html_chart_severity(xw *x, const struct html_totals *t)
         vg_result_status st;
         const char *fill, *word;
     } parts[] = {{VG_FAIL, "#c62828", "fail"},
+                 {VG_PENDING, "#f9a825", "pending"},
                  {VG_WAIVED, "#00838f", "waived"},
                  {VG_PASS, "#2e7d32", "pass"}};
+#define N_PARTS (sizeof parts / sizeof parts[0])
     size_t max = 1;
     for (int s = 0; s < 4; s++) {
         size_t sum = 0;
-        for (size_t p = 0; p < 3; p++)
+        for (size_t p = 0; p < N_PARTS; p++)
             sum += t->by_severity[s][parts[p].st];
         max = sum > max ? sum : max;
     }
@@ -84,7 +86,7 @@ void vg_html_chart_severity(xw *x, const struct html_totals *t)
     for (int row = 0; row < 4; row++) {
         int s = 3 - row, y = row * ROW_H + 4, px = 70;
         svg_text(x, 0, y + 12, NULL, names[s]);
-        for (size_t p = 0; p < 3; p++) {
+        for (size_t p = 0; p < N_PARTS; p++) {
             size_t n = t->by_severity[s][parts[p].st];
             int w = (int)((double)n * (CHART_W - 200) / (double)max);
             char tip[64];
@@ -98,7 +100,7 @@ void vg_html_chart_severity(xw *x, const struct html_totals *t)
                  t->by_severity[s][VG_PASS] + t->by_severity[s][VG_WAIVED]);
         svg_text(x, px + 6, y + 12, NULL, label);
     }
-    for (size_t p = 0; p < 3; p++) { /* legend */
+    for (size_t p = 0; p < N_PARTS; p++) { /* legend */
         int px = 70 + (int)p * 90;
         vg_xw_start(x, "rect");
         vg_xw_attrf(x, "x", "%d", px);

@@ -94,9 +94,18 @@ static void add_str_list(vg_buf *b, const char *const *list)
     vg_report_addc(b, ']');
 }
 
+/* "pending" only when there is one: file targets never have it, and their
+ * reports stay as they were (docs/report-schema.json: absent means 0). */
+static int count_shown(const size_t *counts, int s)
+{
+    return s != VG_PENDING || counts[s];
+}
+
 static void add_counts(vg_buf *b, const size_t *counts)
 {
     for (int s = 0; s < VG_RESULT_STATUS_COUNT; s++) {
+        if (!count_shown(counts, s))
+            continue;
         vg_report_addc(b, s ? ',' : '{');
         vg_report_json_add_str(b, vg_result_status_name(s));
         vg_report_addc(b, ':');
@@ -109,7 +118,9 @@ static json_t *counts_object(const size_t *counts)
 {
     json_t *o = json_object();
     for (int s = 0; o && s < VG_RESULT_STATUS_COUNT; s++)
-        json_object_set_new(o, vg_result_status_name(s), json_integer((json_int_t)counts[s]));
+        if (count_shown(counts, s))
+            json_object_set_new(o, vg_result_status_name(s),
+                                json_integer((json_int_t)counts[s]));
     return o;
 }
 

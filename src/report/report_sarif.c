@@ -309,7 +309,9 @@ static json_t *message(const vg_vm *vm, const vg_result *res)
 {
     vg_buf b = VG_BUF_INIT;
     vg_buf_printf(&b, "%s: %s%s", vg_report_vm_name(vm),
-                  res->status == VG_ERROR ? "could not evaluate: " : "",
+                  res->status == VG_ERROR     ? "could not evaluate: "
+                  : res->status == VG_PENDING ? "pending a power cycle: "
+                                              : "",
                   res->evidence ? res->evidence : vg_report_rule_title(res));
     if (res->expected)
         vg_buf_printf(&b, " (expected %s)", res->expected);
@@ -365,7 +367,8 @@ static json_t *result_json(struct sarif_state *s, const vg_vm *vm, const vg_resu
 
 static int is_finding(vg_result_status st)
 {
-    return st == VG_FAIL || st == VG_WAIVED || st == VG_ERROR;
+    /* pending: configured but not in effect, so still an open alert */
+    return st == VG_FAIL || st == VG_WAIVED || st == VG_ERROR || st == VG_PENDING;
 }
 
 static int sarif_vm(vg_report *r, const vg_vm_report *vr, vg_error *err)

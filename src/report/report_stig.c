@@ -14,13 +14,15 @@
 
 /* Waived = an accepted exception: reported as not a finding with the
  * waiver in COMMENTS (what `saf attest` does); an error was not decided,
- * so it is not reviewed. docs/formats.md has the table. */
+ * so it is not reviewed; pending (set on a running VM, in effect after a
+ * power cycle) is still open, with the reason in COMMENTS / the message.
+ * docs/formats.md has the table. */
 static const char *const stig_status[3][VG_RESULT_STATUS_COUNT] = {
     [STIG_CKL] = {"NotAFinding", "Open", "Not_Applicable", "Not_Reviewed", "Not_Reviewed",
-                  "NotAFinding"},
+                  "NotAFinding", "Open"},
     [STIG_CKLB] = {"not_a_finding", "open", "not_applicable", "not_reviewed", "not_reviewed",
-                   "not_a_finding"},
-    [STIG_XCCDF] = {"pass", "fail", "notapplicable", "notchecked", "error", "pass"},
+                   "not_a_finding", "open"},
+    [STIG_XCCDF] = {"pass", "fail", "notapplicable", "notchecked", "error", "pass", "fail"},
 };
 
 const char *vg_stig_status(enum stig_format fmt, vg_result_status s)
@@ -51,7 +53,8 @@ char *vg_stig_details(const vg_result *res)
     vg_buf_adds(&b, res->evidence ? res->evidence : "");
     if (res->expected)
         vg_buf_printf(&b, "%sExpected: %s", b.len ? "\n" : "", res->expected);
-    if (res->fix && (res->status == VG_FAIL || res->status == VG_WAIVED))
+    if (res->fix && (res->status == VG_FAIL || res->status == VG_WAIVED ||
+                     res->status == VG_PENDING))
         vg_buf_printf(&b, "\nFix: %s", res->fix);
     return vg_buf_detach(&b);
 }
@@ -59,6 +62,10 @@ char *vg_stig_details(const vg_result *res)
 char *vg_stig_comments(const vg_result *res)
 {
     vg_buf b = VG_BUF_INIT;
+    if (res && res->status == VG_PENDING)
+        vg_buf_adds(&b, "Pending power cycle: the configured value is compliant, but the VM "
+                        "got it while powered on and has not been power-cycled since, so it "
+                        "is not in effect yet.");
     if (res && res->waiver_reason) {
         vg_buf_printf(&b, "%s: %s", res->waiver_expired ? "Waiver EXPIRED" : "Waived",
                       res->waiver_reason);
@@ -221,8 +228,8 @@ void vg_checklist_free(vg_report *r)
 static int row_rank(vg_result_status s)
 {
     static const int rank[VG_RESULT_STATUS_COUNT] = {
-        [VG_FAIL] = 5, [VG_ERROR] = 4, [VG_MANUAL] = 3, [VG_WAIVED] = 2, [VG_PASS] = 1,
-        [VG_NOT_APPLICABLE] = 0};
+        [VG_FAIL] = 6, [VG_PENDING] = 5, [VG_ERROR] = 4, [VG_MANUAL] = 3, [VG_WAIVED] = 2,
+        [VG_PASS] = 1, [VG_NOT_APPLICABLE] = 0};
     return (unsigned)s < VG_RESULT_STATUS_COUNT ? rank[s] : 3;
 }
 

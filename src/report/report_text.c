@@ -19,6 +19,7 @@
 static const char *const status_color[VG_RESULT_STATUS_COUNT] = {
     [VG_PASS] = "\033[32m",   [VG_FAIL] = "\033[1;31m", [VG_NOT_APPLICABLE] = "\033[2m",
     [VG_MANUAL] = "\033[33m", [VG_ERROR] = "\033[35m",  [VG_WAIVED] = "\033[36m",
+    [VG_PENDING] = "\033[1;33m",
 };
 static const char *const severity_color[4] = {"\033[2m", "", "\033[33m", "\033[31m"};
 
@@ -131,9 +132,11 @@ static void status_label(const vg_report_opts *opts, vg_buf *b, vg_result_status
     int known = (unsigned)st < VG_RESULT_STATUS_COUNT;
     const char *off = opts->color ? ANSI_RESET : "";
     vg_report_adds(b, opts->color && known ? status_color[st] : "");
-    add_padded(b, vg_report_status_label(st), 6);
+    const char *label = vg_report_status_label(st);
+    add_padded(b, label, 6);
     vg_report_adds(b, off);
-    VG_REPORT_LIT(b, "  ");
+    /* "PENDING" takes one column of the gap: the label stays 16 wide */
+    vg_report_adds(b, strlen(label) > 6 ? " " : "  ");
     vg_report_adds(b, opts->color ? severity_color[sev] : "");
     add_padded(b, vg_severity_name(sev), 6);
     vg_report_adds(b, off);
@@ -180,7 +183,7 @@ static void put_result(struct text_out *o, const vg_result *res)
 {
     put_result_head(o, res);
     int detail = res->status == VG_FAIL || res->status == VG_ERROR || res->status == VG_WAIVED ||
-                 o->opts->verbose;
+                 res->status == VG_PENDING || o->opts->verbose;
     if (detail && res->evidence)
         put_wrapped(o, 10, "evidence: ", res->evidence);
     if (detail && res->status != VG_PASS && res->fix && res->status != VG_NOT_APPLICABLE)
@@ -256,14 +259,20 @@ static void add_counts(vg_buf *b, const size_t *counts)
 {
     static const vg_result_status order[] = {VG_PASS,   VG_FAIL,           VG_WAIVED,
                                              VG_MANUAL, VG_NOT_APPLICABLE, VG_ERROR};
-    static const char *const words[VG_RESULT_STATUS_COUNT] = {"pass",   "fail",  "n.a.",
-                                                              "manual", "error", "waived"};
+    static const char *const words[VG_RESULT_STATUS_COUNT] = {
+        "pass", "fail", "n.a.", "manual", "error", "waived", "pending"};
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
         if (i)
             VG_REPORT_LIT(b, ", ");
         vg_report_add_uint(b, counts[order[i]]);
         vg_report_addc(b, ' ');
         vg_report_adds(b, words[order[i]]);
+    }
+    /* only vSphere VMs reconfigured while running have it: said only then */
+    if (counts[VG_PENDING]) {
+        VG_REPORT_LIT(b, ", ");
+        vg_report_add_uint(b, counts[VG_PENDING]);
+        VG_REPORT_LIT(b, " pending (in effect after a power cycle)");
     }
 }
 

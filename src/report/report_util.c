@@ -63,8 +63,9 @@ static const struct {
     int rank;
     const char *label;
 } status_table[VG_RESULT_STATUS_COUNT] = {
-    [VG_PASS] = {5, "PASS"},     [VG_FAIL] = {0, "FAIL"},   [VG_NOT_APPLICABLE] = {4, "N/A"},
-    [VG_MANUAL] = {3, "MANUAL"}, [VG_ERROR] = {1, "ERROR"}, [VG_WAIVED] = {2, "WAIVED"},
+    [VG_PASS] = {6, "PASS"},     [VG_FAIL] = {0, "FAIL"},   [VG_NOT_APPLICABLE] = {5, "N/A"},
+    [VG_MANUAL] = {4, "MANUAL"}, [VG_ERROR] = {1, "ERROR"}, [VG_WAIVED] = {3, "WAIVED"},
+    [VG_PENDING] = {2, "PENDING"},
 };
 
 int vg_report_status_rank(vg_result_status s)

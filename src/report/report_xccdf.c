@@ -275,7 +275,10 @@ static void put_rule_result(vg_report *r, xw *x, const vg_profile *p, const stru
     }
     put_idents(x, row);
     vg_xw_start(x, "message");
-    vg_xw_attr(x, "severity", row->status == VG_ERROR ? "error" : "info");
+    vg_xw_attr(x, "severity",
+               row->status == VG_ERROR     ? "error"
+               : row->status == VG_PENDING ? "warning"
+                                           : "info");
     vg_xw_text(x, details);
     vg_xw_end(x);
     for (size_t i = 0; i < row->n_entries; i++) {
@@ -289,7 +292,8 @@ static void put_rule_result(vg_report *r, xw *x, const vg_profile *p, const stru
     }
     for (size_t i = 0; i < row->n_entries; i++) {
         const vg_result *res = row->results[i];
-        if (res && res->fix && (res->status == VG_FAIL || res->status == VG_WAIVED))
+        if (res && res->fix &&
+            (res->status == VG_FAIL || res->status == VG_WAIVED || res->status == VG_PENDING))
             vg_xw_elem(x, "fix", res->fix);
     }
     put_review(x, row, details);
@@ -321,7 +325,7 @@ static void put_test_result(vg_report *r, xw *x, const vg_vm_report *vr, size_t 
     put_target(x, vr->vm);
     /* the default model scores error results 0, as it does failures */
     size_t pass = vr->counts[VG_PASS] + vr->counts[VG_WAIVED],
-           fail = vr->counts[VG_FAIL] + vr->counts[VG_ERROR];
+           fail = vr->counts[VG_FAIL] + vr->counts[VG_ERROR] + vr->counts[VG_PENDING];
     put_rows(r, x, vr, when, put_rule_result);
     vg_xw_start(x, "score");
     vg_xw_attr(x, "system", "urn:xccdf:scoring:default");

@@ -69,6 +69,33 @@ static const char result_sql_fmt[] =
     "AND rb.profile_id = ra.profile_id AND rb.rule_id = ra.rule_id "
     "WHERE vb.run_id = ? AND rb.status IS NULL";
 
+/* The same on SQLite, which has no hash join: it walked each VM's 32
+ * results for every result's twin (6x the audit's time at 100,000 VMs).
+ * Here the run's VMs drive (CROSS JOIN fixes SQLite's join order), and a
+ * twin is found through the primary key at the same seq when both runs
+ * listed the same rules (the usual case), else by a scan of that VM's
+ * results.  Parameters: B, A (first part), B, A (second). */
+#define TWIN(x, v, o)                                                                              \
+    "COALESCE((SELECT " x ".seq FROM results " x " WHERE " x ".run_id = " v ".run_id AND " x       \
+    ".vm_seq = " v ".seq AND " x ".seq = " o ".seq AND " x ".profile_id = " o ".profile_id AND " x \
+    ".rule_id = " o ".rule_id), (SELECT " x ".seq FROM results " x " WHERE " x ".run_id = " v      \
+    ".run_id AND " x ".vm_seq = " v ".seq AND " x ".profile_id = " o ".profile_id AND " x          \
+    ".rule_id = " o ".rule_id ORDER BY " x ".seq LIMIT 1))"
+static const char result_sql_sqlite_fmt[] =
+    "SELECT " RESULT_COLUMNS
+    "FROM run_vms vb CROSS JOIN run_vms va CROSS JOIN results rb "
+    "LEFT JOIN results ra ON ra.run_id = va.run_id AND ra.vm_seq = va.seq "
+    "AND ra.seq = " TWIN("xa", "va", "rb") " "
+    "WHERE vb.run_id = ? AND va.vm_id = vb.vm_id AND va.run_id = ? "
+    "AND rb.run_id = vb.run_id AND rb.vm_seq = vb.seq AND ra.status IS DISTINCT FROM rb.status "
+    "UNION ALL "
+    "SELECT " RESULT_COLUMNS
+    "FROM run_vms vb CROSS JOIN run_vms va CROSS JOIN results ra "
+    "LEFT JOIN results rb ON rb.run_id = vb.run_id AND rb.vm_seq = vb.seq "
+    "AND rb.seq = " TWIN("xb", "vb", "ra") " "
+    "WHERE vb.run_id = ? AND va.vm_id = vb.vm_id AND va.run_id = ? "
+    "AND ra.run_id = va.run_id AND ra.vm_seq = va.seq AND rb.status IS NULL";
+
 static vg_store_change_kind classify(const char *old_s, const char *new_s, int expired)
 {
     int old_fail = old_s && !strcmp(old_s, "fail");
@@ -166,11 +193,13 @@ static int result_changes(vg_store *s, vg_store_diff *d, size_t *cap, vg_error *
     const struct store_ops *o = s->ops;
     db_stmt *st = NULL;
     struct params p = {.n = 0};
+    int sqlite = strcmp(o->name, "sqlite") == 0;
     int64_t ids[4] = {d->a.id, d->b.id, d->a.id, d->b.id};
     for (int i = 0; i < 4; i++)
-        vg_store_p_int(&p, ids[i]);
-    char sql[sizeof result_sql_fmt + 64];
-    snprintf(sql, sizeof sql, result_sql_fmt, "rb", "rb", "ra", "ra");
+        vg_store_p_int(&p, ids[sqlite ? i ^ 1 : i]);
+    char sql[sizeof result_sql_sqlite_fmt + 64];
+    snprintf(sql, sizeof sql, sqlite ? result_sql_sqlite_fmt : result_sql_fmt, "rb", "rb", "ra",
+             "ra");
     int rc = o->prepare(s, sql, &st, err);
     if (rc == VG_OK)
         rc = o->run(st, p.v, p.n, err);

@@ -18,7 +18,15 @@ typedef struct db_stmt db_stmt;
 
 /* Tables written in bulk during a run (nothing reads them before commit):
  * SQLite inserts each row at once, PostgreSQL batches them with COPY. */
-enum bulk_table { BULK_RUN_VMS = 0, BULK_RESULTS, BULK_LINTS, BULK_PROBLEMS, BULK_COUNT };
+enum bulk_table {
+    BULK_VMS_NEW = 0, /* VMs first seen in this run (before run_vms: its foreign key) */
+    BULK_VMS_SEEN,    /* known VMs' latest identity, applied to vms at commit */
+    BULK_RUN_VMS,
+    BULK_RESULTS,
+    BULK_LINTS,
+    BULK_PROBLEMS,
+    BULK_COUNT
+};
 
 struct store_ops {
     const char *name;
@@ -46,6 +54,12 @@ struct store_ops {
     const char *has_table;
     /* One row: the number of tables of any kind in the schema. */
     const char *count_tables;
+    /* Rows of one column: fresh ids for new vms rows, or NULL when the run
+     * may number them from max(id) (the writer holds the only write lock). */
+    const char *new_vm_ids;
+    /* The text as the back end stores it (PostgreSQL: invalid UTF-8
+     * replaced), malloc'd; NULL member: stored as given. */
+    char *(*stored_text)(const char *s);
 };
 
 struct vg_store {

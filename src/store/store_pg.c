@@ -364,6 +364,15 @@ static int pg_bulk_add(vg_store *s, enum bulk_table t, const char *const *vals, 
     return b->oom ? vg_error_set(err, VG_ENOMEM, s->where, 0, "out of memory") : VG_OK;
 }
 
+static char *pg_stored_text(const char *s)
+{
+    if (utf8_valid(s))
+        return strdup(s);
+    vg_buf b = VG_BUF_INIT;
+    add_utf8(&b, s);
+    return vg_buf_detach(&b);
+}
+
 static int pg_begin_run(vg_store *s, vg_error *err)
 {
     return pg_exec(s, "BEGIN; SELECT pg_advisory_xact_lock(" RUN_LOCK_KEY ")", err);
@@ -399,6 +408,9 @@ static const struct store_ops pg_ops = {
     .has_table = "SELECT count(*) FROM information_schema.tables "
                  "WHERE table_schema = current_schema() AND table_name = ?",
     .count_tables = "SELECT 0",
+    .new_vm_ids = "SELECT nextval(pg_get_serial_sequence('vms', 'id')) "
+                  "FROM generate_series(1, 1024)",
+    .stored_text = pg_stored_text,
 };
 
 /* The URI for messages: user and host kept, a password dropped. */

@@ -236,8 +236,9 @@ static int load_header(vg_store *s, int64_t run_id, struct stored_run *sr, vg_er
     db_stmt *st = NULL;
     int rc = query_run(s,
                        "SELECT started, tool_version, hostname, vms, vms_failing, results, pass, "
-                       "fail, not_applicable, manual, error, waived, raw_pass, raw_fail, "
-                       "raw_not_applicable, raw_manual, raw_error, raw_waived, fail_info, "
+                       "fail, not_applicable, manual, error, waived, pending, raw_pass, "
+                       "raw_fail, raw_not_applicable, raw_manual, raw_error, raw_waived, "
+                       "raw_pending, fail_info, "
                        "fail_low, fail_medium, fail_high, errors, warnings FROM runs WHERE id = ?",
                        run_id, &st, err);
     int oom = 0;

@@ -11,8 +11,8 @@
 
 #define RUN_COLUMNS                                                                                \
     "r.id, r.started, r.finished, r.tool_version, r.hostname, r.vms, r.vms_failing, "              \
-    "r.results, r.pass, r.fail, r.not_applicable, r.manual, r.error, r.waived, r.errors, "         \
-    "r.warnings, r.score"
+    "r.results, r.pass, r.fail, r.not_applicable, r.manual, r.error, r.waived, r.pending, "        \
+    "r.errors, r.warnings, r.score"
 
 static void join_into(vg_store *s, const char *sql, int64_t run_id, char **out, int *oom)
 {

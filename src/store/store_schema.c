@@ -82,8 +82,14 @@ static const char schema_v1[] =
     "  user_name TEXT, detail TEXT);\n"
     "CREATE INDEX events_by_time ON events (at);\n";
 
+/* v2: the pending status (a vSphere setting not in effect until a power
+ * cycle) gets its run totals; rows of older runs read 0. */
+static const char schema_v2[] =
+    "ALTER TABLE runs ADD COLUMN pending BIGINT NOT NULL DEFAULT 0;\n"
+    "ALTER TABLE runs ADD COLUMN raw_pending BIGINT NOT NULL DEFAULT 0;\n";
+
 /* migrations[i] brings the schema from version i to i + 1. */
-static const char *const migrations[] = {schema_v1};
+static const char *const migrations[] = {schema_v1, schema_v2};
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 
 static const char *const run_vm_cols[] = {
@@ -99,8 +105,13 @@ static const char *const lint_cols[] = {"run_id", "vm_seq",  "seq",    "key",
                                         "line",   "message", "suggest"};
 static const char *const problem_cols[] = {"run_id", "seq",  "after_vm", "code",
                                            "file",   "line", "message"};
+static const char *const vm_new_cols[] = {"id",   "instance_uuid", "uuid",     "server",
+                                          "path", "name",          "first_run", "last_run"};
+static const char *const vm_seen_cols[] = {"id", "instance_uuid", "uuid", "server", "path", "name"};
 #define COLS(a) a, (int)(sizeof a / sizeof a[0])
 const struct bulk_desc vg_store_bulk[BULK_COUNT] = {
+    [BULK_VMS_NEW] = {"vms", COLS(vm_new_cols)},
+    [BULK_VMS_SEEN] = {"vg_seen", COLS(vm_seen_cols)},
     [BULK_RUN_VMS] = {"run_vms", COLS(run_vm_cols)},
     [BULK_RESULTS] = {"results", COLS(result_cols)},
     [BULK_LINTS] = {"lints", COLS(lint_cols)},

@@ -23,24 +23,24 @@ struct id_set {
     size_t cap, n;
 };
 
-enum { ST_BY_INSTANCE, ST_BY_UUID, ST_BY_PATH, ST_UPDATE_VM, ST_INSERT_VM, ST_COUNT };
+/* The vms table as it was when the run began, indexed in memory: the run
+ * holds the store's only write lock (BEGIN IMMEDIATE, PostgreSQL's advisory
+ * lock), so nothing else changes it, and resolving a VM costs no round
+ * trip.  Rows this run takes are marked used and never matched again, so
+ * the index needs no update while the run goes on. */
+struct known_vm {
+    int64_t id;
+    char *instance_uuid, *uuid, *server, *path;
+    uint32_t next[3]; /* chains per index, 0 = end, else entry index + 1 */
+};
 
-static const char *const stmt_sql[ST_COUNT] = {
-    [ST_BY_INSTANCE] = "SELECT id FROM vms WHERE instance_uuid = ? "
-                       "ORDER BY CASE WHEN path = ? THEN 0 ELSE 1 END, id",
-    [ST_BY_UUID] = "SELECT id FROM vms WHERE uuid = ? "
-                   "AND (instance_uuid IS NULL OR CAST(? AS TEXT) IS NULL) "
-                   "ORDER BY CASE WHEN path = ? THEN 0 ELSE 1 END, id",
-    [ST_BY_PATH] =
-        "SELECT id FROM vms WHERE path = ? AND server IS NOT DISTINCT FROM CAST(? AS TEXT) "
-        "AND (uuid IS NULL OR CAST(? AS TEXT) IS NULL OR uuid = ?) "
-        "AND (instance_uuid IS NULL OR CAST(? AS TEXT) IS NULL OR instance_uuid = ?) "
-        "ORDER BY id",
-    [ST_UPDATE_VM] = "UPDATE vms SET instance_uuid = COALESCE(?, instance_uuid), "
-                     "uuid = COALESCE(?, uuid), server = ?, path = ?, name = ?, last_run = ? "
-                     "WHERE id = ?",
-    [ST_INSERT_VM] = "INSERT INTO vms (instance_uuid, uuid, server, path, name, first_run, "
-                     "last_run) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+enum { BY_INSTANCE, BY_UUID, BY_PATH, N_INDEX };
+
+struct vm_index {
+    struct known_vm *vms;
+    size_t n, cap;
+    uint32_t *head[N_INDEX]; /* bucket -> first entry + 1 */
+    size_t n_buckets;        /* a power of two */
 };
 
 struct vg_store_run {
@@ -48,7 +48,11 @@ struct vg_store_run {
     int64_t id;
     size_t vms;
     size_t problems;
-    db_stmt *st[ST_COUNT];
+    struct vm_index known;
+    int64_t next_id;  /* SQLite: the next new VM's id */
+    int64_t *id_pool; /* PostgreSQL: ids from the sequence, taken from the end */
+    size_t n_pool;
+    size_t seen;      /* known VMs met in this run */
     struct id_set used;
 };
 
@@ -95,10 +99,23 @@ static int set_add(struct id_set *set, int64_t id)
     return VG_OK;
 }
 
+static void index_free(struct vm_index *x)
+{
+    for (size_t i = 0; i < x->n; i++) {
+        free(x->vms[i].instance_uuid);
+        free(x->vms[i].uuid);
+        free(x->vms[i].server);
+        free(x->vms[i].path);
+    }
+    free(x->vms);
+    for (int k = 0; k < N_INDEX; k++)
+        free(x->head[k]);
+}
+
 static void run_free(vg_store_run *w)
 {
-    for (int i = 0; i < ST_COUNT; i++)
-        w->s->ops->finalize(w->st[i]);
+    index_free(&w->known);
+    free(w->id_pool);
     free(w->used.slots);
     w->s->in_run = 0;
     free(w);
@@ -148,6 +165,124 @@ static int add_run_rows(vg_store_run *w, const vg_report_run *run, vg_error *err
     return rc;
 }
 
+
+/* The VM's identity strings as the back end stores them. */
+struct vm_keys {
+    char *instance_uuid, *uuid, *server, *path, *name;
+};
+
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    return h;
+}
+
+static int same(const char *a, const char *b)
+{
+    return a && b && strcmp(a, b) == 0;
+}
+
+static int same_or_null(const char *a, const char *b)
+{
+    return (!a && !b) || same(a, b);
+}
+
+static const char *index_key(const struct known_vm *v, int k)
+{
+    return k == BY_INSTANCE ? v->instance_uuid : k == BY_UUID ? v->uuid : v->path;
+}
+
+/* Chains in ascending id order (the table is read ordered by id, and each
+ * chain is built back to front). */
+static int index_build(struct vm_index *x)
+{
+    size_t nb = 1024;
+    while (nb < x->n * 2)
+        nb *= 2;
+    x->n_buckets = nb;
+    for (int k = 0; k < N_INDEX; k++) {
+        if (!(x->head[k] = calloc(nb, sizeof *x->head[k])))
+            return VG_ENOMEM;
+        for (size_t i = x->n; i-- > 0;) {
+            const char *key = index_key(&x->vms[i], k);
+            if (!key)
+                continue;
+            size_t b = hash_str(key) & (nb - 1);
+            x->vms[i].next[k] = x->head[k][b];
+            x->head[k][b] = (uint32_t)(i + 1);
+        }
+    }
+    return VG_OK;
+}
+
+static int index_load(vg_store_run *w, vg_error *err)
+{
+    vg_store *s = w->s;
+    struct vm_index *x = &w->known;
+    db_stmt *st = NULL;
+    int rc = s->ops->prepare(s, "SELECT id, instance_uuid, uuid, server, path FROM vms ORDER BY id",
+                             &st, err);
+    if (rc == VG_OK)
+        rc = s->ops->run(st, NULL, 0, err);
+    int64_t max_id = 0;
+    while (rc == VG_OK && (rc = s->ops->next(st, err)) == 1) {
+        rc = VG_OK;
+        if (x->n == x->cap) {
+            size_t cap = x->cap ? x->cap * 2 : 1024;
+            struct known_vm *v = cap < UINT32_MAX ? realloc(x->vms, cap * sizeof *v) : NULL;
+            if (!v) {
+                rc = vg_error_set(err, VG_ENOMEM, s->where, 0, "out of memory");
+                break;
+            }
+            x->vms = v;
+            x->cap = cap;
+        }
+        struct known_vm *v = &x->vms[x->n++];
+        memset(v, 0, sizeof *v);
+        v->id = vg_store_col_int(st, s->ops, 0);
+        v->instance_uuid = vg_store_col_dup(st, s->ops, 1);
+        v->uuid = vg_store_col_dup(st, s->ops, 2);
+        v->server = vg_store_col_dup(st, s->ops, 3);
+        v->path = vg_store_col_dup(st, s->ops, 4);
+        if ((s->ops->col(st, 1) && !v->instance_uuid) || (s->ops->col(st, 2) && !v->uuid) ||
+            (s->ops->col(st, 3) && !v->server) || (s->ops->col(st, 4) && !v->path))
+            rc = vg_error_set(err, VG_ENOMEM, s->where, 0, "out of memory");
+        if (v->id > max_id)
+            max_id = v->id;
+    }
+    s->ops->finalize(st);
+    if (rc < 0)
+        return rc;
+    w->next_id = max_id + 1;
+    return index_build(x) == VG_OK ? VG_OK
+                                   : vg_error_set(err, VG_ENOMEM, s->where, 0, "out of memory");
+}
+
+/* The first unused entry of index k under key that accepts(v, vm), among
+ * those at vm's path first when prefer_path (the SQL this replaced
+ * ordered by "path = ? first, then id"). */
+static const struct known_vm *pick(const vg_store_run *w, int k, const char *key,
+                                   const struct vm_keys *vm, int prefer_path,
+                                   int (*accepts)(const struct known_vm *, const struct vm_keys *))
+{
+    const struct vm_index *x = &w->known;
+    if (!key || !x->n_buckets)
+        return NULL;
+    const struct known_vm *other = NULL;
+    for (uint32_t e = x->head[k][hash_str(key) & (x->n_buckets - 1)]; e; e = x->vms[e - 1].next[k]) {
+        const struct known_vm *v = &x->vms[e - 1];
+        if (!same(index_key(v, k), key) || !accepts(v, vm) || set_has(&w->used, v->id))
+            continue;
+        if (!prefer_path || same(v->path, vm->path))
+            return v;
+        if (!other)
+            other = v;
+    }
+    return other;
+}
+
 int vg_store_run_begin(vg_store *s, const vg_report_run *run, vg_store_run **out, vg_error *err)
 {
     *out = NULL;
@@ -167,8 +302,15 @@ int vg_store_run_begin(vg_store *s, const vg_report_run *run, vg_store_run **out
         return rc;
     }
     s->in_run = 1;
-    for (int i = 0; rc == VG_OK && i < ST_COUNT; i++)
-        rc = s->ops->prepare(s, stmt_sql[i], &w->st[i], err);
+    /* the known VMs' new identities, applied to vms in one statement at commit */
+    if (rc == VG_OK)
+        rc = vg_store_exec(s,
+                           "CREATE TEMP TABLE IF NOT EXISTS vg_seen (id BIGINT PRIMARY KEY, "
+                           "instance_uuid TEXT, uuid TEXT, server TEXT, path TEXT, name TEXT); "
+                           "DELETE FROM vg_seen",
+                           err);
+    if (rc == VG_OK)
+        rc = index_load(w, err);
     struct params p = {.n = 0};
     vg_store_p_int(&p, (long long)run->started);
     vg_store_p_str(&p, run->tool_version ? run->tool_version : vg_version());
@@ -192,69 +334,125 @@ int vg_store_run_begin(vg_store *s, const vg_report_run *run, vg_store_run **out
 }
 
 /* First id a statement's rows give that this run has not taken yet. */
-static int first_unused(vg_store_run *w, db_stmt *st, const struct params *p, int64_t *id,
-                        vg_error *err)
+static void keys_release(struct vm_keys *k)
 {
-    const struct store_ops *ops = w->s->ops;
-    *id = 0;
-    int rc = ops->run(st, p->v, p->n, err);
-    if (rc)
-        return rc;
-    /* read every row, so none is left pending on the connection */
-    while ((rc = ops->next(st, err)) == 1) {
-        int64_t v = vg_store_col_int(st, ops, 0);
-        if (!*id && v > 0 && !set_has(&w->used, v))
-            *id = v;
+    free(k->instance_uuid);
+    free(k->uuid);
+    free(k->server);
+    free(k->path);
+    free(k->name);
+}
+
+static int keys_of(const vg_store *s, const vg_vm *vm, struct vm_keys *k)
+{
+    const char *src[5] = {vm->instance_uuid, vm->uuid, vm->server, vm->path, vm->name};
+    char **dst[5] = {&k->instance_uuid, &k->uuid, &k->server, &k->path, &k->name};
+    memset(k, 0, sizeof *k);
+    for (int i = 0; i < 5; i++) {
+        if (!src[i])
+            continue;
+        *dst[i] = s->ops->stored_text ? s->ops->stored_text(src[i]) : strdup(src[i]);
+        if (!*dst[i])
+            return VG_ENOMEM;
     }
-    return rc < 0 ? rc : VG_OK;
+    return VG_OK;
+}
+
+static int any_instance(const struct known_vm *v, const struct vm_keys *vm)
+{
+    (void)v, (void)vm;
+    return 1;
+}
+
+/* by BIOS UUID: not when both sides have an instance UUID */
+static int uuid_ok(const struct known_vm *v, const struct vm_keys *vm)
+{
+    return !v->instance_uuid || !vm->instance_uuid;
+}
+
+/* by path: same server, and no UUID that says it is another VM */
+static int path_ok(const struct known_vm *v, const struct vm_keys *vm)
+{
+    return same_or_null(v->server, vm->server) &&
+           (!v->uuid || !vm->uuid || same(v->uuid, vm->uuid)) &&
+           (!v->instance_uuid || !vm->instance_uuid || same(v->instance_uuid, vm->instance_uuid));
+}
+
+static int new_vm_id(vg_store_run *w, int64_t *id, vg_error *err)
+{
+    vg_store *s = w->s;
+    if (!s->ops->new_vm_ids) {
+        *id = w->next_id++;
+        return VG_OK;
+    }
+    if (!w->n_pool) {
+        db_stmt *st = NULL;
+        int rc = s->ops->prepare(s, s->ops->new_vm_ids, &st, err);
+        if (rc == VG_OK)
+            rc = s->ops->run(st, NULL, 0, err);
+        while (rc == VG_OK && (rc = s->ops->next(st, err)) == 1) {
+            rc = VG_OK;
+            int64_t *pool = realloc(w->id_pool, (w->n_pool + 1) * sizeof *pool);
+            if (!pool) {
+                rc = vg_error_set(err, VG_ENOMEM, s->where, 0, "out of memory");
+                break;
+            }
+            w->id_pool = pool;
+            /* kept in reverse, so ids are handed out in ascending order */
+            memmove(pool + 1, pool, w->n_pool * sizeof *pool);
+            pool[0] = vg_store_col_int(st, s->ops, 0);
+            w->n_pool++;
+        }
+        s->ops->finalize(st);
+        if (rc < 0)
+            return rc;
+        if (!w->n_pool)
+            return vg_error_set(err, VG_EIO, s->where, 0, "the store gave no id for a new VM");
+    }
+    *id = w->id_pool[--w->n_pool];
+    return VG_OK;
 }
 
 static int resolve_vm(vg_store_run *w, const vg_vm *vm, int64_t *id, vg_error *err)
 {
+    struct vm_keys k;
+    *id = 0;
+    if (keys_of(w->s, vm, &k) != VG_OK) {
+        keys_release(&k);
+        return vg_error_set(err, VG_ENOMEM, w->s->where, 0, "out of memory");
+    }
+    const struct known_vm *v = pick(w, BY_INSTANCE, k.instance_uuid, &k, 1, any_instance);
+    if (!v)
+        v = pick(w, BY_UUID, k.uuid, &k, 1, uuid_ok);
+    if (!v)
+        v = pick(w, BY_PATH, k.path, &k, 0, path_ok);
     struct params p = {.n = 0};
     int rc = VG_OK;
-    *id = 0;
-    if (vm->instance_uuid) {
-        vg_store_p_str(&p, vm->instance_uuid);
-        vg_store_p_str(&p, vm->path);
-        rc = first_unused(w, w->st[ST_BY_INSTANCE], &p, id, err);
-    }
-    if (rc == VG_OK && !*id && vm->uuid) {
-        p.n = 0;
-        vg_store_p_str(&p, vm->uuid);
-        vg_store_p_str(&p, vm->instance_uuid);
-        vg_store_p_str(&p, vm->path);
-        rc = first_unused(w, w->st[ST_BY_UUID], &p, id, err);
-    }
-    if (rc == VG_OK && !*id && vm->path) {
-        p.n = 0;
-        vg_store_p_str(&p, vm->path);
-        vg_store_p_str(&p, vm->server);
-        vg_store_p_str(&p, vm->uuid);
-        vg_store_p_str(&p, vm->uuid);
-        vg_store_p_str(&p, vm->instance_uuid);
-        vg_store_p_str(&p, vm->instance_uuid);
-        rc = first_unused(w, w->st[ST_BY_PATH], &p, id, err);
-    }
-    if (rc)
-        return rc;
-    p.n = 0;
-    vg_store_p_str(&p, vm->instance_uuid);
-    vg_store_p_str(&p, vm->uuid);
-    vg_store_p_str(&p, vm->server);
-    vg_store_p_str(&p, vm->path);
-    vg_store_p_str(&p, vm->name);
-    if (*id) {
-        vg_store_p_int(&p, w->id);
+    if (v) {
+        /* known: its latest identity goes to vms at commit */
+        *id = v->id;
         vg_store_p_int(&p, *id);
-        rc = w->s->ops->run(w->st[ST_UPDATE_VM], p.v, p.n, err);
+        vg_store_p_str(&p, k.instance_uuid);
+        vg_store_p_str(&p, k.uuid);
+        vg_store_p_str(&p, k.server);
+        vg_store_p_str(&p, k.path);
+        vg_store_p_str(&p, k.name);
+        rc = w->s->ops->bulk_add(w->s, BULK_VMS_SEEN, p.v, err);
+        w->seen++;
     } else {
+        rc = new_vm_id(w, id, err);
+        vg_store_p_int(&p, *id);
+        vg_store_p_str(&p, k.instance_uuid);
+        vg_store_p_str(&p, k.uuid);
+        vg_store_p_str(&p, k.server);
+        vg_store_p_str(&p, k.path);
+        vg_store_p_str(&p, k.name);
         vg_store_p_int(&p, w->id);
         vg_store_p_int(&p, w->id);
-        rc = first_unused(w, w->st[ST_INSERT_VM], &p, id, err);
-        if (rc == VG_OK && !*id)
-            rc = vg_error_set(err, VG_EIO, w->s->where, 0, "a new VM got no id");
+        if (rc == VG_OK)
+            rc = w->s->ops->bulk_add(w->s, BULK_VMS_NEW, p.v, err);
     }
+    keys_release(&k);
     if (rc == VG_OK && set_add(&w->used, *id) != VG_OK)
         rc = vg_error_set(err, VG_ENOMEM, w->s->where, 0, "out of memory");
     return rc;
@@ -396,10 +594,29 @@ static int update_totals(vg_store_run *w, const vg_audit_summary *sum, vg_error 
     int rc = w->s->ops->prepare(
         w->s,
         "UPDATE runs SET finished = ?, vms = ?, vms_failing = ?, results = ?, pass = ?, "
-        "fail = ?, not_applicable = ?, manual = ?, error = ?, waived = ?, raw_pass = ?, "
-        "raw_fail = ?, raw_not_applicable = ?, raw_manual = ?, raw_error = ?, raw_waived = ?, "
+        "fail = ?, not_applicable = ?, manual = ?, error = ?, waived = ?, pending = ?, "
+        "raw_pass = ?, raw_fail = ?, raw_not_applicable = ?, raw_manual = ?, raw_error = ?, "
+        "raw_waived = ?, raw_pending = ?, "
         "fail_info = ?, fail_low = ?, fail_medium = ?, fail_high = ?, errors = ?, "
         "warnings = ?, score = ? WHERE id = ?",
+        &st, err);
+    if (rc == VG_OK)
+        rc = w->s->ops->run(st, p.v, p.n, err);
+    w->s->ops->finalize(st);
+    return rc;
+}
+
+/* Known VMs keep their latest path and name (and an identity they lacked). */
+static int apply_seen(vg_store_run *w, vg_error *err)
+{
+    struct params p = {.n = 0};
+    vg_store_p_int(&p, w->id);
+    db_stmt *st = NULL;
+    int rc = w->s->ops->prepare(
+        w->s,
+        "UPDATE vms SET instance_uuid = COALESCE(s.instance_uuid, vms.instance_uuid), "
+        "uuid = COALESCE(s.uuid, vms.uuid), server = s.server, path = s.path, name = s.name, "
+        "last_run = ? FROM vg_seen s WHERE vms.id = s.id",
         &st, err);
     if (rc == VG_OK)
         rc = w->s->ops->run(st, p.v, p.n, err);
@@ -415,6 +632,8 @@ int vg_store_run_commit(vg_store_run *w, const vg_audit_summary *sum, int64_t *r
         return vg_error_set(err, VG_EUSAGE, NULL, 0, "store commit: no run or no summary");
     }
     int rc = w->s->ops->bulk_flush(w->s, err);
+    if (rc == VG_OK && w->seen)
+        rc = apply_seen(w, err);
     if (rc == VG_OK)
         rc = update_totals(w, sum, err);
     if (rc == VG_OK)

@@ -72,7 +72,7 @@ int vg_severity_parse(const char *s, vg_severity *out)
 }
 
 static const char *const status_names[VG_RESULT_STATUS_COUNT] = {
-    "pass", "fail", "not_applicable", "manual", "error", "waived",
+    "pass", "fail", "not_applicable", "manual", "error", "waived", "pending",
 };
 
 const char *vg_result_status_name(vg_result_status s)

@@ -25,18 +25,21 @@ static void iso(time_t t, char *out, size_t n)
 }
 
 /* "2026-12-07T16:20:01.123456Z" (fraction and zone as vCenter writes them;
- * an offset other than Z is applied). */
-static time_t parse_time(const char *s)
+ * an offset other than Z is applied).  The fraction matters: a setting
+ * changed and a power-on can fall in the same second. */
+double vg_vs_parse_time(const char *s)
 {
     struct tm tm;
     memset(&tm, 0, sizeof tm);
     const char *p = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
     if (!p)
         return 0;
-    time_t t = timegm(&tm);
+    double t = (double)timegm(&tm), scale = 0.1;
     if (*p == '.')
-        while (*++p >= '0' && *p <= '9')
-            ;
+        for (p++; *p >= '0' && *p <= '9' && scale > 1e-10; p++, scale /= 10)
+            t += (*p - '0') * scale;
+    while (*p >= '0' && *p <= '9')
+        p++;
     if ((*p == '+' || *p == '-') && strlen(p) >= 6 && p[3] == ':') {
         int off =
             ((p[1] - '0') * 10 + (p[2] - '0')) * 3600 + ((p[4] - '0') * 10 + (p[5] - '0')) * 60;
@@ -45,7 +48,7 @@ static time_t parse_time(const char *s)
     return t;
 }
 
-static int event_manager(vs_conn *c, char *out, size_t n, vg_error *err)
+int vg_vs_event_manager(vs_conn *c, char *out, size_t n, vg_error *err)
 {
     vs_reply r;
     if (vg_vs_reply_init(&r, NULL, NULL))
@@ -126,7 +129,16 @@ static void join(vg_buf *b, const char *s)
 static int hand_event(const vs_conn *c, const vs_reply *r, const char *moref,
                       vg_vsphere_event_fn fn, void *ctx, int *stop)
 {
-    vg_buf keys = VG_BUF_INIT, devices = VG_BUF_INIT, dev = VG_BUF_INIT;
+    /* typed ConfigSpec fields vmxguard's rules read, by their property names */
+    static const struct {
+        const char *path, *name;
+    } typed[] = {
+        {"configSpec/flags/enableLogging", "config.flags.enableLogging"},
+        {"configSpec/migrateEncryption", "config.migrateEncryption"},
+        {"configSpec/ftEncryptionMode", "config.ftEncryptionMode"},
+        {"configSpec/bootOptions/efiSecureBootEnabled", "config.bootOptions.efiSecureBootEnabled"},
+    };
+    vg_buf keys = VG_BUF_INIT, devices = VG_BUF_INIT, dev = VG_BUF_INIT, fields = VG_BUF_INIT;
     const char *user = "", *created = NULL, *message = "";
     for (size_t i = 0; i < r->n_kv; i++) {
         const char *p = r->kv_path[i], *v = r->kv_value[i];
@@ -138,6 +150,9 @@ static int hand_event(const vs_conn *c, const vs_reply *r, const char *moref,
             message = v;
         else if (!strcmp(p, "configSpec/extraConfig/key"))
             join(&keys, v);
+        for (size_t k = 0; k < sizeof typed / sizeof typed[0]; k++)
+            if (!strcmp(p, typed[k].path))
+                join(&fields, typed[k].name);
         else if (!strcmp(p, "configSpec/deviceChange/operation")) {
             if (dev.len)
                 join(&devices, dev.data);
@@ -153,7 +168,7 @@ static int hand_event(const vs_conn *c, const vs_reply *r, const char *moref,
     if (dev.len)
         join(&devices, dev.data);
     int rc = VG_OK;
-    if (keys.oom || devices.oom || dev.oom) {
+    if (keys.oom || devices.oom || dev.oom || fields.oom) {
         rc = VG_ENOMEM;
     } else {
         /* the server's own words reach reports and the store: the
@@ -163,14 +178,18 @@ static int hand_event(const vs_conn *c, const vs_reply *r, const char *moref,
         snprintf(message_r, sizeof message_r, "%s", message);
         vg_vs_redact(c, user_r, sizeof user_r);
         vg_vs_redact(c, message_r, sizeof message_r);
+        double exact = vg_vs_parse_time(created);
         vg_vsphere_event ev = {moref,
                                user_r,
-                               parse_time(created),
+                               (time_t)exact,
                                keys.data,
                                devices.data,
-                               message_r};
+                               message_r,
+                               exact,
+                               fields.data ? fields.data : ""};
         *stop = fn(&ev, ctx) != 0;
     }
+    vg_buf_release(&fields);
     vg_buf_release(&keys);
     vg_buf_release(&devices);
     vg_buf_release(&dev);
@@ -205,6 +224,18 @@ static int read_events(vs_conn *c, const char *coll, const char *moref, vg_vsphe
     return rc;
 }
 
+int vg_vs_vm_events(vs_conn *c, const char *em, const char *moref, time_t since, time_t until,
+                    vg_vsphere_event_fn fn, void *ctx, int *stop, vg_error *err)
+{
+    char coll[512];
+    int rc = create_collector(c, em, moref, since, until, coll, sizeof coll, err);
+    if (rc == 0) {
+        rc = read_events(c, coll, moref, fn, ctx, stop, err);
+        destroy_collector(c, coll);
+    }
+    return rc;
+}
+
 int vg_vsphere_reconfig_events(const char *url, const vg_vsphere_opts *opts,
                                const char *const *morefs, size_t n_morefs, time_t since,
                                time_t until, vg_vsphere_event_fn fn, void *ctx, vg_error *err)
@@ -216,17 +247,12 @@ int vg_vsphere_reconfig_events(const char *url, const vg_vsphere_opts *opts,
     char em[128];
     int rc = vg_vs_session_open(&c, url, opts, err);
     if (rc == 0)
-        rc = event_manager(&c, em, sizeof em, err);
+        rc = vg_vs_event_manager(&c, em, sizeof em, err);
     int stop = 0;
     for (size_t i = 0; rc == 0 && !stop && i < n_morefs; i++) {
-        char coll[512];
         if (!morefs[i])
             continue;
-        rc = create_collector(&c, em, morefs[i], since, until, coll, sizeof coll, err);
-        if (rc == 0) {
-            rc = read_events(&c, coll, morefs[i], fn, ctx, &stop, err);
-            destroy_collector(&c, coll);
-        }
+        rc = vg_vs_vm_events(&c, em, morefs[i], since, until, fn, ctx, &stop, err);
         if (rc == 0 && vg_vs_interrupted)
             rc = vg_error_set(err, VG_ERR, c.target.server, 0, "interrupted");
     }

@@ -201,6 +201,15 @@ int vg_vs_retrieve_objects(vs_conn *c, const char *type, const char *const *more
                         vg_error *err);
 const char *const *vg_vs_vm_paths(int summary_only, size_t *n);
 
+/* Events (vsphere_events.c) on an open session: the EventManager's moref,
+ * and one VM's VmReconfiguredEvents between since and until (0 = open). */
+int vg_vs_event_manager(vs_conn *c, char *out, size_t n, vg_error *err);
+int vg_vs_vm_events(vs_conn *c, const char *em, const char *moref, time_t since, time_t until,
+                    vg_vsphere_event_fn fn, void *ctx, int *stop, vg_error *err);
+/* "2026-12-07T16:20:01.123456Z" (or with an offset) to seconds since the
+ * epoch, fraction kept; 0 when it does not parse. */
+double vg_vs_parse_time(const char *s);
+
 /* Request bodies (vsphere_soap.c): XML text escaping, a moref element,
  * and running the call whose body is in b (b is wiped and released). */
 void vg_vs_xml_escape(vg_buf *b, const char *s);

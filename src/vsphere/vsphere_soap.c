@@ -32,6 +32,11 @@ static const char *const base_paths[] = {
 };
 static const char *const read_only_paths[] = {
     "config.bootOptions.efiSecureBootEnabled",
+    /* last power-on and last reconfigure: a setting changed after the VM
+     * started is pending (vsphere_pending.c); vcsim fills bootTime only
+     * under summary.runtime, vCenter fills both with the same value */
+    "summary.runtime.bootTime",
+    "config.modified",
 };
 static const char *const summary_paths[] = {
     "name",        "runtime.powerState", "config.files.vmPathName", "config.template",

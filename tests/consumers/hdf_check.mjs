@@ -27,7 +27,7 @@ if (!parsed['1_0_ExecJson']) {
 }
 const hdf = JSON.parse(text)
 const report = JSON.parse(readFileSync(reportFile, 'utf8'))
-const status = { pass: 'passed', fail: 'failed', not_applicable: 'skipped', manual: 'skipped', error: 'error', waived: 'passed' }
+const status = { pass: 'passed', fail: 'failed', not_applicable: 'skipped', manual: 'skipped', error: 'error', waived: 'passed', pending: 'failed' }
 // vmxguard cleans HDF text as for XML: C0 controls but tab, LF and CR dropped
 const clean = s => s?.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '\ufffd') // as vmxguard's XML text
 let bad = 0

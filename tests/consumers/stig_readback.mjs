@@ -22,14 +22,15 @@ if (!parsers[format] || !file || !reportFile) {
 
 // vmxguard status -> the result STIG Manager reads (docs/formats.md):
 // waived is an accepted exception (not a finding, waiver in the comment);
+// pending (set on a running VM, not in effect yet) is still open;
 // manual and error are not reviewed (xccdf keeps "error", which STIG
 // Manager then treats as not checked because it is not pass/fail/n.a.).
 const expected = {
   pass: 'pass', fail: 'fail', not_applicable: 'notapplicable', manual: 'notchecked',
-  error: 'notchecked', waived: 'pass'
+  error: 'notchecked', waived: 'pass', pending: 'fail'
 }
 // which of several entries' statuses a STIG rule shows (report_stig.c)
-const rank = { fail: 5, error: 4, manual: 3, waived: 2, pass: 1, not_applicable: 0 }
+const rank = { fail: 6, pending: 5, error: 4, manual: 3, waived: 2, pass: 1, not_applicable: 0 }
 
 const data = readFileSync(file, 'utf8')
 const parsed = parsers[format]({

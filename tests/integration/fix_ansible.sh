@@ -133,8 +133,10 @@ statuses "$work/audit0.csv" >"$work/st0"
 statuses "$work/audit1.csv" >"$work/st1"
 check "before: every fixed rule failed on every VM" \
     [ "$(grep -c ' fail$' "$work/st0")" -eq $((3 * NVMS)) ]
-check "after: audit passes every rule the playbook fixed" \
-    bash -c "[ \$(grep -c ' pass$' '$work/st1') -eq $((3 * NVMS)) ] && ! grep -qv ' pass$' '$work/st1'"
+# the VMs run: what the play set is "pending" until a power cycle
+# (docs/vsphere.md); pass or pending both mean the play configured it
+check "after: audit passes (or has pending) every rule the playbook fixed" \
+    bash -c "[ \$(grep -cE ' (pass|pending)$' '$work/st1') -eq $((3 * NVMS)) ] && ! grep -qvE ' (pass|pending)$' '$work/st1'"
 
 # --- a VM that is not there stops the play (vmware_guest would create it) ------
 sed 's/uuid: !unsafe "/uuid: !unsafe "0/' "$work/play.yml" >"$work/play-bad.yml"

@@ -92,9 +92,11 @@ check "first run changed settings and devices" \
              grep -qx device.disconnect '$work/calls1'"
 audit_csv "$work/a1.csv"
 statuses "$work/a1.csv" >"$work/s1"
-check "after: every one of those rules passes on every VM" \
-    bash -c "[ \$(grep -c ' pass$' '$work/s1') -eq $((5 * NVMS)) ]"
-[ "$(grep -c ' pass$' "$work/s1")" -eq $((5 * NVMS)) ] || cat "$work/s1"
+# the VMs run: a setting changed now is configured but "pending" until a
+# power cycle (docs/vsphere.md); pass or pending both mean the script did it
+check "after: every one of those rules passes (or is pending) on every VM" \
+    bash -c "[ \$(grep -cE ' (pass|pending)$' '$work/s1') -eq $((5 * NVMS)) ]"
+[ "$(grep -cE ' (pass|pending)$' "$work/s1")" -eq $((5 * NVMS)) ] || cat "$work/s1"
 after=$(devices "$(echo $VMS | cut -d' ' -f1)")
 check "the serial port is gone, the floppy and CD-ROM stay (disconnected)" \
     bash -c "! grep -q VirtualSerialPort <<<'$after' && grep -q VirtualFloppy <<<'$after' &&

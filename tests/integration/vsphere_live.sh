@@ -54,6 +54,12 @@ CA=(--cacert "$t/ca.crt")
 "$GOVC" vm.change -vm DC0_C0_RP0_VM1 -e isolation.tools.dnd.disable=false \
     -e isolation.device.connectable.disable=TRUE -e tools.guestlib.enableHostInfo=FALSE \
     -e log.rotateSize=2048000 || fail "govc vm.change VM1"
+# power-cycled, so the settings are in effect (else they are pending, see
+# vsphere_pending.sh) and API and .vmx results compare as they are
+for vm in DC0_C0_RP0_VM0 DC0_C0_RP0_VM1; do
+    "$GOVC" vm.power -off "$vm" >/dev/null && "$GOVC" vm.power -on "$vm" >/dev/null ||
+        fail "govc power cycle $vm"
+done
 "$GOVC" vm.power -off DC0_C0_RP0_VM2 >/dev/null && "$GOVC" device.serial.add -vm DC0_C0_RP0_VM2 >/dev/null &&
     "$GOVC" device.floppy.add -vm DC0_C0_RP0_VM2 >/dev/null || fail "govc devices VM2"
 

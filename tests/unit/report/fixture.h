@@ -186,8 +186,12 @@ static vg_result fix_results_b[] = {
     R(4, VG_PASS, VG_PASS, NULL, NULL, 0, "absent", "no floppy device", NULL),
     R(5, VG_PASS, VG_PASS, "migrate.encryptionMode", "required", 0, "one of required",
       "config.migrateEncryption = required", NULL),
-    R(6, VG_PASS, VG_PASS, "tools.setInfo.sizeLimit", "1048576", 0, "<= 1048576",
-      "tools.setInfo.sizeLimit = 1048576", NULL),
+    /* set by fix --force on the running VM: configured, not in effect yet */
+    R(6, VG_PENDING, VG_PENDING, "tools.setInfo.sizeLimit", "1048576", 0, "<= 1048576",
+      "tools.setInfo.sizeLimit = 1048576; set at 2026-12-07T16:20:01Z by VSPHERE.LOCAL\\admin "
+      "while the VM was running: not in effect until it is power-cycled",
+      "power the VM off and on (a restart of the guest is not enough); the setting is "
+      "already configured"),
 };
 #undef R
 

@@ -63,7 +63,9 @@ static void junit_keeps_names_and_counts(void **state)
     (void)state;
     char *s = out_of("junit");
     expect_xpath(s, "string(/testsuites/testsuite[1]/@name)", vm_a_name);
-    expect_xpath(s, "string(count(//testcase/failure))", "3");
+    expect_xpath(s, "string(count(//testcase/failure))", "4"); /* 3 fail, 1 pending */
+    expect_xpath(s, "string(count(//testcase/failure[@type='pending']))", "1");
+    expect_xpath(s, "string(/testsuites/testsuite[2]/@failures)", "2");
     expect_xpath(s, "string(count(//testcase/error))", "2"); /* one rule, one input error */
     expect_xpath(s, "string(count(//testcase/skipped))", "4");
     expect_xpath(s, "string(/testsuites/testsuite[1]/testcase[2]/failure/@type)", "high");
@@ -159,8 +161,10 @@ static void json_round_trips_every_string(void **state)
                         "V-258704");
     json_t *sum = json_object_get(doc, "summary");
     assert_int_equal(json_integer_value(json_object_get(sum, "vms")), 2);
-    /* 7 pass (waived included) against 3 fail + 1 error */
-    assert_true(fabs(json_real_value(json_object_get(sum, "score_after_waivers")) - 63.64) < 0.01);
+    /* 6 pass (waived included) against 3 fail + 1 error + 1 pending */
+    assert_true(fabs(json_real_value(json_object_get(sum, "score_after_waivers")) - 54.55) < 0.01);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(sum, "counts"), "pending")),
+                     1);
     json_decref(doc);
     free(s);
 }
@@ -227,7 +231,7 @@ static void sarif_locates_findings_and_suppresses_waivers(void **state)
     assert_non_null(doc);
     json_t *run = json_array_get(json_object_get(doc, "runs"), 0);
     json_t *results = json_object_get(run, "results");
-    assert_int_equal(json_array_size(results), 5); /* 3 fail, 1 error, 1 waived */
+    assert_int_equal(json_array_size(results), 6); /* 3 fail, 1 error, 1 waived, 1 pending */
     json_t *first = json_array_get(results, 0);
     json_t *loc =
         json_object_get(json_array_get(json_object_get(first, "locations"), 0), "physicalLocation");
