@@ -1,7 +1,7 @@
 /*
  * Differential test of the audit's fast paths (issue 20).  This file
  * compiles the sources that hold shortcuts (audit_value.c, audit_eval.c,
- * report_text.c) a second time with VG_REFERENCE_PATHS, which keeps the
+ * report_text.c, report_json.c) a second time with VG_REFERENCE_PATHS, which keeps the
  * plain code each shortcut replaced, under other names.  Every VM of the
  * shared corpus and of generated datastores of every bench shape is then
  * audited by both (all catalog profiles, folder evidence for the
@@ -50,6 +50,20 @@ static void (*const fast_free)(vg_vm_report *) = vg_vm_report_free;
 #include "../../../src/audit/audit_value.c"
 #include "../../../src/audit/audit_eval.c"
 #include "../../../src/report/report_text.c"
+#define add_counts json_add_counts /* report_text.c has one too */
+#define vg_report_json_str ref_report_json_str
+#define vg_report_json_add_str ref_report_json_add_str
+#define vg_report_json_add_vm_report ref_report_json_add_vm_report
+#define vg_report_json_run ref_report_json_run
+#define vg_report_json_problem ref_report_json_problem
+#define vg_report_json_summary ref_report_json_summary
+#define vg_report_json_put ref_report_json_put
+#define vg_report_json_ops ref_report_json_ops
+#define vg_report_jsonl_ops ref_report_jsonl_ops
+#include "../../../src/report/report_json.c"
+#undef add_counts
+#undef vg_report_json_ops
+#undef vg_report_jsonl_ops
 #undef vg_audit_vm
 #undef vg_vm_report_free
 #undef vg_report_text_ops
@@ -119,6 +133,10 @@ static void pair_open(pair *p, const char *format, vg_report_opts opts, const vg
         assert_int_equal(vg_report_new(format, &o, &p->w[i], &err), 0);
         if (i == 1 && strcmp(format, "text") == 0)
             p->w[i]->ops = &ref_report_text_ops;
+        if (i == 1 && strcmp(format, "json") == 0)
+            p->w[i]->ops = &ref_report_json_ops;
+        if (i == 1 && strcmp(format, "jsonl") == 0)
+            p->w[i]->ops = &ref_report_jsonl_ops;
         assert_int_equal(vg_report_begin(p->w[i], run, &err), 0);
     }
 }
