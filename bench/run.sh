@@ -190,9 +190,18 @@ for n in $sizes; do
         [ "$name" = "vmxguard audit --format json -o file" ] && json_file=$w
         case "$name" in vmxguard*) [ "$(echo "$m > $rss_max" | bc)" = 1 ] && rss_max=$m ;; esac
     done
+    # CPU ratios too: on a loaded machine the floor mostly waits and its wall
+    # time flatters the CPU-bound audit; a target is met when both are.
+    text_cpu="" json_cpu="" floor_cpu=$(echo "${results[1]}" | cut -d'|' -f3)
+    for r in "${results[@]}"; do
+        IFS='|' read -r name w c m kind <<<"$r"
+        [ "$name" = "vmxguard audit --format text >/dev/null" ] && text_cpu=$c
+        [ "$name" = "vmxguard audit --format json -o file" ] && json_cpu=$c
+    done
     tr=$(ratio "$text_wall" "$floor_logs") jr=$(ratio "$json_file" "$floor_logs")
-    targets+=$'\n'"| $n | text / floor (logs) ≤ 2.0 | ${tr}x | $(verdict "$(echo "$tr <= 2.0" | bc)") |"
-    targets+=$'\n'"| $n | JSON -o file / floor (logs) ≤ 2.5 | ${jr}x | $(verdict "$(echo "$jr <= 2.5" | bc)") |"
+    tc=$(ratio "$text_cpu" "$floor_cpu") jc=$(ratio "$json_cpu" "$floor_cpu")
+    targets+=$'\n'"| $n | text / floor (logs) ≤ 2.0 | ${tr}x wall, ${tc}x CPU | $(verdict "$(echo "$tr <= 2.0 && $tc <= 2.0" | bc)") |"
+    targets+=$'\n'"| $n | JSON -o file / floor (logs) ≤ 2.5 | ${jr}x wall, ${jc}x CPU | $(verdict "$(echo "$jr <= 2.5 && $jc <= 2.5" | bc)") |"
     if [ -n "$py_wall" ]; then
         pr=$(ratio "$py_wall" "$text_wall")
         targets+=$'\n'"| $n | naive Python / text ≥ 20 | ${pr}x | $(verdict "$(echo "$pr >= 20" | bc)") |"
