@@ -254,8 +254,13 @@ static void compare_estate(const vg_catalog *cat, const vm_list *l, int evidence
         assert_int_equal(fast_audit(vm, profiles, np, &aopts, &rep[0], &err), 0);
         assert_int_equal(ref_audit_vm(vm, profiles, np, &aopts, &rep[1], &err), 0);
         for (size_t k = 0; k <= nf; k++) {
-            /* a file per VM and profile: every 8th VM keeps the test short */
-            if (pairs[k].dir[0][0] && v % 8)
+            /* The shortcuts are in the audit and in the text and JSON
+             * writers, which see every VM; the other formats only render
+             * those results (already compared through JSON), so they see
+             * every 4th VM, the per-VM-file ones every 16th: it keeps the
+             * test short under the sanitizers. */
+            int streamed = vg_report_can_render(pairs[k].w[0]);
+            if ((!streamed && v % 4) || (pairs[k].dir[0][0] && v % 16))
                 continue;
             for (int i = 0; i < 2; i++) {
                 vg_error_clear(&err);
@@ -323,8 +328,8 @@ static void test_generated(void **state)
     static const struct {
         const char *shape;
         int n;
-    } shapes[] = {{"default", 60}, {"wide", 8}, {"deep", 16}, {"biglogs", 8}, {"fewkeys", 24},
-                  {"manykeys", 8}};
+    } shapes[] = {{"default", 32}, {"wide", 4}, {"deep", 8}, {"biglogs", 4}, {"fewkeys", 8},
+                  {"manykeys", 4}};
     vg_catalog *cat = NULL;
     vg_error err;
     vg_error_clear(&err);
