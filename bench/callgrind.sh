@@ -49,3 +49,15 @@ done
 echo
 echo "Start-up (one VM, \`audit --format text\`): $(fmt "$(ir audit "$BENCH_DIR/cg1")") instructions;" \
      "\`--version\`: $(fmt "$(ir --version)")."
+echo
+# Per VM by estate shape (gen_datastore.py --shape, --seed 7): 20 and 200 VMs.
+echo "| shape (\`audit --format text\`) | per VM |"
+echo "|---|---:|"
+for shape in default wide deep biglogs fewkeys manykeys; do
+    for n in 20 200; do
+        d=$BENCH_DIR/cgshape-$shape-$n
+        [ -f "$d/.complete" ] || { rm -rf "$d"; python3 "$top/bench/gen_datastore.py" "$d" "$n" --seed 7 --shape "$shape" >/dev/null; touch "$d/.complete"; }
+    done
+    a=$(ir audit --jobs 1 "$BENCH_DIR/cgshape-$shape-20") b=$(ir audit --jobs 1 "$BENCH_DIR/cgshape-$shape-200")
+    echo "| $shape | $(fmt $(( (b - a) / 180 ))) |"
+done

@@ -120,9 +120,9 @@ def base_lines(rng, i):
     return name, lines
 
 
-def vmware_log(rng, name):
+def vmware_log(rng, name, lines=None):
     out = []
-    for s in range(rng.randint(20, 60)):
+    for s in range(lines if lines is not None else rng.randint(20, 60)):
         ts = "2026-11-%02dT%02d:%02d:%02d.%03dZ" % (1 + s % 27, s % 24, s % 60, (s * 7) % 60, s)
         msg = rng.choice([
             "vmx| I005: Guest: toolbox: Version: build-%d" % rng.randint(1, 99999),
@@ -135,27 +135,73 @@ def vmware_log(rng, name):
     return "\n".join(out) + "\n"
 
 
+# Estate shapes (--shape): the cost of an audit depends on more than N.
+#   default   one folder per VM under OUTDIR, 80-200 lines, a 2-6 KB log
+#   wide      each VM folder also holds 14 other files (disks, nvram,
+#             snapshots, rotated logs), as ESXi folders do
+#   deep      VM folders 8 levels down (datacenter/cluster/folder/...)
+#   biglogs   a 300-600 line vmware.log (40-80 KB) per VM
+#   fewkeys   a minimal .vmx: 30 lines, no extra settings
+#   manykeys  600-900 extra settings per .vmx (25-40 KB)
+# The default shape's bytes do not depend on the shape code (same seed,
+# same files as before the option existed).
+SHAPES = ("default", "wide", "deep", "biglogs", "fewkeys", "manykeys")
+
+
+def vm_folder(outdir, name, i, shape):
+    if shape != "deep":
+        return os.path.join(outdir, name)
+    parts = ["dc%d" % (i % 2), "cluster%d" % (i % 3), "f%d" % (i % 5), "g%d" % (i % 7),
+             "h%d" % (i % 4), "team%d" % (i % 6), "app%d" % (i % 9)]
+    return os.path.join(outdir, *parts, name)
+
+
+def wide_files(rng, vmdir, name):
+    for d in range(4):
+        with open(os.path.join(vmdir, "%s_%d.vmdk" % (name, d)), "w") as f:
+            f.write("# Disk DescriptorFile\nversion=1\nCID=%08x\n"
+                    'createType="vmfs"\nRW 41943040 VMFS "%s_%d-flat.vmdk"\n'
+                    % (rng.getrandbits(32), name, d))
+        open(os.path.join(vmdir, "%s_%d-flat.vmdk" % (name, d)), "w").close()
+    for ext in (".nvram", ".vmsd", ".vmxf", "-aux.xml", ".vmx~"):
+        with open(os.path.join(vmdir, name + ext), "w") as f:
+            f.write("x" * rng.randint(10, 200))
+    for r in range(1, 4):
+        with open(os.path.join(vmdir, "vmware-%d.log" % r), "w") as f:
+            f.write(vmware_log(rng, name))
+
+
 def main():
     if len(sys.argv) < 3:
-        sys.exit("usage: gen_datastore.py OUTDIR N [--seed S]")
+        sys.exit("usage: gen_datastore.py OUTDIR N [--seed S] [--shape %s]" % "|".join(SHAPES))
     outdir, n = sys.argv[1], int(sys.argv[2])
     seed = int(sys.argv[sys.argv.index("--seed") + 1]) if "--seed" in sys.argv else 1
+    shape = sys.argv[sys.argv.index("--shape") + 1] if "--shape" in sys.argv else "default"
+    if shape not in SHAPES:
+        sys.exit("gen_datastore.py: unknown shape %s (%s)" % (shape, ", ".join(SHAPES)))
     settings = load_settings()
     rng = random.Random(seed)
     for i in range(n):
         name, lines = base_lines(rng, i)
+        if shape == "fewkeys":
+            lines = [kv for kv in lines if not kv[0].startswith("guestinfo.bench.")][:24]
+        elif shape == "manykeys":
+            for k in range(rng.randint(600, 900)):
+                lines.append(("guestinfo.many.k%04d" % k, "v%08x" % rng.getrandbits(32)))
         lines += hardening_lines(rng, settings)
         tail = lines[30:]
         rng.shuffle(tail)
         lines = lines[:30] + tail
         eol = "\r\n" if rng.random() < 0.33 else "\n"
         text = eol.join('%s = "%s"' % (k, v) for k, v in lines) + eol
-        vmdir = os.path.join(outdir, name)
+        vmdir = vm_folder(outdir, name, i, shape)
         os.makedirs(vmdir, exist_ok=True)
         with open(os.path.join(vmdir, name + ".vmx"), "w", encoding="utf-8", newline="") as f:
             f.write(text)
         with open(os.path.join(vmdir, "vmware.log"), "w", encoding="utf-8") as f:
-            f.write(vmware_log(rng, name))
+            f.write(vmware_log(rng, name, rng.randint(300, 600) if shape == "biglogs" else None))
+        if shape == "wide":
+            wide_files(rng, vmdir, name)
 
 
 if __name__ == "__main__":

@@ -185,12 +185,37 @@ static void take_entry(const eval_ctx *c, const vg_vmx_entry *e, vg_result *r)
     r->line = e->line;
 }
 
+#ifdef VG_REFERENCE_PATHS
+/* The plain way, kept for the differential test (tests/unit/fastpath). */
 static void entry_evidence(const eval_ctx *c, const vg_result *r, vg_buf *b)
 {
     vg_buf_printf(b, "%s = %s", r->key, r->actual ? r->actual : "");
     if (r->line)
         vg_buf_printf(b, " (%s:%u)", vg_audit_basename(doc_file(c)), r->line);
 }
+#else
+/* "key = value (file.vmx:14)": appended piece by piece, no format string
+ * to interpret (one per result of every VM). */
+static void entry_evidence(const eval_ctx *c, const vg_result *r, vg_buf *b)
+{
+    vg_buf_adds(b, r->key ? r->key : "(null)");
+    vg_buf_add(b, " = ", 3);
+    vg_buf_adds(b, r->actual ? r->actual : "");
+    if (r->line) {
+        char num[16], *w = num + sizeof num;
+        unsigned v = r->line;
+        do
+            *--w = (char)('0' + v % 10);
+        while (v /= 10);
+        const char *base = vg_audit_basename(doc_file(c));
+        vg_buf_add(b, " (", 2);
+        vg_buf_adds(b, base ? base : "(null)");
+        vg_buf_addc(b, ':');
+        vg_buf_add(b, w, (size_t)(num + sizeof num - w));
+        vg_buf_addc(b, ')');
+    }
+}
+#endif
 
 /* VMware's current default for a rule, as "TRUE (vSphere 7+)". */
 static void default_text(const vg_rule *rule, vg_buf *b)
@@ -446,12 +471,27 @@ typedef struct dev_instance {
     const char *leaf; /* key part after the prefix: "present", "startConnected" */
 } dev_instance;
 
+/* "prefix.leaf" into key (size bytes); 0 when it does not fit.  A plain
+ * copy: device rules look up several such keys per instance. */
+static size_t join_key(char *key, size_t size, const char *prefix, const char *leaf)
+{
+#ifdef VG_REFERENCE_PATHS /* the plain way, for the differential test */
+    int w = snprintf(key, size, "%s.%s", prefix, leaf);
+    return w > 0 && (size_t)w < size ? (size_t)w : 0;
+#endif
+    size_t a = strlen(prefix), b = strlen(leaf);
+    if (a + 1 + b >= size)
+        return 0;
+    memcpy(key, prefix, a);
+    key[a] = '.';
+    memcpy(key + a + 1, leaf, b + 1);
+    return a + 1 + b;
+}
+
 static const vg_vmx_entry *instance_key(const eval_ctx *c, const char *prefix, const char *leaf)
 {
     char key[512];
-    if (snprintf(key, sizeof key, "%s.%s", prefix, leaf) >= (int)sizeof key)
-        return NULL;
-    return vg_vmx_doc_find(c->doc, key);
+    return join_key(key, sizeof key, prefix, leaf) ? vg_vmx_doc_find(c->doc, key) : NULL;
 }
 
 /* A setting of a device that is not there (scsi0:1.mode beside
@@ -514,8 +554,10 @@ static size_t find_instances(const eval_ctx *c, const char *name, dev_instance *
     if (!dot)
         return n;
     char pat[128];
-    if (snprintf(pat, sizeof pat, "%.*s", (int)(dot - name), name) >= (int)sizeof pat)
+    if ((size_t)(dot - name) >= sizeof pat)
         return n;
+    memcpy(pat, name, (size_t)(dot - name));
+    pat[dot - name] = '\0';
     size_t plen = strcspn(pat, "*?");
     key_range kr = keys_for(c, pat);
     for (size_t i = kr.from; i < kr.to && n < MAX_INSTANCES; i++) {
@@ -598,8 +640,8 @@ static void device_fix(const vg_profile_rule *pr, const dev_instance *d, const v
                        vg_result *r)
 {
     char key[512];
-    int n = snprintf(key, sizeof key, "%s.%s", d->prefix, d->leaf);
-    fix_text(pr, e ? e->key : n < (int)sizeof key ? key : NULL, r);
+    size_t n = join_key(key, sizeof key, d->prefix, d->leaf);
+    fix_text(pr, e ? e->key : n ? key : NULL, r);
 }
 
 static void eval_device(const eval_ctx *c, const vg_profile_rule *pr, vg_result *r)

@@ -495,9 +495,10 @@ static int same_name(const char *name, size_t len, const char *key)
 }
 
 /* h: the key's case-folded hash from the document's index. */
-static key_verdict judge_key_cached(const vg_lint_tables *t, const char *key, unsigned h)
+/* c: this thread's table (thread_cache(), looked up once per document). */
+static key_verdict judge_key_cached(verdict_cache *c, const vg_lint_tables *t, const char *key,
+                                    unsigned h)
 {
-    verdict_cache *c = thread_cache();
     if (!c)
         return judge_key(t, key);
     for (size_t i = 0; i < VERDICT_SLOTS; i++) {
@@ -545,9 +546,10 @@ static void lint_value(lint_list *l, const vg_vmx_entry *e, const known_key *k)
     }
 }
 
-static void lint_entry(lint_list *l, const vg_lint_tables *t, const vg_vmx_entry *e, unsigned h)
+static void lint_entry(lint_list *l, verdict_cache *c, const vg_lint_tables *t,
+                       const vg_vmx_entry *e, unsigned h)
 {
-    key_verdict v = judge_key_cached(t, e->key, h);
+    key_verdict v = judge_key_cached(c, t, e->key, h);
     if (v.entry) {
         add_lint(l, e, v.entry->message, v.entry->works);
     } else if (v.known) {
@@ -568,8 +570,9 @@ int vg_audit_lint(const vg_vmx_doc *doc, vg_lint **out, size_t *n_out, vg_error 
     const vg_lint_tables *t = vg_audit_lint_tables(err);
     lint_list l = {NULL, 0, 0};
     size_t n = doc ? vg_vmx_doc_count(doc) : 0;
+    verdict_cache *c = n ? thread_cache() : NULL;
     for (size_t i = 0; i < n && !l.oom; i++)
-        lint_entry(&l, t, vg_vmx_doc_entry(doc, i), vg_vmx_doc_key_hash(doc, i));
+        lint_entry(&l, c, t, vg_vmx_doc_entry(doc, i), vg_vmx_doc_key_hash(doc, i));
     if (l.oom) {
         for (size_t i = 0; i < l.n; i++) {
             free(l.items[i].key);

@@ -11,6 +11,7 @@
  * also lets it be rendered on a worker thread.
  */
 #include <jansson.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -172,21 +173,137 @@ static void add_vm_ref(vg_buf *b, const vg_vm *vm)
     vg_report_addc(b, '}');
 }
 
-static void add_result(vg_buf *b, const char *vm_ref, size_t vm_ref_len, const vg_result *res)
+/*
+ * The members of a result that depend only on its profile and profile rule
+ * (rule, title, profile, source_id, refs; severity, severity_text) are
+ * escaped once per run, at begin, instead of once per result of every VM:
+ * they are most of a result's bytes.  The run's profiles outlive the writer
+ * (report.h), so the table may point at them; it is read-only once built,
+ * so worker threads render with it side by side.
+ */
+typedef struct rule_frag {
+    const vg_profile *profile; /* NULL: empty slot */
+    const vg_profile_rule *prule;
+    char *text; /* head, then the severity members */
+    size_t head_len, sev_len;
+} rule_frag;
+
+typedef struct rule_frags {
+    rule_frag *slots; /* NULL: none (render every member) */
+    size_t mask;
+} rule_frags;
+
+static size_t frag_slot(const rule_frags *f, const vg_profile *p, const vg_profile_rule *pr)
 {
-    const vg_profile_rule *pr = res->prule;
-    VG_REPORT_LIT(b, "{\"vm\":");
-    vg_report_add(b, vm_ref, vm_ref_len);
+    uint64_t h = (uint64_t)(uintptr_t)pr * 0x9E3779B97F4A7C15ull ^ (uint64_t)(uintptr_t)p;
+    return (size_t)(h ^ (h >> 29)) & f->mask;
+}
+
+static const rule_frag *frag_find(const rule_frags *f, const vg_profile *p,
+                                  const vg_profile_rule *pr)
+{
+    if (!f || !f->slots || !p || !pr)
+        return NULL;
+    for (size_t i = frag_slot(f, p, pr);; i = (i + 1) & f->mask) {
+        const rule_frag *x = &f->slots[i];
+        if (!x->profile)
+            return NULL;
+        if (x->profile == p && x->prule == pr)
+            return x;
+    }
+}
+
+static void add_rule_head(vg_buf *b, const vg_profile *profile, const vg_profile_rule *pr,
+                          const vg_result *res)
+{
     add_member(b, ",\"rule\":", vg_report_rule_id(res));
     add_member(b, ",\"title\":", vg_report_rule_title(res));
-    add_member(b, ",\"profile\":", res->profile ? res->profile->id : NULL);
+    add_member(b, ",\"profile\":", profile ? profile->id : NULL);
     add_member(b, ",\"source_id\":", pr ? pr->source_id : NULL);
     VG_REPORT_LIT(b, ",\"refs\":");
     add_str_list(b, pr ? pr->refs : NULL);
-    add_member(b, ",\"status\":", vg_result_status_name(res->status));
-    add_member(b, ",\"raw_status\":", vg_result_status_name(res->raw_status));
+}
+
+static void add_rule_severity(vg_buf *b, const vg_profile_rule *pr, const vg_result *res)
+{
     add_member(b, ",\"severity\":", vg_severity_name(vg_report_severity(res)));
     add_member(b, ",\"severity_text\":", pr ? pr->severity_text : NULL);
+}
+
+static void frags_free(rule_frags *f)
+{
+    for (size_t i = 0; f->slots && i <= f->mask; i++)
+        free(f->slots[i].text);
+    free(f->slots);
+    f->slots = NULL;
+}
+
+/* Without memory the table stays empty: every member is then rendered. */
+static void frags_build(rule_frags *f, const vg_report_run *run)
+{
+    f->slots = NULL;
+    f->mask = 0;
+#ifndef VG_REFERENCE_PATHS /* the differential test renders every member */
+    size_t total = 0;
+    for (size_t p = 0; p < run->n_profiles; p++)
+        total += run->profiles[p] ? run->profiles[p]->n_rules : 0;
+    if (!total)
+        return;
+    size_t size = 16;
+    while (size < 2 * total)
+        size *= 2;
+    if (!(f->slots = calloc(size, sizeof *f->slots)))
+        return;
+    f->mask = size - 1;
+    for (size_t p = 0; p < run->n_profiles; p++) {
+        const vg_profile *prof = run->profiles[p];
+        for (size_t i = 0; prof && i < prof->n_rules; i++) {
+            const vg_profile_rule *pr = &prof->rules[i];
+            if (frag_find(f, prof, pr))
+                continue;
+            vg_result res = {.profile = prof, .prule = pr};
+            vg_buf b = VG_BUF_INIT;
+            add_rule_head(&b, prof, pr, &res);
+            size_t head = b.len;
+            add_rule_severity(&b, pr, &res);
+            if (b.oom) {
+                vg_buf_release(&b);
+                frags_free(f);
+                return;
+            }
+            size_t slot = frag_slot(f, prof, pr);
+            while (f->slots[slot].profile)
+                slot = (slot + 1) & f->mask;
+            rule_frag *x = &f->slots[slot];
+            x->profile = prof;
+            x->prule = pr;
+            x->head_len = head;
+            x->sev_len = b.len - head;
+            x->text = vg_buf_detach(&b);
+        }
+    }
+#else
+    (void)run;
+#endif
+}
+
+static void add_result(vg_buf *b, const char *vm_ref, size_t vm_ref_len, const vg_result *res,
+                       const rule_frags *frags)
+{
+    const vg_profile_rule *pr = res->prule;
+    const rule_frag *f = frag_find(frags, res->profile, pr);
+    VG_REPORT_LIT(b, "{\"vm\":");
+    vg_report_add(b, vm_ref, vm_ref_len);
+    if (f)
+        vg_report_add(b, f->text, f->head_len);
+    else
+        add_rule_head(b, res->profile, pr, res);
+    add_member(b, ",\"status\":", vg_result_status_name(res->status));
+    add_member(b, ",\"raw_status\":", vg_result_status_name(res->raw_status));
+    if (f)
+        vg_report_add(b, f->text + f->head_len, f->sev_len);
+    else
+        add_rule_severity(b, pr, res);
     add_member(b, ",\"key\":", res->key);
     add_member(b, ",\"actual\":", res->actual);
     add_member(b, ",\"expected\":", res->expected);
@@ -211,7 +328,7 @@ static void add_lint(vg_buf *b, const vg_lint *l)
 }
 
 /* "vm":...,"results":[...] without the braces, so jsonl can put "type" first. */
-static void add_vm_report_members(vg_buf *b, const vg_vm_report *vr)
+static void add_vm_report_members(vg_buf *b, const vg_vm_report *vr, const rule_frags *frags)
 {
     VG_REPORT_LIT(b, "\"vm\":");
     add_vm(b, vr->vm);
@@ -229,7 +346,7 @@ static void add_vm_report_members(vg_buf *b, const vg_vm_report *vr)
     for (size_t i = 0; i < vr->n_results; i++) {
         if (i)
             vg_report_addc(b, ',');
-        add_result(b, ref.data, ref.len, &vr->results[i]);
+        add_result(b, ref.data, ref.len, &vr->results[i], frags);
     }
     if (ref.oom)
         b->oom = 1;
@@ -240,7 +357,7 @@ static void add_vm_report_members(vg_buf *b, const vg_vm_report *vr)
 void vg_report_json_add_vm_report(vg_buf *b, const vg_vm_report *vr)
 {
     vg_report_addc(b, '{');
-    add_vm_report_members(b, vr);
+    add_vm_report_members(b, vr, NULL);
     vg_report_addc(b, '}');
 }
 
@@ -311,6 +428,7 @@ struct json_state {
     size_t vms;
     json_t *problems;
     vg_buf vm; /* one VM's object, reused */
+    rule_frags frags;
 };
 
 static int json_begin(vg_report *r, vg_error *err)
@@ -322,6 +440,7 @@ static int json_begin(vg_report *r, vg_error *err)
     }
     vg_buf_init(&s->vm);
     r->state = s;
+    frags_build(&s->frags, &r->run);
     FILE *f = vg_report_stream(r);
     fprintf(f,
             "{\"format\": \"vmxguard-report\", \"schema_version\": %d, \"run\": ", SCHEMA_VERSION);
@@ -334,8 +453,11 @@ static int json_begin(vg_report *r, vg_error *err)
 /* One VM's object and its newline: the same bytes json_dumpf wrote. */
 static int json_render(const vg_report *r, const vg_vm_report *vr, vg_buf *out, vg_error *err)
 {
-    (void)r, (void)err;
-    vg_report_json_add_vm_report(out, vr);
+    (void)err;
+    const struct json_state *s = r->state;
+    vg_report_addc(out, '{');
+    add_vm_report_members(out, vr, s ? &s->frags : NULL);
+    vg_report_addc(out, '}');
     vg_report_addc(out, '\n');
     return VG_OK;
 }
@@ -387,6 +509,7 @@ static void json_free(vg_report *r)
         return;
     json_decref(s->problems);
     vg_buf_release(&s->vm);
+    frags_free(&s->frags);
     free(s);
 }
 
@@ -420,11 +543,17 @@ static int put_typed(vg_report *r, const char *type, json_t *j, vg_error *err)
 }
 
 /* {"type":"vm", then the members of the VM's object: "type" first for readers. */
+struct jsonl_state {
+    vg_buf vm; /* one VM's line, reused */
+    rule_frags frags;
+};
+
 static int jsonl_render(const vg_report *r, const vg_vm_report *vr, vg_buf *out, vg_error *err)
 {
-    (void)r, (void)err;
+    (void)err;
+    const struct jsonl_state *s = r->state;
     VG_REPORT_LIT(out, "{\"type\":\"vm\",");
-    add_vm_report_members(out, vr);
+    add_vm_report_members(out, vr, s ? &s->frags : NULL);
     VG_REPORT_LIT(out, "}\n");
     return VG_OK;
 }
@@ -439,24 +568,29 @@ static int jsonl_rendered(vg_report *r, const vg_vm_report *vr, const void *byte
 
 static int jsonl_begin(vg_report *r, vg_error *err)
 {
-    vg_buf *vm = malloc(sizeof *vm); /* one VM's line, reused */
-    if (!vm)
+    struct jsonl_state *s = calloc(1, sizeof *s);
+    if (!s)
         return vg_error_set(err, VG_ENOMEM, "", 0, "out of memory");
-    vg_buf_init(vm);
-    r->state = vm;
+    vg_buf_init(&s->vm);
+    r->state = s;
+    frags_build(&s->frags, &r->run);
     return put_typed(r, "run", vg_report_json_run(&r->run), err);
 }
 
 static int jsonl_vm(vg_report *r, const vg_vm_report *vr, vg_error *err)
 {
-    return vg_report_vm_via(r, vr, r->state, err);
+    struct jsonl_state *s = r->state;
+    return vg_report_vm_via(r, vr, &s->vm, err);
 }
 
 static void jsonl_free(vg_report *r)
 {
-    if (r->state)
-        vg_buf_release(r->state);
-    free(r->state);
+    struct jsonl_state *s = r->state;
+    if (s) {
+        vg_buf_release(&s->vm);
+        frags_free(&s->frags);
+    }
+    free(s);
 }
 
 static int jsonl_problem(vg_report *r, const vg_error *problem, vg_error *err)

@@ -93,13 +93,29 @@ static void put_label_wrapped(struct text_out *o, size_t indent, const char *lab
                               size_t label_cols, const char *text)
 {
     vg_buf *b = o->out;
-    vg_buf_reset(&o->field);
-    vg_term_escape(&o->field, text, text ? strlen(text) : 0, 0);
-    const char *p = o->field.data;
+    const char *p = text ? text : "";
+    size_t left = 0; /* bytes of p still to place, when every byte is one column */
+    int plain = 1;   /* printable ASCII only: no escape, a column per byte */
+    while (p[left]) {
+        unsigned char c = (unsigned char)p[left];
+        if (c < 0x20 || c > 0x7E) {
+            plain = 0;
+            break;
+        }
+        left++;
+    }
+#ifdef VG_REFERENCE_PATHS /* the differential test's general path: always escape */
+    plain = 0;
+#endif
+    if (!plain) {
+        vg_buf_reset(&o->field);
+        vg_term_escape(&o->field, p, strlen(p), 0);
+        p = o->field.data;
+    }
     size_t width = (size_t)o->opts->width;
     size_t room = width > indent + label_cols + 10 ? width - indent - label_cols : 10;
     for (int line = 0;; line++) {
-        size_t n = fit(p, room);
+        size_t n = plain ? (left < room ? left : room) : fit(p, room);
         if (p[n]) {
             size_t sp = n;
             while (sp > n / 2 && p[sp] != ' ')
@@ -112,9 +128,12 @@ static void put_label_wrapped(struct text_out *o, size_t indent, const char *lab
             vg_report_adds(b, label);
         vg_report_add(b, p, n);
         vg_report_addc(b, '\n');
-        p += n;
-        while (*p == ' ')
-            p++;
+        size_t skip = n;
+        while (p[skip] == ' ')
+            skip++;
+        p += skip;
+        if (plain)
+            left -= skip;
         if (!*p)
             break;
     }
