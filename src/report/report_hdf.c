@@ -40,7 +40,7 @@ struct hdf_doc {
     json_t *root;
     json_t **controls; /* per run profile: its controls array (borrowed from root) */
     size_t vms;
-    const char *first_vm;
+    char *first_vm; /* a copy: the VM's report is freed once it is written */
 };
 
 struct hdf_state {
@@ -265,6 +265,7 @@ static void doc_release(struct hdf_doc *d)
 {
     json_decref(d->root);
     free(d->controls);
+    free(d->first_vm);
     memset(d, 0, sizeof *d);
 }
 
@@ -375,8 +376,8 @@ static void add_waiver(json_t *control, const vg_vm_report *vr, const vg_result 
 static int doc_add_vm(const vg_report *r, struct hdf_doc *d, const vg_vm_report *vr,
                       const char *when)
 {
-    if (d->vms++ == 0)
-        d->first_vm = vg_report_vm_name(vr->vm);
+    if (d->vms++ == 0 && !(d->first_vm = strdup(vg_report_vm_name(vr->vm))))
+        return VG_ENOMEM;
     for (size_t i = 0; i < vr->n_results; i++) {
         const vg_result *res = &vr->results[i];
         for (size_t k = 0; k < r->run.n_profiles; k++) {

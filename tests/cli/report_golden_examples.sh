@@ -61,4 +61,17 @@ while read -r f; do
     fi
 done < "$work/files"
 [ "$bad" -eq 0 ] || { echo "(see the header of this script to regenerate)" >&2; exit 1; }
+
+# a run of exactly one VM, in every whole-run format: the writers that keep
+# something of the first VM past its report (HDF's target id) must copy it
+# (under ASan a use-after-free aborts here)
+mkdir -p "$work/one"
+cp -r "$VG_SOURCE_DIR/examples/datastore1/db01" "$work/one/"
+for f in text json jsonl csv junit sarif xccdf hdf html; do
+    rc=0
+    "$VMXGUARD" audit -f "$f" -o "$work/one.$f" "$work/one" >/dev/null 2>"$work/one.err" || rc=$?
+    [ "$rc" -le 1 ] || { echo "FAIL: one VM, -f $f: exit $rc: $(head -5 "$work/one.err")" >&2; exit 1; }
+done
+python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["platform"]["target_id"] == "db01"' \
+    "$work/one.hdf" || { echo "FAIL: one VM: HDF target_id is not the VM's name" >&2; exit 1; }
 echo "ok: $(wc -l < "$work/files") outputs equal their golden files"
