@@ -8,12 +8,12 @@
  * workers too, so the writer thread only copies bytes out.
  */
 #include <errno.h>
-#include <pthread.h>
-#include <sys/stat.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,7 +43,7 @@ struct audit_args {
     const char *profiles[MAX_LIST];
     size_t n_profiles;
     const char *profile_file;
-    const char *format; /* the last plain -f (config default) */
+    const char *format;               /* the last plain -f (config default) */
     const char *formats[MAX_OUTPUTS]; /* every plain -f, in order */
     size_t n_formats;
     const char *paths[MAX_OUTPUTS]; /* every plain -o FILE, in order */
@@ -66,9 +66,9 @@ struct audit_args {
     int insecure;
     int insecure_from_govc;
     int no_folder_evidence;
-    int sessions;     /* vSphere: parallel sessions per target, 0 = the library's default */
-    int allow_empty;  /* a target that yields no VM is fine */
-    int follow_links; /* follow symlinks leading out of every target */
+    int sessions;      /* vSphere: parallel sessions per target, 0 = the library's default */
+    int allow_empty;   /* a target that yields no VM is fine */
+    int follow_links;  /* follow symlinks leading out of every target */
     const char *store; /* results store: SQLite path or postgresql:// URI; "" = none */
     int pending_ok;    /* pending results (vSphere, not yet in effect) do not make exit 1 */
 };
@@ -82,16 +82,16 @@ struct audit_run {
     size_t n_outputs;
     vg_audit_summary sum;
     vg_severity fail_on;
-    size_t findings; /* results failing at or above fail_on */
-    int write_failed; /* every output failed: stop reading */
+    size_t findings;               /* results failing at or above fail_on */
+    int write_failed;              /* every output failed: stop reading */
     struct cli_progress *progress; /* drawn on a terminal only */
     /* File targets, VMs seen below each and whether a problem named it:
      * a target that yields nothing is an input error (empty_targets). */
     const char **file_targets;
     size_t n_file_targets, *target_vms;
     unsigned char *target_named;
-    vg_report_run rr;              /* what the report and the store record of the run */
-    vg_store *store;               /* --store: the run is recorded there too */
+    vg_report_run rr; /* what the report and the store record of the run */
+    vg_store *store;  /* --store: the run is recorded there too */
     vg_store_run *store_run;
     int store_failed; /* the run could not be stored: exit 2 */
     int pending_ok;
@@ -372,8 +372,8 @@ static void *audit_prepare(vg_vm *vm, void *ctx)
     for (size_t i = 0; a->rep && i < run->n_outputs; i++) {
         vg_error rerr;
         struct audit_output *o = &run->outputs[i];
-        if (o->render && vg_report_render_vm(o->report, a->rep, &a->rendered[i],
-                                             &a->n_rendered[i], &rerr) != VG_OK)
+        if (o->render && vg_report_render_vm(o->report, a->rep, &a->rendered[i], &a->n_rendered[i],
+                                             &rerr) != VG_OK)
             a->rendered[i] = NULL;
     }
     return a;
@@ -590,8 +590,7 @@ static int audit_vsphere(const char **urls, size_t n, const struct audit_args *a
                           .n_exclude = a->n_exclude,
                           .sessions = cli_vsphere_sessions(a->sessions)};
     for (size_t i = 0; i < n && run->n_pending < MAX_LIST; i++)
-        if (vg_vsphere_pending_open(urls[i], &vo, &run->pending[run->n_pending], &err) ==
-            VG_OK)
+        if (vg_vsphere_pending_open(urls[i], &vo, &run->pending[run->n_pending], &err) == VG_OK)
             run->n_pending++;
     vg_error_clear(&err);
     /* audited on the fetching threads, written here in order, as files are */
@@ -603,8 +602,7 @@ static int audit_vsphere(const char **urls, size_t n, const struct audit_args *a
     /* with --include-templates: the content libraries' OVF templates too */
     for (size_t i = 0; a->include_templates && i < n && !run->write_failed; i++) {
         vg_error_clear(&err);
-        if (vg_vsphere_library_fetch(urls[i], &vo, vsphere_vm, run, on_problem, run, &err) !=
-            VG_OK)
+        if (vg_vsphere_library_fetch(urls[i], &vo, vsphere_vm, run, on_problem, run, &err) != VG_OK)
             on_problem(&err, run);
     }
     for (size_t i = 0; i < run->n_pending; i++)
@@ -721,8 +719,7 @@ static int is_dir_path(const char *p)
     return (n && p[n - 1] == '/') || (stat(p, &st) == 0 && S_ISDIR(st.st_mode));
 }
 
-static int push_output(struct audit_args *a, const char *format, const char *path,
-                       const char *dir)
+static int push_output(struct audit_args *a, const char *format, const char *path, const char *dir)
 {
     if (a->n_outputs >= MAX_OUTPUTS) {
         cli_error("too many outputs (at most %d)", MAX_OUTPUTS);
@@ -766,8 +763,8 @@ static int plain_outputs(struct audit_args *a)
         return 0;
     }
     if (nf != np && nf != np + 1) {
-        cli_error("-f and -o pair up in order: %zu -f for %zu -o (or use --output FORMAT:PATH)",
-                  nf, np);
+        cli_error("-f and -o pair up in order: %zu -f for %zu -o (or use --output FORMAT:PATH)", nf,
+                  np);
         return -1;
     }
     for (size_t i = 0; i < nf; i++) {
@@ -787,8 +784,8 @@ static int resolve_outputs(struct audit_args *a)
             o->path = NULL;
         } else if (is_dir_path(o->path)) {
             if (!uses_output_dir(o->format)) {
-                cli_error("--output %s:%s: the %s format writes one file, not a folder",
-                          o->format, o->path, o->format);
+                cli_error("--output %s:%s: the %s format writes one file, not a folder", o->format,
+                          o->path, o->format);
                 return -1;
             }
             o->dir = o->path;
@@ -809,8 +806,8 @@ static int resolve_outputs(struct audit_args *a)
             const struct audit_output *p = &a->outputs[k];
             const char *y = p->path ? p->path : p->dir;
             if (x && y && strcmp(x, y) == 0) {
-                cli_error("%s: named as the destination of two reports (%s and %s)", x,
-                          p->format, o->format);
+                cli_error("%s: named as the destination of two reports (%s and %s)", x, p->format,
+                          o->format);
                 return -1;
             }
         }
@@ -900,7 +897,8 @@ static int start_report(const struct audit_args *a, vg_catalog *cat, struct audi
                          .verbose = cli_verbose,
                          .show_secrets = a->show_secrets,
                          .raw_cells = a->csv_raw,
-                         .sarif_run_size = a->sarif_run_size};
+                         .sarif_run_size = a->sarif_run_size,
+                         .flush_each_vm = o->out && isatty(fileno(o->out))};
     if (o->out == stdout && cli_color > 0)
         ro.color = 1;
     else if (o->out && a->color && strcmp(a->color, "always") == 0)
@@ -918,13 +916,13 @@ static int start_report(const struct audit_args *a, vg_catalog *cat, struct audi
     if (!host[0] && gethostname(host, sizeof host - 1) != 0)
         host[0] = '\0';
     vg_report_run rr = run->rr = (vg_report_run){.tool_version = vg_version(),
-                        .started = run->aopts.now,
-                        .catalog = cat,
-                        .profiles = run->profiles,
-                        .n_profiles = run->n_profiles,
-                        .targets = (const char *const *)targets,
-                        .n_targets = n_targets,
-                        .hostname = host};
+                                                 .started = run->aopts.now,
+                                                 .catalog = cat,
+                                                 .profiles = run->profiles,
+                                                 .n_profiles = run->n_profiles,
+                                                 .targets = (const char *const *)targets,
+                                                 .n_targets = n_targets,
+                                                 .hostname = host};
     errno = 0;
     if (vg_report_begin(o->report, &rr, &err) != VG_OK) {
         output_failed(run, o, &err, errno);
@@ -1011,7 +1009,8 @@ static void terminal_summary(const struct audit_run *run)
         if (n > 0)
             at += (size_t)n;
     }
-    fprintf(stderr, "vmxguard: %zu VMs audited, %zu failing, %zu failures, %zu input errors -> %s\n",
+    fprintf(stderr,
+            "vmxguard: %zu VMs audited, %zu failing, %zu failures, %zu input errors -> %s\n",
             run->sum.vms, run->sum.vms_failing, run->sum.counts[VG_FAIL], run->sum.errors, where);
 }
 
@@ -1363,7 +1362,8 @@ const struct cli_command cli_cmd_audit = {
     "examples:\n"
     "  vmxguard audit examples/datastore1\n"
     "  vmxguard audit /vmfs/volumes/ds1 --profile disa-vsphere8-vm --profile cis-esxi-8\n"
-    "  vmxguard audit web01.vmx --format sarif -o web01.sarif --fail-on medium\n"    "  vmxguard audit ds1/ --output json:ds1.json --output html:ds1.html --output ckl:ckl/\n"
+    "  vmxguard audit web01.vmx --format sarif -o web01.sarif --fail-on medium\n"
+    "  vmxguard audit ds1/ --output json:ds1.json --output html:ds1.html --output ckl:ckl/\n"
     "  vmxguard audit ds1/ --exclude 'test-*' --waivers waivers.yaml --jobs 4\n"
     "  vmxguard audit ds1/ --format ckl --output-dir ckl/ --include-templates\n"
     "  vmxguard audit ds1/ --no-folder-evidence --format csv -o ds1.csv\n"

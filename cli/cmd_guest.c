@@ -71,8 +71,10 @@ static int parse_args(int argc, char **argv, struct guest_args *a)
 static int write_report(const struct guest_args *a, const vg_catalog *cat, const vg_profile *prof,
                         const vg_vm_report *rep, FILE *out)
 {
-    vg_report_opts ro = {
-        .out = out, .color = out == stdout && cli_color > 0, .verbose = cli_verbose};
+    vg_report_opts ro = {.out = out,
+                         .color = out == stdout && cli_color > 0,
+                         .verbose = cli_verbose,
+                         .flush_each_vm = isatty(fileno(out))};
     vg_report *r = NULL;
     vg_error err;
     if (vg_report_new(a->format ? a->format : "text", &ro, &r, &err) != VG_OK) {

@@ -280,7 +280,7 @@ static int start_report(struct logs_run *run, char **paths, size_t n)
         cli_error("no evidence rules from catalog/rules/logs.yaml in this build");
         return -1;
     }
-    vg_report_opts ro = {.out = run->out};
+    vg_report_opts ro = {.out = run->out, .flush_each_vm = isatty(fileno(run->out))};
     if (vg_report_new(run->args->format, &ro, &run->report, &err) != VG_OK) {
         cli_print_error(&err);
         return -1;

@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cli_config.h"
@@ -95,7 +96,10 @@ static int parse_args(int argc, char **argv, struct report_args *a)
 
 static int render(const struct report_args *a, const vg_catalog *cat, FILE *out)
 {
-    vg_report_opts ro = {.out = out, .output_dir = a->output_dir, .verbose = cli_verbose};
+    vg_report_opts ro = {.out = out,
+                         .output_dir = a->output_dir,
+                         .verbose = cli_verbose,
+                         .flush_each_vm = out && isatty(fileno(out))};
     if (out == stdout && cli_color > 0)
         ro.color = 1;
     else if (a->color && strcmp(a->color, "always") == 0)
@@ -142,7 +146,8 @@ static int run_report(int argc, char **argv)
 {
     struct report_args a = {0};
     int pr = parse_args(argc, argv, &a);
-    if ((pr = cli_parsed(pr, &cli_cmd_report, "report [REPORT.json | --store STORE [--run ID]] [--format F]")) >= 0)
+    if ((pr = cli_parsed(pr, &cli_cmd_report,
+                         "report [REPORT.json | --store STORE [--run ID]] [--format F]")) >= 0)
         return pr;
     if (!a.json && (!a.store || !*a.store)) {
         cli_error("report: name a saved JSON report or a store (--store, or the config key "

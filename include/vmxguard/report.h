@@ -30,6 +30,7 @@ typedef struct vg_report_opts {
     int show_secrets;
     int raw_cells;          /* csv: cells as they are, no defusing of spreadsheet formulas */
     size_t sarif_run_size;  /* sarif: results per run, 0 or above 25,000 = 25,000 (GitHub) */
+    int flush_each_vm;      /* flush out after each VM: someone watches it (a terminal) */
 } vg_report_opts;
 
 /* What the run was: written into headers of every format. */

@@ -7,13 +7,19 @@
  * these instructions can block, so the guard needs no timer; the children
  * that run them are still bounded by the parent (guest_reach.c).
  *
- * The guard uses process-wide state (handlers, one jump buffer): callers
- * are the single-threaded probe and its children.
+ * The guard is process-wide state (handlers, one jump buffer), which the
+ * library must not impose on its caller: it is installed only in a probe
+ * child (guest_reach.c's, which marks itself with vg_guest_cpu_in_child),
+ * and a call made anywhere else runs the instruction in a child of its own
+ * that reports the registers, or the signal, through a pipe.
  */
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
@@ -27,6 +33,12 @@
 
 static sigjmp_buf guard_jmp;
 static volatile sig_atomic_t guard_sig;
+static int in_probe_child; /* this process is a throwaway probe child */
+
+void vg_guest_cpu_in_child(void)
+{
+    in_probe_child = 1;
+}
 
 static void guard_handler(int sig)
 {
@@ -87,10 +99,68 @@ __attribute__((noinline)) static void do_call(vg_guest_via via, vg_guest_regs *r
 }
 #endif
 
+static int guarded_cpuid(uint32_t leaf, vg_guest_regs *out);
+static int guarded_call(vg_guest_via via, vg_guest_regs *io);
+
+/* One instruction in a child of its own: the caller's handlers stay as
+ * they are.  op 0 is CPUID (leaf), else a call through via. */
+static int isolated(int op, uint32_t leaf, vg_guest_via via, vg_guest_regs *io)
+{
+    struct {
+        int sig;
+        vg_guest_regs r;
+    } ans;
+    int fds[2];
+    if (pipe(fds) != 0)
+        return SIGABRT;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        struct rlimit none = {0, 0};
+        setrlimit(RLIMIT_CORE, &none); /* a trapping instruction leaves no core */
+        in_probe_child = 1;
+        memset(&ans, 0, sizeof ans);
+        ans.r = *io;
+        ans.sig = op == 0 ? guarded_cpuid(leaf, &ans.r) : guarded_call(via, &ans.r);
+        _exit(write(fds[1], &ans, sizeof ans) == (ssize_t)sizeof ans ? 0 : 1);
+    }
+    close(fds[1]);
+    ssize_t n = -1;
+    if (pid > 0) {
+        do
+            n = read(fds[0], &ans, sizeof ans);
+        while (n < 0 && errno == EINTR);
+    }
+    close(fds[0]);
+    int st = 0;
+    if (pid > 0)
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+        }
+    if (pid <= 0)
+        return SIGABRT;
+    if (n != (ssize_t)sizeof ans)
+        return WIFSIGNALED(st) ? WTERMSIG(st) : SIGABRT;
+    if (!ans.sig)
+        *io = ans.r;
+    return ans.sig;
+}
+
 static int native_cpuid(void *ctx, uint32_t leaf, vg_guest_regs *out)
 {
     (void)ctx;
     memset(out, 0, sizeof *out);
+    return in_probe_child ? guarded_cpuid(leaf, out) : isolated(0, leaf, 0, out);
+}
+
+static int native_call(void *ctx, vg_guest_via via, vg_guest_regs *io)
+{
+    (void)ctx;
+    return in_probe_child ? guarded_call(via, io) : isolated(1, 0, via, io);
+}
+
+static int guarded_cpuid(uint32_t leaf, vg_guest_regs *out)
+{
 #if G_X86
     struct sigaction saved[N_GUARD];
     guard_sig = 0;
@@ -105,9 +175,8 @@ static int native_cpuid(void *ctx, uint32_t leaf, vg_guest_regs *out)
 #endif
 }
 
-static int native_call(void *ctx, vg_guest_via via, vg_guest_regs *io)
+static int guarded_call(vg_guest_via via, vg_guest_regs *io)
 {
-    (void)ctx;
 #if G_X86
     struct sigaction saved[N_GUARD];
     /* The jump may land with io half-written: work on a copy. */

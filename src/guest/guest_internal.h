@@ -72,4 +72,8 @@ void vg_guest_modules_probe(struct gprobe *p); /* drivers, taint */
 /* Module names the probes share (guest_modules.c). */
 int vg_guest_module_loaded(const struct gprobe *p, const char *name);
 
+/* Marks this process as a throwaway probe child (guest_reach.c): the
+ * native CPU may install its fault guard here, not in the caller's. */
+void vg_guest_cpu_in_child(void);
+
 #endif

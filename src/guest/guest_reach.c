@@ -114,6 +114,7 @@ static void run_child(const struct gprobe *p, int privileged, unsigned uid, unsi
     int fork_errno = errno;
     if (pid == 0) {
         close(fds[0]);
+        vg_guest_cpu_in_child();
         vg_guest_reach r;
         memset(&r, 0, sizeof r);
         r.tried = 1;

@@ -35,7 +35,6 @@ struct vg_report {
     vg_report_run run; /* copied; pointed-to data is borrowed */
     int have_run;
     void *state;     /* the writer's own */
-    int interactive; /* stream is a terminal: 0 not known yet, 1 yes, -1 no */
 };
 
 extern const struct report_ops vg_report_text_ops;

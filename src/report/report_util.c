@@ -29,9 +29,9 @@ int vg_report_flush(vg_report *r, vg_error *err)
 int vg_report_flush_vm(vg_report *r, vg_error *err)
 {
     FILE *f = vg_report_stream(r);
-    if (!r->interactive)
-        r->interactive = isatty(fileno(f)) ? 1 : -1;
-    if (r->interactive > 0)
+    /* the caller knows whether a person watches the stream; the library
+     * does not ask the terminal */
+    if (r->opts.flush_each_vm)
         return vg_report_flush(r, err);
     if (ferror(f))
         return vg_error_set(err, VG_EIO, "", 0, "writing the %s report failed", r->ops->name);
@@ -63,8 +63,8 @@ static const struct {
     int rank;
     const char *label;
 } status_table[VG_RESULT_STATUS_COUNT] = {
-    [VG_PASS] = {6, "PASS"},     [VG_FAIL] = {0, "FAIL"},   [VG_NOT_APPLICABLE] = {5, "N/A"},
-    [VG_MANUAL] = {4, "MANUAL"}, [VG_ERROR] = {1, "ERROR"}, [VG_WAIVED] = {3, "WAIVED"},
+    [VG_PASS] = {6, "PASS"},       [VG_FAIL] = {0, "FAIL"},   [VG_NOT_APPLICABLE] = {5, "N/A"},
+    [VG_MANUAL] = {4, "MANUAL"},   [VG_ERROR] = {1, "ERROR"}, [VG_WAIVED] = {3, "WAIVED"},
     [VG_PENDING] = {2, "PENDING"},
 };
 

@@ -82,4 +82,19 @@ done
 check "explain describes a guest rule" \
     '"$vg" explain guest-backdoor-unprivileged | grep -q "ring-3"'
 
+# the library owns no process state: the fault guard for CPUID and the
+# backdoor instructions lives only in throwaway children, never in the
+# process that called the probe (strace: no SIGSEGV/SIGILL/SIGBUS handler
+# installed by the first pid)
+if command -v strace >/dev/null; then
+    strace -f -qq -e trace=rt_sigaction -o "$t/sig.trace" "$vg" guest >/dev/null 2>&1 || true
+    first=$(head -1 "$t/sig.trace" | awk '{print $1}')
+    check "the calling process installs no fault handler" \
+        '! grep -E "^$first +rt_sigaction\((SIGSEGV|SIGILL|SIGBUS), \{sa_handler=0x" "$t/sig.trace"'
+    check "the probe children do guard their instructions" \
+        'grep -Ev "^$first " "$t/sig.trace" | grep -q "rt_sigaction(SIGSEGV"'
+else
+    echo "FAIL strace missing: the process-state check was not run"; fails=$((fails + 1))
+fi
+
 [ $fails -eq 0 ] && echo "guest cli: all checks passed" || { echo "$fails failed"; exit 1; }
