@@ -33,6 +33,9 @@ extern int cli_verbose;
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_print_error(const vg_error *err);
+/* The option that answers a library error, as a "hint:" line, if one does
+ * (cli_print_error prints it; callers that word the error themselves call it). */
+void cli_error_hint(const vg_error *err);
 /* Every message above is made terminal-safe (vg_term_escape_dup) as a
  * whole.  For other human-readable output: cli_term(s) is s, or its escaped
  * form when s holds anything a terminal acts on (valid until eight more

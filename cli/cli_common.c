@@ -90,15 +90,24 @@ void cli_print_error(const vg_error *err)
 {
     char buf[1200];
     cli_error("%s", vg_error_format(err, buf, sizeof buf));
+    cli_error_hint(err);
+}
+
+void cli_error_hint(const vg_error *err)
+{
     /* the library names no option of ours: the hint for its message is here */
     static const struct {
+        int code;
         const char *says, *hint;
     } hints[] = {
-        {": timed out: ", "--timeout sets how many seconds a server may take"},
-        {": TLS certificate not accepted: ", "--cacert FILE trusts the server's CA"},
+        {VG_EIO, ": timed out: ", "--timeout sets how many seconds a server may take"},
+        {VG_EIO, ": TLS certificate not accepted: ", "--cacert FILE trusts the server's CA"},
+        {VG_EUSAGE, "writes one checklist per VM: give an output directory",
+         "--output-dir DIR writes one checklist per VM"},
+        {VG_ENOTFOUND, "which is not in this catalog", "--profile-file FILE adds it"},
     };
-    for (size_t i = 0; err->code == VG_EIO && i < sizeof hints / sizeof hints[0]; i++) {
-        if (strstr(err->msg, hints[i].says))
+    for (size_t i = 0; i < sizeof hints / sizeof hints[0]; i++) {
+        if (err->code == hints[i].code && strstr(err->msg, hints[i].says))
             fprintf(stderr, "hint: %s\n", hints[i].hint);
     }
 }

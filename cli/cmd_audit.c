@@ -410,6 +410,8 @@ static void output_failed(struct audit_run *run, struct audit_output *o, const v
         cli_error("%s: %s: %s", output_name(o), err->msg, strerror(saved_errno));
     else
         cli_error("%s: %s", output_name(o), err->msg);
+    if (!err->file[0])
+        cli_error_hint(err);
     size_t left = 0;
     for (size_t i = 0; i < run->n_outputs; i++)
         left += !run->outputs[i].failed;

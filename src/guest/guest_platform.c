@@ -228,7 +228,7 @@ void vg_guest_platform_findings(struct gprobe *p)
         static const char *const ids[] = {"guest-backdoor-unprivileged", "guest-rpci-unprivileged",
                                           "guest-backdoor-emulated"};
         for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
-            vg_gprobe_finding(p, ids[i], G_NA, NULL, 0, "not checked: --no-backdoor");
+            vg_gprobe_finding(p, ids[i], G_NA, NULL, 0, "not checked: the backdoor was left untouched, as asked");
         return;
     }
     record_reach(p, "unprivileged", &p->unpriv);

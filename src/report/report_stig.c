@@ -158,7 +158,7 @@ int vg_per_vm_path(vg_report *r, struct per_vm_files *pf, const vg_vm *vm, const
         if (pf->vms++)
             return vg_error_set(err, VG_EUSAGE, "", 0,
                                 "%s writes one checklist per VM: give an output directory "
-                                "(--output-dir) for more than one VM",
+                                "for more than one VM",
                                 r->ops->name);
         return VG_OK;
     }

@@ -126,7 +126,7 @@ int vg_store_replay_profile(struct replay_profiles *rp, const char *id, const ch
     if (!p)
         return vg_error_set(err, VG_ENOTFOUND, where, 0,
                             "the run used profile '%s', which is not in this catalog "
-                            "(add it with --profile-file)",
+                            "(a profile file of the caller's adds it)",
                             id);
     if (rp->n >= REPLAY_MAX_PROFILES)
         return vg_error_set(err, VG_EINPUT, where, 0, "more than %d profiles in one run",

@@ -197,7 +197,7 @@ static void no_backdoor_touches_nothing(void **state)
     t->hv.hang = 1; /* any call would hang the test */
     t->opts.no_backdoor = 1;
     run(t);
-    expect(t, "guest-backdoor-unprivileged", "not_applicable", "--no-backdoor");
+    expect(t, "guest-backdoor-unprivileged", "not_applicable", "backdoor was left untouched");
     expect(t, "guest-rpci-unprivileged", "not_applicable", NULL);
     expect(t, "guest-backdoor-emulated", "not_applicable", NULL);
 }
