@@ -118,7 +118,9 @@ static void ckl_has_every_rule_with_statuses(void **state)
     assert_int_equal(vg_report_vm(r, &fix_reports[0], &err), 0);
     /* a second VM cannot share the single checklist */
     assert_int_equal(vg_report_vm(r, &fix_reports[1], &err), VG_EUSAGE);
-    assert_non_null(strstr(err.msg, "--output-dir"));
+    /* what is wrong, in the library's words: the CLI adds the option */
+    assert_non_null(strstr(err.msg, "give an output directory"));
+    assert_null(strstr(err.msg, "--output-dir"));
     vg_report_free(r);
     fclose(f);
     expect_xpath(data, "string(/CHECKLIST/ASSET/HOST_NAME)", vm_a_name);
