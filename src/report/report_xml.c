@@ -101,31 +101,13 @@ void vg_xw_end(xw *x)
 }
 
 /* Where the next character a terminal acts on starts in the UTF-8 text s
- * (DEL, C1 controls, bidi marks and overrides, line and paragraph
- * separators: vg_term_active_cp), with its code point and length; NULL if
- * none. */
+ * (vg_term_active_len: DEL, C1 controls, bidi marks and overrides, line
+ * and paragraph separators), with its code point and length; NULL if none. */
 static const char *next_active(const char *s, uint32_t *cp, size_t *len)
 {
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == 0x7F) {
-            *cp = 0x7F;
-            *len = 1;
-            return (const char *)p;
-        }
-        if (*p == 0xC2 || *p == 0xD8) {
-            if ((p[1] & 0xC0) != 0x80)
-                continue;
-            *cp = (uint32_t)(p[0] & 0x1F) << 6 | (p[1] & 0x3F);
-            *len = 2;
-        } else if (*p == 0xE2) {
-            if ((p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80)
-                continue;
-            *cp = (uint32_t)(p[0] & 0x0F) << 12 | (uint32_t)(p[1] & 0x3F) << 6 | (p[2] & 0x3F);
-            *len = 3;
-        } else {
-            continue;
-        }
-        if (vg_term_active_cp(*cp))
+        /* the NUL ends any sequence: decoding stops at it */
+        if ((*p == 0x7F || *p >= 0xC2) && (*len = vg_term_active_len(p, (size_t)-1, cp)))
             return (const char *)p;
     }
     return NULL;

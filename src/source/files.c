@@ -204,24 +204,12 @@ int vg_source_files_pipeline(const char *const *paths, size_t n_paths, const vg_
     return VG_OK;
 }
 
-typedef struct plain_sink {
-    vg_vm_sink sink;
-    void *ctx;
-} plain_sink;
-
-static int call_plain(vg_vm *vm, void *payload, void *ctx)
-{
-    (void)payload;
-    plain_sink *p = ctx;
-    return p->sink(vm, p->ctx);
-}
-
 int vg_source_files(const char *const *paths, size_t n_paths, const vg_source_opts *opts,
                     vg_vm_sink sink, void *ctx, vg_error *err)
 {
     if (!sink)
         return vg_error_set(err, VG_EUSAGE, NULL, 0, "files source: no sink");
-    plain_sink p = {sink, ctx};
-    vg_vm_pipeline pl = {NULL, call_plain, NULL, &p};
+    vg_plain_sink p = {sink, ctx};
+    vg_vm_pipeline pl = {NULL, vg_plain_sink_deliver, NULL, &p};
     return vg_source_files_pipeline(paths, n_paths, opts, &pl, err);
 }

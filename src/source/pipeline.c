@@ -318,3 +318,10 @@ void vg_pipe_free(vg_pipe *p)
     free(p->threads);
     free(p);
 }
+
+int vg_plain_sink_deliver(vg_vm *vm, void *payload, void *ctx)
+{
+    (void)payload;
+    const vg_plain_sink *p = ctx;
+    return p->sink(vm, p->ctx);
+}

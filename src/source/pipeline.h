@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "vmxguard/common.h"
+#include "vmxguard/source.h"
 
 typedef struct vg_pipe vg_pipe;
 
@@ -54,6 +55,14 @@ int vg_pipe_stopped(vg_pipe *p);
  * worker (in err) or of starting the producer. */
 int vg_pipe_run(vg_pipe *p, void (*produce)(vg_pipe *p, void *ctx), void *produce_ctx,
                 vg_error *err);
+
+/* A plain vg_vm_sink as a vg_vm_pipeline's deliver step (no prepare, no
+ * payload): how both sources' sink-taking calls run on their pipelines. */
+typedef struct vg_plain_sink {
+    vg_vm_sink sink;
+    void *ctx;
+} vg_plain_sink;
+int vg_plain_sink_deliver(vg_vm *vm, void *payload, void *ctx); /* ctx: a vg_plain_sink */
 
 /* Joins the workers; items never delivered go to deliver (stopped) first.
  * NULL is harmless. */

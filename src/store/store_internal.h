@@ -88,6 +88,9 @@ int vg_store_schema_check(vg_store *s, vg_error *err);
 
 /* Helpers over ops. */
 int vg_store_exec(vg_store *s, const char *sql, vg_error *err);
+/* One statement with parameters, prepared, run and finalized. */
+int vg_store_run_once(vg_store *s, const char *sql, const char *const *params, int n,
+                      vg_error *err);
 /* Prepare, run with params, return the first column of the first row as
  * an int64 in *out (found = 1), or found = 0 when no row. */
 int vg_store_query_int(vg_store *s, const char *sql, const char *const *params, int n, int64_t *out,

@@ -105,7 +105,7 @@ static const char *const lint_cols[] = {"run_id", "vm_seq",  "seq",    "key",
                                         "line",   "message", "suggest"};
 static const char *const problem_cols[] = {"run_id", "seq",  "after_vm", "code",
                                            "file",   "line", "message"};
-static const char *const vm_new_cols[] = {"id",   "instance_uuid", "uuid",     "server",
+static const char *const vm_new_cols[] = {"id",   "instance_uuid", "uuid",      "server",
                                           "path", "name",          "first_run", "last_run"};
 static const char *const vm_seen_cols[] = {"id", "instance_uuid", "uuid", "server", "path", "name"};
 #define COLS(a) a, (int)(sizeof a / sizeof a[0])
@@ -157,6 +157,16 @@ char *vg_store_col_dup(db_stmt *st, const struct store_ops *ops, int i)
 int vg_store_exec(vg_store *s, const char *sql, vg_error *err)
 {
     return s->ops->exec(s, sql, err);
+}
+
+int vg_store_run_once(vg_store *s, const char *sql, const char *const *params, int n, vg_error *err)
+{
+    db_stmt *st = NULL;
+    int rc = s->ops->prepare(s, sql, &st, err);
+    if (rc == VG_OK)
+        rc = s->ops->run(st, params, n, err);
+    s->ops->finalize(st);
+    return rc;
 }
 
 int vg_store_query_int(vg_store *s, const char *sql, const char *const *params, int n, int64_t *out,

@@ -52,7 +52,7 @@ struct vg_store_run {
     int64_t next_id;  /* SQLite: the next new VM's id */
     int64_t *id_pool; /* PostgreSQL: ids from the sequence, taken from the end */
     size_t n_pool;
-    size_t seen;      /* known VMs met in this run */
+    size_t seen; /* known VMs met in this run */
     struct id_set used;
 };
 
@@ -165,7 +165,6 @@ static int add_run_rows(vg_store_run *w, const vg_report_run *run, vg_error *err
     return rc;
 }
 
-
 /* The VM's identity strings as the back end stores them. */
 struct vm_keys {
     char *instance_uuid, *uuid, *server, *path, *name;
@@ -271,7 +270,8 @@ static const struct known_vm *pick(const vg_store_run *w, int k, const char *key
     if (!key || !x->n_buckets)
         return NULL;
     const struct known_vm *other = NULL;
-    for (uint32_t e = x->head[k][hash_str(key) & (x->n_buckets - 1)]; e; e = x->vms[e - 1].next[k]) {
+    for (uint32_t e = x->head[k][hash_str(key) & (x->n_buckets - 1)]; e;
+         e = x->vms[e - 1].next[k]) {
         const struct known_vm *v = &x->vms[e - 1];
         if (!same(index_key(v, k), key) || !accepts(v, vm) || set_has(&w->used, v->id))
             continue;
@@ -590,8 +590,7 @@ static int update_totals(vg_store_run *w, const vg_audit_summary *sum, vg_error 
     vg_store_p_int(&p, (long long)sum->warnings);
     vg_store_p_real(&p, vg_audit_summary_score(sum, 1));
     vg_store_p_int(&p, w->id);
-    db_stmt *st = NULL;
-    int rc = w->s->ops->prepare(
+    return vg_store_run_once(
         w->s,
         "UPDATE runs SET finished = ?, vms = ?, vms_failing = ?, results = ?, pass = ?, "
         "fail = ?, not_applicable = ?, manual = ?, error = ?, waived = ?, pending = ?, "
@@ -599,11 +598,7 @@ static int update_totals(vg_store_run *w, const vg_audit_summary *sum, vg_error 
         "raw_waived = ?, raw_pending = ?, "
         "fail_info = ?, fail_low = ?, fail_medium = ?, fail_high = ?, errors = ?, "
         "warnings = ?, score = ? WHERE id = ?",
-        &st, err);
-    if (rc == VG_OK)
-        rc = w->s->ops->run(st, p.v, p.n, err);
-    w->s->ops->finalize(st);
-    return rc;
+        p.v, p.n, err);
 }
 
 /* Known VMs keep their latest path and name (and an identity they lacked). */
@@ -611,17 +606,12 @@ static int apply_seen(vg_store_run *w, vg_error *err)
 {
     struct params p = {.n = 0};
     vg_store_p_int(&p, w->id);
-    db_stmt *st = NULL;
-    int rc = w->s->ops->prepare(
+    return vg_store_run_once(
         w->s,
         "UPDATE vms SET instance_uuid = COALESCE(s.instance_uuid, vms.instance_uuid), "
         "uuid = COALESCE(s.uuid, vms.uuid), server = s.server, path = s.path, name = s.name, "
         "last_run = ? FROM vg_seen s WHERE vms.id = s.id",
-        &st, err);
-    if (rc == VG_OK)
-        rc = w->s->ops->run(st, p.v, p.n, err);
-    w->s->ops->finalize(st);
-    return rc;
+        p.v, p.n, err);
 }
 
 int vg_store_run_commit(vg_store_run *w, const vg_audit_summary *sum, int64_t *run_id,

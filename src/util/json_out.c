@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "util/buf.h"
 #include "util/term.h"
@@ -34,33 +35,27 @@ static void put(struct sink *s, const void *p, size_t n)
         vg_buf_add(s->b, p, n);
 }
 
-/* Bytes a UTF-8 sequence starting with c has, when it may encode an active
- * code point (all lie below U+2070: two or three bytes; DEL is one), else 0. */
-static size_t candidate_len(unsigned char c)
+/* Bytes a sequence starting with c needs before it can be judged: an
+ * active character is DEL or lies below U+2070 (two or three bytes). */
+static size_t needed(unsigned char c)
 {
-    if (c == 0x7F)
-        return 1;
-    if (c == 0xC2 || c == 0xD8)
-        return 2;
-    if (c == 0xE2)
-        return 3;
-    return 0;
+    return c == 0x7F ? 1 : c == 0xC2 || c == 0xD8 ? 2 : c == 0xE2 ? 3 : 0;
 }
 
-/* One complete candidate sequence: its \u escape or its bytes. */
-static void put_seq(struct sink *s, const unsigned char *p, size_t n)
+/* The n bytes at p, with an active character at their start written as
+ * jansson's own \u spelling; returns the bytes consumed. */
+static size_t put_one(struct sink *s, const unsigned char *p, size_t n)
 {
-    uint32_t cp =
-        n == 1   ? p[0]
-        : n == 2 ? (uint32_t)(p[0] & 0x1F) << 6 | (p[1] & 0x3F)
-                 : (uint32_t)(p[0] & 0x0F) << 12 | (uint32_t)(p[1] & 0x3F) << 6 | (p[2] & 0x3F);
-    if (cp == 0x7F || vg_term_active_cp(cp)) {
-        char esc[8];
-        snprintf(esc, sizeof esc, "\\u%04X", (unsigned)cp); /* jansson's own spelling */
-        put(s, esc, 6);
-    } else {
-        put(s, p, n);
+    uint32_t cp;
+    size_t len = vg_term_active_len(p, n, &cp);
+    if (!len) {
+        put(s, p, 1);
+        return 1;
     }
+    char esc[8];
+    snprintf(esc, sizeof esc, "\\u%04X", (unsigned)cp);
+    put(s, esc, 6);
+    return len;
 }
 
 static int filter(const char *buffer, size_t size, void *data)
@@ -70,13 +65,14 @@ static int filter(const char *buffer, size_t size, void *data)
     while (s->ncarry && p < end) {
         s->carry[s->ncarry++] = *p++;
         if (s->ncarry == s->need) {
-            put_seq(s, s->carry, s->ncarry);
+            for (size_t i = 0; i < s->ncarry;)
+                i += put_one(s, s->carry + i, s->ncarry - i);
             s->ncarry = 0;
         }
     }
     const unsigned char *run = p;
     while (p < end) {
-        size_t n = candidate_len(*p);
+        size_t n = needed(*p);
         if (!n) {
             p++;
             continue;
@@ -85,12 +81,10 @@ static int filter(const char *buffer, size_t size, void *data)
         if ((size_t)(end - p) < n) { /* jansson cut the sequence: finish it next time */
             s->ncarry = (size_t)(end - p);
             s->need = n;
-            for (size_t i = 0; i < s->ncarry; i++)
-                s->carry[i] = p[i];
+            memcpy(s->carry, p, s->ncarry);
             return s->failed ? -1 : 0;
         }
-        put_seq(s, p, n);
-        p += n;
+        p += put_one(s, p, n);
         run = p;
     }
     put(s, run, (size_t)(p - run));

@@ -67,6 +67,18 @@ int vg_term_active_cp(uint32_t cp)
     return 0;
 }
 
+size_t vg_term_active_len(const unsigned char *p, size_t n, uint32_t *cp)
+{
+    if (!n)
+        return 0;
+    if (p[0] == 0x7F) {
+        *cp = 0x7F;
+        return 1;
+    }
+    size_t len = p[0] >= 0x80 ? utf8_seq(p, n, cp) : 0;
+    return len && vg_term_active_cp(*cp) ? len : 0;
+}
+
 static int byte_kept(unsigned char c, unsigned flags)
 {
     if (c == '\n')
@@ -96,7 +108,7 @@ static void add_byte_escape(vg_buf *out, unsigned char c)
 
 static void add_cp_escape(vg_buf *out, uint32_t cp)
 {
-    char e[6] = {'\\', 'u', hex[(cp >> 12) & 15], hex[(cp >> 8) & 15], hex[(cp >> 4) & 15],
+    char e[6] = {'\\',        'u', hex[(cp >> 12) & 15], hex[(cp >> 8) & 15], hex[(cp >> 4) & 15],
                  hex[cp & 15]};
     vg_buf_add(out, e, 6);
 }

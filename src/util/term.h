@@ -22,6 +22,9 @@
  * controls, bidi marks, embeddings, overrides and isolates, and the line
  * and paragraph separators.  JSON writers \u-escape the same set. */
 int vg_term_active_cp(uint32_t cp);
+/* Bytes of the character at p (n available) that a machine format must
+ * escape: DEL or valid UTF-8 for an active code point (in cp); else 0. */
+size_t vg_term_active_len(const unsigned char *p, size_t n, uint32_t *cp);
 /* Append len bytes of s to out, escaped as above. */
 void vg_term_escape(vg_buf *out, const char *s, size_t len, unsigned flags);
 /* s itself when it is clean, else its escaped form in scratch (reset

@@ -485,26 +485,14 @@ int vg_vsphere_fetch_pipeline(const char *url, const vg_vsphere_opts *opts,
     return vg_vsphere_fetch_many_pipeline(&url, 1, opts, pl, NULL, NULL, err);
 }
 
-typedef struct plain_sink {
-    vg_vm_sink sink;
-    void *ctx;
-} plain_sink;
-
-static int call_plain(vg_vm *vm, void *payload, void *ctx)
-{
-    (void)payload;
-    plain_sink *p = ctx;
-    return p->sink(vm, p->ctx);
-}
-
 int vg_vsphere_fetch_many(const char *const *urls, size_t n_urls, const vg_vsphere_opts *opts,
                           vg_vm_sink sink, void *ctx, vg_problem_sink on_problem, void *problem_ctx,
                           vg_error *err)
 {
     if (!sink)
         return vg_error_set(err, VG_EUSAGE, NULL, 0, "vsphere source: no sink");
-    plain_sink p = {sink, ctx};
-    vg_vm_pipeline pl = {NULL, call_plain, NULL, &p};
+    vg_plain_sink p = {sink, ctx};
+    vg_vm_pipeline pl = {NULL, vg_plain_sink_deliver, NULL, &p};
     return vg_vsphere_fetch_many_pipeline(urls, n_urls, opts, &pl, on_problem, problem_ctx, err);
 }
 
